@@ -1,0 +1,333 @@
+//! A starter garage: a small catalogue and a few days of a rider's events.
+//! The app shows it before the rider has any data of their own, and tests
+//! and benchmarks use it as realistic input.
+
+use uuid::Uuid;
+
+use crate::event::{DeviceChain, DeviceId, Event, EventId, EventKind};
+use crate::proof::{GeoPoint, LocationProof};
+use crate::quest::{Catalog, Difficulty, ProofRequirement, Quest, QuestId, Step, Zone, ZoneId};
+use crate::{Error, Result};
+
+/// Where the demo workshop is.
+pub const WORKSHOP: GeoPoint = GeoPoint {
+    lat: 48.137154,
+    lon: 11.576124,
+};
+
+fn id<T>(make: fn(String) -> Result<T>, s: &str) -> Result<T> {
+    make(s.to_owned())
+}
+
+fn zone(zid: &str, name: &str, bonus: u32, located: bool) -> Result<Zone> {
+    Ok(Zone {
+        id: id(ZoneId::new, zid)?,
+        name: name.into(),
+        location: located.then_some(WORKSHOP),
+        radius_m: 30.0,
+        bonus_per_mille: bonus,
+    })
+}
+
+struct QuestSpec<'a> {
+    id: &'a str,
+    title: &'a str,
+    zone: &'a str,
+    difficulty: Difficulty,
+    xp: u32,
+    prereqs: &'a [&'a str],
+    steps: &'a [&'a str],
+    proofs: &'a [ProofRequirement],
+    repeatable: bool,
+}
+
+fn quest(spec: QuestSpec<'_>) -> Result<Quest> {
+    Ok(Quest {
+        id: id(QuestId::new, spec.id)?,
+        title: spec.title.into(),
+        zone: id(ZoneId::new, spec.zone)?,
+        difficulty: spec.difficulty,
+        xp_reward: spec.xp,
+        prerequisites: spec
+            .prereqs
+            .iter()
+            .map(|p| id(QuestId::new, p))
+            .collect::<Result<_>>()?,
+        steps: spec
+            .steps
+            .iter()
+            .enumerate()
+            .map(|(i, title)| Step {
+                id: format!("s{}", i + 1),
+                title: (*title).into(),
+            })
+            .collect(),
+        proofs: spec.proofs.to_vec(),
+        repeatable: spec.repeatable,
+    })
+}
+
+/// The demo catalogue: four zones of a Harley-Davidson Street 750's upkeep.
+pub fn catalog() -> Result<Catalog> {
+    use Difficulty::*;
+    use ProofRequirement as P;
+    let zones = vec![
+        zone("pre-ride", "Pre-ride checks", 1000, false)?,
+        zone("drivetrain", "Drivetrain", 1000, false)?,
+        zone("engine", "Engine & ignition", 1100, true)?,
+        zone("brakes", "Brakes & wheels", 1000, true)?,
+    ];
+    let q = |id, title, zone, difficulty, xp, prereqs, steps, proofs, repeatable| {
+        quest(QuestSpec {
+            id,
+            title,
+            zone,
+            difficulty,
+            xp,
+            prereqs,
+            steps,
+            proofs,
+            repeatable,
+        })
+    };
+    let quests = vec![
+        q(
+            "tyre-pressure",
+            "Check tyre pressure",
+            "pre-ride",
+            Easy,
+            20,
+            &[],
+            &["Front tyre to 2.0 bar", "Rear tyre to 2.5 bar"],
+            &[],
+            true,
+        )?,
+        q(
+            "lights",
+            "Test lights and horn",
+            "pre-ride",
+            Easy,
+            15,
+            &[],
+            &[
+                "Headlight low and high",
+                "Brake light, both levers",
+                "Indicators and horn",
+            ],
+            &[],
+            false,
+        )?,
+        q(
+            "chain-lube",
+            "Clean and lube the chain",
+            "drivetrain",
+            Easy,
+            25,
+            &[],
+            &[
+                "Clean with chain cleaner",
+                "Lube the inner rollers",
+                "Wipe off the excess",
+            ],
+            &[],
+            true,
+        )?,
+        q(
+            "chain-tension",
+            "Set chain slack",
+            "drivetrain",
+            Medium,
+            40,
+            &["chain-lube"],
+            &[
+                "Measure slack midway",
+                "Adjust to 25-35 mm",
+                "Check wheel alignment",
+            ],
+            &[],
+            false,
+        )?,
+        q(
+            "spark-plugs",
+            "Replace spark plugs",
+            "engine",
+            Hard,
+            80,
+            &[],
+            &[
+                "Remove coil packs",
+                "Gap new plugs to 0.8 mm",
+                "Torque to 15 Nm",
+            ],
+            &[P::ArScan],
+            false,
+        )?,
+        q(
+            "oil-change",
+            "Change engine oil and filter",
+            "engine",
+            Medium,
+            60,
+            &[],
+            &[
+                "Drain warm oil",
+                "Replace the filter",
+                "Refill 3.3 l 20W-50",
+            ],
+            &[P::Location],
+            false,
+        )?,
+        q(
+            "brake-pads-front",
+            "Replace front brake pads",
+            "brakes",
+            Hard,
+            90,
+            &[],
+            &["Remove caliper", "Fit new pads", "Bed in the pads"],
+            &[P::ArScan],
+            false,
+        )?,
+        q(
+            "brake-fluid",
+            "Flush brake fluid",
+            "brakes",
+            Expert,
+            120,
+            &["brake-pads-front"],
+            &[
+                "Bleed front circuit",
+                "Bleed rear circuit",
+                "Check lever feel",
+            ],
+            &[P::Location],
+            false,
+        )?,
+    ];
+    Catalog::new(zones, quests)
+}
+
+/// A few days of one rider's events on the demo catalogue, starting at
+/// `start_ms` (Unix milliseconds).
+pub fn events(start_ms: i64) -> Result<Vec<Event>> {
+    let mut chain = DeviceChain::new(DeviceId(Uuid::from_u128(0x5249_4445_5749_5245)));
+    let mut out = Vec::new();
+    let mut n: u8 = 0;
+    let day = 86_400_000;
+    let mut push = |at: i64, kind: EventKind| -> Result<()> {
+        n = n.wrapping_add(1);
+        out.push(chain.append(EventId::v7(at, [n; 10]), at, 60, kind)?);
+        Ok(())
+    };
+    let quest = |s: &str| QuestId::new(s);
+    let diag = Uuid::from_u128(0xD1A6);
+    push(
+        start_ms,
+        EventKind::QuestStarted {
+            quest: quest("tyre-pressure")?,
+        },
+    )?;
+    push(
+        start_ms + 60_000,
+        EventKind::StepChecked {
+            quest: quest("tyre-pressure")?,
+            step: "s1".into(),
+        },
+    )?;
+    push(
+        start_ms + 120_000,
+        EventKind::StepChecked {
+            quest: quest("tyre-pressure")?,
+            step: "s2".into(),
+        },
+    )?;
+    push(
+        start_ms + 130_000,
+        EventKind::QuestCompleted {
+            quest: quest("tyre-pressure")?,
+        },
+    )?;
+    for (i, s) in ["s1", "s2", "s3"].iter().enumerate() {
+        push(
+            start_ms + 200_000 + i as i64 * 10_000,
+            EventKind::StepChecked {
+                quest: quest("lights")?,
+                step: (*s).into(),
+            },
+        )?;
+    }
+    push(
+        start_ms + 260_000,
+        EventKind::QuestCompleted {
+            quest: quest("lights")?,
+        },
+    )?;
+    let d2 = start_ms + day;
+    push(
+        d2,
+        EventKind::DiagnosticRun {
+            diagnostic_id: diag,
+            vehicle: None,
+            quest: None,
+        },
+    )?;
+    push(
+        d2 + 300_000,
+        EventKind::ArScan {
+            diagnostic_id: Some(diag),
+            duration_seconds: 42,
+            quest: Some(quest("spark-plugs")?),
+        },
+    )?;
+    for (i, s) in ["s1", "s2", "s3"].iter().enumerate() {
+        push(
+            d2 + 600_000 + i as i64 * 60_000,
+            EventKind::StepChecked {
+                quest: quest("spark-plugs")?,
+                step: (*s).into(),
+            },
+        )?;
+    }
+    push(
+        d2 + 900_000,
+        EventKind::QuestCompleted {
+            quest: quest("spark-plugs")?,
+        },
+    )?;
+    let d3 = start_ms + 2 * day;
+    push(
+        d3,
+        EventKind::StepChecked {
+            quest: quest("chain-lube")?,
+            step: "s1".into(),
+        },
+    )?;
+    push(
+        d3 + 60_000,
+        EventKind::ProofSubmitted {
+            quest: quest("oil-change")?,
+            location: LocationProof {
+                at: WORKSHOP,
+                accuracy_m: 6.0,
+            },
+        },
+    )?;
+    push(
+        d3 + 120_000,
+        EventKind::StepChecked {
+            quest: quest("oil-change")?,
+            step: "s1".into(),
+        },
+    )?;
+    Ok(out)
+}
+
+/// The demo catalogue with its events folded, as the app's home screen shows it.
+pub fn garage(start_ms: i64) -> Result<(Catalog, Vec<Event>)> {
+    let catalog = catalog()?;
+    let events = events(start_ms)?;
+    if events.is_empty() {
+        return Err(Error::Catalogue("demo log is empty".into()));
+    }
+    Ok((catalog, events))
+}
