@@ -1,6 +1,95 @@
-use bevy::prelude::*;
-fn main() {
-    App::new()
-        .add_plugins((DefaultPlugins, bevy_egui::EguiPlugin::default()))
-        .run();
+//! `ridewire`: the RideWire app, and the commands that need no window.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use bevy::math::UVec2;
+use clap::{Parser, Subcommand};
+use ridewire_client::{Options, Screen};
+
+/// RideWire: keep your motorcycle running.
+#[derive(Debug, Parser)]
+#[command(name = "ridewire", version, about)]
+struct Cli {
+    /// Render off-screen, save the picture as PNG to FILE and exit (no display needed).
+    #[arg(long, value_name = "FILE")]
+    screenshot: Option<PathBuf>,
+    /// The screen to open on.
+    #[arg(long, value_enum, default_value = "home")]
+    screen: Screen,
+    /// Window or picture size in pixels, as WIDTHxHEIGHT.
+    #[arg(long, value_name = "WxH", default_value = "1280x720", value_parser = parse_size)]
+    size: UVec2,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+/// Work that needs no window. (Plans, marker detection, diagnosis and the
+/// OBD-II reader arrive here as they are built.)
+#[derive(Debug, Subcommand)]
+enum Command {}
+
+fn parse_size(s: &str) -> Result<UVec2, String> {
+    let (w, h) = s
+        .split_once(['x', 'X'])
+        .ok_or_else(|| format!("{s:?} is not WIDTHxHEIGHT, e.g. 1280x720"))?;
+    let parse = |v: &str| {
+        v.trim()
+            .parse::<u32>()
+            .map_err(|_| format!("{v:?} in {s:?} is not a whole number of pixels"))
+    };
+    let size = UVec2::new(parse(w)?, parse(h)?);
+    if size.x < 64 || size.y < 64 || size.x > 8192 || size.y > 8192 {
+        return Err(format!("{s} is outside 64x64 ..= 8192x8192"));
+    }
+    Ok(size)
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Some(command) = cli.command {
+        match command {}
+    }
+    if cli.screenshot.is_none() && !has_display() {
+        eprintln!(
+            "ridewire: no display found (neither DISPLAY nor WAYLAND_DISPLAY is set).\n\
+             Run it on a desktop, under a virtual display (xvfb-run ridewire), or render\n\
+             off-screen with: ridewire --screenshot home.png"
+        );
+        return ExitCode::from(2);
+    }
+    let options = Options {
+        screenshot: cli.screenshot,
+        screen: cli.screen,
+        size: cli.size,
+    };
+    let exit = ridewire_client::build(&options).run();
+    if exit.is_success() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+fn has_display() -> bool {
+    if !cfg!(target_os = "linux") {
+        return true;
+    }
+    ["DISPLAY", "WAYLAND_DISPLAY"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_parse_and_bad_ones_explain_themselves() {
+        assert_eq!(parse_size("640x360"), Ok(UVec2::new(640, 360)));
+        assert_eq!(parse_size("1920X1080"), Ok(UVec2::new(1920, 1080)));
+        assert!(parse_size("640").unwrap_err().contains("WIDTHxHEIGHT"));
+        assert!(parse_size("ax360").unwrap_err().contains("whole number"));
+        assert!(parse_size("10x10").unwrap_err().contains("outside"));
+    }
 }

@@ -295,15 +295,30 @@ pub fn events(start_ms: i64) -> Result<Vec<Event>> {
         },
     )?;
     let d3 = start_ms + 2 * day;
+    for (i, s) in ["s1", "s2", "s3"].iter().enumerate() {
+        push(
+            d3 + i as i64 * 120_000,
+            EventKind::StepChecked {
+                quest: quest("chain-lube")?,
+                step: (*s).into(),
+            },
+        )?;
+    }
     push(
-        d3,
+        d3 + 400_000,
+        EventKind::QuestCompleted {
+            quest: quest("chain-lube")?,
+        },
+    )?;
+    push(
+        d3 + 500_000,
         EventKind::StepChecked {
             quest: quest("chain-lube")?,
             step: "s1".into(),
         },
     )?;
     push(
-        d3 + 60_000,
+        d3 + 600_000,
         EventKind::ProofSubmitted {
             quest: quest("oil-change")?,
             location: LocationProof {
@@ -313,7 +328,7 @@ pub fn events(start_ms: i64) -> Result<Vec<Event>> {
         },
     )?;
     push(
-        d3 + 120_000,
+        d3 + 700_000,
         EventKind::StepChecked {
             quest: quest("oil-change")?,
             step: "s1".into(),

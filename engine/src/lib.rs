@@ -13,6 +13,29 @@
 //! - [`progress`] — progress (XP, levels, achievements, streaks, statistics)
 //!   as a fold over events.
 //! - [`proof`] — location-proof checks.
+//!
+//! Recording something and reading the progress it earns:
+//!
+//! ```
+//! use ridewire_engine::event::{DeviceChain, DeviceId, EventId, EventKind};
+//! use ridewire_engine::progress::Progress;
+//! use ridewire_engine::{chain, demo};
+//!
+//! let catalog = demo::catalog()?;
+//! let mut phone = DeviceChain::new(DeviceId(uuid::Uuid::from_u128(1)));
+//! let at = 1_772_438_400_000; // Unix milliseconds
+//! let run = phone.append(
+//!     EventId::v7(at, [7; 10]),
+//!     at,
+//!     60, // the phone's UTC offset in minutes
+//!     EventKind::DiagnosticRun { diagnostic_id: uuid::Uuid::from_u128(9), vehicle: None, quest: None },
+//! )?;
+//! let progress = Progress::from_events(&catalog, [&run]);
+//! assert_eq!(progress.xp(), 10);
+//! assert!(progress.has_achievement("ACH-FIRST-DIAG"));
+//! assert!(chain::verify(&[run]).is_ok());
+//! # Ok::<(), ridewire_engine::Error>(())
+//! ```
 
 pub mod achievement;
 pub mod chain;

@@ -1,1 +1,154 @@
-fn main() {}
+//! `cargo xtask …`: the project's build automation.
+//!
+//! - `cargo xtask run [-- ARGS]`: set up the machine and start the app.
+//! - `cargo xtask test`: set up the machine, then formatting, clippy (warnings
+//!   are errors) and every test, including the screenshot tests.
+//! - `cargo xtask bench engine`: the engine's benchmarks.
+//!
+//! Every cargo call uses one build directory outside the checkout (see
+//! [`target_dir`]), so the app, the tests and CI share one warm Bevy build.
+
+mod system;
+
+use std::env;
+use std::path::PathBuf;
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  run [-- ARGS]     install what the app needs, then run it (ARGS go to `ridewire`)
+  test              install what the tests need, then fmt, clippy and all tests
+  bench engine      benchmark the engine (progress fold, chain verification)
+  target-dir        print the build directory every command uses
+
+environment:
+  RIDEWIRE_TARGET_DIR   build directory (default: $XDG_CACHE_HOME/ridewire/target
+                        or ~/.cache/ridewire/target; CARGO_TARGET_DIR also works)
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("run") => run(&args[1..]),
+        Some("test") => test(),
+        Some("bench") => bench(&args[1..]),
+        Some("target-dir") => {
+            println!("{}", target_dir().display());
+            Ok(())
+        }
+        Some("-h" | "--help" | "help") => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        other => Err(format!(
+            "unknown command {:?}\n\n{USAGE}",
+            other.unwrap_or("")
+        )),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The shared build directory: kept outside the checkout so a fresh clone
+/// (as CI makes) still finds Bevy already built.
+fn target_dir() -> PathBuf {
+    for var in ["RIDEWIRE_TARGET_DIR", "CARGO_TARGET_DIR"] {
+        if let Some(dir) = env::var_os(var).filter(|v| !v.is_empty()) {
+            return PathBuf::from(dir);
+        }
+    }
+    let cache = env::var_os("XDG_CACHE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .unwrap_or_else(|| env::temp_dir().join("ridewire-cache"));
+    cache.join("ridewire").join("target")
+}
+
+/// The workspace root (xtask lives one level below it).
+fn workspace_root() -> PathBuf {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().map(PathBuf::from).unwrap_or(manifest)
+}
+
+fn cargo(args: &[&str]) -> Command {
+    let mut cmd = Command::new(env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cmd.args(args)
+        .current_dir(workspace_root())
+        .env("CARGO_TARGET_DIR", target_dir());
+    cmd
+}
+
+/// Runs a step, printing its name and how long it took.
+fn step(name: &str, mut cmd: Command) -> Result<(), String> {
+    eprintln!("==> {name}");
+    let start = Instant::now();
+    let status = cmd
+        .status()
+        .map_err(|e| format!("{name}: could not start: {e}"))?;
+    eprintln!("==> {name}: {:.1} s", start.elapsed().as_secs_f64());
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{name} failed ({status})"))
+    }
+}
+
+fn run(args: &[String]) -> Result<(), String> {
+    system::ensure(system::Purpose::Run)?;
+    let mut cmd = cargo(&[
+        "run",
+        "--locked",
+        "--package",
+        "ridewire-client",
+        "--bin",
+        "ridewire",
+        "--",
+    ]);
+    cmd.args(args.iter().skip_while(|a| *a == "--"));
+    step("ridewire", cmd)
+}
+
+fn test() -> Result<(), String> {
+    let start = Instant::now();
+    eprintln!("==> build directory: {}", target_dir().display());
+    system::ensure(system::Purpose::Test)?;
+    step("rustfmt", cargo(&["fmt", "--all", "--check"]))?;
+    let mut clippy = cargo(&["clippy", "--workspace", "--all-targets", "--locked", "--"]);
+    clippy.args(["-D", "warnings"]);
+    step("clippy", clippy)?;
+    step("tests", cargo(&["test", "--workspace", "--locked"]))?;
+    eprintln!(
+        "==> all checks passed in {:.0} s",
+        start.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn bench(args: &[String]) -> Result<(), String> {
+    match args.first().map(String::as_str) {
+        Some("engine") => step(
+            "bench engine",
+            cargo(&[
+                "bench",
+                "--locked",
+                "--package",
+                "ridewire-engine",
+                "--bench",
+                "fold",
+            ]),
+        ),
+        other => Err(format!(
+            "unknown benchmark {:?}; available: engine",
+            other.unwrap_or("")
+        )),
+    }
+}

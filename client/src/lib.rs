@@ -1,0 +1,160 @@
+//! The RideWire app: a Bevy client whose panels are drawn with egui.
+//!
+//! Each feature is a plugin in its own module; [`ClientPlugin`] puts them
+//! together. [`build`] makes the whole app, for a window or for off-screen
+//! capture ([`capture`]).
+
+pub mod capture;
+pub mod home;
+pub mod player;
+pub mod quests;
+pub mod screens;
+pub mod settings;
+pub mod theme;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use bevy::app::ScheduleRunnerPlugin;
+use bevy::prelude::*;
+use bevy::render::RenderPlugin;
+use bevy::render::settings::{Backends, RenderCreation, WgpuSettings};
+use bevy::window::{ExitCondition, WindowResolution};
+use bevy::winit::WinitPlugin;
+use bevy_egui::{EguiGlobalSettings, EguiPlugin, EguiPrimaryContextPass, PrimaryEguiContext};
+
+pub use screens::Screen;
+
+/// Order of the app's own work within `Update`.
+#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AppSystems {
+    /// Screen changes asked for last frame.
+    Navigate,
+    /// Rider actions become events.
+    Record,
+}
+
+/// Order of UI drawing within egui's pass.
+#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum UiSystems {
+    /// Navigation bar and other chrome around the screen.
+    Chrome,
+    /// The current screen's content.
+    Screen,
+}
+
+/// Marks the camera that egui draws the panels with.
+#[derive(Component, Debug)]
+pub struct UiCamera;
+
+/// Every feature of the app. Needs Bevy's rendering plugins (see [`build`]).
+#[derive(Debug, Default)]
+pub struct ClientPlugin;
+
+impl Plugin for ClientPlugin {
+    fn build(&self, app: &mut App) {
+        app.add_plugins(EguiPlugin::default())
+            .insert_resource(EguiGlobalSettings {
+                auto_create_primary_context: false,
+                ..default()
+            })
+            .insert_resource(ClearColor(Color::srgb_u8(0x14, 0x16, 0x1a)))
+            .configure_sets(Update, (AppSystems::Navigate, AppSystems::Record).chain())
+            .configure_sets(
+                EguiPrimaryContextPass,
+                (UiSystems::Chrome, UiSystems::Screen).chain(),
+            )
+            .add_systems(Startup, (spawn_ui_camera, load_player));
+        screens::plugin(app);
+        player::plugin(app);
+        settings::plugin(app);
+        home::plugin(app);
+        quests::plugin(app);
+    }
+}
+
+fn spawn_ui_camera(mut commands: Commands, capture: Option<Res<capture::CaptureTarget>>) {
+    let mut camera = commands.spawn((UiCamera, Camera2d, PrimaryEguiContext));
+    if let Some(target) = capture::retarget(capture) {
+        camera.insert(target);
+    }
+}
+
+fn load_player(mut commands: Commands, clock: Res<player::Clock>) {
+    match player::Player::demo(&clock) {
+        Ok(player) => commands.insert_resource(player),
+        Err(e) => error!("could not load the demo garage: {e}"),
+    }
+}
+
+/// How to run the app.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Render off-screen and save this PNG instead of opening a window.
+    pub screenshot: Option<PathBuf>,
+    /// The screen to open on.
+    pub screen: Screen,
+    /// Window or picture size in pixels.
+    pub size: UVec2,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            screenshot: None,
+            screen: Screen::Home,
+            size: UVec2::new(1280, 720),
+        }
+    }
+}
+
+/// Builds the app for a window or, with [`Options::screenshot`], for
+/// off-screen capture (no display needed).
+pub fn build(options: &Options) -> App {
+    let mut app = App::new();
+    let render = RenderPlugin {
+        render_creation: RenderCreation::Automatic(Box::new(WgpuSettings {
+            // Vulkan everywhere but Apple (Metal) and the web.
+            backends: Some(Backends::VULKAN | Backends::METAL),
+            ..default()
+        })),
+        synchronous_pipeline_compilation: options.screenshot.is_some(),
+        ..default()
+    };
+    match &options.screenshot {
+        Some(path) => {
+            app.add_plugins(
+                DefaultPlugins
+                    .set(WindowPlugin {
+                        primary_window: None,
+                        exit_condition: ExitCondition::DontExit,
+                        ..default()
+                    })
+                    .set(render)
+                    .disable::<WinitPlugin>(),
+            )
+            .add_plugins(ScheduleRunnerPlugin::run_loop(Duration::from_millis(1)))
+            .insert_resource(capture::CaptureRequest {
+                path: path.clone(),
+                size: options.size,
+            });
+            capture::plugin(&mut app);
+        }
+        None => {
+            app.add_plugins(
+                DefaultPlugins
+                    .set(WindowPlugin {
+                        primary_window: Some(Window {
+                            title: "RideWire".into(),
+                            resolution: WindowResolution::new(options.size.x, options.size.y),
+                            ..default()
+                        }),
+                        ..default()
+                    })
+                    .set(render),
+            );
+        }
+    }
+    app.add_plugins(ClientPlugin).insert_state(options.screen);
+    app
+}

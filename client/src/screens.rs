@@ -1,0 +1,179 @@
+//! The app's screens as a Bevy state, and the navigation bar that switches
+//! between them.
+
+use bevy::prelude::*;
+use bevy_egui::egui::{self, RichText};
+use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
+use clap::ValueEnum;
+
+use crate::{UiSystems, player::Player, settings::Settings, theme};
+
+pub(super) fn plugin(app: &mut App) {
+    app.init_state::<Screen>()
+        .add_message::<Navigate>()
+        .init_resource::<ContentArea>()
+        .add_systems(Update, navigate.in_set(crate::AppSystems::Navigate))
+        .add_systems(EguiPrimaryContextPass, nav_bar.in_set(UiSystems::Chrome));
+}
+
+/// One screen of the app.
+#[derive(States, ValueEnum, Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Screen {
+    /// Level, XP and achievements.
+    #[default]
+    Home,
+    /// The quest log.
+    Quests,
+    /// Display and device settings.
+    Settings,
+}
+
+impl Screen {
+    /// Every screen, in navigation-bar order.
+    pub const ALL: [Screen; 3] = [Screen::Home, Screen::Quests, Screen::Settings];
+
+    /// The label on its tab.
+    pub fn title(self) -> &'static str {
+        match self {
+            Screen::Home => "Home",
+            Screen::Quests => "Quests",
+            Screen::Settings => "Settings",
+        }
+    }
+}
+
+/// Ask to show another screen.
+#[derive(Message, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Navigate(pub Screen);
+
+/// The part of the egui screen left for the current screen's content, below
+/// the navigation bar, in egui points.
+#[derive(Resource, Debug, Clone, Copy)]
+pub struct ContentArea(pub egui::Rect);
+
+impl Default for ContentArea {
+    fn default() -> Self {
+        Self(egui::Rect::from_min_size(
+            egui::Pos2::ZERO,
+            egui::vec2(1280.0, 720.0),
+        ))
+    }
+}
+
+fn navigate(
+    mut messages: MessageReader<Navigate>,
+    current: Res<State<Screen>>,
+    mut next: ResMut<NextState<Screen>>,
+) {
+    if let Some(Navigate(screen)) = messages.read().last()
+        && *screen != **current
+    {
+        next.set(*screen);
+    }
+}
+
+fn nav_bar(
+    mut contexts: EguiContexts,
+    current: Res<State<Screen>>,
+    settings: Res<Settings>,
+    player: Option<Res<Player>>,
+    mut navigate: MessageWriter<Navigate>,
+    mut area: ResMut<ContentArea>,
+) -> Result {
+    let ctx = contexts.ctx_mut()?;
+    theme::apply(ctx, settings.touch_layout);
+    ctx.set_zoom_factor(settings.ui_scale);
+    let mut root = root_ui(ctx, ctx.viewport_rect(), "nav-root");
+    let bar = egui::Panel::top("nav")
+        .frame(
+            egui::Frame::new()
+                .fill(theme::PANEL)
+                .inner_margin(egui::Margin::symmetric(16, 8)),
+        )
+        .show(&mut root, |ui| {
+            ui.horizontal(|ui| {
+                ui.label(
+                    RichText::new("RideWire")
+                        .strong()
+                        .size(22.0)
+                        .color(theme::ACCENT),
+                );
+                if let Some(player) = &player {
+                    let v = &player.vehicle;
+                    ui.label(
+                        RichText::new(format!("{} {} ({})", v.make, v.model, v.year))
+                            .color(theme::MUTED),
+                    );
+                }
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    for screen in Screen::ALL.iter().rev() {
+                        let selected = *screen == **current;
+                        let label = RichText::new(screen.title()).size(17.0);
+                        if ui.selectable_label(selected, label).clicked() {
+                            navigate.write(Navigate(*screen));
+                        }
+                    }
+                });
+            });
+        });
+    let mut content = ctx.viewport_rect();
+    content.min.y = bar.response.rect.max.y;
+    area.0 = content;
+    Ok(())
+}
+
+/// A top-level egui `Ui` covering `rect`, behind any windows.
+pub fn root_ui(ctx: &egui::Context, rect: egui::Rect, id: &'static str) -> egui::Ui {
+    egui::Ui::new(
+        ctx.clone(),
+        id.into(),
+        egui::UiBuilder::new()
+            .layer_id(egui::LayerId::background())
+            .max_rect(rect),
+    )
+}
+
+/// Shows a screen's content in the area below the navigation bar.
+pub fn show_content(
+    ctx: &egui::Context,
+    area: &ContentArea,
+    id: &'static str,
+    add: impl FnOnce(&mut egui::Ui),
+) {
+    let mut ui = root_ui(ctx, area.0, id);
+    egui::Frame::new()
+        .fill(theme::BACKGROUND)
+        .inner_margin(egui::Margin::same(20))
+        .show(&mut ui, |ui| {
+            ui.set_min_size(ui.available_size());
+            egui::ScrollArea::vertical()
+                .id_salt(id)
+                .auto_shrink([false, false])
+                .show(ui, add);
+        });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bevy::state::app::StatesPlugin;
+
+    #[test]
+    fn navigating_switches_the_screen() {
+        let mut app = App::new();
+        app.add_plugins((MinimalPlugins, StatesPlugin));
+        app.configure_sets(Update, crate::AppSystems::Navigate);
+        app.init_state::<Screen>()
+            .add_message::<Navigate>()
+            .add_systems(Update, navigate.in_set(crate::AppSystems::Navigate));
+        app.update();
+        assert_eq!(*app.world().resource::<State<Screen>>().get(), Screen::Home);
+        app.world_mut().write_message(Navigate(Screen::Quests));
+        app.update();
+        app.update();
+        assert_eq!(
+            *app.world().resource::<State<Screen>>().get(),
+            Screen::Quests
+        );
+    }
+}

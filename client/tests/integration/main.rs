@@ -1,0 +1,8 @@
+//! End-to-end tests of the `ridewire` binary (one test binary, several modules).
+
+// Test helpers panic on broken fixtures; that is the point of a test.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+mod command_line;
+mod picture;
+mod screenshot;

@@ -1,0 +1,106 @@
+//! System packages the app and its tests need on Debian/Ubuntu, installed
+//! when we may (root), otherwise named in the exact command to run.
+
+use std::env;
+use std::process::{Command, Stdio};
+
+/// What the packages are for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// A window on a desktop (or Xvfb), drawn with Vulkan.
+    Run,
+    /// Off-screen rendering on a software Vulkan driver for screenshot tests.
+    Test,
+}
+
+/// Vulkan loader and Mesa's drivers (lavapipe renders without a GPU).
+const VULKAN: &[&str] = &["libvulkan1", "mesa-vulkan-drivers"];
+/// The X11 libraries winit loads at run time.
+const X11: &[&str] = &[
+    "libx11-6",
+    "libxcursor1",
+    "libxi6",
+    "libxrandr2",
+    "libxkbcommon-x11-0",
+];
+/// A virtual display, so a real window can be tested on a machine without one.
+const XVFB: &[&str] = &["xvfb"];
+
+fn wanted(purpose: Purpose) -> Vec<&'static str> {
+    let mut all: Vec<&str> = VULKAN.iter().chain(X11).copied().collect();
+    if purpose == Purpose::Test {
+        all.extend(XVFB);
+    }
+    all
+}
+
+fn installed(package: &str) -> bool {
+    Command::new("dpkg-query")
+        .args(["-W", "-f=${Status}", package])
+        .stderr(Stdio::null())
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("install ok installed"))
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+fn have(cmd: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {cmd}")])
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// Makes sure the packages for `purpose` are there.
+pub fn ensure(purpose: Purpose) -> Result<(), String> {
+    if env::var_os("RIDEWIRE_SKIP_SYSTEM_PACKAGES").is_some() {
+        return Ok(());
+    }
+    if !have("dpkg-query") {
+        eprintln!(
+            "==> not a Debian/Ubuntu system: make sure a Vulkan driver{} is installed",
+            if purpose == Purpose::Run {
+                " and X11 libraries"
+            } else {
+                ""
+            }
+        );
+        return Ok(());
+    }
+    let missing: Vec<&str> = wanted(purpose)
+        .into_iter()
+        .filter(|p| !installed(p))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let line = format!(
+        "apt-get update && apt-get install -y --no-install-recommends {}",
+        missing.join(" ")
+    );
+    if !is_root() {
+        return Err(format!(
+            "missing system packages: {}\nrun this, then try again:\n  sudo sh -c '{line}'",
+            missing.join(" ")
+        ));
+    }
+    eprintln!("==> installing {}", missing.join(" "));
+    let status = Command::new("sh")
+        .args(["-c", &line])
+        .env("DEBIAN_FRONTEND", "noninteractive")
+        .stdin(Stdio::null())
+        .status()
+        .map_err(|e| format!("could not run apt-get: {e}"))?;
+    if !status.success() {
+        return Err(format!(
+            "installing packages failed ({status}); the command was:\n  {line}"
+        ));
+    }
+    Ok(())
+}
