@@ -210,131 +210,94 @@ pub fn catalog() -> Result<Catalog> {
 /// A few days of one rider's events on the demo catalogue, starting at
 /// `start_ms` (Unix milliseconds).
 pub fn events(start_ms: i64) -> Result<Vec<Event>> {
-    let mut chain = DeviceChain::new(DeviceId(Uuid::from_u128(0x5249_4445_5749_5245)));
-    let mut out = Vec::new();
-    let mut n: u8 = 0;
-    let day = 86_400_000;
-    let mut push = |at: i64, kind: EventKind| -> Result<()> {
-        n = n.wrapping_add(1);
-        out.push(chain.append(EventId::v7(at, [n; 10]), at, 60, kind)?);
+    const MINUTE: i64 = 60_000;
+    const DAY: i64 = 86_400_000;
+    let q = QuestId::new;
+    let diagnosis = Uuid::from_u128(0xD1A6);
+    // (when, what): three days of pre-ride checks, a diagnosis, new plugs,
+    // a chain service, and an oil change under way at the workshop.
+    let mut script: Vec<(i64, EventKind)> = Vec::new();
+    let mut steps = |at: i64, quest: &str, steps: &[&str]| -> Result<()> {
+        for (i, step) in steps.iter().enumerate() {
+            script.push((
+                at + i as i64 * MINUTE,
+                EventKind::StepChecked {
+                    quest: q(quest.to_owned())?,
+                    step: (*step).to_owned(),
+                },
+            ));
+        }
         Ok(())
     };
-    let quest = |s: &str| QuestId::new(s);
-    let diag = Uuid::from_u128(0xD1A6);
-    push(
-        start_ms,
-        EventKind::QuestStarted {
-            quest: quest("tyre-pressure")?,
-        },
+    steps(start_ms, "tyre-pressure", &["s1", "s2"])?;
+    steps(start_ms + 5 * MINUTE, "lights", &["s1", "s2", "s3"])?;
+    steps(
+        start_ms + DAY + 10 * MINUTE,
+        "spark-plugs",
+        &["s1", "s2", "s3"],
     )?;
-    push(
-        start_ms + 60_000,
-        EventKind::StepChecked {
-            quest: quest("tyre-pressure")?,
-            step: "s1".into(),
-        },
-    )?;
-    push(
-        start_ms + 120_000,
-        EventKind::StepChecked {
-            quest: quest("tyre-pressure")?,
-            step: "s2".into(),
-        },
-    )?;
-    push(
-        start_ms + 130_000,
-        EventKind::QuestCompleted {
-            quest: quest("tyre-pressure")?,
-        },
-    )?;
-    for (i, s) in ["s1", "s2", "s3"].iter().enumerate() {
-        push(
-            start_ms + 200_000 + i as i64 * 10_000,
-            EventKind::StepChecked {
-                quest: quest("lights")?,
-                step: (*s).into(),
+    steps(start_ms + 2 * DAY, "chain-lube", &["s1", "s2", "s3"])?;
+    steps(start_ms + 2 * DAY + 8 * MINUTE, "chain-lube", &["s1"])?;
+    steps(start_ms + 2 * DAY + 12 * MINUTE, "oil-change", &["s1"])?;
+    script.extend([
+        (
+            start_ms + 3 * MINUTE,
+            EventKind::QuestCompleted {
+                quest: q("tyre-pressure".into())?,
             },
-        )?;
-    }
-    push(
-        start_ms + 260_000,
-        EventKind::QuestCompleted {
-            quest: quest("lights")?,
-        },
-    )?;
-    let d2 = start_ms + day;
-    push(
-        d2,
-        EventKind::DiagnosticRun {
-            diagnostic_id: diag,
-            vehicle: None,
-            quest: None,
-        },
-    )?;
-    push(
-        d2 + 300_000,
-        EventKind::ArScan {
-            diagnostic_id: Some(diag),
-            duration_seconds: 42,
-            quest: Some(quest("spark-plugs")?),
-        },
-    )?;
-    for (i, s) in ["s1", "s2", "s3"].iter().enumerate() {
-        push(
-            d2 + 600_000 + i as i64 * 60_000,
-            EventKind::StepChecked {
-                quest: quest("spark-plugs")?,
-                step: (*s).into(),
+        ),
+        (
+            start_ms + 9 * MINUTE,
+            EventKind::QuestCompleted {
+                quest: q("lights".into())?,
             },
-        )?;
-    }
-    push(
-        d2 + 900_000,
-        EventKind::QuestCompleted {
-            quest: quest("spark-plugs")?,
-        },
-    )?;
-    let d3 = start_ms + 2 * day;
-    for (i, s) in ["s1", "s2", "s3"].iter().enumerate() {
-        push(
-            d3 + i as i64 * 120_000,
-            EventKind::StepChecked {
-                quest: quest("chain-lube")?,
-                step: (*s).into(),
+        ),
+        (
+            start_ms + DAY,
+            EventKind::DiagnosticRun {
+                diagnostic_id: diagnosis,
+                vehicle: None,
+                quest: None,
             },
-        )?;
-    }
-    push(
-        d3 + 400_000,
-        EventKind::QuestCompleted {
-            quest: quest("chain-lube")?,
-        },
-    )?;
-    push(
-        d3 + 500_000,
-        EventKind::StepChecked {
-            quest: quest("chain-lube")?,
-            step: "s1".into(),
-        },
-    )?;
-    push(
-        d3 + 600_000,
-        EventKind::ProofSubmitted {
-            quest: quest("oil-change")?,
-            location: LocationProof {
-                at: WORKSHOP,
-                accuracy_m: 6.0,
+        ),
+        (
+            start_ms + DAY + 5 * MINUTE,
+            EventKind::ArScan {
+                diagnostic_id: Some(diagnosis),
+                duration_seconds: 42,
+                quest: Some(q("spark-plugs".into())?),
             },
-        },
-    )?;
-    push(
-        d3 + 700_000,
-        EventKind::StepChecked {
-            quest: quest("oil-change")?,
-            step: "s1".into(),
-        },
-    )?;
-    Ok(out)
+        ),
+        (
+            start_ms + DAY + 15 * MINUTE,
+            EventKind::QuestCompleted {
+                quest: q("spark-plugs".into())?,
+            },
+        ),
+        (
+            start_ms + 2 * DAY + 4 * MINUTE,
+            EventKind::QuestCompleted {
+                quest: q("chain-lube".into())?,
+            },
+        ),
+        (
+            start_ms + 2 * DAY + 10 * MINUTE,
+            EventKind::ProofSubmitted {
+                quest: q("oil-change".into())?,
+                location: LocationProof {
+                    at: WORKSHOP,
+                    accuracy_m: 6.0,
+                },
+            },
+        ),
+    ]);
+    script.sort_by_key(|(at, _)| *at);
+    let mut chain = DeviceChain::new(DeviceId(Uuid::from_u128(0x5249_4445_5749_5245)));
+    script
+        .into_iter()
+        .enumerate()
+        .map(|(n, (at, kind))| chain.append(EventId::v7(at, [n as u8; 10]), at, 60, kind))
+        .collect()
 }
 
 /// The demo catalogue with its events folded, as the app's home screen shows it.

@@ -59,8 +59,13 @@ impl Picture {
 
     /// Bounding box of the pixels within `tolerance` of `colour` in every channel.
     pub fn find(&self, colour: [u8; 3], tolerance: u8) -> Option<Bounds> {
+        self.find_in_rows(colour, tolerance, 0, self.height - 1)
+    }
+
+    /// Like [`Picture::find`], but only in rows `y0..=y1`.
+    pub fn find_in_rows(&self, colour: [u8; 3], tolerance: u8, y0: u32, y1: u32) -> Option<Bounds> {
         let mut b: Option<Bounds> = None;
-        for y in 0..self.height {
+        for y in y0..=y1.min(self.height - 1) {
             for x in 0..self.width {
                 let p = self.pixel(x, y);
                 if p.iter()

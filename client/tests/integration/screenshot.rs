@@ -27,20 +27,27 @@ fn home_screen_shows_level_xp_bar_and_achievements() {
         "corner {corner:?} is not the background"
     );
 
-    // The XP bar: a gold fill from the bar's left edge, then the grey track.
+    // The XP bar: a gold fill from the bar's left edge, then the grey track
+    // in the same rows, solid all the way to the bar's right end.
     let fill = pic.find(rgb(theme::XP_FILL), 4).expect("no XP fill pixels");
-    let track = pic
-        .find(rgb(theme::XP_TRACK), 4)
-        .expect("no XP track pixels");
     let bar_height = ridewire_client::home::XP_BAR_HEIGHT as u32;
     assert!(
         fill.height().abs_diff(bar_height) <= 2,
         "fill is {} px high",
         fill.height()
     );
+    let track = pic
+        .find_in_rows(rgb(theme::XP_TRACK), 4, fill.y0, fill.y1)
+        .expect("no XP track next to the fill");
     assert!(
-        fill.y0.abs_diff(track.y0) <= 1 && fill.y1.abs_diff(track.y1) <= 1,
-        "fill {fill:?} and track {track:?} are not one bar"
+        track.x0 > fill.x1 - 8,
+        "track {track:?} does not start where the fill {fill:?} ends"
+    );
+    let solid = track.count as f32 / (track.width() * track.height()) as f32;
+    assert!(
+        solid > 0.9,
+        "track is only {:.0} % solid: {track:?}",
+        solid * 100.0
     );
     assert!(
         fill.y1 < pic.height / 3,
