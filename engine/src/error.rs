@@ -13,6 +13,9 @@ pub enum Error {
         value: String,
         reason: &'static str,
     },
+    /// A diagnostic trouble code that is not a letter and four hex digits.
+    #[error("invalid trouble code {code:?}: {reason}")]
+    InvalidCode { code: String, reason: String },
     /// A model year outside the range of motorised vehicles.
     #[error("invalid model year {0}: expected 1885..=2100")]
     InvalidYear(u16),

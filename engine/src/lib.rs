@@ -40,6 +40,7 @@
 pub mod achievement;
 pub mod chain;
 pub mod demo;
+pub mod diagnostics;
 mod error;
 pub mod event;
 pub mod merkle;

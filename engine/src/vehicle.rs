@@ -194,8 +194,122 @@ pub struct Component {
     pub category: ComponentCategory,
 }
 
+/// One entry of the component vocabulary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KnownComponent {
+    pub id: &'static str,
+    pub name: &'static str,
+    pub category: ComponentCategory,
+}
+
+/// Every component RideWire can name: overlay packs place these, the code
+/// database implicates them, and diagnoses highlight them. One vocabulary,
+/// so a diagnosis always points at something the AR view can show.
+pub const COMPONENTS: &[KnownComponent] = &{
+    use ComponentCategory::*;
+    const fn c(
+        id: &'static str,
+        name: &'static str,
+        category: ComponentCategory,
+    ) -> KnownComponent {
+        KnownComponent { id, name, category }
+    }
+    [
+        c("spark_plugs", "Spark plugs", Ignition),
+        c("ignition_coil", "Ignition coil", Ignition),
+        c("crank_sensor", "Crankshaft position sensor", Ignition),
+        c("cam_sensor", "Camshaft position sensor", Ignition),
+        c("knock_sensor", "Knock sensor", Ignition),
+        c("battery", "Battery", Electrical),
+        c("regulator_rectifier", "Regulator/rectifier", Electrical),
+        c("stator", "Stator (alternator)", Electrical),
+        c("starter_motor", "Starter motor", Electrical),
+        c("ecu", "Engine control unit", Electrical),
+        c(
+            "wiring_harness",
+            "Wiring harness and connectors",
+            Electrical,
+        ),
+        c("fuel_pump", "Fuel pump", Fuel),
+        c("fuel_injectors", "Fuel injectors", Fuel),
+        c("fuel_pressure_regulator", "Fuel pressure regulator", Fuel),
+        c(
+            "evap_system",
+            "EVAP system (tank vent, canister, purge valve)",
+            Fuel,
+        ),
+        c("air_filter", "Air filter", Intake),
+        c("throttle_body", "Throttle body", Intake),
+        c(
+            "throttle_position_sensor",
+            "Throttle position sensor",
+            Intake,
+        ),
+        c("map_sensor", "Manifold pressure (MAP) sensor", Intake),
+        c("iat_sensor", "Intake air temperature sensor", Intake),
+        c("idle_air_control", "Idle air control valve", Intake),
+        c(
+            "o2_sensor_front",
+            "Oxygen sensor (front cylinder / upstream)",
+            Exhaust,
+        ),
+        c(
+            "o2_sensor_rear",
+            "Oxygen sensor (rear cylinder / downstream)",
+            Exhaust,
+        ),
+        c("catalytic_converter", "Catalytic converter", Exhaust),
+        c("coolant_temp_sensor", "Engine temperature sensor", Cooling),
+        c("radiator_fan", "Radiator fan", Cooling),
+        c("thermostat", "Thermostat", Cooling),
+        c("oil_filter", "Oil filter", Lubrication),
+        c("oil_pressure_sensor", "Oil pressure switch", Lubrication),
+        c("brake_caliper_front", "Front brake caliper", Brakes),
+        c("brake_caliper_rear", "Rear brake caliper", Brakes),
+        c("abs_module", "ABS module", Brakes),
+        c(
+            "wheel_speed_sensor_front",
+            "Front wheel speed sensor",
+            Wheels,
+        ),
+        c("wheel_speed_sensor_rear", "Rear wheel speed sensor", Wheels),
+        c("chain", "Drive chain and sprockets", Drivetrain),
+        c("gear_position_sensor", "Gear position sensor", Drivetrain),
+        c("clutch_switch", "Clutch switch", Drivetrain),
+        c("vehicle_speed_sensor", "Vehicle speed sensor", Drivetrain),
+        c("headlight", "Headlight", Lighting),
+    ]
+};
+
+/// A component of the vocabulary by id.
+pub fn component(id: &str) -> Option<Component> {
+    COMPONENTS.iter().find(|c| c.id == id).map(|c| Component {
+        id: c.id.to_owned(),
+        name: c.name.to_owned(),
+        category: c.category,
+    })
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn component_vocabulary_has_unique_snake_case_ids() {
+        let mut ids: Vec<&str> = COMPONENTS.iter().map(|c| c.id).collect();
+        assert!(ids.iter().all(|id| {
+            id.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        }));
+        ids.sort_unstable();
+        let before = ids.len();
+        ids.dedup();
+        assert_eq!(ids.len(), before, "duplicate component id");
+        assert_eq!(
+            component("chain").map(|c| c.category),
+            Some(ComponentCategory::Drivetrain)
+        );
+        assert!(component("flux_capacitor").is_none());
+    }
+
     use super::*;
 
     #[test]

@@ -1,0 +1,6 @@
+//! Diagnostics: trouble codes, agents' answers, their consensus and the
+//! safety gate, and the ELM327 protocol of OBD-II adapters.
+
+pub mod dtc;
+
+pub use dtc::Dtc;
