@@ -79,10 +79,15 @@ fn nav_bar(
     player: Option<Res<Player>>,
     mut navigate: MessageWriter<Navigate>,
     mut area: ResMut<ContentArea>,
+    mut applied: Local<Option<Settings>>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
-    theme::apply(ctx, settings.touch_layout);
-    ctx.set_zoom_factor(settings.ui_scale);
+    // Restyling clones egui's style: only do it when the settings change.
+    if applied.as_ref() != Some(&*settings) {
+        theme::apply(ctx, settings.touch_layout);
+        ctx.set_zoom_factor(settings.ui_scale);
+        *applied = Some(settings.clone());
+    }
     let mut root = root_ui(ctx, ctx.viewport_rect(), "nav-root");
     let bar = egui::Panel::top("nav")
         .frame(
