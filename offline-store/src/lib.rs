@@ -1,0 +1,17 @@
+//! RideWire's local database: one SQLite file per rider and device.
+//!
+//! It holds every event (this device's and, after sync, the others'), the
+//! outbox of events the server has not acknowledged, the download cursor,
+//! cached plans, catalogue and overlay packs, and the progress folded from
+//! the events with `engine`. Recording an event writes the event, its outbox
+//! row and the new progress in one transaction. A damaged file is moved
+//! aside, never deleted, and what can still be read is carried over.
+
+mod error;
+mod migrate;
+mod recover;
+mod store;
+
+pub use error::{Error, Result};
+pub use migrate::SCHEMA_VERSION;
+pub use store::{Opened, OutboxItem, Recorded, Recovery, Store};

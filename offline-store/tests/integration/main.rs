@@ -1,0 +1,8 @@
+//! The store on real SQLite files.
+
+// Test helpers panic on broken fixtures; that is the point of a test.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+mod damage;
+mod recording;
+mod support;

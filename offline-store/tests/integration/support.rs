@@ -1,0 +1,37 @@
+use ridewire_engine::demo;
+use ridewire_engine::event::EventKind;
+use ridewire_engine::quest::QuestId;
+use ridewire_offline_store::Store;
+use uuid::Uuid;
+
+pub const T0: i64 = 1_772_438_400_000;
+
+/// Opens (or creates) a store that knows the demo catalogue.
+pub fn store(path: &std::path::Path) -> Store {
+    let mut store = Store::open(path, T0).expect("open").store;
+    store
+        .set_catalog(&demo::catalog().expect("catalog"))
+        .expect("catalog");
+    store
+}
+
+pub fn diagnosis(n: u128) -> EventKind {
+    EventKind::DiagnosticRun {
+        diagnostic_id: Uuid::from_u128(n),
+        vehicle: None,
+        quest: None,
+    }
+}
+
+pub fn step(quest: &str, step: &str) -> EventKind {
+    EventKind::StepChecked {
+        quest: QuestId::new(quest).expect("id"),
+        step: step.into(),
+    }
+}
+
+pub fn random(n: u64) -> [u8; 10] {
+    let mut r = [0u8; 10];
+    r[..8].copy_from_slice(&n.to_le_bytes());
+    r
+}
