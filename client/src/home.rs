@@ -7,7 +7,7 @@ use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
 use ridewire_engine::achievement::ACHIEVEMENTS;
 use ridewire_engine::progress::{AwardReason, Progress};
 
-use crate::player::{Clock, Outcome, Player};
+use crate::player::{Clock, LoadError, Outcome, Player};
 use crate::screens::{ContentArea, Screen, show_content};
 use crate::{UiSystems, theme};
 
@@ -26,13 +26,26 @@ fn draw(
     mut contexts: EguiContexts,
     area: Res<ContentArea>,
     player: Option<Res<Player>>,
+    load_error: Option<Res<LoadError>>,
     clock: Res<Clock>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
-    show_content(ctx, &area, "home", |ui| match &player {
-        Some(player) => home(ui, player, clock.today()),
-        None => {
-            ui.label("No rider data yet.");
+    show_content(ctx, &area, "home", |ui| match (&player, &load_error) {
+        (Some(player), _) => home(ui, player, clock.today()),
+        (None, Some(error)) => {
+            theme::card().show(ui, |ui| {
+                ui.set_width(ui.available_width());
+                ui.label(
+                    RichText::new("Your data could not be opened")
+                        .size(22.0)
+                        .color(theme::WARN),
+                );
+                ui.label(&error.0);
+                ui.label(RichText::new("Nothing was changed or deleted.").color(theme::MUTED));
+            });
+        }
+        (None, None) => {
+            ui.label("Loading…");
         }
     });
     Ok(())
@@ -41,6 +54,21 @@ fn draw(
 fn home(ui: &mut egui::Ui, player: &Player, today: i64) {
     let progress = player.progress();
     let level = progress.level();
+    if let Some(r) = &player.recovery {
+        theme::card().show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            ui.label(
+                RichText::new(format!(
+                    "Your data file was damaged and has been replaced. {} event(s) were recovered; \
+                     the damaged file was kept at {}.",
+                    r.events_carried_over,
+                    r.moved_to.display()
+                ))
+                .color(theme::WARN),
+            );
+        });
+        ui.add_space(8.0);
+    }
     theme::card().show(ui, |ui| {
         ui.set_width(ui.available_width());
         ui.horizontal(|ui| {

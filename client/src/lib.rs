@@ -64,7 +64,7 @@ impl Plugin for ClientPlugin {
                 EguiPrimaryContextPass,
                 (UiSystems::Chrome, UiSystems::Screen).chain(),
             )
-            .add_systems(Startup, (spawn_ui_camera, load_player));
+            .add_systems(Startup, spawn_ui_camera);
         screens::plugin(app);
         player::plugin(app);
         settings::plugin(app);
@@ -80,13 +80,6 @@ fn spawn_ui_camera(mut commands: Commands, capture: Option<Res<capture::CaptureT
     }
 }
 
-fn load_player(mut commands: Commands, clock: Res<player::Clock>) {
-    match player::Player::demo(&clock) {
-        Ok(player) => commands.insert_resource(player),
-        Err(e) => error!("could not load the demo garage: {e}"),
-    }
-}
-
 /// How to run the app.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -96,6 +89,8 @@ pub struct Options {
     pub screen: Screen,
     /// Window or picture size in pixels.
     pub size: UVec2,
+    /// Where the rider's data comes from.
+    pub data: player::DataSource,
 }
 
 impl Default for Options {
@@ -104,6 +99,7 @@ impl Default for Options {
             screenshot: None,
             screen: Screen::Home,
             size: UVec2::new(1280, 720),
+            data: player::DataSource::Demo,
         }
     }
 }
@@ -155,6 +151,8 @@ pub fn build(options: &Options) -> App {
             );
         }
     }
-    app.add_plugins(ClientPlugin).insert_state(options.screen);
+    app.insert_resource(options.data.clone())
+        .add_plugins(ClientPlugin)
+        .insert_state(options.screen);
     app
 }

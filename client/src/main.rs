@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use bevy::math::UVec2;
 use clap::{Parser, Subcommand};
+use ridewire_client::player::DataSource;
 use ridewire_client::{Options, Screen};
 
 /// RideWire: keep your motorcycle running.
@@ -20,6 +21,12 @@ struct Cli {
     /// Window or picture size in pixels, as WIDTHxHEIGHT.
     #[arg(long, value_name = "WxH", default_value = "1280x720", value_parser = parse_size)]
     size: UVec2,
+    /// The rider's database [default: ridewire/ridewire.db in the user's data folder].
+    #[arg(long, value_name = "PATH", conflicts_with = "demo")]
+    database: Option<PathBuf>,
+    /// Show the demo garage (kept in memory, nothing is saved).
+    #[arg(long)]
+    demo: bool,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -62,6 +69,11 @@ fn main() -> ExitCode {
         screenshot: cli.screenshot,
         screen: cli.screen,
         size: cli.size,
+        data: if cli.demo {
+            DataSource::Demo
+        } else {
+            DataSource::Database(cli.database.unwrap_or_else(DataSource::default_database))
+        },
     };
     let exit = ridewire_client::build(&options).run();
     if exit.is_success() {

@@ -2,7 +2,11 @@
 //! the progress folded from it. Every change arrives as a [`RecordEvent`]
 //! message and becomes an engine event; progress is never edited directly.
 //!
-//! Until the offline store lands this is fed by the engine's demo garage.
+//! The events live in the offline store (`--demo` keeps the engine's demo
+//! garage in memory instead).
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use bevy::prelude::*;
 use ridewire_engine::event::{DeviceChain, DeviceId, Event, EventId, EventKind};
@@ -10,11 +14,13 @@ use ridewire_engine::progress::{Progress, RejectReason};
 use ridewire_engine::quest::Catalog;
 use ridewire_engine::vehicle::{ModelKey, Vehicle};
 use ridewire_engine::{chain, demo};
+use ridewire_offline_store::{Recovery, Store};
 use uuid::Uuid;
 
 pub(super) fn plugin(app: &mut App) {
     app.add_message::<RecordEvent>()
         .init_resource::<Clock>()
+        .add_systems(Startup, load)
         .add_systems(Update, record_events.in_set(crate::AppSystems::Record));
 }
 
@@ -68,20 +74,45 @@ pub enum Outcome {
     Failed(String),
 }
 
+/// Where the rider's events live.
+#[derive(Debug)]
+enum Log {
+    /// The local database: survives restarts, feeds sync. (A SQLite
+    /// connection is not `Sync`; the mutex makes it a Bevy resource.)
+    Stored(Mutex<Store>),
+    /// The demo garage, in memory only.
+    Demo(DeviceChain),
+}
+
 /// The rider, their bike and everything derived from their events.
 #[derive(Resource, Debug)]
 pub struct Player {
     pub vehicle: Vehicle,
     pub catalog: Catalog,
+    log: Log,
+    /// Every event, as stored (kept in memory for the screens).
     events: Vec<Event>,
-    chain: DeviceChain,
     progress: Progress,
     /// Result of the most recent [`RecordEvent`].
     pub last_outcome: Option<Outcome>,
+    /// Set when the data file was damaged and replaced at start-up.
+    pub recovery: Option<Recovery>,
+}
+
+/// The bike the starter plan is written for (until plans sync from a workshop).
+fn starter_vehicle() -> Result<Vehicle, ridewire_engine::Error> {
+    Vehicle::new(
+        ModelKey::new("harley-street-750-2022")?,
+        "Harley-Davidson",
+        "Street 750",
+        2022,
+        None,
+    )
 }
 
 impl Player {
-    /// The demo garage: a Street 750 with a few days of work, ending on `now`'s day.
+    /// The demo garage: a Street 750 with a few days of work ending on
+    /// `clock`'s day, kept in memory only.
     pub fn demo(clock: &Clock) -> Result<Self, ridewire_engine::Error> {
         let (now, _) = clock.now();
         const DAY: i64 = 86_400_000;
@@ -89,32 +120,49 @@ impl Player {
         let today = (now + 3_600_000).div_euclid(DAY);
         let start = (today - 2) * DAY - 3_600_000 + 9 * 3_600_000;
         let (catalog, events) = demo::garage(start)?;
-        let vehicle = Vehicle::new(
-            ModelKey::new("harley-street-750-2022")?,
-            "Harley-Davidson",
-            "Street 750",
-            2022,
-            None,
-        )?;
-        Ok(Self::new(vehicle, catalog, events))
-    }
-
-    /// A player from a catalogue and an existing log (its last event's chain
-    /// is continued by this device).
-    pub fn new(vehicle: Vehicle, catalog: Catalog, events: Vec<Event>) -> Self {
         let chain = events
             .last()
             .map(DeviceChain::after)
             .unwrap_or_else(|| DeviceChain::new(DeviceId(Uuid::now_v7())));
-        let progress = Progress::from_events(&catalog, &events);
-        Self {
-            vehicle,
+        Ok(Self {
+            vehicle: starter_vehicle()?,
+            progress: Progress::from_events(&catalog, &events),
             catalog,
+            log: Log::Demo(chain),
             events,
-            chain,
+            last_outcome: None,
+            recovery: None,
+        })
+    }
+
+    /// The rider's own data from the database at `path` (created on first
+    /// use), with the starter plan as the quest catalogue.
+    pub fn open(path: &Path, clock: &Clock) -> Result<Self, String> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        }
+        let opened = Store::open(path, clock.now().0).map_err(|e| e.to_string())?;
+        let mut store = opened.store;
+        let catalog = match store.catalog().map_err(|e| e.to_string())? {
+            Some(catalog) => catalog,
+            None => {
+                let starter = demo::catalog().map_err(|e| e.to_string())?;
+                store.set_catalog(&starter).map_err(|e| e.to_string())?;
+                starter
+            }
+        };
+        let events = store.events().map_err(|e| e.to_string())?;
+        let progress = store.progress().map_err(|e| e.to_string())?;
+        Ok(Self {
+            vehicle: starter_vehicle().map_err(|e| e.to_string())?,
+            catalog,
+            log: Log::Stored(Mutex::new(store)),
+            events,
             progress,
             last_outcome: None,
-        }
+            recovery: opened.recovery,
+        })
     }
 
     /// Progress folded from every event.
@@ -122,42 +170,65 @@ impl Player {
         &self.progress
     }
 
-    /// Every event, oldest first as recorded.
+    /// Every event.
     pub fn events(&self) -> &[Event] {
         &self.events
     }
 
     /// The device this app writes events as.
     pub fn device(&self) -> DeviceId {
-        self.chain.device
+        match &self.log {
+            Log::Stored(store) => lock(store).device(),
+            Log::Demo(chain) => chain.device,
+        }
+    }
+
+    /// Where the data lives, for the settings screen.
+    pub fn storage(&self) -> String {
+        match &self.log {
+            Log::Stored(store) => lock(store).path().display().to_string(),
+            Log::Demo(_) => "demo garage (in memory, not saved)".into(),
+        }
     }
 
     /// Whether the log's hash chains are intact; the message names the first break.
     pub fn verify(&self) -> Result<(), String> {
-        chain::verify(&self.events).map_err(|b| b.to_string())
+        let mut ordered: Vec<&Event> = self.events.iter().collect();
+        ordered.sort_by_key(|e| (e.device, e.seq));
+        let ordered: Vec<Event> = ordered.into_iter().cloned().collect();
+        chain::verify(&ordered).map_err(|b| b.to_string())
     }
 
     /// Records what the rider did at `at_ms` and folds it into progress.
     pub fn record(&mut self, kind: EventKind, at_ms: i64, utc_offset_min: i16) -> Outcome {
         let mut random = [0u8; 10];
         random.copy_from_slice(&Uuid::now_v7().as_bytes()[6..]);
-        let event =
-            match self
-                .chain
-                .clone()
-                .append(EventId::v7(at_ms, random), at_ms, utc_offset_min, kind)
-            {
-                Ok(event) => event,
-                Err(e) => return Outcome::Failed(e.to_string()),
-            };
-        self.chain = DeviceChain::after(&event);
         let xp_before = self.progress.xp();
         let unlocked_before = self.progress.achievements().len();
-        if self.progress.apply(&self.catalog, &event).is_err() {
-            // The clock went backwards: fold everything again.
-            self.progress =
-                Progress::from_events(&self.catalog, self.events.iter().chain([&event]));
-        }
+        let event = match &mut self.log {
+            Log::Stored(store) => match lock(store).record(kind, at_ms, utc_offset_min, random) {
+                Ok(recorded) => {
+                    self.progress = recorded.progress;
+                    recorded.event
+                }
+                Err(e) => return Outcome::Failed(e.to_string()),
+            },
+            Log::Demo(chain) => {
+                let mut next = chain.clone();
+                let event =
+                    match next.append(EventId::v7(at_ms, random), at_ms, utc_offset_min, kind) {
+                        Ok(event) => event,
+                        Err(e) => return Outcome::Failed(e.to_string()),
+                    };
+                *chain = next;
+                if self.progress.apply(&self.catalog, &event).is_err() {
+                    // The clock went backwards: fold everything again.
+                    self.progress =
+                        Progress::from_events(&self.catalog, self.events.iter().chain([&event]));
+                }
+                event
+            }
+        };
         self.events.push(event.clone());
         if let Some(r) = self
             .progress
@@ -168,13 +239,77 @@ impl Player {
         {
             return Outcome::NotCounted(r.reason.clone());
         }
+        let unlocked = self.progress.achievements();
         Outcome::Counted {
             xp: self.progress.xp().saturating_sub(xp_before),
-            achievements: self.progress.achievements()
-                [unlocked_before.min(self.progress.achievements().len())..]
+            achievements: unlocked[unlocked_before.min(unlocked.len())..]
                 .iter()
                 .map(|u| u.id.clone())
                 .collect(),
+        }
+    }
+}
+
+/// The store, even if a panic elsewhere poisoned its lock: every write is
+/// its own transaction, so the data is consistent either way.
+fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
+    store
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Where the app takes the rider's data from.
+#[derive(Resource, Debug, Clone, PartialEq, Eq)]
+pub enum DataSource {
+    /// The local database at this path.
+    Database(PathBuf),
+    /// The demo garage in memory (screenshots, trying the app out).
+    Demo,
+}
+
+impl DataSource {
+    /// The default database: `ridewire/ridewire.db` in the user's data folder.
+    pub fn default_database() -> PathBuf {
+        dirs::data_dir()
+            .unwrap_or_else(std::env::temp_dir)
+            .join("ridewire")
+            .join("ridewire.db")
+    }
+}
+
+/// Why the rider's data could not be loaded, shown instead of the screens.
+#[derive(Resource, Debug, Clone)]
+pub struct LoadError(pub String);
+
+/// Loads the rider's data at start-up.
+pub(crate) fn load(
+    mut commands: Commands,
+    source: Option<Res<DataSource>>,
+    clock: Res<Clock>,
+    loaded: Option<Res<Player>>,
+) {
+    if loaded.is_some() {
+        return;
+    }
+    let player = match source.as_deref() {
+        Some(DataSource::Database(path)) => Player::open(path, &clock),
+        Some(DataSource::Demo) | None => Player::demo(&clock).map_err(|e| e.to_string()),
+    };
+    match player {
+        Ok(player) => {
+            if let Some(r) = &player.recovery {
+                warn!(
+                    "data file was damaged ({}); moved to {}, {} events recovered",
+                    r.reason,
+                    r.moved_to.display(),
+                    r.events_carried_over
+                );
+            }
+            commands.insert_resource(player);
+        }
+        Err(e) => {
+            error!("could not load your data: {e}");
+            commands.insert_resource(LoadError(e));
         }
     }
 }
@@ -237,6 +372,40 @@ mod tests {
             })
         );
         assert_eq!(player.verify(), Ok(()));
+    }
+
+    #[test]
+    fn the_database_keeps_what_the_rider_did() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("rider.db");
+        let clock = Clock::Fixed {
+            at_ms: 1_772_438_400_000,
+            utc_offset_min: 60,
+        };
+        let mut player = Player::open(&path, &clock).expect("open");
+        assert_eq!(player.progress().xp(), 0, "a new rider starts at zero");
+        let (at, off) = clock.now();
+        let outcome = player.record(
+            EventKind::DiagnosticRun {
+                diagnostic_id: Uuid::from_u128(1),
+                vehicle: None,
+                quest: None,
+            },
+            at,
+            off,
+        );
+        assert_eq!(
+            outcome,
+            Outcome::Counted {
+                xp: 10,
+                achievements: vec!["ACH-FIRST-DIAG".into()]
+            }
+        );
+        drop(player);
+        let again = Player::open(&path, &clock).expect("reopen");
+        assert_eq!(again.progress().xp(), 10);
+        assert!(again.progress().has_achievement("ACH-FIRST-DIAG"));
+        assert_eq!(again.verify(), Ok(()));
     }
 
     #[test]

@@ -82,8 +82,7 @@ fn draw(
                         .label(RichText::new(format!("Event log damaged: {e}")).color(theme::WARN)),
                 };
                 ui.label(
-                    RichText::new("Progress is kept in memory until offline storage arrives.")
-                        .color(theme::MUTED),
+                    RichText::new(format!("Stored in: {}", player.storage())).color(theme::MUTED),
                 );
             });
         }

@@ -4,5 +4,6 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod command_line;
+mod data;
 mod picture;
 mod screenshot;

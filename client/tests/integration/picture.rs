@@ -114,6 +114,7 @@ pub fn ridewire(args: &[&str]) -> Output {
 pub fn render(screen: &str, size: &str, dir: &Path) -> Picture {
     let path = dir.join(format!("{screen}.png"));
     let out = ridewire(&[
+        "--demo",
         "--screenshot",
         path.to_str().expect("utf-8 path"),
         "--screen",
