@@ -3,5 +3,6 @@
 
 pub mod codes;
 pub mod dtc;
+pub mod elm327;
 
 pub use dtc::Dtc;
