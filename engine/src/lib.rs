@@ -13,6 +13,8 @@
 //! - [`progress`] — progress (XP, levels, achievements, streaks, statistics)
 //!   as a fold over events.
 //! - [`proof`] — location-proof checks.
+//! - [`plan`] — Markdown maintenance plans: parsing, rendering, quests and
+//!   the milestones of each overworld level.
 //!
 //! Recording something and reading the progress it earns:
 //!
@@ -44,6 +46,7 @@ pub mod diagnostics;
 mod error;
 pub mod event;
 pub mod merkle;
+pub mod plan;
 pub mod progress;
 pub mod proof;
 pub mod quest;

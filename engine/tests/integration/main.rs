@@ -4,5 +4,6 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod fold_properties;
+mod plan_properties;
 mod rewards;
 mod support;
