@@ -77,7 +77,15 @@ pub struct CodeDatabase {
     entries: BTreeMap<Dtc, CodeEntry>,
 }
 
+/// The database shipped with the app (`assets/codes/obd2-codes.json`).
+pub const BUNDLED_JSON: &str = include_str!("../../../assets/codes/obd2-codes.json");
+
 impl CodeDatabase {
+    /// The database shipped with the app, checked.
+    pub fn bundled() -> Result<Self, CodeDbError> {
+        Self::from_json(BUNDLED_JSON)
+    }
+
     /// Reads and checks a database in the bundled JSON format.
     pub fn from_json(json: &str) -> Result<Self, CodeDbError> {
         let file: File = serde_json::from_str(json).map_err(|e| CodeDbError::Malformed {
@@ -190,6 +198,39 @@ mod tests {
         let misfire = d.get(&"P0300".parse().expect("code")).expect("known");
         assert_eq!(misfire.components[0], "spark_plugs");
         assert!(d.get(&"P0171".parse().expect("code")).is_none());
+    }
+
+    #[test]
+    fn the_bundled_database_is_complete_and_well_formed() {
+        let d = CodeDatabase::bundled().expect("bundled database loads");
+        assert!(d.len() >= 300, "only {} codes", d.len());
+        // Every system a bike reports is covered, misfire codes included.
+        for code in ["P0300", "P0301", "P0171", "P0562", "U0100", "C0031"] {
+            assert!(
+                d.get(&code.parse().expect("code")).is_some(),
+                "{code} missing"
+            );
+        }
+        // Descriptions are the project's own, one per code.
+        let mut descriptions: Vec<&str> = d.entries().map(|e| e.description.as_str()).collect();
+        descriptions.sort_unstable();
+        let before = descriptions.len();
+        descriptions.dedup();
+        assert_eq!(descriptions.len(), before, "two codes share a description");
+        // The gate must never see the database recommend an unsafe shortcut.
+        for e in d.entries() {
+            for text in e.checks.iter().chain([&e.description]) {
+                let lower = text.to_lowercase();
+                assert!(
+                    !["bypass", "jumper the", "disable the abs", "keep riding"]
+                        .iter()
+                        .any(|w| lower.contains(w)),
+                    "{}: {text}",
+                    e.code
+                );
+            }
+        }
+        assert!(d.entries().any(|e| e.severity == Severity::Stop));
     }
 
     #[test]
