@@ -2,5 +2,6 @@
 //! safety gate, and the ELM327 protocol of OBD-II adapters.
 
 pub mod dtc;
+pub mod request;
 
 pub use dtc::Dtc;
