@@ -1,6 +1,7 @@
 //! Diagnostics: trouble codes, agents' answers, their consensus and the
 //! safety gate, and the ELM327 protocol of OBD-II adapters.
 
+pub mod answer;
 pub mod dtc;
 pub mod request;
 
