@@ -2,6 +2,7 @@
 //! safety gate, and the ELM327 protocol of OBD-II adapters.
 
 pub mod answer;
+pub mod consensus;
 pub mod dtc;
 pub mod request;
 
