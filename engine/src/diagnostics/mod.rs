@@ -5,5 +5,6 @@ pub mod answer;
 pub mod consensus;
 pub mod dtc;
 pub mod request;
+pub mod safety;
 
 pub use dtc::Dtc;
