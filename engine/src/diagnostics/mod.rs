@@ -4,6 +4,8 @@
 pub mod answer;
 pub mod consensus;
 pub mod dtc;
+pub mod gate;
+pub mod outcome;
 pub mod request;
 pub mod safety;
 
