@@ -7,6 +7,7 @@ pub mod consensus;
 pub mod dtc;
 pub mod elm327;
 pub mod gate;
+pub mod offline;
 pub mod outcome;
 pub mod request;
 pub mod safety;

@@ -54,8 +54,8 @@ pub struct DiagnosticRequest {
 /// Why a request was refused; each variant names what the rider must change.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum RequestError {
-    /// Neither a query nor a trouble code: there is nothing to diagnose.
-    #[error("describe the problem or give at least one trouble code")]
+    /// No query, no trouble code and no symptom: there is nothing to diagnose.
+    #[error("describe the problem, give a trouble code or pick a symptom")]
     NothingToDiagnose,
     /// The query is longer than [`MAX_QUERY_CHARS`].
     #[error("the query has {chars} characters; at most {max} are allowed")]
@@ -103,7 +103,7 @@ impl DiagnosticRequest {
         {
             return Err(RequestError::QueryControlCharacters);
         }
-        if self.query.trim().is_empty() && self.codes.is_empty() {
+        if self.query.trim().is_empty() && self.codes.is_empty() && self.symptoms.is_empty() {
             return Err(RequestError::NothingToDiagnose);
         }
         check_vehicle_name("make", &self.vehicle.make)?;
@@ -226,10 +226,10 @@ mod tests {
 
     #[test]
     fn an_empty_request_is_refused() {
-        assert_eq!(
-            request("   ").validate(),
-            Err(RequestError::NothingToDiagnose)
-        );
+        let mut empty = request("   ");
+        empty.symptoms.clear();
+        assert_eq!(empty.validate(), Err(RequestError::NothingToDiagnose));
+        assert_eq!(request("").validate(), Ok(()), "a symptom alone is enough");
         let mut with_code = request("");
         with_code.codes.push("P0300".parse().expect("code"));
         assert_eq!(with_code.validate(), Ok(()));

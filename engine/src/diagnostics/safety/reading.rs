@@ -28,7 +28,7 @@ const WARNINGS_AFTER: &[&str] = &[
     "unsafe|dangerous|risky|inadvisable|unwise|illegal",
     "not|isnt safe|recommended|advised|advisable",
     "bad idea",
-    "damage|damages|damaging|destroy*|seize*|ruin*",
+    "damage|damages|damaging|destroy*|seize*|ruin*|risk*|warp*",
     "avoid*",
 ];
 /// Words that, just before a warning after a trigger, cancel it.
@@ -244,6 +244,15 @@ mod tests {
         assert_eq!(find("can ~ ride", &farther).count(), 0);
         let negated: Vec<String> = "can not ride".split(' ').map(String::from).collect();
         assert_eq!(find("can ~ ride", &negated).count(), 0);
+    }
+
+    #[test]
+    fn a_consequence_after_riding_on_is_a_warning() {
+        let words = |t: &str| -> Vec<String> { t.split(' ').map(String::from).collect() };
+        let clause = words("riding on risks warped heads or seizure");
+        assert!(warned_after(&clause, 2));
+        let clause = words("riding on is fine");
+        assert!(!warned_after(&clause, 2));
     }
 
     #[test]
