@@ -5,6 +5,7 @@
 //! capture ([`capture`]).
 
 pub mod capture;
+pub mod commands;
 pub mod home;
 pub mod player;
 pub mod quests;

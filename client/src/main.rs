@@ -5,8 +5,10 @@ use std::process::ExitCode;
 
 use bevy::math::UVec2;
 use clap::{Parser, Subcommand};
-use ridewire_client::player::DataSource;
+use ridewire_client::commands::diagnose;
+use ridewire_client::player::{Clock, DataSource};
 use ridewire_client::{Options, Screen};
+use ridewire_engine::diagnostics::request::VehicleInfo;
 
 /// RideWire: keep your motorcycle running.
 #[derive(Debug, Parser)]
@@ -22,19 +24,95 @@ struct Cli {
     #[arg(long, value_name = "WxH", default_value = "1280x720", value_parser = parse_size)]
     size: UVec2,
     /// The rider's database [default: ridewire/ridewire.db in the user's data folder].
-    #[arg(long, value_name = "PATH", conflicts_with = "demo")]
+    #[arg(long, global = true, value_name = "PATH", conflicts_with = "demo")]
     database: Option<PathBuf>,
-    /// Show the demo garage (kept in memory, nothing is saved).
-    #[arg(long)]
+    /// Use the demo garage (kept in memory, nothing is saved).
+    #[arg(long, global = true)]
     demo: bool,
     #[command(subcommand)]
     command: Option<Command>,
 }
 
-/// Work that needs no window. (Plans, marker detection, diagnosis and the
-/// OBD-II reader arrive here as they are built.)
+/// Work that needs no window. (Plans, marker detection and the OBD-II
+/// reader arrive here as they are built.)
 #[derive(Debug, Subcommand)]
-enum Command {}
+enum Command {
+    /// Diagnose trouble codes and symptoms: the agents answer, the safety
+    /// gate decides, and the run is recorded (10 XP).
+    Diagnose {
+        /// Trouble codes such as P0300.
+        #[arg(value_name = "CODE")]
+        codes: Vec<String>,
+        /// A symptom such as rough_idle, battery_light or abs_light (repeatable).
+        #[arg(long = "symptom", value_name = "S")]
+        symptoms: Vec<String>,
+        /// What the rider noticed, in their own words.
+        #[arg(long)]
+        query: Option<String>,
+        /// Print the full result as JSON.
+        #[arg(long)]
+        json: bool,
+        /// The bike's make.
+        #[arg(long, default_value = "Harley-Davidson")]
+        make: String,
+        /// The bike's model.
+        #[arg(long, default_value = "Street 750")]
+        model: String,
+        /// The bike's model year.
+        #[arg(long, default_value_t = 2022)]
+        year: u16,
+    },
+}
+
+fn data_source(demo: bool, database: Option<PathBuf>) -> DataSource {
+    if demo {
+        DataSource::Demo
+    } else {
+        DataSource::Database(database.unwrap_or_else(DataSource::default_database))
+    }
+}
+
+fn diagnose(command: Command, data: &DataSource) -> ExitCode {
+    let Command::Diagnose {
+        codes,
+        symptoms,
+        query,
+        json,
+        make,
+        model,
+        year,
+    } = command;
+    let ask = diagnose::Ask {
+        codes,
+        symptoms,
+        query,
+        vehicle: VehicleInfo { make, model, year },
+    };
+    match diagnose::run(ask, data, &Clock::System) {
+        Ok(run) if json => match serde_json::to_string_pretty(&run) {
+            Ok(text) => {
+                println!("{text}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("ridewire diagnose: {e}");
+                ExitCode::FAILURE
+            }
+        },
+        Ok(run) => {
+            print!("{}", diagnose::report(&run));
+            ExitCode::SUCCESS
+        }
+        Err(e @ diagnose::DiagnoseError::BadInput(_)) => {
+            eprintln!("ridewire diagnose: {e}");
+            ExitCode::from(2)
+        }
+        Err(e) => {
+            eprintln!("ridewire diagnose: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
 
 fn parse_size(s: &str) -> Result<UVec2, String> {
     let (w, h) = s
@@ -54,8 +132,9 @@ fn parse_size(s: &str) -> Result<UVec2, String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let data = data_source(cli.demo, cli.database);
     if let Some(command) = cli.command {
-        match command {}
+        return diagnose(command, &data);
     }
     if cli.screenshot.is_none() && !has_display() {
         eprintln!(
@@ -69,11 +148,7 @@ fn main() -> ExitCode {
         screenshot: cli.screenshot,
         screen: cli.screen,
         size: cli.size,
-        data: if cli.demo {
-            DataSource::Demo
-        } else {
-            DataSource::Database(cli.database.unwrap_or_else(DataSource::default_database))
-        },
+        data,
     };
     let exit = ridewire_client::build(&options).run();
     if exit.is_success() {

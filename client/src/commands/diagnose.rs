@@ -1,0 +1,253 @@
+//! `ridewire diagnose CODE... [--symptom S]... [--json]`: ask the agents,
+//! gate their consensus, record the run, print the result.
+//!
+//! Today the offline agent (the bundled code database) always answers; the
+//! server's hosted agents join when the server side lands.
+
+use std::fmt::Write as _;
+
+use ridewire_engine::diagnostics::codes::CodeDatabase;
+use ridewire_engine::diagnostics::gate::{self, Decision, GatedDiagnosis, SafetyFlag};
+use ridewire_engine::diagnostics::outcome::AgentStatus;
+use ridewire_engine::diagnostics::request::{DiagnosticRequest, VehicleInfo};
+use ridewire_engine::diagnostics::{Dtc, offline};
+use ridewire_engine::event::EventKind;
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::player::{Clock, DataSource, Outcome, Player};
+
+/// What the rider asked.
+#[derive(Debug, Clone)]
+pub struct Ask {
+    pub codes: Vec<String>,
+    pub symptoms: Vec<String>,
+    pub query: Option<String>,
+    pub vehicle: VehicleInfo,
+}
+
+/// A finished run: the gated diagnosis and what recording it earned.
+#[derive(Debug, Serialize)]
+pub struct Run {
+    pub id: Uuid,
+    pub request: DiagnosticRequest,
+    pub result: GatedDiagnosis,
+    /// XP the run earned (10 per run).
+    pub xp: u64,
+    /// Achievements the run unlocked.
+    pub achievements: Vec<String>,
+    /// Where the run was recorded, or why it was not.
+    pub recorded: String,
+}
+
+/// Why the command could not run, with the exit code it maps to.
+#[derive(Debug, thiserror::Error)]
+pub enum DiagnoseError {
+    /// The rider's input is wrong (exit 2).
+    #[error("{0}")]
+    BadInput(String),
+    /// Something the rider cannot fix by retyping (exit 1).
+    #[error("{0}")]
+    Failed(String),
+}
+
+/// Runs the diagnosis and records it as a `DiagnosticRun` event.
+pub fn run(ask: Ask, data: &DataSource, clock: &Clock) -> Result<Run, DiagnoseError> {
+    let codes = ask
+        .codes
+        .iter()
+        .map(|c| {
+            c.parse::<Dtc>()
+                .map_err(|e| DiagnoseError::BadInput(e.to_string()))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let request = DiagnosticRequest {
+        query: ask.query.unwrap_or_else(|| {
+            let mut q = String::from("Diagnose");
+            for c in &codes {
+                let _ = write!(q, " {c}");
+            }
+            q
+        }),
+        vehicle: ask.vehicle,
+        symptoms: ask.symptoms,
+        codes,
+    };
+    request
+        .validate()
+        .map_err(|e| DiagnoseError::BadInput(e.to_string()))?;
+    let db = CodeDatabase::bundled()
+        .map_err(|e| DiagnoseError::Failed(format!("the bundled code database is damaged: {e}")))?;
+    let outcomes = vec![offline::answer(&request, &db)];
+    let result =
+        gate::diagnose(&request, outcomes).map_err(|e| DiagnoseError::BadInput(e.to_string()))?;
+    let id = Uuid::now_v7();
+    let (xp, achievements, recorded) = record(id, data, clock);
+    Ok(Run {
+        id,
+        request,
+        result,
+        xp,
+        achievements,
+        recorded,
+    })
+}
+
+/// Records the run in the rider's data; a failure to record is reported,
+/// never hidden, but does not withhold the diagnosis.
+fn record(id: Uuid, data: &DataSource, clock: &Clock) -> (u64, Vec<String>, String) {
+    let mut player = match data {
+        DataSource::Demo => match Player::demo(clock) {
+            Ok(p) => p,
+            Err(e) => return (0, vec![], format!("not recorded: {e}")),
+        },
+        DataSource::Database(path) => match Player::open(path, clock) {
+            Ok(p) => p,
+            Err(e) => return (0, vec![], format!("not recorded: {e}")),
+        },
+    };
+    let (at, offset) = clock.now();
+    let kind = EventKind::DiagnosticRun {
+        diagnostic_id: id,
+        vehicle: None,
+        quest: None,
+    };
+    match player.record(kind, at, offset) {
+        Outcome::Counted { xp, achievements } => (xp, achievements, player.storage()),
+        Outcome::NotCounted(reason) => (0, vec![], format!("recorded, not counted: {reason:?}")),
+        Outcome::Failed(e) => (0, vec![], format!("not recorded: {e}")),
+    }
+}
+
+/// The run as a rider reads it.
+pub fn report(run: &Run) -> String {
+    let mut out = String::new();
+    let r = &run.result;
+    let v = &run.request.vehicle;
+    let _ = writeln!(
+        out,
+        "RideWire diagnosis: {} {} ({})",
+        v.make, v.model, v.year
+    );
+    if !run.request.codes.is_empty() {
+        let codes: Vec<String> = run.request.codes.iter().map(Dtc::to_string).collect();
+        let _ = writeln!(out, "Codes:      {}", codes.join(" "));
+    }
+    if !run.request.symptoms.is_empty() {
+        let _ = writeln!(out, "Symptoms:   {}", run.request.symptoms.join(", "));
+    }
+    let verdict = match r.decision {
+        Decision::Approved => "APPROVED",
+        Decision::Escalated => "ESCALATED: have a mechanic confirm before acting on it",
+        Decision::Rejected => "REJECTED: not safe to act on",
+    };
+    match &r.consensus {
+        Some(c) => {
+            let _ = writeln!(
+                out,
+                "Decision:   {verdict} (agreement {:.2}, confidence {:.2})",
+                c.score, c.confidence
+            );
+            let _ = writeln!(out, "Diagnosis:  {}", c.diagnosis);
+            let _ = writeln!(out, "Do:         {}", c.recommended_action);
+            if let Some(cost) = &c.estimated_cost {
+                let _ = writeln!(
+                    out,
+                    "Cost:       {:.0}-{:.0} {}",
+                    cost.min, cost.max, cost.currency
+                );
+            }
+            if !r.highlighted_components.is_empty() {
+                let _ = writeln!(out, "Highlight:  {}", r.highlighted_components.join(", "));
+            }
+        }
+        None => {
+            let _ = writeln!(out, "Decision:   {verdict}");
+        }
+    }
+    for report in &r.answers {
+        let status = match &report.status {
+            AgentStatus::Used { .. } => "used".to_owned(),
+            AgentStatus::InvalidOutput { error, .. } => format!("left out: {error}"),
+            AgentStatus::TimedOut => "left out: timed out".to_owned(),
+            AgentStatus::Failed { reason } => format!("left out: {reason}"),
+            AgentStatus::DuplicateAgent { .. } => "left out: answered twice".to_owned(),
+        };
+        let _ = writeln!(out, "Agent:      {} ({status})", report.agent);
+    }
+    for flag in &r.flags {
+        let text = match flag {
+            SafetyFlag::UnsafeRecommendation { finding, .. } => {
+                format!("unsafe_recommendation: {}", finding.reason)
+            }
+            SafetyFlag::NoValidAnswers => "no agent gave a usable answer".to_owned(),
+            SafetyFlag::SingleAgent => "single agent (offline): agreement is discounted".to_owned(),
+        };
+        let _ = writeln!(out, "Flag:       {text}");
+    }
+    let unlocked = if run.achievements.is_empty() {
+        String::new()
+    } else {
+        format!(", unlocked {}", run.achievements.join(", "))
+    };
+    let _ = writeln!(
+        out,
+        "Earned:     +{} XP{unlocked} ({})",
+        run.xp, run.recorded
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ask(codes: &[&str]) -> Ask {
+        Ask {
+            codes: codes.iter().map(|c| (*c).into()).collect(),
+            symptoms: vec!["rough_idle".into()],
+            query: None,
+            vehicle: VehicleInfo {
+                make: "Harley-Davidson".into(),
+                model: "Street 750".into(),
+                year: 2022,
+            },
+        }
+    }
+
+    const CLOCK: Clock = Clock::Fixed {
+        at_ms: 1_772_438_400_000,
+        utc_offset_min: 60,
+    };
+
+    #[test]
+    fn a_run_is_gated_recorded_and_earns_10_xp() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let data = DataSource::Database(dir.path().join("rider.db"));
+        let run = run(ask(&["P0300"]), &data, &CLOCK).expect("run");
+        assert_eq!(run.result.decision, Decision::Approved);
+        assert_eq!(
+            (run.xp, run.achievements.as_slice()),
+            (10, &["ACH-FIRST-DIAG".to_owned()][..])
+        );
+        let text = report(&run);
+        assert!(
+            text.contains("APPROVED") && text.contains("spark_plugs"),
+            "{text}"
+        );
+        let player = Player::open(&dir.path().join("rider.db"), &CLOCK).expect("reopen");
+        assert_eq!(player.progress().stats().diagnostics_run, 1);
+    }
+
+    #[test]
+    fn bad_codes_are_refused_before_anything_is_recorded() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let data = DataSource::Database(dir.path().join("rider.db"));
+        let err = run(ask(&["P03OO"]), &data, &CLOCK).expect_err("bad code");
+        assert!(
+            matches!(err, DiagnoseError::BadInput(ref m) if m.contains("P03OO")),
+            "{err}"
+        );
+        assert!(!dir.path().join("rider.db").exists());
+    }
+}

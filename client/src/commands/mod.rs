@@ -1,0 +1,3 @@
+//! Commands of the `ridewire` binary that need no window.
+
+pub mod diagnose;
