@@ -46,6 +46,7 @@ pub mod diagnostics;
 mod error;
 pub mod event;
 pub mod merkle;
+pub mod overworld;
 pub mod plan;
 pub mod progress;
 pub mod proof;
