@@ -13,6 +13,10 @@
 //! - [`progress`] — progress (XP, levels, achievements, streaks, statistics)
 //!   as a fold over events.
 //! - [`proof`] — location-proof checks.
+//! - [`diagnostics`] — trouble codes, the code database, the offline agent,
+//!   consensus and the safety gate, and the ELM327 adapter protocol.
+//! - [`plan`] — Markdown maintenance plans: parsing, catalogue, milestones.
+//! - [`overworld`] — a plan level as a deterministic tile map with a road.
 //! - [`plan`] — Markdown maintenance plans: parsing, rendering, quests and
 //!   the milestones of each overworld level.
 //!
