@@ -7,6 +7,7 @@
 pub mod capture;
 pub mod commands;
 pub mod home;
+pub mod obd;
 pub mod player;
 pub mod quests;
 pub mod screens;

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use bevy::math::UVec2;
 use clap::{Parser, Subcommand};
 use ridewire_client::commands::diagnose;
+use ridewire_client::commands::obd::{self, ObdAction};
 use ridewire_client::player::{Clock, DataSource};
 use ridewire_client::{Options, Screen};
 use ridewire_engine::diagnostics::request::VehicleInfo;
@@ -33,8 +34,8 @@ struct Cli {
     command: Option<Command>,
 }
 
-/// Work that needs no window. (Plans, marker detection and the OBD-II
-/// reader arrive here as they are built.)
+/// Work that needs no window. (Plans and marker detection arrive here as
+/// they are built.)
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Diagnose trouble codes and symptoms: the agents answer, the safety
@@ -62,6 +63,11 @@ enum Command {
         #[arg(long, default_value_t = 2022)]
         year: u16,
     },
+    /// Read or clear trouble codes through an ELM327-style OBD-II adapter.
+    Obd {
+        #[command(subcommand)]
+        action: ObdAction,
+    },
 }
 
 fn data_source(demo: bool, database: Option<PathBuf>) -> DataSource {
@@ -72,22 +78,7 @@ fn data_source(demo: bool, database: Option<PathBuf>) -> DataSource {
     }
 }
 
-fn diagnose(command: Command, data: &DataSource) -> ExitCode {
-    let Command::Diagnose {
-        codes,
-        symptoms,
-        query,
-        json,
-        make,
-        model,
-        year,
-    } = command;
-    let ask = diagnose::Ask {
-        codes,
-        symptoms,
-        query,
-        vehicle: VehicleInfo { make, model, year },
-    };
+fn diagnose(ask: diagnose::Ask, json: bool, data: &DataSource) -> ExitCode {
     match diagnose::run(ask, data, &Clock::System) {
         Ok(run) if json => match serde_json::to_string_pretty(&run) {
             Ok(text) => {
@@ -114,6 +105,86 @@ fn diagnose(command: Command, data: &DataSource) -> ExitCode {
     }
 }
 
+fn run_command(command: Command, data: &DataSource) -> ExitCode {
+    match command {
+        Command::Diagnose {
+            codes,
+            symptoms,
+            query,
+            json,
+            make,
+            model,
+            year,
+        } => {
+            let ask = diagnose::Ask {
+                codes,
+                symptoms,
+                query,
+                vehicle: VehicleInfo { make, model, year },
+            };
+            diagnose(ask, json, data)
+        }
+        Command::Obd { action } => obd_command(action, data),
+    }
+}
+
+fn obd_command(action: ObdAction, data: &DataSource) -> ExitCode {
+    match action {
+        ObdAction::Read {
+            link,
+            json,
+            diagnose: then_diagnose,
+            make,
+            model,
+            year,
+        } => {
+            let reading = match obd::read(&link) {
+                Ok(reading) => reading,
+                Err(e) => return obd_failed("read", &e),
+            };
+            if json {
+                match serde_json::to_string_pretty(&obd::to_json(&reading)) {
+                    Ok(text) => println!("{text}"),
+                    Err(e) => {
+                        eprintln!("ridewire obd read: {e}");
+                        return ExitCode::FAILURE;
+                    }
+                }
+            } else {
+                print!("{}", obd::report(&reading));
+            }
+            if !then_diagnose {
+                return ExitCode::SUCCESS;
+            }
+            let codes = obd::all_codes(&reading);
+            if codes.is_empty() {
+                println!("No codes to diagnose.");
+                return ExitCode::SUCCESS;
+            }
+            let ask = diagnose::Ask {
+                codes,
+                symptoms: vec!["check_engine_light".to_owned()],
+                query: None,
+                vehicle: VehicleInfo { make, model, year },
+            };
+            println!();
+            diagnose(ask, false, data)
+        }
+        ObdAction::Clear { link, yes } => match obd::clear(&link, yes) {
+            Ok(ecus) => {
+                println!("Codes cleared by ECU {}.", ecus.join(", "));
+                ExitCode::SUCCESS
+            }
+            Err(e) => obd_failed("clear", &e),
+        },
+    }
+}
+
+fn obd_failed(what: &str, e: &obd::ObdCommandError) -> ExitCode {
+    eprintln!("ridewire obd {what}: {e}");
+    ExitCode::from(e.exit_code())
+}
+
 fn parse_size(s: &str) -> Result<UVec2, String> {
     let (w, h) = s
         .split_once(['x', 'X'])
@@ -134,7 +205,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let data = data_source(cli.demo, cli.database);
     if let Some(command) = cli.command {
-        return diagnose(command, &data);
+        return run_command(command, &data);
     }
     if cli.screenshot.is_none() && !has_display() {
         eprintln!(

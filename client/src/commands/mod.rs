@@ -1,3 +1,4 @@
 //! Commands of the `ridewire` binary that need no window.
 
 pub mod diagnose;
+pub mod obd;

@@ -5,5 +5,6 @@
 
 mod command_line;
 mod data;
+mod obd;
 mod picture;
 mod screenshot;
