@@ -191,6 +191,24 @@ impl Player {
         }
     }
 
+    /// A setting saved on this device (`None` in the demo or if never saved).
+    pub fn setting(&self, key: &str) -> Option<String> {
+        match &self.log {
+            Log::Stored(store) => lock(store).setting(key).ok().flatten(),
+            Log::Demo(_) => None,
+        }
+    }
+
+    /// Saves a setting on this device (the demo keeps nothing).
+    pub fn save_setting(&mut self, key: &str, value: &str) -> Result<(), String> {
+        match &mut self.log {
+            Log::Stored(store) => lock(store)
+                .set_setting(key, value)
+                .map_err(|e| e.to_string()),
+            Log::Demo(_) => Ok(()),
+        }
+    }
+
     /// Whether the log's hash chains are intact; the message names the first break.
     pub fn verify(&self) -> Result<(), String> {
         let mut ordered: Vec<&Event> = self.events.iter().collect();

@@ -10,11 +10,61 @@ use crate::screens::{ContentArea, Screen, show_content};
 use crate::{UiSystems, theme};
 
 pub(super) fn plugin(app: &mut App) {
-    app.init_resource::<Settings>().add_systems(
-        EguiPrimaryContextPass,
-        draw.in_set(UiSystems::Screen)
-            .run_if(in_state(Screen::Settings)),
-    );
+    app.init_resource::<Settings>()
+        .add_systems(
+            Update,
+            (
+                restore.run_if(resource_added::<Player>),
+                persist.run_if(resource_exists::<Player>),
+            )
+                .chain(),
+        )
+        .add_systems(
+            EguiPrimaryContextPass,
+            draw.in_set(UiSystems::Screen)
+                .run_if(in_state(Screen::Settings)),
+        );
+}
+
+const UI_SCALE: &str = "ui_scale";
+const TOUCH_LAYOUT: &str = "touch_layout";
+const SCALE_RANGE: std::ops::RangeInclusive<f32> = 0.75..=2.0;
+
+/// Takes the settings saved on this device, ignoring values that do not parse.
+fn restore(player: Res<Player>, mut settings: ResMut<Settings>) {
+    if let Some(scale) = player
+        .setting(UI_SCALE)
+        .and_then(|v| v.parse::<f32>().ok())
+        .filter(|v| SCALE_RANGE.contains(v))
+    {
+        settings.ui_scale = scale;
+    }
+    if let Some(touch) = player
+        .setting(TOUCH_LAYOUT)
+        .and_then(|v| v.parse::<bool>().ok())
+    {
+        settings.touch_layout = touch;
+    }
+}
+
+/// Saves the settings whenever the rider changes them.
+fn persist(
+    mut player: ResMut<Player>,
+    settings: Res<Settings>,
+    mut saved: Local<Option<Settings>>,
+) {
+    if saved.as_ref() == Some(&*settings) {
+        return;
+    }
+    if saved.is_some() {
+        let result = player
+            .save_setting(UI_SCALE, &settings.ui_scale.to_string())
+            .and_then(|()| player.save_setting(TOUCH_LAYOUT, &settings.touch_layout.to_string()));
+        if let Err(e) = result {
+            error!("could not save settings: {e}");
+        }
+    }
+    *saved = Some(settings.clone());
 }
 
 /// How the app looks and reacts.
@@ -48,7 +98,7 @@ fn draw(
             ui.set_width(ui.available_width());
             ui.label(RichText::new("Display").size(20.0).strong());
             let mut scale = dragging_scale.unwrap_or(settings.ui_scale);
-            let slider = ui.add(egui::Slider::new(&mut scale, 0.75..=2.0).text("Interface scale"));
+            let slider = ui.add(egui::Slider::new(&mut scale, SCALE_RANGE).text("Interface scale"));
             // Rescale on release, so the slider does not move under the finger.
             if slider.dragged() {
                 *dragging_scale = Some(scale);
@@ -88,4 +138,63 @@ fn draw(
         }
     });
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::player::Clock;
+
+    const CLOCK: Clock = Clock::Fixed {
+        at_ms: 1_772_438_400_000,
+        utc_offset_min: 60,
+    };
+
+    fn app(path: &std::path::Path) -> App {
+        let mut app = App::new();
+        app.add_plugins(MinimalPlugins)
+            .init_resource::<Settings>()
+            .add_systems(
+                Update,
+                (
+                    restore.run_if(resource_added::<Player>),
+                    persist.run_if(resource_exists::<Player>),
+                )
+                    .chain(),
+            );
+        app.insert_resource(Player::open(path, &CLOCK).expect("open"));
+        app
+    }
+
+    #[test]
+    fn settings_are_saved_on_change_and_restored_next_start() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("rider.db");
+        {
+            let mut app = app(&path);
+            app.update();
+            assert_eq!(*app.world().resource::<Settings>(), Settings::default());
+            let mut s = app.world_mut().resource_mut::<Settings>();
+            s.ui_scale = 1.5;
+            s.touch_layout = true;
+            app.update();
+        }
+        let mut app = app(&path);
+        app.update();
+        let s = app.world().resource::<Settings>();
+        assert_eq!((s.ui_scale, s.touch_layout), (1.5, true));
+    }
+
+    #[test]
+    fn a_garbled_saved_value_is_ignored() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("rider.db");
+        Player::open(&path, &CLOCK)
+            .expect("open")
+            .save_setting(UI_SCALE, "huge")
+            .expect("save");
+        let mut app = app(&path);
+        app.update();
+        assert_eq!(app.world().resource::<Settings>().ui_scale, 1.0);
+    }
 }

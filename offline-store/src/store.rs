@@ -298,6 +298,30 @@ impl Store {
         })
     }
 
+    /// A stored setting, if it was ever saved.
+    pub fn setting(&self, key: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT value FROM settings WHERE key = ?1",
+                params![key],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Saves a setting (replacing the old value).
+    pub fn set_setting(&mut self, key: &str, value: &str) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO settings (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                params![key, value],
+            )?;
+            Ok(())
+        })
+    }
+
     /// Carries salvaged events into this (fresh) database.
     fn adopt(&mut self, salvage: recover::Salvage) -> Result<(usize, usize)> {
         let device = self.device;

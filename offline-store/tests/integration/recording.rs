@@ -145,3 +145,36 @@ fn remote_events_are_stored_once_and_counted_once() {
     // Remote events are not this device's to send.
     assert_eq!(terminal.outbox().unwrap().len(), 1);
 }
+
+#[test]
+fn settings_survive_a_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rider.db");
+    {
+        let mut s = store(&path);
+        assert_eq!(s.setting("ui_scale").unwrap(), None);
+        s.set_setting("ui_scale", "1.25").unwrap();
+        s.set_setting("ui_scale", "1.5").unwrap();
+    }
+    let s = Store::open(&path, T0).unwrap().store;
+    assert_eq!(s.setting("ui_scale").unwrap().as_deref(), Some("1.5"));
+}
+
+#[test]
+fn a_version_1_database_with_events_upgrades_and_keeps_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rider.db");
+    let recorded = {
+        let mut s = store(&path);
+        s.record(diagnosis(1), T0, 60, random(1)).unwrap().event
+    };
+    // Turn the file back into what version 1 made: no settings table.
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch("DROP TABLE settings; PRAGMA user_version = 1;")
+        .unwrap();
+    drop(conn);
+    let mut s = Store::open(&path, T0).unwrap().store;
+    assert_eq!(s.events().unwrap(), vec![recorded]);
+    assert_eq!(s.progress().unwrap().xp(), 10);
+    s.set_setting("touch_layout", "true").unwrap();
+}
