@@ -97,6 +97,16 @@ pub struct Player {
     pub last_outcome: Option<Outcome>,
     /// Set when the data file was damaged and replaced at start-up.
     pub recovery: Option<Recovery>,
+    /// The chain check done at load (see [`Player::verify`]).
+    integrity: Result<(), String>,
+}
+
+/// Checks every device's chain, in each device's sequence order.
+fn check_chains(events: &[Event]) -> Result<(), String> {
+    let mut ordered: Vec<&Event> = events.iter().collect();
+    ordered.sort_by_key(|e| (e.device, e.seq));
+    let ordered: Vec<Event> = ordered.into_iter().cloned().collect();
+    chain::verify(&ordered).map_err(|b| b.to_string())
 }
 
 /// The bike the starter plan is written for (until plans sync from a workshop).
@@ -129,6 +139,7 @@ impl Player {
             progress: Progress::from_events(&catalog, &events),
             catalog,
             log: Log::Demo(chain),
+            integrity: check_chains(&events),
             events,
             last_outcome: None,
             recovery: None,
@@ -158,6 +169,7 @@ impl Player {
             vehicle: starter_vehicle().map_err(|e| e.to_string())?,
             catalog,
             log: Log::Stored(Mutex::new(store)),
+            integrity: check_chains(&events),
             events,
             progress,
             last_outcome: None,
@@ -209,12 +221,10 @@ impl Player {
         }
     }
 
-    /// Whether the log's hash chains are intact; the message names the first break.
+    /// Whether the log's hash chains were intact when loaded (events this
+    /// app appends extend a verified chain); the message names the first break.
     pub fn verify(&self) -> Result<(), String> {
-        let mut ordered: Vec<&Event> = self.events.iter().collect();
-        ordered.sort_by_key(|e| (e.device, e.seq));
-        let ordered: Vec<Event> = ordered.into_iter().cloned().collect();
-        chain::verify(&ordered).map_err(|b| b.to_string())
+        self.integrity.clone()
     }
 
     /// Records what the rider did at `at_ms` and folds it into progress.
