@@ -1,12 +1,13 @@
 //! `ridewire`: the RideWire app, and the commands that need no window.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use bevy::math::UVec2;
 use clap::{Parser, Subcommand};
 use ridewire_client::commands::diagnose;
 use ridewire_client::commands::obd::{self, ObdAction};
+use ridewire_client::commands::plan;
 use ridewire_client::player::{Clock, DataSource};
 use ridewire_client::{Options, Screen};
 use ridewire_engine::diagnostics::request::VehicleInfo;
@@ -68,6 +69,25 @@ enum Command {
         #[command(subcommand)]
         action: ObdAction,
     },
+    /// Draw one level of a Markdown maintenance plan as an overworld map.
+    Plan {
+        /// The plan, a Markdown file with `- [ ]` tasks under headings.
+        #[arg(value_name = "PLAN.md")]
+        file: PathBuf,
+        /// Write the map as PNG (16 px per tile; 8 or 4 for very big maps).
+        #[arg(long, value_name = "MAP.png")]
+        png: Option<PathBuf>,
+        /// Write the map as JSON.
+        #[arg(long, value_name = "MAP.json")]
+        json: Option<PathBuf>,
+        /// Map seed: the same plan and seed give the same map.
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        seed: u64,
+        /// The level to draw, as 1-based section numbers: `2` is the second
+        /// section, `2/1` its first subsection [default: the whole plan].
+        #[arg(long, value_name = "PATH")]
+        level: Option<String>,
+    },
 }
 
 fn data_source(demo: bool, database: Option<PathBuf>) -> DataSource {
@@ -125,6 +145,40 @@ fn run_command(command: Command, data: &DataSource) -> ExitCode {
             diagnose(ask, json, data)
         }
         Command::Obd { action } => obd_command(action, data),
+        Command::Plan {
+            file,
+            png,
+            json,
+            seed,
+            level,
+        } => {
+            let ask = plan::Ask {
+                plan: file,
+                level,
+                seed,
+            };
+            plan_command(&ask, png.as_deref(), json.as_deref())
+        }
+    }
+}
+
+fn plan_command(ask: &plan::Ask, png: Option<&Path>, json: Option<&Path>) -> ExitCode {
+    let result = plan::run(ask).and_then(|run| {
+        print!("{}", plan::report(&run));
+        if let Some(to) = json {
+            plan::write_json(&run.map, to)?;
+        }
+        if let Some(to) = png {
+            plan::write_png(&run.map, to)?;
+        }
+        Ok(())
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("ridewire plan: {e}");
+            ExitCode::from(e.exit_code())
+        }
     }
 }
 

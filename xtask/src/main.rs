@@ -3,11 +3,14 @@
 //! - `cargo xtask run [-- ARGS]`: set up the machine and start the app.
 //! - `cargo xtask test`: set up the machine, then formatting, clippy (warnings
 //!   are errors) and every test, including the screenshot tests.
+//! - `cargo xtask assets`: redraw the overworld tileset
+//!   (`assets/tiles/overworld.png`).
 //! - `cargo xtask bench engine`: the engine's benchmarks.
 //!
 //! Every cargo call uses one build directory outside the checkout (see
 //! [`target_dir`]), so the app, the tests and CI share one warm Bevy build.
 
+mod assets;
 mod system;
 
 use std::env;
@@ -21,6 +24,7 @@ usage: cargo xtask <command>
 commands:
   run [-- ARGS]     install what the app needs, then run it (ARGS go to `ridewire`)
   test              install what the tests need, then fmt, clippy and all tests
+  assets            redraw assets/tiles/overworld.png (the overworld tileset)
   bench engine      benchmark the engine (progress fold, chain verification)
   target-dir        print the build directory every command uses
 
@@ -34,6 +38,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("run") => run(&args[1..]),
         Some("test") => test(),
+        Some("assets") => assets::write(&workspace_root()),
         Some("bench") => bench(&args[1..]),
         Some("target-dir") => {
             println!("{}", target_dir().display());

@@ -7,4 +7,5 @@ mod command_line;
 mod data;
 mod obd;
 mod picture;
+mod plan;
 mod screenshot;
