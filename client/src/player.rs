@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use bevy::prelude::*;
+use ridewire_engine::diagnostics::gate::GatedDiagnosis;
+use ridewire_engine::diagnostics::request::DiagnosticRequest;
 use ridewire_engine::event::{DeviceChain, DeviceId, Event, EventId, EventKind};
 use ridewire_engine::progress::{Progress, RejectReason};
 use ridewire_engine::quest::Catalog;
@@ -200,6 +202,39 @@ impl Player {
         match &self.log {
             Log::Stored(store) => lock(store).path().display().to_string(),
             Log::Demo(_) => "demo garage (in memory, not saved)".into(),
+        }
+    }
+
+    /// Records a diagnostic run: with the database, the run's full record
+    /// and its `DiagnosticRun` event commit together; the demo keeps the event only.
+    pub fn record_diagnosis(
+        &mut self,
+        id: Uuid,
+        request: &DiagnosticRequest,
+        result: &GatedDiagnosis,
+        at_ms: i64,
+        utc_offset_min: i16,
+    ) -> Outcome {
+        let Log::Stored(store) = &mut self.log else {
+            let kind = EventKind::DiagnosticRun {
+                diagnostic_id: id,
+                vehicle: None,
+                quest: None,
+            };
+            return self.record(kind, at_ms, utc_offset_min);
+        };
+        let mut random = [0u8; 10];
+        random.copy_from_slice(&Uuid::now_v7().as_bytes()[6..]);
+        match lock(store).record_diagnosis(id, request, result, at_ms, utc_offset_min, random) {
+            Ok((record, recorded)) => {
+                self.progress = recorded.progress;
+                self.events.push(recorded.event);
+                Outcome::Counted {
+                    xp: record.xp,
+                    achievements: record.achievements,
+                }
+            }
+            Err(e) => Outcome::Failed(e.to_string()),
         }
     }
 

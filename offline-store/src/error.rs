@@ -15,6 +15,9 @@ pub enum Error {
     /// The file cannot be opened at all (permissions, missing folder, disk).
     #[error("cannot open the database {path}: {reason}")]
     Open { path: PathBuf, reason: String },
+    /// The caller passed something the store will not keep.
+    #[error("{0}")]
+    Invalid(String),
     /// A stored row no longer decodes (the file was changed behind our back).
     #[error("stored data is damaged: {0}")]
     Damaged(String),

@@ -7,11 +7,13 @@
 //! row and the new progress in one transaction. A damaged file is moved
 //! aside, never deleted, and what can still be read is carried over.
 
+mod diagnoses;
 mod error;
 mod migrate;
 mod recover;
 mod store;
 
+pub use diagnoses::{DiagnosisRecord, MAX_FEEDBACK_CHARS};
 pub use error::{Error, Result};
 pub use migrate::SCHEMA_VERSION;
 pub use store::{Opened, OutboxItem, Recorded, Recovery, Store};

@@ -12,6 +12,7 @@ use crate::{Error, Result};
 pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/001_initial.sql"),
     include_str!("../migrations/002_settings.sql"),
+    include_str!("../migrations/003_diagnoses.sql"),
 ];
 
 /// The schema version this build creates and understands.

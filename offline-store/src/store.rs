@@ -153,7 +153,7 @@ impl Store {
     }
 
     /// Runs `f` in one transaction that commits only if `f` succeeds.
-    fn write<T>(&mut self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+    pub(crate) fn write<T>(&mut self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
         let tx = self.conn.transaction()?;
         let value = f(&tx)?;
         tx.commit()?;
@@ -199,17 +199,12 @@ impl Store {
         random: [u8; 10],
     ) -> Result<Recorded> {
         let device = self.device;
-        self.write(|tx| {
-            let mut chain = chain_tail(tx, device)?;
-            let event = chain.append(EventId::v7(at_ms, random), at_ms, utc_offset_min, kind)?;
-            insert_event(tx, &event)?;
-            tx.execute(
-                "INSERT INTO outbox (event_id, seq) VALUES (?1, ?2)",
-                params![event.id.to_string(), event.seq as i64],
-            )?;
-            let progress = advance_progress(tx, &event)?;
-            Ok(Recorded { event, progress })
-        })
+        self.write(|tx| record_in(tx, device, kind, at_ms, utc_offset_min, random))
+    }
+
+    /// The connection, for sibling modules' reads.
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
     }
 
     /// Stores events that came from elsewhere (other devices, via sync);
@@ -362,6 +357,27 @@ impl Store {
             Ok(counts)
         })
     }
+}
+
+/// Appends this device's next event, its outbox row and the new progress
+/// inside the caller's transaction.
+pub(crate) fn record_in(
+    tx: &Transaction<'_>,
+    device: DeviceId,
+    kind: EventKind,
+    at_ms: i64,
+    utc_offset_min: i16,
+    random: [u8; 10],
+) -> Result<Recorded> {
+    let mut chain = chain_tail(tx, device)?;
+    let event = chain.append(EventId::v7(at_ms, random), at_ms, utc_offset_min, kind)?;
+    insert_event(tx, &event)?;
+    tx.execute(
+        "INSERT INTO outbox (event_id, seq) VALUES (?1, ?2)",
+        params![event.id.to_string(), event.seq as i64],
+    )?;
+    let progress = advance_progress(tx, &event)?;
+    Ok(Recorded { event, progress })
 }
 
 fn ensure_device(conn: &mut Connection, now_ms: i64) -> Result<DeviceId> {

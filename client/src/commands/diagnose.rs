@@ -11,7 +11,6 @@ use ridewire_engine::diagnostics::gate::{self, Decision, GatedDiagnosis, SafetyF
 use ridewire_engine::diagnostics::outcome::AgentStatus;
 use ridewire_engine::diagnostics::request::{DiagnosticRequest, VehicleInfo};
 use ridewire_engine::diagnostics::{Dtc, offline};
-use ridewire_engine::event::EventKind;
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -82,7 +81,7 @@ pub fn run(ask: Ask, data: &DataSource, clock: &Clock) -> Result<Run, DiagnoseEr
     let result =
         gate::diagnose(&request, outcomes).map_err(|e| DiagnoseError::BadInput(e.to_string()))?;
     let id = Uuid::now_v7();
-    let (xp, achievements, recorded) = record(id, data, clock);
+    let (xp, achievements, recorded) = record(id, &request, &result, data, clock);
     Ok(Run {
         id,
         request,
@@ -95,7 +94,13 @@ pub fn run(ask: Ask, data: &DataSource, clock: &Clock) -> Result<Run, DiagnoseEr
 
 /// Records the run in the rider's data; a failure to record is reported,
 /// never hidden, but does not withhold the diagnosis.
-fn record(id: Uuid, data: &DataSource, clock: &Clock) -> (u64, Vec<String>, String) {
+fn record(
+    id: Uuid,
+    request: &DiagnosticRequest,
+    result: &GatedDiagnosis,
+    data: &DataSource,
+    clock: &Clock,
+) -> (u64, Vec<String>, String) {
     let mut player = match data {
         DataSource::Demo => match Player::demo(clock) {
             Ok(p) => p,
@@ -107,12 +112,7 @@ fn record(id: Uuid, data: &DataSource, clock: &Clock) -> (u64, Vec<String>, Stri
         },
     };
     let (at, offset) = clock.now();
-    let kind = EventKind::DiagnosticRun {
-        diagnostic_id: id,
-        vehicle: None,
-        quest: None,
-    };
-    match player.record(kind, at, offset) {
+    match player.record_diagnosis(id, request, result, at, offset) {
         Outcome::Counted { xp, achievements } => (xp, achievements, player.storage()),
         Outcome::NotCounted(reason) => (0, vec![], format!("recorded, not counted: {reason:?}")),
         Outcome::Failed(e) => (0, vec![], format!("not recorded: {e}")),
@@ -237,6 +237,12 @@ mod tests {
         );
         let player = Player::open(&dir.path().join("rider.db"), &CLOCK).expect("reopen");
         assert_eq!(player.progress().stats().diagnostics_run, 1);
+        // The whole run is kept, not only its XP.
+        let store = ridewire_offline_store::Store::open(dir.path().join("rider.db"), CLOCK.now().0)
+            .expect("store")
+            .store;
+        let stored = store.diagnosis(run.id).expect("read").expect("run stored");
+        assert_eq!(stored.result, run.result);
     }
 
     #[test]

@@ -4,5 +4,6 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod damage;
+mod diagnoses;
 mod recording;
 mod support;

@@ -168,9 +168,9 @@ fn a_version_1_database_with_events_upgrades_and_keeps_them() {
         let mut s = store(&path);
         s.record(diagnosis(1), T0, 60, random(1)).unwrap().event
     };
-    // Turn the file back into what version 1 made: no settings table.
+    // Turn the file back into what version 1 made: no settings, no diagnoses.
     let conn = rusqlite::Connection::open(&path).unwrap();
-    conn.execute_batch("DROP TABLE settings; PRAGMA user_version = 1;")
+    conn.execute_batch("DROP TABLE diagnoses; DROP TABLE settings; PRAGMA user_version = 1;")
         .unwrap();
     drop(conn);
     let mut s = Store::open(&path, T0).unwrap().store;

@@ -1,0 +1,197 @@
+//! Diagnostic runs as the rider saw them, stored with the `DiagnosticRun`
+//! event that earned their XP, in one transaction.
+
+use ridewire_engine::diagnostics::gate::GatedDiagnosis;
+use ridewire_engine::diagnostics::request::DiagnosticRequest;
+use ridewire_engine::event::{EventId, EventKind};
+use rusqlite::{OptionalExtension, Row, params};
+use uuid::Uuid;
+
+use crate::store::record_in;
+use crate::{Error, Recorded, Result, Store};
+
+/// The longest feedback a rider can leave on a run.
+pub const MAX_FEEDBACK_CHARS: usize = 2_000;
+
+/// One stored diagnostic run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DiagnosisRecord {
+    pub id: Uuid,
+    /// The `DiagnosticRun` event recorded with it.
+    pub event: EventId,
+    pub at_ms: i64,
+    pub request: DiagnosticRequest,
+    /// Every agent's answer, the consensus, the decision and the flags.
+    pub result: GatedDiagnosis,
+    /// XP the run earned.
+    pub xp: u64,
+    /// Achievements it unlocked.
+    pub achievements: Vec<String>,
+    /// What the rider said afterwards (did the fix work?).
+    pub feedback: Option<String>,
+}
+
+fn json<T: serde::Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| Error::Invalid(e.to_string()))
+}
+
+fn decode<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> Result<T> {
+    serde_json::from_str(text).map_err(|e| Error::Damaged(format!("diagnosis {what}: {e}")))
+}
+
+const COLUMNS: &str = "id, event_id, at_ms, request, result, xp, achievements, feedback";
+
+type RawRow = (
+    String,
+    String,
+    i64,
+    String,
+    String,
+    i64,
+    String,
+    Option<String>,
+);
+
+fn raw(r: &Row<'_>) -> rusqlite::Result<RawRow> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+    ))
+}
+
+fn from_raw(row: RawRow) -> Result<DiagnosisRecord> {
+    let (id, event, at_ms, request, result, xp, achievements, feedback) = row;
+    let uuid = |what: &str, s: &str| {
+        Uuid::parse_str(s).map_err(|e| Error::Damaged(format!("diagnosis {what} {s:?}: {e}")))
+    };
+    Ok(DiagnosisRecord {
+        id: uuid("id", &id)?,
+        event: EventId(uuid("event", &event)?),
+        at_ms,
+        request: decode("request", &request)?,
+        result: decode("result", &result)?,
+        xp: u64::try_from(xp).map_err(|_| Error::Damaged(format!("diagnosis xp {xp}")))?,
+        achievements: decode("achievements", &achievements)?,
+        feedback,
+    })
+}
+
+impl Store {
+    /// Records a diagnostic run: its `DiagnosticRun` event (with outbox row
+    /// and progress) and the full record commit together or not at all.
+    /// Returns the record and the event with the progress after it.
+    pub fn record_diagnosis(
+        &mut self,
+        id: Uuid,
+        request: &DiagnosticRequest,
+        result: &GatedDiagnosis,
+        at_ms: i64,
+        utc_offset_min: i16,
+        random: [u8; 10],
+    ) -> Result<(DiagnosisRecord, Recorded)> {
+        let device = self.device();
+        let (request_json, result_json) = (json(request)?, json(result)?);
+        let decision = json(&result.decision)?.trim_matches('"').to_owned();
+        self.write(|tx| {
+            let kind = EventKind::DiagnosticRun {
+                diagnostic_id: id,
+                vehicle: None,
+                quest: None,
+            };
+            let recorded = record_in(tx, device, kind, at_ms, utc_offset_min, random)?;
+            let event = recorded.event.id;
+            let xp: u64 = recorded
+                .progress
+                .awards()
+                .iter()
+                .filter(|a| a.event == event)
+                .map(|a| a.xp)
+                .sum();
+            let achievements: Vec<String> = recorded
+                .progress
+                .achievements()
+                .iter()
+                .filter(|u| u.event == event)
+                .map(|u| u.id.clone())
+                .collect();
+            tx.execute(
+                "INSERT INTO diagnoses (id, event_id, at_ms, decision, request, result, xp, achievements)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    id.to_string(),
+                    event.to_string(),
+                    at_ms,
+                    decision,
+                    request_json,
+                    result_json,
+                    xp as i64,
+                    json(&achievements)?
+                ],
+            )?;
+            let record = DiagnosisRecord {
+                id,
+                event,
+                at_ms,
+                request: request.clone(),
+                result: result.clone(),
+                xp,
+                achievements,
+                feedback: None,
+            };
+            Ok((record, recorded))
+        })
+    }
+
+    /// One stored run.
+    pub fn diagnosis(&self, id: Uuid) -> Result<Option<DiagnosisRecord>> {
+        self.conn()
+            .query_row(
+                &format!("SELECT {COLUMNS} FROM diagnoses WHERE id = ?1"),
+                params![id.to_string()],
+                raw,
+            )
+            .optional()?
+            .map(from_raw)
+            .transpose()
+    }
+
+    /// Runs newest first, a page at a time: pass the last run of the
+    /// previous page as `after` to get the next one.
+    pub fn diagnoses(
+        &self,
+        after: Option<&DiagnosisRecord>,
+        limit: usize,
+    ) -> Result<Vec<DiagnosisRecord>> {
+        let limit = limit.clamp(1, 500) as i64;
+        let (at, id) = after.map_or((i64::MAX, String::new()), |d| (d.at_ms, d.id.to_string()));
+        let mut stmt = self.conn().prepare(&format!(
+            "SELECT {COLUMNS} FROM diagnoses
+             WHERE at_ms < ?1 OR (at_ms = ?1 AND id < ?2) OR ?2 = ''
+             ORDER BY at_ms DESC, id DESC LIMIT ?3"
+        ))?;
+        let rows = stmt.query_map(params![at, id, limit], raw)?;
+        rows.map(|r| from_raw(r?)).collect()
+    }
+
+    /// Stores the rider's feedback on a run; `false` when there is no such run.
+    pub fn set_feedback(&mut self, id: Uuid, feedback: &str) -> Result<bool> {
+        let chars = feedback.chars().count();
+        if chars > MAX_FEEDBACK_CHARS {
+            return Err(Error::Invalid(format!(
+                "feedback has {chars} characters; at most {MAX_FEEDBACK_CHARS} are kept"
+            )));
+        }
+        self.write(|tx| {
+            Ok(tx.execute(
+                "UPDATE diagnoses SET feedback = ?2 WHERE id = ?1",
+                params![id.to_string(), feedback],
+            )? == 1)
+        })
+    }
+}
