@@ -103,6 +103,14 @@ pub struct Player {
     integrity: Result<(), String>,
 }
 
+/// Ten random bytes for a new event id (the random tail of a UUIDv7,
+/// drawn from the operating system's generator).
+fn fresh_random() -> [u8; 10] {
+    let mut random = [0u8; 10];
+    random.copy_from_slice(&Uuid::now_v7().as_bytes()[6..]);
+    random
+}
+
 /// Checks every device's chain, in each device's sequence order.
 fn check_chains(events: &[Event]) -> Result<(), String> {
     let mut ordered: Vec<&Event> = events.iter().collect();
@@ -223,8 +231,7 @@ impl Player {
             };
             return self.record(kind, at_ms, utc_offset_min);
         };
-        let mut random = [0u8; 10];
-        random.copy_from_slice(&Uuid::now_v7().as_bytes()[6..]);
+        let random = fresh_random();
         match lock(store).record_diagnosis(id, request, result, at_ms, utc_offset_min, random) {
             Ok((record, recorded)) => {
                 self.progress = recorded.progress;
@@ -264,8 +271,7 @@ impl Player {
 
     /// Records what the rider did at `at_ms` and folds it into progress.
     pub fn record(&mut self, kind: EventKind, at_ms: i64, utc_offset_min: i16) -> Outcome {
-        let mut random = [0u8; 10];
-        random.copy_from_slice(&Uuid::now_v7().as_bytes()[6..]);
+        let random = fresh_random();
         let xp_before = self.progress.xp();
         let unlocked_before = self.progress.achievements().len();
         let event = match &mut self.log {
