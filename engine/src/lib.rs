@@ -17,6 +17,8 @@
 //!   consensus and the safety gate, and the ELM327 adapter protocol.
 //! - [`plan`] — Markdown maintenance plans: parsing, catalogue, milestones.
 //! - [`overworld`] — a plan level as a deterministic tile map with a road.
+//! - [`sync`] — the sync protocol's messages, cursors and the merge rule for
+//!   records two devices may edit.
 //! - [`plan`] — Markdown maintenance plans: parsing, rendering, quests and
 //!   the milestones of each overworld level.
 //!
@@ -55,6 +57,7 @@ pub mod plan;
 pub mod progress;
 pub mod proof;
 pub mod quest;
+pub mod sync;
 pub mod vehicle;
 pub mod xp;
 
