@@ -6,6 +6,7 @@
 
 pub mod capture;
 pub mod commands;
+pub mod diagnostics;
 pub mod home;
 pub mod obd;
 pub mod player;
@@ -72,6 +73,7 @@ impl Plugin for ClientPlugin {
         settings::plugin(app);
         home::plugin(app);
         quests::plugin(app);
+        diagnostics::plugin(app);
     }
 }
 
