@@ -164,9 +164,7 @@ pub(crate) fn quad_corners(border: &[(i32, i32)], accuracy: f64) -> Option<[Poin
     }
     let mut corners = [0, 1, 2, 3].map(|k| pt(vertices[k]));
     // Screen-clockwise order (positive shoelace sum with y down).
-    let area2: f64 = (0..4)
-        .map(|k| corners[k].cross(corners[(k + 1) % 4]))
-        .sum();
+    let area2: f64 = (0..4).map(|k| corners[k].cross(corners[(k + 1) % 4])).sum();
     if area2 < 0.0 {
         corners.swap(1, 3);
     }
@@ -237,7 +235,8 @@ mod tests {
         let mut b = vec![0u8; w * h];
         for y in y0..y0 + s {
             for x in x0..x0 + s {
-                let inner = x >= x0 + hole && x < x0 + s - hole && y >= y0 + hole && y < y0 + s - hole;
+                let inner =
+                    x >= x0 + hole && x < x0 + s - hole && y >= y0 + hole && y < y0 + s - hole;
                 if hole == 0 || !inner {
                     b[y * w + x] = INK;
                 }

@@ -32,7 +32,11 @@ pub(crate) struct Decoded {
 }
 
 /// Reads the marker inside the screen-clockwise `corners`.
-pub(crate) fn decode(image: &LumaImage, corners: &[Point; 4], rules: &DecodeRules) -> Option<Decoded> {
+pub(crate) fn decode(
+    image: &LumaImage,
+    corners: &[Point; 4],
+    rules: &DecodeRules,
+) -> Option<Decoded> {
     let g = GRID as f64;
     let grid = [
         Point::new(0.0, 0.0),
@@ -47,7 +51,8 @@ pub(crate) fn decode(image: &LumaImage, corners: &[Point; 4], rules: &DecodeRule
             let mut sum = 0.0;
             for dy in OFFSETS {
                 for dx in OFFSETS {
-                    let p = apply_homography(&h, Point::new(c as f64 + 0.5 + dx, r as f64 + 0.5 + dy))?;
+                    let p =
+                        apply_homography(&h, Point::new(c as f64 + 0.5 + dx, r as f64 + 0.5 + dy))?;
                     sum += image.sample(p.x, p.y);
                 }
             }

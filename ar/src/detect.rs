@@ -144,9 +144,9 @@ impl Detector {
                 continue;
             }
             // Markers touching the frame's edge cannot be refined or trusted.
-            let near_edge = quad.iter().any(|p| {
-                p.x < 3.0 || p.y < 3.0 || p.x > (w - 4) as f64 || p.y > (h - 4) as f64
-            });
+            let near_edge = quad
+                .iter()
+                .any(|p| p.x < 3.0 || p.y < 3.0 || p.x > (w - 4) as f64 || p.y > (h - 4) as f64);
             if near_edge || decode(image, &quad, &rules).is_none() {
                 continue;
             }

@@ -53,7 +53,11 @@ impl OneEuro {
             return x;
         };
         // A repeated or out-of-order timestamp: treat it as one frame at 30 fps.
-        let dt = if dt > 0.0 && dt.is_finite() { dt } else { 1.0 / 30.0 };
+        let dt = if dt > 0.0 && dt.is_finite() {
+            dt
+        } else {
+            1.0 / 30.0
+        };
         let raw_speed = (x - prev) / dt;
         let a_d = smoothing(settings.derivative_cutoff, dt);
         self.speed += a_d * (raw_speed - self.speed);

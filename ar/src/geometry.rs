@@ -143,11 +143,12 @@ pub fn solve<const N: usize>(mut a: [[f64; N]; N], mut b: [f64; N]) -> Option<[f
         }
         a.swap(col, pivot);
         b.swap(col, pivot);
+        let pivot_row = a[col];
         for row in col + 1..N {
-            let f = a[row][col] / a[col][col];
+            let f = a[row][col] / pivot_row[col];
             if f != 0.0 {
-                for k in col..N {
-                    a[row][k] -= f * a[col][k];
+                for (cell, p) in a[row][col..].iter_mut().zip(&pivot_row[col..]) {
+                    *cell -= f * p;
                 }
                 b[row] -= f * b[col];
             }

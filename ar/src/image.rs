@@ -123,14 +123,12 @@ impl LumaImage {
 }
 
 pub(crate) fn check_size(width: usize, height: usize, got: usize) -> Result<()> {
-    let expected = width
-        .checked_mul(height)
-        .ok_or(Error::FrameSize {
-            width,
-            height,
-            expected: usize::MAX,
-            got,
-        })?;
+    let expected = width.checked_mul(height).ok_or(Error::FrameSize {
+        width,
+        height,
+        expected: usize::MAX,
+        got,
+    })?;
     if expected != got {
         return Err(Error::FrameSize {
             width,

@@ -126,7 +126,11 @@ impl Pose {
     /// Transforms a point from marker to camera coordinates.
     pub fn to_camera(&self, p: [f64; 3]) -> [f64; 3] {
         let r = mul_vec(&self.rotation(), p);
-        [r[0] + self.tvec[0], r[1] + self.tvec[1], r[2] + self.tvec[2]]
+        [
+            r[0] + self.tvec[0],
+            r[1] + self.tvec[1],
+            r[2] + self.tvec[2],
+        ]
     }
 }
 
@@ -155,7 +159,7 @@ pub fn solve_square(
     size: f64,
     intrinsics: &Intrinsics,
 ) -> Option<[PoseCandidate; 2]> {
-    if !(size > 0.0) {
+    if size.is_nan() || size <= 0.0 {
         return None;
     }
     let model = marker_corners(size);
@@ -169,14 +173,8 @@ pub fn solve_square(
     let (p, q) = (v.x, v.y);
     let w = h[2][2];
     let j = [
-        [
-            (h[0][0] - h[2][0] * p) / w,
-            (h[0][1] - h[2][1] * p) / w,
-        ],
-        [
-            (h[1][0] - h[2][0] * q) / w,
-            (h[1][1] - h[2][1] * q) / w,
-        ],
+        [(h[0][0] - h[2][0] * p) / w, (h[0][1] - h[2][1] * p) / w],
+        [(h[1][0] - h[2][0] * q) / w, (h[1][1] - h[2][1] * q) / w],
     ];
     // Rv turns the camera's z axis onto the line of sight through the centre.
     let sight = [p, q, 1.0];
@@ -225,14 +223,18 @@ pub fn solve_square(
         + 4.0 * (a00 * a10 + a01 * a11).powi(2))
     .sqrt();
     let gamma = (0.5 * (sum + diff)).sqrt();
-    if !(gamma > 1e-12) {
+    if gamma.is_nan() || gamma <= 1e-12 {
         return None;
     }
     let r22 = [[a00 / gamma, a01 / gamma], [a10 / gamma, a11 / gamma]];
     // Complete the 2×2 block to a rotation; the third row's sign is the
     // two-fold ambiguity IPPE is about.
-    let b1 = (1.0 - r22[0][0] * r22[0][0] - r22[1][0] * r22[1][0]).max(0.0).sqrt();
-    let mut b2 = (1.0 - r22[0][1] * r22[0][1] - r22[1][1] * r22[1][1]).max(0.0).sqrt();
+    let b1 = (1.0 - r22[0][0] * r22[0][0] - r22[1][0] * r22[1][0])
+        .max(0.0)
+        .sqrt();
+    let mut b2 = (1.0 - r22[0][1] * r22[0][1] - r22[1][1] * r22[1][1])
+        .max(0.0)
+        .sqrt();
     if r22[0][0] * r22[0][1] + r22[1][0] * r22[1][1] > 0.0 {
         b2 = -b2;
     }
@@ -278,7 +280,11 @@ pub fn reprojection_rms(
     let mut sum = 0.0;
     for (m, c) in marker_corners(size).iter().zip(corners) {
         let x = mul_vec(&r, *m);
-        let x = [x[0] + pose.tvec[0], x[1] + pose.tvec[1], x[2] + pose.tvec[2]];
+        let x = [
+            x[0] + pose.tvec[0],
+            x[1] + pose.tvec[1],
+            x[2] + pose.tvec[2],
+        ];
         match intrinsics.project(x) {
             Some(p) => sum += p.distance(*c).powi(2),
             None => return f64::INFINITY,
@@ -361,8 +367,8 @@ mod tests {
             assert!(other.reprojection_rms >= best.reprojection_rms);
             let angle = rotation_angle_between(&best.pose.rotation(), &truth.rotation());
             assert!(angle < 1e-6, "{rvec:?}: {:?}", best.pose);
-            for i in 0..3 {
-                assert!((best.pose.tvec[i] - tvec[i]).abs() < 1e-6);
+            for (got, want) in best.pose.tvec.iter().zip(tvec) {
+                assert!((got - want).abs() < 1e-6);
             }
         }
     }

@@ -53,7 +53,9 @@ pub(crate) fn refine_corners(image: &LumaImage, corners: &[Point; 4]) -> Option<
         }
         // A refinement that moves a corner far has latched onto something
         // else: keep the quad honest.
-        let moved = (0..4).map(|k| next[k].distance(current[k])).fold(0.0, f64::max);
+        let moved = (0..4)
+            .map(|k| next[k].distance(current[k]))
+            .fold(0.0, f64::max);
         let side = (0..4)
             .map(|k| current[k].distance(current[(k + 1) % 4]))
             .fold(f64::INFINITY, f64::min);
@@ -172,7 +174,8 @@ mod tests {
         let mut img = LumaImage::new(w, h);
         for y in 0..h {
             for x in 0..w {
-                let cover = |c: f64, lo: f64, hi: f64| ((c + 0.5).min(hi) - (c - 0.5).max(lo)).max(0.0);
+                let cover =
+                    |c: f64, lo: f64, hi: f64| ((c + 0.5).min(hi) - (c - 0.5).max(lo)).max(0.0);
                 let inside = cover(x as f64, 20.3, 60.3) * cover(y as f64, 15.6, 55.6);
                 img.pixels_mut()[y * w + x] = (220.0 - 190.0 * inside).round() as u8;
             }

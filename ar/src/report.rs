@@ -81,15 +81,14 @@ pub fn detect_files(inputs: &[PathBuf], options: &ReportOptions) -> Result<Repor
     let mut frames = Vec::new();
     let mut index = 0usize;
     while replay.next_frame(&mut frame)? == Next::Frame {
-        let name = replay
-            .current_path()
-            .map(display_name)
-            .unwrap_or_default();
+        let name = replay.current_path().map(display_name).unwrap_or_default();
         let start = Instant::now();
         detector.detect_into(&frame.image, &mut markers);
         let k = match options.intrinsics {
             Some(k) => k,
-            None => Intrinsics::from_fov(frame.image.width(), frame.image.height(), DEFAULT_FOV_DEG)?,
+            None => {
+                Intrinsics::from_fov(frame.image.width(), frame.image.height(), DEFAULT_FOV_DEG)?
+            }
         };
         let mut found = Vec::with_capacity(markers.len());
         for m in &markers {
@@ -105,7 +104,10 @@ pub fn detect_files(inputs: &[PathBuf], options: &ReportOptions) -> Result<Repor
         }
         let ms = start.elapsed().as_secs_f64() * 1000.0;
         // Frames inside a recording share its file name; number them.
-        let file = if replay.current_path().is_some_and(|p| p.extension().is_some_and(|e| e == "rwluma")) {
+        let file = if replay
+            .current_path()
+            .is_some_and(|p| p.extension().is_some_and(|e| e == "rwluma"))
+        {
             format!("{name}#{index}")
         } else {
             name

@@ -119,7 +119,12 @@ pub fn render(scene: &Scene, out: &mut LumaImage) -> Vec<Option<[Point; 4]>> {
         gaussian_blur(&mut plane, w, h, scene.blur_sigma);
     }
     for (o, v) in out.pixels_mut().iter_mut().zip(&plane) {
-        let noisy = v + scene.noise_sigma * if scene.noise_sigma > 0.0 { rng.normal() } else { 0.0 };
+        let noisy = v + scene.noise_sigma
+            * if scene.noise_sigma > 0.0 {
+                rng.normal()
+            } else {
+                0.0
+            };
         *o = noisy.round().clamp(0.0, 255.0) as u8;
     }
     truth
@@ -135,7 +140,9 @@ fn draw_background(kind: Background, w: usize, h: usize, rng: &mut Rng, plane: &
             let span = (w as f64).hypot(h as f64);
             for y in 0..h {
                 for x in 0..w {
-                    let t = ((x as f64 - w as f64 / 2.0) * c + (y as f64 - h as f64 / 2.0) * s) / span + 0.5;
+                    let t = ((x as f64 - w as f64 / 2.0) * c + (y as f64 - h as f64 / 2.0) * s)
+                        / span
+                        + 0.5;
                     plane[y * w + x] = a + (b - a) * t;
                 }
             }
@@ -196,9 +203,9 @@ fn draw_background(kind: Background, w: usize, h: usize, rng: &mut Rng, plane: &
                 fill_rotated_square(plane, w, h, cx, cy, s, angle, dark);
                 // Some get a light square inside, and a dark dot in that:
                 // a black-bordered square with content, but not a code.
-                if rng.next_u64() % 2 == 0 {
+                if rng.next_u64().is_multiple_of(2) {
                     fill_rotated_square(plane, w, h, cx, cy, s * 0.6, angle, 230.0);
-                    if rng.next_u64() % 2 == 0 {
+                    if rng.next_u64().is_multiple_of(2) {
                         let dx = rng.range(-0.15, 0.15) * s;
                         let dy = rng.range(-0.15, 0.15) * s;
                         fill_rotated_square(plane, w, h, cx + dx, cy + dy, s * 0.2, angle, dark);
@@ -211,8 +218,14 @@ fn draw_background(kind: Background, w: usize, h: usize, rng: &mut Rng, plane: &
 
 #[allow(clippy::too_many_arguments)]
 fn fill_rect(plane: &mut [f64], w: usize, h: usize, x0: f64, y0: f64, x1: f64, y1: f64, v: f64) {
-    let (xa, xb) = (x0.max(0.0) as usize, (x1.min(w as f64 - 1.0)).max(0.0) as usize);
-    let (ya, yb) = (y0.max(0.0) as usize, (y1.min(h as f64 - 1.0)).max(0.0) as usize);
+    let (xa, xb) = (
+        x0.max(0.0) as usize,
+        (x1.min(w as f64 - 1.0)).max(0.0) as usize,
+    );
+    let (ya, yb) = (
+        y0.max(0.0) as usize,
+        (y1.min(h as f64 - 1.0)).max(0.0) as usize,
+    );
     for y in ya..=yb.min(h - 1) {
         for x in xa..=xb.min(w - 1) {
             plane[y * w + x] = v;
@@ -221,11 +234,26 @@ fn fill_rect(plane: &mut [f64], w: usize, h: usize, x0: f64, y0: f64, x1: f64, y
 }
 
 #[allow(clippy::too_many_arguments)]
-fn fill_rotated_square(plane: &mut [f64], w: usize, h: usize, cx: f64, cy: f64, s: f64, angle: f64, v: f64) {
+fn fill_rotated_square(
+    plane: &mut [f64],
+    w: usize,
+    h: usize,
+    cx: f64,
+    cy: f64,
+    s: f64,
+    angle: f64,
+    v: f64,
+) {
     let (c, sn) = (angle.cos(), angle.sin());
     let r = s * 0.75;
-    let (xa, xb) = ((cx - r).max(0.0) as usize, ((cx + r).max(0.0) as usize).min(w - 1));
-    let (ya, yb) = ((cy - r).max(0.0) as usize, ((cy + r).max(0.0) as usize).min(h - 1));
+    let (xa, xb) = (
+        (cx - r).max(0.0) as usize,
+        ((cx + r).max(0.0) as usize).min(w - 1),
+    );
+    let (ya, yb) = (
+        (cy - r).max(0.0) as usize,
+        ((cy + r).max(0.0) as usize).min(h - 1),
+    );
     for y in ya..=yb {
         for x in xa..=xb {
             let (dx, dy) = (x as f64 - cx, y as f64 - cy);
@@ -363,7 +391,11 @@ pub fn random_pose(
     let spin = rotation_about([0.0, 0.0, 1.0], roll.cos(), roll.sin());
     let tilt = rng.range(0.0, max_tilt_deg).to_radians();
     let axis_angle = rng.range(0.0, std::f64::consts::TAU);
-    let tilt_r = rotation_about([axis_angle.cos(), axis_angle.sin(), 0.0], tilt.cos(), tilt.sin());
+    let tilt_r = rotation_about(
+        [axis_angle.cos(), axis_angle.sin(), 0.0],
+        tilt.cos(),
+        tilt.sin(),
+    );
     let r = mul(&tilt_r, &mul(&facing, &spin));
     // Keep the card (1.33 × the marker) and a margin inside the frame.
     let reach = px * 0.5 * 1.34 * std::f64::consts::SQRT_2 + 6.0;

@@ -8,7 +8,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::detect::{Detector, DetectorSettings, Marker};
 use crate::filter::{OneEuro, OneEuroSettings};
-use crate::geometry::{Point, rotation_angle_between};
+use crate::geometry::{
+    Mat3, Point, mul, rodrigues_from_rotation, rotation_angle_between, rotation_from_rodrigues,
+    transpose,
+};
 use crate::image::LumaImage;
 use crate::pose::{Intrinsics, Pose, PoseCandidate, solve_square};
 
@@ -39,7 +42,7 @@ impl TrackerSettings {
             intrinsics,
             filter: OneEuroSettings::default(),
             max_missed_frames: 10,
-            flip_tolerance_px: 1.0,
+            flip_tolerance_px: 0.1,
             detector: DetectorSettings::default(),
         }
     }
@@ -64,6 +67,9 @@ pub struct TrackedMarker {
 struct History {
     filters: [OneEuro; 8],
     pose: Option<Pose>,
+    /// The pose before `pose`, and the time between them: with it the next
+    /// rotation is predicted at constant angular speed.
+    older: Option<(Pose, f64)>,
     last_seen: Duration,
     missed: u32,
 }
@@ -122,7 +128,9 @@ impl Tracker {
             let Some(candidates) = solve_square(&corners, s.marker_size, &s.intrinsics) else {
                 continue;
             };
-            let chosen = choose(&candidates, h.pose.as_ref(), s.flip_tolerance_px);
+            let expected = predict(h.pose.as_ref(), h.older.as_ref(), dt);
+            let chosen = choose(&candidates, expected.as_ref(), s.flip_tolerance_px);
+            h.older = h.pose.map(|p| (p, dt));
             h.pose = Some(chosen.pose);
             self.out.push(TrackedMarker {
                 id: m.id,
@@ -140,20 +148,40 @@ impl Tracker {
     }
 }
 
-/// Picks the IPPE solution that continues `previous` when it fits nearly
-/// as well as the best one; otherwise the best-fitting one.
+/// The rotation expected `dt` seconds after `last`, continuing the turn
+/// from `older` to `last` at the same angular speed. Near a face-on view the
+/// two IPPE poses meet and part again, one carrying on the turn and the
+/// other bouncing back; only the turn's direction tells them apart.
+pub fn predict(last: Option<&Pose>, older: Option<&(Pose, f64)>, dt: f64) -> Option<Mat3> {
+    let last = last?;
+    let r_last = last.rotation();
+    let Some((older, older_dt)) = older else {
+        return Some(r_last);
+    };
+    // Turn per step, in the camera frame: Δ = R_last · R_olderᵀ.
+    let delta = mul(&r_last, &transpose(&older.rotation()));
+    let ratio = if *older_dt > 0.0 && dt > 0.0 {
+        (dt / older_dt).clamp(0.0, 3.0)
+    } else {
+        1.0
+    };
+    let step = rodrigues_from_rotation(&delta).map(|v| v * ratio);
+    Some(mul(&rotation_from_rodrigues(step), &r_last))
+}
+
+/// Picks the IPPE solution nearest the `expected` rotation when it fits
+/// nearly as well as the best one; otherwise the best-fitting one.
 pub fn choose(
     candidates: &[PoseCandidate; 2],
-    previous: Option<&Pose>,
+    expected: Option<&Mat3>,
     tolerance_px: f64,
 ) -> PoseCandidate {
     let [best, other] = *candidates;
-    let Some(prev) = previous else {
+    let Some(r) = expected else {
         return best;
     };
-    let r = prev.rotation();
-    let near_best = rotation_angle_between(&r, &best.pose.rotation());
-    let near_other = rotation_angle_between(&r, &other.pose.rotation());
+    let near_best = rotation_angle_between(r, &best.pose.rotation());
+    let near_other = rotation_angle_between(r, &other.pose.rotation());
     let plausible = other.reprojection_rms <= best.reprojection_rms + tolerance_px
         || other.reprojection_rms <= 2.0 * best.reprojection_rms;
     if near_other < near_best && plausible {

@@ -31,6 +31,7 @@ fn lock(slot: &Mutex<Slot>) -> Result<MutexGuard<'_, Slot>> {
 pub struct Pushed {
     slot: Arc<Mutex<Slot>>,
     taken: u64,
+    skipped: u64,
 }
 
 /// The shell's side: pushes frames from any thread. Clone it freely; the
@@ -51,15 +52,15 @@ impl Pushed {
             Self {
                 slot: Arc::clone(&slot),
                 taken: 0,
+                skipped: 0,
             },
             FramePusher { slot },
         )
     }
 
     /// Frames pushed but never taken because a newer one replaced them.
-    pub fn skipped(&self) -> Result<u64> {
-        let slot = lock(&self.slot)?;
-        Ok(slot.pushed.saturating_sub(self.taken))
+    pub fn skipped(&self) -> u64 {
+        self.skipped
     }
 }
 
@@ -75,7 +76,8 @@ impl FramePusher {
         timestamp: Duration,
     ) -> Result<()> {
         let mut slot = lock(&self.slot)?;
-        slot.latest.copy_from_plane(width, height, stride, y_plane)?;
+        slot.latest
+            .copy_from_plane(width, height, stride, y_plane)?;
         slot.timestamp = timestamp;
         slot.pushed += 1;
         Ok(())
@@ -115,6 +117,7 @@ impl FrameSource for Pushed {
         // so neither side allocates once both buffers have grown.
         std::mem::swap(&mut frame.image, &mut slot.latest);
         frame.timestamp = slot.timestamp;
+        self.skipped += slot.pushed - self.taken - 1;
         self.taken = slot.pushed;
         Ok(Next::Frame)
     }

@@ -77,7 +77,10 @@ impl RecordingReader {
             .read_exact(&mut magic)
             .map_err(|_| Error::bad_file(path, "not a RideWire recording (too short)"))?;
         if &magic != MAGIC {
-            return Err(Error::bad_file(path, "not a RideWire recording (bad magic)"));
+            return Err(Error::bad_file(
+                path,
+                "not a RideWire recording (bad magic)",
+            ));
         }
         Ok(Self {
             path: path.to_path_buf(),
@@ -95,10 +98,14 @@ impl RecordingReader {
         }
         let truncated = |_| Error::bad_file(&self.path, "recording ends in the middle of a frame");
         self.input.read_exact(&mut header[1..]).map_err(truncated)?;
-        let word = |a: usize| u32::from_le_bytes([header[a], header[a + 1], header[a + 2], header[a + 3]]);
+        let word =
+            |a: usize| u32::from_le_bytes([header[a], header[a + 1], header[a + 2], header[a + 3]]);
         let (w, h) = (word(0), word(4));
         if w == 0 || h == 0 || w > MAX_SIDE || h > MAX_SIDE {
-            return Err(Error::bad_file(&self.path, format!("frame of {w}×{h} pixels")));
+            return Err(Error::bad_file(
+                &self.path,
+                format!("frame of {w}×{h} pixels"),
+            ));
         }
         let mut micros = [0u8; 8];
         micros.copy_from_slice(&header[8..16]);

@@ -134,7 +134,8 @@ impl FrameSource for Replay {
             let Some(item) = self.items.get(self.next) else {
                 if self.looping && !self.items.is_empty() {
                     self.next = 0;
-                    self.loop_offset = self.last_timestamp + Duration::from_secs_f64(1.0 / DEFAULT_FPS);
+                    self.loop_offset =
+                        self.last_timestamp + Duration::from_secs_f64(1.0 / DEFAULT_FPS);
                     continue;
                 }
                 return Ok(Next::Ended);
@@ -156,11 +157,13 @@ impl FrameSource for Replay {
 }
 
 fn is_recording(path: &Path) -> bool {
-    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("rwluma"))
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("rwluma"))
 }
 
 fn is_png(path: &Path) -> bool {
-    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("png"))
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("png"))
 }
 
 fn folder_items(dir: &Path, step: f64, items: &mut Vec<Item>) -> Result<()> {
@@ -205,7 +208,10 @@ fn read_timestamps(dir: &Path) -> Result<Option<HashMap<String, f64>>> {
         if s.is_finite() && s >= 0.0 {
             Ok(s)
         } else {
-            Err(Error::bad_file(path, format!("{name}: timestamp {s} is not a time")))
+            Err(Error::bad_file(
+                path,
+                format!("{name}: timestamp {s} is not a time"),
+            ))
         }
     };
     if txt.is_file() {
@@ -279,13 +285,17 @@ fn load_png_into(path: &Path, image: &mut LumaImage, scratch: &mut Vec<u8>) -> R
         let dst = &mut out[y * w..(y + 1) * w];
         match channels {
             1 => dst.copy_from_slice(row),
-            2 => dst.iter_mut().zip(row.chunks_exact(2)).for_each(|(d, p)| *d = p[0]),
+            2 => dst
+                .iter_mut()
+                .zip(row.chunks_exact(2))
+                .for_each(|(d, p)| *d = p[0]),
             _ => dst
                 .iter_mut()
                 .zip(row.chunks_exact(channels))
                 .for_each(|(d, p)| {
                     // Rec. 601: Y = 0.299 R + 0.587 G + 0.114 B, in fixed point.
-                    *d = ((77 * p[0] as u32 + 150 * p[1] as u32 + 29 * p[2] as u32 + 128) >> 8) as u8
+                    *d =
+                        ((77 * p[0] as u32 + 150 * p[1] as u32 + 29 * p[2] as u32 + 128) >> 8) as u8
                 }),
         }
     }
