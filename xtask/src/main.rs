@@ -13,6 +13,7 @@
 
 mod assets;
 mod models;
+mod scan_demo;
 mod system;
 
 use std::env;
@@ -26,8 +27,8 @@ usage: cargo xtask <command>
 commands:
   run [-- ARGS]     install what the app needs, then run it (ARGS go to `ridewire`)
   test              install what the tests need, then fmt, clippy and all tests
-  assets            redraw the overworld tileset, the component models (glTF)
-                    and the overlay packs under assets/
+  assets            redraw the overworld tileset, the component models (glTF),
+                    the overlay packs and the AR demo sequence under assets/
   bench engine      benchmark the engine (progress fold, chain verification)
   target-dir        print the build directory every command uses
 
@@ -42,7 +43,10 @@ fn main() -> ExitCode {
         Some("run") => run(&args[1..]),
         Some("test") => test(),
         Some("assets") => {
-            assets::write(&workspace_root()).and_then(|()| models::write(&workspace_root()))
+            let root = workspace_root();
+            assets::write(&root)
+                .and_then(|()| models::write(&root))
+                .and_then(|()| scan_demo::write(&root))
         }
         Some("bench") => bench(&args[1..]),
         Some("target-dir") => {

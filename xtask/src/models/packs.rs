@@ -33,7 +33,7 @@ pub const PACKS: [Pack; 2] = [
         vehicle: "harley-street-750-2022",
         name: "Harley-Davidson Street 750 (2022)",
         marker_id: 7,
-        marker_size_m: 0.06,
+        marker_size_m: 0.08,
         marker_placement: "left side of the front frame downtube, just below the tank, \
                            printed face outwards, top edge level",
         // Belt final drive: no chain on this bike.
@@ -53,7 +53,7 @@ pub const PACKS: [Pack; 2] = [
         vehicle: "yamaha-mt-07-2021",
         name: "Yamaha MT-07 (2021)",
         marker_id: 12,
-        marker_size_m: 0.06,
+        marker_size_m: 0.08,
         marker_placement: "left frame spar above the engine, printed face outwards, \
                            top edge level",
         components: &[
