@@ -11,6 +11,7 @@ pub mod home;
 pub mod obd;
 pub mod player;
 pub mod quests;
+pub mod scan;
 pub mod screens;
 pub mod settings;
 pub mod theme;
@@ -74,6 +75,7 @@ impl Plugin for ClientPlugin {
         home::plugin(app);
         quests::plugin(app);
         diagnostics::plugin(app);
+        scan::plugin(app);
     }
 }
 
@@ -108,6 +110,15 @@ impl Default for Options {
     }
 }
 
+/// Models, overlay packs and the AR demo recording load from the app's
+/// assets folder (see [`scan::assets_root`]).
+fn assets() -> AssetPlugin {
+    AssetPlugin {
+        file_path: scan::assets_root().to_string_lossy().into_owned(),
+        ..default()
+    }
+}
+
 /// Builds the app for a window or, with [`Options::screenshot`], for
 /// off-screen capture (no display needed).
 pub fn build(options: &Options) -> App {
@@ -131,6 +142,7 @@ pub fn build(options: &Options) -> App {
                         ..default()
                     })
                     .set(render)
+                    .set(assets())
                     .disable::<WinitPlugin>(),
             )
             .add_plugins(ScheduleRunnerPlugin::run_loop(Duration::from_millis(1)))
@@ -151,7 +163,8 @@ pub fn build(options: &Options) -> App {
                         }),
                         ..default()
                     })
-                    .set(render),
+                    .set(render)
+                    .set(assets()),
             );
         }
     }

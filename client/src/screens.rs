@@ -26,16 +26,19 @@ pub enum Screen {
     Quests,
     /// Trouble codes and symptoms in, a gated diagnosis out.
     Diagnostics,
+    /// The AR scanner: component overlays on the camera image.
+    Scan,
     /// Display and device settings.
     Settings,
 }
 
 impl Screen {
     /// Every screen, in navigation-bar order.
-    pub const ALL: [Screen; 4] = [
+    pub const ALL: [Screen; 5] = [
         Screen::Home,
         Screen::Quests,
         Screen::Diagnostics,
+        Screen::Scan,
         Screen::Settings,
     ];
 
@@ -45,6 +48,7 @@ impl Screen {
             Screen::Home => "Home",
             Screen::Quests => "Quests",
             Screen::Diagnostics => "Diagnose",
+            Screen::Scan => "Scan",
             Screen::Settings => "Settings",
         }
     }

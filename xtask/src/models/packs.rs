@@ -42,7 +42,7 @@ pub const PACKS: [Pack; 2] = [
             ("ignition_coil", [0.02, 0.12, -0.08]),
             ("fuel_pump", [0.05, 0.22, -0.1]),
             ("battery", [0.35, 0.05, -0.1]),
-            ("air_filter", [0.05, -0.02, -0.2]),
+            ("air_filter", [0.2, -0.08, -0.2]),
             ("oil_filter", [-0.22, -0.22, -0.08]),
             ("headlight", [-0.55, 0.32, -0.1]),
             ("brake_caliper_front", [-0.78, -0.22, -0.04]),
