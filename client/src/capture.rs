@@ -84,6 +84,7 @@ fn report_pipelines(mut main_world: ResMut<MainWorld>, cache: Res<PipelineCache>
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn request_screenshot(
     mut commands: Commands,
     mut state: ResMut<CaptureState>,
