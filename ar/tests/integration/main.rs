@@ -10,5 +10,7 @@ mod false_positives;
 mod frames;
 mod jitter;
 mod opencv;
+#[path = "../opencv/support.rs"]
+mod opencv_support;
 mod pose_flips;
 mod report;
