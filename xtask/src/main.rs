@@ -12,6 +12,7 @@
 //! [`target_dir`]), so the app, the tests and CI share one warm Bevy build.
 
 mod assets;
+mod marker_sheet;
 mod models;
 mod scan_demo;
 mod system;
@@ -28,7 +29,8 @@ commands:
   run [-- ARGS]     install what the app needs, then run it (ARGS go to `ridewire`)
   test              install what the tests need, then fmt, clippy and all tests
   assets            redraw the overworld tileset, the component models (glTF),
-                    the overlay packs and the AR demo sequence under assets/
+                    the overlay packs, the AR demo sequence and the
+                    printable marker sheet under assets/
   bench engine      benchmark the engine (progress fold, chain verification)
   target-dir        print the build directory every command uses
 
@@ -47,6 +49,7 @@ fn main() -> ExitCode {
             assets::write(&root)
                 .and_then(|()| models::write(&root))
                 .and_then(|()| scan_demo::write(&root))
+                .and_then(|()| marker_sheet::write(&root))
         }
         Some("bench") => bench(&args[1..]),
         Some("target-dir") => {
