@@ -267,11 +267,9 @@ impl Store {
     }
 
     /// Removes outbox rows up to and including `seq`: the server holds them.
+    /// Wedged rows stay, so the rider can still see what was refused and why.
     pub fn acknowledge(&mut self, seq: u64) -> Result<usize> {
-        let n = self.write(|tx| {
-            Ok(tx.execute("DELETE FROM outbox WHERE seq <= ?1", params![seq as i64])?)
-        })?;
-        Ok(n)
+        self.write(|tx| crate::outbox::acknowledge_in(tx, seq))
     }
 
     /// Notes a failed delivery: a transient one is retried from
@@ -425,7 +423,7 @@ fn chain_tail(tx: &Transaction<'_>, device: DeviceId) -> Result<DeviceChain> {
     })
 }
 
-fn insert_event(tx: &Transaction<'_>, event: &Event) -> Result<()> {
+pub(crate) fn insert_event(tx: &Transaction<'_>, event: &Event) -> Result<()> {
     let body = serde_json::to_string(event).map_err(|e| Error::Damaged(e.to_string()))?;
     tx.execute(
         "INSERT INTO events (id, device_id, seq, at_ms, kind, body, hash)
@@ -443,7 +441,7 @@ fn insert_event(tx: &Transaction<'_>, event: &Event) -> Result<()> {
     Ok(())
 }
 
-fn insert_event_if_new(tx: &Transaction<'_>, event: &Event) -> Result<bool> {
+pub(crate) fn insert_event_if_new(tx: &Transaction<'_>, event: &Event) -> Result<bool> {
     let known: bool = tx.query_row(
         "SELECT EXISTS (SELECT 1 FROM events WHERE id = ?1)",
         params![event.id.to_string()],
@@ -468,13 +466,13 @@ pub(crate) fn decode_event(body: &str) -> Result<Event> {
     Ok(event)
 }
 
-fn all_events(conn: &Connection) -> Result<Vec<Event>> {
+pub(crate) fn all_events(conn: &Connection) -> Result<Vec<Event>> {
     let mut stmt = conn.prepare("SELECT body FROM events ORDER BY at_ms, device_id, seq, id")?;
     let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
     rows.map(|body| decode_event(&body?)).collect()
 }
 
-fn load_catalog(conn: &Connection) -> Result<Option<(Catalog, String)>> {
+pub(crate) fn load_catalog(conn: &Connection) -> Result<Option<(Catalog, String)>> {
     let row: Option<(String, String)> = conn
         .query_row(
             "SELECT body, hash FROM catalog WHERE only_row = 1",
@@ -522,7 +520,7 @@ fn cached_progress(tx: &Transaction<'_>) -> Result<Option<Progress>> {
 }
 
 /// Folds every stored event again and saves the result.
-fn refold(tx: &Transaction<'_>) -> Result<Progress> {
+pub(crate) fn refold(tx: &Transaction<'_>) -> Result<Progress> {
     let Some((catalog, hash)) = load_catalog(tx)? else {
         // No catalogue yet: XP for diagnostics and scans still counts.
         return Ok(Progress::from_events(&Catalog::default(), &all_events(tx)?));
