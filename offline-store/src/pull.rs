@@ -10,7 +10,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use sha2::{Digest, Sha256};
 
 use crate::records::upsert_record;
-use crate::store::{insert_event_if_new, refold};
+use crate::store::insert_event_if_new;
 use crate::{Error, Result, Store};
 
 /// What applying one pull page changed on this device.
@@ -252,7 +252,9 @@ impl Store {
                 params![page.cursor.epoch, page.cursor.to_string(), now_ms, summary],
             )?;
             if refold_needed {
-                refold(tx)?;
+                // Folding every event again after each page would make a
+                // cold pull quadratic; the next read of progress folds once.
+                tx.execute("DELETE FROM progress_cache", [])?;
             }
             Ok(applied)
         })

@@ -202,6 +202,31 @@ impl Store {
         self.write(|tx| record_in(tx, device, kind, at_ms, utc_offset_min, random))
     }
 
+    /// Records several of the rider's actions at once (a plan's ticked
+    /// tasks, an import) in one transaction: all of them or none. Each item
+    /// is what [`Store::record`] takes.
+    pub fn record_all(&mut self, items: &[(EventKind, i64, i16, [u8; 10])]) -> Result<Vec<Event>> {
+        let device = self.device;
+        self.write(|tx| {
+            let mut chain = chain_tail(tx, device)?;
+            let mut events = Vec::with_capacity(items.len());
+            for (kind, at_ms, offset, random) in items {
+                let event =
+                    chain.append(EventId::v7(*at_ms, *random), *at_ms, *offset, kind.clone())?;
+                insert_event(tx, &event)?;
+                tx.execute(
+                    "INSERT INTO outbox (event_id, seq) VALUES (?1, ?2)",
+                    params![event.id.to_string(), event.seq as i64],
+                )?;
+                events.push(event);
+            }
+            if !events.is_empty() {
+                refold(tx)?;
+            }
+            Ok(events)
+        })
+    }
+
     /// The connection, for sibling modules' reads.
     pub(crate) fn conn(&self) -> &Connection {
         &self.conn

@@ -188,8 +188,9 @@ impl HttpTransport {
         format!("{}{path}", self.base)
     }
 
-    /// Creates the account on the server (`POST /api/v1/auth/register`).
-    pub async fn register(&self) -> Result<()> {
+    /// Creates the account on the server (`POST /api/v1/auth/register`)
+    /// and keeps the session it answers with.
+    pub async fn register(&self) -> Result<Session> {
         let password = self
             .account
             .password
@@ -205,11 +206,12 @@ impl HttpTransport {
             .send()
             .await
             .map_err(network)?;
-        if response.status().is_success() {
-            Ok(())
-        } else {
-            Err(failure(response).await)
+        if !response.status().is_success() {
+            return Err(failure(response).await);
         }
+        let session = self.session_from(response).await?;
+        *self.session.lock().await = Some(session.clone());
+        Ok(session)
     }
 
     /// Signs in with the password and keeps the new session.
@@ -358,13 +360,6 @@ fn record_path(edit: &Edit) -> Result<String> {
     Ok(format!("/api/v1/records/{kind}/{key}"))
 }
 
-/// What `PUT /api/v1/records/{kind}/{key}` takes.
-#[derive(Serialize)]
-struct EditBody<'a> {
-    base_version: u64,
-    changes: &'a std::collections::BTreeMap<String, serde_json::Value>,
-}
-
 impl Transport for HttpTransport {
     async fn push(&self, request: &PushRequest) -> Result<Pushed> {
         let url = self.url("/api/v1/sync/push");
@@ -391,11 +386,7 @@ impl Transport for HttpTransport {
 
     async fn send_edit(&self, edit: &Edit) -> Result<EditAnswer> {
         let url = self.url(&record_path(edit)?);
-        let body = EditBody {
-            base_version: edit.base_version,
-            changes: &edit.changes,
-        };
-        let response = self.send(|c| c.put(&url).json(&body)).await?;
+        let response = self.send(|c| c.put(&url).json(edit)).await?;
         match response.status() {
             s if s.is_success() => Ok(EditAnswer::Saved(read_json::<Record>(response).await?)),
             StatusCode::CONFLICT => {

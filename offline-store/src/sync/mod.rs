@@ -28,7 +28,7 @@ use ridewire_engine::sync::{Cursor, Gap, PullResponse, PushRequest, PushResponse
 
 pub use backoff::Backoff;
 pub use http::{Account, HttpTransport, Session};
-pub use round::{SyncReport, sync_once};
+pub use round::{SyncReport, pull_changes, push_outbox, sync_once};
 pub use syncer::{SyncConfig, SyncHandle, SyncStatus, Syncer};
 
 use crate::Result;

@@ -54,6 +54,29 @@ pub async fn sync_once<T: Transport + ?Sized>(
     Ok(report)
 }
 
+/// Only pushes the outbox (what [`sync_once`] does first).
+pub async fn push_outbox<T: Transport + ?Sized>(
+    store: &mut Store,
+    transport: &T,
+    retry_at_ms: i64,
+) -> Result<SyncReport> {
+    let mut report = SyncReport::default();
+    push_all(store, transport, retry_at_ms, &mut report).await?;
+    Ok(report)
+}
+
+/// Only pulls, page by page until nothing more waits (what [`sync_once`]
+/// does last).
+pub async fn pull_changes<T: Transport + ?Sized>(
+    store: &mut Store,
+    transport: &T,
+    now_ms: i64,
+) -> Result<SyncReport> {
+    let mut report = SyncReport::default();
+    pull_all(store, transport, now_ms, &mut report).await?;
+    Ok(report)
+}
+
 async fn push_all<T: Transport + ?Sized>(
     store: &mut Store,
     transport: &T,

@@ -179,7 +179,13 @@ fn pages_arrive_until_nothing_more_waits() {
     let dir = tempfile::tempdir().unwrap();
     let server = server();
     let mut phone = store(&dir.path().join("phone.db"));
-    record_n(&mut phone, 0, 2_100);
+    // A big import, in one transaction.
+    let items: Vec<_> = (0..2_100u64)
+        .map(|i| (diagnosis(u128::from(i)), T0 + i as i64, 60, random(i)))
+        .collect();
+    let recorded = phone.record_all(&items).unwrap();
+    assert_eq!(recorded.last().map(|e| e.seq), Some(2_100));
+    assert_eq!(phone.progress().unwrap().xp(), 21_000);
     sync(&mut phone, &server).unwrap();
     let mut fresh = store(&dir.path().join("fresh.db"));
     let report = sync(&mut fresh, &server).unwrap();
