@@ -12,5 +12,7 @@ mod malformed;
 mod openapi;
 mod props;
 mod records;
+mod sync_client;
+mod sync_faults;
 mod sync_pull;
 mod sync_push;
