@@ -10,7 +10,6 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use sha2::{Digest, Sha256};
 
 use crate::records::upsert_record;
-use crate::store::insert_event_if_new;
 use crate::{Error, Result, Store};
 
 /// What applying one pull page changed on this device.
@@ -78,21 +77,33 @@ fn drop_pulled(tx: &Transaction<'_>, own_device: &str) -> Result<()> {
 
 /// Stores a pulled event unless this device holds it already — or holds a
 /// different event at the same place in the same chain, which it keeps
-/// (its own history is never overwritten) and counts.
+/// (its own history is never overwritten) and counts. `Some(true)` when
+/// stored, `Some(false)` when already held, `None` for a clash.
 fn store_pulled_event(tx: &Transaction<'_>, event: &Event) -> Result<Option<bool>> {
-    let taken: bool = tx.query_row(
-        "SELECT EXISTS (SELECT 1 FROM events WHERE device_id = ?1 AND seq = ?2 AND id != ?3)",
-        params![
+    // One statement for the common case: the id and the (device, sequence)
+    // are both unique, so an event already held (or a clash) is ignored.
+    let body = serde_json::to_string(event).map_err(|e| Error::Invalid(e.to_string()))?;
+    let inserted = tx
+        .prepare_cached(
+            "INSERT OR IGNORE INTO events (id, device_id, seq, at_ms, kind, body, hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?
+        .execute(params![
+            event.id.to_string(),
             event.device.to_string(),
             i64::try_from(event.seq).unwrap_or(i64::MAX),
-            event.id.to_string()
-        ],
-        |r| r.get(0),
-    )?;
-    if taken {
-        return Ok(None);
+            event.at_ms,
+            event.kind.name(),
+            body,
+            event.hash.to_hex()
+        ])?;
+    if inserted == 1 {
+        return Ok(Some(true));
     }
-    Ok(Some(insert_event_if_new(tx, event)?))
+    let known: bool = tx
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM events WHERE id = ?1)")?
+        .query_row(params![event.id.to_string()], |r| r.get(0))?;
+    Ok(known.then_some(false))
 }
 
 fn store_catalog(tx: &Transaction<'_>, body: &serde_json::Value) -> Result<bool> {

@@ -179,7 +179,7 @@ impl Store {
                  ON CONFLICT (only_row) DO UPDATE SET body = excluded.body, hash = excluded.hash",
                 params![body, hash],
             )?;
-            let progress = Progress::from_events(catalog, &all_events(tx)?);
+            let progress = fold_all(tx, catalog)?;
             save_progress(tx, &hash, &progress)
         })
     }
@@ -214,10 +214,8 @@ impl Store {
                 let event =
                     chain.append(EventId::v7(*at_ms, *random), *at_ms, *offset, kind.clone())?;
                 insert_event(tx, &event)?;
-                tx.execute(
-                    "INSERT INTO outbox (event_id, seq) VALUES (?1, ?2)",
-                    params![event.id.to_string(), event.seq as i64],
-                )?;
+                tx.prepare_cached("INSERT INTO outbox (event_id, seq) VALUES (?1, ?2)")?
+                    .execute(params![event.id.to_string(), event.seq as i64])?;
                 events.push(event);
             }
             if !events.is_empty() {
@@ -450,19 +448,19 @@ fn chain_tail(tx: &Transaction<'_>, device: DeviceId) -> Result<DeviceChain> {
 
 pub(crate) fn insert_event(tx: &Transaction<'_>, event: &Event) -> Result<()> {
     let body = serde_json::to_string(event).map_err(|e| Error::Damaged(e.to_string()))?;
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO events (id, device_id, seq, at_ms, kind, body, hash)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![
-            event.id.to_string(),
-            event.device.to_string(),
-            event.seq as i64,
-            event.at_ms,
-            event.kind.name(),
-            body,
-            event.hash.to_hex()
-        ],
-    )?;
+    )?
+    .execute(params![
+        event.id.to_string(),
+        event.device.to_string(),
+        event.seq as i64,
+        event.at_ms,
+        event.kind.name(),
+        body,
+        event.hash.to_hex()
+    ])?;
     Ok(())
 }
 
@@ -544,13 +542,31 @@ fn cached_progress(tx: &Transaction<'_>) -> Result<Option<Progress>> {
     })
 }
 
+/// Folds every stored event against `catalog`, streaming rows in the
+/// engine's canonical order so only the progress is held in memory, not
+/// every event (a phone that just pulled 100,000 rows). The text order of
+/// the ids matches the engine's order of UUIDs; should a row ever arrive out
+/// of order, the events are folded the slow way, all in memory.
+fn fold_all(conn: &Connection, catalog: &Catalog) -> Result<Progress> {
+    let mut stmt = conn.prepare("SELECT body FROM events ORDER BY at_ms, device_id, seq, id")?;
+    let mut rows = stmt.query([])?;
+    let mut progress = Progress::default();
+    while let Some(row) = rows.next()? {
+        let event = decode_event(&row.get::<_, String>(0)?)?;
+        if progress.apply(catalog, &event).is_err() {
+            return Ok(Progress::from_events(catalog, &all_events(conn)?));
+        }
+    }
+    Ok(progress)
+}
+
 /// Folds every stored event again and saves the result.
 pub(crate) fn refold(tx: &Transaction<'_>) -> Result<Progress> {
     let Some((catalog, hash)) = load_catalog(tx)? else {
         // No catalogue yet: XP for diagnostics and scans still counts.
-        return Ok(Progress::from_events(&Catalog::default(), &all_events(tx)?));
+        return fold_all(tx, &Catalog::default());
     };
-    let progress = Progress::from_events(&catalog, &all_events(tx)?);
+    let progress = fold_all(tx, &catalog)?;
     save_progress(tx, &hash, &progress)?;
     Ok(progress)
 }
