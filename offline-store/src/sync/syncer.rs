@@ -233,8 +233,8 @@ async fn run<T: Transport>(
         .unwrap_or_default()
         .min(config.backoff_cap);
     let mut due = Instant::now() + stored_wait;
+    lock(&status).next_round_ms = Some(unix_ms() + millis(stored_wait));
     loop {
-        lock(&status).next_round_ms = Some(unix_ms() + millis(due - Instant::now()));
         if let Next::Stop = wait(&mut receiver, due).await {
             return;
         }
@@ -284,6 +284,7 @@ async fn run<T: Transport>(
             }
         };
         s.failures = backoff.failures();
+        s.next_round_ms = Some(unix_ms() + millis(wait_for));
         refresh_counts(&store, &mut s);
         due = Instant::now() + wait_for;
     }

@@ -32,6 +32,10 @@ impl Drop for Running {
 }
 
 fn start(database: &Path) -> (Running, String) {
+    start_with(database, &[])
+}
+
+fn start_with(database: &Path, env: &[(&str, &str)]) -> (Running, String) {
     let mut child = Command::new(BINARY)
         .arg("--listen")
         .arg("127.0.0.1:0")
@@ -40,6 +44,7 @@ fn start(database: &Path) -> (Running, String) {
         .env("RIDEWIRE_ARGON2_MEMORY_KIB", "64")
         .env_remove("RIDEWIRE_LISTEN")
         .env_remove("RIDEWIRE_DATABASE")
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -259,4 +264,79 @@ fn the_background_syncer_sends_over_http_when_asked() {
     syncer.stop();
     assert_eq!(phone.pending_count().unwrap(), 0);
     assert_eq!(phone.server_progress().unwrap().unwrap().xp, 50);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_busy_server_says_when_to_come_back_and_the_event_waits_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    // Two requests at once, then one a minute.
+    let (_server, base) = start_with(
+        &dir.path().join("server.db"),
+        &[("RIDEWIRE_RATE_PER_USER", "1/2")],
+    );
+    let link = HttpTransport::new(&base, account(Some("correct horse battery"))).unwrap();
+    link.register().await.unwrap();
+    let path = dir.path().join("phone.db");
+    let mut phone = device(&path);
+    let scan = |n: u64| {
+        (
+            EventKind::ArScan {
+                diagnostic_id: None,
+                duration_seconds: 30,
+                quest: None,
+            },
+            now_ms() - 10_000 + n as i64,
+            60,
+            random(n),
+        )
+    };
+    phone.record_all(&[scan(1)]).unwrap();
+    sync_once(&mut phone, &link, now_ms(), now_ms())
+        .await
+        .unwrap();
+    phone.record_all(&[scan(2), scan(3)]).unwrap();
+    let retry_at = now_ms() + 60_000;
+    let err = sync_once(&mut phone, &link, now_ms(), retry_at)
+        .await
+        .unwrap_err();
+    let Error::RateLimited { retry_after } = err else {
+        panic!("expected a rate limit, got {err}");
+    };
+    assert!(retry_after >= Duration::from_secs(1), "{retry_after:?}");
+    let outbox = phone.outbox().unwrap();
+    assert_eq!(
+        outbox.iter().map(|o| o.event.seq).collect::<Vec<_>>(),
+        [2, 3]
+    );
+    assert!(outbox.iter().all(|o| o.attempts == 1
+        && o.next_attempt_at_ms == retry_at
+        && o.last_error.as_deref().is_some_and(|e| e.contains("busy"))));
+
+    // The background syncer waits at least as long as the server asked.
+    let syncer = Syncer::start(
+        Store::open(&path, now_ms()).unwrap().store,
+        link,
+        SyncConfig {
+            backoff_base: Duration::from_millis(10),
+            ..SyncConfig::default()
+        },
+    )
+    .unwrap();
+    syncer.sync_now().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        let status = syncer.status();
+        if status.last_error.is_some() && !status.syncing {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "no failed round: {status:?}");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.last_error.unwrap().contains("busy"));
+    assert_eq!(status.pending, 2);
+    let next = status.next_round_ms.unwrap();
+    assert!(
+        next >= now_ms() + 500,
+        "retried before the server's pause ended"
+    );
 }
