@@ -7,6 +7,8 @@
 //!   (`assets/tiles/overworld.png`), the component models
 //!   (`assets/models/*.glb`) and the overlay packs (`assets/overlays/*.json`).
 //! - `cargo xtask bench engine`: the engine's benchmarks.
+//! - `cargo xtask bench sync`: sync over loopback (push, cold pull, 1,000
+//!   clients), one JSON line per figure.
 //!
 //! Every cargo call uses one build directory outside the checkout (see
 //! [`target_dir`]), so the app, the tests and CI share one warm Bevy build.
@@ -32,6 +34,7 @@ commands:
                     the overlay packs, the AR demo sequence and the
                     printable marker sheet under assets/
   bench engine      benchmark the engine (progress fold, chain verification)
+  bench sync        benchmark sync over loopback (push 10k, cold pull 100k, 1,000 clients)
   target-dir        print the build directory every command uses
 
 environment:
@@ -178,8 +181,23 @@ fn bench(args: &[String]) -> Result<(), String> {
                 "fold",
             ]),
         ),
+        // The sync figures need the server and a client process of their
+        // own; the example prints one JSON line per figure on stdout. It is
+        // built in the dev profile, like everything else here (dependencies
+        // at opt-level 2).
+        Some("sync") => step(
+            "bench sync",
+            cargo(&[
+                "run",
+                "--locked",
+                "--package",
+                "ridewire-server",
+                "--example",
+                "sync_bench",
+            ]),
+        ),
         other => Err(format!(
-            "unknown benchmark {:?}; available: engine",
+            "unknown benchmark {:?}; available: engine, sync",
             other.unwrap_or("")
         )),
     }
