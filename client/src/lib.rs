@@ -14,6 +14,7 @@ pub mod quests;
 pub mod scan;
 pub mod screens;
 pub mod settings;
+pub mod sync;
 pub mod theme;
 
 use std::path::PathBuf;
@@ -76,6 +77,7 @@ impl Plugin for ClientPlugin {
         quests::plugin(app);
         diagnostics::plugin(app);
         scan::plugin(app);
+        sync::plugin(app);
     }
 }
 

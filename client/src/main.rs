@@ -89,6 +89,21 @@ enum Command {
               value_parser = parse_marker_size)]
         marker_size: f64,
     },
+    /// Sync with a RideWire server once: send this device's events, fetch
+    /// the other devices' work. The password (needed the first time) comes
+    /// from RIDEWIRE_PASSWORD or standard input; the server, e-mail and
+    /// session are kept so the app syncs by itself afterwards.
+    Sync {
+        /// The server, e.g. http://127.0.0.1:8787 [default: the one kept].
+        #[arg(long, value_name = "URL")]
+        server: Option<String>,
+        /// The account's e-mail address [default: the one kept].
+        #[arg(long, value_name = "ADDRESS")]
+        email: Option<String>,
+        /// Create the account first.
+        #[arg(long)]
+        register: bool,
+    },
     /// Draw one level of a Markdown maintenance plan as an overworld map.
     Plan {
         /// The plan, a Markdown file with `- [ ]` tasks under headings.
@@ -158,6 +173,55 @@ fn detect_command(
     }
 }
 
+/// The password for signing in: RIDEWIRE_PASSWORD, else one line of
+/// standard input when something is piped in; `None` to use the kept session.
+fn password_for_sync(needed: bool) -> Option<String> {
+    if let Some(p) = std::env::var_os("RIDEWIRE_PASSWORD").filter(|p| !p.is_empty()) {
+        return Some(p.to_string_lossy().into_owned());
+    }
+    if !needed {
+        return None;
+    }
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line).ok()?;
+    let line = line.trim_end_matches(['\r', '\n']).to_owned();
+    (!line.is_empty()).then_some(line)
+}
+
+fn sync_command(
+    data: &DataSource,
+    server: Option<&str>,
+    email: Option<&str>,
+    register: bool,
+) -> ExitCode {
+    let DataSource::Database(database) = data else {
+        eprintln!("ridewire sync: the demo garage does not sync; leave out --demo");
+        return ExitCode::from(2);
+    };
+    // A new server or account, or a new account, needs the password.
+    let password = password_for_sync(register || server.is_some() || email.is_some());
+    match ridewire_client::sync::run_once(database, server, email, password, register) {
+        Ok((server, report)) => {
+            println!(
+                "Synced with {server}: {} event(s) sent and acknowledged, {} refused, {} pulled{}.",
+                report.acknowledged,
+                report.wedged,
+                report.events_pulled,
+                if report.reset {
+                    " (the server's data was reset: sent again)"
+                } else {
+                    ""
+                }
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("ridewire sync: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 fn data_source(demo: bool, database: Option<PathBuf>) -> DataSource {
     if demo {
         DataSource::Demo
@@ -213,6 +277,11 @@ fn run_command(command: Command, data: &DataSource) -> ExitCode {
             diagnose(ask, json, data)
         }
         Command::Obd { action } => obd_command(action, data),
+        Command::Sync {
+            server,
+            email,
+            register,
+        } => sync_command(data, server.as_deref(), email.as_deref(), register),
         Command::Detect {
             inputs,
             json,

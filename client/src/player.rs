@@ -245,6 +245,31 @@ impl Player {
         }
     }
 
+    /// The database file, when the rider's data is stored (not the demo).
+    pub fn database(&self) -> Option<PathBuf> {
+        match &self.log {
+            Log::Stored(store) => Some(lock(store).path().to_path_buf()),
+            Log::Demo(_) => None,
+        }
+    }
+
+    /// Reads events, catalogue and progress again from the database (after
+    /// a sync brought other devices' work). The demo has nothing to re-read.
+    pub fn reload(&mut self) -> Result<(), String> {
+        let Log::Stored(store) = &self.log else {
+            return Ok(());
+        };
+        let mut store = lock(store);
+        if let Some(catalog) = store.catalog().map_err(|e| e.to_string())? {
+            self.catalog = catalog;
+        }
+        self.events = store.events().map_err(|e| e.to_string())?;
+        self.progress = store.progress().map_err(|e| e.to_string())?;
+        drop(store);
+        self.integrity = check_chains(&self.events);
+        Ok(())
+    }
+
     /// The rider's latest diagnostic runs, newest first (none in the demo,
     /// which keeps only their events).
     pub fn recent_diagnoses(&self, limit: usize) -> Result<Vec<DiagnosisRecord>, String> {

@@ -141,9 +141,12 @@ fn run(args: &[String]) -> Result<(), String> {
 /// dependencies turn on features of crates Bevy shares; built together with
 /// the client, cargo would unify those features and rebuild all of Bevy. Built
 /// apart, each group keeps its own warm build in the same directory.
+///
+/// The server goes first: its tests build `ridewire-server`, which the app's
+/// sync test then runs on loopback.
 const GROUPS: [(&str, &[&str]); 2] = [
-    ("app", &["--workspace", "--exclude", "ridewire-server"]),
     ("server", &["--package", "ridewire-server"]),
+    ("app", &["--workspace", "--exclude", "ridewire-server"]),
 ];
 
 fn test() -> Result<(), String> {
@@ -158,7 +161,7 @@ fn test() -> Result<(), String> {
     }
     for (name, packages) in GROUPS {
         let mut tests = cargo(&["test", "--locked"]);
-        tests.args(packages);
+        tests.args(packages).env("RIDEWIRE_REQUIRE_SERVER", "1");
         step(&format!("tests ({name})"), tests)?;
     }
     eprintln!(

@@ -10,3 +10,4 @@ mod picture;
 mod plan;
 mod scan;
 mod screenshot;
+mod sync;
