@@ -8,6 +8,7 @@ pub mod capture;
 pub mod commands;
 pub mod home;
 pub mod obd;
+pub mod overworld;
 pub mod player;
 pub mod quests;
 pub mod screens;
@@ -72,6 +73,7 @@ impl Plugin for ClientPlugin {
         settings::plugin(app);
         home::plugin(app);
         quests::plugin(app);
+        overworld::plugin(app);
     }
 }
 

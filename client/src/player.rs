@@ -13,7 +13,7 @@ use ridewire_engine::diagnostics::gate::GatedDiagnosis;
 use ridewire_engine::diagnostics::request::DiagnosticRequest;
 use ridewire_engine::event::{DeviceChain, DeviceId, Event, EventId, EventKind};
 use ridewire_engine::progress::{Progress, RejectReason};
-use ridewire_engine::quest::Catalog;
+use ridewire_engine::quest::{Catalog, Quest, Zone};
 use ridewire_engine::vehicle::{ModelKey, Vehicle};
 use ridewire_engine::{chain, demo};
 use ridewire_offline_store::{Recovery, Store};
@@ -185,6 +185,40 @@ impl Player {
             last_outcome: None,
             recovery: opened.recovery,
         })
+    }
+
+    /// Adds the zones and quests of a plan the rider follows to the
+    /// catalogue (ids already there keep their old definition) and folds
+    /// progress again over the bigger catalogue. Returns whether anything was
+    /// new, so a plan's ticked tasks are recorded only when it is first added.
+    pub fn add_quests(&mut self, plan: &Catalog) -> Result<bool, String> {
+        let mut zones: Vec<Zone> = self.catalog.zones().cloned().collect();
+        let mut quests: Vec<Quest> = self.catalog.quests().cloned().collect();
+        let before = (zones.len(), quests.len());
+        zones.extend(
+            plan.zones()
+                .filter(|z| self.catalog.zone(&z.id).is_none())
+                .cloned(),
+        );
+        quests.extend(
+            plan.quests()
+                .filter(|q| self.catalog.quest(&q.id).is_none())
+                .cloned(),
+        );
+        if (zones.len(), quests.len()) == before {
+            return Ok(false);
+        }
+        let catalog = Catalog::new(zones, quests).map_err(|e| e.to_string())?;
+        self.progress = match &mut self.log {
+            Log::Stored(store) => {
+                let mut store = lock(store);
+                store.set_catalog(&catalog).map_err(|e| e.to_string())?;
+                store.progress().map_err(|e| e.to_string())?
+            }
+            Log::Demo(_) => Progress::from_events(&catalog, &self.events),
+        };
+        self.catalog = catalog;
+        Ok(true)
     }
 
     /// Progress folded from every event.

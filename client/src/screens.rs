@@ -22,6 +22,8 @@ pub enum Screen {
     /// Level, XP and achievements.
     #[default]
     Home,
+    /// The plan as an overworld map.
+    Overworld,
     /// The quest log.
     Quests,
     /// Display and device settings.
@@ -30,12 +32,18 @@ pub enum Screen {
 
 impl Screen {
     /// Every screen, in navigation-bar order.
-    pub const ALL: [Screen; 3] = [Screen::Home, Screen::Quests, Screen::Settings];
+    pub const ALL: [Screen; 4] = [
+        Screen::Home,
+        Screen::Overworld,
+        Screen::Quests,
+        Screen::Settings,
+    ];
 
     /// The label on its tab.
     pub fn title(self) -> &'static str {
         match self {
             Screen::Home => "Home",
+            Screen::Overworld => "Map",
             Screen::Quests => "Quests",
             Screen::Settings => "Settings",
         }
