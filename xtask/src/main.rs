@@ -6,6 +6,7 @@
 //! - `cargo xtask assets`: redraw the overworld tileset
 //!   (`assets/tiles/overworld.png`).
 //! - `cargo xtask bench engine`: the engine's benchmarks.
+//! - `cargo xtask bench overworld`: map generation and the Map screen's frame cost.
 //!
 //! Every cargo call uses one build directory outside the checkout (see
 //! [`target_dir`]), so the app, the tests and CI share one warm Bevy build.
@@ -26,6 +27,7 @@ commands:
   test              install what the tests need, then fmt, clippy and all tests
   assets            redraw assets/tiles/overworld.png (the overworld tileset)
   bench engine      benchmark the engine (progress fold, chain verification)
+  bench overworld   map generation and the Map screen's frame time
   target-dir        print the build directory every command uses
 
 environment:
@@ -166,8 +168,37 @@ fn bench(args: &[String]) -> Result<(), String> {
                 "fold",
             ]),
         ),
+        // Map generation (engine, criterion), then the Map screen's frame
+        // cost: its bench runs in the dev profile, where Bevy is already
+        // built, rather than rebuilding all of Bevy for `bench`.
+        Some("overworld") => {
+            step(
+                "bench overworld: generation",
+                cargo(&[
+                    "bench",
+                    "--locked",
+                    "--package",
+                    "ridewire-engine",
+                    "--bench",
+                    "overworld",
+                ]),
+            )?;
+            step(
+                "bench overworld: frames",
+                cargo(&[
+                    "bench",
+                    "--locked",
+                    "--profile",
+                    "dev",
+                    "--package",
+                    "ridewire-client",
+                    "--bench",
+                    "overworld",
+                ]),
+            )
+        }
         other => Err(format!(
-            "unknown benchmark {:?}; available: engine",
+            "unknown benchmark {:?}; available: engine, overworld",
             other.unwrap_or("")
         )),
     }

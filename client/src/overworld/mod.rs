@@ -67,6 +67,18 @@ pub(super) fn plugin(app: &mut App) {
     panel::plugin(app);
 }
 
+/// The map on its own, for headless use (benchmarks): the same systems
+/// [`crate::ClientPlugin`] adds, needing only `MinimalPlugins`, the
+/// `Screen` state and the input and `RecordEvent` messages.
+#[derive(Debug, Default)]
+pub struct MapPlugin;
+
+impl Plugin for MapPlugin {
+    fn build(&self, app: &mut App) {
+        plugin(app);
+    }
+}
+
 /// The plan the map is drawn from, and the seed of its top level.
 #[derive(Resource, Debug, Clone)]
 pub struct MapPlan {
