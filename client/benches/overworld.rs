@@ -281,7 +281,9 @@ fn render_frames() {
         .and_then(|t| serde_json::from_str(&t).ok())
         .unwrap_or(serde_json::Value::Null);
     let mut record = serde_json::Map::new();
-    let scenes: [(&str, &str, Option<(usize, usize)>); 2] = [
+    // Key in the baseline, label, and (milestones generated, node kept every).
+    type Scene = (&'static str, &'static str, Option<(usize, usize)>);
+    let scenes: [Scene; 2] = [
         ("starter_plan", "the starter plan (5 nodes)", None),
         (
             "nodes_10k_1024",

@@ -42,7 +42,7 @@ pub(super) fn plugin(app: &mut App) {
         .init_resource::<UiBlocks>()
         .add_systems(
             Update,
-            (pointer_input, wheel_zoom, keyboard)
+            (pointer_input, select_tapped, wheel_zoom, keyboard)
                 .chain()
                 .in_set(MapInput)
                 .run_if(in_state(Screen::Overworld).and_then(resource_exists::<LevelMap>)),
@@ -150,6 +150,8 @@ pub struct Pointer {
     /// Fingers on the screen: id and position.
     touches: Vec<(u64, Vec2)>,
     gesture: Gesture,
+    /// Where a tap ended this frame, for [`select_tapped`].
+    tap: Option<Vec2>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -244,8 +246,6 @@ fn pointer_input(
     mut pointer: ResMut<Pointer>,
     mut view: ResMut<MapView>,
     blocks: Res<UiBlocks>,
-    map: Res<LevelMap>,
-    mut selected: ResMut<SelectedNode>,
 ) {
     let pointer = &mut *pointer;
     // Work on a copy so the view only counts as changed when it moved.
@@ -313,13 +313,27 @@ fn pointer_input(
     if v != *view {
         *view = v;
     }
-    if let Some(at) = tapped {
-        let world = v.to_world(at);
-        // At least a fingertip wide, however far out the view is zoomed.
-        let radius = (0.8 * TILE).max(12.0 / v.zoom);
-        selected.0 = map
-            .buckets
-            .nearest(&map.map, world_to_tile(world), radius / TILE);
+    pointer.tap = tapped;
+}
+
+/// A tap selects the node under it, or closes the panel on empty land.
+fn select_tapped(
+    mut pointer: ResMut<Pointer>,
+    view: Res<MapView>,
+    map: Res<LevelMap>,
+    mut selected: ResMut<SelectedNode>,
+) {
+    let Some(at) = pointer.tap.take() else {
+        return;
+    };
+    let world = view.to_world(at);
+    // At least a fingertip wide, however far out the view is zoomed.
+    let radius = (0.8 * TILE).max(12.0 / view.zoom);
+    let hit = map
+        .buckets
+        .nearest(&map.map, world_to_tile(world), radius / TILE);
+    if selected.0 != hit {
+        selected.0 = hit;
     }
 }
 

@@ -25,7 +25,11 @@ fn difference(a: &Picture, b: &Picture) -> (f64, f64) {
     let mut sum = 0u64;
     let mut off = 0usize;
     for (p, q) in a.rgba.chunks(4).zip(b.rgba.chunks(4)) {
-        let d: Vec<u8> = p[..3].iter().zip(&q[..3]).map(|(x, y)| x.abs_diff(*y)).collect();
+        let d: Vec<u8> = p[..3]
+            .iter()
+            .zip(&q[..3])
+            .map(|(x, y)| x.abs_diff(*y))
+            .collect();
         sum += d.iter().map(|&v| u64::from(v)).sum::<u64>();
         if d.iter().any(|&v| v > 32) {
             off += 1;
