@@ -12,7 +12,8 @@ use ridewire_engine::quest::{QuestId, QuestState};
 use super::camera::{TILE, UiBlocks};
 use super::nodes::{NodeState, NodeStates, VisibleNodes};
 use super::{Level, LevelMap, MapAction, MapPlan, MapView, SelectedNode};
-use crate::player::Player;
+use crate::player::{Outcome, Player};
+use crate::quests::explain;
 use crate::screens::{ContentArea, Screen};
 use crate::{UiSystems, theme};
 
@@ -43,6 +44,18 @@ pub struct PanelInfo {
     pub enter: Option<Vec<usize>>,
     /// For a section: (done, all) quests in it.
     pub counts: Option<(usize, usize)>,
+    /// Why the rider's last action on this quest earned nothing.
+    pub note: Option<String>,
+}
+
+/// The quest an event is about, if any.
+fn quest_of(kind: &EventKind) -> Option<&QuestId> {
+    match kind {
+        EventKind::QuestStarted { quest }
+        | EventKind::StepChecked { quest, .. }
+        | EventKind::QuestCompleted { quest } => Some(quest),
+        _ => None,
+    }
 }
 
 /// A task anywhere in the plan, by id.
@@ -85,6 +98,7 @@ pub fn panel_info(
         steps: Vec::new(),
         enter: None,
         counts: None,
+        note: None,
     };
     match milestone.kind {
         MilestoneKind::Section => {
@@ -132,6 +146,19 @@ pub fn panel_info(
                     .catalog
                     .quest_state(&id, player.progress())
                     .unwrap_or(QuestState::Available);
+                let last_here = player
+                    .events()
+                    .last()
+                    .is_some_and(|e| quest_of(&e.kind) == Some(&id));
+                info.note = match &player.last_outcome {
+                    Some(Outcome::NotCounted(reason)) if last_here => {
+                        Some(format!("Not counted: {}", explain(reason)))
+                    }
+                    Some(Outcome::Failed(reason)) if last_here => {
+                        Some(format!("Not saved: {reason}"))
+                    }
+                    _ => None,
+                };
                 info.quest = Some((id, qstate, quest.xp_reward));
             }
         }
@@ -219,6 +246,9 @@ fn panel_body(ui: &mut egui::Ui, info: &PanelInfo, actions: &mut Vec<MapAction>)
                 }));
             }
         });
+    }
+    if let Some(note) = &info.note {
+        ui.label(RichText::new(note).color(theme::WARN));
     }
     if let Some(path) = &info.enter
         && ui.button("Enter ▶").clicked()

@@ -390,6 +390,20 @@ fn ticking_a_step_in_the_panel_records_it() {
     assert!(record.steps_checked.contains(&step));
     // The panel now shows it ticked.
     assert!(info_of(&app, tension).steps[1].2);
+
+    // Completing with a step left is recorded, earns nothing, and the
+    // panel says why.
+    let asked = click_in_panel(&info_of(&app, tension), "Complete");
+    assert_eq!(
+        asked,
+        vec![MapAction::Record(EventKind::QuestCompleted {
+            quest: quest.clone()
+        })]
+    );
+    app.world_mut().write_message_batch(asked);
+    app.update();
+    let note = info_of(&app, tension).note.expect("a note");
+    assert!(note.contains("1 step(s) still to tick off"), "{note}");
 }
 
 #[test]
