@@ -512,6 +512,53 @@ mod tests {
     }
 
     #[test]
+    fn a_plan_joins_the_catalogue_once_and_keeps_progress() {
+        let plan = ridewire_engine::plan::parse(
+            "# Plan\n## Chassis\n- [ ] Grease the swingarm\n    - [ ] Pivot bolt\n",
+        )
+        .expect("plan")
+        .to_catalog()
+        .expect("catalogue");
+        let clock = Clock::Fixed {
+            at_ms: 1_772_438_400_000,
+            utc_offset_min: 60,
+        };
+        let mut demo = Player::demo(&clock).expect("demo");
+        let xp = demo.progress().xp();
+        assert_eq!(demo.add_quests(&plan), Ok(true));
+        assert_eq!(demo.add_quests(&plan), Ok(false));
+        assert_eq!(demo.progress().xp(), xp, "old work still counts");
+        let quest = plan.quests().next().expect("quest").id.clone();
+        assert!(demo.catalog.quest(&quest).is_some());
+
+        // With a database, the bigger catalogue is saved.
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("rider.db");
+        let mut stored = Player::open(&path, &clock).expect("open");
+        assert_eq!(stored.add_quests(&plan), Ok(true));
+        let step = plan.quest(&quest).expect("quest").steps[0].id.clone();
+        let (at, off) = clock.now();
+        let outcome = stored.record(
+            EventKind::StepChecked {
+                quest: quest.clone(),
+                step,
+            },
+            at,
+            off,
+        );
+        assert!(matches!(outcome, Outcome::Counted { .. }), "{outcome:?}");
+        drop(stored);
+        let again = Player::open(&path, &clock).expect("reopen");
+        assert!(again.catalog.quest(&quest).is_some());
+        assert!(
+            again
+                .progress()
+                .quest(&quest)
+                .is_some_and(|r| r.steps_checked.len() == 1)
+        );
+    }
+
+    #[test]
     fn a_completion_without_steps_is_recorded_but_not_counted() {
         let mut app = app();
         let events_before = app.world().resource::<Player>().events().len();

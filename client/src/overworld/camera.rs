@@ -42,7 +42,13 @@ pub(super) fn plugin(app: &mut App) {
         .init_resource::<UiBlocks>()
         .add_systems(
             Update,
-            (pointer_input, select_tapped, wheel_zoom, keyboard)
+            (
+                pointer_input,
+                select_tapped,
+                wheel_zoom,
+                keyboard,
+                keep_on_map,
+            )
                 .chain()
                 .in_set(MapInput)
                 .run_if(in_state(Screen::Overworld).and_then(resource_exists::<LevelMap>)),
@@ -388,6 +394,16 @@ fn keyboard(keys: Option<Res<ButtonInput<KeyCode>>>, time: Res<Time>, mut view: 
         };
         let middle = view.viewport / 2.0;
         view.zoom_about(rate.powf(dt), middle);
+    }
+}
+
+/// Keeps the middle of the screen over the map, so the rider cannot pan
+/// off into nothing and lose it.
+fn keep_on_map(map: Res<LevelMap>, mut view: ResMut<MapView>) {
+    let (w, h) = (map.map.width as f32 * TILE, map.map.height as f32 * TILE);
+    let clamped = Vec2::new(view.center.x.clamp(0.0, w), view.center.y.clamp(-h, 0.0));
+    if clamped != view.center {
+        view.center = clamped;
     }
 }
 

@@ -12,7 +12,7 @@ use bevy_egui::egui;
 use ridewire_engine::event::EventKind;
 use ridewire_engine::quest::QuestId;
 
-use super::camera::{MAX_ZOOM, MIN_ZOOM, tile_to_world};
+use super::camera::{MAX_ZOOM, MIN_ZOOM, UiBlocks, tile_to_world};
 use super::nodes::{NodeStates, tile_middle};
 use super::panel::{PanelInfo, node_panel, panel_info};
 use super::*;
@@ -259,6 +259,43 @@ fn tapping_a_node_opens_its_panel_and_tapping_land_closes_it() {
     let screen = view(&app).to_screen(spot);
     click(&mut app, screen);
     assert_eq!(app.world().resource::<SelectedNode>().0, None);
+}
+
+#[test]
+fn presses_on_a_panel_do_not_reach_the_map() {
+    let mut app = app();
+    let at = node_on_screen(&app, 0);
+    let panel = Rect::from_center_size(at, Vec2::splat(80.0));
+    app.world_mut().resource_mut::<UiBlocks>().0 = vec![panel];
+    let before = view(&app);
+    click(&mut app, at);
+    assert_eq!(app.world().resource::<SelectedNode>().0, None);
+    // Nor does a drag that starts there.
+    cursor(&mut app, at.x, at.y);
+    button(&mut app, ButtonState::Pressed);
+    app.update();
+    cursor(&mut app, at.x + 200.0, at.y);
+    app.update();
+    button(&mut app, ButtonState::Released);
+    app.update();
+    assert_eq!(view(&app).center, before.center);
+}
+
+#[test]
+fn the_view_cannot_leave_the_map() {
+    let mut app = app();
+    for _ in 0..3 {
+        cursor(&mut app, 100.0, 100.0);
+        app.update();
+        button(&mut app, ButtonState::Pressed);
+        app.update();
+        cursor(&mut app, 1200.0, 700.0);
+        app.update();
+        button(&mut app, ButtonState::Released);
+        app.update();
+    }
+    // Dragged far down-right: the view stops at the map's top-left corner.
+    assert_eq!(view(&app).center, Vec2::ZERO);
 }
 
 /// Runs one egui frame of the node panel with these pointer events.
