@@ -6,6 +6,7 @@
 
 pub mod capture;
 pub mod commands;
+pub mod diagnostics;
 pub mod home;
 pub mod obd;
 pub mod overworld;
@@ -73,6 +74,7 @@ impl Plugin for ClientPlugin {
         settings::plugin(app);
         home::plugin(app);
         quests::plugin(app);
+        diagnostics::plugin(app);
         overworld::plugin(app);
     }
 }

@@ -26,16 +26,19 @@ pub enum Screen {
     Overworld,
     /// The quest log.
     Quests,
+    /// Trouble codes and symptoms in, a gated diagnosis out.
+    Diagnostics,
     /// Display and device settings.
     Settings,
 }
 
 impl Screen {
     /// Every screen, in navigation-bar order.
-    pub const ALL: [Screen; 4] = [
+    pub const ALL: [Screen; 5] = [
         Screen::Home,
         Screen::Overworld,
         Screen::Quests,
+        Screen::Diagnostics,
         Screen::Settings,
     ];
 
@@ -45,6 +48,7 @@ impl Screen {
             Screen::Home => "Home",
             Screen::Overworld => "Map",
             Screen::Quests => "Quests",
+            Screen::Diagnostics => "Diagnose",
             Screen::Settings => "Settings",
         }
     }
@@ -111,7 +115,9 @@ fn nav_bar(
                         .size(22.0)
                         .color(theme::ACCENT),
                 );
-                if let Some(player) = &player {
+                // Narrow screens need the room for the tabs.
+                let roomy = ui.ctx().content_rect().width() >= 800.0;
+                if let Some(player) = player.as_ref().filter(|_| roomy) {
                     let v = &player.vehicle;
                     ui.label(
                         RichText::new(format!("{} {} ({})", v.make, v.model, v.year))

@@ -4,7 +4,8 @@
 //! - `cargo xtask test`: set up the machine, then formatting, clippy (warnings
 //!   are errors) and every test, including the screenshot tests.
 //! - `cargo xtask assets`: redraw the overworld tileset
-//!   (`assets/tiles/overworld.png`).
+//!   (`assets/tiles/overworld.png`), the component models
+//!   (`assets/models/*.glb`) and the overlay packs (`assets/overlays/*.json`).
 //! - `cargo xtask bench engine`: the engine's benchmarks.
 //! - `cargo xtask bench overworld`: map generation and the Map screen's frame cost.
 //!
@@ -12,6 +13,7 @@
 //! [`target_dir`]), so the app, the tests and CI share one warm Bevy build.
 
 mod assets;
+mod models;
 mod system;
 
 use std::env;
@@ -25,7 +27,8 @@ usage: cargo xtask <command>
 commands:
   run [-- ARGS]     install what the app needs, then run it (ARGS go to `ridewire`)
   test              install what the tests need, then fmt, clippy and all tests
-  assets            redraw assets/tiles/overworld.png (the overworld tileset)
+  assets            redraw the overworld tileset, the component models (glTF)
+                    and the overlay packs under assets/
   bench engine      benchmark the engine (progress fold, chain verification)
   bench overworld   map generation and the Map screen's frame time
   target-dir        print the build directory every command uses
@@ -40,7 +43,9 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("run") => run(&args[1..]),
         Some("test") => test(),
-        Some("assets") => assets::write(&workspace_root()),
+        Some("assets") => {
+            assets::write(&workspace_root()).and_then(|()| models::write(&workspace_root()))
+        }
         Some("bench") => bench(&args[1..]),
         Some("target-dir") => {
             println!("{}", target_dir().display());
