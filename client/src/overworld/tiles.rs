@@ -364,6 +364,41 @@ mod tests {
     }
 
     #[test]
+    fn chunks_hold_every_map_tile_where_their_bounds_say() {
+        let plan = super::super::MapPlan::starter().expect("plan");
+        let level = LevelMap::generate(&plan, &[]).expect("map");
+        let map = &level.map;
+        let across = map.width.div_ceil(CHUNK);
+        for cy in 0..map.height.div_ceil(CHUNK) {
+            for cx in 0..across {
+                let at = UVec2::new(cx, cy);
+                let tiles = chunk_tiles(map, Layer::Terrain, at).expect("terrain everywhere");
+                // The culling bounds cover exactly the chunk's tiles.
+                let t = chunk_transform(at, Layer::Terrain).translation;
+                let aabb = chunk_aabb();
+                let min = t.truncate() + Vec2::from(aabb.center.truncate())
+                    - Vec2::from(aabb.half_extents.truncate());
+                let max = min + 2.0 * Vec2::from(aabb.half_extents.truncate());
+                for y in cy * CHUNK..((cy + 1) * CHUNK).min(map.height) {
+                    for x in cx * CHUNK..((cx + 1) * CHUNK).min(map.width) {
+                        let tile = tiles[slot(at, x, y)].expect("tile");
+                        assert_eq!(usize::from(tile.tileset_index), base_tile(map, x, y));
+                        let middle = Vec2::new((x as f32 + 0.5) * TILE, -(y as f32 + 0.5) * TILE);
+                        assert!(middle.cmpge(min).all() && middle.cmple(max).all());
+                    }
+                }
+            }
+        }
+        // Every node has its marker.
+        let markers = marker_chunks(&level, &[]);
+        let drawn: usize = markers
+            .iter()
+            .map(|(_, t)| t.iter().filter(|t| t.is_some()).count())
+            .sum();
+        assert_eq!(drawn, map.nodes.len());
+    }
+
+    #[test]
     fn chunk_slots_count_rows_from_the_bottom() {
         let at = UVec2::new(1, 2);
         assert_eq!(slot(at, 32, 64 + 31), 0);
