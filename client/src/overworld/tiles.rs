@@ -376,9 +376,8 @@ mod tests {
                 // The culling bounds cover exactly the chunk's tiles.
                 let t = chunk_transform(at, Layer::Terrain).translation;
                 let aabb = chunk_aabb();
-                let min = t.truncate() + Vec2::from(aabb.center.truncate())
-                    - Vec2::from(aabb.half_extents.truncate());
-                let max = min + 2.0 * Vec2::from(aabb.half_extents.truncate());
+                let min = t.truncate() + aabb.center.truncate() - aabb.half_extents.truncate();
+                let max = min + 2.0 * aabb.half_extents.truncate();
                 for y in cy * CHUNK..((cy + 1) * CHUNK).min(map.height) {
                     for x in cx * CHUNK..((cx + 1) * CHUNK).min(map.width) {
                         let tile = tiles[slot(at, x, y)].expect("tile");
