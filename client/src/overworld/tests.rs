@@ -298,6 +298,46 @@ fn the_view_cannot_leave_the_map() {
     assert_eq!(view(&app).center, Vec2::ZERO);
 }
 
+#[test]
+fn only_nodes_on_screen_get_labels() {
+    let mut app = app();
+    let map = app.world().resource::<LevelMap>();
+    let all = map.map.nodes.len();
+    // Zoomed in on node 1: the screen holds it and not every other node.
+    let middle = tile_middle(&map.map, 0).expect("node");
+    {
+        let mut v = app.world_mut().resource_mut::<MapView>();
+        v.zoom = 3.0;
+        v.center = tile_to_world(middle.x, middle.y);
+    }
+    app.update();
+    let shown: Vec<usize> = app
+        .world()
+        .resource::<VisibleNodes>()
+        .0
+        .iter()
+        .map(|(i, _)| *i)
+        .collect();
+    let v = view(&app);
+    let map = app.world().resource::<LevelMap>();
+    let on_screen: Vec<usize> = (0..all)
+        .filter(|&i| {
+            let m = tile_middle(&map.map, i).expect("node");
+            let p = v.to_screen(tile_to_world(m.x, m.y));
+            p.cmpge(Vec2::ZERO).all() && p.cmple(v.viewport).all()
+        })
+        .collect();
+    assert!(shown.contains(&0));
+    assert!(shown.len() < all, "{shown:?}");
+    for i in &on_screen {
+        assert!(shown.contains(i), "node {i} is on screen but has no label");
+    }
+    // Zoomed far out the numbers would be unreadable: none are drawn.
+    app.world_mut().resource_mut::<MapView>().zoom = MIN_ZOOM;
+    app.update();
+    assert!(app.world().resource::<VisibleNodes>().0.is_empty());
+}
+
 /// Runs one egui frame of the node panel with these pointer events.
 fn panel_frame(
     ctx: &egui::Context,
