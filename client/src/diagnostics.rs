@@ -114,6 +114,39 @@ pub struct ApprovedHighlights {
     pub diagnosis: Option<Uuid>,
     /// Component ids from the shared vocabulary.
     pub components: Vec<String>,
+    /// What the run found, what to do and what it may cost, for the
+    /// component panel.
+    pub finding: Option<Finding>,
+}
+
+/// An approved diagnosis in the rider's words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub diagnosis: String,
+    pub action: String,
+    pub cost: Option<String>,
+}
+
+impl ApprovedHighlights {
+    /// The highlights a run gives: its components if it was approved,
+    /// nothing otherwise.
+    pub fn of(id: Uuid, result: &GatedDiagnosis) -> Self {
+        match (&result.consensus, result.decision) {
+            (Some(c), Decision::Approved) => ApprovedHighlights {
+                diagnosis: Some(id),
+                components: result.highlighted_components.clone(),
+                finding: Some(Finding {
+                    diagnosis: c.diagnosis.clone(),
+                    action: c.recommended_action.clone(),
+                    cost: c
+                        .estimated_cost
+                        .as_ref()
+                        .map(|cost| format!("{:.0}–{:.0} {}", cost.min, cost.max, cost.currency)),
+                }),
+            },
+            _ => ApprovedHighlights::default(),
+        }
+    }
 }
 
 /// Earlier runs, newest first, read when the screen opens and after each
@@ -181,14 +214,7 @@ fn run_diagnosis(
     let earned = player.record_diagnosis(id, &request, &result, at, offset);
     // The newest run governs what AR shows: a run that is not approved
     // clears older highlights rather than leaving them lit.
-    *highlights = if result.decision == Decision::Approved {
-        ApprovedHighlights {
-            diagnosis: Some(id),
-            components: result.highlighted_components.clone(),
-        }
-    } else {
-        ApprovedHighlights::default()
-    };
+    *highlights = ApprovedHighlights::of(id, &result);
     latest.0 = Some(Ok(Finished {
         id,
         request,

@@ -12,6 +12,7 @@ pub mod obd;
 pub mod overworld;
 pub mod player;
 pub mod quests;
+pub mod scan;
 pub mod screens;
 pub mod settings;
 pub mod theme;
@@ -75,6 +76,7 @@ impl Plugin for ClientPlugin {
         home::plugin(app);
         quests::plugin(app);
         diagnostics::plugin(app);
+        scan::plugin(app);
         overworld::plugin(app);
     }
 }
@@ -110,6 +112,15 @@ impl Default for Options {
     }
 }
 
+/// Models, overlay packs and the AR demo recording load from the app's
+/// assets folder (see [`scan::assets_root`]).
+fn assets() -> AssetPlugin {
+    AssetPlugin {
+        file_path: scan::assets_root().to_string_lossy().into_owned(),
+        ..default()
+    }
+}
+
 /// Builds the app for a window or, with [`Options::screenshot`], for
 /// off-screen capture (no display needed).
 pub fn build(options: &Options) -> App {
@@ -133,6 +144,7 @@ pub fn build(options: &Options) -> App {
                         ..default()
                     })
                     .set(render)
+                    .set(assets())
                     .disable::<WinitPlugin>(),
             )
             .add_plugins(ScheduleRunnerPlugin::run_loop(Duration::from_millis(1)))
@@ -153,7 +165,8 @@ pub fn build(options: &Options) -> App {
                         }),
                         ..default()
                     })
-                    .set(render),
+                    .set(render)
+                    .set(assets()),
             );
         }
     }

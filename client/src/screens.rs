@@ -28,17 +28,20 @@ pub enum Screen {
     Quests,
     /// Trouble codes and symptoms in, a gated diagnosis out.
     Diagnostics,
+    /// The AR scanner: component overlays on the camera image.
+    Scan,
     /// Display and device settings.
     Settings,
 }
 
 impl Screen {
     /// Every screen, in navigation-bar order.
-    pub const ALL: [Screen; 5] = [
+    pub const ALL: [Screen; 6] = [
         Screen::Home,
         Screen::Overworld,
         Screen::Quests,
         Screen::Diagnostics,
+        Screen::Scan,
         Screen::Settings,
     ];
 
@@ -49,6 +52,7 @@ impl Screen {
             Screen::Overworld => "Map",
             Screen::Quests => "Quests",
             Screen::Diagnostics => "Diagnose",
+            Screen::Scan => "Scan",
             Screen::Settings => "Settings",
         }
     }

@@ -13,7 +13,9 @@
 //! [`target_dir`]), so the app, the tests and CI share one warm Bevy build.
 
 mod assets;
+mod marker_sheet;
 mod models;
+mod scan_demo;
 mod system;
 
 use std::env;
@@ -27,8 +29,9 @@ usage: cargo xtask <command>
 commands:
   run [-- ARGS]     install what the app needs, then run it (ARGS go to `ridewire`)
   test              install what the tests need, then fmt, clippy and all tests
-  assets            redraw the overworld tileset, the component models (glTF)
-                    and the overlay packs under assets/
+  assets            redraw the overworld tileset, the component models (glTF),
+                    the overlay packs, the AR demo sequence and the
+                    printable marker sheet under assets/
   bench engine      benchmark the engine (progress fold, chain verification)
   bench overworld   map generation and the Map screen's frame time
   target-dir        print the build directory every command uses
@@ -44,7 +47,11 @@ fn main() -> ExitCode {
         Some("run") => run(&args[1..]),
         Some("test") => test(),
         Some("assets") => {
-            assets::write(&workspace_root()).and_then(|()| models::write(&workspace_root()))
+            let root = workspace_root();
+            assets::write(&root)
+                .and_then(|()| models::write(&root))
+                .and_then(|()| scan_demo::write(&root))
+                .and_then(|()| marker_sheet::write(&root))
         }
         Some("bench") => bench(&args[1..]),
         Some("target-dir") => {

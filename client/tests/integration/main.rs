@@ -9,4 +9,5 @@ mod obd;
 mod overworld;
 mod picture;
 mod plan;
+mod scan;
 mod screenshot;

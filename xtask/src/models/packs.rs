@@ -33,7 +33,7 @@ pub const PACKS: [Pack; 2] = [
         vehicle: "harley-street-750-2022",
         name: "Harley-Davidson Street 750 (2022)",
         marker_id: 7,
-        marker_size_m: 0.06,
+        marker_size_m: 0.08,
         marker_placement: "left side of the front frame downtube, just below the tank, \
                            printed face outwards, top edge level",
         // Belt final drive: no chain on this bike.
@@ -42,7 +42,7 @@ pub const PACKS: [Pack; 2] = [
             ("ignition_coil", [0.02, 0.12, -0.08]),
             ("fuel_pump", [0.05, 0.22, -0.1]),
             ("battery", [0.35, 0.05, -0.1]),
-            ("air_filter", [0.05, -0.02, -0.2]),
+            ("air_filter", [0.2, -0.08, -0.2]),
             ("oil_filter", [-0.22, -0.22, -0.08]),
             ("headlight", [-0.55, 0.32, -0.1]),
             ("brake_caliper_front", [-0.78, -0.22, -0.04]),
@@ -53,7 +53,7 @@ pub const PACKS: [Pack; 2] = [
         vehicle: "yamaha-mt-07-2021",
         name: "Yamaha MT-07 (2021)",
         marker_id: 12,
-        marker_size_m: 0.06,
+        marker_size_m: 0.08,
         marker_placement: "left frame spar above the engine, printed face outwards, \
                            top edge level",
         components: &[
