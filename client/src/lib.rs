@@ -9,6 +9,7 @@ pub mod commands;
 pub mod diagnostics;
 pub mod home;
 pub mod obd;
+pub mod overworld;
 pub mod player;
 pub mod quests;
 pub mod scan;
@@ -78,6 +79,7 @@ impl Plugin for ClientPlugin {
         diagnostics::plugin(app);
         scan::plugin(app);
         sync::plugin(app);
+        overworld::plugin(app);
     }
 }
 

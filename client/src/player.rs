@@ -13,7 +13,7 @@ use ridewire_engine::diagnostics::gate::GatedDiagnosis;
 use ridewire_engine::diagnostics::request::DiagnosticRequest;
 use ridewire_engine::event::{DeviceChain, DeviceId, Event, EventId, EventKind};
 use ridewire_engine::progress::{Progress, RejectReason};
-use ridewire_engine::quest::Catalog;
+use ridewire_engine::quest::{Catalog, Quest, Zone};
 use ridewire_engine::vehicle::{ModelKey, Vehicle};
 use ridewire_engine::{chain, demo};
 use ridewire_offline_store::{DiagnosisRecord, Recovery, Store};
@@ -185,6 +185,40 @@ impl Player {
             last_outcome: None,
             recovery: opened.recovery,
         })
+    }
+
+    /// Adds the zones and quests of a plan the rider follows to the
+    /// catalogue (ids already there keep their old definition) and folds
+    /// progress again over the bigger catalogue. Returns whether anything was
+    /// new, so a plan's ticked tasks are recorded only when it is first added.
+    pub fn add_quests(&mut self, plan: &Catalog) -> Result<bool, String> {
+        let mut zones: Vec<Zone> = self.catalog.zones().cloned().collect();
+        let mut quests: Vec<Quest> = self.catalog.quests().cloned().collect();
+        let before = (zones.len(), quests.len());
+        zones.extend(
+            plan.zones()
+                .filter(|z| self.catalog.zone(&z.id).is_none())
+                .cloned(),
+        );
+        quests.extend(
+            plan.quests()
+                .filter(|q| self.catalog.quest(&q.id).is_none())
+                .cloned(),
+        );
+        if (zones.len(), quests.len()) == before {
+            return Ok(false);
+        }
+        let catalog = Catalog::new(zones, quests).map_err(|e| e.to_string())?;
+        self.progress = match &mut self.log {
+            Log::Stored(store) => {
+                let mut store = lock(store);
+                store.set_catalog(&catalog).map_err(|e| e.to_string())?;
+                store.progress().map_err(|e| e.to_string())?
+            }
+            Log::Demo(_) => Progress::from_events(&catalog, &self.events),
+        };
+        self.catalog = catalog;
+        Ok(true)
     }
 
     /// Progress folded from every event.
@@ -511,6 +545,53 @@ mod tests {
         assert_eq!(again.progress().xp(), 10);
         assert!(again.progress().has_achievement("ACH-FIRST-DIAG"));
         assert_eq!(again.verify(), Ok(()));
+    }
+
+    #[test]
+    fn a_plan_joins_the_catalogue_once_and_keeps_progress() {
+        let plan = ridewire_engine::plan::parse(
+            "# Plan\n## Chassis\n- [ ] Grease the swingarm\n    - [ ] Pivot bolt\n",
+        )
+        .expect("plan")
+        .to_catalog()
+        .expect("catalogue");
+        let clock = Clock::Fixed {
+            at_ms: 1_772_438_400_000,
+            utc_offset_min: 60,
+        };
+        let mut demo = Player::demo(&clock).expect("demo");
+        let xp = demo.progress().xp();
+        assert_eq!(demo.add_quests(&plan), Ok(true));
+        assert_eq!(demo.add_quests(&plan), Ok(false));
+        assert_eq!(demo.progress().xp(), xp, "old work still counts");
+        let quest = plan.quests().next().expect("quest").id.clone();
+        assert!(demo.catalog.quest(&quest).is_some());
+
+        // With a database, the bigger catalogue is saved.
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("rider.db");
+        let mut stored = Player::open(&path, &clock).expect("open");
+        assert_eq!(stored.add_quests(&plan), Ok(true));
+        let step = plan.quest(&quest).expect("quest").steps[0].id.clone();
+        let (at, off) = clock.now();
+        let outcome = stored.record(
+            EventKind::StepChecked {
+                quest: quest.clone(),
+                step,
+            },
+            at,
+            off,
+        );
+        assert!(matches!(outcome, Outcome::Counted { .. }), "{outcome:?}");
+        drop(stored);
+        let again = Player::open(&path, &clock).expect("reopen");
+        assert!(again.catalog.quest(&quest).is_some());
+        assert!(
+            again
+                .progress()
+                .quest(&quest)
+                .is_some_and(|r| r.steps_checked.len() == 1)
+        );
     }
 
     #[test]

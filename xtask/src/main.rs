@@ -9,6 +9,7 @@
 //! - `cargo xtask bench engine`: the engine's benchmarks.
 //! - `cargo xtask bench sync`: sync over loopback (push, cold pull, 1,000
 //!   clients), one JSON line per figure.
+//! - `cargo xtask bench overworld`: map generation and the Map screen's frame cost.
 //!
 //! Every cargo call uses one build directory outside the checkout (see
 //! [`target_dir`]), so the app, the tests and CI share one warm Bevy build.
@@ -35,6 +36,7 @@ commands:
                     printable marker sheet under assets/
   bench engine      benchmark the engine (progress fold, chain verification)
   bench sync        benchmark sync over loopback (push 10k, cold pull 100k, 1,000 clients)
+  bench overworld   map generation and the Map screen's frame time
   target-dir        print the build directory every command uses
 
 environment:
@@ -199,8 +201,37 @@ fn bench(args: &[String]) -> Result<(), String> {
                 "sync_bench",
             ]),
         ),
+        // Map generation (engine, criterion), then the Map screen's frame
+        // cost: its bench runs in the dev profile, where Bevy is already
+        // built, rather than rebuilding all of Bevy for `bench`.
+        Some("overworld") => {
+            step(
+                "bench overworld: generation",
+                cargo(&[
+                    "bench",
+                    "--locked",
+                    "--package",
+                    "ridewire-engine",
+                    "--bench",
+                    "overworld",
+                ]),
+            )?;
+            step(
+                "bench overworld: frames",
+                cargo(&[
+                    "bench",
+                    "--locked",
+                    "--profile",
+                    "dev",
+                    "--package",
+                    "ridewire-client",
+                    "--bench",
+                    "overworld",
+                ]),
+            )
+        }
         other => Err(format!(
-            "unknown benchmark {:?}; available: engine, sync",
+            "unknown benchmark {:?}; available: engine, sync, overworld",
             other.unwrap_or("")
         )),
     }

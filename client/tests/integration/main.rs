@@ -6,6 +6,7 @@
 mod command_line;
 mod data;
 mod obd;
+mod overworld;
 mod picture;
 mod plan;
 mod scan;
