@@ -64,7 +64,7 @@ async fn register_then_log_in_with_the_same_password() {
     let leaked = server
         .state
         .db
-        .with_writer(|c| {
+        .write_blocking(move |c| {
             Ok(c.query_row(
                 "SELECT password_hash FROM users WHERE email = 'rider@ridewire.test'",
                 [],
@@ -73,13 +73,14 @@ async fn register_then_log_in_with_the_same_password() {
         })
         .expect("user");
     assert!(leaked.starts_with("$argon2id$"));
+    let clear = token.as_bytes().to_vec();
     let stored_tokens: i64 = server
         .state
         .db
-        .with_writer(|c| {
+        .write_blocking(move |c| {
             Ok(c.query_row(
                 "SELECT count(*) FROM access_tokens WHERE hash = ?1",
-                [token.as_bytes()],
+                [clear],
                 |r| r.get(0),
             )?)
         })
