@@ -294,3 +294,98 @@ fn seed_catalog(conn: &mut Connection) -> Result<()> {
     tx.commit()?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plans(db: &Db) -> Vec<String> {
+        db.write_blocking(|conn| {
+            let mut stmt = conn.prepare("SELECT id FROM plans ORDER BY id")?;
+            let ids = stmt
+                .query_map([], |r| r.get(0))?
+                .collect::<rusqlite::Result<Vec<String>>>()?;
+            Ok(ids)
+        })
+        .expect("plans")
+    }
+
+    fn add_plan(id: String) -> impl FnOnce(&Connection) -> Result<()> + Send + 'static {
+        move |conn| {
+            conn.execute(
+                "INSERT INTO plans (id, title, markdown, version, updated_ms) VALUES (?1, '', '', 1, 0)",
+                [&id],
+            )?;
+            Ok(())
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn writes_committed_together_fail_and_panic_alone() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = Db::open(&dir.path().join("s.db")).expect("open");
+        let mut tasks = Vec::new();
+        for n in 0..60 {
+            let db = db.clone();
+            tasks.push(tokio::spawn(async move {
+                let id = format!("plan-{n:02}");
+                match n % 3 {
+                    0 => db.write(add_plan(id)).await,
+                    // Writes, then fails: its row must not stay.
+                    1 => {
+                        db.write(move |conn| {
+                            add_plan(id)(conn)?;
+                            Err(AppError::bad_request("nope", "refused"))
+                        })
+                        .await
+                    }
+                    // Writes, then panics: same, and the writer lives on.
+                    _ => {
+                        db.write(move |conn| -> Result<()> {
+                            add_plan(id)(conn)?;
+                            panic!("a bug in a handler")
+                        })
+                        .await
+                    }
+                }
+            }));
+        }
+        let mut ok = 0;
+        for task in tasks {
+            if task.await.expect("task").is_ok() {
+                ok += 1;
+            }
+        }
+        assert_eq!(ok, 20);
+        let expected: Vec<String> = (0..60)
+            .filter(|n| n % 3 == 0)
+            .map(|n| format!("plan-{n:02}"))
+            .collect();
+        assert_eq!(plans(&db), expected);
+    }
+
+    #[test]
+    fn a_new_database_has_an_epoch_and_the_demo_catalogue_and_keeps_them() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("s.db");
+        let epoch = {
+            let db = Db::open(&path).expect("open");
+            assert!(!db.epoch().is_empty());
+            db.epoch().to_owned()
+        };
+        let other = Db::open(&dir.path().join("other.db")).expect("open");
+        assert_ne!(other.epoch(), epoch, "epochs are drawn per database");
+        let db = Db::open(&path).expect("reopen");
+        assert_eq!(db.epoch(), epoch);
+        let (version, changes): (i64, i64) = db
+            .write_blocking(|conn| {
+                Ok(conn.query_row(
+                    "SELECT (SELECT version FROM catalog), (SELECT count(*) FROM changes)",
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )?)
+            })
+            .expect("catalogue");
+        assert_eq!((version, changes), (1, 1), "seeded once, not on every open");
+    }
+}
