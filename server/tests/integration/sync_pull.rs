@@ -75,6 +75,12 @@ async fn a_cursor_from_another_epoch_starts_again_from_the_beginning() {
     assert!(again.reset);
     assert_eq!(again.changes, first.changes);
     assert_eq!(again.cursor, first.cursor);
+    // Same epoch, but a position this log never reached: an older copy of
+    // the database was restored. Also a clean restart.
+    let ahead = format!("{}.{}", first.cursor.epoch, first.cursor.position + 1);
+    let restored = page(&server.pull(&token, &ahead, None).await);
+    assert!(restored.reset);
+    assert_eq!(restored.changes, first.changes);
 }
 
 #[tokio::test]
