@@ -9,6 +9,7 @@
 use ridewire_engine::event::{DeviceId, Event, EventId, Hash};
 use ridewire_engine::sync::{Change, Gap, PushResponse, RejectReason, Rejected, check_values};
 use rusqlite::{Connection, OptionalExtension, params};
+use serde::Deserialize;
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -186,7 +187,7 @@ fn resent(tx: &Connection, device: &str, seq: u64, raw: &Value) -> Result<Option
     };
     let same = match &reason {
         None => {
-            let incoming: Option<Event> = serde_json::from_value(raw.clone()).ok();
+            let incoming: Option<Event> = Event::deserialize(raw).ok();
             let held: Option<Event> = serde_json::from_str(&body).ok();
             incoming.is_some() && incoming == held
         }
@@ -210,7 +211,7 @@ fn judge(
     tail: Option<Hash>,
     now_ms: i64,
 ) -> Result<Verdict> {
-    let Ok(event) = serde_json::from_value::<Event>(raw.clone()) else {
+    let Ok(event) = Event::deserialize(raw) else {
         return Ok(Verdict::Reject(RejectReason::BadPayload));
     };
     if event.device != device {
