@@ -263,6 +263,16 @@ pub(crate) fn log_change(
 ) -> Result<i64> {
     let body = serde_json::to_string(change)
         .map_err(|e| AppError::Internal(format!("cannot encode a change: {e}")))?;
+    log_change_json(tx, user, subject, &body)
+}
+
+/// [`log_change`] for a change already encoded as the JSON of a `Change`.
+pub(crate) fn log_change_json(
+    tx: &Connection,
+    user: Option<i64>,
+    subject: Option<&str>,
+    body: &str,
+) -> Result<i64> {
     if let Some(subject) = subject {
         tx.prepare_cached("DELETE FROM changes WHERE subject = ?1 AND user_id IS ?2")?
             .execute(params![subject, user])?;
