@@ -45,10 +45,12 @@ fn add_runs(app: &mut App) {
         .init_resource::<History>()
         .add_message::<RunDiagnosis>()
         .add_message::<ReadAdapter>()
+        .add_message::<SaveFeedback>()
         .add_systems(
             Update,
             (
                 run_diagnosis,
+                save_feedback,
                 load_history.run_if(resource_changed::<LatestDiagnosis>),
                 start_adapter_read,
                 finish_adapter_read,
@@ -69,6 +71,10 @@ pub struct DiagnosisForm {
     pub adapter: String,
     /// What the adapter read, or why it could not.
     pub adapter_status: Option<Result<String, String>>,
+    /// The rider's note on the latest run (did the fix work?).
+    pub feedback: String,
+    /// Whether the note was saved, or why not.
+    pub feedback_status: Option<Result<String, String>>,
 }
 
 impl DiagnosisForm {
@@ -85,6 +91,13 @@ impl DiagnosisForm {
 /// Ask for a diagnosis of the form's codes and symptoms.
 #[derive(Message, Debug, Clone, Default)]
 pub struct RunDiagnosis;
+
+/// Keep the rider's note on a run (did the fix work, what it cost).
+#[derive(Message, Debug, Clone)]
+pub struct SaveFeedback {
+    pub run: Uuid,
+    pub text: String,
+}
 
 /// Read codes from the adapter at this `HOST:PORT`.
 #[derive(Message, Debug, Clone)]
@@ -183,7 +196,7 @@ fn vehicle_info(player: &Player) -> VehicleInfo {
 
 fn run_diagnosis(
     mut asks: MessageReader<RunDiagnosis>,
-    form: Res<DiagnosisForm>,
+    mut form: ResMut<DiagnosisForm>,
     player: Option<ResMut<Player>>,
     clock: Res<Clock>,
     mut latest: ResMut<LatestDiagnosis>,
@@ -212,6 +225,8 @@ fn run_diagnosis(
     let id = Uuid::now_v7();
     let (at, offset) = clock.now();
     let earned = player.record_diagnosis(id, &request, &result, at, offset);
+    form.feedback.clear();
+    form.feedback_status = None;
     // The newest run governs what AR shows: a run that is not approved
     // clears older highlights rather than leaving them lit.
     *highlights = ApprovedHighlights::of(id, &result);
@@ -222,6 +237,24 @@ fn run_diagnosis(
         earned,
         offline_only: true,
     }));
+}
+
+fn save_feedback(
+    mut saves: MessageReader<SaveFeedback>,
+    player: Option<ResMut<Player>>,
+    mut form: ResMut<DiagnosisForm>,
+    mut history: ResMut<History>,
+) {
+    let Some(SaveFeedback { run, text }) = saves.read().last().cloned() else {
+        return;
+    };
+    let Some(mut player) = player else { return };
+    form.feedback_status = Some(match player.save_feedback(run, text.trim()) {
+        Ok(true) => Ok("feedback saved".to_owned()),
+        Ok(false) => Err("that run is not in your data".to_owned()),
+        Err(e) => Err(e),
+    });
+    history.0 = player.recent_diagnoses(HISTORY_SHOWN);
 }
 
 fn start_adapter_read(mut commands: Commands, mut reads: MessageReader<ReadAdapter>) {
@@ -281,6 +314,7 @@ fn draw(
     reading: Option<Res<AdapterJob>>,
     mut run: MessageWriter<RunDiagnosis>,
     mut read: MessageWriter<ReadAdapter>,
+    mut feedback: MessageWriter<SaveFeedback>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
     show_content(ctx, &area, "diagnostics", |ui| {
@@ -349,7 +383,10 @@ fn draw(
         });
         ui.add_space(10.0);
         match &latest.0 {
-            Some(Ok(done)) => result_card(ui, done),
+            Some(Ok(done)) => {
+                result_card(ui, done);
+                feedback_box(ui, done.id, &mut form, &mut feedback);
+            }
             Some(Err(e)) => {
                 ui.label(RichText::new(e).color(theme::WARN));
             }
@@ -364,6 +401,42 @@ fn draw(
         history_list(ui, &history);
     });
     Ok(())
+}
+
+fn feedback_box(
+    ui: &mut egui::Ui,
+    run: Uuid,
+    form: &mut DiagnosisForm,
+    feedback: &mut MessageWriter<SaveFeedback>,
+) {
+    ui.add_space(6.0);
+    ui.horizontal(|ui| {
+        ui.label("Did it help?");
+        ui.add(
+            egui::TextEdit::singleline(&mut form.feedback)
+                .hint_text("e.g. new plugs fixed it, 60 EUR")
+                .desired_width(320.0),
+        );
+        let has_text = !form.feedback.trim().is_empty();
+        if ui
+            .add_enabled(has_text, egui::Button::new("Save note"))
+            .clicked()
+        {
+            feedback.write(SaveFeedback {
+                run,
+                text: form.feedback.clone(),
+            });
+        }
+    });
+    match &form.feedback_status {
+        Some(Ok(m)) => {
+            ui.label(RichText::new(m).color(theme::OK));
+        }
+        Some(Err(e)) => {
+            ui.label(RichText::new(e).color(theme::WARN));
+        }
+        None => {}
+    }
 }
 
 fn history_list(ui: &mut egui::Ui, history: &History) {
@@ -395,6 +468,9 @@ fn history_list(ui: &mut egui::Ui, history: &History) {
                         ui.label(RichText::new(&c.diagnosis).color(theme::MUTED));
                     }
                 });
+                if let Some(note) = &run.feedback {
+                    ui.label(RichText::new(format!("  Your note: {note}")).color(theme::GOLD));
+                }
             }
         }
     }
@@ -591,6 +667,36 @@ mod tests {
             *app.world().resource::<ApprovedHighlights>(),
             ApprovedHighlights::default()
         );
+    }
+
+    #[test]
+    fn a_note_on_a_run_is_kept_and_listed() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let player = Player::open(&dir.path().join("rider.db"), &clock()).expect("open");
+        let mut app = app(player);
+        let done = diagnose(&mut app, "P0300", &[]);
+        app.world_mut().write_message(SaveFeedback {
+            run: done.id,
+            text: " new plugs fixed it ".into(),
+        });
+        app.update();
+        let form = app.world().resource::<DiagnosisForm>();
+        assert_eq!(form.feedback_status, Some(Ok("feedback saved".into())));
+        let history = app
+            .world()
+            .resource::<History>()
+            .0
+            .as_ref()
+            .expect("history");
+        assert_eq!(history[0].feedback.as_deref(), Some("new plugs fixed it"));
+        // A run that is not there is said so, not silently dropped.
+        app.world_mut().write_message(SaveFeedback {
+            run: Uuid::from_u128(42),
+            text: "x".into(),
+        });
+        app.update();
+        let form = app.world().resource::<DiagnosisForm>();
+        assert!(matches!(form.feedback_status, Some(Err(_))));
     }
 
     #[test]

@@ -304,6 +304,16 @@ impl Player {
         Ok(())
     }
 
+    /// Keeps the rider's note on a run; `Ok(false)` when there is no such run.
+    pub fn save_feedback(&mut self, run: Uuid, text: &str) -> Result<bool, String> {
+        match &mut self.log {
+            Log::Stored(store) => lock(store)
+                .set_feedback(run, text)
+                .map_err(|e| e.to_string()),
+            Log::Demo(_) => Err("the demo garage keeps no notes".into()),
+        }
+    }
+
     /// The rider's latest diagnostic runs, newest first (none in the demo,
     /// which keeps only their events).
     pub fn recent_diagnoses(&self, limit: usize) -> Result<Vec<DiagnosisRecord>, String> {
