@@ -301,7 +301,77 @@ pub fn render_png(map: &Overworld) -> Result<Vec<u8>, PlanError> {
         };
         blit(node.tile.0, node.tile.1, sheet.tile(marker), &all);
     }
+    // Node numbers, where a tile is big enough to read them.
+    if size >= 16 {
+        for node in &map.nodes {
+            let centre_x = node.tile.0 as usize * size + size / 2;
+            let top = (node.tile.1 as usize * size).saturating_sub(7);
+            draw_number(&mut pixels, w, h, node.index, centre_x, top);
+        }
+    }
     encode(&pixels, w as u32, h as u32)
+}
+
+/// Digits 0–9 as 3×5 pixel glyphs, one row of three bits per entry.
+const DIGITS: [[u8; 5]; 10] = [
+    [0b111, 0b101, 0b101, 0b101, 0b111],
+    [0b010, 0b110, 0b010, 0b010, 0b111],
+    [0b111, 0b001, 0b111, 0b100, 0b111],
+    [0b111, 0b001, 0b011, 0b001, 0b111],
+    [0b101, 0b101, 0b111, 0b001, 0b001],
+    [0b111, 0b100, 0b111, 0b001, 0b111],
+    [0b111, 0b100, 0b111, 0b101, 0b111],
+    [0b111, 0b001, 0b010, 0b010, 0b010],
+    [0b111, 0b101, 0b111, 0b101, 0b111],
+    [0b111, 0b101, 0b111, 0b001, 0b111],
+];
+
+/// Writes `number` in white pixel digits with a dark outline, centred on
+/// `centre_x`, its top at `top` (clipped to the picture).
+fn draw_number(pixels: &mut [u8], w: usize, h: usize, number: u32, centre_x: usize, top: usize) {
+    let text = number.to_string();
+    let width = text.len() * 4 - 1;
+    let left = centre_x.saturating_sub(width / 2);
+    let mut put = |x: usize, y: usize, rgb: [u8; 3]| {
+        if x < w && y < h {
+            let i = (y * w + x) * 4;
+            pixels[i..i + 4].copy_from_slice(&[rgb[0], rgb[1], rgb[2], 255]);
+        }
+    };
+    // Outline first (every neighbour of a lit pixel), then the digits.
+    for pass in 0..2 {
+        for (k, ch) in text.bytes().enumerate() {
+            let glyph = DIGITS[usize::from(ch - b'0')];
+            for (row, bits) in glyph.iter().enumerate() {
+                for col in 0..3 {
+                    if bits & (0b100 >> col) == 0 {
+                        continue;
+                    }
+                    let (x, y) = (left + k * 4 + col + 1, top + row + 1);
+                    if pass == 0 {
+                        for (dx, dy) in [
+                            (0, 1),
+                            (2, 1),
+                            (1, 0),
+                            (1, 2),
+                            (0, 0),
+                            (2, 2),
+                            (0, 2),
+                            (2, 0),
+                        ] {
+                            put(
+                                (x + dx).saturating_sub(1),
+                                (y + dy).saturating_sub(1),
+                                [24, 20, 28],
+                            );
+                        }
+                    } else {
+                        put(x, y, [255, 255, 255]);
+                    }
+                }
+            }
+        }
+    }
 }
 
 fn encode(pixels: &[u8], width: u32, height: u32) -> Result<Vec<u8>, PlanError> {
@@ -319,6 +389,20 @@ fn encode(pixels: &[u8], width: u32, height: u32) -> Result<Vec<u8>, PlanError> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn node_numbers_are_drawn_white_on_a_dark_outline() {
+        let (w, h) = (20, 10);
+        let mut pixels = vec![0u8; w * h * 4];
+        draw_number(&mut pixels, w, h, 17, 10, 2);
+        let at = |x: usize, y: usize| [pixels[(y * w + x) * 4], pixels[(y * w + x) * 4 + 1]];
+        // "1" then "7", inside a one-pixel outline margin from x = 7.
+        assert_eq!(at(9, 3), [255, 255], "top of the 1");
+        assert_eq!(at(12, 3), [255, 255], "top-left of the 7");
+        assert_eq!(at(13, 5), [255, 255], "stem of the 7");
+        assert_eq!(at(12, 5), [24, 20], "outline beside the stem");
+        assert_eq!(at(0, 0), [0, 0], "far pixels untouched");
+    }
 
     #[test]
     fn big_maps_get_smaller_tiles() {
