@@ -136,18 +136,6 @@ impl Store {
         })
     }
 
-    /// Clears the backoff of every queued event (a push got through, or the
-    /// rider asked to sync now).
-    pub fn clear_push_backoff(&mut self) -> Result<()> {
-        self.write(|tx| {
-            tx.execute(
-                "UPDATE outbox SET next_attempt_at_ms = 0 WHERE next_attempt_at_ms != 0",
-                [],
-            )?;
-            Ok(())
-        })
-    }
-
     /// Answers a `409` gap: the server holds this device's chain only up to
     /// `expected_seq - 1` (it was restored from a backup, or lost a commit).
     /// Rows below are acknowledged; this device's events from `expected_seq`
