@@ -53,14 +53,14 @@ impl std::fmt::Debug for Db {
 
 struct Inner {
     path: PathBuf,
-    jobs: Mutex<mpsc::Sender<Job>>,
+    jobs: mpsc::Sender<Job>,
     readers: Mutex<Vec<Connection>>,
     read_permits: Semaphore,
     epoch: String,
 }
 
-/// Locks a mutex even if a thread panicked while holding it: what it
-/// guards (a connection list, a sender) stays usable.
+/// Locks a mutex even if a thread panicked while holding it: the
+/// connection list it guards stays usable.
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex
         .lock()
@@ -152,7 +152,7 @@ impl Db {
         Ok(Db {
             inner: Arc::new(Inner {
                 path: path.to_owned(),
-                jobs: Mutex::new(send),
+                jobs: send,
                 readers: Mutex::new(readers),
                 read_permits: Semaphore::new(READERS),
                 epoch,
@@ -189,7 +189,8 @@ impl Db {
                 });
             })
         });
-        lock(&self.inner.jobs)
+        self.inner
+            .jobs
             .send(job)
             .map_err(|_| AppError::Internal("the writer thread has stopped".into()))
     }
@@ -263,6 +264,16 @@ pub(crate) fn log_change(
 ) -> Result<i64> {
     let body = serde_json::to_string(change)
         .map_err(|e| AppError::Internal(format!("cannot encode a change: {e}")))?;
+    log_change_json(tx, user, subject, &body)
+}
+
+/// [`log_change`] for a change already encoded as the JSON of a `Change`.
+pub(crate) fn log_change_json(
+    tx: &Connection,
+    user: Option<i64>,
+    subject: Option<&str>,
+    body: &str,
+) -> Result<i64> {
     if let Some(subject) = subject {
         tx.prepare_cached("DELETE FROM changes WHERE subject = ?1 AND user_id IS ?2")?
             .execute(params![subject, user])?;

@@ -239,3 +239,17 @@ pub fn diagnosis(n: u128) -> EventKind {
         quest: None,
     }
 }
+
+/// The route's path with its parameters filled in.
+pub fn concrete(path: &str) -> String {
+    let path = path
+        .replace("{kind}", "vehicle")
+        .replace("{key}", "bike-1")
+        .replace("{id}", "winter")
+        .replace("/users/winter/", "/users/1/");
+    if path == "/api/v1/ar/overlay" {
+        format!("{path}?vehicle=harley-street-750-2022")
+    } else {
+        path
+    }
+}
