@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use rusqlite::Connection;
+use rusqlite::{Connection, TransactionBehavior};
 
 use crate::{Error, Result};
 
@@ -45,7 +45,12 @@ pub(crate) fn upgrade_to(conn: &mut Connection, path: &Path, target: i64) -> Res
         .take(target as usize)
         .skip(found as usize)
     {
-        let tx = conn.transaction()?;
+        // Another connection (the app's, the sync thread's) may be opening
+        // the same file: take the write lock, then look again.
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        if version(&tx)? > index as i64 {
+            continue;
+        }
         tx.execute_batch(sql)?;
         tx.pragma_update(None, "user_version", index as i64 + 1)?;
         tx.commit()?;

@@ -9,7 +9,6 @@ use ridewire_engine::event::Event;
 use ridewire_engine::sync::{PushResponse, Rejected};
 use rusqlite::{OptionalExtension, Transaction, params};
 
-use crate::store::decode_event;
 use crate::{Error, Result, Store};
 
 /// Deletes acknowledged rows; wedged rows stay so the refusal stays visible.
@@ -46,7 +45,11 @@ impl Store {
         let rows = stmt.query_map(params![limit], |r| r.get::<_, String>(0))?;
         let mut batch: Vec<Event> = Vec::new();
         for body in rows {
-            let event = decode_event(&body?)?;
+            // Not re-hashed here: the server checks every hash and answers a
+            // mismatch as a refusal, which wedges the row with its reason.
+            let body = body?;
+            let event: Event = serde_json::from_str(&body)
+                .map_err(|e| Error::Damaged(format!("queued event: {e}")))?;
             if batch.last().is_some_and(|prev| prev.seq + 1 != event.seq) {
                 break;
             }
@@ -131,18 +134,6 @@ impl Store {
                      next_attempt_at_ms = ?4
                  WHERE seq BETWEEN ?1 AND ?2 AND wedged = 0",
                 params![first, last, error, retry_at_ms],
-            )?;
-            Ok(())
-        })
-    }
-
-    /// Clears the backoff of every queued event (a push got through, or the
-    /// rider asked to sync now).
-    pub fn clear_push_backoff(&mut self) -> Result<()> {
-        self.write(|tx| {
-            tx.execute(
-                "UPDATE outbox SET next_attempt_at_ms = 0 WHERE next_attempt_at_ms != 0",
-                [],
             )?;
             Ok(())
         })

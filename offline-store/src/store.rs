@@ -7,7 +7,7 @@ use std::time::Duration;
 use ridewire_engine::event::{DeviceChain, DeviceId, Event, EventId, EventKind, Hash};
 use ridewire_engine::progress::Progress;
 use ridewire_engine::quest::Catalog;
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -153,8 +153,16 @@ impl Store {
     }
 
     /// Runs `f` in one transaction that commits only if `f` succeeds.
+    ///
+    /// The write lock is taken up front (`BEGIN IMMEDIATE`): the app and the
+    /// sync thread write the same file through two connections, and a
+    /// transaction that read first and then tried to write after the other
+    /// one committed would fail with "database is locked" at once, without
+    /// waiting out the busy timeout.
     pub(crate) fn write<T>(&mut self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let value = f(&tx)?;
         tx.commit()?;
         Ok(value)
@@ -402,7 +410,7 @@ pub(crate) fn record_in(
 }
 
 fn ensure_device(conn: &mut Connection, now_ms: i64) -> Result<DeviceId> {
-    let tx = conn.transaction()?;
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let existing: Option<String> = tx
         .query_row("SELECT device_id FROM device WHERE only_row = 1", [], |r| {
             r.get(0)

@@ -255,3 +255,30 @@ proptest::proptest! {
         proptest::prop_assert_eq!(stored, folded);
     }
 }
+
+/// The app records while the sync thread applies pulls to the same file
+/// through its own connection: neither may fail with "database is locked".
+#[test]
+fn the_app_and_the_sync_thread_write_one_file_without_lock_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rider.db");
+    let mut app = store(&path);
+    let mut sync = Store::open(&path, T0).unwrap().store;
+    let remote = other_device_events(300);
+    let syncing = std::thread::spawn(move || {
+        for (n, chunk) in remote.chunks(3).enumerate() {
+            let cursor = n as u64 + 1;
+            sync.apply_pull(&page("e1", cursor, events(chunk), false), T0)
+                .unwrap();
+            sync.progress().unwrap();
+        }
+    });
+    for i in 0..300u64 {
+        app.record(diagnosis(u128::from(i)), T0 + i as i64, 60, random(i))
+            .unwrap();
+        app.progress().unwrap();
+    }
+    syncing.join().unwrap();
+    assert_eq!(app.events().unwrap().len(), 600);
+    assert_eq!(app.progress().unwrap().xp(), 6_000);
+}

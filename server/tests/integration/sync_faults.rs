@@ -1,7 +1,8 @@
 //! The real sync client (`ridewire-offline-store`) against the real router,
 //! through a network that loses requests, loses answers after the server
 //! committed, delivers twice and delivers late (out of order); with server
-//! restarts (the database reopened) and app restarts (the store reopened),
+//! restarts (the database reopened) and app restarts (the store reopened,
+//! sometimes after the app died in the middle of a sync round),
 //! over many seeded runs with two or three devices of one rider. Afterwards
 //! every device's events are on the server exactly once, in order, and
 //! every device shows the server's progress.
@@ -48,6 +49,28 @@ impl Dice {
     }
 }
 
+/// A sync round that the app's death cuts off after `polls_left` steps
+/// (`None`), unless it finished before.
+struct CutAfter<F> {
+    round: std::pin::Pin<Box<F>>,
+    polls_left: usize,
+}
+
+impl<F: std::future::Future> std::future::Future for CutAfter<F> {
+    type Output = Option<F::Output>;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        if self.polls_left == 0 {
+            return std::task::Poll::Ready(None);
+        }
+        self.polls_left -= 1;
+        self.round.as_mut().poll(cx).map(Some)
+    }
+}
+
 /// A request as it travels: the device's token and what it asks.
 #[derive(Clone)]
 struct Delivery {
@@ -71,6 +94,7 @@ struct Tally {
     late: u32,
     server_restarts: u32,
     app_restarts: u32,
+    rounds_cut: u32,
 }
 
 /// The network and the server behind it.
@@ -385,7 +409,25 @@ async fn one_run(seed: u64, devices: usize) {
                 }
             }
             17..19 => {
-                // The app is killed and started again.
+                // The app is killed at some point of a sync round (or while
+                // idle, when the cut comes before the first step), then
+                // started again.
+                let link = &phone.link;
+                let store = phone
+                    .store
+                    .get_or_insert_with(|| Store::open(&phone.path, NOW).expect("reopen").store);
+                let cut = dice.below(12) as usize;
+                let round = sync_once(store, link, NOW, NOW + 1_000);
+                let outcome = CutAfter {
+                    round: Box::pin(round),
+                    polls_left: cut,
+                }
+                .await;
+                match outcome {
+                    None => wire.tally.lock().unwrap().rounds_cut += 1,
+                    Some(Err(e)) if !e.is_transient() => unexpected.push(e.to_string()),
+                    Some(_) => {}
+                }
                 phone.store = None;
                 wire.tally.lock().unwrap().app_restarts += 1;
             }
