@@ -6,6 +6,8 @@
 //! - `cargo xtask assets`: redraw the overworld tileset
 //!   (`assets/tiles/overworld.png`).
 //! - `cargo xtask bench engine`: the engine's benchmarks.
+//! - `cargo xtask bench ar`: the AR tracker's figures (detection rate, corner
+//!   error, false positives, jitter, time per 1280×720 frame next to OpenCV's).
 //!
 //! Every cargo call uses one build directory outside the checkout (see
 //! [`target_dir`]), so the app, the tests and CI share one warm Bevy build.
@@ -26,6 +28,7 @@ commands:
   test              install what the tests need, then fmt, clippy and all tests
   assets            redraw assets/tiles/overworld.png (the overworld tileset)
   bench engine      benchmark the engine (progress fold, chain verification)
+  bench ar          AR tracker figures, side by side with OpenCV when Python can be set up
   target-dir        print the build directory every command uses
 
 environment:
@@ -166,8 +169,19 @@ fn bench(args: &[String]) -> Result<(), String> {
                 "fold",
             ]),
         ),
+        Some("ar") => step(
+            "bench ar",
+            cargo(&[
+                "bench",
+                "--locked",
+                "--package",
+                "ridewire-ar",
+                "--bench",
+                "ar",
+            ]),
+        ),
         other => Err(format!(
-            "unknown benchmark {:?}; available: engine",
+            "unknown benchmark {:?}; available: engine, ar",
             other.unwrap_or("")
         )),
     }

@@ -185,3 +185,48 @@ fn several_markers_in_one_frame_are_all_reported_once() {
         .collect();
     assert_eq!(ids, vec![3, 17, 42]);
 }
+
+#[test]
+fn one_misprinted_cell_is_corrected_only_when_asked() {
+    let (w, h) = (320, 240);
+    let k = Intrinsics::from_fov(w, h, 60.0).unwrap();
+    let id = 23u16;
+    let scene = Scene {
+        width: w,
+        height: h,
+        intrinsics: k,
+        background: Background::Flat(150),
+        markers: vec![PlacedMarker {
+            id,
+            size: SIZE,
+            pose: Pose {
+                rvec: [std::f64::consts::PI, 0.0, 0.0],
+                tvec: [0.0, 0.0, k.fx * SIZE / 96.0],
+            },
+        }],
+        blur_sigma: 0.5,
+        noise_sigma: 1.0,
+        seed: 4,
+    };
+    let (mut img, truth) = draw(&scene);
+    // Face-on and axis-aligned: 16 px cells from the top-left corner.
+    // Paint data cell (row 2, col 3) of the 6×6 grid the other colour.
+    let (x0, y0) = (truth[0][0].x + 0.5, truth[0][0].y + 0.5);
+    let white = ridewire_ar::synthetic::marker_cell_is_white(id, 2, 3);
+    for y in 0..16 {
+        for x in 0..16 {
+            let (px, py) = ((x0 + 48.0) as usize + x, (y0 + 32.0) as usize + y);
+            img.pixels_mut()[py * w + px] = if white { 25 } else { 225 };
+        }
+    }
+    assert!(
+        Detector::default().detect(&img).is_empty(),
+        "OpenCV's default corrects nothing"
+    );
+    let mut correcting = Detector::new(DetectorSettings {
+        error_correction_rate: 1.0,
+        ..DetectorSettings::default()
+    });
+    let found = correcting.detect(&img);
+    assert_eq!(found.iter().map(|m| m.id).collect::<Vec<_>>(), vec![id]);
+}
