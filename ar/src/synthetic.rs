@@ -53,6 +53,27 @@ pub fn marker_cell_is_white(id: u16, row: usize, col: usize) -> bool {
         .is_some_and(|&code| bit(code, row - 1, col - 1))
 }
 
+/// Marker `id` as a printable grey image: `cell_px` pixels per cell and a
+/// white margin of `margin_cells` cells all round (a printed marker needs
+/// light around its black border to be found). `None` for ids outside
+/// `DICT_4X4_50` or a zero cell size.
+pub fn marker_image(id: u16, cell_px: usize, margin_cells: usize) -> Option<LumaImage> {
+    if id as usize >= DICT_4X4_50.len() || cell_px == 0 {
+        return None;
+    }
+    let cells = MARKER_BITS + 2 + 2 * margin_cells;
+    let side = cells * cell_px;
+    let mut img = LumaImage::new(side, side);
+    for (i, px) in img.pixels_mut().iter_mut().enumerate() {
+        let (row, col) = ((i / side) / cell_px, (i % side) / cell_px);
+        let in_marker = |v: usize| v >= margin_cells && v < margin_cells + MARKER_BITS + 2;
+        let white = !(in_marker(row) && in_marker(col))
+            || marker_cell_is_white(id, row - margin_cells, col - margin_cells);
+        *px = if white { 255 } else { 0 };
+    }
+    Some(img)
+}
+
 /// What lies behind the markers.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Background {
@@ -404,5 +425,29 @@ pub fn random_pose(
     Pose {
         rvec: rodrigues_from_rotation(&r),
         tvec: [(u - k.cx) / k.fx * z, (v - k.cy) / k.fy * z, z],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn printable_markers_are_read_back_with_their_id() {
+        let mut detector = crate::Detector::default();
+        for id in [0u16, 17, 49] {
+            let img = marker_image(id, 10, 2).unwrap();
+            assert_eq!(img.width(), 100);
+            let found = detector.detect(&img);
+            assert_eq!(found.iter().map(|m| m.id).collect::<Vec<_>>(), vec![id]);
+            // The black square spans pixels 20..=79: its outer edges lie
+            // half a pixel outside those centres.
+            let tl = found[0].corners[0];
+            assert!(
+                (tl.x - 19.5).abs() < 0.1 && (tl.y - 19.5).abs() < 0.1,
+                "{tl:?}"
+            );
+        }
+        assert!(marker_image(50, 10, 1).is_none());
     }
 }
