@@ -297,30 +297,33 @@ fn draw_marker(scene: &Scene, m: &PlacedMarker, plane: &mut [f64]) {
     let (w, h) = (scene.width, scene.height);
     let k = &scene.intrinsics;
     let r = m.pose.rotation();
-    let kmat: Mat3 = [[k.fx, 0.0, k.cx], [0.0, k.fy, k.cy], [0.0, 0.0, 1.0]];
     let rt: Mat3 = [
         [r[0][0], r[0][1], m.pose.tvec[0]],
         [r[1][0], r[1][1], m.pose.tvec[1]],
         [r[2][0], r[2][1], m.pose.tvec[2]],
     ];
-    let to_image = mul(&kmat, &rt);
-    let Some(to_plane) = invert(&to_image) else {
+    // Pixels map back onto the marker's plane through the ideal (undistorted)
+    // normalised coordinates, so lens distortion is drawn too.
+    let Some(to_plane) = invert(&rt) else {
         return;
     };
     let cells = (MARKER_BITS + 2) as f64;
     let cell = m.size / cells;
     let card = m.size / 2.0 + cell;
-    // Bounding box of the card in the image.
+    // Bounding box of the card in the image: its outline, sampled densely
+    // because distortion bends the sides outwards or inwards.
     let mut lo = Point::new(f64::INFINITY, f64::INFINITY);
     let mut hi = Point::new(f64::NEG_INFINITY, f64::NEG_INFINITY);
-    for (x, y) in [(-card, -card), (card, -card), (card, card), (-card, card)] {
-        let c = mul_vec(&to_image, [x, y, 1.0]);
-        if c[2] <= 0.0 {
-            return;
+    for i in 0..=64 {
+        let t = -card + 2.0 * card * i as f64 / 64.0;
+        for (x, y) in [(t, -card), (t, card), (-card, t), (card, t)] {
+            let c = mul_vec(&rt, [x, y, 1.0]);
+            let Some(p) = k.project(c) else {
+                return;
+            };
+            lo = Point::new(lo.x.min(p.x), lo.y.min(p.y));
+            hi = Point::new(hi.x.max(p.x), hi.y.max(p.y));
         }
-        let p = Point::new(c[0] / c[2], c[1] / c[2]);
-        lo = Point::new(lo.x.min(p.x), lo.y.min(p.y));
-        hi = Point::new(hi.x.max(p.x), hi.y.max(p.y));
     }
     let x0 = (lo.x.floor() - 1.0).max(0.0) as usize;
     let y0 = (lo.y.floor() - 1.0).max(0.0) as usize;
@@ -334,7 +337,8 @@ fn draw_marker(scene: &Scene, m: &PlacedMarker, plane: &mut [f64]) {
                 for sx in 0..SUPERSAMPLE {
                     let ix = px as f64 + (sx as f64 + 0.5) / n - 0.5;
                     let iy = py as f64 + (sy as f64 + 0.5) / n - 0.5;
-                    let Some(q) = apply_homography(&to_plane, Point::new(ix, iy)) else {
+                    let n = k.normalise(Point::new(ix, iy));
+                    let Some(q) = apply_homography(&to_plane, n) else {
                         continue;
                     };
                     if q.x.abs() > card || q.y.abs() > card {

@@ -105,6 +105,15 @@ fn calibration_files_are_read_and_bad_ones_refused_by_name() {
     .unwrap();
     let k = Intrinsics::load(&good).unwrap();
     assert_eq!((k.fx, k.fy, k.cx, k.cy), (910.5, 905.0, 640.2, 359.8));
+    assert_eq!(k.distortion, [0.0; 5]);
+
+    let lens = dir.path().join("lens.json");
+    std::fs::write(
+        &lens,
+        r#"{"fx": 910.5, "fy": 905.0, "cx": 640.2, "cy": 359.8, "distortion": [-0.3, 0.1, 0.001, 0.0, -0.02]}"#,
+    )
+    .unwrap();
+    assert_eq!(Intrinsics::load(&lens).unwrap().distortion[4], -0.02);
 
     let missing_field = dir.path().join("half.json");
     std::fs::write(&missing_field, r#"{"fx": 910.5, "fy": 905.0}"#).unwrap();
