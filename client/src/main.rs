@@ -5,6 +5,8 @@ use std::process::ExitCode;
 
 use bevy::math::UVec2;
 use clap::{Parser, Subcommand};
+use ridewire_ar::pose::Intrinsics;
+use ridewire_ar::report::{ReportOptions, detect_files};
 use ridewire_client::commands::diagnose;
 use ridewire_client::commands::obd::{self, ObdAction};
 use ridewire_client::commands::plan;
@@ -69,6 +71,39 @@ enum Command {
         #[command(subcommand)]
         action: ObdAction,
     },
+    /// Find RideWire (ArUco DICT_4X4_50) markers in images and print each
+    /// marker's id, corners and pose, and the time taken per frame.
+    Detect {
+        /// PNG images, folders of them, or recordings (`.rwluma`).
+        #[arg(required = true, value_name = "IMAGE_OR_FOLDER")]
+        inputs: Vec<PathBuf>,
+        /// Print one JSON object: {"frames": [{"file", "ms", "markers": [{"id",
+        /// "corners", "rvec", "tvec"}]}]} (OpenCV's corner order and camera axes).
+        #[arg(long)]
+        json: bool,
+        /// Camera intrinsics in pixels [default: a 60° horizontal field of view].
+        #[arg(long, value_name = "FX,FY,CX,CY", value_parser = parse_intrinsics)]
+        intrinsics: Option<Intrinsics>,
+        /// Side of the printed marker's black square, in metres.
+        #[arg(long, value_name = "METRES", default_value_t = 0.08,
+              value_parser = parse_marker_size)]
+        marker_size: f64,
+    },
+    /// Sync with a RideWire server once: send this device's events, fetch
+    /// the other devices' work. The password (needed the first time) comes
+    /// from RIDEWIRE_PASSWORD or standard input; the server, e-mail and
+    /// session are kept so the app syncs by itself afterwards.
+    Sync {
+        /// The server, e.g. http://127.0.0.1:8787 [default: the one kept].
+        #[arg(long, value_name = "URL")]
+        server: Option<String>,
+        /// The account's e-mail address [default: the one kept].
+        #[arg(long, value_name = "ADDRESS")]
+        email: Option<String>,
+        /// Create the account first.
+        #[arg(long)]
+        register: bool,
+    },
     /// Draw one level of a Markdown maintenance plan as an overworld map.
     Plan {
         /// The plan, a Markdown file with `- [ ]` tasks under headings.
@@ -88,6 +123,103 @@ enum Command {
         #[arg(long, value_name = "PATH")]
         level: Option<String>,
     },
+}
+
+fn parse_intrinsics(text: &str) -> Result<Intrinsics, String> {
+    let values: Vec<f64> = text
+        .split(',')
+        .map(|v| v.trim().parse::<f64>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| format!("{text:?}: expected four numbers FX,FY,CX,CY"))?;
+    let [fx, fy, cx, cy] = values[..] else {
+        return Err(format!("{text:?}: expected four numbers FX,FY,CX,CY"));
+    };
+    Intrinsics::new(fx, fy, cx, cy).map_err(|e| e.to_string())
+}
+
+fn parse_marker_size(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(m) if m.is_finite() && (0.005..=2.0).contains(&m) => Ok(m),
+        _ => Err(format!(
+            "{text:?}: expected a side in metres between 0.005 and 2"
+        )),
+    }
+}
+
+fn detect_command(
+    inputs: &[PathBuf],
+    json: bool,
+    intrinsics: Option<Intrinsics>,
+    marker_size: f64,
+) -> ExitCode {
+    let options = ReportOptions {
+        intrinsics,
+        marker_size,
+        ..ReportOptions::default()
+    };
+    match detect_files(inputs, &options) {
+        Ok(report) => {
+            if json {
+                println!("{}", report.to_json());
+            } else {
+                print!("{}", report.to_text());
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("ridewire detect: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// The password for signing in: RIDEWIRE_PASSWORD, else one line of
+/// standard input when something is piped in; `None` to use the kept session.
+fn password_for_sync(needed: bool) -> Option<String> {
+    if let Some(p) = std::env::var_os("RIDEWIRE_PASSWORD").filter(|p| !p.is_empty()) {
+        return Some(p.to_string_lossy().into_owned());
+    }
+    if !needed {
+        return None;
+    }
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line).ok()?;
+    let line = line.trim_end_matches(['\r', '\n']).to_owned();
+    (!line.is_empty()).then_some(line)
+}
+
+fn sync_command(
+    data: &DataSource,
+    server: Option<&str>,
+    email: Option<&str>,
+    register: bool,
+) -> ExitCode {
+    let DataSource::Database(database) = data else {
+        eprintln!("ridewire sync: the demo garage does not sync; leave out --demo");
+        return ExitCode::from(2);
+    };
+    // A new server or account, or a new account, needs the password.
+    let password = password_for_sync(register || server.is_some() || email.is_some());
+    match ridewire_client::sync::run_once(database, server, email, password, register) {
+        Ok((server, report)) => {
+            println!(
+                "Synced with {server}: {} event(s) sent and acknowledged, {} refused, {} pulled{}.",
+                report.acknowledged,
+                report.wedged,
+                report.events_pulled,
+                if report.reset {
+                    " (the server's data was reset: sent again)"
+                } else {
+                    ""
+                }
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("ridewire sync: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 fn data_source(demo: bool, database: Option<PathBuf>) -> DataSource {
@@ -145,6 +277,17 @@ fn run_command(command: Command, data: &DataSource) -> ExitCode {
             diagnose(ask, json, data)
         }
         Command::Obd { action } => obd_command(action, data),
+        Command::Sync {
+            server,
+            email,
+            register,
+        } => sync_command(data, server.as_deref(), email.as_deref(), register),
+        Command::Detect {
+            inputs,
+            json,
+            intrinsics,
+            marker_size,
+        } => detect_command(&inputs, json, intrinsics, marker_size),
         Command::Plan {
             file,
             png,

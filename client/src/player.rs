@@ -13,10 +13,10 @@ use ridewire_engine::diagnostics::gate::GatedDiagnosis;
 use ridewire_engine::diagnostics::request::DiagnosticRequest;
 use ridewire_engine::event::{DeviceChain, DeviceId, Event, EventId, EventKind};
 use ridewire_engine::progress::{Progress, RejectReason};
-use ridewire_engine::quest::Catalog;
+use ridewire_engine::quest::{Catalog, Quest, Zone};
 use ridewire_engine::vehicle::{ModelKey, Vehicle};
 use ridewire_engine::{chain, demo};
-use ridewire_offline_store::{Recovery, Store};
+use ridewire_offline_store::{DiagnosisRecord, Recovery, Store};
 use uuid::Uuid;
 
 pub(super) fn plugin(app: &mut App) {
@@ -187,6 +187,40 @@ impl Player {
         })
     }
 
+    /// Adds the zones and quests of a plan the rider follows to the
+    /// catalogue (ids already there keep their old definition) and folds
+    /// progress again over the bigger catalogue. Returns whether anything was
+    /// new, so a plan's ticked tasks are recorded only when it is first added.
+    pub fn add_quests(&mut self, plan: &Catalog) -> Result<bool, String> {
+        let mut zones: Vec<Zone> = self.catalog.zones().cloned().collect();
+        let mut quests: Vec<Quest> = self.catalog.quests().cloned().collect();
+        let before = (zones.len(), quests.len());
+        zones.extend(
+            plan.zones()
+                .filter(|z| self.catalog.zone(&z.id).is_none())
+                .cloned(),
+        );
+        quests.extend(
+            plan.quests()
+                .filter(|q| self.catalog.quest(&q.id).is_none())
+                .cloned(),
+        );
+        if (zones.len(), quests.len()) == before {
+            return Ok(false);
+        }
+        let catalog = Catalog::new(zones, quests).map_err(|e| e.to_string())?;
+        self.progress = match &mut self.log {
+            Log::Stored(store) => {
+                let mut store = lock(store);
+                store.set_catalog(&catalog).map_err(|e| e.to_string())?;
+                store.progress().map_err(|e| e.to_string())?
+            }
+            Log::Demo(_) => Progress::from_events(&catalog, &self.events),
+        };
+        self.catalog = catalog;
+        Ok(true)
+    }
+
     /// Progress folded from every event.
     pub fn progress(&self) -> &Progress {
         &self.progress
@@ -242,6 +276,42 @@ impl Player {
                 }
             }
             Err(e) => Outcome::Failed(e.to_string()),
+        }
+    }
+
+    /// The database file, when the rider's data is stored (not the demo).
+    pub fn database(&self) -> Option<PathBuf> {
+        match &self.log {
+            Log::Stored(store) => Some(lock(store).path().to_path_buf()),
+            Log::Demo(_) => None,
+        }
+    }
+
+    /// Reads events, catalogue and progress again from the database (after
+    /// a sync brought other devices' work). The demo has nothing to re-read.
+    pub fn reload(&mut self) -> Result<(), String> {
+        let Log::Stored(store) = &self.log else {
+            return Ok(());
+        };
+        let mut store = lock(store);
+        if let Some(catalog) = store.catalog().map_err(|e| e.to_string())? {
+            self.catalog = catalog;
+        }
+        self.events = store.events().map_err(|e| e.to_string())?;
+        self.progress = store.progress().map_err(|e| e.to_string())?;
+        drop(store);
+        self.integrity = check_chains(&self.events);
+        Ok(())
+    }
+
+    /// The rider's latest diagnostic runs, newest first (none in the demo,
+    /// which keeps only their events).
+    pub fn recent_diagnoses(&self, limit: usize) -> Result<Vec<DiagnosisRecord>, String> {
+        match &self.log {
+            Log::Stored(store) => lock(store)
+                .diagnoses(None, limit)
+                .map_err(|e| e.to_string()),
+            Log::Demo(_) => Ok(Vec::new()),
         }
     }
 
@@ -475,6 +545,53 @@ mod tests {
         assert_eq!(again.progress().xp(), 10);
         assert!(again.progress().has_achievement("ACH-FIRST-DIAG"));
         assert_eq!(again.verify(), Ok(()));
+    }
+
+    #[test]
+    fn a_plan_joins_the_catalogue_once_and_keeps_progress() {
+        let plan = ridewire_engine::plan::parse(
+            "# Plan\n## Chassis\n- [ ] Grease the swingarm\n    - [ ] Pivot bolt\n",
+        )
+        .expect("plan")
+        .to_catalog()
+        .expect("catalogue");
+        let clock = Clock::Fixed {
+            at_ms: 1_772_438_400_000,
+            utc_offset_min: 60,
+        };
+        let mut demo = Player::demo(&clock).expect("demo");
+        let xp = demo.progress().xp();
+        assert_eq!(demo.add_quests(&plan), Ok(true));
+        assert_eq!(demo.add_quests(&plan), Ok(false));
+        assert_eq!(demo.progress().xp(), xp, "old work still counts");
+        let quest = plan.quests().next().expect("quest").id.clone();
+        assert!(demo.catalog.quest(&quest).is_some());
+
+        // With a database, the bigger catalogue is saved.
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("rider.db");
+        let mut stored = Player::open(&path, &clock).expect("open");
+        assert_eq!(stored.add_quests(&plan), Ok(true));
+        let step = plan.quest(&quest).expect("quest").steps[0].id.clone();
+        let (at, off) = clock.now();
+        let outcome = stored.record(
+            EventKind::StepChecked {
+                quest: quest.clone(),
+                step,
+            },
+            at,
+            off,
+        );
+        assert!(matches!(outcome, Outcome::Counted { .. }), "{outcome:?}");
+        drop(stored);
+        let again = Player::open(&path, &clock).expect("reopen");
+        assert!(again.catalog.quest(&quest).is_some());
+        assert!(
+            again
+                .progress()
+                .quest(&quest)
+                .is_some_and(|r| r.steps_checked.len() == 1)
+        );
     }
 
     #[test]

@@ -22,21 +22,37 @@ pub enum Screen {
     /// Level, XP and achievements.
     #[default]
     Home,
+    /// The plan as an overworld map.
+    Overworld,
     /// The quest log.
     Quests,
+    /// Trouble codes and symptoms in, a gated diagnosis out.
+    Diagnostics,
+    /// The AR scanner: component overlays on the camera image.
+    Scan,
     /// Display and device settings.
     Settings,
 }
 
 impl Screen {
     /// Every screen, in navigation-bar order.
-    pub const ALL: [Screen; 3] = [Screen::Home, Screen::Quests, Screen::Settings];
+    pub const ALL: [Screen; 6] = [
+        Screen::Home,
+        Screen::Overworld,
+        Screen::Quests,
+        Screen::Diagnostics,
+        Screen::Scan,
+        Screen::Settings,
+    ];
 
     /// The label on its tab.
     pub fn title(self) -> &'static str {
         match self {
             Screen::Home => "Home",
+            Screen::Overworld => "Map",
             Screen::Quests => "Quests",
+            Screen::Diagnostics => "Diagnose",
+            Screen::Scan => "Scan",
             Screen::Settings => "Settings",
         }
     }
@@ -103,7 +119,9 @@ fn nav_bar(
                         .size(22.0)
                         .color(theme::ACCENT),
                 );
-                if let Some(player) = &player {
+                // Narrow screens need the room for the tabs.
+                let roomy = ui.ctx().content_rect().width() >= 800.0;
+                if let Some(player) = player.as_ref().filter(|_| roomy) {
                     let v = &player.vehicle;
                     ui.label(
                         RichText::new(format!("{} {} ({})", v.make, v.model, v.year))

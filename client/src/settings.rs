@@ -85,12 +85,16 @@ impl Default for Settings {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn draw(
     mut contexts: EguiContexts,
     area: Res<ContentArea>,
     mut settings: ResMut<Settings>,
     player: Option<Res<Player>>,
     mut dragging_scale: Local<Option<f32>>,
+    mut sync_form: ResMut<crate::sync::SignInForm>,
+    sync_link: Res<crate::sync::SyncLink>,
+    mut sign_in: MessageWriter<crate::sync::SignIn>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
     show_content(ctx, &area, "settings", |ui| {
@@ -136,6 +140,11 @@ fn draw(
                 );
             });
         }
+        ui.add_space(12.0);
+        theme::card().show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            crate::sync::section(ui, &mut sync_form, &sync_link, &mut sign_in);
+        });
     });
     Ok(())
 }

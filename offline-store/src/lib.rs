@@ -2,18 +2,28 @@
 //!
 //! It holds every event (this device's and, after sync, the others'), the
 //! outbox of events the server has not acknowledged, the download cursor,
-//! cached plans, catalogue and overlay packs, and the progress folded from
-//! the events with `engine`. Recording an event writes the event, its outbox
-//! row and the new progress in one transaction. A damaged file is moved
-//! aside, never deleted, and what can still be read is carried over.
+//! cached plans, catalogue and overlay packs, records two devices may edit,
+//! and the progress folded from the events with `engine`. Recording an event
+//! writes the event, its outbox row and the new progress in one transaction;
+//! applying a pull writes its changes and the new cursor in one transaction.
+//! A damaged file is moved aside, never deleted, and what can still be read
+//! is carried over. [`sync`] is the client that moves it all to and from the
+//! server.
 
 mod diagnoses;
 mod error;
 mod migrate;
+mod outbox;
+mod pull;
+mod records;
 mod recover;
 mod store;
+pub mod sync;
 
 pub use diagnoses::{DiagnosisRecord, MAX_FEEDBACK_CHARS};
 pub use error::{Error, Result};
 pub use migrate::SCHEMA_VERSION;
+pub use outbox::Settled;
+pub use pull::{PullApplied, StoredPlan};
+pub use records::PendingEdit;
 pub use store::{Opened, OutboxItem, Recorded, Recovery, Store};

@@ -13,6 +13,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/001_initial.sql"),
     include_str!("../migrations/002_settings.sql"),
     include_str!("../migrations/003_diagnoses.sql"),
+    include_str!("../migrations/004_sync.sql"),
 ];
 
 /// The schema version this build creates and understands.

@@ -179,7 +179,7 @@ impl Store {
                  ON CONFLICT (only_row) DO UPDATE SET body = excluded.body, hash = excluded.hash",
                 params![body, hash],
             )?;
-            let progress = Progress::from_events(catalog, &all_events(tx)?);
+            let progress = fold_all(tx, catalog)?;
             save_progress(tx, &hash, &progress)
         })
     }
@@ -200,6 +200,29 @@ impl Store {
     ) -> Result<Recorded> {
         let device = self.device;
         self.write(|tx| record_in(tx, device, kind, at_ms, utc_offset_min, random))
+    }
+
+    /// Records several of the rider's actions at once (a plan's ticked
+    /// tasks, an import) in one transaction: all of them or none. Each item
+    /// is what [`Store::record`] takes.
+    pub fn record_all(&mut self, items: &[(EventKind, i64, i16, [u8; 10])]) -> Result<Vec<Event>> {
+        let device = self.device;
+        self.write(|tx| {
+            let mut chain = chain_tail(tx, device)?;
+            let mut events = Vec::with_capacity(items.len());
+            for (kind, at_ms, offset, random) in items {
+                let event =
+                    chain.append(EventId::v7(*at_ms, *random), *at_ms, *offset, kind.clone())?;
+                insert_event(tx, &event)?;
+                tx.prepare_cached("INSERT INTO outbox (event_id, seq) VALUES (?1, ?2)")?
+                    .execute(params![event.id.to_string(), event.seq as i64])?;
+                events.push(event);
+            }
+            if !events.is_empty() {
+                refold(tx)?;
+            }
+            Ok(events)
+        })
     }
 
     /// The connection, for sibling modules' reads.
@@ -267,11 +290,9 @@ impl Store {
     }
 
     /// Removes outbox rows up to and including `seq`: the server holds them.
+    /// Wedged rows stay, so the rider can still see what was refused and why.
     pub fn acknowledge(&mut self, seq: u64) -> Result<usize> {
-        let n = self.write(|tx| {
-            Ok(tx.execute("DELETE FROM outbox WHERE seq <= ?1", params![seq as i64])?)
-        })?;
-        Ok(n)
+        self.write(|tx| crate::outbox::acknowledge_in(tx, seq))
     }
 
     /// Notes a failed delivery: a transient one is retried from
@@ -425,25 +446,25 @@ fn chain_tail(tx: &Transaction<'_>, device: DeviceId) -> Result<DeviceChain> {
     })
 }
 
-fn insert_event(tx: &Transaction<'_>, event: &Event) -> Result<()> {
+pub(crate) fn insert_event(tx: &Transaction<'_>, event: &Event) -> Result<()> {
     let body = serde_json::to_string(event).map_err(|e| Error::Damaged(e.to_string()))?;
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO events (id, device_id, seq, at_ms, kind, body, hash)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![
-            event.id.to_string(),
-            event.device.to_string(),
-            event.seq as i64,
-            event.at_ms,
-            event.kind.name(),
-            body,
-            event.hash.to_hex()
-        ],
-    )?;
+    )?
+    .execute(params![
+        event.id.to_string(),
+        event.device.to_string(),
+        event.seq as i64,
+        event.at_ms,
+        event.kind.name(),
+        body,
+        event.hash.to_hex()
+    ])?;
     Ok(())
 }
 
-fn insert_event_if_new(tx: &Transaction<'_>, event: &Event) -> Result<bool> {
+pub(crate) fn insert_event_if_new(tx: &Transaction<'_>, event: &Event) -> Result<bool> {
     let known: bool = tx.query_row(
         "SELECT EXISTS (SELECT 1 FROM events WHERE id = ?1)",
         params![event.id.to_string()],
@@ -468,13 +489,13 @@ pub(crate) fn decode_event(body: &str) -> Result<Event> {
     Ok(event)
 }
 
-fn all_events(conn: &Connection) -> Result<Vec<Event>> {
+pub(crate) fn all_events(conn: &Connection) -> Result<Vec<Event>> {
     let mut stmt = conn.prepare("SELECT body FROM events ORDER BY at_ms, device_id, seq, id")?;
     let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
     rows.map(|body| decode_event(&body?)).collect()
 }
 
-fn load_catalog(conn: &Connection) -> Result<Option<(Catalog, String)>> {
+pub(crate) fn load_catalog(conn: &Connection) -> Result<Option<(Catalog, String)>> {
     let row: Option<(String, String)> = conn
         .query_row(
             "SELECT body, hash FROM catalog WHERE only_row = 1",
@@ -521,13 +542,31 @@ fn cached_progress(tx: &Transaction<'_>) -> Result<Option<Progress>> {
     })
 }
 
+/// Folds every stored event against `catalog`, streaming rows in the
+/// engine's canonical order so only the progress is held in memory, not
+/// every event (a phone that just pulled 100,000 rows). The text order of
+/// the ids matches the engine's order of UUIDs; should a row ever arrive out
+/// of order, the events are folded the slow way, all in memory.
+fn fold_all(conn: &Connection, catalog: &Catalog) -> Result<Progress> {
+    let mut stmt = conn.prepare("SELECT body FROM events ORDER BY at_ms, device_id, seq, id")?;
+    let mut rows = stmt.query([])?;
+    let mut progress = Progress::default();
+    while let Some(row) = rows.next()? {
+        let event = decode_event(&row.get::<_, String>(0)?)?;
+        if progress.apply(catalog, &event).is_err() {
+            return Ok(Progress::from_events(catalog, &all_events(conn)?));
+        }
+    }
+    Ok(progress)
+}
+
 /// Folds every stored event again and saves the result.
-fn refold(tx: &Transaction<'_>) -> Result<Progress> {
+pub(crate) fn refold(tx: &Transaction<'_>) -> Result<Progress> {
     let Some((catalog, hash)) = load_catalog(tx)? else {
         // No catalogue yet: XP for diagnostics and scans still counts.
-        return Ok(Progress::from_events(&Catalog::default(), &all_events(tx)?));
+        return fold_all(tx, &Catalog::default());
     };
-    let progress = Progress::from_events(&catalog, &all_events(tx)?);
+    let progress = fold_all(tx, &catalog)?;
     save_progress(tx, &hash, &progress)?;
     Ok(progress)
 }

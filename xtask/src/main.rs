@@ -4,8 +4,12 @@
 //! - `cargo xtask test`: set up the machine, then formatting, clippy (warnings
 //!   are errors) and every test, including the screenshot tests.
 //! - `cargo xtask assets`: redraw the overworld tileset
-//!   (`assets/tiles/overworld.png`).
+//!   (`assets/tiles/overworld.png`), the component models
+//!   (`assets/models/*.glb`) and the overlay packs (`assets/overlays/*.json`).
 //! - `cargo xtask bench engine`: the engine's benchmarks.
+//! - `cargo xtask bench sync`: sync over loopback (push, cold pull, 1,000
+//!   clients), one JSON line per figure.
+//! - `cargo xtask bench overworld`: map generation and the Map screen's frame cost.
 //! - `cargo xtask bench ar`: the AR tracker's figures (detection rate, corner
 //!   error, false positives, jitter, time per 1280×720 frame next to OpenCV's).
 //!
@@ -13,6 +17,9 @@
 //! [`target_dir`]), so the app, the tests and CI share one warm Bevy build.
 
 mod assets;
+mod marker_sheet;
+mod models;
+mod scan_demo;
 mod system;
 
 use std::env;
@@ -26,8 +33,12 @@ usage: cargo xtask <command>
 commands:
   run [-- ARGS]     install what the app needs, then run it (ARGS go to `ridewire`)
   test              install what the tests need, then fmt, clippy and all tests
-  assets            redraw assets/tiles/overworld.png (the overworld tileset)
+  assets            redraw the overworld tileset, the component models (glTF),
+                    the overlay packs, the AR demo sequence and the
+                    printable marker sheet under assets/
   bench engine      benchmark the engine (progress fold, chain verification)
+  bench sync        benchmark sync over loopback (push 10k, cold pull 100k, 1,000 clients)
+  bench overworld   map generation and the Map screen's frame time
   bench ar          AR tracker figures, side by side with OpenCV when Python can be set up
   target-dir        print the build directory every command uses
 
@@ -41,7 +52,13 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("run") => run(&args[1..]),
         Some("test") => test(),
-        Some("assets") => assets::write(&workspace_root()),
+        Some("assets") => {
+            let root = workspace_root();
+            assets::write(&root)
+                .and_then(|()| models::write(&root))
+                .and_then(|()| scan_demo::write(&root))
+                .and_then(|()| marker_sheet::write(&root))
+        }
         Some("bench") => bench(&args[1..]),
         Some("target-dir") => {
             println!("{}", target_dir().display());
@@ -129,9 +146,12 @@ fn run(args: &[String]) -> Result<(), String> {
 /// dependencies turn on features of crates Bevy shares; built together with
 /// the client, cargo would unify those features and rebuild all of Bevy. Built
 /// apart, each group keeps its own warm build in the same directory.
+///
+/// The server goes first: its tests build `ridewire-server`, which the app's
+/// sync test then runs on loopback.
 const GROUPS: [(&str, &[&str]); 2] = [
-    ("app", &["--workspace", "--exclude", "ridewire-server"]),
     ("server", &["--package", "ridewire-server"]),
+    ("app", &["--workspace", "--exclude", "ridewire-server"]),
 ];
 
 fn test() -> Result<(), String> {
@@ -146,7 +166,7 @@ fn test() -> Result<(), String> {
     }
     for (name, packages) in GROUPS {
         let mut tests = cargo(&["test", "--locked"]);
-        tests.args(packages);
+        tests.args(packages).env("RIDEWIRE_REQUIRE_SERVER", "1");
         step(&format!("tests ({name})"), tests)?;
     }
     eprintln!(
@@ -180,8 +200,52 @@ fn bench(args: &[String]) -> Result<(), String> {
                 "ar",
             ]),
         ),
+        // The sync figures need the server and a client process of their
+        // own; the example prints one JSON line per figure on stdout. It is
+        // built in the dev profile, like everything else here (dependencies
+        // at opt-level 2).
+        Some("sync") => step(
+            "bench sync",
+            cargo(&[
+                "run",
+                "--locked",
+                "--package",
+                "ridewire-server",
+                "--example",
+                "sync_bench",
+            ]),
+        ),
+        // Map generation (engine, criterion), then the Map screen's frame
+        // cost: its bench runs in the dev profile, where Bevy is already
+        // built, rather than rebuilding all of Bevy for `bench`.
+        Some("overworld") => {
+            step(
+                "bench overworld: generation",
+                cargo(&[
+                    "bench",
+                    "--locked",
+                    "--package",
+                    "ridewire-engine",
+                    "--bench",
+                    "overworld",
+                ]),
+            )?;
+            step(
+                "bench overworld: frames",
+                cargo(&[
+                    "bench",
+                    "--locked",
+                    "--profile",
+                    "dev",
+                    "--package",
+                    "ridewire-client",
+                    "--bench",
+                    "overworld",
+                ]),
+            )
+        }
         other => Err(format!(
-            "unknown benchmark {:?}; available: engine, ar",
+            "unknown benchmark {:?}; available: engine, ar, sync, overworld",
             other.unwrap_or("")
         )),
     }

@@ -13,18 +13,18 @@ use ridewire_engine::overworld::{self, Overworld, Terrain};
 use ridewire_engine::plan;
 
 /// The tileset, drawn by `cargo xtask assets`.
-const TILESET: &[u8] = include_bytes!("../../../assets/tiles/overworld.png");
+pub(crate) const TILESET: &[u8] = include_bytes!("../../../assets/tiles/overworld.png");
 /// Side of a tile in the tileset, in pixels.
-const TILE: usize = 16;
+pub(crate) const TILE: usize = 16;
 /// Tiles per row of the tileset.
-const COLUMNS: usize = 8;
+pub(crate) const COLUMNS: usize = 8;
 /// First road piece; `ROAD + mask` joins the sides in mask (N 1, E 2, S 4, W 8).
 const ROAD: usize = 8;
 const BRIDGE_ACROSS: usize = 6;
 const BRIDGE_DOWN: usize = 7;
 const MARKER_AVAILABLE: usize = 25;
 const MARKER_DONE: usize = 27;
-const ZONE_BORDER: usize = 28;
+pub(crate) const ZONE_BORDER: usize = 28;
 
 /// Widest PNG drawn at full tile size; larger maps use smaller tiles.
 pub const MAX_PNG_SIDE: u32 = 4096;
@@ -212,8 +212,8 @@ impl Sheet {
     }
 }
 
-/// The tile drawn for one map tile.
-fn base_tile(map: &Overworld, x: u32, y: u32) -> usize {
+/// The tile drawn for one map tile (the overworld screen draws the same).
+pub(crate) fn base_tile(map: &Overworld, x: u32, y: u32) -> usize {
     let road_at = |dx: i64, dy: i64| {
         let (nx, ny) = (i64::from(x) + dx, i64::from(y) + dy);
         nx >= 0 && ny >= 0 && map.tile(nx as u32, ny as u32).is_some_and(Terrain::is_road)

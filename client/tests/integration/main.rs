@@ -6,6 +6,9 @@
 mod command_line;
 mod data;
 mod obd;
+mod overworld;
 mod picture;
 mod plan;
+mod scan;
 mod screenshot;
+mod sync;

@@ -168,10 +168,15 @@ fn a_version_1_database_with_events_upgrades_and_keeps_them() {
         let mut s = store(&path);
         s.record(diagnosis(1), T0, 60, random(1)).unwrap().event
     };
-    // Turn the file back into what version 1 made: no settings, no diagnoses.
+    // Turn the file back into what version 1 made: no settings, no diagnoses,
+    // nothing of sync's.
     let conn = rusqlite::Connection::open(&path).unwrap();
-    conn.execute_batch("DROP TABLE diagnoses; DROP TABLE settings; PRAGMA user_version = 1;")
-        .unwrap();
+    conn.execute_batch(
+        "DROP TABLE record_edits; DROP TABLE records; DROP INDEX outbox_unsent_in_order;
+         ALTER TABLE sync_state DROP COLUMN server_progress;
+         DROP TABLE diagnoses; DROP TABLE settings; PRAGMA user_version = 1;",
+    )
+    .unwrap();
     drop(conn);
     let mut s = Store::open(&path, T0).unwrap().store;
     assert_eq!(s.events().unwrap(), vec![recorded]);

@@ -1,0 +1,382 @@
+//! The map's egui parts: the breadcrumb of levels, the numbers over the
+//! nodes in view, and the panel of the tapped node (title, description,
+//! steps to tick, start/complete, enter a section).
+
+use bevy::prelude::*;
+use bevy_egui::egui::{self, RichText};
+use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
+use ridewire_engine::event::EventKind;
+use ridewire_engine::plan::{MilestoneKind, Plan, Section, Task};
+use ridewire_engine::quest::{QuestId, QuestState};
+
+use super::camera::{TILE, UiBlocks};
+use super::nodes::{NodeState, NodeStates, VisibleNodes};
+use super::{Level, LevelMap, MapAction, MapPlan, MapView, SelectedNode};
+use crate::player::{Outcome, Player};
+use crate::quests::explain;
+use crate::screens::{ContentArea, Screen};
+use crate::{UiSystems, theme};
+
+pub(super) fn plugin(app: &mut App) {
+    app.add_systems(
+        EguiPrimaryContextPass,
+        draw.in_set(UiSystems::Screen)
+            .run_if(in_state(Screen::Overworld)),
+    );
+}
+
+/// What the panel of one node shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PanelInfo {
+    /// The number on the map.
+    pub number: u32,
+    /// Section or task title.
+    pub title: String,
+    /// Section text, or the task's notes and due date.
+    pub description: String,
+    /// The marker's state.
+    pub state: NodeState,
+    /// For a quest node: the quest, its state in the rider's catalogue and its XP.
+    pub quest: Option<(QuestId, QuestState, u32)>,
+    /// Steps: id, title, ticked.
+    pub steps: Vec<(String, String, bool)>,
+    /// For a section with a map of its own: the path to open.
+    pub enter: Option<Vec<usize>>,
+    /// For a section: (done, all) quests in it.
+    pub counts: Option<(usize, usize)>,
+    /// Why the rider's last action on this quest earned nothing.
+    pub note: Option<String>,
+}
+
+/// The quest an event is about, if any.
+fn quest_of(kind: &EventKind) -> Option<&QuestId> {
+    match kind {
+        EventKind::QuestStarted { quest }
+        | EventKind::StepChecked { quest, .. }
+        | EventKind::QuestCompleted { quest } => Some(quest),
+        _ => None,
+    }
+}
+
+/// A task anywhere in the plan, by id.
+fn find_task<'a>(plan: &'a Plan, id: &str) -> Option<&'a Task> {
+    fn in_sections<'a>(sections: &'a [Section], id: &str) -> Option<&'a Task> {
+        sections.iter().find_map(|s| {
+            s.tasks
+                .iter()
+                .find(|t| t.id == id)
+                .or_else(|| in_sections(&s.children, id))
+        })
+    }
+    plan.tasks
+        .iter()
+        .find(|t| t.id == id)
+        .or_else(|| in_sections(&plan.sections, id))
+}
+
+/// Gathers what node `i`'s panel shows.
+pub fn panel_info(
+    map: &LevelMap,
+    i: usize,
+    plan: &MapPlan,
+    states: &NodeStates,
+    player: Option<&Player>,
+) -> Option<PanelInfo> {
+    let node = map.map.nodes.get(i)?;
+    let milestone = map.milestones.get(i)?;
+    let state = states
+        .states
+        .get(i)
+        .copied()
+        .unwrap_or(NodeState::Available);
+    let mut info = PanelInfo {
+        number: node.index,
+        title: node.title.clone(),
+        description: String::new(),
+        state,
+        quest: None,
+        steps: Vec::new(),
+        enter: None,
+        counts: None,
+        note: None,
+    };
+    match milestone.kind {
+        MilestoneKind::Section => {
+            let path = milestone.path.clone()?;
+            let section = plan.plan.section(&path)?;
+            info.description = section.description.clone();
+            if let Some(player) = player {
+                let mut all = Vec::new();
+                collect_tasks(section, &mut all);
+                let done = all
+                    .iter()
+                    .filter(|t| {
+                        QuestId::new(t.id.clone())
+                            .ok()
+                            .and_then(|q| player.catalog.quest_state(&q, player.progress()))
+                            == Some(QuestState::Completed)
+                    })
+                    .count();
+                info.counts = Some((done, all.len()));
+            }
+            info.enter = milestone.has_children.then_some(path);
+        }
+        MilestoneKind::Quest => {
+            if let Some(task) = find_task(&plan.plan, &milestone.id) {
+                let mut lines = task.notes.clone();
+                if let Some(due) = &task.due {
+                    lines.push(format!("Due {due}"));
+                }
+                info.description = lines.join("\n");
+            }
+            let id = milestone.quest.clone()?;
+            if let Some(player) = player
+                && let Some(quest) = player.catalog.quest(&id)
+            {
+                let record = player.progress().quest(&id);
+                info.steps = quest
+                    .steps
+                    .iter()
+                    .map(|s| {
+                        let ticked = record.is_some_and(|r| r.steps_checked.contains(&s.id));
+                        (s.id.clone(), s.title.clone(), ticked)
+                    })
+                    .collect();
+                let qstate = player
+                    .catalog
+                    .quest_state(&id, player.progress())
+                    .unwrap_or(QuestState::Available);
+                let last_here = player
+                    .events()
+                    .last()
+                    .is_some_and(|e| quest_of(&e.kind) == Some(&id));
+                info.note = match &player.last_outcome {
+                    Some(Outcome::NotCounted(reason)) if last_here => {
+                        Some(format!("Not counted: {}", explain(reason)))
+                    }
+                    Some(Outcome::Failed(reason)) if last_here => {
+                        Some(format!("Not saved: {reason}"))
+                    }
+                    _ => None,
+                };
+                info.quest = Some((id, qstate, quest.xp_reward));
+            }
+        }
+    }
+    Some(info)
+}
+
+fn collect_tasks<'a>(section: &'a Section, out: &mut Vec<&'a Task>) {
+    out.extend(section.tasks.iter());
+    for child in &section.children {
+        collect_tasks(child, out);
+    }
+}
+
+fn state_text(state: NodeState) -> (&'static str, egui::Color32) {
+    match state {
+        NodeState::Locked => ("Locked", theme::MUTED),
+        NodeState::Available => ("Available", theme::TEXT),
+        NodeState::Active => ("Active", theme::ACCENT),
+        NodeState::Done => ("Done", theme::OK),
+    }
+}
+
+/// Draws a node's panel in `ctx`, anchored at the top right below `top`
+/// (points); returns its rectangle and what the rider asked for.
+pub fn node_panel(
+    ctx: &egui::Context,
+    info: &PanelInfo,
+    top: f32,
+) -> (Option<egui::Rect>, Vec<MapAction>) {
+    let mut actions = Vec::new();
+    let mut open = true;
+    let shown = egui::Window::new(format!("{}. {}", info.number, info.title))
+        .id(egui::Id::new("map-node-panel"))
+        .anchor(egui::Align2::RIGHT_TOP, egui::vec2(-12.0, top + 12.0))
+        .collapsible(false)
+        .resizable(false)
+        .default_width(300.0)
+        .open(&mut open)
+        .show(ctx, |ui| panel_body(ui, info, &mut actions));
+    if !open {
+        actions.push(MapAction::Close);
+    }
+    (shown.map(|s| s.response.rect), actions)
+}
+
+fn panel_body(ui: &mut egui::Ui, info: &PanelInfo, actions: &mut Vec<MapAction>) {
+    ui.horizontal(|ui| {
+        let (label, colour) = state_text(info.state);
+        ui.label(RichText::new(label).color(colour));
+        if let Some((_, _, xp)) = &info.quest {
+            ui.label(RichText::new(format!("{xp} XP")).color(theme::GOLD));
+        }
+        if let Some((done, all)) = info.counts {
+            ui.label(RichText::new(format!("{done} of {all} quests done")).color(theme::MUTED));
+        }
+    });
+    if !info.description.is_empty() {
+        ui.label(&info.description);
+    }
+    if let Some((quest, state, _)) = &info.quest {
+        let locked = *state == QuestState::Locked;
+        if locked {
+            ui.label(RichText::new("Finish the quest before this one first.").color(theme::MUTED));
+        }
+        for (step, title, ticked) in &info.steps {
+            let mut checked = *ticked;
+            let box_ = egui::Checkbox::new(&mut checked, title);
+            if ui.add_enabled(!ticked && !locked, box_).changed() && checked {
+                actions.push(MapAction::Record(EventKind::StepChecked {
+                    quest: quest.clone(),
+                    step: step.clone(),
+                }));
+            }
+        }
+        ui.horizontal(|ui| {
+            if *state == QuestState::Available && ui.button("Start").clicked() {
+                actions.push(MapAction::Record(EventKind::QuestStarted {
+                    quest: quest.clone(),
+                }));
+            }
+            if *state == QuestState::Active && ui.button("Complete").clicked() {
+                actions.push(MapAction::Record(EventKind::QuestCompleted {
+                    quest: quest.clone(),
+                }));
+            }
+        });
+    }
+    if let Some(note) = &info.note {
+        ui.label(RichText::new(note).color(theme::WARN));
+    }
+    if let Some(path) = &info.enter
+        && ui.button("Enter ▶").clicked()
+    {
+        actions.push(MapAction::Enter(path.clone()));
+    }
+}
+
+/// The levels from the plan down to this one; every one but the last is a
+/// button back up. Returns its rectangle and the level asked for.
+fn breadcrumb(
+    ctx: &egui::Context,
+    at: egui::Pos2,
+    titles: &[String],
+    path: &[usize],
+) -> (egui::Rect, Option<MapAction>) {
+    let mut action = None;
+    let shown = egui::Area::new(egui::Id::new("map-breadcrumb"))
+        .fixed_pos(at)
+        .show(ctx, |ui| {
+            theme::card().show(ui, |ui| {
+                ui.horizontal(|ui| {
+                    if !path.is_empty() && ui.button("◀ Back").clicked() {
+                        action = Some(MapAction::Up(path[..path.len() - 1].to_vec()));
+                    }
+                    for (depth, title) in titles.iter().enumerate() {
+                        if depth > 0 {
+                            ui.label(RichText::new("›").color(theme::MUTED));
+                        }
+                        if depth + 1 == titles.len() {
+                            ui.label(RichText::new(title).strong().color(theme::ACCENT));
+                        } else if ui.link(title).clicked() {
+                            action = Some(MapAction::Up(path[..depth].to_vec()));
+                        }
+                    }
+                });
+            });
+        });
+    (shown.response.rect, action)
+}
+
+/// Numbers over the nodes in view, and a ring round the selected one.
+fn labels(
+    ctx: &egui::Context,
+    area: egui::Rect,
+    map: &LevelMap,
+    view: &MapView,
+    visible: &VisibleNodes,
+    selected: Option<usize>,
+) {
+    let scale = ctx.zoom_factor();
+    let painter = ctx
+        .layer_painter(egui::LayerId::new(
+            egui::Order::Background,
+            egui::Id::new("map-labels"),
+        ))
+        .with_clip_rect(area);
+    let tile = TILE * view.zoom / scale;
+    for &(i, screen) in &visible.0 {
+        let Some(node) = map.map.nodes.get(i) else {
+            continue;
+        };
+        let middle = egui::pos2(screen.x / scale, screen.y / scale);
+        if selected == Some(i) {
+            painter.circle_stroke(middle, tile * 0.8, egui::Stroke::new(2.5, theme::ACCENT));
+        }
+        let galley = painter.layout_no_wrap(
+            node.index.to_string(),
+            egui::FontId::proportional(11.0),
+            theme::TEXT,
+        );
+        let size = galley.size();
+        let top_left = egui::pos2(
+            middle.x - size.x / 2.0,
+            middle.y - tile / 2.0 - size.y - 1.0,
+        );
+        let back = egui::Rect::from_min_size(top_left, size).expand2(egui::vec2(3.0, 1.0));
+        painter.rect_filled(back, 3.0, egui::Color32::from_black_alpha(190));
+        painter.galley(top_left, galley, theme::TEXT);
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn draw(
+    mut contexts: EguiContexts,
+    area: Res<ContentArea>,
+    plan: Option<Res<MapPlan>>,
+    level: Res<Level>,
+    map: Option<Res<LevelMap>>,
+    view: Res<MapView>,
+    visible: Res<VisibleNodes>,
+    states: Res<NodeStates>,
+    selected: Res<SelectedNode>,
+    player: Option<Res<Player>>,
+    mut blocks: ResMut<UiBlocks>,
+    mut actions: MessageWriter<MapAction>,
+) -> Result {
+    let ctx = contexts.ctx_mut()?;
+    let (Some(plan), Some(map)) = (plan, map) else {
+        return Ok(());
+    };
+    let scale = ctx.zoom_factor();
+    let mut covered = vec![egui::Rect::from_min_max(
+        egui::Pos2::ZERO,
+        egui::pos2(area.0.max.x, area.0.min.y),
+    )];
+    let titles = plan.breadcrumb(&level.0);
+    let (crumb_rect, crumb) = breadcrumb(ctx, area.0.min + egui::vec2(8.0, 8.0), &titles, &level.0);
+    covered.push(crumb_rect);
+    actions.write_batch(crumb);
+    labels(ctx, area.0, &map, &view, &visible, selected.0);
+    if let Some(i) = selected.0
+        && let Some(info) = panel_info(&map, i, &plan, &states, player.as_deref())
+    {
+        let (rect, asked) = node_panel(ctx, &info, area.0.min.y);
+        covered.extend(rect);
+        actions.write_batch(asked);
+    }
+    blocks.0 = covered
+        .into_iter()
+        .map(|r| {
+            Rect::new(
+                r.min.x * scale,
+                r.min.y * scale,
+                r.max.x * scale,
+                r.max.y * scale,
+            )
+        })
+        .collect();
+    Ok(())
+}

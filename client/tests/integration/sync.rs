@@ -1,0 +1,157 @@
+//! The app and a real `ridewire-server` on loopback: sign in, send, pull on
+//! a second device, keep working while the server is down.
+//!
+//! The server binary comes from the server's own build (`cargo xtask test`
+//! builds and tests it before the app). Without it the test says so and
+//! passes, unless `RIDEWIRE_REQUIRE_SERVER=1` (set by `cargo xtask test`).
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+
+use ridewire_client::player::{Clock, Player};
+
+use crate::picture::ridewire;
+
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `ridewire-server` next to this test's build, if it was built.
+fn server_binary() -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    // …/debug/deps/integration-HASH → …/debug/ridewire-server
+    let bin = exe.parent()?.parent()?.join("ridewire-server");
+    bin.is_file().then_some(bin)
+}
+
+fn start_server(dir: &std::path::Path) -> Option<Server> {
+    let Some(bin) = server_binary() else {
+        assert!(
+            std::env::var("RIDEWIRE_REQUIRE_SERVER").as_deref() != Ok("1"),
+            "RIDEWIRE_REQUIRE_SERVER=1 but ridewire-server is not built"
+        );
+        eprintln!("skipping: ridewire-server is not built (cargo build -p ridewire-server)");
+        return None;
+    };
+    let mut child = Command::new(bin)
+        .args(["--listen", "127.0.0.1:0", "--database"])
+        .arg(format!("sqlite://{}", dir.join("server.db").display()))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start ridewire-server");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("first line");
+    let addr = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_owned();
+    Some(Server {
+        child,
+        url: format!("http://{addr}"),
+    })
+}
+
+fn sync(db: &std::path::Path, args: &[&str], password: Option<&str>) -> (i32, String) {
+    let mut all = vec!["sync", "--database", db.to_str().expect("utf-8")];
+    all.extend_from_slice(args);
+    let out = match password {
+        Some(p) => {
+            let exe = env!("CARGO_BIN_EXE_ridewire");
+            Command::new(exe)
+                .args(&all)
+                .env("RIDEWIRE_PASSWORD", p)
+                .output()
+                .expect("run ridewire")
+        }
+        None => ridewire(&all),
+    };
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code().unwrap_or(-1), text)
+}
+
+#[test]
+fn work_from_one_device_reaches_another_through_the_server() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let Some(server) = start_server(dir.path()) else {
+        return;
+    };
+    let (phone, terminal) = (dir.path().join("phone.db"), dir.path().join("terminal.db"));
+    let out = ridewire(&[
+        "diagnose",
+        "P0300",
+        "--database",
+        phone.to_str().expect("utf-8"),
+    ]);
+    assert!(out.status.success());
+
+    let password = "correct horse battery staple";
+    let email = "rider@example.com";
+    let (code, text) = sync(
+        &phone,
+        &["--server", &server.url, "--email", email, "--register"],
+        Some(password),
+    );
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("1 event(s) sent and acknowledged"), "{text}");
+
+    let (code, text) = sync(
+        &terminal,
+        &["--server", &server.url, "--email", email],
+        Some(password),
+    );
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("1 pulled"), "{text}");
+    let clock = Clock::System;
+    let on_terminal = Player::open(&terminal, &clock).expect("terminal data");
+    assert_eq!(
+        on_terminal.progress().xp(),
+        10,
+        "the phone's diagnosis counts on the terminal"
+    );
+    assert!(on_terminal.progress().has_achievement("ACH-FIRST-DIAG"));
+
+    // The kept session signs in by itself next time.
+    let (code, text) = sync(&phone, &[], None);
+    assert_eq!(code, 0, "{text}");
+
+    let (code, text) = sync(
+        &dir.path().join("other.db"),
+        &["--server", &server.url, "--email", email],
+        Some("wrong"),
+    );
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("wrong e-mail or password"), "{text}");
+
+    // Server down: the rider keeps working, nothing is lost, it goes later.
+    drop(server);
+    let out = ridewire(&[
+        "diagnose",
+        "P0171",
+        "--database",
+        phone.to_str().expect("utf-8"),
+    ]);
+    assert!(out.status.success());
+    let (code, text) = sync(&phone, &[], None);
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("no connection"), "{text}");
+    let on_phone = Player::open(&phone, &clock).expect("phone data");
+    assert_eq!(on_phone.progress().xp(), 20, "both runs are kept");
+}

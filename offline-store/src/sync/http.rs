@@ -1,0 +1,398 @@
+//! The real transport: the server's REST API over HTTPS (or plain HTTP on
+//! loopback) with `reqwest` and rustls. Signs in with the rider's e-mail and
+//! password, sends the access token as a bearer token, and on a `401` renews
+//! the session once (refresh token, else password) before reporting an
+//! authentication error.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::header::RETRY_AFTER;
+use reqwest::{Client, RequestBuilder, Response, StatusCode};
+use ridewire_engine::sync::record::{Conflict, Edit, Record};
+use ridewire_engine::sync::{Cursor, Gap, PullResponse, PushRequest, PushResponse};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use tokio::sync::Mutex;
+
+use super::{EditAnswer, Pushed, Transport};
+use crate::{Error, Result};
+
+/// How long one request may take before it counts as a network failure.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long connecting may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The pause assumed when a `429` names none.
+const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(1);
+
+/// Who signs in.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Account {
+    /// The rider's e-mail address.
+    pub email: String,
+    /// The password, when the app keeps it; without it an expired session
+    /// that cannot be refreshed needs the rider to sign in again.
+    pub password: Option<String>,
+}
+
+impl std::fmt::Debug for Account {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Account")
+            .field("email", &self.email)
+            .field("password", &self.password.as_ref().map(|_| "…"))
+            .finish()
+    }
+}
+
+/// A signed-in session's tokens.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Session {
+    /// Sent with every request; expires (24 h on the server).
+    pub access_token: String,
+    /// Exchanged once for a new session (the server rotates it).
+    pub refresh_token: String,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Session { … }")
+    }
+}
+
+/// Called with every new session, so the app can keep it across restarts.
+type SessionListener = Arc<dyn Fn(&Session) + Send + Sync>;
+
+/// The server's API over HTTP.
+pub struct HttpTransport {
+    client: Client,
+    base: String,
+    account: Account,
+    session: Mutex<Option<Session>>,
+    on_session: Option<SessionListener>,
+}
+
+impl std::fmt::Debug for HttpTransport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpTransport")
+            .field("base", &self.base)
+            .field("account", &self.account)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Serialize)]
+struct Credentials<'a> {
+    email: &'a str,
+    password: &'a str,
+}
+
+#[derive(Serialize)]
+struct RefreshRequest<'a> {
+    refresh_token: &'a str,
+}
+
+#[derive(Deserialize)]
+struct ErrorBody {
+    error: ErrorDetail,
+}
+
+#[derive(Deserialize)]
+struct ErrorDetail {
+    code: String,
+    message: String,
+}
+
+fn network(e: reqwest::Error) -> Error {
+    Error::Network(e.to_string())
+}
+
+/// Turns a non-success answer into the error a caller acts on.
+async fn failure(response: Response) -> Error {
+    let status = response.status();
+    let retry_after = response
+        .headers()
+        .get(RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs);
+    let text = response.text().await.unwrap_or_default();
+    let (code, message) = match serde_json::from_str::<ErrorBody>(&text) {
+        Ok(body) => (body.error.code, body.error.message),
+        Err(_) => (
+            status.as_str().to_owned(),
+            text.chars().take(200).collect::<String>(),
+        ),
+    };
+    match status {
+        StatusCode::TOO_MANY_REQUESTS => Error::RateLimited {
+            retry_after: retry_after.unwrap_or(DEFAULT_RETRY_AFTER),
+        },
+        StatusCode::UNAUTHORIZED => Error::Auth(message),
+        s if s.is_server_error() => Error::Server {
+            status: s.as_u16(),
+            message,
+        },
+        s => Error::Refused {
+            status: s.as_u16(),
+            code,
+            message,
+        },
+    }
+}
+
+async fn read_json<T: DeserializeOwned>(response: Response) -> Result<T> {
+    let status = response.status().as_u16();
+    let bytes = response.bytes().await.map_err(network)?;
+    serde_json::from_slice(&bytes).map_err(|e| Error::Server {
+        status,
+        message: format!("unreadable answer: {e}"),
+    })
+}
+
+impl HttpTransport {
+    /// A transport for the server at `base_url` (e.g.
+    /// `http://127.0.0.1:8787`), signing in as `account`.
+    pub fn new(base_url: &str, account: Account) -> Result<Self> {
+        let client = Client::builder()
+            .timeout(REQUEST_TIMEOUT)
+            .connect_timeout(CONNECT_TIMEOUT)
+            .build()
+            .map_err(|e| Error::Network(format!("cannot set up HTTP: {e}")))?;
+        Ok(HttpTransport {
+            client,
+            base: base_url.trim_end_matches('/').to_owned(),
+            account,
+            session: Mutex::new(None),
+            on_session: None,
+        })
+    }
+
+    /// Starts from a session kept from an earlier run.
+    pub fn with_session(mut self, session: Session) -> Self {
+        self.session = Mutex::new(Some(session));
+        self
+    }
+
+    /// Calls `listener` with every new session (to keep it on the device).
+    pub fn on_new_session(mut self, listener: impl Fn(&Session) + Send + Sync + 'static) -> Self {
+        self.on_session = Some(Arc::new(listener));
+        self
+    }
+
+    /// The server this transport talks to.
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Creates the account on the server (`POST /api/v1/auth/register`)
+    /// and keeps the session it answers with.
+    pub async fn register(&self) -> Result<Session> {
+        let password = self
+            .account
+            .password
+            .as_deref()
+            .ok_or_else(|| Error::Auth("registering needs a password".into()))?;
+        let response = self
+            .client
+            .post(self.url("/api/v1/auth/register"))
+            .json(&Credentials {
+                email: &self.account.email,
+                password,
+            })
+            .send()
+            .await
+            .map_err(network)?;
+        if !response.status().is_success() {
+            return Err(failure(response).await);
+        }
+        let session = self.session_from(response).await?;
+        *self.session.lock().await = Some(session.clone());
+        Ok(session)
+    }
+
+    /// Signs in with the password and keeps the new session.
+    pub async fn login(&self) -> Result<Session> {
+        let password = self.account.password.as_deref().ok_or_else(|| {
+            Error::Auth("the session ended and no password is kept; sign in again".into())
+        })?;
+        let response = self
+            .client
+            .post(self.url("/api/v1/auth/login"))
+            .json(&Credentials {
+                email: &self.account.email,
+                password,
+            })
+            .send()
+            .await
+            .map_err(network)?;
+        let session = self.session_from(response).await?;
+        *self.session.lock().await = Some(session.clone());
+        Ok(session)
+    }
+
+    /// Ends the session on the server and forgets it here.
+    pub async fn logout(&self) -> Result<()> {
+        let Some(session) = self.session.lock().await.take() else {
+            return Ok(());
+        };
+        let response = self
+            .client
+            .post(self.url("/api/v1/auth/logout"))
+            .bearer_auth(&session.access_token)
+            .json(&RefreshRequest {
+                refresh_token: &session.refresh_token,
+            })
+            .send()
+            .await
+            .map_err(network)?;
+        if response.status().is_success() || response.status() == StatusCode::UNAUTHORIZED {
+            Ok(())
+        } else {
+            Err(failure(response).await)
+        }
+    }
+
+    /// The current session, if signed in.
+    pub async fn session(&self) -> Option<Session> {
+        self.session.lock().await.clone()
+    }
+
+    async fn session_from(&self, response: Response) -> Result<Session> {
+        if !response.status().is_success() {
+            return Err(match failure(response).await {
+                // A refused login is an authentication problem, not a bug.
+                Error::Refused { message, .. } => Error::Auth(message),
+                other => other,
+            });
+        }
+        let session: Session = read_json(response).await?;
+        if let Some(listener) = &self.on_session {
+            listener(&session);
+        }
+        Ok(session)
+    }
+
+    /// The access token to use, signing in first when there is no session.
+    async fn access_token(&self) -> Result<String> {
+        if let Some(session) = self.session.lock().await.as_ref() {
+            return Ok(session.access_token.clone());
+        }
+        Ok(self.login().await?.access_token)
+    }
+
+    /// Renews a session whose access token `rejected` was refused: by the
+    /// refresh token, else by the password. Another request may have renewed
+    /// it meanwhile; then its token is used.
+    async fn renew(&self, rejected: &str) -> Result<String> {
+        let mut guard = self.session.lock().await;
+        let refresh = match guard.as_ref() {
+            Some(s) if s.access_token != rejected => return Ok(s.access_token.clone()),
+            Some(s) => Some(s.refresh_token.clone()),
+            None => None,
+        };
+        if let Some(refresh_token) = refresh {
+            let response = self
+                .client
+                .post(self.url("/api/v1/auth/refresh"))
+                .json(&RefreshRequest {
+                    refresh_token: &refresh_token,
+                })
+                .send()
+                .await
+                .map_err(network)?;
+            match self.session_from(response).await {
+                Ok(session) => {
+                    let token = session.access_token.clone();
+                    *guard = Some(session);
+                    return Ok(token);
+                }
+                Err(Error::Auth(_)) => *guard = None,
+                Err(other) => return Err(other),
+            }
+        }
+        drop(guard);
+        Ok(self.login().await?.access_token)
+    }
+
+    /// Sends an authenticated request; on a `401` renews the session once
+    /// and sends it again, then reports an authentication error.
+    async fn send(&self, make: impl Fn(&Client) -> RequestBuilder) -> Result<Response> {
+        let mut token = self.access_token().await?;
+        let mut renewed = false;
+        loop {
+            let response = make(&self.client)
+                .bearer_auth(&token)
+                .send()
+                .await
+                .map_err(network)?;
+            if response.status() != StatusCode::UNAUTHORIZED {
+                return Ok(response);
+            }
+            if renewed {
+                return Err(failure(response).await);
+            }
+            renewed = true;
+            token = self.renew(&token).await?;
+        }
+    }
+}
+
+fn record_path(edit: &Edit) -> Result<String> {
+    let kind = match serde_json::to_value(edit.kind) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => return Err(Error::Invalid(format!("record kind {:?}", edit.kind))),
+    };
+    let key: String = edit
+        .key
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    Ok(format!("/api/v1/records/{kind}/{key}"))
+}
+
+impl Transport for HttpTransport {
+    async fn push(&self, request: &PushRequest) -> Result<Pushed> {
+        let url = self.url("/api/v1/sync/push");
+        let response = self.send(|c| c.post(&url).json(request)).await?;
+        match response.status() {
+            s if s.is_success() => Ok(Pushed::Acked(read_json::<PushResponse>(response).await?)),
+            StatusCode::CONFLICT => Ok(Pushed::Gap(read_json::<Gap>(response).await?)),
+            _ => Err(failure(response).await),
+        }
+    }
+
+    async fn pull(&self, cursor: &Cursor, limit: usize) -> Result<PullResponse> {
+        let url = self.url("/api/v1/sync/pull");
+        let (cursor, limit) = (cursor.to_string(), limit.to_string());
+        let response = self
+            .send(|c| c.get(&url).query(&[("cursor", &cursor), ("limit", &limit)]))
+            .await?;
+        if response.status().is_success() {
+            read_json(response).await
+        } else {
+            Err(failure(response).await)
+        }
+    }
+
+    async fn send_edit(&self, edit: &Edit) -> Result<EditAnswer> {
+        let url = self.url(&record_path(edit)?);
+        let response = self.send(|c| c.put(&url).json(edit)).await?;
+        match response.status() {
+            s if s.is_success() => Ok(EditAnswer::Saved(read_json::<Record>(response).await?)),
+            StatusCode::CONFLICT => {
+                Ok(EditAnswer::Conflict(read_json::<Conflict>(response).await?))
+            }
+            _ => Err(failure(response).await),
+        }
+    }
+}

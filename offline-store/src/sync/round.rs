@@ -1,0 +1,216 @@
+//! One sync round: push, send edits, pull. Pure rules over a [`Store`] and a
+//! [`Transport`]; timing and retries belong to the [`super::Syncer`].
+
+use ridewire_engine::sync::{MAX_PULL_CHANGES, MAX_PUSH_EVENTS, PushRequest};
+
+use super::{EditAnswer, Pushed, Transport};
+use crate::{Error, Result, Store};
+
+/// Gaps answered in a row before the round gives up (a server that keeps
+/// asking for something this device already sent is broken, not slow).
+const MAX_GAPS_IN_A_ROW: u32 = 4;
+/// Pull pages in one round before yielding to the next round.
+const MAX_PULL_PAGES: usize = 100_000;
+
+/// What one round did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncReport {
+    /// Push requests sent.
+    pub push_requests: usize,
+    /// Events the server acknowledged.
+    pub acknowledged: usize,
+    /// Events the server refused for good (now wedged).
+    pub wedged: usize,
+    /// Record edits the server merged.
+    pub edits_saved: usize,
+    /// Record edits that came back as conflicts.
+    pub edits_conflicted: usize,
+    /// Pull pages applied.
+    pub pull_pages: usize,
+    /// Events from the server this device did not have.
+    pub events_pulled: usize,
+    /// Whether a pull dropped and re-fetched earlier pulled data.
+    pub reset: bool,
+}
+
+/// Runs one round. On a failure the attempted events keep their place and
+/// note the error; `retry_at_ms` is when the caller will try again.
+pub async fn sync_once<T: Transport + ?Sized>(
+    store: &mut Store,
+    transport: &T,
+    now_ms: i64,
+    retry_at_ms: i64,
+) -> Result<SyncReport> {
+    let mut report = SyncReport::default();
+    push_all(store, transport, retry_at_ms, &mut report).await?;
+    send_edits(store, transport, &mut report).await?;
+    pull_all(store, transport, now_ms, &mut report).await?;
+    if report.reset && store.pending_count()? > 0 {
+        // The server lost data: give back what it lost, then take its new
+        // progress.
+        push_all(store, transport, retry_at_ms, &mut report).await?;
+        pull_all(store, transport, now_ms, &mut report).await?;
+    }
+    Ok(report)
+}
+
+/// Only pushes the outbox (what [`sync_once`] does first).
+pub async fn push_outbox<T: Transport + ?Sized>(
+    store: &mut Store,
+    transport: &T,
+    retry_at_ms: i64,
+) -> Result<SyncReport> {
+    let mut report = SyncReport::default();
+    push_all(store, transport, retry_at_ms, &mut report).await?;
+    Ok(report)
+}
+
+/// Only pulls, page by page until nothing more waits (what [`sync_once`]
+/// does last).
+pub async fn pull_changes<T: Transport + ?Sized>(
+    store: &mut Store,
+    transport: &T,
+    now_ms: i64,
+) -> Result<SyncReport> {
+    let mut report = SyncReport::default();
+    pull_all(store, transport, now_ms, &mut report).await?;
+    Ok(report)
+}
+
+async fn push_all<T: Transport + ?Sized>(
+    store: &mut Store,
+    transport: &T,
+    retry_at_ms: i64,
+    report: &mut SyncReport,
+) -> Result<()> {
+    let mut batch_size = MAX_PUSH_EVENTS;
+    let mut gaps = 0;
+    loop {
+        let events = store.next_push_batch(batch_size)?;
+        let (Some(first), Some(last)) = (events.first(), events.last()) else {
+            return Ok(());
+        };
+        let (first, last) = (first.seq, last.seq);
+        let request = PushRequest {
+            device: store.device(),
+            events,
+        };
+        report.push_requests += 1;
+        match transport.push(&request).await {
+            Ok(Pushed::Acked(answer)) => {
+                if answer.acked_through.saturating_add(1) < first {
+                    // The server holds less than this device thought it
+                    // acknowledged (restored from a backup): send it again.
+                    gaps += 1;
+                    store.rewind_outbox(answer.acked_through.saturating_add(1))?;
+                } else {
+                    let settled = store.settle_push(&answer)?;
+                    report.acknowledged += settled.acknowledged;
+                    report.wedged += settled.wedged;
+                    if settled.acknowledged == 0 && settled.wedged == 0 {
+                        return Err(Error::Server {
+                            status: 200,
+                            message: format!(
+                                "the server took events {first}..={last} but acknowledged only through {}",
+                                answer.acked_through
+                            ),
+                        });
+                    }
+                    gaps = 0;
+                }
+            }
+            Ok(Pushed::Gap(gap)) => {
+                gaps += 1;
+                store.rewind_outbox(gap.expected_seq)?;
+            }
+            Err(Error::Refused { status: 413, .. }) if batch_size > 1 => {
+                // The body was too large for the server: smaller batches.
+                batch_size = (batch_size / 2).max(1);
+                continue;
+            }
+            Err(e) => {
+                store.note_push_failure(first..=last, &e.to_string(), retry_at_ms)?;
+                return Err(e);
+            }
+        }
+        if gaps > MAX_GAPS_IN_A_ROW {
+            return Err(Error::Server {
+                status: 409,
+                message: format!("the server keeps asking for events before {first}"),
+            });
+        }
+    }
+}
+
+async fn send_edits<T: Transport + ?Sized>(
+    store: &mut Store,
+    transport: &T,
+    report: &mut SyncReport,
+) -> Result<()> {
+    for pending in store.pending_edits()? {
+        // Re-read: saving an earlier edit may have moved this one's base.
+        let Some(pending) = store
+            .pending_edits()?
+            .into_iter()
+            .find(|p| p.id == pending.id)
+        else {
+            continue;
+        };
+        if !pending.is_sendable() {
+            continue;
+        }
+        match transport.send_edit(&pending.edit).await {
+            Ok(EditAnswer::Saved(record)) => {
+                store.edit_saved(&pending, &record)?;
+                report.edits_saved += 1;
+            }
+            Ok(EditAnswer::Conflict(conflict)) => {
+                store.edit_conflicted(pending.id, &conflict)?;
+                report.edits_conflicted += 1;
+            }
+            Err(e @ Error::Refused { .. }) => {
+                store.edit_failed(pending.id, &e.to_string(), true)?;
+            }
+            Err(e) => {
+                store.edit_failed(pending.id, &e.to_string(), false)?;
+                return Err(e);
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn pull_all<T: Transport + ?Sized>(
+    store: &mut Store,
+    transport: &T,
+    now_ms: i64,
+    report: &mut SyncReport,
+) -> Result<()> {
+    for _ in 0..MAX_PULL_PAGES {
+        let cursor = store.cursor()?;
+        let page = transport.pull(&cursor, MAX_PULL_CHANGES).await?;
+        let applied = match store.apply_pull(&page, now_ms) {
+            Ok(applied) => applied,
+            Err(e @ Error::Invalid(_)) => {
+                // A page this device cannot apply onto what it holds: start
+                // again from the beginning next time rather than stall.
+                store.restart_pull()?;
+                return Err(e);
+            }
+            Err(e) => return Err(e),
+        };
+        report.pull_pages += 1;
+        report.events_pulled += applied.events_added;
+        report.reset |= applied.reset;
+        if !page.more {
+            return Ok(());
+        }
+        if page.changes.is_empty() && page.cursor == cursor {
+            return Err(Error::Server {
+                status: 200,
+                message: "the server says more changes wait but sent none".into(),
+            });
+        }
+    }
+    Ok(())
+}

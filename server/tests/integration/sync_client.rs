@@ -1,0 +1,342 @@
+//! The device's sync client (`ridewire-offline-store`, over HTTP with
+//! `reqwest`) against the real `ridewire-server` binary on loopback: a rider
+//! registers on the phone, records offline, syncs; a second device signs in
+//! and shows the same progress; record edits merge; a forged session is
+//! renewed with the password.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use ridewire_engine::demo;
+use ridewire_engine::event::EventKind;
+use ridewire_engine::sync::record::{Edit, RecordKind};
+use ridewire_offline_store::sync::{
+    Account, HttpTransport, Session, SyncConfig, Syncer, sync_once,
+};
+use ridewire_offline_store::{Error, Store};
+use serde_json::json;
+use uuid::Uuid;
+
+const BINARY: &str = env!("CARGO_BIN_EXE_ridewire-server");
+
+/// The server binary, killed when the test ends however it ends.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start(database: &Path) -> (Running, String) {
+    start_with(database, &[])
+}
+
+fn start_with(database: &Path, env: &[(&str, &str)]) -> (Running, String) {
+    let mut child = Command::new(BINARY)
+        .arg("--listen")
+        .arg("127.0.0.1:0")
+        .arg("--database")
+        .arg(format!("sqlite://{}", database.display()))
+        .env("RIDEWIRE_ARGON2_MEMORY_KIB", "64")
+        .env_remove("RIDEWIRE_LISTEN")
+        .env_remove("RIDEWIRE_DATABASE")
+        .envs(env.iter().copied())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn server");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("read line");
+    let addr = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_owned();
+    (Running(child), format!("http://{addr}"))
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
+
+fn account(password: Option<&str>) -> Account {
+    Account {
+        email: "rider@ridewire.test".into(),
+        password: password.map(str::to_owned),
+    }
+}
+
+fn device(path: &Path) -> Store {
+    let mut store = Store::open(path, now_ms()).unwrap().store;
+    store.set_catalog(&demo::catalog().unwrap()).unwrap();
+    store
+}
+
+fn random(n: u64) -> [u8; 10] {
+    let mut r = [7u8; 10];
+    r[..8].copy_from_slice(&n.to_le_bytes());
+    r
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_devices_sync_through_the_real_server_and_show_the_same_progress() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, base) = start(&dir.path().join("server.db"));
+    let password = Some("correct horse battery");
+
+    // The phone registers, then works offline for a while.
+    let phone_link = HttpTransport::new(&base, account(password)).unwrap();
+    phone_link.register().await.unwrap();
+    let mut phone = device(&dir.path().join("phone.db"));
+    let start = now_ms() - 3_600_000;
+    for i in 0..1_200u64 {
+        let kind = EventKind::DiagnosticRun {
+            diagnostic_id: Uuid::from_u128(u128::from(i)),
+            vehicle: None,
+            quest: None,
+        };
+        phone.record(kind, start + i as i64, 60, random(i)).unwrap();
+    }
+    let report = sync_once(&mut phone, &phone_link, now_ms(), now_ms())
+        .await
+        .unwrap();
+    assert_eq!(report.acknowledged, 1_200);
+    assert!(
+        report.push_requests >= 3,
+        "batches above the server's limit"
+    );
+    assert_eq!(phone.pending_count().unwrap(), 0);
+    let phone_progress = phone.progress_summary().unwrap();
+    assert_eq!(
+        phone.server_progress().unwrap(),
+        Some(phone_progress.clone())
+    );
+    assert_eq!(phone_progress.xp, 12_000);
+
+    // A workshop terminal signs in to the same account and pulls.
+    let terminal_link = HttpTransport::new(&base, account(password)).unwrap();
+    let mut terminal = device(&dir.path().join("terminal.db"));
+    let report = sync_once(&mut terminal, &terminal_link, now_ms(), now_ms())
+        .await
+        .unwrap();
+    assert_eq!(report.events_pulled, 1_200);
+    assert!(report.pull_pages >= 2);
+    assert_eq!(terminal.progress_summary().unwrap(), phone_progress);
+    assert_eq!(terminal.events().unwrap(), phone.events().unwrap());
+
+    // Both edit the bike's record: different fields merge.
+    let edit = |base, field: &str, value| Edit {
+        kind: RecordKind::Vehicle,
+        key: "bike-1".into(),
+        base_version: base,
+        changes: [(field.to_owned(), value)].into_iter().collect(),
+    };
+    phone
+        .edit_record(&edit(0, "notes", json!("chain noisy")), now_ms())
+        .unwrap();
+    sync_once(&mut phone, &phone_link, now_ms(), now_ms())
+        .await
+        .unwrap();
+    terminal
+        .edit_record(&edit(0, "mileage_km", json!(18_000)), now_ms())
+        .unwrap();
+    sync_once(&mut terminal, &terminal_link, now_ms(), now_ms())
+        .await
+        .unwrap();
+    sync_once(&mut phone, &phone_link, now_ms(), now_ms())
+        .await
+        .unwrap();
+    for store in [&phone, &terminal] {
+        let record = store
+            .shared_record(RecordKind::Vehicle, "bike-1")
+            .unwrap()
+            .expect("record synced");
+        assert_eq!(record.get("notes"), Some(&json!("chain noisy")));
+        assert_eq!(record.get("mileage_km"), Some(&json!(18_000)));
+        assert!(store.pending_edits().unwrap().is_empty());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_session_is_renewed_once_else_the_rider_must_sign_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, base) = start(&dir.path().join("server.db"));
+    HttpTransport::new(&base, account(Some("correct horse battery")))
+        .unwrap()
+        .register()
+        .await
+        .unwrap();
+    let forged = Session {
+        access_token: "forged-access".into(),
+        refresh_token: "forged-refresh".into(),
+    };
+    let mut phone = device(&dir.path().join("phone.db"));
+    phone
+        .record(
+            EventKind::ArScan {
+                diagnostic_id: None,
+                duration_seconds: 40,
+                quest: None,
+            },
+            now_ms() - 1_000,
+            0,
+            random(1),
+        )
+        .unwrap();
+
+    // Without a password the device cannot renew: an auth error, and the
+    // event stays queued.
+    let stale = HttpTransport::new(&base, account(None))
+        .unwrap()
+        .with_session(forged.clone());
+    let err = sync_once(&mut phone, &stale, now_ms(), now_ms())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Auth(_)), "{err}");
+    assert_eq!(phone.pending_count().unwrap(), 1);
+
+    // With the password kept, the refused session is replaced by a login.
+    let renewing = HttpTransport::new(&base, account(Some("correct horse battery")))
+        .unwrap()
+        .with_session(forged.clone());
+    sync_once(&mut phone, &renewing, now_ms(), now_ms())
+        .await
+        .unwrap();
+    assert_eq!(phone.pending_count().unwrap(), 0);
+    assert_ne!(renewing.session().await, Some(forged));
+    renewing.logout().await.unwrap();
+}
+
+#[test]
+fn the_background_syncer_sends_over_http_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, base) = start(&dir.path().join("server.db"));
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let link = HttpTransport::new(&base, account(Some("correct horse battery"))).unwrap();
+    runtime.block_on(link.register()).unwrap();
+    let path = dir.path().join("phone.db");
+    let mut phone = device(&path);
+    let syncer = Syncer::start(
+        Store::open(&path, now_ms()).unwrap().store,
+        link,
+        SyncConfig::default(),
+    )
+    .unwrap();
+    for i in 0..5 {
+        phone
+            .record(
+                EventKind::DiagnosticRun {
+                    diagnostic_id: Uuid::from_u128(900 + i),
+                    vehicle: None,
+                    quest: None,
+                },
+                now_ms() - 10_000 + i as i64,
+                60,
+                random(i as u64),
+            )
+            .unwrap();
+        syncer.sync_now().unwrap();
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let status = syncer.status();
+        if status.pending == 0
+            && status
+                .server_progress
+                .as_ref()
+                .is_some_and(|p| p.events == 5)
+        {
+            break;
+        }
+        assert!(Instant::now() < deadline, "not synced: {status:?}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    syncer.stop();
+    assert_eq!(phone.pending_count().unwrap(), 0);
+    assert_eq!(phone.server_progress().unwrap().unwrap().xp, 50);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_busy_server_says_when_to_come_back_and_the_event_waits_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    // Two requests at once, then one a minute.
+    let (_server, base) = start_with(
+        &dir.path().join("server.db"),
+        &[("RIDEWIRE_RATE_PER_USER", "1/2")],
+    );
+    let link = HttpTransport::new(&base, account(Some("correct horse battery"))).unwrap();
+    link.register().await.unwrap();
+    let path = dir.path().join("phone.db");
+    let mut phone = device(&path);
+    let scan = |n: u64| {
+        (
+            EventKind::ArScan {
+                diagnostic_id: None,
+                duration_seconds: 30,
+                quest: None,
+            },
+            now_ms() - 10_000 + n as i64,
+            60,
+            random(n),
+        )
+    };
+    phone.record_all(&[scan(1)]).unwrap();
+    sync_once(&mut phone, &link, now_ms(), now_ms())
+        .await
+        .unwrap();
+    phone.record_all(&[scan(2), scan(3)]).unwrap();
+    let retry_at = now_ms() + 60_000;
+    let err = sync_once(&mut phone, &link, now_ms(), retry_at)
+        .await
+        .unwrap_err();
+    let Error::RateLimited { retry_after } = err else {
+        panic!("expected a rate limit, got {err}");
+    };
+    assert!(retry_after >= Duration::from_secs(1), "{retry_after:?}");
+    let outbox = phone.outbox().unwrap();
+    assert_eq!(
+        outbox.iter().map(|o| o.event.seq).collect::<Vec<_>>(),
+        [2, 3]
+    );
+    assert!(outbox.iter().all(|o| o.attempts == 1
+        && o.next_attempt_at_ms == retry_at
+        && o.last_error.as_deref().is_some_and(|e| e.contains("busy"))));
+
+    // The background syncer waits at least as long as the server asked.
+    let syncer = Syncer::start(
+        Store::open(&path, now_ms()).unwrap().store,
+        link,
+        SyncConfig {
+            backoff_base: Duration::from_millis(10),
+            ..SyncConfig::default()
+        },
+    )
+    .unwrap();
+    syncer.sync_now().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        let status = syncer.status();
+        if status.last_error.is_some() && !status.syncing {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "no failed round: {status:?}");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.last_error.unwrap().contains("busy"));
+    assert_eq!(status.pending, 2);
+    let next = status.next_round_ms.unwrap();
+    assert!(
+        next >= now_ms() + 500,
+        "retried before the server's pause ended"
+    );
+}
