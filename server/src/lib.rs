@@ -40,6 +40,8 @@ pub struct AppState {
     pub limits: Arc<Limits>,
     /// Progress folded per user.
     pub progress: Arc<ProgressCache>,
+    /// Access tokens already checked.
+    pub tokens: Arc<auth::TokenCache>,
 }
 
 impl AppState {
@@ -53,7 +55,7 @@ impl AppState {
             ));
         }
         let admins: Vec<String> = config.admin_emails.iter().cloned().collect();
-        db.with_writer(|conn| {
+        db.write_blocking(move |conn| {
             for email in &admins {
                 conn.execute(
                     "UPDATE users SET role = 'admin' WHERE email = ?1",
@@ -73,6 +75,7 @@ impl AppState {
             config: Arc::new(config),
             limits: Arc::new(limits),
             progress: Arc::new(ProgressCache::default()),
+            tokens: Arc::new(auth::TokenCache::default()),
         })
     }
 }

@@ -28,7 +28,15 @@ struct Bucket {
 #[derive(Debug)]
 pub struct Limiter<K> {
     rate: Rate,
-    buckets: Mutex<HashMap<K, Bucket>>,
+    buckets: Mutex<Buckets<K>>,
+}
+
+#[derive(Debug)]
+struct Buckets<K> {
+    by_key: HashMap<K, Bucket>,
+    /// Size at which idle buckets are swept next; doubles with the live
+    /// ones so a flood of addresses costs amortised constant time.
+    prune_at: usize,
 }
 
 impl<K: Hash + Eq + Clone> Limiter<K> {
@@ -36,7 +44,10 @@ impl<K: Hash + Eq + Clone> Limiter<K> {
     pub fn new(rate: Rate) -> Self {
         Limiter {
             rate,
-            buckets: Mutex::new(HashMap::new()),
+            buckets: Mutex::new(Buckets {
+                by_key: HashMap::new(),
+                prune_at: PRUNE_AT,
+            }),
         }
     }
 
@@ -52,13 +63,15 @@ impl<K: Hash + Eq + Clone> Limiter<K> {
             .buckets
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if buckets.len() >= PRUNE_AT {
-            buckets.retain(|_, b| {
+        if buckets.by_key.len() >= buckets.prune_at {
+            // A bucket that has refilled is the same as no bucket.
+            buckets.by_key.retain(|_, b| {
                 let idle = u64::try_from(now_ms - b.updated_ms).unwrap_or(0);
                 b.milli_tokens + idle * per_minute / 60 < full
             });
+            buckets.prune_at = (buckets.by_key.len() * 2).max(PRUNE_AT);
         }
-        let bucket = buckets.entry(key.clone()).or_insert(Bucket {
+        let bucket = buckets.by_key.entry(key.clone()).or_insert(Bucket {
             milli_tokens: full,
             updated_ms: now_ms,
         });
@@ -154,6 +167,24 @@ mod tests {
             panic!("allowed");
         };
         assert_eq!(retry_after_s, 30);
+    }
+
+    #[test]
+    fn refilled_buckets_are_forgotten_and_busy_ones_kept() {
+        let limiter = Limiter::new(Rate {
+            per_minute: 60,
+            burst: 1,
+        });
+        for ip in 0..PRUNE_AT as u32 {
+            limiter.take(&ip, 0).expect("first request");
+        }
+        // A minute later every bucket is full again; the next new key
+        // sweeps them, and one used just now stays limited.
+        limiter.take(&u32::MAX, 60_000).expect("new key");
+        limiter.take(&7, 60_000).expect("refilled");
+        assert!(limiter.take(&7, 60_000).is_err());
+        let buckets = limiter.buckets.lock().expect("lock");
+        assert!(buckets.by_key.len() <= 2, "{} kept", buckets.by_key.len());
     }
 
     #[test]

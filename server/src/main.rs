@@ -35,11 +35,13 @@ struct Args {
     admins: Vec<String>,
 
     /// Hours an access token is good for.
-    #[arg(long, env = "RIDEWIRE_ACCESS_TOKEN_HOURS", default_value_t = 24)]
+    #[arg(long, env = "RIDEWIRE_ACCESS_TOKEN_HOURS", default_value_t = 24,
+          value_parser = clap::value_parser!(u32).range(1..=24 * 365))]
     access_token_hours: u32,
 
     /// Days a refresh token is good for.
-    #[arg(long, env = "RIDEWIRE_REFRESH_TOKEN_DAYS", default_value_t = 30)]
+    #[arg(long, env = "RIDEWIRE_REFRESH_TOKEN_DAYS", default_value_t = 30,
+          value_parser = clap::value_parser!(u32).range(1..=3650))]
     refresh_token_days: u32,
 
     /// Largest request body in bytes.
@@ -177,5 +179,49 @@ async fn main() -> ExitCode {
             eprintln!("error: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rates_read_as_per_minute_and_burst() {
+        assert_eq!(
+            parse_rate("600/60"),
+            Ok(Rate {
+                per_minute: 600,
+                burst: 60
+            })
+        );
+        assert_eq!(parse_rate("0"), Ok(Rate::OFF));
+        assert_eq!(
+            parse_rate("30"),
+            Ok(Rate {
+                per_minute: 30,
+                burst: 30
+            })
+        );
+        for bad in ["", "fast", "10/", "10/0", "-1/5", "1/2/3"] {
+            assert!(parse_rate(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn database_addresses_are_sqlite_urls_or_paths() {
+        assert_eq!(
+            database_path(Some("sqlite:///srv/r.db".into())).expect("url"),
+            PathBuf::from("/srv/r.db")
+        );
+        assert_eq!(
+            database_path(Some("data/r.db".into())).expect("path"),
+            PathBuf::from("data/r.db")
+        );
+        assert!(database_path(Some("sqlite://".into())).is_err());
+        let err = database_path(Some("postgres://db/ridewire".into())).expect_err("postgres");
+        assert!(err.to_string().contains("only sqlite://"), "{err}");
+        let default = database_path(None).expect("default");
+        assert!(default.ends_with("ridewire/server.db"));
     }
 }

@@ -11,6 +11,7 @@ pub mod openapi;
 pub mod records;
 pub mod schemas;
 pub mod sync;
+pub mod users;
 
 use axum::Router;
 use axum::extract::{FromRequest, Request};
@@ -78,6 +79,7 @@ pub fn table() -> Vec<(&'static str, Vec<Route>)> {
         ("records", records::routes()),
         ("content", content::routes()),
         ("me", me::routes()),
+        ("users", users::routes()),
         ("openapi", openapi::routes()),
     ]
 }

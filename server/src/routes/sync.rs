@@ -4,11 +4,11 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
-use axum::http::{Method, StatusCode};
+use axum::http::{Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use ridewire_engine::event::DeviceId;
-use ridewire_engine::sync::{Cursor, MAX_PULL_CHANGES, MAX_PUSH_EVENTS, PullResponse};
+use ridewire_engine::sync::{Cursor, MAX_PULL_CHANGES, MAX_PUSH_EVENTS};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -126,7 +126,7 @@ async fn pull_changes(
     State(state): State<AppState>,
     user: AuthUser,
     ApiQuery(query): ApiQuery<PullQuery>,
-) -> Result<Json<PullResponse>> {
+) -> Result<Response> {
     let cursor: Cursor = query
         .cursor
         .parse()
@@ -136,9 +136,11 @@ async fn pull_changes(
     let limit = query.limit.unwrap_or(MAX_PULL_CHANGES);
     let progress = std::sync::Arc::clone(&state.progress);
     let epoch = state.db.epoch().to_owned();
-    let answer = state
+    let body = state
         .db
-        .read(move |conn| crate::sync::pull::pull(conn, &progress, &epoch, user.id, &cursor, limit))
+        .read(move |conn| {
+            crate::sync::pull::pull(conn, &progress, &epoch, user.id, &cursor, limit)?.to_json()
+        })
         .await?;
-    Ok(Json(answer))
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }

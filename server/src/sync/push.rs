@@ -7,12 +7,13 @@
 //! event may link to the hash the rejected one claimed.
 
 use ridewire_engine::event::{DeviceId, Event, EventId, Hash};
-use ridewire_engine::sync::{Change, Gap, PushResponse, RejectReason, Rejected, check_values};
-use rusqlite::{OptionalExtension, Transaction, params};
+use ridewire_engine::sync::{Gap, PushResponse, RejectReason, Rejected, check_values};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Deserialize;
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::db::log_change;
+use crate::db::log_change_json;
 use crate::error::{AppError, Result};
 
 /// What a push did.
@@ -56,7 +57,7 @@ fn encode<T: serde::Serialize>(value: &T) -> Result<String> {
 /// Stores the events of one push from `device` for account `user`, in one
 /// transaction. Refuses a device another account owns.
 pub fn push(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     user: i64,
     now_ms: i64,
     device: DeviceId,
@@ -172,7 +173,7 @@ pub fn push(
 /// An event at a sequence the server already holds: harmless when it is the
 /// same event (the answer is repeated for a tombstone, in case the first
 /// answer was lost), a conflicting sequence otherwise.
-fn resent(tx: &Transaction<'_>, device: &str, seq: u64, raw: &Value) -> Result<Option<Rejected>> {
+fn resent(tx: &Connection, device: &str, seq: u64, raw: &Value) -> Result<Option<Rejected>> {
     let stored: Option<(Option<String>, String, Option<String>)> = tx
         .prepare_cached(
             "SELECT event_id, body, rejected FROM events WHERE device = ?1 AND seq = ?2",
@@ -186,7 +187,7 @@ fn resent(tx: &Transaction<'_>, device: &str, seq: u64, raw: &Value) -> Result<O
     };
     let same = match &reason {
         None => {
-            let incoming: Option<Event> = serde_json::from_value(raw.clone()).ok();
+            let incoming: Option<Event> = Event::deserialize(raw).ok();
             let held: Option<Event> = serde_json::from_str(&body).ok();
             incoming.is_some() && incoming == held
         }
@@ -204,13 +205,13 @@ fn reason_from_code(code: &str) -> RejectReason {
 
 /// Checks the event at the device's next sequence.
 fn judge(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     raw: &Value,
     device: DeviceId,
     tail: Option<Hash>,
     now_ms: i64,
 ) -> Result<Verdict> {
-    let Ok(event) = serde_json::from_value::<Event>(raw.clone()) else {
+    let Ok(event) = Event::deserialize(raw) else {
         return Ok(Verdict::Reject(RejectReason::BadPayload));
     };
     if event.device != device {
@@ -238,14 +239,9 @@ fn judge(
     Ok(Verdict::Accept(Box::new(event)))
 }
 
-fn store_event(
-    tx: &Transaction<'_>,
-    user: i64,
-    device: &str,
-    event: &Event,
-    now_ms: i64,
-) -> Result<()> {
+fn store_event(tx: &Connection, user: i64, device: &str, event: &Event, now_ms: i64) -> Result<()> {
     let id = event.id.0.to_string();
+    let body = encode(event)?;
     tx.prepare_cached(
         "INSERT INTO events (user_id, device, seq, event_id, claimed_id, hash, body, rejected,
                              received_ms)
@@ -257,16 +253,50 @@ fn store_event(
         event.seq as i64,
         id,
         event.hash.to_hex(),
-        encode(event)?,
+        body,
         now_ms
     ])?;
-    log_change(
+    // `Change::Event { event }` as serde writes it, around the body just
+    // encoded: the largest push encodes each event once, not twice.
+    log_change_json(
         tx,
         Some(user),
         None,
-        &Change::Event {
-            event: event.clone(),
-        },
+        &format!("{{\"type\":\"event\",\"event\":{body}}}"),
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ridewire_engine::event::{DeviceChain, EventKind};
+    use ridewire_engine::sync::Change;
+
+    #[test]
+    fn an_event_change_written_by_hand_is_the_engines_change() {
+        let mut chain = DeviceChain::new(DeviceId(Uuid::from_u128(1)));
+        let event = chain
+            .append(
+                EventId::v7(1_780_000_000_000, [3; 10]),
+                1_780_000_000_000,
+                60,
+                EventKind::ArScan {
+                    diagnostic_id: None,
+                    duration_seconds: 12,
+                    quest: None,
+                },
+            )
+            .expect("event");
+        let body = encode(&event).expect("json");
+        let by_hand = format!("{{\"type\":\"event\",\"event\":{body}}}");
+        let change: Change = serde_json::from_str(&by_hand).expect("a change");
+        assert_eq!(
+            change,
+            Change::Event {
+                event: event.clone()
+            }
+        );
+        assert_eq!(by_hand, encode(&Change::Event { event }).expect("json"));
+    }
 }

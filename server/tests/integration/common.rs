@@ -157,9 +157,10 @@ impl TestServer {
 
     /// Counts rows of a table, straight from the database.
     pub fn count(&self, table: &str) -> i64 {
+        let table = table.to_owned();
         self.state
             .db
-            .with_writer(|conn| {
+            .write_blocking(move |conn| {
                 Ok(conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?)
             })
             .expect("count")
@@ -236,5 +237,19 @@ pub fn diagnosis(n: u128) -> EventKind {
         diagnostic_id: uuid::Uuid::from_u128(n),
         vehicle: None,
         quest: None,
+    }
+}
+
+/// The route's path with its parameters filled in.
+pub fn concrete(path: &str) -> String {
+    let path = path
+        .replace("{kind}", "vehicle")
+        .replace("{key}", "bike-1")
+        .replace("{id}", "winter")
+        .replace("/users/winter/", "/users/1/");
+    if path == "/api/v1/ar/overlay" {
+        format!("{path}?vehicle=harley-street-750-2022")
+    } else {
+        path
     }
 }

@@ -5,20 +5,7 @@ use axum::http::{Method, StatusCode};
 use ridewire_server::routes::{Access, table};
 use serde_json::json;
 
-use crate::common::TestServer;
-
-/// The route's path with its parameters filled in.
-fn concrete(path: &str) -> String {
-    let path = path
-        .replace("{kind}", "vehicle")
-        .replace("{key}", "bike-1")
-        .replace("{id}", "winter");
-    if path == "/api/v1/ar/overlay" {
-        format!("{path}?vehicle=harley-street-750-2022")
-    } else {
-        path
-    }
-}
+use crate::common::{TestServer, concrete};
 
 #[tokio::test]
 async fn protected_endpoints_refuse_missing_forged_and_expired_tokens() {
