@@ -10,7 +10,7 @@ use crate::image::LumaImage;
 const GRID: usize = MARKER_BITS + 2;
 /// Sample offsets inside a cell (in cells from its centre): a 3×3 pattern
 /// over the middle half, clear of the blur at the cell's edges.
-const OFFSETS: [f64; 3] = [-0.22, 0.0, 0.22];
+const OFFSETS: [f64; 3] = [-0.3, 0.0, 0.3];
 
 /// How strict the reader is.
 #[derive(Debug, Clone, Copy)]
@@ -21,6 +21,10 @@ pub(crate) struct DecodeRules {
     pub max_correction_bits: u32,
     /// Smallest grey-level difference between black and white cells.
     pub min_contrast: f64,
+    /// Cells whose samples may disagree about their colour. A printed
+    /// cell is one colour throughout; a "marker" made of unrelated shapes
+    /// has edges running through its cells.
+    pub max_mixed_cells: usize,
 }
 
 /// A decoded marker: its id and its corners starting at the marker's own
@@ -46,20 +50,32 @@ pub(crate) fn decode(
     ];
     let h: Mat3 = homography_from_4(&grid, corners)?;
     let mut cells = [0.0f64; GRID * GRID];
+    let mut extremes = [(0.0f64, 0.0f64); GRID * GRID];
     for r in 0..GRID {
         for c in 0..GRID {
-            let mut sum = 0.0;
+            let (mut sum, mut lo, mut hi) = (0.0, f64::INFINITY, f64::NEG_INFINITY);
             for dy in OFFSETS {
                 for dx in OFFSETS {
-                    let p =
-                        apply_homography(&h, Point::new(c as f64 + 0.5 + dx, r as f64 + 0.5 + dy))?;
-                    sum += image.sample(p.x, p.y);
+                    let at = Point::new(c as f64 + 0.5 + dx, r as f64 + 0.5 + dy);
+                    let p = apply_homography(&h, at)?;
+                    let v = image.sample(p.x, p.y);
+                    sum += v;
+                    lo = lo.min(v);
+                    hi = hi.max(v);
                 }
             }
             cells[r * GRID + c] = sum / 9.0;
+            extremes[r * GRID + c] = (lo, hi);
         }
     }
     let threshold = otsu(&cells, rules.min_contrast)?;
+    let mixed = extremes
+        .iter()
+        .filter(|&&(lo, hi)| lo < threshold && hi > threshold)
+        .count();
+    if mixed > rules.max_mixed_cells {
+        return None;
+    }
     let white = |r: usize, c: usize| cells[r * GRID + c] > threshold;
     let border_errors = (0..GRID * GRID)
         .map(|i| (i / GRID, i % GRID))

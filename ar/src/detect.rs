@@ -57,8 +57,14 @@ pub struct DetectorSettings {
     pub polygon_accuracy: f64,
     /// Border cells allowed to read white (of 20).
     pub max_border_errors: usize,
-    /// Data bits corrected (at most the dictionary's 1).
-    pub max_correction_bits: u32,
+    /// Share of the dictionary's correctable bits (1 for `DICT_4X4_50`)
+    /// actually corrected, rounded down: OpenCV's `errorCorrectionRate`.
+    /// The default 0.6, as in OpenCV, corrects none: with 50 codes in 4
+    /// turns, correcting one bit would accept 17 times as many patterns
+    /// and so 17 times as many look-alikes. Set 1.0 to correct one bit.
+    pub error_correction_rate: f64,
+    /// Cells (of 36) whose samples may straddle the black/white threshold.
+    pub max_mixed_cells: usize,
     /// Smallest black/white difference (grey levels) inside a marker.
     pub min_contrast: f64,
     /// Refine corners to sub-pixel precision from the grey image.
@@ -74,7 +80,8 @@ impl Default for DetectorSettings {
             max_perimeter_rate: 4.0,
             polygon_accuracy: 0.03,
             max_border_errors: 1,
-            max_correction_bits: MAX_CORRECTION_BITS,
+            error_correction_rate: 0.6,
+            max_mixed_cells: 1,
             min_contrast: 20.0,
             refine_corners: true,
         }
@@ -128,8 +135,10 @@ impl Detector {
         self.borders.trace(&mut self.binary, w, h, min_len, max_len);
         let rules = DecodeRules {
             max_border_errors: s.max_border_errors,
-            max_correction_bits: s.max_correction_bits,
+            max_correction_bits: (MAX_CORRECTION_BITS as f64
+                * s.error_correction_rate.clamp(0.0, 1.0)) as u32,
             min_contrast: s.min_contrast,
+            max_mixed_cells: s.max_mixed_cells,
         };
         for border in self.borders.iter() {
             let Some(quad) = quad_corners(border, s.polygon_accuracy) else {
@@ -147,7 +156,14 @@ impl Detector {
             let near_edge = quad
                 .iter()
                 .any(|p| p.x < 3.0 || p.y < 3.0 || p.x > (w - 4) as f64 || p.y > (h - 4) as f64);
-            if near_edge || decode(image, &quad, &rules).is_none() {
+            // A first, lenient read on the rough corners weeds out most
+            // candidates before the costlier refinement. Rough corners can
+            // be a pixel or two off, so cells may look mixed here.
+            let lenient = DecodeRules {
+                max_mixed_cells: usize::MAX,
+                ..rules
+            };
+            if near_edge || decode(image, &quad, &lenient).is_none() {
                 continue;
             }
             let corners = if s.refine_corners {

@@ -14,7 +14,8 @@ use crate::geometry::{
     rodrigues_from_rotation, rotation_about, rotation_from_rodrigues,
 };
 
-/// Pinhole camera intrinsics in pixels (no lens distortion).
+/// Pinhole camera intrinsics in pixels, with OpenCV's lens distortion
+/// model (radial k1, k2, k3 and tangential p1, p2; all zero by default).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Intrinsics {
     /// Focal length along x, in pixels.
@@ -25,12 +26,22 @@ pub struct Intrinsics {
     pub cx: f64,
     /// Principal point y.
     pub cy: f64,
+    /// Distortion coefficients in OpenCV's order `[k1, k2, p1, p2, k3]`;
+    /// may be left out of a calibration file (no distortion).
+    #[serde(default)]
+    pub distortion: [f64; 5],
 }
 
 impl Intrinsics {
     /// Intrinsics checked for sense (positive finite focal lengths).
     pub fn new(fx: f64, fy: f64, cx: f64, cy: f64) -> Result<Self> {
-        let k = Self { fx, fy, cx, cy };
+        let k = Self {
+            fx,
+            fy,
+            cx,
+            cy,
+            distortion: [0.0; 5],
+        };
         k.validate()?;
         Ok(k)
     }
@@ -53,7 +64,9 @@ impl Intrinsics {
     }
 
     /// Reads a calibration file: JSON `{"fx":…, "fy":…, "cx":…, "cy":…}`
-    /// in pixels of the frames it will be used with.
+    /// in pixels of the frames it will be used with, optionally with
+    /// `"distortion": [k1, k2, p1, p2, k3]` as OpenCV's `calibrateCamera`
+    /// gives them.
     pub fn load(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
         let k: Intrinsics = serde_json::from_str(&text)
@@ -81,6 +94,7 @@ impl Intrinsics {
     fn validate(&self) -> Result<()> {
         let ok = [self.fx, self.fy, self.cx, self.cy]
             .iter()
+            .chain(&self.distortion)
             .all(|v| v.is_finite())
             && self.fx > 0.0
             && self.fy > 0.0;
@@ -91,18 +105,55 @@ impl Intrinsics {
         }
     }
 
-    /// Pixel to normalised image coordinates (z = 1 plane).
-    pub fn normalise(&self, p: Point) -> Point {
-        Point::new((p.x - self.cx) / self.fx, (p.y - self.cy) / self.fy)
+    /// Whether the lens model bends lines at all.
+    fn distorted(&self) -> bool {
+        self.distortion.iter().any(|&d| d != 0.0)
     }
 
-    /// Projects a point in camera coordinates to pixels; `None` behind the camera.
+    /// Where the lens moves an ideal normalised point.
+    fn distort(&self, p: Point) -> Point {
+        let [k1, k2, p1, p2, k3] = self.distortion;
+        let r2 = p.x * p.x + p.y * p.y;
+        let radial = 1.0 + r2 * (k1 + r2 * (k2 + r2 * k3));
+        Point::new(
+            p.x * radial + 2.0 * p1 * p.x * p.y + p2 * (r2 + 2.0 * p.x * p.x),
+            p.y * radial + p1 * (r2 + 2.0 * p.y * p.y) + 2.0 * p2 * p.x * p.y,
+        )
+    }
+
+    /// Pixel to ideal normalised image coordinates (z = 1 plane), with the
+    /// lens distortion undone.
+    pub fn normalise(&self, p: Point) -> Point {
+        let seen = Point::new((p.x - self.cx) / self.fx, (p.y - self.cy) / self.fy);
+        if !self.distorted() {
+            return seen;
+        }
+        // Fixed-point inversion of the distortion, as OpenCV's
+        // undistortPoints does; converges in a few steps for real lenses.
+        let mut ideal = seen;
+        for _ in 0..20 {
+            let d = self.distort(ideal);
+            let next = Point::new(ideal.x + (seen.x - d.x), ideal.y + (seen.y - d.y));
+            let done = next.distance(ideal) < 1e-12;
+            ideal = next;
+            if done {
+                break;
+            }
+        }
+        ideal
+    }
+
+    /// Projects a point in camera coordinates to pixels (through the lens);
+    /// `None` behind the camera.
     pub fn project(&self, x: [f64; 3]) -> Option<Point> {
         (x[2] > 1e-9).then(|| {
-            Point::new(
-                self.fx * x[0] / x[2] + self.cx,
-                self.fy * x[1] / x[2] + self.cy,
-            )
+            let ideal = Point::new(x[0] / x[2], x[1] / x[2]);
+            let p = if self.distorted() {
+                self.distort(ideal)
+            } else {
+                ideal
+            };
+            Point::new(self.fx * p.x + self.cx, self.fy * p.y + self.cy)
         })
     }
 }
@@ -370,6 +421,29 @@ mod tests {
             for (got, want) in best.pose.tvec.iter().zip(tvec) {
                 assert!((got - want).abs() < 1e-6);
             }
+        }
+    }
+
+    #[test]
+    fn lens_distortion_is_undone_before_solving() {
+        let mut k = camera();
+        k.distortion = [-0.28, 0.09, 0.001, -0.0005, 0.0];
+        let truth = Pose {
+            rvec: [2.8, 0.4, -0.2],
+            tvec: [0.25, 0.12, 0.6],
+        };
+        let corners = project_corners(&truth, 0.1, &k).unwrap();
+        // The lens really moved the corners (by pixels, near the edge).
+        let pinhole = project_corners(&truth, 0.1, &camera()).unwrap();
+        assert!(corners[0].distance(pinhole[0]) > 2.0);
+        let [best, _] = solve_square(&corners, 0.1, &k).unwrap();
+        assert!(best.reprojection_rms < 1e-6, "{best:?}");
+        let angle = rotation_angle_between(&best.pose.rotation(), &truth.rotation());
+        assert!(angle < 1e-6);
+        for p in [Point::new(10.0, 700.0), Point::new(640.0, 360.0)] {
+            let n = k.normalise(p);
+            let back = k.project([n.x, n.y, 1.0]).unwrap();
+            assert!(back.distance(p) < 1e-6, "{p:?} -> {back:?}");
         }
     }
 

@@ -53,6 +53,27 @@ pub fn marker_cell_is_white(id: u16, row: usize, col: usize) -> bool {
         .is_some_and(|&code| bit(code, row - 1, col - 1))
 }
 
+/// Marker `id` as a printable grey image: `cell_px` pixels per cell and a
+/// white margin of `margin_cells` cells all round (a printed marker needs
+/// light around its black border to be found). `None` for ids outside
+/// `DICT_4X4_50` or a zero cell size.
+pub fn marker_image(id: u16, cell_px: usize, margin_cells: usize) -> Option<LumaImage> {
+    if id as usize >= DICT_4X4_50.len() || cell_px == 0 {
+        return None;
+    }
+    let cells = MARKER_BITS + 2 + 2 * margin_cells;
+    let side = cells * cell_px;
+    let mut img = LumaImage::new(side, side);
+    for (i, px) in img.pixels_mut().iter_mut().enumerate() {
+        let (row, col) = ((i / side) / cell_px, (i % side) / cell_px);
+        let in_marker = |v: usize| v >= margin_cells && v < margin_cells + MARKER_BITS + 2;
+        let white = !(in_marker(row) && in_marker(col))
+            || marker_cell_is_white(id, row - margin_cells, col - margin_cells);
+        *px = if white { 255 } else { 0 };
+    }
+    Some(img)
+}
+
 /// What lies behind the markers.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Background {
@@ -276,30 +297,33 @@ fn draw_marker(scene: &Scene, m: &PlacedMarker, plane: &mut [f64]) {
     let (w, h) = (scene.width, scene.height);
     let k = &scene.intrinsics;
     let r = m.pose.rotation();
-    let kmat: Mat3 = [[k.fx, 0.0, k.cx], [0.0, k.fy, k.cy], [0.0, 0.0, 1.0]];
     let rt: Mat3 = [
         [r[0][0], r[0][1], m.pose.tvec[0]],
         [r[1][0], r[1][1], m.pose.tvec[1]],
         [r[2][0], r[2][1], m.pose.tvec[2]],
     ];
-    let to_image = mul(&kmat, &rt);
-    let Some(to_plane) = invert(&to_image) else {
+    // Pixels map back onto the marker's plane through the ideal (undistorted)
+    // normalised coordinates, so lens distortion is drawn too.
+    let Some(to_plane) = invert(&rt) else {
         return;
     };
     let cells = (MARKER_BITS + 2) as f64;
     let cell = m.size / cells;
     let card = m.size / 2.0 + cell;
-    // Bounding box of the card in the image.
+    // Bounding box of the card in the image: its outline, sampled densely
+    // because distortion bends the sides outwards or inwards.
     let mut lo = Point::new(f64::INFINITY, f64::INFINITY);
     let mut hi = Point::new(f64::NEG_INFINITY, f64::NEG_INFINITY);
-    for (x, y) in [(-card, -card), (card, -card), (card, card), (-card, card)] {
-        let c = mul_vec(&to_image, [x, y, 1.0]);
-        if c[2] <= 0.0 {
-            return;
+    for i in 0..=64 {
+        let t = -card + 2.0 * card * i as f64 / 64.0;
+        for (x, y) in [(t, -card), (t, card), (-card, t), (card, t)] {
+            let c = mul_vec(&rt, [x, y, 1.0]);
+            let Some(p) = k.project(c) else {
+                return;
+            };
+            lo = Point::new(lo.x.min(p.x), lo.y.min(p.y));
+            hi = Point::new(hi.x.max(p.x), hi.y.max(p.y));
         }
-        let p = Point::new(c[0] / c[2], c[1] / c[2]);
-        lo = Point::new(lo.x.min(p.x), lo.y.min(p.y));
-        hi = Point::new(hi.x.max(p.x), hi.y.max(p.y));
     }
     let x0 = (lo.x.floor() - 1.0).max(0.0) as usize;
     let y0 = (lo.y.floor() - 1.0).max(0.0) as usize;
@@ -313,7 +337,8 @@ fn draw_marker(scene: &Scene, m: &PlacedMarker, plane: &mut [f64]) {
                 for sx in 0..SUPERSAMPLE {
                     let ix = px as f64 + (sx as f64 + 0.5) / n - 0.5;
                     let iy = py as f64 + (sy as f64 + 0.5) / n - 0.5;
-                    let Some(q) = apply_homography(&to_plane, Point::new(ix, iy)) else {
+                    let n = k.normalise(Point::new(ix, iy));
+                    let Some(q) = apply_homography(&to_plane, n) else {
                         continue;
                     };
                     if q.x.abs() > card || q.y.abs() > card {
@@ -404,5 +429,29 @@ pub fn random_pose(
     Pose {
         rvec: rodrigues_from_rotation(&r),
         tvec: [(u - k.cx) / k.fx * z, (v - k.cy) / k.fy * z, z],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn printable_markers_are_read_back_with_their_id() {
+        let mut detector = crate::Detector::default();
+        for id in [0u16, 17, 49] {
+            let img = marker_image(id, 10, 2).unwrap();
+            assert_eq!(img.width(), 100);
+            let found = detector.detect(&img);
+            assert_eq!(found.iter().map(|m| m.id).collect::<Vec<_>>(), vec![id]);
+            // The black square spans pixels 20..=79: its outer edges lie
+            // half a pixel outside those centres.
+            let tl = found[0].corners[0];
+            assert!(
+                (tl.x - 19.5).abs() < 0.1 && (tl.y - 19.5).abs() < 0.1,
+                "{tl:?}"
+            );
+        }
+        assert!(marker_image(50, 10, 1).is_none());
     }
 }

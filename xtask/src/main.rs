@@ -10,6 +10,8 @@
 //! - `cargo xtask bench sync`: sync over loopback (push, cold pull, 1,000
 //!   clients), one JSON line per figure.
 //! - `cargo xtask bench overworld`: map generation and the Map screen's frame cost.
+//! - `cargo xtask bench ar`: the AR tracker's figures (detection rate, corner
+//!   error, false positives, jitter, time per 1280×720 frame next to OpenCV's).
 //!
 //! Every cargo call uses one build directory outside the checkout (see
 //! [`target_dir`]), so the app, the tests and CI share one warm Bevy build.
@@ -37,6 +39,7 @@ commands:
   bench engine      benchmark the engine (progress fold, chain verification)
   bench sync        benchmark sync over loopback (push 10k, cold pull 100k, 1,000 clients)
   bench overworld   map generation and the Map screen's frame time
+  bench ar          AR tracker figures, side by side with OpenCV when Python can be set up
   target-dir        print the build directory every command uses
 
 environment:
@@ -186,6 +189,17 @@ fn bench(args: &[String]) -> Result<(), String> {
                 "fold",
             ]),
         ),
+        Some("ar") => step(
+            "bench ar",
+            cargo(&[
+                "bench",
+                "--locked",
+                "--package",
+                "ridewire-ar",
+                "--bench",
+                "ar",
+            ]),
+        ),
         // The sync figures need the server and a client process of their
         // own; the example prints one JSON line per figure on stdout. It is
         // built in the dev profile, like everything else here (dependencies
@@ -231,7 +245,7 @@ fn bench(args: &[String]) -> Result<(), String> {
             )
         }
         other => Err(format!(
-            "unknown benchmark {:?}; available: engine, sync, overworld",
+            "unknown benchmark {:?}; available: engine, ar, sync, overworld",
             other.unwrap_or("")
         )),
     }

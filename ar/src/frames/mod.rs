@@ -14,7 +14,7 @@ use crate::image::LumaImage;
 pub use pushed::{FramePusher, Pushed};
 pub use recording::Recorder;
 pub use replay::{Replay, load_png_luma};
-pub use webcam::{Webcam, WebcamSettings};
+pub use webcam::{CameraName, Webcam, WebcamSettings};
 
 /// Frame rate assumed for images without timestamps.
 pub(crate) fn replay_fps() -> f64 {

@@ -78,7 +78,11 @@ impl Replay {
             }
         }
         if items.is_empty() {
-            return Err(Error::NoImages(paths.first().cloned().unwrap_or_default()));
+            let what = paths
+                .first()
+                .cloned()
+                .unwrap_or_else(|| PathBuf::from("(no files given)"));
+            return Err(Error::NoImages(what));
         }
         Ok(Self {
             items,

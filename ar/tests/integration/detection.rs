@@ -185,3 +185,145 @@ fn several_markers_in_one_frame_are_all_reported_once() {
         .collect();
     assert_eq!(ids, vec![3, 17, 42]);
 }
+
+#[test]
+fn one_misprinted_cell_is_corrected_only_when_asked() {
+    let (w, h) = (320, 240);
+    let k = Intrinsics::from_fov(w, h, 60.0).unwrap();
+    let id = 23u16;
+    let scene = Scene {
+        width: w,
+        height: h,
+        intrinsics: k,
+        background: Background::Flat(150),
+        markers: vec![PlacedMarker {
+            id,
+            size: SIZE,
+            pose: Pose {
+                rvec: [std::f64::consts::PI, 0.0, 0.0],
+                tvec: [0.0, 0.0, k.fx * SIZE / 96.0],
+            },
+        }],
+        blur_sigma: 0.5,
+        noise_sigma: 1.0,
+        seed: 4,
+    };
+    let (mut img, truth) = draw(&scene);
+    // Face-on and axis-aligned: 16 px cells from the top-left corner.
+    // Paint data cell (row 2, col 3) of the 6×6 grid the other colour.
+    let (x0, y0) = (truth[0][0].x + 0.5, truth[0][0].y + 0.5);
+    let white = ridewire_ar::synthetic::marker_cell_is_white(id, 2, 3);
+    for y in 0..16 {
+        for x in 0..16 {
+            let (px, py) = ((x0 + 48.0) as usize + x, (y0 + 32.0) as usize + y);
+            img.pixels_mut()[py * w + px] = if white { 25 } else { 225 };
+        }
+    }
+    assert!(
+        Detector::default().detect(&img).is_empty(),
+        "OpenCV's default corrects nothing"
+    );
+    let mut correcting = Detector::new(DetectorSettings {
+        error_correction_rate: 1.0,
+        ..DetectorSettings::default()
+    });
+    let found = correcting.detect(&img);
+    assert_eq!(found.iter().map(|m| m.id).collect::<Vec<_>>(), vec![id]);
+}
+
+#[test]
+fn close_up_markers_filling_much_of_the_frame_are_found() {
+    let (w, h) = (1280, 720);
+    let k = Intrinsics::from_fov(w, h, 60.0).unwrap();
+    let mut detector = Detector::default();
+    for (px, tilt_deg) in [(300.0, 0.0), (450.0, 30.0), (520.0, 50.0)] {
+        let tilt = f64::to_radians(tilt_deg);
+        let r = ridewire_ar::geometry::mul(
+            &ridewire_ar::geometry::rotation_about([0.0, 1.0, 0.0], tilt.cos(), tilt.sin()),
+            &[[1.0, 0.0, 0.0], [0.0, -1.0, 0.0], [0.0, 0.0, -1.0]],
+        );
+        let scene = Scene {
+            width: w,
+            height: h,
+            intrinsics: k,
+            background: Background::Blotches,
+            markers: vec![PlacedMarker {
+                id: 12,
+                size: SIZE,
+                pose: Pose {
+                    rvec: ridewire_ar::geometry::rodrigues_from_rotation(&r),
+                    tvec: [0.0, 0.0, k.fx * SIZE / px],
+                },
+            }],
+            blur_sigma: 1.0,
+            noise_sigma: 3.0,
+            seed: px as u64,
+        };
+        let (img, truth) = draw(&scene);
+        let found = detector.detect(&img);
+        assert_eq!(found.len(), 1, "{px} px at {tilt_deg}°");
+        assert_eq!(found[0].id, 12);
+        let worst = (0..4)
+            .map(|c| found[0].corners[c].distance(truth[0][c]))
+            .fold(0.0, f64::max);
+        assert!(
+            worst < 0.3,
+            "{px} px at {tilt_deg}°: corner off by {worst} px"
+        );
+    }
+}
+
+#[test]
+fn barrel_distortion_is_allowed_for_when_calibrated() {
+    let (w, h) = (1280, 720);
+    let mut k = Intrinsics::from_fov(w, h, 70.0).unwrap();
+    k.distortion = [-0.25, 0.07, 0.0, 0.0, 0.0];
+    let truth = Pose {
+        rvec: [2.9, 0.3, 0.2],
+        tvec: [-0.2, -0.1, 0.45],
+    };
+    let scene = Scene {
+        width: w,
+        height: h,
+        intrinsics: k,
+        background: Background::Gradient,
+        markers: vec![PlacedMarker {
+            id: 31,
+            size: SIZE,
+            pose: truth,
+        }],
+        blur_sigma: 0.7,
+        noise_sigma: 2.0,
+        seed: 8,
+    };
+    let (img, corners) = draw(&scene);
+    let found = Detector::default().detect(&img);
+    assert_eq!(found.len(), 1);
+    let worst = (0..4)
+        .map(|c| found[0].corners[c].distance(corners[0][c]))
+        .fold(0.0, f64::max);
+    assert!(worst < 0.3, "corner off by {worst} px");
+    let [best, _] = solve_square(&found[0].corners, SIZE, &k).unwrap();
+    let rot = rotation_angle_between(&best.pose.rotation(), &truth.rotation()).to_degrees();
+    let dt = (0..3)
+        .map(|i| (best.pose.tvec[i] - truth.tvec[i]).powi(2))
+        .sum::<f64>()
+        .sqrt();
+    // The same corners read as if through a perfect lens put the marker
+    // somewhere else: the calibration matters.
+    let mut pinhole = k;
+    pinhole.distortion = [0.0; 5];
+    let [naive, _] = solve_square(&found[0].corners, SIZE, &pinhole).unwrap();
+    let naive_dt = (0..3)
+        .map(|i| (naive.pose.tvec[i] - truth.tvec[i]).powi(2))
+        .sum::<f64>()
+        .sqrt();
+    eprintln!(
+        "distorted lens: rotation error {rot:.2}°, position error {:.1} mm (ignoring the lens: {:.1} mm)",
+        dt * 1000.0,
+        naive_dt * 1000.0
+    );
+    assert!(rot < 2.0, "rotation off by {rot}°");
+    assert!(dt < 0.01, "position off by {dt} m");
+    assert!(naive_dt > 3.0 * dt);
+}

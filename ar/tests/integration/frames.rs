@@ -267,7 +267,10 @@ fn opening_a_webcam_without_support_or_camera_is_an_error_not_a_panic() {
             let msg = Error::WebcamUnsupported.to_string();
             assert!(msg.contains("built without webcam support"), "{msg}");
         }
-        Err(Error::NoCamera(why)) => assert!(!why.is_empty()),
+        Err(Error::NoCamera(why)) => {
+            eprintln!("no camera here: {why}");
+            assert!(!why.is_empty());
+        }
         Err(other) => panic!("unexpected error {other}"),
         // A machine with a camera and the feature on: fine too.
         Ok(_) => {}

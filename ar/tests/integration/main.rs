@@ -2,7 +2,8 @@
 //! known ground truth and on real files written to temporary folders.
 
 // Helpers shared by the tests panic on failure like the tests themselves.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+// Index loops over the four corners read clearer than zipped iterators here.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::needless_range_loop)]
 
 mod common;
 mod detection;
@@ -13,4 +14,5 @@ mod opencv;
 #[path = "../opencv/support.rs"]
 mod opencv_support;
 mod pose_flips;
+mod properties;
 mod report;

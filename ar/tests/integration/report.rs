@@ -93,3 +93,38 @@ fn report_on_a_missing_file_is_an_error() {
     .unwrap_err();
     assert!(err.to_string().contains("/no/such/frame.png"), "{err}");
 }
+
+#[test]
+fn calibration_files_are_read_and_bad_ones_refused_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("camera.json");
+    std::fs::write(
+        &good,
+        r#"{"fx": 910.5, "fy": 905.0, "cx": 640.2, "cy": 359.8}"#,
+    )
+    .unwrap();
+    let k = Intrinsics::load(&good).unwrap();
+    assert_eq!((k.fx, k.fy, k.cx, k.cy), (910.5, 905.0, 640.2, 359.8));
+    assert_eq!(k.distortion, [0.0; 5]);
+
+    let lens = dir.path().join("lens.json");
+    std::fs::write(
+        &lens,
+        r#"{"fx": 910.5, "fy": 905.0, "cx": 640.2, "cy": 359.8, "distortion": [-0.3, 0.1, 0.001, 0.0, -0.02]}"#,
+    )
+    .unwrap();
+    assert_eq!(Intrinsics::load(&lens).unwrap().distortion[4], -0.02);
+
+    let missing_field = dir.path().join("half.json");
+    std::fs::write(&missing_field, r#"{"fx": 910.5, "fy": 905.0}"#).unwrap();
+    let err = Intrinsics::load(&missing_field).unwrap_err();
+    assert!(
+        err.to_string().contains("half.json") && err.to_string().contains("cx"),
+        "{err}"
+    );
+
+    let negative = dir.path().join("negative.json");
+    std::fs::write(&negative, r#"{"fx": -1, "fy": 905.0, "cx": 1, "cy": 1}"#).unwrap();
+    let err = Intrinsics::load(&negative).unwrap_err();
+    assert!(err.to_string().contains("negative.json"), "{err}");
+}
