@@ -17,6 +17,10 @@ use ridewire_offline_store::sync::{
     Account, HttpTransport, Session, SyncConfig, SyncReport, SyncStatus, Syncer, sync_once,
 };
 
+use ridewire_engine::diagnostics::gate::GatedDiagnosis;
+use ridewire_engine::diagnostics::request::DiagnosticRequest;
+
+use crate::commands::diagnose::Run;
 use crate::player::{Clock, Player, RecordEvent};
 use crate::{AppSystems, theme};
 
@@ -467,4 +471,76 @@ pub fn section(
         }
         None => {}
     }
+}
+
+/// Asks the server's agents when the rider has signed in: `None` without a
+/// server, else the run as the server stored it (pulled into `database`
+/// straight away) or why it could not be asked.
+pub fn diagnose_online(
+    database: &Path,
+    request: &DiagnosticRequest,
+    clock: &Clock,
+) -> Option<Result<Run, String>> {
+    let mut store = Store::open(database, now_ms()).ok()?.store;
+    let setting = |store: &Store, key: &str| store.setting(key).ok().flatten();
+    let server = setting(&store, SERVER_KEY)?;
+    let email = setting(&store, EMAIL_KEY)?;
+    let session: Session = serde_json::from_str(&setting(&store, SESSION_KEY)?).ok()?;
+    let online = || -> Result<Run, String> {
+        let path = database.to_path_buf();
+        let transport = HttpTransport::new(
+            &server,
+            Account {
+                email,
+                password: None,
+            },
+        )
+        .map_err(|e| e.to_string())?
+        .with_session(session)
+        .on_new_session(move |s| save_session(&path, s));
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())?;
+        let (_, offset) = clock.now();
+        runtime.block_on(async {
+            let answer = transport
+                .diagnose(request, offset)
+                .await
+                .map_err(|e| e.to_string())?;
+            let stored: ServerRun =
+                serde_json::from_value(answer).map_err(|e| format!("unexpected answer: {e}"))?;
+            // Bring the server's DiagnosticRun event (and its XP) here now.
+            let now = now_ms();
+            let pulled = sync_once(&mut store, &transport, now, now + 1_000).await;
+            let recorded = match pulled {
+                Ok(_) => format!("on {server}, and on this device"),
+                Err(e) => format!("on {server}; reaches this device with the next sync ({e})"),
+            };
+            Ok(Run {
+                id: stored.id,
+                request: stored.request,
+                result: stored.panel.diagnosis,
+                xp: stored.xp_earned,
+                achievements: stored.achievements,
+                recorded,
+            })
+        })
+    };
+    Some(online())
+}
+
+/// The parts of the server's stored run the app shows.
+#[derive(Debug, serde::Deserialize)]
+struct ServerRun {
+    id: uuid::Uuid,
+    request: DiagnosticRequest,
+    panel: ServerPanel,
+    xp_earned: u64,
+    achievements: Vec<String>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct ServerPanel {
+    diagnosis: GatedDiagnosis,
 }

@@ -50,11 +50,31 @@ pub enum DiagnoseError {
     Failed(String),
 }
 
-/// Runs the diagnosis and records it as a `DiagnosticRun` event.
+/// Runs the diagnosis and records it as a `DiagnosticRun` event. When the
+/// rider has signed in to a server, the server's agents answer (with the
+/// offline one among them) and the server records the run, which the same
+/// call then pulls; when the server cannot be reached the offline agent
+/// answers here and the run is recorded locally, to sync later.
 pub fn run(ask: Ask, data: &DataSource, clock: &Clock) -> Result<Run, DiagnoseError> {
+    // Bad input is refused before anything goes over the network.
     let (request, result) = gate_offline(ask)?;
+    let mut note = None;
+    if let DataSource::Database(path) = data {
+        match crate::sync::diagnose_online(path, &request, clock) {
+            Some(Ok(run)) => return Ok(run),
+            Some(Err(e)) => {
+                note = Some(format!(
+                    "the server's agents could not be asked ({e}); the offline agent answered"
+                ));
+            }
+            None => {}
+        }
+    }
     let id = Uuid::now_v7();
-    let (xp, achievements, recorded) = record(id, &request, &result, data, clock);
+    let (xp, achievements, mut recorded) = record(id, &request, &result, data, clock);
+    if let Some(note) = note {
+        recorded = format!("{recorded}; {note}");
+    }
     Ok(Run {
         id,
         request,

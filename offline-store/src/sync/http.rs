@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use reqwest::header::RETRY_AFTER;
 use reqwest::{Client, RequestBuilder, Response, StatusCode};
+use ridewire_engine::diagnostics::request::DiagnosticRequest;
 use ridewire_engine::sync::record::{Conflict, Edit, Record};
 use ridewire_engine::sync::{Cursor, Gap, PullResponse, PushRequest, PushResponse};
 use serde::de::DeserializeOwned;
@@ -337,6 +338,30 @@ impl HttpTransport {
             }
             renewed = true;
             token = self.renew(&token).await?;
+        }
+    }
+}
+
+impl HttpTransport {
+    /// Asks the server's diagnosis agents (`POST /api/v1/diagnostics`): the
+    /// server gates their consensus, stores the run and records it as a
+    /// `DiagnosticRun` event for the rider, which reaches this device with
+    /// the next pull. Answers the stored run as the server sent it.
+    pub async fn diagnose(
+        &self,
+        request: &DiagnosticRequest,
+        utc_offset_min: i16,
+    ) -> Result<serde_json::Value> {
+        let url = self.url("/api/v1/diagnostics");
+        let mut body = serde_json::to_value(request).map_err(|e| Error::Invalid(e.to_string()))?;
+        if let Some(fields) = body.as_object_mut() {
+            fields.insert("utc_offset_min".into(), utc_offset_min.into());
+        }
+        let response = self.send(|c| c.post(&url).json(&body)).await?;
+        if response.status().is_success() {
+            read_json(response).await
+        } else {
+            Err(failure(response).await)
         }
     }
 }
