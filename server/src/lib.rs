@@ -4,6 +4,8 @@
 //! [`app`] builds the router; serving it is `main.rs`'s job, so tests call
 //! the router directly.
 
+pub mod agents;
+
 use axum::Router;
 use axum::routing::get;
 

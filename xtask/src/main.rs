@@ -6,6 +6,8 @@
 //! - `cargo xtask assets`: redraw the overworld tileset
 //!   (`assets/tiles/overworld.png`).
 //! - `cargo xtask bench engine`: the engine's benchmarks.
+//! - `cargo xtask bench agents`: request to gated answer with mock
+//!   providers answering in 50/200/800 ms (one JSON line per figure).
 //!
 //! Every cargo call uses one build directory outside the checkout (see
 //! [`target_dir`]), so the app, the tests and CI share one warm Bevy build.
@@ -26,6 +28,7 @@ commands:
   test              install what the tests need, then fmt, clippy and all tests
   assets            redraw assets/tiles/overworld.png (the overworld tileset)
   bench engine      benchmark the engine (progress fold, chain verification)
+  bench agents      time request → gated answer with agents answering in 50/200/800 ms
   target-dir        print the build directory every command uses
 
 environment:
@@ -166,8 +169,24 @@ fn bench(args: &[String]) -> Result<(), String> {
                 "fold",
             ]),
         ),
+        // The dev profile, whose dependencies are optimised too: the figure
+        // is time spent waiting on sockets and in the gate, and the server's
+        // test build is already warm in it.
+        Some("agents") => step(
+            "bench agents",
+            cargo(&[
+                "bench",
+                "--locked",
+                "--profile",
+                "dev",
+                "--package",
+                "ridewire-server",
+                "--bench",
+                "agents",
+            ]),
+        ),
         other => Err(format!(
-            "unknown benchmark {:?}; available: engine",
+            "unknown benchmark {:?}; available: engine, agents",
             other.unwrap_or("")
         )),
     }
