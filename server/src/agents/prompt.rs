@@ -199,6 +199,7 @@ pub(crate) fn clip(text: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use ridewire_engine::diagnostics::request::VehicleInfo;
 
     const GOOD: &str = r#"{"diagnosis": "Misfire from worn plugs",
@@ -284,6 +285,60 @@ mod tests {
         assert_eq!(msg["trouble_codes"][0]["code"], "P0300");
         assert!(msg["trouble_codes"][0]["title"].is_string());
         assert!(msg["trouble_codes"][1].get("title").is_none());
+    }
+
+    /// Answer objects as a well-behaved model writes them.
+    fn answer_objects() -> impl Strategy<Value = serde_json::Value> {
+        (
+            proptest::sample::select(cause_keys().to_vec()),
+            proptest::sample::subsequence(
+                COMPONENTS.iter().map(|c| c.id).collect::<Vec<_>>(),
+                0..=MAX_COMPONENTS,
+            ),
+            0u32..=100,
+            proptest::option::of((0u32..5_000, 0u32..5_000)),
+            "[A-Za-z][A-Za-z ,.']{0,79}",
+        )
+            .prop_map(|(cause, components, confidence, cost, words)| {
+                json!({
+                    "diagnosis": words,
+                    "cause": cause,
+                    "components": components,
+                    "recommended_action": format!("Check: {words}"),
+                    "estimated_cost": cost.map(|(a, b)| json!({
+                        "min": a.min(b), "max": a.max(b), "currency": CURRENCY,
+                    })),
+                    "confidence": f64::from(confidence) / 100.0,
+                })
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn well_formed_answers_are_read_exactly(object in answer_objects()) {
+            let text = object.to_string();
+            let a = read_answer("router", &text).expect("well-formed");
+            prop_assert_eq!(a.validate(), Ok(()));
+            prop_assert_eq!(&a.cause, object["cause"].as_str().unwrap_or_default());
+            prop_assert_eq!(serde_json::to_value(&a.components).ok(), Some(object["components"].clone()));
+            prop_assert_eq!(Some(a.confidence), object["confidence"].as_f64());
+            let fenced = read_answer("router", &format!("```json\n{text}\n```"));
+            prop_assert_eq!(fenced, Ok(a));
+        }
+
+        #[test]
+        fn a_cut_off_answer_is_never_accepted(object in answer_objects(), cut in 0.0f64..1.0) {
+            let text = object.to_string();
+            let end = (text.len() as f64 * cut) as usize;
+            // Cut on a character boundary, strictly inside the text.
+            let end = (0..=end).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
+            prop_assert!(read_answer("router", &text[..end]).is_err());
+        }
+
+        #[test]
+        fn any_text_is_read_or_refused_without_panicking(text in ".{0,300}") {
+            let _ = read_answer("router", &text);
+        }
     }
 
     #[test]
