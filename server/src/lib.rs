@@ -2,20 +2,92 @@
 //! overlay packs and diagnostics.
 //!
 //! [`app`] builds the router; serving it is `main.rs`'s job, so tests call
-//! the router directly.
+//! the router directly. Every route is listed once, with its documentation,
+//! in [`routes`]; the OpenAPI document is built from the same list.
+
+pub mod auth;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod limits;
+pub mod routes;
+pub mod sync;
+
+use std::sync::Arc;
 
 pub mod agents;
 
 use axum::Router;
-use axum::routing::get;
+use axum::extract::DefaultBodyLimit;
+
+pub use crate::clock::{Clock, ManualClock, SystemClock};
+pub use crate::config::{Config, Rate};
+pub use crate::db::Db;
+pub use crate::error::{AppError, Result};
+
+use crate::limits::{Limiter, Limits};
+use crate::sync::progress::ProgressCache;
 
 /// Everything the handlers share.
-#[derive(Debug, Clone, Default)]
-pub struct AppState {}
+#[derive(Clone, Debug)]
+pub struct AppState {
+    /// The database.
+    pub db: Db,
+    /// Where "now" comes from.
+    pub clock: Arc<dyn Clock>,
+    /// Settings.
+    pub config: Arc<Config>,
+    /// Rate limiters.
+    pub limits: Arc<Limits>,
+    /// Progress folded per user.
+    pub progress: Arc<ProgressCache>,
+}
 
-/// The whole API.
+impl AppState {
+    /// State over an opened database. Checks the settings and gives the
+    /// configured admin e-mails the admin role.
+    pub fn new(db: Db, config: Config, clock: Arc<dyn Clock>) -> Result<Self> {
+        auth::password::hasher(&config)?;
+        if config.max_body_bytes < 1024 {
+            return Err(AppError::Config(
+                "the body limit must be at least 1024 bytes".into(),
+            ));
+        }
+        let admins: Vec<String> = config.admin_emails.iter().cloned().collect();
+        db.with_writer(|conn| {
+            for email in &admins {
+                conn.execute(
+                    "UPDATE users SET role = 'admin' WHERE email = ?1",
+                    [email.as_str()],
+                )?;
+            }
+            Ok(())
+        })?;
+        let limits = Limits {
+            per_ip: Limiter::new(config.per_ip),
+            per_user: Limiter::new(config.per_user),
+            auth_per_ip: Limiter::new(config.auth_per_ip),
+        };
+        Ok(AppState {
+            db,
+            clock,
+            config: Arc::new(config),
+            limits: Arc::new(limits),
+            progress: Arc::new(ProgressCache::default()),
+        })
+    }
+}
+
+/// The whole API: one router per resource, merged, behind the body limit
+/// and the per-IP rate limit.
 pub fn app(state: AppState) -> Router {
-    Router::new()
-        .route("/health", get(|| async { "ok" }))
+    let body_limit = state.config.max_body_bytes;
+    routes::router(&state)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            limits::per_ip,
+        ))
+        .layer(DefaultBodyLimit::max(body_limit))
         .with_state(state)
 }

@@ -1,14 +1,181 @@
 //! `ridewire-server`: serves the RideWire API.
+//!
+//! Prints `listening on ADDR` on stdout once the socket is bound (so
+//! scripts and tests can start it on port 0 and read the port), and stops
+//! gracefully on Ctrl-C or SIGTERM.
 
+use std::io::Write;
 use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
 
-#[tokio::main]
-async fn main() -> std::io::Result<()> {
-    let addr: SocketAddr = ([127, 0, 0, 1], 8787).into();
-    let listener = tokio::net::TcpListener::bind(addr).await?;
+use clap::Parser;
+use ridewire_server::{AppError, AppState, Config, Db, Rate, SystemClock, app};
+
+/// RideWire's backend: accounts, sync, plans, overlay packs.
+///
+/// Every option can also be set through the environment variable named
+/// beside it; a flag wins over the environment.
+#[derive(Debug, Parser)]
+#[command(name = "ridewire-server", version, about)]
+struct Args {
+    /// Address and port to listen on (port 0 picks a free one).
+    #[arg(long, env = "RIDEWIRE_LISTEN", default_value = "127.0.0.1:8787")]
+    listen: SocketAddr,
+
+    /// Database: sqlite://PATH or a plain path [default: the user's data
+    /// directory, ridewire/server.db].
+    #[arg(long, env = "RIDEWIRE_DATABASE")]
+    database: Option<String>,
+
+    /// E-mail of an account that gets the admin role (repeat, or separate
+    /// with commas in the environment).
+    #[arg(long = "admin", env = "RIDEWIRE_ADMIN_EMAILS", value_delimiter = ',')]
+    admins: Vec<String>,
+
+    /// Hours an access token is good for.
+    #[arg(long, env = "RIDEWIRE_ACCESS_TOKEN_HOURS", default_value_t = 24)]
+    access_token_hours: u32,
+
+    /// Days a refresh token is good for.
+    #[arg(long, env = "RIDEWIRE_REFRESH_TOKEN_DAYS", default_value_t = 30)]
+    refresh_token_days: u32,
+
+    /// Largest request body in bytes.
+    #[arg(long, env = "RIDEWIRE_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
+    max_body_bytes: usize,
+
+    /// Requests per client IP address: PER_MINUTE/BURST, or 0 for no limit.
+    #[arg(long, env = "RIDEWIRE_RATE_PER_IP", default_value = "6000/600", value_parser = parse_rate)]
+    rate_per_ip: Rate,
+
+    /// Requests per account: PER_MINUTE/BURST, or 0 for no limit.
+    #[arg(long, env = "RIDEWIRE_RATE_PER_USER", default_value = "1200/240", value_parser = parse_rate)]
+    rate_per_user: Rate,
+
+    /// Register, login and refresh per client IP address: PER_MINUTE/BURST,
+    /// or 0 for no limit.
+    #[arg(long, env = "RIDEWIRE_RATE_AUTH_PER_IP", default_value = "30/10", value_parser = parse_rate)]
+    rate_auth_per_ip: Rate,
+
+    /// Argon2id memory cost in KiB for new password hashes.
+    #[arg(long, env = "RIDEWIRE_ARGON2_MEMORY_KIB", default_value_t = 19 * 1024)]
+    argon2_memory_kib: u32,
+}
+
+fn parse_rate(s: &str) -> Result<Rate, String> {
+    let bad = || format!("{s:?} is not PER_MINUTE/BURST (e.g. 600/60) or 0");
+    let (per_minute, burst) = match s.split_once('/') {
+        Some((p, b)) => (p.trim(), b.trim()),
+        None => (s.trim(), s.trim()),
+    };
+    let per_minute: u32 = per_minute.parse().map_err(|_| bad())?;
+    let burst: u32 = burst.parse().map_err(|_| bad())?;
+    if per_minute > 0 && burst == 0 {
+        return Err(bad());
+    }
+    Ok(Rate { per_minute, burst })
+}
+
+fn database_path(arg: Option<String>) -> Result<PathBuf, AppError> {
+    let Some(arg) = arg else {
+        let dir = dirs::data_dir().ok_or_else(|| {
+            AppError::Config("no user data directory here; pass --database sqlite://PATH".into())
+        })?;
+        return Ok(dir.join("ridewire").join("server.db"));
+    };
+    if let Some(path) = arg.strip_prefix("sqlite://") {
+        if path.is_empty() {
+            return Err(AppError::Config("sqlite:// needs a file path".into()));
+        }
+        return Ok(PathBuf::from(path));
+    }
+    if arg.contains("://") {
+        return Err(AppError::Config(format!(
+            "unsupported database {arg:?}: only sqlite://PATH is supported"
+        )));
+    }
+    Ok(PathBuf::from(arg))
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        // If the handler cannot be installed, only SIGTERM stops the server.
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    eprintln!("shutting down");
+}
+
+async fn run(args: Args) -> Result<(), AppError> {
+    let path = database_path(args.database)?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            AppError::Config(format!("cannot create the folder {}: {e}", dir.display()))
+        })?;
+    }
+    let db = Db::open(&path)?;
+    let config = Config {
+        access_token_ttl_ms: i64::from(args.access_token_hours) * 3_600_000,
+        refresh_token_ttl_ms: i64::from(args.refresh_token_days) * 86_400_000,
+        max_body_bytes: args.max_body_bytes,
+        per_ip: args.rate_per_ip,
+        per_user: args.rate_per_user,
+        auth_per_ip: args.rate_auth_per_ip,
+        argon2_memory_kib: args.argon2_memory_kib,
+        admin_emails: args
+            .admins
+            .iter()
+            .map(|e| e.trim().to_lowercase())
+            .filter(|e| !e.is_empty())
+            .collect(),
+        ..Config::default()
+    };
+    let state = AppState::new(db, config, Arc::new(SystemClock))?;
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .map_err(|e| AppError::Config(format!("cannot listen on {}: {e}", args.listen)))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| AppError::Config(format!("cannot read the bound address: {e}")))?;
+    println!("listening on {addr}");
+    // Tests and scripts read this line from a pipe: make sure it leaves now.
+    let _ = std::io::stdout().flush();
+    eprintln!("database {}", path.display());
     axum::serve(
         listener,
-        ridewire_server::app(ridewire_server::AppState::default()),
+        app(state).into_make_service_with_connect_info::<SocketAddr>(),
     )
+    .with_graceful_shutdown(shutdown_signal())
     .await
+    .map_err(|e| AppError::Internal(format!("serving stopped: {e}")))
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    match run(args).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }

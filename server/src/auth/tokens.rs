@@ -1,0 +1,193 @@
+//! Opaque tokens: 32 random bytes, base64url, stored only as their SHA-256
+//! so a copy of the database cannot be used to log in. Access tokens live
+//! 24 h; refresh tokens rotate on every use, and presenting a rotated one
+//! again revokes its whole family (the login it came from).
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rusqlite::{OptionalExtension, Transaction, params};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::auth::Role;
+use crate::config::Config;
+use crate::error::{AppError, Result};
+
+/// A fresh login: the tokens and who they are for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Session {
+    /// Send as `Authorization: Bearer ...`.
+    pub access_token: String,
+    /// Exchange at `/api/v1/auth/refresh` for a new pair; good once.
+    pub refresh_token: String,
+    /// Always `Bearer`.
+    pub token_type: String,
+    /// Seconds the access token is good for.
+    pub expires_in: i64,
+    /// Seconds the refresh token is good for.
+    pub refresh_expires_in: i64,
+    /// The account.
+    pub user: Account,
+}
+
+/// An account as its owner sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Account {
+    /// Server id.
+    pub id: i64,
+    /// Login e-mail (lower case).
+    pub email: String,
+    /// What the account may do.
+    pub role: Role,
+}
+
+/// A new random token with a readable prefix (`rwa_` access, `rwr_`
+/// refresh) so a leaked one is recognisable.
+pub fn generate(prefix: &str) -> Result<String> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| AppError::Internal(format!("no randomness: {e}")))?;
+    Ok(format!("{prefix}{}", URL_SAFE_NO_PAD.encode(bytes)))
+}
+
+/// What the database stores of a token.
+pub fn digest(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
+}
+
+/// Starts a new login for `account`: a token family with its first pair.
+pub fn start_session(
+    tx: &Transaction<'_>,
+    config: &Config,
+    account: Account,
+    now_ms: i64,
+) -> Result<Session> {
+    // Logins leave expired tokens behind; sweep this account's now.
+    tx.execute(
+        "DELETE FROM token_families WHERE user_id = ?1 AND NOT EXISTS
+           (SELECT 1 FROM refresh_tokens r WHERE r.family = token_families.id
+              AND r.used_ms IS NULL AND r.expires_ms > ?2)",
+        params![account.id, now_ms],
+    )?;
+    let family = generate("")?;
+    tx.execute(
+        "INSERT INTO token_families (id, user_id, created_ms) VALUES (?1, ?2, ?3)",
+        params![family, account.id, now_ms],
+    )?;
+    issue_pair(tx, config, account, &family, now_ms)
+}
+
+fn issue_pair(
+    tx: &Transaction<'_>,
+    config: &Config,
+    account: Account,
+    family: &str,
+    now_ms: i64,
+) -> Result<Session> {
+    let access = generate("rwa_")?;
+    let refresh = generate("rwr_")?;
+    tx.execute(
+        "INSERT INTO access_tokens (hash, family, user_id, expires_ms) VALUES (?1, ?2, ?3, ?4)",
+        params![
+            digest(&access).as_slice(),
+            family,
+            account.id,
+            now_ms + config.access_token_ttl_ms
+        ],
+    )?;
+    tx.execute(
+        "INSERT INTO refresh_tokens (hash, family, user_id, expires_ms) VALUES (?1, ?2, ?3, ?4)",
+        params![
+            digest(&refresh).as_slice(),
+            family,
+            account.id,
+            now_ms + config.refresh_token_ttl_ms
+        ],
+    )?;
+    Ok(Session {
+        access_token: access,
+        refresh_token: refresh,
+        token_type: "Bearer".into(),
+        expires_in: config.access_token_ttl_ms / 1000,
+        refresh_expires_in: config.refresh_token_ttl_ms / 1000,
+        user: account,
+    })
+}
+
+/// Exchanges a refresh token for a new pair. The outer `Result` fails only
+/// on storage errors; the inner one is the answer, and the transaction
+/// commits either way so a reuse's revocation sticks.
+pub fn refresh(
+    tx: &Transaction<'_>,
+    config: &Config,
+    token: &str,
+    now_ms: i64,
+) -> Result<Result<Session>> {
+    let row = tx
+        .query_row(
+            "SELECT r.family, r.expires_ms, r.used_ms, u.id, u.email, u.role
+             FROM refresh_tokens r JOIN users u ON u.id = r.user_id WHERE r.hash = ?1",
+            [digest(token).as_slice()],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, Option<i64>>(2)?,
+                    Account {
+                        id: r.get(3)?,
+                        email: r.get(4)?,
+                        role: Role::from_stored(&r.get::<_, String>(5)?),
+                    },
+                ))
+            },
+        )
+        .optional()?;
+    let Some((family, expires_ms, used_ms, account)) = row else {
+        return Ok(Err(AppError::unauthorized(
+            "invalid_token",
+            "the refresh token is not valid",
+        )));
+    };
+    if used_ms.is_some() {
+        revoke_family(tx, &family)?;
+        return Ok(Err(AppError::unauthorized(
+            "refresh_token_reused",
+            "this refresh token was already used; the login has been revoked, log in again",
+        )));
+    }
+    if now_ms >= expires_ms {
+        return Ok(Err(AppError::unauthorized(
+            "token_expired",
+            "the refresh token has expired; log in again",
+        )));
+    }
+    tx.execute(
+        "UPDATE refresh_tokens SET used_ms = ?1 WHERE hash = ?2",
+        params![now_ms, digest(token).as_slice()],
+    )?;
+    issue_pair(tx, config, account, &family, now_ms).map(Ok)
+}
+
+/// Ends a login: every access and refresh token of the family stops working.
+pub fn revoke_family(tx: &Transaction<'_>, family: &str) -> Result<()> {
+    tx.execute("DELETE FROM token_families WHERE id = ?1", [family])?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_long_random_and_url_safe() {
+        let a = generate("rwa_").expect("token");
+        let b = generate("rwa_").expect("token");
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 4 + 43);
+        assert!(
+            a[4..]
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        );
+        assert_ne!(digest(&a), digest(&b));
+    }
+}

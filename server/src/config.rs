@@ -1,0 +1,73 @@
+//! What an operator can tune: token lifetimes, limits, password hashing
+//! cost, admin accounts. `main.rs` fills it from flags and environment.
+
+use std::collections::BTreeSet;
+
+/// A token bucket: `per_minute` requests on average, `burst` at once.
+/// `per_minute == 0` turns the limit off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rate {
+    /// Requests per minute refilled.
+    pub per_minute: u32,
+    /// Most requests at once.
+    pub burst: u32,
+}
+
+impl Rate {
+    /// No limit.
+    pub const OFF: Rate = Rate {
+        per_minute: 0,
+        burst: 0,
+    };
+}
+
+/// Server settings.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// How long an access token is good for.
+    pub access_token_ttl_ms: i64,
+    /// How long a refresh token is good for.
+    pub refresh_token_ttl_ms: i64,
+    /// Largest request body in bytes.
+    pub max_body_bytes: usize,
+    /// Requests per client IP address, for every endpoint.
+    pub per_ip: Rate,
+    /// Requests per account, for authenticated endpoints.
+    pub per_user: Rate,
+    /// Register, login and refresh per client IP address (password guessing).
+    pub auth_per_ip: Rate,
+    /// Argon2id memory cost in KiB.
+    pub argon2_memory_kib: u32,
+    /// Argon2id passes.
+    pub argon2_iterations: u32,
+    /// E-mail addresses that get the admin role (lower case).
+    pub admin_emails: BTreeSet<String>,
+}
+
+/// One day.
+pub const DAY_MS: i64 = 24 * 60 * 60 * 1_000;
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            access_token_ttl_ms: DAY_MS,
+            refresh_token_ttl_ms: 30 * DAY_MS,
+            max_body_bytes: 1024 * 1024,
+            per_ip: Rate {
+                per_minute: 6_000,
+                burst: 600,
+            },
+            per_user: Rate {
+                per_minute: 1_200,
+                burst: 240,
+            },
+            auth_per_ip: Rate {
+                per_minute: 30,
+                burst: 10,
+            },
+            argon2_memory_kib: argon2::Params::DEFAULT_M_COST,
+            argon2_iterations: argon2::Params::DEFAULT_T_COST,
+            admin_emails: BTreeSet::new(),
+        }
+    }
+}

@@ -1,0 +1,242 @@
+//! Accounts: register, log in, refresh, log out.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{Method, StatusCode};
+use axum::routing::post;
+use rusqlite::{OptionalExtension, params};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::auth::tokens::{self, Account, Session};
+use crate::auth::{AuthUser, Role, password};
+use crate::error::{AppError, Result};
+use crate::routes::{Access, ApiJson, Route};
+
+/// The routes of this resource.
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route {
+            method: Method::POST,
+            path: "/api/v1/auth/register",
+            summary: "Create an account and log in",
+            access: Access::Public,
+            query: &[],
+            request: Some("Credentials"),
+            responses: &[
+                (201, "Session"),
+                (400, "Error"),
+                (409, "Error"),
+                (429, "Error"),
+            ],
+            handler: post(register),
+        },
+        Route {
+            method: Method::POST,
+            path: "/api/v1/auth/login",
+            summary: "Log in with e-mail and password",
+            access: Access::Public,
+            query: &[],
+            request: Some("Credentials"),
+            responses: &[
+                (200, "Session"),
+                (400, "Error"),
+                (401, "Error"),
+                (429, "Error"),
+            ],
+            handler: post(login),
+        },
+        Route {
+            method: Method::POST,
+            path: "/api/v1/auth/refresh",
+            summary: "Exchange a refresh token for a new pair (the old one stops working)",
+            access: Access::Public,
+            query: &[],
+            request: Some("RefreshRequest"),
+            responses: &[
+                (200, "Session"),
+                (400, "Error"),
+                (401, "Error"),
+                (429, "Error"),
+            ],
+            handler: post(refresh),
+        },
+        Route {
+            method: Method::POST,
+            path: "/api/v1/auth/logout",
+            summary: "End this login: its access and refresh tokens stop working",
+            access: Access::User,
+            query: &[],
+            request: None,
+            responses: &[(204, ""), (401, "Error")],
+            handler: post(logout),
+        },
+    ]
+}
+
+/// E-mail and password.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Credentials {
+    email: String,
+    password: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RefreshRequest {
+    refresh_token: String,
+}
+
+/// Lower-cases and checks an e-mail address (a light check: it is a login
+/// name, not a mailbox we write to).
+fn normalise_email(email: &str) -> Result<String> {
+    let email = email.trim().to_lowercase();
+    let ok = email.len() <= 254
+        && email
+            .split_once('@')
+            .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'))
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control());
+    if ok {
+        Ok(email)
+    } else {
+        Err(AppError::bad_request(
+            "invalid_email",
+            "the e-mail address is not valid",
+        ))
+    }
+}
+
+async fn register(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<Credentials>,
+) -> Result<(StatusCode, Json<Session>)> {
+    let email = normalise_email(&body.email)?;
+    password::check_new(&body.password)?;
+    let config = std::sync::Arc::clone(&state.config);
+    let hash =
+        tokio::task::spawn_blocking(move || password::hash(&config, &body.password)).await??;
+    let role = if state.config.admin_emails.contains(&email) {
+        Role::Admin
+    } else {
+        Role::User
+    };
+    let now = state.clock.now_ms();
+    let config = std::sync::Arc::clone(&state.config);
+    let session = state
+        .db
+        .write(move |tx| {
+            let taken: Option<i64> = tx
+                .query_row("SELECT id FROM users WHERE email = ?1", [&email], |r| {
+                    r.get(0)
+                })
+                .optional()?;
+            if taken.is_some() {
+                return Err(AppError::conflict(
+                    "email_taken",
+                    "an account with this e-mail already exists",
+                ));
+            }
+            tx.execute(
+                "INSERT INTO users (email, password_hash, role, created_ms) VALUES (?1, ?2, ?3, ?4)",
+                params![email, hash, role.as_str(), now],
+            )?;
+            let account = Account {
+                id: tx.last_insert_rowid(),
+                email,
+                role,
+            };
+            tokens::start_session(tx, &config, account, now)
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(session)))
+}
+
+async fn login(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<Credentials>,
+) -> Result<Json<Session>> {
+    let refused = || AppError::unauthorized("invalid_credentials", "wrong e-mail or password");
+    let Ok(email) = normalise_email(&body.email) else {
+        return Err(refused());
+    };
+    if body.password.len() > password::MAX_PASSWORD_BYTES {
+        return Err(refused());
+    }
+    let lookup = email.clone();
+    let found = state
+        .db
+        .read(move |conn| {
+            Ok(conn
+                .query_row(
+                    "SELECT id, password_hash, role FROM users WHERE email = ?1",
+                    [&lookup],
+                    |r| {
+                        Ok((
+                            r.get::<_, i64>(0)?,
+                            r.get::<_, String>(1)?,
+                            r.get::<_, String>(2)?,
+                        ))
+                    },
+                )
+                .optional()?)
+        })
+        .await?;
+    let config = std::sync::Arc::clone(&state.config);
+    let (account, matches) = tokio::task::spawn_blocking(move || -> Result<_> {
+        match found {
+            Some((id, stored, role)) => Ok((
+                Some(Account {
+                    id,
+                    email,
+                    role: Role::from_stored(&role),
+                }),
+                password::verify(&body.password, &stored),
+            )),
+            None => {
+                // Spend the same time as a real check so timing does not
+                // tell which e-mails have accounts.
+                let _ = password::hash(&config, &body.password)?;
+                Ok((None, false))
+            }
+        }
+    })
+    .await??;
+    let Some(account) = account.filter(|_| matches) else {
+        return Err(refused());
+    };
+    let now = state.clock.now_ms();
+    let config = std::sync::Arc::clone(&state.config);
+    let session = state
+        .db
+        .write(move |tx| tokens::start_session(tx, &config, account, now))
+        .await?;
+    Ok(Json(session))
+}
+
+async fn refresh(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<RefreshRequest>,
+) -> Result<Json<Session>> {
+    if body.refresh_token.len() > 256 {
+        return Err(AppError::unauthorized(
+            "invalid_token",
+            "the refresh token is not valid",
+        ));
+    }
+    let now = state.clock.now_ms();
+    let config = std::sync::Arc::clone(&state.config);
+    let answer = state
+        .db
+        .write(move |tx| tokens::refresh(tx, &config, &body.refresh_token, now))
+        .await?;
+    answer.map(Json)
+}
+
+async fn logout(State(state): State<AppState>, user: AuthUser) -> Result<StatusCode> {
+    state
+        .db
+        .write(move |tx| tokens::revoke_family(tx, &user.family))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,146 @@
+//! Versioned records two devices may both edit (a vehicle's notes and
+//! details, AR anchor calibration): `PUT` an edit, `GET` the record.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, put};
+use ridewire_engine::sync::Change;
+use ridewire_engine::sync::record::{self, Edit, EditError, Outcome, Record, RecordKind};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::AppState;
+use crate::auth::AuthUser;
+use crate::db::log_change;
+use crate::error::{AppError, Result};
+use crate::routes::{Access, ApiJson, ApiPath, Route};
+
+/// The routes of this resource.
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route {
+            method: Method::GET,
+            path: "/api/v1/records/{kind}/{key}",
+            summary: "A versioned record of the user's (kind: vehicle or ar_anchor)",
+            access: Access::User,
+            query: &[],
+            request: None,
+            responses: &[
+                (200, "Record"),
+                (400, "Error"),
+                (401, "Error"),
+                (404, "Error"),
+            ],
+            handler: get(get_record),
+        },
+        Route {
+            method: Method::PUT,
+            path: "/api/v1/records/{kind}/{key}",
+            summary: "Apply an edit: fields changed by nobody else merge; overlapping ones come back as a conflict",
+            access: Access::User,
+            query: &[],
+            request: Some("Edit"),
+            responses: &[
+                (200, "Record"),
+                (400, "Error"),
+                (401, "Error"),
+                (409, "Conflict"),
+                (413, "Error"),
+            ],
+            handler: put(put_record),
+        },
+    ]
+}
+
+fn kind_name(kind: RecordKind) -> &'static str {
+    match kind {
+        RecordKind::Vehicle => "vehicle",
+        RecordKind::ArAnchor => "ar_anchor",
+    }
+}
+
+fn load(conn: &Connection, user: i64, kind: RecordKind, key: &str) -> Result<Option<Record>> {
+    let body: Option<String> = conn
+        .query_row(
+            "SELECT body FROM records WHERE user_id = ?1 AND kind = ?2 AND key = ?3",
+            params![user, kind_name(kind), key],
+            |r| r.get(0),
+        )
+        .optional()?;
+    body.map(|b| {
+        serde_json::from_str(&b)
+            .map_err(|e| AppError::Internal(format!("stored record is unreadable: {e}")))
+    })
+    .transpose()
+}
+
+async fn get_record(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiPath((kind, key)): ApiPath<(RecordKind, String)>,
+) -> Result<Json<Record>> {
+    let record = state
+        .db
+        .read(move |conn| load(conn, user.id, kind, &key))
+        .await?;
+    record
+        .map(Json)
+        .ok_or_else(|| AppError::NotFound("no such record".into()))
+}
+
+fn edit_error(e: EditError) -> AppError {
+    let code = match e {
+        EditError::FutureBase { .. } => "future_base_version",
+        EditError::WrongRecord => "wrong_record",
+        _ => "invalid_edit",
+    };
+    AppError::bad_request(code, e.to_string())
+}
+
+async fn put_record(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiPath((kind, key)): ApiPath<(RecordKind, String)>,
+    ApiJson(edit): ApiJson<Edit>,
+) -> Result<Response> {
+    if edit.kind != kind || edit.key != key {
+        return Err(AppError::bad_request(
+            "wrong_record",
+            "the edit's kind and key must match the address",
+        ));
+    }
+    edit.validate().map_err(edit_error)?;
+    let outcome = state
+        .db
+        .write(move |tx| {
+            let current = load(tx, user.id, kind, &key)?.unwrap_or_else(|| Record::empty(kind, &key));
+            let outcome = record::apply(&current, &edit).map_err(edit_error)?;
+            if let Outcome::Applied(next) = &outcome
+                && next.version != current.version
+            {
+                let body = serde_json::to_string(next)
+                    .map_err(|e| AppError::Internal(format!("encoding: {e}")))?;
+                tx.execute(
+                    "INSERT INTO records (user_id, kind, key, version, body) VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT (user_id, kind, key) DO UPDATE SET version = ?4, body = ?5",
+                    params![user.id, kind_name(kind), key, next.version as i64, body],
+                )?;
+                let subject = format!("record:{}:{key}", kind_name(kind));
+                log_change(
+                    tx,
+                    Some(user.id),
+                    Some(&subject),
+                    &Change::Record {
+                        record: next.clone(),
+                    },
+                )?;
+            }
+            Ok(outcome)
+        })
+        .await?;
+    Ok(match outcome {
+        Outcome::Applied(record) => Json(record).into_response(),
+        Outcome::Conflict(conflict) => (StatusCode::CONFLICT, Json(conflict)).into_response(),
+    })
+}

@@ -1,0 +1,152 @@
+//! JSON Schemas of the request and response bodies, for the OpenAPI
+//! document. They describe the engine's sync messages as serde writes them;
+//! a test checks real messages against them.
+
+use serde_json::{Value, json};
+
+fn r(name: &str) -> Value {
+    json!({"$ref": format!("#/components/schemas/{name}")})
+}
+
+const UUID: &str = "uuid";
+
+/// Every schema by name.
+pub fn all() -> Value {
+    let hash = json!({"type": "string", "pattern": "^[0-9a-f]{64}$"});
+    let uuid = json!({"type": "string", "format": UUID});
+    let cursor = json!({"type": "string", "description": "EPOCH.POSITION, or empty for the start"});
+    json!({
+        "Error": {
+            "type": "object", "required": ["error"],
+            "properties": {"error": {"type": "object", "required": ["code", "message"],
+                "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}}
+        },
+        "Status": {"type": "object", "required": ["status"], "properties": {"status": {"type": "string"}}},
+        "Credentials": {
+            "type": "object", "required": ["email", "password"], "additionalProperties": false,
+            "properties": {"email": {"type": "string"}, "password": {"type": "string", "minLength": 8}}
+        },
+        "RefreshRequest": {
+            "type": "object", "required": ["refresh_token"], "additionalProperties": false,
+            "properties": {"refresh_token": {"type": "string"}}
+        },
+        "Account": {
+            "type": "object", "required": ["id", "email", "role"],
+            "properties": {"id": {"type": "integer"}, "email": {"type": "string"},
+                "role": {"enum": ["user", "seller", "admin"]}}
+        },
+        "Session": {
+            "type": "object",
+            "required": ["access_token", "refresh_token", "token_type", "expires_in", "refresh_expires_in", "user"],
+            "properties": {
+                "access_token": {"type": "string"}, "refresh_token": {"type": "string"},
+                "token_type": {"const": "Bearer"}, "expires_in": {"type": "integer"},
+                "refresh_expires_in": {"type": "integer"}, "user": r("Account")
+            }
+        },
+        "Event": {
+            "type": "object",
+            "required": ["id", "device", "seq", "at_ms", "utc_offset_min", "prev_hash", "kind", "hash"],
+            "properties": {
+                "id": uuid, "device": uuid, "seq": {"type": "integer", "minimum": 1},
+                "at_ms": {"type": "integer"}, "utc_offset_min": {"type": "integer"},
+                "prev_hash": hash, "hash": hash,
+                "kind": {"enum": ["quest_started", "step_checked", "quest_completed",
+                    "diagnostic_run", "ar_scan", "proof_submitted", "proof_validated"]}
+            },
+            "description": "Fields of the kind (quest, step, ...) sit beside these."
+        },
+        "PushRequest": {
+            "type": "object", "required": ["device", "events"],
+            "properties": {"device": uuid, "events": {"type": "array", "maxItems": 500, "items": r("Event")}}
+        },
+        "Rejected": {
+            "type": "object", "required": ["event_id", "seq", "reason"],
+            "properties": {"event_id": uuid, "seq": {"type": "integer"},
+                "reason": {"enum": ["hash_mismatch", "broken_chain", "wrong_device", "duplicate_id",
+                    "conflicting_sequence", "forged_value", "bad_payload"]}}
+        },
+        "PushResponse": {
+            "type": "object", "required": ["device", "acked_through", "rejected"],
+            "properties": {"device": uuid, "acked_through": {"type": "integer"},
+                "rejected": {"type": "array", "items": r("Rejected")}}
+        },
+        "Gap": {
+            "type": "object", "required": ["expected_seq"],
+            "properties": {"expected_seq": {"type": "integer"}}
+        },
+        "ProgressSummary": {
+            "type": "object", "required": ["xp", "level", "achievements", "events"],
+            "properties": {"xp": {"type": "integer"}, "level": {"type": "integer"},
+                "achievements": {"type": "array", "items": {"type": "string"}},
+                "events": {"type": "integer"}}
+        },
+        "Change": {
+            "oneOf": [
+                {"type": "object", "required": ["type", "event"],
+                 "properties": {"type": {"const": "event"}, "event": r("Event")}},
+                {"type": "object", "required": ["type", "id", "title", "markdown", "version"],
+                 "properties": {"type": {"const": "plan"}, "id": {"type": "string"},
+                    "title": {"type": "string"}, "markdown": {"type": "string"}, "version": {"type": "integer"}}},
+                {"type": "object", "required": ["type", "body"],
+                 "properties": {"type": {"const": "catalog"}, "body": r("Catalog")}},
+                {"type": "object", "required": ["type", "vehicle", "body", "version"],
+                 "properties": {"type": {"const": "overlay_pack"}, "vehicle": {"type": "string"},
+                    "body": r("OverlayPack"), "version": {"type": "integer"}}},
+                {"type": "object", "required": ["type", "record"],
+                 "properties": {"type": {"const": "record"}, "record": r("Record")}}
+            ]
+        },
+        "PullResponse": {
+            "type": "object", "required": ["cursor", "reset", "changes", "more", "progress"],
+            "properties": {"cursor": cursor, "reset": {"type": "boolean"},
+                "changes": {"type": "array", "maxItems": 1000, "items": r("Change")},
+                "more": {"type": "boolean"}, "progress": r("ProgressSummary")}
+        },
+        "Field": {
+            "type": "object", "required": ["value", "changed_in"],
+            "properties": {"value": {}, "changed_in": {"type": "integer"}}
+        },
+        "Record": {
+            "type": "object", "required": ["kind", "key", "version", "fields"],
+            "properties": {"kind": {"enum": ["vehicle", "ar_anchor"]}, "key": {"type": "string"},
+                "version": {"type": "integer"},
+                "fields": {"type": "object", "additionalProperties": r("Field")}}
+        },
+        "Edit": {
+            "type": "object", "required": ["kind", "key", "base_version", "changes"],
+            "properties": {"kind": {"enum": ["vehicle", "ar_anchor"]}, "key": {"type": "string"},
+                "base_version": {"type": "integer"}, "changes": {"type": "object"}}
+        },
+        "Conflict": {
+            "type": "object", "required": ["current", "fields"],
+            "properties": {"current": r("Record"), "fields": {"type": "array", "items": {"type": "string"}}}
+        },
+        "Plan": {
+            "type": "object", "required": ["id", "title", "markdown", "version"],
+            "properties": {"id": {"type": "string"}, "title": {"type": "string"},
+                "markdown": {"type": "string"}, "version": {"type": "integer"}}
+        },
+        "PlanUpload": {
+            "type": "object", "required": ["markdown"], "additionalProperties": false,
+            "properties": {"markdown": {"type": "string"}, "title": {"type": "string"}}
+        },
+        "Catalog": {
+            "type": "object", "required": ["quests", "zones"],
+            "properties": {"quests": {"type": "object"}, "zones": {"type": "object"}}
+        },
+        "OverlayPack": {
+            "type": "object", "required": ["components"],
+            "properties": {"components": {"type": "array"}}
+        },
+        "Published": {
+            "type": "object", "required": ["version"], "properties": {"version": {"type": "integer"}}
+        },
+        "Export": {
+            "type": "object", "required": ["account", "devices", "events", "rejected_events", "records"],
+            "properties": {"account": r("Account"), "devices": {"type": "array"},
+                "events": {"type": "array", "items": r("Event")},
+                "rejected_events": {"type": "array"}, "records": {"type": "array", "items": r("Record")}}
+        }
+    })
+}

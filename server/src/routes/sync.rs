@@ -1,0 +1,144 @@
+//! `POST /api/v1/sync/push` and `GET /api/v1/sync/pull`.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
+use axum::http::{Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use ridewire_engine::event::DeviceId;
+use ridewire_engine::sync::{Cursor, MAX_PULL_CHANGES, MAX_PUSH_EVENTS, PullResponse};
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::AppState;
+use crate::auth::AuthUser;
+use crate::error::{AppError, Result};
+use crate::routes::{Access, ApiQuery, Param, Route};
+use crate::sync::push::{self, PushOutcome};
+
+/// The routes of this resource.
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route {
+            method: Method::POST,
+            path: "/api/v1/sync/push",
+            summary: "Store the next events of one device's chain, exactly once",
+            access: Access::User,
+            query: &[],
+            request: Some("PushRequest"),
+            responses: &[
+                (200, "PushResponse"),
+                (400, "Error"),
+                (401, "Error"),
+                (403, "Error"),
+                (409, "Gap"),
+                (413, "Error"),
+                (429, "Error"),
+            ],
+            handler: post(push_events),
+        },
+        Route {
+            method: Method::GET,
+            path: "/api/v1/sync/pull",
+            summary: "Changes after a cursor: the user's events, plans, catalogue, overlay packs, records; and the server's progress",
+            access: Access::User,
+            query: &[
+                Param {
+                    name: "cursor",
+                    required: false,
+                    description: "EPOCH.POSITION from the last pull; empty or absent for the start",
+                },
+                Param {
+                    name: "limit",
+                    required: false,
+                    description: "Most changes to return (1 to 1000, default 1000)",
+                },
+            ],
+            request: None,
+            responses: &[
+                (200, "PullResponse"),
+                (400, "Error"),
+                (401, "Error"),
+                (429, "Error"),
+            ],
+            handler: get(pull_changes),
+        },
+    ]
+}
+
+/// Reads the batch envelope; the events stay raw JSON so each is judged on
+/// its own.
+fn read_batch(body: &[u8]) -> Result<(DeviceId, Vec<Value>)> {
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|e| AppError::bad_request("invalid_json", format!("the body is not JSON: {e}")))?;
+    let Value::Object(mut fields) = value else {
+        return Err(AppError::bad_request(
+            "invalid_body",
+            "expected {\"device\": UUID, \"events\": [...]}",
+        ));
+    };
+    let device: DeviceId = fields
+        .remove("device")
+        .and_then(|d| serde_json::from_value(d).ok())
+        .ok_or_else(|| AppError::bad_request("invalid_body", "`device` must be a UUID"))?;
+    let Some(Value::Array(events)) = fields.remove("events") else {
+        return Err(AppError::bad_request(
+            "invalid_body",
+            "`events` must be an array",
+        ));
+    };
+    if events.len() > MAX_PUSH_EVENTS {
+        return Err(AppError::TooLarge(format!(
+            "a push may carry at most {MAX_PUSH_EVENTS} events, this one has {}",
+            events.len()
+        )));
+    }
+    Ok((device, events))
+}
+
+async fn push_events(
+    State(state): State<AppState>,
+    user: AuthUser,
+    body: std::result::Result<Bytes, BytesRejection>,
+) -> Result<Response> {
+    let (device, events) = read_batch(&body?)?;
+    let now = state.clock.now_ms();
+    let outcome = state
+        .db
+        .write(move |tx| push::push(tx, user.id, now, device, &events))
+        .await?;
+    Ok(match outcome {
+        PushOutcome::Acked(answer) => Json(answer).into_response(),
+        PushOutcome::Gap(gap) => (StatusCode::CONFLICT, Json(gap)).into_response(),
+    })
+}
+
+#[derive(Debug, Deserialize)]
+struct PullQuery {
+    #[serde(default)]
+    cursor: String,
+    limit: Option<usize>,
+}
+
+async fn pull_changes(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiQuery(query): ApiQuery<PullQuery>,
+) -> Result<Json<PullResponse>> {
+    let cursor: Cursor = query
+        .cursor
+        .parse()
+        .map_err(|e: ridewire_engine::sync::BadCursor| {
+            AppError::bad_request("invalid_cursor", e.to_string())
+        })?;
+    let limit = query.limit.unwrap_or(MAX_PULL_CHANGES);
+    let progress = std::sync::Arc::clone(&state.progress);
+    let epoch = state.db.epoch().to_owned();
+    let answer = state
+        .db
+        .read(move |conn| crate::sync::pull::pull(conn, &progress, &epoch, user.id, &cursor, limit))
+        .await?;
+    Ok(Json(answer))
+}

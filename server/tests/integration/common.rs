@@ -1,0 +1,240 @@
+//! A server on a temporary database with a hand-moved clock, and helpers to
+//! call it and to make events the way a device does.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use ridewire_engine::event::{DeviceChain, DeviceId, Event, EventId, EventKind};
+use ridewire_engine::quest::QuestId;
+use ridewire_server::{AppState, Config, Db, ManualClock, Rate, app};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+/// 2026-05-28, well inside what the server accepts as an event time.
+pub const NOW: i64 = 1_780_000_000_000;
+
+/// A server for one test.
+pub struct TestServer {
+    pub state: AppState,
+    pub clock: Arc<ManualClock>,
+    pub _dir: tempfile::TempDir,
+}
+
+/// Settings for tests: cheap password hashing, no rate limits.
+pub fn test_config() -> Config {
+    Config {
+        argon2_memory_kib: 64,
+        argon2_iterations: 1,
+        per_ip: Rate::OFF,
+        per_user: Rate::OFF,
+        auth_per_ip: Rate::OFF,
+        admin_emails: ["admin@ridewire.test".to_owned()].into_iter().collect(),
+        ..Config::default()
+    }
+}
+
+/// A reply: status, JSON body (`Null` when empty or not JSON), headers.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub body: Value,
+    pub headers: HeaderMap,
+}
+
+impl Reply {
+    /// The stable error code of an error reply.
+    pub fn code(&self) -> &str {
+        self.body["error"]["code"].as_str().unwrap_or("")
+    }
+}
+
+impl TestServer {
+    pub fn new() -> Self {
+        Self::with_config(test_config())
+    }
+
+    pub fn with_config(config: Config) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = Db::open(&dir.path().join("server.db")).expect("open db");
+        let clock = Arc::new(ManualClock::new(NOW));
+        let state = AppState::new(db, config, clock.clone()).expect("state");
+        TestServer {
+            state,
+            clock,
+            _dir: dir,
+        }
+    }
+
+    pub fn app(&self) -> Router {
+        app(self.state.clone())
+    }
+
+    /// Sends a prepared request.
+    pub async fn send(&self, request: Request<Body>) -> Reply {
+        let response = self.app().oneshot(request).await.expect("infallible");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .expect("body");
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Reply {
+            status,
+            body,
+            headers,
+        }
+    }
+
+    /// Sends `body` (raw bytes, JSON content type) with an optional token.
+    pub async fn raw(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Vec<u8>,
+    ) -> Reply {
+        let mut builder = Request::builder().method(method).uri(path);
+        if let Some(token) = token {
+            builder = builder.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        if !body.is_empty() {
+            builder = builder.header(header::CONTENT_TYPE, "application/json");
+        }
+        self.send(builder.body(Body::from(body)).expect("request"))
+            .await
+    }
+
+    /// Sends a JSON body (or none) with an optional token.
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Reply {
+        let bytes = body.map(|b| b.to_string().into_bytes()).unwrap_or_default();
+        self.raw(method, path, token, bytes).await
+    }
+
+    /// Registers an account and returns its access token.
+    pub async fn user(&self, email: &str) -> String {
+        let reply = self
+            .call(
+                Method::POST,
+                "/api/v1/auth/register",
+                None,
+                Some(json!({"email": email, "password": "correct horse battery"})),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
+        reply.body["access_token"]
+            .as_str()
+            .expect("access token")
+            .to_owned()
+    }
+
+    /// Pushes a batch of events from `device`.
+    pub async fn push(&self, token: &str, device: DeviceId, events: &[Event]) -> Reply {
+        self.call(
+            Method::POST,
+            "/api/v1/sync/push",
+            Some(token),
+            Some(json!({"device": device, "events": events})),
+        )
+        .await
+    }
+
+    /// Pulls one page after `cursor`.
+    pub async fn pull(&self, token: &str, cursor: &str, limit: Option<usize>) -> Reply {
+        let mut path = format!("/api/v1/sync/pull?cursor={cursor}");
+        if let Some(limit) = limit {
+            path.push_str(&format!("&limit={limit}"));
+        }
+        self.call(Method::GET, &path, Some(token), None).await
+    }
+
+    /// Counts rows of a table, straight from the database.
+    pub fn count(&self, table: &str) -> i64 {
+        self.state
+            .db
+            .with_writer(|conn| {
+                Ok(conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?)
+            })
+            .expect("count")
+    }
+
+    /// Row counts of every table: "nothing changed" is these being equal.
+    pub fn snapshot(&self) -> Vec<(String, i64)> {
+        [
+            "users",
+            "token_families",
+            "access_tokens",
+            "refresh_tokens",
+            "devices",
+            "events",
+            "changes",
+            "catalog",
+            "plans",
+            "overlay_packs",
+            "records",
+        ]
+        .into_iter()
+        .map(|t| (t.to_owned(), self.count(t)))
+        .collect()
+    }
+}
+
+/// A device making events the way the app does.
+pub struct Device {
+    pub chain: DeviceChain,
+    pub made: u32,
+    pub tag: u8,
+}
+
+impl Device {
+    pub fn new(n: u128) -> Self {
+        Device {
+            chain: DeviceChain::new(DeviceId(uuid::Uuid::from_u128(n))),
+            made: 0,
+            tag: n as u8,
+        }
+    }
+
+    pub fn id(&self) -> DeviceId {
+        self.chain.device
+    }
+
+    /// The next event of this device's chain, a minute after the last.
+    pub fn next(&mut self, kind: EventKind) -> Event {
+        self.made += 1;
+        let at = NOW - 86_400_000 + i64::from(self.made) * 60_000;
+        let mut random = [self.tag; 10];
+        random[..4].copy_from_slice(&self.made.to_be_bytes());
+        self.chain
+            .append(EventId::v7(at, random), at, 60, kind)
+            .expect("append")
+    }
+
+    /// `n` step ticks on the demo catalogue's tyre-pressure quest.
+    pub fn steps(&mut self, n: usize) -> Vec<Event> {
+        (0..n)
+            .map(|i| {
+                self.next(EventKind::StepChecked {
+                    quest: QuestId::new("tyre-pressure").expect("id"),
+                    step: format!("s{}", i % 2 + 1),
+                })
+            })
+            .collect()
+    }
+}
+
+/// A diagnostic run event kind (10 XP, first unlocks an achievement).
+pub fn diagnosis(n: u128) -> EventKind {
+    EventKind::DiagnosticRun {
+        diagnostic_id: uuid::Uuid::from_u128(n),
+        vehicle: None,
+        quest: None,
+    }
+}
