@@ -42,6 +42,8 @@ pub struct AppState {
     pub limits: Arc<Limits>,
     /// Progress folded per user.
     pub progress: Arc<ProgressCache>,
+    /// The diagnosis agents: the offline agent and the configured providers.
+    pub agents: agents::Agents,
 }
 
 impl AppState {
@@ -75,7 +77,15 @@ impl AppState {
             config: Arc::new(config),
             limits: Arc::new(limits),
             progress: Arc::new(ProgressCache::default()),
+            // Offline only until `with_agents` names the providers.
+            agents: agents::Agents::offline().map_err(|e| AppError::Config(e.to_string()))?,
         })
+    }
+
+    /// The same state asking `agents` for diagnoses.
+    pub fn with_agents(mut self, agents: agents::Agents) -> Self {
+        self.agents = agents;
+        self
     }
 }
 

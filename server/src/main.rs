@@ -148,7 +148,11 @@ async fn run(args: Args) -> Result<(), AppError> {
             .collect(),
         ..Config::default()
     };
-    let state = AppState::new(db, config, Arc::new(SystemClock))?;
+    // Diagnosis providers, models and keys: RIDEWIRE_AGENTS and
+    // RIDEWIRE_<NAME>_* (see `ridewire_server::agents`).
+    let agents = ridewire_server::agents::Agents::from_env()
+        .map_err(|e| AppError::Config(format!("diagnosis agents: {e}")))?;
+    let state = AppState::new(db, config, Arc::new(SystemClock))?.with_agents(agents);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|e| AppError::Config(format!("cannot listen on {}: {e}", args.listen)))?;

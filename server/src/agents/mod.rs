@@ -46,6 +46,7 @@ pub mod left_out;
 pub mod openai;
 mod panel;
 pub mod prompt;
+pub mod runs;
 
 pub use config::{ApiKey, ConfigError, ProviderConfig, ProviderKind};
 pub use left_out::{LeftOut, WhyLeftOut};

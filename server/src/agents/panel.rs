@@ -99,6 +99,11 @@ impl Agents {
         })
     }
 
+    /// The offline agent alone, over the bundled code database.
+    pub fn offline() -> Result<Self, ConfigError> {
+        Self::new(Vec::new(), CodeDatabase::bundled()?)
+    }
+
     /// The agents configured in the environment (see the module
     /// documentation) and the offline agent over the bundled code database.
     pub fn from_env() -> Result<Self, ConfigError> {

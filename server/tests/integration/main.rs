@@ -9,6 +9,7 @@ mod agents;
 mod auth;
 mod binary;
 mod common;
+mod diagnostics;
 mod limits;
 mod malformed;
 mod mock_providers;
