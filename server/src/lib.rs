@@ -42,6 +42,8 @@ pub struct AppState {
     pub limits: Arc<Limits>,
     /// Progress folded per user.
     pub progress: Arc<ProgressCache>,
+    /// Access tokens already checked.
+    pub tokens: Arc<auth::TokenCache>,
     /// The diagnosis agents: the offline agent and the configured providers.
     pub agents: agents::Agents,
 }
@@ -57,7 +59,7 @@ impl AppState {
             ));
         }
         let admins: Vec<String> = config.admin_emails.iter().cloned().collect();
-        db.with_writer(|conn| {
+        db.write_blocking(move |conn| {
             for email in &admins {
                 conn.execute(
                     "UPDATE users SET role = 'admin' WHERE email = ?1",
@@ -77,6 +79,7 @@ impl AppState {
             config: Arc::new(config),
             limits: Arc::new(limits),
             progress: Arc::new(ProgressCache::default()),
+            tokens: Arc::new(auth::TokenCache::default()),
             // Offline only until `with_agents` names the providers.
             agents: agents::Agents::offline().map_err(|e| AppError::Config(e.to_string()))?,
         })

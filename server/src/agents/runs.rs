@@ -11,7 +11,7 @@ use ridewire_engine::diagnostics::request::DiagnosticRequest;
 use ridewire_engine::event::{DeviceChain, DeviceId, Event, EventId, EventKind, Hash};
 use ridewire_engine::progress::Progress;
 use ridewire_engine::quest::Catalog;
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -80,7 +80,7 @@ pub fn new_run_id(now_ms: i64) -> Result<Uuid> {
 
 /// The user's server device and the tail of its chain; a new device when
 /// the user has none yet (the push that follows registers it).
-fn server_chain(tx: &Transaction<'_>, user: i64) -> Result<(DeviceChain, bool)> {
+fn server_chain(tx: &Connection, user: i64) -> Result<(DeviceChain, bool)> {
     let held: Option<(String, i64, Option<String>)> = tx
         .query_row(
             "SELECT d.id, d.acked_through, d.tail_hash
@@ -127,7 +127,7 @@ fn events_of(conn: &Connection, user: i64) -> Result<Vec<Event>> {
 /// event, in one transaction; returns the stored run with the XP and
 /// achievements the event earned (folded with the engine, as progress is).
 pub fn record(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     catalog: &Catalog,
     user: i64,
     now_ms: i64,

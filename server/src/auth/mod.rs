@@ -5,6 +5,10 @@
 pub mod password;
 pub mod tokens;
 
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
@@ -73,6 +77,50 @@ impl AuthUser {
     }
 }
 
+/// Access tokens already looked up, so most requests need no database
+/// read to authenticate. Every revocation (logout, a reused refresh token,
+/// a deleted account) empties it, and a lookup that raced a revocation is
+/// not cached (the generation check).
+#[derive(Debug, Default)]
+pub struct TokenCache {
+    entries: Mutex<HashMap<[u8; 32], (AuthUser, i64)>>,
+    generation: AtomicU64,
+}
+
+/// Tokens cached before the cache is emptied and starts again.
+const MAX_CACHED_TOKENS: usize = 100_000;
+
+impl TokenCache {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<[u8; 32], (AuthUser, i64)>> {
+        self.entries
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn get(&self, hash: &[u8; 32]) -> Option<(AuthUser, i64)> {
+        self.lock().get(hash).cloned()
+    }
+
+    fn put(&self, hash: [u8; 32], user: AuthUser, expires_ms: i64, generation: u64) {
+        let mut entries = self.lock();
+        // Checked under the lock `revoked` takes: no stale entry slips in.
+        if self.generation.load(Ordering::SeqCst) != generation {
+            return;
+        }
+        if entries.len() >= MAX_CACHED_TOKENS {
+            entries.clear();
+        }
+        entries.insert(hash, (user, expires_ms));
+    }
+
+    /// Call after a revocation has committed.
+    pub fn revoked(&self) {
+        let mut entries = self.lock();
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        entries.clear();
+    }
+}
+
 impl FromRequestParts<AppState> for AuthUser {
     type Rejection = AppError;
 
@@ -86,7 +134,11 @@ impl FromRequestParts<AppState> for AuthUser {
         let token = header
             .to_str()
             .ok()
-            .and_then(|h| h.strip_prefix("Bearer "))
+            .and_then(|h| {
+                // The scheme name is case-insensitive (RFC 9110).
+                let (scheme, token) = h.split_once(' ')?;
+                scheme.eq_ignore_ascii_case("bearer").then_some(token)
+            })
             .map(str::trim)
             .filter(|t| !t.is_empty() && t.len() <= 256)
             .ok_or_else(|| {
@@ -96,30 +148,40 @@ impl FromRequestParts<AppState> for AuthUser {
                 )
             })?;
         let hash = tokens::digest(token);
-        let row = state
-            .db
-            .read(move |conn| {
-                Ok(conn
-                    .query_row(
-                        "SELECT a.user_id, a.family, a.expires_ms, u.role
-                         FROM access_tokens a JOIN users u ON u.id = a.user_id
-                         WHERE a.hash = ?1",
-                        [hash.as_slice()],
-                        |r| {
-                            Ok((
-                                r.get::<_, i64>(0)?,
-                                r.get::<_, String>(1)?,
-                                r.get::<_, i64>(2)?,
-                                r.get::<_, String>(3)?,
-                            ))
-                        },
-                    )
-                    .optional()?)
-            })
-            .await?;
-        let (id, family, expires_ms, role) = row.ok_or_else(|| {
-            AppError::unauthorized("invalid_token", "the access token is not valid")
-        })?;
+        let (user, expires_ms) = match state.tokens.get(&hash) {
+            Some(hit) => hit,
+            None => {
+                let generation = state.tokens.generation.load(Ordering::SeqCst);
+                let row = state
+                    .db
+                    .read(move |conn| {
+                        Ok(conn
+                            .query_row(
+                                "SELECT a.user_id, a.family, a.expires_ms, u.role
+                                 FROM access_tokens a JOIN users u ON u.id = a.user_id
+                                 WHERE a.hash = ?1",
+                                [hash.as_slice()],
+                                |r| {
+                                    Ok((
+                                        AuthUser {
+                                            id: r.get(0)?,
+                                            family: r.get(1)?,
+                                            role: Role::from_stored(&r.get::<_, String>(3)?),
+                                        },
+                                        r.get::<_, i64>(2)?,
+                                    ))
+                                },
+                            )
+                            .optional()?)
+                    })
+                    .await?;
+                let (user, expires_ms) = row.ok_or_else(|| {
+                    AppError::unauthorized("invalid_token", "the access token is not valid")
+                })?;
+                state.tokens.put(hash, user.clone(), expires_ms, generation);
+                (user, expires_ms)
+            }
+        };
         let now = state.clock.now_ms();
         if now >= expires_ms {
             return Err(AppError::unauthorized(
@@ -127,11 +189,7 @@ impl FromRequestParts<AppState> for AuthUser {
                 "the access token has expired; refresh it",
             ));
         }
-        state.limits.per_user.take(&id, now)?;
-        Ok(AuthUser {
-            id,
-            role: Role::from_stored(&role),
-            family,
-        })
+        state.limits.per_user.take(&user.id, now)?;
+        Ok(user)
     }
 }

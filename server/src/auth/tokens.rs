@@ -5,7 +5,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -56,7 +56,7 @@ pub fn digest(token: &str) -> [u8; 32] {
 
 /// Starts a new login for `account`: a token family with its first pair.
 pub fn start_session(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     config: &Config,
     account: Account,
     now_ms: i64,
@@ -77,7 +77,7 @@ pub fn start_session(
 }
 
 fn issue_pair(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     config: &Config,
     account: Account,
     family: &str,
@@ -117,7 +117,7 @@ fn issue_pair(
 /// on storage errors; the inner one is the answer, and the transaction
 /// commits either way so a reuse's revocation sticks.
 pub fn refresh(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     config: &Config,
     token: &str,
     now_ms: i64,
@@ -168,7 +168,7 @@ pub fn refresh(
 }
 
 /// Ends a login: every access and refresh token of the family stops working.
-pub fn revoke_family(tx: &Transaction<'_>, family: &str) -> Result<()> {
+pub fn revoke_family(tx: &Connection, family: &str) -> Result<()> {
     tx.execute("DELETE FROM token_families WHERE id = ?1", [family])?;
     Ok(())
 }

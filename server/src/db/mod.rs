@@ -1,26 +1,40 @@
 //! The server's SQLite database: opening it (WAL, busy timeout, foreign
 //! keys, migrations), and running work on it off the async runtime.
 //!
-//! One connection writes (SQLite has one writer at a time anyway); a small
-//! pool of connections reads, which WAL lets run beside the writer. Every
-//! call runs on tokio's blocking pool so a slow disk never stalls the
-//! threads that serve requests.
+//! Writes go to one writer thread that owns the only writing connection
+//! (SQLite has one writer at a time anyway). It takes every write waiting
+//! in its queue into one transaction, each in its own savepoint, and
+//! answers them only after the commit: many concurrent pushes share one
+//! disk flush, and a failed write rolls back alone. Reads run on a small
+//! pool of connections, which WAL lets run beside the writer, on tokio's
+//! blocking threads; a semaphore keeps them from piling up.
 
 pub mod migrate;
 
+use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, mpsc};
 use std::time::Duration;
 
 use ridewire_engine::sync::Change;
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, params};
+use tokio::sync::{Semaphore, oneshot};
 
 use crate::error::{AppError, Result};
 
 /// How long a connection waits for a lock before answering "busy".
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
-/// Reader connections kept open between requests.
-const MAX_IDLE_READERS: usize = 8;
+/// Reader connections (and reads running at once).
+const READERS: usize = 4;
+/// Most writes committed together.
+const MAX_GROUP: usize = 128;
+
+/// What a queued write hands back once it ran: called with the commit's
+/// outcome, it answers the waiting request.
+type Deliver = Box<dyn FnOnce(std::result::Result<(), String>) + Send>;
+/// A queued write: runs inside the group's transaction (or is told there is
+/// none) and returns how to deliver its answer.
+type Job = Box<dyn FnOnce(Option<&Connection>) -> Deliver + Send>;
 
 /// A handle to the database; cheap to clone.
 #[derive(Clone)]
@@ -39,13 +53,14 @@ impl std::fmt::Debug for Db {
 
 struct Inner {
     path: PathBuf,
-    writer: Mutex<Connection>,
+    jobs: Mutex<mpsc::Sender<Job>>,
     readers: Mutex<Vec<Connection>>,
+    read_permits: Semaphore,
     epoch: String,
 }
 
-/// Locks a mutex even if a thread panicked while holding it: the
-/// connection's open transaction was rolled back when it unwound.
+/// Locks a mutex even if a thread panicked while holding it: what it
+/// guards (a connection list, a sender) stays usable.
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex
         .lock()
@@ -61,6 +76,47 @@ fn connect(path: &Path) -> rusqlite::Result<Connection> {
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     Ok(conn)
+}
+
+/// The writer thread: group commit until every handle is dropped.
+fn writer_loop(conn: Connection, jobs: mpsc::Receiver<Job>) {
+    while let Ok(first) = jobs.recv() {
+        let mut group = vec![first];
+        while group.len() < MAX_GROUP {
+            match jobs.try_recv() {
+                Ok(job) => group.push(job),
+                Err(_) => break,
+            }
+        }
+        if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+            for job in group {
+                job(None)(Err(e.to_string()));
+            }
+            continue;
+        }
+        let delivers: Vec<Deliver> = group.into_iter().map(|job| job(Some(&conn))).collect();
+        let commit = conn.execute_batch("COMMIT").map_err(|e| e.to_string());
+        if commit.is_err() {
+            let _ = conn.execute_batch("ROLLBACK");
+        }
+        for deliver in delivers {
+            deliver(commit.clone());
+        }
+    }
+}
+
+/// Runs `f` in a savepoint of the open transaction: kept when it returns
+/// `Ok`, undone when it fails or panics.
+fn in_savepoint<T>(conn: &Connection, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+    conn.execute_batch("SAVEPOINT job")?;
+    let out = std::panic::catch_unwind(AssertUnwindSafe(|| f(conn)))
+        .unwrap_or_else(|_| Err(AppError::Internal("a write panicked".into())));
+    if out.is_ok() {
+        conn.execute_batch("RELEASE job")?;
+    } else {
+        conn.execute_batch("ROLLBACK TO job; RELEASE job")?;
+    }
+    out
 }
 
 impl Db {
@@ -84,11 +140,21 @@ impl Db {
                 |r| r.get(0),
             )
             .map_err(open_error)?;
+        let readers = (0..READERS)
+            .map(|_| connect(path))
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(open_error)?;
+        let (send, receive) = mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("ridewire-db-writer".into())
+            .spawn(move || writer_loop(writer, receive))
+            .map_err(|e| AppError::Internal(format!("cannot start the writer thread: {e}")))?;
         Ok(Db {
             inner: Arc::new(Inner {
                 path: path.to_owned(),
-                writer: Mutex::new(writer),
-                readers: Mutex::new(Vec::new()),
+                jobs: Mutex::new(send),
+                readers: Mutex::new(readers),
+                read_permits: Semaphore::new(READERS),
                 epoch,
             }),
         })
@@ -104,22 +170,58 @@ impl Db {
         &self.inner.path
     }
 
-    /// Runs `f` in one write transaction that commits only when `f` returns
-    /// `Ok`.
+    /// Queues `f` for the writer thread; `respond` gets its answer after
+    /// the commit.
+    fn queue<T, F>(&self, f: F, respond: impl FnOnce(Result<T>) + Send + 'static) -> Result<()>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+    {
+        let job: Job = Box::new(move |conn| {
+            let out = match conn {
+                Some(conn) => in_savepoint(conn, f),
+                None => Err(AppError::Internal("no write transaction".into())),
+            };
+            Box::new(move |commit| {
+                respond(match commit {
+                    Ok(()) => out,
+                    Err(e) => Err(AppError::Internal(format!("commit failed: {e}"))),
+                });
+            })
+        });
+        lock(&self.inner.jobs)
+            .send(job)
+            .map_err(|_| AppError::Internal("the writer thread has stopped".into()))
+    }
+
+    /// Runs `f` in a write transaction; its changes are kept (and the
+    /// answer given) only when it returns `Ok` and the commit is on disk.
     pub async fn write<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
-        F: FnOnce(&Transaction<'_>) -> Result<T> + Send + 'static,
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
     {
-        let inner = Arc::clone(&self.inner);
-        tokio::task::spawn_blocking(move || {
-            let mut conn = lock(&inner.writer);
-            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let out = f(&tx)?;
-            tx.commit()?;
-            Ok(out)
-        })
-        .await?
+        let (answer, wait) = oneshot::channel();
+        self.queue(f, move |out| {
+            // The request may have gone away; nothing to answer then.
+            let _ = answer.send(out);
+        })?;
+        wait.await
+            .map_err(|_| AppError::Internal("a write was lost".into()))?
+    }
+
+    /// [`Db::write`], waiting on this thread (start-up and tests).
+    pub fn write_blocking<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+    {
+        let (answer, wait) = mpsc::sync_channel(1);
+        self.queue(f, move |out| {
+            let _ = answer.send(out);
+        })?;
+        wait.recv()
+            .map_err(|_| AppError::Internal("a write was lost".into()))?
     }
 
     /// Runs `f` on a reader connection (a consistent snapshot when `f` opens
@@ -129,6 +231,12 @@ impl Db {
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T> + Send + 'static,
     {
+        let _permit = self
+            .inner
+            .read_permits
+            .acquire()
+            .await
+            .map_err(|_| AppError::Internal("the reader pool is closed".into()))?;
         let inner = Arc::clone(&self.inner);
         tokio::task::spawn_blocking(move || {
             let pooled = lock(&inner.readers).pop();
@@ -137,19 +245,10 @@ impl Db {
                 None => connect(&inner.path)?,
             };
             let out = f(&conn);
-            let mut idle = lock(&inner.readers);
-            if idle.len() < MAX_IDLE_READERS {
-                idle.push(conn);
-            }
+            lock(&inner.readers).push(conn);
             out
         })
         .await?
-    }
-
-    /// Runs `f` on the writer connection directly, blocking (tests and
-    /// start-up only).
-    pub fn with_writer<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
-        f(&mut lock(&self.inner.writer))
     }
 }
 
@@ -157,7 +256,7 @@ impl Db {
 /// older changes of the same subject (and user), so pulls carry only the
 /// newest version of a plan, pack, catalogue or record.
 pub(crate) fn log_change(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     user: Option<i64>,
     subject: Option<&str>,
     change: &Change,
@@ -194,4 +293,99 @@ fn seed_catalog(conn: &mut Connection) -> Result<()> {
     }
     tx.commit()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plans(db: &Db) -> Vec<String> {
+        db.write_blocking(|conn| {
+            let mut stmt = conn.prepare("SELECT id FROM plans ORDER BY id")?;
+            let ids = stmt
+                .query_map([], |r| r.get(0))?
+                .collect::<rusqlite::Result<Vec<String>>>()?;
+            Ok(ids)
+        })
+        .expect("plans")
+    }
+
+    fn add_plan(id: String) -> impl FnOnce(&Connection) -> Result<()> + Send + 'static {
+        move |conn| {
+            conn.execute(
+                "INSERT INTO plans (id, title, markdown, version, updated_ms) VALUES (?1, '', '', 1, 0)",
+                [&id],
+            )?;
+            Ok(())
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn writes_committed_together_fail_and_panic_alone() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = Db::open(&dir.path().join("s.db")).expect("open");
+        let mut tasks = Vec::new();
+        for n in 0..60 {
+            let db = db.clone();
+            tasks.push(tokio::spawn(async move {
+                let id = format!("plan-{n:02}");
+                match n % 3 {
+                    0 => db.write(add_plan(id)).await,
+                    // Writes, then fails: its row must not stay.
+                    1 => {
+                        db.write(move |conn| {
+                            add_plan(id)(conn)?;
+                            Err(AppError::bad_request("nope", "refused"))
+                        })
+                        .await
+                    }
+                    // Writes, then panics: same, and the writer lives on.
+                    _ => {
+                        db.write(move |conn| -> Result<()> {
+                            add_plan(id)(conn)?;
+                            panic!("a bug in a handler")
+                        })
+                        .await
+                    }
+                }
+            }));
+        }
+        let mut ok = 0;
+        for task in tasks {
+            if task.await.expect("task").is_ok() {
+                ok += 1;
+            }
+        }
+        assert_eq!(ok, 20);
+        let expected: Vec<String> = (0..60)
+            .filter(|n| n % 3 == 0)
+            .map(|n| format!("plan-{n:02}"))
+            .collect();
+        assert_eq!(plans(&db), expected);
+    }
+
+    #[test]
+    fn a_new_database_has_an_epoch_and_the_demo_catalogue_and_keeps_them() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("s.db");
+        let epoch = {
+            let db = Db::open(&path).expect("open");
+            assert!(!db.epoch().is_empty());
+            db.epoch().to_owned()
+        };
+        let other = Db::open(&dir.path().join("other.db")).expect("open");
+        assert_ne!(other.epoch(), epoch, "epochs are drawn per database");
+        let db = Db::open(&path).expect("reopen");
+        assert_eq!(db.epoch(), epoch);
+        let (version, changes): (i64, i64) = db
+            .write_blocking(|conn| {
+                Ok(conn.query_row(
+                    "SELECT (SELECT version FROM catalog), (SELECT count(*) FROM changes)",
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )?)
+            })
+            .expect("catalogue");
+        assert_eq!((version, changes), (1, 1), "seeded once, not on every open");
+    }
 }

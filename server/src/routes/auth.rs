@@ -230,6 +230,9 @@ async fn refresh(
         .db
         .write(move |tx| tokens::refresh(tx, &config, &body.refresh_token, now))
         .await?;
+    if matches!(&answer, Err(e) if e.code() == "refresh_token_reused") {
+        state.tokens.revoked();
+    }
     answer.map(Json)
 }
 
@@ -238,5 +241,6 @@ async fn logout(State(state): State<AppState>, user: AuthUser) -> Result<StatusC
         .db
         .write(move |tx| tokens::revoke_family(tx, &user.family))
         .await?;
+    state.tokens.revoked();
     Ok(StatusCode::NO_CONTENT)
 }

@@ -142,6 +142,7 @@ async fn delete_me(State(state): State<AppState>, user: AuthUser) -> Result<Stat
             Ok(())
         })
         .await?;
+    state.tokens.revoked();
     state.progress.forget(user.id);
     Ok(StatusCode::NO_CONTENT)
 }

@@ -12,6 +12,7 @@ pub mod openapi;
 pub mod records;
 pub mod schemas;
 pub mod sync;
+pub mod users;
 
 use axum::Router;
 use axum::extract::{FromRequest, Request};
@@ -80,6 +81,7 @@ pub fn table() -> Vec<(&'static str, Vec<Route>)> {
         ("diagnostics", diagnostics::routes()),
         ("content", content::routes()),
         ("me", me::routes()),
+        ("users", users::routes()),
         ("openapi", openapi::routes()),
     ]
 }

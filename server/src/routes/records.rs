@@ -98,6 +98,27 @@ fn edit_error(e: EditError) -> AppError {
     AppError::bad_request(code, e.to_string())
 }
 
+/// Characters of a VIN the server may keep (SPEC, privacy): the last six
+/// identify a bike to its owner without identifying it to anyone else.
+const VIN_CHARS_KEPT: usize = 6;
+
+/// Refuses a full VIN rather than storing it.
+fn check_privacy(edit: &Edit) -> Result<()> {
+    for (name, value) in &edit.changes {
+        let is_vin = name.eq_ignore_ascii_case("vin");
+        let long = value
+            .as_str()
+            .is_some_and(|v| v.trim().chars().count() > VIN_CHARS_KEPT);
+        if is_vin && long {
+            return Err(AppError::bad_request(
+                "full_vin",
+                format!("store only the last {VIN_CHARS_KEPT} characters of a VIN"),
+            ));
+        }
+    }
+    Ok(())
+}
+
 async fn put_record(
     State(state): State<AppState>,
     user: AuthUser,
@@ -111,6 +132,7 @@ async fn put_record(
         ));
     }
     edit.validate().map_err(edit_error)?;
+    check_privacy(&edit)?;
     let outcome = state
         .db
         .write(move |tx| {

@@ -35,6 +35,10 @@ pub fn all() -> Value {
             "properties": {"id": {"type": "integer"}, "email": {"type": "string"},
                 "role": {"enum": ["user", "seller", "admin"]}}
         },
+        "RoleChange": {
+            "type": "object", "required": ["role"], "additionalProperties": false,
+            "properties": {"role": {"enum": ["user", "seller", "admin"]}}
+        },
         "Session": {
             "type": "object",
             "required": ["access_token", "refresh_token", "token_type", "expires_in", "refresh_expires_in", "user"],

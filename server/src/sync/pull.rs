@@ -17,15 +17,20 @@ pub fn pull(
     cursor: &Cursor,
     limit: usize,
 ) -> Result<PullResponse> {
-    let reset = !cursor.epoch.is_empty() && !cursor.is_from(epoch);
-    let after = if cursor.is_from(epoch) {
-        cursor.position
-    } else {
-        0
-    };
     let limit = limit.clamp(1, MAX_PULL_CHANGES);
     // One snapshot for the page and the progress.
     let tx = conn.unchecked_transaction()?;
+    // A cursor past the end of this log was not issued by it either (a
+    // restored copy of an older database kept the epoch): start again.
+    let newest: i64 = tx.query_row(
+        "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'changes'), 0)",
+        [],
+        |r| r.get(0),
+    )?;
+    let beyond = i64::try_from(cursor.position).map_or(true, |p| p > newest);
+    let ours = cursor.is_from(epoch) && !beyond;
+    let reset = !cursor.epoch.is_empty() && !ours;
+    let after = if ours { cursor.position } else { 0 };
     let mut changes = Vec::with_capacity(limit.min(64));
     let mut position = after;
     let mut more = false;

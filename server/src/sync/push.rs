@@ -8,7 +8,7 @@
 
 use ridewire_engine::event::{DeviceId, Event, EventId, Hash};
 use ridewire_engine::sync::{Change, Gap, PushResponse, RejectReason, Rejected, check_values};
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -56,7 +56,7 @@ fn encode<T: serde::Serialize>(value: &T) -> Result<String> {
 /// Stores the events of one push from `device` for account `user`, in one
 /// transaction. Refuses a device another account owns.
 pub fn push(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     user: i64,
     now_ms: i64,
     device: DeviceId,
@@ -172,7 +172,7 @@ pub fn push(
 /// An event at a sequence the server already holds: harmless when it is the
 /// same event (the answer is repeated for a tombstone, in case the first
 /// answer was lost), a conflicting sequence otherwise.
-fn resent(tx: &Transaction<'_>, device: &str, seq: u64, raw: &Value) -> Result<Option<Rejected>> {
+fn resent(tx: &Connection, device: &str, seq: u64, raw: &Value) -> Result<Option<Rejected>> {
     let stored: Option<(Option<String>, String, Option<String>)> = tx
         .prepare_cached(
             "SELECT event_id, body, rejected FROM events WHERE device = ?1 AND seq = ?2",
@@ -204,7 +204,7 @@ fn reason_from_code(code: &str) -> RejectReason {
 
 /// Checks the event at the device's next sequence.
 fn judge(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     raw: &Value,
     device: DeviceId,
     tail: Option<Hash>,
@@ -238,13 +238,7 @@ fn judge(
     Ok(Verdict::Accept(Box::new(event)))
 }
 
-fn store_event(
-    tx: &Transaction<'_>,
-    user: i64,
-    device: &str,
-    event: &Event,
-    now_ms: i64,
-) -> Result<()> {
+fn store_event(tx: &Connection, user: i64, device: &str, event: &Event, now_ms: i64) -> Result<()> {
     let id = event.id.0.to_string();
     tx.prepare_cached(
         "INSERT INTO events (user_id, device, seq, event_id, claimed_id, hash, body, rejected,

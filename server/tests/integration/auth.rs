@@ -64,7 +64,7 @@ async fn register_then_log_in_with_the_same_password() {
     let leaked = server
         .state
         .db
-        .with_writer(|c| {
+        .write_blocking(move |c| {
             Ok(c.query_row(
                 "SELECT password_hash FROM users WHERE email = 'rider@ridewire.test'",
                 [],
@@ -73,13 +73,14 @@ async fn register_then_log_in_with_the_same_password() {
         })
         .expect("user");
     assert!(leaked.starts_with("$argon2id$"));
+    let clear = token.as_bytes().to_vec();
     let stored_tokens: i64 = server
         .state
         .db
-        .with_writer(|c| {
+        .write_blocking(move |c| {
             Ok(c.query_row(
                 "SELECT count(*) FROM access_tokens WHERE hash = ?1",
-                [token.as_bytes()],
+                [clear],
                 |r| r.get(0),
             )?)
         })
@@ -312,4 +313,60 @@ async fn an_account_can_export_and_delete_its_data() {
     let again = server.user("rider@ridewire.test").await;
     let reply = server.push(&again, phone.id(), &events).await;
     assert_eq!(reply.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn an_admin_gives_roles_and_the_new_role_applies_at_once() {
+    let server = TestServer::new();
+    let seller = register(&server, "seller@ridewire.test").await;
+    let seller_id = seller["user"]["id"].as_i64().expect("id");
+    let seller_token = seller["access_token"].as_str().expect("token");
+    let admin = server.user("admin@ridewire.test").await;
+    let path = format!("/api/v1/users/{seller_id}/role");
+    // Not an admin: refused, nothing changes.
+    let reply = server
+        .call(
+            Method::PUT,
+            &path,
+            Some(seller_token),
+            Some(json!({"role": "admin"})),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    let reply = server
+        .call(
+            Method::PUT,
+            &path,
+            Some(&admin),
+            Some(json!({"role": "seller"})),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+    assert_eq!(reply.body["role"], "seller");
+    let me = server
+        .call(Method::GET, "/api/v1/me", Some(seller_token), None)
+        .await;
+    assert_eq!(me.body["role"], "seller");
+    for (path, body, status) in [
+        (
+            "/api/v1/users/9999/role",
+            json!({"role": "seller"}),
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            path.as_str(),
+            json!({"role": "emperor"}),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "/api/v1/users/abc/role",
+            json!({"role": "seller"}),
+            StatusCode::BAD_REQUEST,
+        ),
+    ] {
+        let reply = server
+            .call(Method::PUT, path, Some(&admin), Some(body))
+            .await;
+        assert_eq!(reply.status, status, "{path}");
+    }
 }

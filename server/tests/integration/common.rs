@@ -157,9 +157,10 @@ impl TestServer {
 
     /// Counts rows of a table, straight from the database.
     pub fn count(&self, table: &str) -> i64 {
+        let table = table.to_owned();
         self.state
             .db
-            .with_writer(|conn| {
+            .write_blocking(move |conn| {
                 Ok(conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?)
             })
             .expect("count")

@@ -12,7 +12,8 @@ fn concrete(path: &str) -> String {
     let path = path
         .replace("{kind}", "vehicle")
         .replace("{key}", "bike-1")
-        .replace("{id}", "winter");
+        .replace("{id}", "winter")
+        .replace("/users/winter/", "/users/1/");
     if path == "/api/v1/ar/overlay" {
         format!("{path}?vehicle=harley-street-750-2022")
     } else {

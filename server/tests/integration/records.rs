@@ -145,6 +145,8 @@ async fn an_edit_that_can_never_apply_is_a_clear_400() {
             "/api/v1/records/spaceship/bike-1",
             edit(0, json!({"notes": "x"})),
         ),
+        // Privacy: never a whole VIN.
+        (BIKE, edit(0, json!({"vin": "1HD1KB4197Y123456"}))),
     ];
     let before = server.snapshot();
     for (path, body) in cases {
@@ -160,4 +162,13 @@ async fn an_edit_that_can_never_apply_is_a_clear_400() {
         assert!(!reply.code().is_empty());
     }
     assert_eq!(server.snapshot(), before);
+    let tail = server
+        .call(
+            Method::PUT,
+            BIKE,
+            Some(&token),
+            Some(edit(0, json!({"vin": "123456"}))),
+        )
+        .await;
+    assert_eq!(tail.status, StatusCode::OK);
 }

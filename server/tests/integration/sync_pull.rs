@@ -75,6 +75,12 @@ async fn a_cursor_from_another_epoch_starts_again_from_the_beginning() {
     assert!(again.reset);
     assert_eq!(again.changes, first.changes);
     assert_eq!(again.cursor, first.cursor);
+    // Same epoch, but a position this log never reached: an older copy of
+    // the database was restored. Also a clean restart.
+    let ahead = format!("{}.{}", first.cursor.epoch, first.cursor.position + 1);
+    let restored = page(&server.pull(&token, &ahead, None).await);
+    assert!(restored.reset);
+    assert_eq!(restored.changes, first.changes);
 }
 
 #[tokio::test]
@@ -215,4 +221,42 @@ async fn a_published_catalogue_refolds_progress_and_replaces_the_old_one_in_pull
         .await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     assert_eq!(server.snapshot(), snapshot);
+}
+
+#[tokio::test]
+async fn events_arriving_late_from_an_offline_device_are_folded_in_their_place() {
+    let server = TestServer::new();
+    let token = server.user("rider@ridewire.test").await;
+    let (catalog, demo) =
+        ridewire_engine::demo::garage(crate::common::NOW - 5 * 86_400_000).expect("demo");
+    // The workshop tablet was offline: its diagnosis happened before the
+    // phone's later events but arrives after the server folded them.
+    let mut tablet = Device::new(9);
+    let late = vec![
+        tablet
+            .chain
+            .append(
+                ridewire_engine::event::EventId::v7(demo[0].at_ms - 1, [9; 10]),
+                demo[0].at_ms - 1,
+                60,
+                diagnosis(3),
+            )
+            .expect("append"),
+    ];
+    server.push(&token, demo[0].device, &demo).await;
+    let first = page(&server.pull(&token, "", None).await);
+    let phone_only = Progress::from_events(&catalog, &demo);
+    assert_eq!(
+        first.progress,
+        ProgressSummary::of(&phone_only, phone_only.event_count())
+    );
+    server.push(&token, tablet.id(), &late).await;
+    let second = page(&server.pull(&token, &first.cursor.to_string(), None).await);
+    let all: Vec<Event> = late.iter().chain(&demo).cloned().collect();
+    let expected = Progress::from_events(&catalog, &all);
+    assert_eq!(
+        second.progress,
+        ProgressSummary::of(&expected, expected.event_count())
+    );
+    assert_eq!(events_of(&second.changes), late);
 }

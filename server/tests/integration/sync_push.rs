@@ -223,13 +223,14 @@ async fn an_event_of_another_device_or_with_a_used_id_is_rejected() {
         reasons(&reply),
         vec![(1, RejectReason::ConflictingSequence)]
     );
+    let first_id = phone_events[0].id.0.to_string();
     let stored = server
         .state
         .db
-        .with_writer(|c| {
+        .write_blocking(move |c| {
             Ok(c.query_row(
                 "SELECT body FROM events WHERE event_id = ?1",
-                [phone_events[0].id.0.to_string()],
+                [first_id],
                 |r| r.get::<_, String>(0),
             )?)
         })

@@ -1,0 +1,73 @@
+//! Admin work on accounts: giving one the seller or admin role.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::Method;
+use axum::routing::put;
+use rusqlite::params;
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::auth::tokens::Account;
+use crate::auth::{AuthUser, Role};
+use crate::error::{AppError, Result};
+use crate::routes::{Access, ApiJson, ApiPath, Route};
+
+/// The routes of this resource.
+pub fn routes() -> Vec<Route> {
+    vec![Route {
+        method: Method::PUT,
+        path: "/api/v1/users/{id}/role",
+        summary: "Set an account's role: user, seller or admin (admin)",
+        access: Access::Admin,
+        query: &[],
+        request: Some("RoleChange"),
+        responses: &[
+            (200, "Account"),
+            (400, "Error"),
+            (401, "Error"),
+            (403, "Error"),
+            (404, "Error"),
+        ],
+        handler: put(set_role),
+    }]
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RoleChange {
+    role: Role,
+}
+
+async fn set_role(
+    State(state): State<AppState>,
+    admin: AuthUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(change): ApiJson<RoleChange>,
+) -> Result<Json<Account>> {
+    admin.require_admin()?;
+    let account = state
+        .db
+        .write(move |tx| {
+            let changed = tx.execute(
+                "UPDATE users SET role = ?1 WHERE id = ?2",
+                params![change.role.as_str(), id],
+            )?;
+            if changed == 0 {
+                return Err(AppError::NotFound("no such account".into()));
+            }
+            Ok(
+                tx.query_row("SELECT email FROM users WHERE id = ?1", [id], |r| {
+                    Ok(Account {
+                        id,
+                        email: r.get(0)?,
+                        role: change.role,
+                    })
+                })?,
+            )
+        })
+        .await?;
+    // Cached tokens carry the old role.
+    state.tokens.revoked();
+    Ok(Json(account))
+}
