@@ -72,6 +72,7 @@ impl AppState {
             per_ip: Limiter::new(config.per_ip),
             per_user: Limiter::new(config.per_user),
             auth_per_ip: Limiter::new(config.auth_per_ip),
+            diagnoses_per_user: Limiter::new(config.diagnoses_per_user),
         };
         Ok(AppState {
             db,

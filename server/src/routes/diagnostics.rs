@@ -107,6 +107,10 @@ async fn run(
             "utc_offset_min must be within ±14 hours (±840 minutes)",
         ));
     }
+    state
+        .limits
+        .diagnoses_per_user
+        .take(&user.id, state.clock.now_ms())?;
     let request = body.request;
     let panel = state
         .agents

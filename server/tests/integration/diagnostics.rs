@@ -285,3 +285,45 @@ async fn hosted_agents_answer_through_the_endpoint_and_their_reasons_are_stored(
     let stored = server.call(Method::GET, &path, Some(&token), None).await;
     assert_eq!(without_timings(stored.body), without_timings(run.body));
 }
+
+#[tokio::test]
+async fn diagnoses_have_their_own_per_rider_limit() {
+    let server = TestServer::with_config(ridewire_server::Config {
+        diagnoses_per_user: ridewire_server::Rate {
+            per_minute: 1,
+            burst: 2,
+        },
+        ..crate::common::test_config()
+    });
+    let rider = server.user("rider@ridewire.test").await;
+    let other = server.user("other@ridewire.test").await;
+    for _ in 0..2 {
+        assert_eq!(
+            diagnose(&server, &rider, body()).await.status,
+            StatusCode::CREATED
+        );
+    }
+    let refused = diagnose(&server, &rider, body()).await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(refused.headers.contains_key("retry-after"));
+    assert_eq!(
+        server.count("diagnostic_runs"),
+        2,
+        "nothing stored when refused"
+    );
+    // Reading the history is not limited by it, nor is another rider.
+    let history = server
+        .call(Method::GET, "/api/v1/diagnostics", Some(&rider), None)
+        .await;
+    assert_eq!(history.status, StatusCode::OK);
+    assert_eq!(
+        diagnose(&server, &other, body()).await.status,
+        StatusCode::CREATED
+    );
+    // A minute later the rider may ask again.
+    server.clock.advance(60_000);
+    assert_eq!(
+        diagnose(&server, &rider, body()).await.status,
+        StatusCode::CREATED
+    );
+}
