@@ -167,8 +167,14 @@ pub fn record(
             params![user, chain.device.0.to_string()],
         )?;
     }
-    events.push(event.clone());
-    let after = Progress::from_events(catalog, &events);
+    // The new event is normally the newest, so it folds onto `before`; one
+    // of the user's devices may hold later times (its clock runs ahead), and
+    // then the whole log is folded again, as the progress cache does.
+    let mut after = before.clone();
+    if after.apply(catalog, &event).is_err() {
+        events.push(event.clone());
+        after = Progress::from_events(catalog, &events);
+    }
     let xp_earned = after.xp().saturating_sub(before.xp());
     let had: Vec<&str> = before
         .achievements()

@@ -327,3 +327,34 @@ async fn diagnoses_have_their_own_per_rider_limit() {
         StatusCode::CREATED
     );
 }
+
+#[tokio::test]
+async fn a_run_counts_even_when_a_device_clock_runs_ahead() {
+    use ridewire_engine::event::{DeviceChain, DeviceId, EventId, EventKind};
+    use ridewire_engine::quest::QuestId;
+
+    let server = TestServer::new();
+    let token = server.user("rider@ridewire.test").await;
+    // A phone whose clock is two minutes ahead pushed a step first, so the
+    // server's run sorts before it and progress is folded again.
+    let mut phone = DeviceChain::new(DeviceId(uuid::Uuid::from_u128(77)));
+    let ahead = crate::common::NOW + 120_000;
+    let step = phone
+        .append(
+            EventId::v7(ahead, [7; 10]),
+            ahead,
+            0,
+            EventKind::StepChecked {
+                quest: QuestId::new("tyre-pressure").expect("id"),
+                step: "s1".into(),
+            },
+        )
+        .expect("event");
+    let pushed = server.push(&token, phone.device, &[step]).await;
+    assert_eq!(pushed.body["rejected"], json!([]), "{:?}", pushed.body);
+
+    let run = diagnose(&server, &token, body()).await;
+    assert_eq!(run.status, StatusCode::CREATED, "{:?}", run.body);
+    assert_eq!(run.body["xp_earned"], 10);
+    assert_eq!(run.body["achievements"], json!(["ACH-FIRST-DIAG"]));
+}
