@@ -37,6 +37,11 @@ pub fn plugin(app: &mut App) {
     }
 }
 
+/// While any entity carries this, the picture waits (e.g. models still
+/// loading): a screenshot shows the screen as a user would see it settled.
+#[derive(Component, Debug, Default)]
+pub struct HoldCapture;
+
 /// The image the UI camera renders into.
 #[derive(Resource, Debug, Clone)]
 pub struct CaptureTarget(pub Handle<Image>);
@@ -79,6 +84,7 @@ fn report_pipelines(mut main_world: ResMut<MainWorld>, cache: Res<PipelineCache>
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn request_screenshot(
     mut commands: Commands,
     mut state: ResMut<CaptureState>,
@@ -87,8 +93,9 @@ fn request_screenshot(
     target: Res<CaptureTarget>,
     request: Res<CaptureRequest>,
     cameras: Query<(), With<UiCamera>>,
+    holds: Query<(), With<HoldCapture>>,
 ) {
-    let settled = ready.0 && frames.0 >= 3 && !cameras.is_empty();
+    let settled = ready.0 && frames.0 >= 3 && !cameras.is_empty() && holds.is_empty();
     *state = match *state {
         CaptureState::Rendering | CaptureState::Settling(_) if !settled => CaptureState::Rendering,
         CaptureState::Rendering => CaptureState::Settling(1),

@@ -6,10 +6,12 @@
 
 pub mod capture;
 pub mod commands;
+pub mod diagnostics;
 pub mod home;
 pub mod obd;
 pub mod player;
 pub mod quests;
+pub mod scan;
 pub mod screens;
 pub mod settings;
 pub mod theme;
@@ -72,6 +74,8 @@ impl Plugin for ClientPlugin {
         settings::plugin(app);
         home::plugin(app);
         quests::plugin(app);
+        diagnostics::plugin(app);
+        scan::plugin(app);
     }
 }
 
@@ -106,6 +110,15 @@ impl Default for Options {
     }
 }
 
+/// Models, overlay packs and the AR demo recording load from the app's
+/// assets folder (see [`scan::assets_root`]).
+fn assets() -> AssetPlugin {
+    AssetPlugin {
+        file_path: scan::assets_root().to_string_lossy().into_owned(),
+        ..default()
+    }
+}
+
 /// Builds the app for a window or, with [`Options::screenshot`], for
 /// off-screen capture (no display needed).
 pub fn build(options: &Options) -> App {
@@ -129,6 +142,7 @@ pub fn build(options: &Options) -> App {
                         ..default()
                     })
                     .set(render)
+                    .set(assets())
                     .disable::<WinitPlugin>(),
             )
             .add_plugins(ScheduleRunnerPlugin::run_loop(Duration::from_millis(1)))
@@ -149,7 +163,8 @@ pub fn build(options: &Options) -> App {
                         }),
                         ..default()
                     })
-                    .set(render),
+                    .set(render)
+                    .set(assets()),
             );
         }
     }

@@ -5,6 +5,8 @@ use std::process::ExitCode;
 
 use bevy::math::UVec2;
 use clap::{Parser, Subcommand};
+use ridewire_ar::pose::Intrinsics;
+use ridewire_ar::report::{ReportOptions, detect_files};
 use ridewire_client::commands::diagnose;
 use ridewire_client::commands::obd::{self, ObdAction};
 use ridewire_client::commands::plan;
@@ -69,6 +71,24 @@ enum Command {
         #[command(subcommand)]
         action: ObdAction,
     },
+    /// Find RideWire (ArUco DICT_4X4_50) markers in images and print each
+    /// marker's id, corners and pose, and the time taken per frame.
+    Detect {
+        /// PNG images, folders of them, or recordings (`.rwluma`).
+        #[arg(required = true, value_name = "IMAGE_OR_FOLDER")]
+        inputs: Vec<PathBuf>,
+        /// Print one JSON object: {"frames": [{"file", "ms", "markers": [{"id",
+        /// "corners", "rvec", "tvec"}]}]} (OpenCV's corner order and camera axes).
+        #[arg(long)]
+        json: bool,
+        /// Camera intrinsics in pixels [default: a 60° horizontal field of view].
+        #[arg(long, value_name = "FX,FY,CX,CY", value_parser = parse_intrinsics)]
+        intrinsics: Option<Intrinsics>,
+        /// Side of the printed marker's black square, in metres.
+        #[arg(long, value_name = "METRES", default_value_t = 0.08,
+              value_parser = parse_marker_size)]
+        marker_size: f64,
+    },
     /// Draw one level of a Markdown maintenance plan as an overworld map.
     Plan {
         /// The plan, a Markdown file with `- [ ]` tasks under headings.
@@ -88,6 +108,54 @@ enum Command {
         #[arg(long, value_name = "PATH")]
         level: Option<String>,
     },
+}
+
+fn parse_intrinsics(text: &str) -> Result<Intrinsics, String> {
+    let values: Vec<f64> = text
+        .split(',')
+        .map(|v| v.trim().parse::<f64>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| format!("{text:?}: expected four numbers FX,FY,CX,CY"))?;
+    let [fx, fy, cx, cy] = values[..] else {
+        return Err(format!("{text:?}: expected four numbers FX,FY,CX,CY"));
+    };
+    Intrinsics::new(fx, fy, cx, cy).map_err(|e| e.to_string())
+}
+
+fn parse_marker_size(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(m) if m.is_finite() && (0.005..=2.0).contains(&m) => Ok(m),
+        _ => Err(format!(
+            "{text:?}: expected a side in metres between 0.005 and 2"
+        )),
+    }
+}
+
+fn detect_command(
+    inputs: &[PathBuf],
+    json: bool,
+    intrinsics: Option<Intrinsics>,
+    marker_size: f64,
+) -> ExitCode {
+    let options = ReportOptions {
+        intrinsics,
+        marker_size,
+        ..ReportOptions::default()
+    };
+    match detect_files(inputs, &options) {
+        Ok(report) => {
+            if json {
+                println!("{}", report.to_json());
+            } else {
+                print!("{}", report.to_text());
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("ridewire detect: {e}");
+            ExitCode::from(2)
+        }
+    }
 }
 
 fn data_source(demo: bool, database: Option<PathBuf>) -> DataSource {
@@ -145,6 +213,12 @@ fn run_command(command: Command, data: &DataSource) -> ExitCode {
             diagnose(ask, json, data)
         }
         Command::Obd { action } => obd_command(action, data),
+        Command::Detect {
+            inputs,
+            json,
+            intrinsics,
+            marker_size,
+        } => detect_command(&inputs, json, intrinsics, marker_size),
         Command::Plan {
             file,
             png,

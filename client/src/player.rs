@@ -16,7 +16,7 @@ use ridewire_engine::progress::{Progress, RejectReason};
 use ridewire_engine::quest::Catalog;
 use ridewire_engine::vehicle::{ModelKey, Vehicle};
 use ridewire_engine::{chain, demo};
-use ridewire_offline_store::{Recovery, Store};
+use ridewire_offline_store::{DiagnosisRecord, Recovery, Store};
 use uuid::Uuid;
 
 pub(super) fn plugin(app: &mut App) {
@@ -242,6 +242,17 @@ impl Player {
                 }
             }
             Err(e) => Outcome::Failed(e.to_string()),
+        }
+    }
+
+    /// The rider's latest diagnostic runs, newest first (none in the demo,
+    /// which keeps only their events).
+    pub fn recent_diagnoses(&self, limit: usize) -> Result<Vec<DiagnosisRecord>, String> {
+        match &self.log {
+            Log::Stored(store) => lock(store)
+                .diagnoses(None, limit)
+                .map_err(|e| e.to_string()),
+            Log::Demo(_) => Ok(Vec::new()),
         }
     }
 

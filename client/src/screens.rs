@@ -24,19 +24,31 @@ pub enum Screen {
     Home,
     /// The quest log.
     Quests,
+    /// Trouble codes and symptoms in, a gated diagnosis out.
+    Diagnostics,
+    /// The AR scanner: component overlays on the camera image.
+    Scan,
     /// Display and device settings.
     Settings,
 }
 
 impl Screen {
     /// Every screen, in navigation-bar order.
-    pub const ALL: [Screen; 3] = [Screen::Home, Screen::Quests, Screen::Settings];
+    pub const ALL: [Screen; 5] = [
+        Screen::Home,
+        Screen::Quests,
+        Screen::Diagnostics,
+        Screen::Scan,
+        Screen::Settings,
+    ];
 
     /// The label on its tab.
     pub fn title(self) -> &'static str {
         match self {
             Screen::Home => "Home",
             Screen::Quests => "Quests",
+            Screen::Diagnostics => "Diagnose",
+            Screen::Scan => "Scan",
             Screen::Settings => "Settings",
         }
     }

@@ -4,7 +4,8 @@
 //! - `cargo xtask test`: set up the machine, then formatting, clippy (warnings
 //!   are errors) and every test, including the screenshot tests.
 //! - `cargo xtask assets`: redraw the overworld tileset
-//!   (`assets/tiles/overworld.png`).
+//!   (`assets/tiles/overworld.png`), the component models
+//!   (`assets/models/*.glb`) and the overlay packs (`assets/overlays/*.json`).
 //! - `cargo xtask bench engine`: the engine's benchmarks.
 //! - `cargo xtask bench agents`: request to gated answer with mock
 //!   providers answering in 50/200/800 ms (one JSON line per figure).
@@ -13,6 +14,9 @@
 //! [`target_dir`]), so the app, the tests and CI share one warm Bevy build.
 
 mod assets;
+mod marker_sheet;
+mod models;
+mod scan_demo;
 mod system;
 
 use std::env;
@@ -26,7 +30,9 @@ usage: cargo xtask <command>
 commands:
   run [-- ARGS]     install what the app needs, then run it (ARGS go to `ridewire`)
   test              install what the tests need, then fmt, clippy and all tests
-  assets            redraw assets/tiles/overworld.png (the overworld tileset)
+  assets            redraw the overworld tileset, the component models (glTF),
+                    the overlay packs, the AR demo sequence and the
+                    printable marker sheet under assets/
   bench engine      benchmark the engine (progress fold, chain verification)
   bench agents      time request → gated answer with agents answering in 50/200/800 ms
   target-dir        print the build directory every command uses
@@ -41,7 +47,13 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("run") => run(&args[1..]),
         Some("test") => test(),
-        Some("assets") => assets::write(&workspace_root()),
+        Some("assets") => {
+            let root = workspace_root();
+            assets::write(&root)
+                .and_then(|()| models::write(&root))
+                .and_then(|()| scan_demo::write(&root))
+                .and_then(|()| marker_sheet::write(&root))
+        }
         Some("bench") => bench(&args[1..]),
         Some("target-dir") => {
             println!("{}", target_dir().display());

@@ -52,6 +52,23 @@ pub enum DiagnoseError {
 
 /// Runs the diagnosis and records it as a `DiagnosticRun` event.
 pub fn run(ask: Ask, data: &DataSource, clock: &Clock) -> Result<Run, DiagnoseError> {
+    let (request, result) = gate_offline(ask)?;
+    let id = Uuid::now_v7();
+    let (xp, achievements, recorded) = record(id, &request, &result, data, clock);
+    Ok(Run {
+        id,
+        request,
+        result,
+        xp,
+        achievements,
+        recorded,
+    })
+}
+
+/// Checks the rider's input, asks the agents reachable without a network
+/// (the rule-based agent over the bundled code database) and gates their
+/// consensus. Records nothing: the caller does.
+pub fn gate_offline(ask: Ask) -> Result<(DiagnosticRequest, GatedDiagnosis), DiagnoseError> {
     let codes = ask
         .codes
         .iter()
@@ -80,16 +97,7 @@ pub fn run(ask: Ask, data: &DataSource, clock: &Clock) -> Result<Run, DiagnoseEr
     let outcomes = vec![offline::answer(&request, &db)];
     let result =
         gate::diagnose(&request, outcomes).map_err(|e| DiagnoseError::BadInput(e.to_string()))?;
-    let id = Uuid::now_v7();
-    let (xp, achievements, recorded) = record(id, &request, &result, data, clock);
-    Ok(Run {
-        id,
-        request,
-        result,
-        xp,
-        achievements,
-        recorded,
-    })
+    Ok((request, result))
 }
 
 /// Records the run in the rider's data; a failure to record is reported,

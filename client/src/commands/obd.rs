@@ -65,7 +65,8 @@ pub struct LinkArgs {
     #[arg(long, value_name = "N", default_value_t = 2000,
           value_parser = clap::value_parser!(u64).range(100..=60_000))]
     pub timeout_ms: u64,
-    /// The serial port's baud rate (ELM327 clones: 38400, some 9600 or 115200).
+    /// The serial port's baud rate (ELM327 clones: 38400, some 9600 or 115200;
+    /// one of 9600, 19200, 38400, 57600, 115200, 230400, 500000).
     #[arg(long, value_name = "N", default_value_t = 38400,
           value_parser = clap::value_parser!(u32).range(1200..=4_000_000))]
     pub baud: u32,
@@ -147,7 +148,7 @@ fn with_adapter<R>(
     }
 }
 
-#[cfg(feature = "serial")]
+#[cfg(unix)]
 fn serial<R>(
     path: &std::path::Path,
     baud: u32,
@@ -155,12 +156,12 @@ fn serial<R>(
     work: impl FnOnce(&mut dyn AdapterOps) -> Result<R, ObdError>,
 ) -> Result<R, ObdCommandError> {
     let path = path.to_string_lossy();
-    let link = crate::obd::SerialLink::open(&path, baud, timeout)?;
+    let link = crate::obd::SerialLink::open(&path, baud)?;
     let mut adapter = Adapter::set_up(link, timeout)?;
     Ok(work(&mut adapter)?)
 }
 
-#[cfg(not(feature = "serial"))]
+#[cfg(not(unix))]
 fn serial<R>(
     _path: &std::path::Path,
     _baud: u32,
@@ -168,8 +169,8 @@ fn serial<R>(
     _work: impl FnOnce(&mut dyn AdapterOps) -> Result<R, ObdError>,
 ) -> Result<R, ObdCommandError> {
     Err(ObdCommandError::BadInput(
-        "this ridewire was built without serial-port support: use a Wi-Fi adapter with \
-         --tcp HOST:PORT, or rebuild with `cargo build --features serial`"
+        "serial adapters work on Linux and macOS in this version: use a Wi-Fi adapter \
+         with --tcp HOST:PORT"
             .to_owned(),
     ))
 }

@@ -7,14 +7,14 @@
 //! an [`Adapter`] that drives a session over it.
 
 mod driver;
-#[cfg(feature = "serial")]
+#[cfg(unix)]
 mod serial;
 mod tcp;
 mod transport;
 
 pub use driver::{Adapter, AdapterInfo, Reading};
-#[cfg(feature = "serial")]
-pub use serial::SerialLink;
+#[cfg(unix)]
+pub use serial::{BAUD_RATES, SerialLink};
 pub use tcp::TcpLink;
 pub use transport::{LinkError, Transport};
 

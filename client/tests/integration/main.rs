@@ -8,4 +8,5 @@ mod data;
 mod obd;
 mod picture;
 mod plan;
+mod scan;
 mod screenshot;

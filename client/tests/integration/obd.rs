@@ -362,44 +362,41 @@ impl Drop for Emulator {
     }
 }
 
-#[test]
-fn read_works_against_the_elm327_emulator() {
+/// The emulator's Python, or why the test cannot run (a skip unless
+/// `RIDEWIRE_REQUIRE_ELM_EMULATOR=1`).
+fn emulator_or_skip() -> Option<PathBuf> {
     let required = std::env::var("RIDEWIRE_REQUIRE_ELM_EMULATOR").as_deref() == Ok("1");
-    let python = match emulator_python() {
-        Ok(python) => python,
+    match emulator_python() {
+        Ok(python) => Some(python),
         Err(why) if required => panic!("RIDEWIRE_REQUIRE_ELM_EMULATOR=1 but {why}"),
         Err(why) => {
             eprintln!("skipping the ELM327-emulator test: {why}");
-            return;
+            None
         }
-    };
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port();
-    let dir = tempfile::tempdir().expect("temp dir");
-    let _emulator = Emulator(
-        Command::new(&python)
-            .args(["-m", "elm", "-s", "car", "-n", &port.to_string(), "-b"])
-            .arg(dir.path().join("batch.txt"))
+    }
+}
+
+/// Starts the emulator's `car` scenario in batch mode, with `link` saying
+/// how it is reached (`-n PORT` for TCP; nothing for a pseudo-terminal).
+fn start_emulator(python: &Path, dir: &Path, link: &[&str]) -> Emulator {
+    Emulator(
+        Command::new(python)
+            .args(["-m", "elm", "-s", "car"])
+            .args(link)
+            .arg("-b")
+            .arg(dir.join("batch.txt"))
             // It writes elm.log where it runs: keep that out of the source tree.
-            .current_dir(dir.path())
+            .current_dir(dir)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("start the emulator"),
-    );
-    let address = format!("127.0.0.1:{port}");
-    let started = Instant::now();
-    while TcpStream::connect(&address).is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "the emulator did not listen on {address} within 10 s"
-        );
-        thread::sleep(Duration::from_millis(100));
-    }
-    let out = obd(&["read", "--tcp", &address, "--json"]);
+    )
+}
+
+/// What a reading of the emulator's `car` scenario must show.
+fn check_emulated_reading(out: &Output) {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
     assert!(
@@ -413,4 +410,54 @@ fn read_works_against_the_elm327_emulator() {
     assert!(tail.chars().all(|c| c.is_ascii_alphanumeric()), "{json}");
     assert_eq!(json["stored"][0]["ecu"], "7E8", "{json}");
     assert!(json["stored"][0]["codes"].is_array(), "{json}");
+}
+
+#[test]
+fn read_works_against_the_elm327_emulator() {
+    let Some(python) = emulator_or_skip() else {
+        return;
+    };
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let _emulator = start_emulator(&python, dir.path(), &["-n", &port.to_string()]);
+    let address = format!("127.0.0.1:{port}");
+    let started = Instant::now();
+    while TcpStream::connect(&address).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the emulator did not listen on {address} within 10 s"
+        );
+        thread::sleep(Duration::from_millis(100));
+    }
+    check_emulated_reading(&obd(&["read", "--tcp", &address, "--json"]));
+}
+
+#[test]
+fn read_works_over_a_serial_port_against_the_elm327_emulator() {
+    let Some(python) = emulator_or_skip() else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let _emulator = start_emulator(&python, dir.path(), &[]);
+    // In batch mode the emulator writes its pseudo-terminal's path as the
+    // first line of the batch file: the same kind of tty a USB adapter is.
+    let started = Instant::now();
+    let device = loop {
+        let first = std::fs::read_to_string(dir.path().join("batch.txt"))
+            .ok()
+            .and_then(|t| t.lines().next().map(str::trim).map(str::to_owned))
+            .filter(|l| l.starts_with("/dev/"));
+        if let Some(device) = first {
+            break device;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the emulator named no serial device within 10 s"
+        );
+        thread::sleep(Duration::from_millis(100));
+    };
+    check_emulated_reading(&obd(&["read", "--serial", &device, "--json"]));
 }

@@ -34,6 +34,11 @@ const RANK_WEIGHTS: [f64; 4] = [1.0, 0.7, 0.5, 0.35];
 /// Weight a symptom adds to each component it points at.
 const SYMPTOM_WEIGHT: f64 = 0.4;
 
+/// The symptom keys the offline agent understands, for pickers in the app.
+pub fn known_symptoms() -> impl Iterator<Item = &'static str> {
+    SYMPTOMS.iter().map(|(key, _)| *key)
+}
+
 /// Symptom keys the offline agent understands, and the components they point at.
 const SYMPTOMS: &[(&str, &[&str])] = &[
     (

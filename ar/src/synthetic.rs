@@ -1,0 +1,408 @@
+//! Synthetic camera frames with known ground truth: `DICT_4X4_50` markers
+//! drawn at a known pose over varied backgrounds, with blur and sensor
+//! noise. The tests and the benchmark measure the tracker against these,
+//! and the same drawing gives printable markers.
+
+use crate::dictionary::{DICT_4X4_50, MARKER_BITS, bit};
+use crate::geometry::{Mat3, Point, apply_homography, invert, mul, mul_vec};
+use crate::image::LumaImage;
+use crate::pose::{Intrinsics, Pose, project_corners};
+
+/// A small deterministic random generator (SplitMix64): the same seed
+/// gives the same frames on every machine.
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
+
+impl Rng {
+    /// A generator from a seed.
+    pub fn new(seed: u64) -> Self {
+        Self(seed)
+    }
+
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `[lo, hi)`.
+    pub fn range(&mut self, lo: f64, hi: f64) -> f64 {
+        lo + (hi - lo) * ((self.next_u64() >> 11) as f64 / (1u64 << 53) as f64)
+    }
+
+    /// Standard normal (Box–Muller).
+    pub fn normal(&mut self) -> f64 {
+        let u1 = self.range(1e-12, 1.0);
+        let u2 = self.range(0.0, 1.0);
+        (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+    }
+}
+
+/// Whether the cell at `row`, `col` of marker `id`'s 6×6 grid (border
+/// included) is white, as OpenCV's `generateImageMarker` draws it.
+pub fn marker_cell_is_white(id: u16, row: usize, col: usize) -> bool {
+    let n = MARKER_BITS + 2;
+    if row == 0 || col == 0 || row >= n - 1 || col >= n - 1 {
+        return false;
+    }
+    DICT_4X4_50
+        .get(id as usize)
+        .is_some_and(|&code| bit(code, row - 1, col - 1))
+}
+
+/// What lies behind the markers.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Background {
+    /// One grey level.
+    Flat(u8),
+    /// A linear ramp across the frame (uneven light).
+    Gradient,
+    /// Smooth random blotches at several scales (concrete, paintwork).
+    Blotches,
+    /// Dark strokes and letter-like blobs on light paper.
+    Text,
+    /// Random dark squares and quads, some with inner squares: the shapes
+    /// most like a marker without being one.
+    Squares,
+}
+
+/// A marker placed in the scene.
+#[derive(Debug, Clone, Copy)]
+pub struct PlacedMarker {
+    /// `DICT_4X4_50` id.
+    pub id: u16,
+    /// Side of the black square, metres.
+    pub size: f64,
+    /// Where it is.
+    pub pose: Pose,
+}
+
+/// A scene to draw.
+#[derive(Debug, Clone)]
+pub struct Scene {
+    /// Frame width, pixels.
+    pub width: usize,
+    /// Frame height, pixels.
+    pub height: usize,
+    /// The camera.
+    pub intrinsics: Intrinsics,
+    /// Behind the markers.
+    pub background: Background,
+    /// The markers (each drawn on a white card one cell wider all round).
+    pub markers: Vec<PlacedMarker>,
+    /// Gaussian blur, pixels (0 for none).
+    pub blur_sigma: f64,
+    /// Sensor noise standard deviation, grey levels.
+    pub noise_sigma: f64,
+    /// Seed for the background and the noise.
+    pub seed: u64,
+}
+
+/// Draws the scene into `out` and returns each marker's true corners
+/// (OpenCV order, pixel centres at integers), `None` for markers behind
+/// the camera.
+pub fn render(scene: &Scene, out: &mut LumaImage) -> Vec<Option<[Point; 4]>> {
+    let (w, h) = (scene.width, scene.height);
+    out.resize(w, h);
+    let mut rng = Rng::new(scene.seed);
+    let mut plane = vec![0.0f64; w * h];
+    draw_background(scene.background, w, h, &mut rng, &mut plane);
+    let mut truth = Vec::new();
+    for m in &scene.markers {
+        truth.push(project_corners(&m.pose, m.size, &scene.intrinsics));
+        draw_marker(scene, m, &mut plane);
+    }
+    if scene.blur_sigma > 0.0 {
+        gaussian_blur(&mut plane, w, h, scene.blur_sigma);
+    }
+    for (o, v) in out.pixels_mut().iter_mut().zip(&plane) {
+        let noisy = v + scene.noise_sigma
+            * if scene.noise_sigma > 0.0 {
+                rng.normal()
+            } else {
+                0.0
+            };
+        *o = noisy.round().clamp(0.0, 255.0) as u8;
+    }
+    truth
+}
+
+fn draw_background(kind: Background, w: usize, h: usize, rng: &mut Rng, plane: &mut [f64]) {
+    match kind {
+        Background::Flat(v) => plane.fill(v as f64),
+        Background::Gradient => {
+            let (a, b) = (rng.range(40.0, 120.0), rng.range(150.0, 240.0));
+            let angle = rng.range(0.0, std::f64::consts::TAU);
+            let (c, s) = (angle.cos(), angle.sin());
+            let span = (w as f64).hypot(h as f64);
+            for y in 0..h {
+                for x in 0..w {
+                    let t = ((x as f64 - w as f64 / 2.0) * c + (y as f64 - h as f64 / 2.0) * s)
+                        / span
+                        + 0.5;
+                    plane[y * w + x] = a + (b - a) * t;
+                }
+            }
+        }
+        Background::Blotches => {
+            plane.fill(128.0);
+            for (cell, amp) in [(64usize, 60.0), (16, 30.0), (4, 15.0)] {
+                let gw = w / cell + 2;
+                let gh = h / cell + 2;
+                let grid: Vec<f64> = (0..gw * gh).map(|_| rng.range(-amp, amp)).collect();
+                for y in 0..h {
+                    let gy = y as f64 / cell as f64;
+                    let (y0, fy) = (gy as usize, gy.fract());
+                    for x in 0..w {
+                        let gx = x as f64 / cell as f64;
+                        let (x0, fx) = (gx as usize, gx.fract());
+                        let v00 = grid[y0 * gw + x0];
+                        let v10 = grid[y0 * gw + x0 + 1];
+                        let v01 = grid[(y0 + 1) * gw + x0];
+                        let v11 = grid[(y0 + 1) * gw + x0 + 1];
+                        let top = v00 + (v10 - v00) * fx;
+                        let bottom = v01 + (v11 - v01) * fx;
+                        plane[y * w + x] += top + (bottom - top) * fy;
+                    }
+                }
+            }
+        }
+        Background::Text => {
+            plane.fill(rng.range(190.0, 235.0));
+            let line_h = rng.range(10.0, 30.0);
+            let mut y = line_h;
+            while y + line_h < h as f64 {
+                let mut x = rng.range(5.0, 30.0);
+                while x < w as f64 - 20.0 {
+                    let gw = rng.range(0.4, 0.8) * line_h;
+                    let strokes = 1 + (rng.next_u64() % 3) as usize;
+                    for _ in 0..strokes {
+                        let x0 = x + rng.range(0.0, gw * 0.6);
+                        let y0 = y - rng.range(0.0, line_h * 0.8);
+                        let x1 = x0 + rng.range(line_h * 0.08, gw);
+                        let y1 = y0 + rng.range(line_h * 0.08, line_h * 0.8);
+                        fill_rect(plane, w, h, x0, y0, x1, y1, rng.range(10.0, 60.0));
+                    }
+                    x += gw + rng.range(2.0, 12.0);
+                }
+                y += line_h * rng.range(1.3, 1.8);
+            }
+        }
+        Background::Squares => {
+            plane.fill(rng.range(150.0, 230.0));
+            let n = 20 + (rng.next_u64() % 40) as usize;
+            for _ in 0..n {
+                let s = rng.range(12.0, 120.0);
+                let cx = rng.range(0.0, w as f64);
+                let cy = rng.range(0.0, h as f64);
+                let dark = rng.range(0.0, 80.0);
+                let angle = rng.range(0.0, std::f64::consts::FRAC_PI_2);
+                fill_rotated_square(plane, w, h, cx, cy, s, angle, dark);
+                // Some get a light square inside, and a dark dot in that:
+                // a black-bordered square with content, but not a code.
+                if rng.next_u64().is_multiple_of(2) {
+                    fill_rotated_square(plane, w, h, cx, cy, s * 0.6, angle, 230.0);
+                    if rng.next_u64().is_multiple_of(2) {
+                        let dx = rng.range(-0.15, 0.15) * s;
+                        let dy = rng.range(-0.15, 0.15) * s;
+                        fill_rotated_square(plane, w, h, cx + dx, cy + dy, s * 0.2, angle, dark);
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn fill_rect(plane: &mut [f64], w: usize, h: usize, x0: f64, y0: f64, x1: f64, y1: f64, v: f64) {
+    let (xa, xb) = (
+        x0.max(0.0) as usize,
+        (x1.min(w as f64 - 1.0)).max(0.0) as usize,
+    );
+    let (ya, yb) = (
+        y0.max(0.0) as usize,
+        (y1.min(h as f64 - 1.0)).max(0.0) as usize,
+    );
+    for y in ya..=yb.min(h - 1) {
+        for x in xa..=xb.min(w - 1) {
+            plane[y * w + x] = v;
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn fill_rotated_square(
+    plane: &mut [f64],
+    w: usize,
+    h: usize,
+    cx: f64,
+    cy: f64,
+    s: f64,
+    angle: f64,
+    v: f64,
+) {
+    let (c, sn) = (angle.cos(), angle.sin());
+    let r = s * 0.75;
+    let (xa, xb) = (
+        (cx - r).max(0.0) as usize,
+        ((cx + r).max(0.0) as usize).min(w - 1),
+    );
+    let (ya, yb) = (
+        (cy - r).max(0.0) as usize,
+        ((cy + r).max(0.0) as usize).min(h - 1),
+    );
+    for y in ya..=yb {
+        for x in xa..=xb {
+            let (dx, dy) = (x as f64 - cx, y as f64 - cy);
+            let (u, t) = (dx * c + dy * sn, -dx * sn + dy * c);
+            if u.abs() <= s / 2.0 && t.abs() <= s / 2.0 {
+                plane[y * w + x] = v;
+            }
+        }
+    }
+}
+
+/// Grey levels of the printed marker (ink is never fully black, paper
+/// never fully white under real light).
+const INK: f64 = 25.0;
+const PAPER: f64 = 225.0;
+/// Sub-samples per pixel side: edges are area-averaged like a real sensor.
+const SUPERSAMPLE: usize = 4;
+
+fn draw_marker(scene: &Scene, m: &PlacedMarker, plane: &mut [f64]) {
+    let (w, h) = (scene.width, scene.height);
+    let k = &scene.intrinsics;
+    let r = m.pose.rotation();
+    let kmat: Mat3 = [[k.fx, 0.0, k.cx], [0.0, k.fy, k.cy], [0.0, 0.0, 1.0]];
+    let rt: Mat3 = [
+        [r[0][0], r[0][1], m.pose.tvec[0]],
+        [r[1][0], r[1][1], m.pose.tvec[1]],
+        [r[2][0], r[2][1], m.pose.tvec[2]],
+    ];
+    let to_image = mul(&kmat, &rt);
+    let Some(to_plane) = invert(&to_image) else {
+        return;
+    };
+    let cells = (MARKER_BITS + 2) as f64;
+    let cell = m.size / cells;
+    let card = m.size / 2.0 + cell;
+    // Bounding box of the card in the image.
+    let mut lo = Point::new(f64::INFINITY, f64::INFINITY);
+    let mut hi = Point::new(f64::NEG_INFINITY, f64::NEG_INFINITY);
+    for (x, y) in [(-card, -card), (card, -card), (card, card), (-card, card)] {
+        let c = mul_vec(&to_image, [x, y, 1.0]);
+        if c[2] <= 0.0 {
+            return;
+        }
+        let p = Point::new(c[0] / c[2], c[1] / c[2]);
+        lo = Point::new(lo.x.min(p.x), lo.y.min(p.y));
+        hi = Point::new(hi.x.max(p.x), hi.y.max(p.y));
+    }
+    let x0 = (lo.x.floor() - 1.0).max(0.0) as usize;
+    let y0 = (lo.y.floor() - 1.0).max(0.0) as usize;
+    let x1 = ((hi.x.ceil() + 1.0).max(0.0) as usize).min(w - 1);
+    let y1 = ((hi.y.ceil() + 1.0).max(0.0) as usize).min(h - 1);
+    let n = SUPERSAMPLE as f64;
+    for py in y0..=y1 {
+        for px in x0..=x1 {
+            let (mut sum, mut hits) = (0.0, 0usize);
+            for sy in 0..SUPERSAMPLE {
+                for sx in 0..SUPERSAMPLE {
+                    let ix = px as f64 + (sx as f64 + 0.5) / n - 0.5;
+                    let iy = py as f64 + (sy as f64 + 0.5) / n - 0.5;
+                    let Some(q) = apply_homography(&to_plane, Point::new(ix, iy)) else {
+                        continue;
+                    };
+                    if q.x.abs() > card || q.y.abs() > card {
+                        continue;
+                    }
+                    hits += 1;
+                    // Marker frame: x right, y up; cell rows count from the top.
+                    let col = ((q.x + m.size / 2.0) / cell).floor();
+                    let row = ((m.size / 2.0 - q.y) / cell).floor();
+                    let inside = (0.0..cells).contains(&col) && (0.0..cells).contains(&row);
+                    let white = !inside || marker_cell_is_white(m.id, row as usize, col as usize);
+                    sum += if white { PAPER } else { INK };
+                }
+            }
+            if hits > 0 {
+                let i = py * w + px;
+                let cover = hits as f64 / (n * n);
+                plane[i] = plane[i] * (1.0 - cover) + sum / (n * n);
+            }
+        }
+    }
+}
+
+/// Separable Gaussian blur in place.
+fn gaussian_blur(plane: &mut [f64], w: usize, h: usize, sigma: f64) {
+    let r = (sigma * 3.0).ceil() as isize;
+    let kernel: Vec<f64> = (-r..=r)
+        .map(|i| (-(i * i) as f64 / (2.0 * sigma * sigma)).exp())
+        .collect();
+    let total: f64 = kernel.iter().sum();
+    let kernel: Vec<f64> = kernel.iter().map(|k| k / total).collect();
+    let mut tmp = vec![0.0; w * h];
+    let clamp = |v: isize, n: usize| v.clamp(0, n as isize - 1) as usize;
+    for y in 0..h {
+        for x in 0..w {
+            tmp[y * w + x] = kernel
+                .iter()
+                .enumerate()
+                .map(|(k, kv)| kv * plane[y * w + clamp(x as isize + k as isize - r, w)])
+                .sum();
+        }
+    }
+    for y in 0..h {
+        for x in 0..w {
+            plane[y * w + x] = kernel
+                .iter()
+                .enumerate()
+                .map(|(k, kv)| kv * tmp[clamp(y as isize + k as isize - r, h) * w + x])
+                .sum();
+        }
+    }
+}
+
+/// A random marker pose whose marker, seen face-on, would be between
+/// `min_px` and `max_px` pixels wide, tilted away from the camera by up to
+/// `max_tilt_deg`, turned to any angle in its own plane, and placed so that
+/// its white card lies inside the frame.
+#[allow(clippy::too_many_arguments)]
+pub fn random_pose(
+    rng: &mut Rng,
+    k: &Intrinsics,
+    width: usize,
+    height: usize,
+    size: f64,
+    min_px: f64,
+    max_px: f64,
+    max_tilt_deg: f64,
+) -> Pose {
+    use crate::geometry::{rodrigues_from_rotation, rotation_about};
+    let px = rng.range(min_px, max_px);
+    let z = k.fx * size / px;
+    // Facing the camera: marker x = camera x, marker y = camera −y, marker z = camera −z.
+    let facing: Mat3 = [[1.0, 0.0, 0.0], [0.0, -1.0, 0.0], [0.0, 0.0, -1.0]];
+    let roll = rng.range(0.0, std::f64::consts::TAU);
+    let spin = rotation_about([0.0, 0.0, 1.0], roll.cos(), roll.sin());
+    let tilt = rng.range(0.0, max_tilt_deg).to_radians();
+    let axis_angle = rng.range(0.0, std::f64::consts::TAU);
+    let tilt_r = rotation_about(
+        [axis_angle.cos(), axis_angle.sin(), 0.0],
+        tilt.cos(),
+        tilt.sin(),
+    );
+    let r = mul(&tilt_r, &mul(&facing, &spin));
+    // Keep the card (1.33 × the marker) and a margin inside the frame.
+    let reach = px * 0.5 * 1.34 * std::f64::consts::SQRT_2 + 6.0;
+    let u = rng.range(reach, (width as f64 - reach).max(reach + 1.0));
+    let v = rng.range(reach, (height as f64 - reach).max(reach + 1.0));
+    Pose {
+        rvec: rodrigues_from_rotation(&r),
+        tvec: [(u - k.cx) / k.fx * z, (v - k.cy) / k.fy * z, z],
+    }
+}

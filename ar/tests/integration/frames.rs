@@ -1,0 +1,275 @@
+//! Frame sources: replay of folders and recordings, pushed frames, the
+//! webcam's error path, and clear errors for bad input.
+
+use std::path::Path;
+use std::time::Duration;
+
+use ridewire_ar::frames::{
+    Frame, FrameSource, Next, Pushed, Recorder, Replay, Webcam, WebcamSettings,
+};
+use ridewire_ar::{Error, LumaImage};
+
+fn write_png(path: &Path, w: u32, h: u32, shade: u8, colour: bool) {
+    let file = std::fs::File::create(path).unwrap();
+    let mut enc = png::Encoder::new(std::io::BufWriter::new(file), w, h);
+    enc.set_color(if colour {
+        png::ColorType::Rgb
+    } else {
+        png::ColorType::Grayscale
+    });
+    enc.set_depth(png::BitDepth::Eight);
+    let mut writer = enc.write_header().unwrap();
+    let channels = if colour { 3 } else { 1 };
+    let data: Vec<u8> = (0..w * h * channels)
+        .map(|i| shade.wrapping_add((i % 7) as u8))
+        .collect();
+    writer.write_image_data(&data).unwrap();
+}
+
+fn all_frames(source: &mut impl FrameSource) -> Vec<Frame> {
+    let mut out = Vec::new();
+    let mut frame = Frame::default();
+    while source.next_frame(&mut frame).unwrap() == Next::Frame {
+        out.push(frame.clone());
+    }
+    out
+}
+
+#[test]
+fn replay_plays_a_folder_in_name_order_at_the_given_rate() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, shade) in [("b.png", 20), ("a.png", 10), ("c.png", 30)] {
+        write_png(&dir.path().join(name), 8, 6, shade, false);
+    }
+    std::fs::write(dir.path().join("notes.txt"), "not a frame").unwrap();
+    let mut replay = Replay::open(dir.path(), 10.0).unwrap();
+    let frames = all_frames(&mut replay);
+    let firsts: Vec<u8> = frames.iter().map(|f| f.image.pixels()[0]).collect();
+    assert_eq!(firsts, vec![10, 20, 30]);
+    let times: Vec<_> = frames.iter().map(|f| f.timestamp).collect();
+    assert_eq!(
+        times,
+        vec![
+            Duration::ZERO,
+            Duration::from_millis(100),
+            Duration::from_millis(200)
+        ]
+    );
+}
+
+#[test]
+fn replay_takes_timestamps_from_the_sidecar_files() {
+    let dir = tempfile::tempdir().unwrap();
+    write_png(&dir.path().join("f1.png"), 4, 4, 0, false);
+    write_png(&dir.path().join("f2.png"), 4, 4, 0, true);
+    std::fs::write(
+        dir.path().join("timestamps.txt"),
+        "# name seconds\nf1.png 1.5\nf2.png 1.55\n",
+    )
+    .unwrap();
+    let frames = all_frames(&mut Replay::open(dir.path(), 30.0).unwrap());
+    assert_eq!(frames[1].timestamp, Duration::from_secs_f64(1.55));
+
+    std::fs::remove_file(dir.path().join("timestamps.txt")).unwrap();
+    std::fs::write(
+        dir.path().join("timestamps.json"),
+        r#"{"f1.png": 0.25, "f2.png": 0.5}"#,
+    )
+    .unwrap();
+    let frames = all_frames(&mut Replay::open(dir.path(), 30.0).unwrap());
+    assert_eq!(frames[0].timestamp, Duration::from_millis(250));
+
+    std::fs::write(dir.path().join("timestamps.json"), r#"{"f1.png": 0.25}"#).unwrap();
+    let err = Replay::open(dir.path(), 30.0).err().unwrap();
+    assert!(err.to_string().contains("no timestamp for f2.png"), "{err}");
+}
+
+#[test]
+fn colour_pngs_are_read_as_luma() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rgb.png");
+    write_png(&path, 3, 2, 100, true);
+    let img = ridewire_ar::frames::load_png_luma(&path).unwrap();
+    assert_eq!((img.width(), img.height()), (3, 2));
+    // First pixel is (100, 101, 102): Rec. 601 luma ≈ 100.7.
+    assert_eq!(img.pixels()[0], 101);
+}
+
+#[test]
+fn replay_reuses_one_buffer_for_same_sized_frames() {
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..5 {
+        write_png(&dir.path().join(format!("{i}.png")), 64, 48, i, false);
+    }
+    let mut replay = Replay::open(dir.path(), 30.0).unwrap();
+    let mut frame = Frame::default();
+    replay.next_frame(&mut frame).unwrap();
+    let buffer = frame.image.pixels().as_ptr();
+    while replay.next_frame(&mut frame).unwrap() == Next::Frame {
+        assert_eq!(frame.image.pixels().as_ptr(), buffer);
+    }
+}
+
+#[test]
+fn a_recording_plays_back_exactly_what_was_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("scan.rwluma");
+    let mut rec = Recorder::create(&path).unwrap();
+    let mut recorded = Vec::new();
+    for i in 0..3u8 {
+        let pixels: Vec<u8> = (0..40).map(|p| p * 3 + i).collect();
+        let frame = Frame {
+            image: LumaImage::from_pixels(8, 5, pixels).unwrap(),
+            timestamp: Duration::from_millis(33 * i as u64),
+        };
+        rec.record(&frame).unwrap();
+        recorded.push(frame);
+    }
+    rec.finish().unwrap();
+    // A recording plays on its own and from its folder.
+    assert_eq!(
+        all_frames(&mut Replay::open(&path, 30.0).unwrap()),
+        recorded
+    );
+    assert_eq!(
+        all_frames(&mut Replay::open(dir.path(), 30.0).unwrap()),
+        recorded
+    );
+
+    // Cut it short: the error says so instead of playing garbage.
+    let bytes = std::fs::read(&path).unwrap();
+    std::fs::write(&path, &bytes[..bytes.len() - 7]).unwrap();
+    let mut replay = Replay::open(&path, 30.0).unwrap();
+    let mut frame = Frame::default();
+    assert_eq!(replay.next_frame(&mut frame).unwrap(), Next::Frame);
+    assert_eq!(replay.next_frame(&mut frame).unwrap(), Next::Frame);
+    let err = replay.next_frame(&mut frame).unwrap_err();
+    assert!(
+        err.to_string().contains("ends in the middle of a frame"),
+        "{err}"
+    );
+}
+
+#[test]
+fn looping_replay_starts_over_with_rising_timestamps() {
+    let dir = tempfile::tempdir().unwrap();
+    write_png(&dir.path().join("only.png"), 4, 4, 0, false);
+    let mut replay = Replay::open(dir.path(), 30.0).unwrap().looping(true);
+    let mut frame = Frame::default();
+    let mut last = None;
+    for _ in 0..4 {
+        assert_eq!(replay.next_frame(&mut frame).unwrap(), Next::Frame);
+        assert!(last.is_none_or(|t| frame.timestamp > t));
+        last = Some(frame.timestamp);
+    }
+}
+
+#[test]
+fn bad_inputs_give_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    // An empty folder.
+    let err = Replay::open(dir.path(), 30.0).unwrap_err();
+    assert!(matches!(err, Error::NoImages(_)), "{err}");
+    assert!(err.to_string().contains("no PNG images"), "{err}");
+    // A missing path.
+    let err = Replay::open(&dir.path().join("nope"), 30.0).unwrap_err();
+    assert!(matches!(err, Error::Io { .. }), "{err}");
+    // A corrupt PNG names the file.
+    let bad = dir.path().join("broken.png");
+    std::fs::write(&bad, b"\x89PNG\r\n\x1a\nthis is not really a png").unwrap();
+    let mut replay = Replay::open(dir.path(), 30.0).unwrap();
+    let err = replay.next_frame(&mut Frame::default()).unwrap_err();
+    assert!(matches!(err, Error::BadImage { .. }), "{err}");
+    assert!(err.to_string().contains("broken.png"), "{err}");
+    // A file that is not a recording.
+    let fake = dir.path().join("fake.rwluma");
+    std::fs::write(&fake, b"hello").unwrap();
+    let mut replay = Replay::open(&fake, 30.0).unwrap();
+    let err = replay.next_frame(&mut Frame::default()).unwrap_err();
+    assert!(
+        err.to_string().contains("not a RideWire recording"),
+        "{err}"
+    );
+    // A frame whose buffer does not match its size.
+    let err = LumaImage::from_pixels(10, 10, vec![0; 99]).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::FrameSize {
+                expected: 100,
+                got: 99,
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn pushed_frames_latest_wins_and_the_source_ends_with_its_pushers() {
+    let (mut source, pusher) = Pushed::new();
+    let mut frame = Frame::default();
+    assert_eq!(source.next_frame(&mut frame).unwrap(), Next::Waiting);
+
+    let shell = pusher.clone();
+    std::thread::spawn(move || {
+        // Rows padded to 6 bytes, as camera buffers often are.
+        for i in 0..3u8 {
+            let plane: Vec<u8> = (0..6 * 3)
+                .map(|p| if p % 6 < 4 { i * 10 } else { 255 })
+                .collect();
+            shell
+                .push(4, 3, 6, &plane, Duration::from_millis(i as u64 * 33))
+                .unwrap();
+        }
+    })
+    .join()
+    .unwrap();
+
+    assert_eq!(source.next_frame(&mut frame).unwrap(), Next::Frame);
+    assert_eq!((frame.image.width(), frame.image.height()), (4, 3));
+    assert!(
+        frame.image.pixels().iter().all(|&p| p == 20),
+        "latest frame, padding dropped"
+    );
+    assert_eq!(frame.timestamp, Duration::from_millis(66));
+    assert_eq!(source.skipped(), 2);
+    assert_eq!(source.next_frame(&mut frame).unwrap(), Next::Waiting);
+
+    // A plane too short for the stated size is refused, not read past.
+    let err = pusher.push(4, 3, 6, &[0; 10], Duration::ZERO).unwrap_err();
+    assert!(matches!(err, Error::FrameSize { .. }), "{err}");
+
+    drop(pusher);
+    assert_eq!(source.next_frame(&mut frame).unwrap(), Next::Ended);
+}
+
+#[test]
+fn pushed_frames_alternate_between_two_buffers() {
+    let (mut source, pusher) = Pushed::new();
+    let mut frame = Frame::default();
+    let mut buffers = std::collections::HashSet::new();
+    let plane = vec![7u8; 64 * 48];
+    for i in 0..10 {
+        pusher
+            .push(64, 48, 64, &plane, Duration::from_millis(i))
+            .unwrap();
+        assert_eq!(source.next_frame(&mut frame).unwrap(), Next::Frame);
+        buffers.insert(frame.image.pixels().as_ptr() as usize);
+    }
+    assert!(buffers.len() <= 2, "{} buffers", buffers.len());
+}
+
+#[test]
+fn opening_a_webcam_without_support_or_camera_is_an_error_not_a_panic() {
+    match Webcam::open(&WebcamSettings::default()) {
+        Err(Error::WebcamUnsupported) => {
+            let msg = Error::WebcamUnsupported.to_string();
+            assert!(msg.contains("built without webcam support"), "{msg}");
+        }
+        Err(Error::NoCamera(why)) => assert!(!why.is_empty()),
+        Err(other) => panic!("unexpected error {other}"),
+        // A machine with a camera and the feature on: fine too.
+        Ok(_) => {}
+    }
+}

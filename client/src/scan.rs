@@ -1,0 +1,819 @@
+//! The AR scanner: the camera image fills the screen, the printed marker on
+//! the bike's frame anchors 3D models of its components, the components of
+//! an approved diagnosis pulse red, and tapping one opens its details.
+//!
+//! Data flow per frame: frame source → (new frame only) texture update and
+//! tracker → the marker's pose → one anchor transform that carries every
+//! component. With no camera the screen replays the demo recording
+//! (`assets/ar/demo`), so it works everywhere, tests included. Leaving the
+//! screen after the marker was in view for a second records an `ArScan`.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use bevy::asset::RenderAssetUsages;
+use bevy::camera::{ClearColorConfig, Viewport};
+use bevy::picking::mesh_picking::MeshPickingPlugin;
+use bevy::prelude::*;
+use bevy::render::render_resource::{Extent3d, TextureDimension, TextureFormat};
+use bevy::world_serialization::WorldInstanceReady;
+use bevy_egui::egui::{self, RichText};
+use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
+use ridewire_ar::frames::{Frame, FrameSource, Next, Replay};
+use ridewire_ar::overlay::OverlayPack;
+use ridewire_ar::pose::{Intrinsics, Pose};
+use ridewire_ar::{TrackedMarker, Tracker, TrackerSettings};
+use ridewire_engine::event::EventKind;
+
+use crate::capture::{CaptureTarget, HoldCapture, retarget};
+use crate::diagnostics::ApprovedHighlights;
+use crate::player::{Player, RecordEvent};
+use crate::screens::{ContentArea, Screen};
+use crate::{UiCamera, UiSystems, theme};
+
+pub(super) fn plugin(app: &mut App) {
+    if !app.is_plugin_added::<MeshPickingPlugin>() {
+        app.add_plugins(MeshPickingPlugin);
+    }
+    app.init_resource::<SelectedComponent>()
+        .add_systems(OnExit(Screen::Scan), close_scan)
+        .add_systems(
+            Update,
+            (
+                // In Update rather than OnEnter: the first screen is entered
+                // before Startup has made the UI camera and capture target.
+                open_scan.run_if(
+                    not(resource_exists::<ScanSession>)
+                        .and_then(not(resource_exists::<ScanProblem>)),
+                ),
+                (next_frame, place_anchor, pulse_highlights)
+                    .chain()
+                    .run_if(resource_exists::<ScanSession>),
+            )
+                .chain()
+                .run_if(in_state(Screen::Scan)),
+        )
+        .add_systems(
+            EguiPrimaryContextPass,
+            draw_overlay
+                .in_set(UiSystems::Screen)
+                .run_if(in_state(Screen::Scan)),
+        );
+}
+
+/// Frames a second the demo recording was made at.
+pub const DEMO_FPS: f64 = 12.0;
+/// Horizontal field of view assumed without a calibration file.
+pub const DEFAULT_FOV_DEG: f64 = 60.0;
+/// Seconds the marker must be in view for a visit to count as a scan.
+const MIN_SCAN_SECONDS: f32 = 1.0;
+/// Distance of the camera-image backdrop in front of the 3D camera, metres.
+const BACKDROP_M: f32 = 40.0;
+
+/// The scanner while its screen is open.
+#[derive(Resource)]
+pub struct ScanSession {
+    source: Box<dyn FrameSource + Send + Sync>,
+    /// What the rider is looking at ("demo recording", a camera's name).
+    pub source_name: String,
+    frame: Frame,
+    tracker: Tracker,
+    /// The bike's overlay pack.
+    pub pack: OverlayPack,
+    image: Handle<Image>,
+    /// The pack's marker as last tracked (`None`: not in view).
+    pub marker: Option<TrackedMarker>,
+    /// Camera image size, pixels.
+    pub frame_size: UVec2,
+    /// Frames taken from the source.
+    pub frames: u64,
+    /// Seconds the marker has been in view.
+    pub tracked_seconds: f32,
+    playhead: Duration,
+    step: Duration,
+    /// Capture mode: keep the first frame so pictures are repeatable.
+    hold_first_frame: bool,
+    /// Why the source stopped, if it did.
+    pub problem: Option<String>,
+}
+
+/// The component the rider tapped.
+#[derive(Resource, Debug, Default, Clone, PartialEq, Eq)]
+pub struct SelectedComponent(pub Option<String>);
+
+/// Marks the 3D camera of the scanner.
+#[derive(Component, Debug)]
+pub struct ScanCamera;
+
+/// The marker's place in the 3D view; components hang below it.
+#[derive(Component, Debug)]
+pub struct MarkerAnchor;
+
+/// One component's overlay.
+#[derive(Component, Debug, Clone)]
+pub struct Overlay {
+    /// Component id.
+    pub id: String,
+    /// Whether an approved diagnosis names it.
+    pub highlighted: bool,
+}
+
+/// Materials of a highlighted component, copied so the pulse does not
+/// colour other uses of the model.
+#[derive(Component, Debug, Default)]
+struct Pulsing(Vec<Handle<StandardMaterial>>);
+
+/// Where the app's assets are: `RIDEWIRE_ASSETS`, else `assets` next to
+/// the executable, else the checkout's `assets` (running from source).
+pub fn assets_root() -> PathBuf {
+    if let Some(dir) = std::env::var_os("RIDEWIRE_ASSETS").filter(|v| !v.is_empty()) {
+        return PathBuf::from(dir);
+    }
+    let beside_exe = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|d| d.join("assets")))
+        .filter(|d| d.join("overlays").is_dir());
+    beside_exe.unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets"))
+}
+
+/// Opens the frame source: the demo recording until a camera source is
+/// wired in for the platform.
+fn open_source() -> Result<(Box<dyn FrameSource + Send + Sync>, String), String> {
+    let demo = assets_root().join("ar").join("demo");
+    let replay = Replay::open(&demo, DEMO_FPS)
+        .map_err(|e| format!("no camera, and the demo recording cannot be read: {e}"))?
+        .looping(true);
+    Ok((
+        Box::new(replay),
+        "Demo recording (no camera connected)".to_owned(),
+    ))
+}
+
+/// Camera intrinsics: a calibration file named by
+/// `RIDEWIRE_CAMERA_CALIBRATION`, else a default from the field of view.
+fn intrinsics_for(width: u32, height: u32) -> Result<Intrinsics, String> {
+    if let Some(path) = std::env::var_os("RIDEWIRE_CAMERA_CALIBRATION") {
+        return Intrinsics::load(Path::new(&path)).map_err(|e| e.to_string());
+    }
+    Intrinsics::from_fov(width as usize, height as usize, DEFAULT_FOV_DEG)
+        .map_err(|e| e.to_string())
+}
+
+/// The overlay pack for the rider's bike.
+fn pack_for(vehicle: &str) -> Result<OverlayPack, String> {
+    let root = assets_root();
+    let path = root.join("overlays").join(format!("{vehicle}.json"));
+    OverlayPack::load(&path, &root).map_err(|e| e.to_string())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn open_scan(
+    mut commands: Commands,
+    mut images: ResMut<Assets<Image>>,
+    mut meshes: ResMut<Assets<Mesh>>,
+    mut materials: ResMut<Assets<StandardMaterial>>,
+    assets: Res<AssetServer>,
+    player: Option<Res<Player>>,
+    mut highlights: ResMut<ApprovedHighlights>,
+    capture: Option<Res<CaptureTarget>>,
+    mut ui_cameras: Query<&mut Camera, With<UiCamera>>,
+) {
+    // The panels draw over the 3D view instead of clearing it.
+    for mut camera in &mut ui_cameras {
+        camera.clear_color = ClearColorConfig::None;
+    }
+    let vehicle = player.as_ref().map_or_else(
+        || "harley-street-750-2022".to_owned(),
+        |p| p.vehicle.model_key.to_string(),
+    );
+    if highlights.diagnosis.is_none()
+        && let Some(latest) = player
+            .as_ref()
+            .and_then(|p| p.recent_diagnoses(1).ok())
+            .and_then(|runs| runs.into_iter().next())
+    {
+        *highlights = ApprovedHighlights::of(latest.id, &latest.result);
+    }
+    let opened = pack_for(&vehicle).and_then(|pack| open_source().map(|s| (pack, s)));
+    let mut session =
+        match opened.and_then(|(pack, (source, name))| ScanSession::start(source, name, pack)) {
+            Ok(session) => session,
+            Err(e) => {
+                commands.insert_resource(ScanProblem(e));
+                return;
+            }
+        };
+    let (w, h) = (session.frame_size.x, session.frame_size.y);
+    let intrinsics = session.tracker.settings().intrinsics;
+    let mut picture = Image::new_fill(
+        Extent3d {
+            width: w,
+            height: h,
+            depth_or_array_layers: 1,
+        },
+        TextureDimension::D2,
+        &[0, 0, 0, 255],
+        TextureFormat::Rgba8UnormSrgb,
+        RenderAssetUsages::RENDER_WORLD | RenderAssetUsages::MAIN_WORLD,
+    );
+    copy_luma(&session.frame, &mut picture);
+    let image = images.add(picture);
+    session.image = image.clone();
+    let pack = session.pack.clone();
+
+    // Vertical field of view from fy, so pixels line up with the tracker's.
+    let fov_y = 2.0 * ((h as f64 / 2.0) / intrinsics.fy).atan();
+    let aspect = w as f32 / h as f32;
+    let mut camera = commands.spawn((
+        ScanCamera,
+        Camera3d::default(),
+        Camera {
+            order: -1,
+            clear_color: ClearColorConfig::Custom(Color::BLACK),
+            ..default()
+        },
+        Projection::Perspective(PerspectiveProjection {
+            fov: fov_y as f32,
+            aspect_ratio: aspect,
+            near: 0.02,
+            far: 100.0,
+            ..default()
+        }),
+        Transform::IDENTITY,
+        DespawnOnExit(Screen::Scan),
+    ));
+    if let Some(target) = retarget(capture) {
+        camera.insert(target);
+    }
+    let backdrop_h = 2.0 * BACKDROP_M * (fov_y as f32 / 2.0).tan();
+    camera.with_children(|c| {
+        c.spawn((
+            Mesh3d(meshes.add(Rectangle::new(backdrop_h * aspect, backdrop_h))),
+            MeshMaterial3d(materials.add(StandardMaterial {
+                base_color_texture: Some(image.clone()),
+                unlit: true,
+                ..default()
+            })),
+            Transform::from_xyz(0.0, 0.0, -BACKDROP_M),
+            Pickable::IGNORE,
+        ));
+        c.spawn((
+            DirectionalLight {
+                illuminance: 6_000.0,
+                ..default()
+            },
+            Transform::from_xyz(0.5, 1.0, 0.5).looking_at(Vec3::new(0.0, 0.0, -1.0), Vec3::Y),
+        ));
+    });
+    commands.insert_resource(GlobalAmbientLight {
+        color: Color::WHITE,
+        brightness: 400.0,
+        ..default()
+    });
+
+    let anchor = commands
+        .spawn((
+            MarkerAnchor,
+            Transform::IDENTITY,
+            Visibility::Hidden,
+            DespawnOnExit(Screen::Scan),
+        ))
+        .id();
+    for component in &pack.components {
+        let highlighted = highlights.components.iter().any(|c| c == &component.id);
+        let [x, y, z] = component.translation.map(|v| v as f32);
+        let [qx, qy, qz, qw] = component.rotation.map(|v| v as f32);
+        let [sx, sy, sz] = component.scale.map(|v| v as f32);
+        let scene = assets.load(GltfAssetLabel::Scene(0).from_asset(component.model.clone()));
+        commands
+            .spawn((
+                Overlay {
+                    id: component.id.clone(),
+                    highlighted,
+                },
+                WorldAssetRoot(scene),
+                Transform {
+                    translation: Vec3::new(x, y, z),
+                    rotation: Quat::from_xyzw(qx, qy, qz, qw).normalize(),
+                    scale: Vec3::new(sx, sy, sz),
+                },
+                HoldCapture,
+                ChildOf(anchor),
+            ))
+            .observe(model_ready)
+            .observe(tapped);
+    }
+    commands.insert_resource(session);
+    commands.queue(|world: &mut World| {
+        let capturing = world.contains_resource::<CaptureTarget>();
+        if let Some(mut session) = world.get_resource_mut::<ScanSession>() {
+            session.hold_first_frame = capturing;
+        }
+    });
+}
+
+/// Why the scanner cannot run (shown instead of the view).
+#[derive(Resource, Debug, Clone)]
+pub struct ScanProblem(pub String);
+
+impl ScanSession {
+    /// Takes the first frame (its size sets up the tracker's intrinsics)
+    /// and looks for the pack's marker in it. Draws nothing.
+    pub fn start(
+        mut source: Box<dyn FrameSource + Send + Sync>,
+        source_name: String,
+        pack: OverlayPack,
+    ) -> Result<Self, String> {
+        let mut frame = Frame::default();
+        match source.next_frame(&mut frame) {
+            Ok(Next::Frame) => {}
+            Ok(_) => return Err("the camera gave no picture".into()),
+            Err(e) => return Err(format!("the camera gave no picture: {e}")),
+        }
+        let (w, h) = (frame.image.width() as u32, frame.image.height() as u32);
+        let intrinsics = intrinsics_for(w, h).map_err(|e| format!("camera calibration: {e}"))?;
+        let tracker = Tracker::new(TrackerSettings::new(pack.marker.size_m, intrinsics));
+        let mut session = ScanSession {
+            source,
+            source_name,
+            frame,
+            tracker,
+            pack,
+            image: Handle::default(),
+            marker: None,
+            frame_size: UVec2::new(w, h),
+            frames: 1,
+            tracked_seconds: 0.0,
+            playhead: Duration::ZERO,
+            step: Duration::from_secs_f64(1.0 / DEMO_FPS),
+            hold_first_frame: false,
+            problem: None,
+        };
+        session.track_current();
+        Ok(session)
+    }
+
+    /// Opens the demo recording for the pack of `vehicle`.
+    pub fn demo(vehicle: &str) -> Result<Self, String> {
+        let pack = pack_for(vehicle)?;
+        let (source, name) = open_source()?;
+        Self::start(source, name, pack)
+    }
+
+    /// Runs the tracker on the current frame and keeps the pack's marker.
+    fn track_current(&mut self) {
+        let id = self.pack.marker.id;
+        let found = self.tracker.update(&self.frame.image, self.frame.timestamp);
+        self.marker = found.iter().find(|m| m.id == id).cloned();
+    }
+}
+
+/// Writes the grey frame into the RGBA texture, reusing its buffer.
+fn copy_luma(frame: &Frame, image: &mut Image) {
+    let (w, h) = (frame.image.width() as u32, frame.image.height() as u32);
+    if image.width() != w || image.height() != h {
+        image.resize(Extent3d {
+            width: w,
+            height: h,
+            depth_or_array_layers: 1,
+        });
+    }
+    if let Some(data) = image.data.as_mut() {
+        for (rgba, luma) in data.chunks_exact_mut(4).zip(frame.image.pixels()) {
+            rgba.copy_from_slice(&[*luma, *luma, *luma, 255]);
+        }
+    }
+}
+
+fn next_frame(
+    time: Res<Time>,
+    mut session: ResMut<ScanSession>,
+    mut images: ResMut<Assets<Image>>,
+) {
+    let session = &mut *session;
+    if session.hold_first_frame || session.problem.is_some() {
+        return;
+    }
+    if session.marker.is_some() {
+        session.tracked_seconds += time.delta_secs();
+    }
+    session.playhead += time.delta();
+    // Replays keep their own pace; live sources answer `Waiting` until a
+    // new picture arrives. Either way nothing is copied without a new frame.
+    if session.playhead < session.frame.timestamp + session.step {
+        return;
+    }
+    let before = session.frame.timestamp;
+    match session.source.next_frame(&mut session.frame) {
+        Ok(Next::Frame) => {
+            let gap = session.frame.timestamp.saturating_sub(before);
+            if !gap.is_zero() {
+                session.step = gap;
+            }
+            // A looping replay starts its clock again: follow it.
+            if session.frame.timestamp < before
+                || session.playhead > session.frame.timestamp + session.step * 4
+            {
+                session.playhead = session.frame.timestamp;
+            }
+            session.frames += 1;
+            if let Some(mut image) = images.get_mut(&session.image) {
+                copy_luma(&session.frame, &mut image);
+            }
+            session.track_current();
+        }
+        Ok(Next::Waiting) => {}
+        Ok(Next::Ended) => session.problem = Some("the recording ended".into()),
+        Err(e) => session.problem = Some(format!("the camera stopped: {e}")),
+    }
+}
+
+/// The marker's pose as a transform in the 3D view. OpenCV's camera has y
+/// down and z forward; Bevy's looks down −z with y up: a half turn about x.
+pub fn anchor_transform(pose: &Pose) -> Transform {
+    let r = pose.rotation();
+    let rows = r.map(|row| row.map(|v| v as f32));
+    let opencv = Mat3::from_cols_array_2d(&rows).transpose();
+    let flip = Mat3::from_diagonal(Vec3::new(1.0, -1.0, -1.0));
+    let t = Vec3::new(
+        pose.tvec[0] as f32,
+        pose.tvec[1] as f32,
+        pose.tvec[2] as f32,
+    );
+    Transform {
+        translation: flip * t,
+        rotation: Quat::from_mat3(&(flip * opencv)).normalize(),
+        scale: Vec3::ONE,
+    }
+}
+
+fn place_anchor(
+    session: Res<ScanSession>,
+    mut anchors: Query<(&mut Transform, &mut Visibility), With<MarkerAnchor>>,
+) {
+    for (mut transform, mut visibility) in &mut anchors {
+        match &session.marker {
+            Some(marker) => {
+                *transform = anchor_transform(&marker.pose);
+                *visibility = Visibility::Inherited;
+            }
+            None => *visibility = Visibility::Hidden,
+        }
+    }
+}
+
+/// Once a component's model is in the world: copy the materials of a
+/// highlighted one so it can pulse, and let a waiting screenshot go on.
+fn model_ready(
+    ready: On<WorldInstanceReady>,
+    mut commands: Commands,
+    overlays: Query<&Overlay>,
+    children: Query<&Children>,
+    mut with_material: Query<&mut MeshMaterial3d<StandardMaterial>>,
+    mut materials: ResMut<Assets<StandardMaterial>>,
+) {
+    let root = ready.entity;
+    commands.entity(root).remove::<HoldCapture>();
+    let Ok(overlay) = overlays.get(root) else {
+        return;
+    };
+    if !overlay.highlighted {
+        return;
+    }
+    let mut pulsing = Pulsing::default();
+    for entity in children.iter_descendants(root) {
+        if let Ok(mut material) = with_material.get_mut(entity)
+            && let Some(mut copy) = materials.get(&material.0).cloned()
+        {
+            // Red through and through, so the glow reads as a warning
+            // whatever the part's own finish.
+            copy.base_color = Color::srgb(0.85, 0.08, 0.05);
+            copy.metallic = 0.0;
+            let handle = materials.add(copy);
+            material.0 = handle.clone();
+            pulsing.0.push(handle);
+        }
+    }
+    commands.entity(root).insert(pulsing);
+}
+
+/// Red pulsing glow on highlighted components, once a second.
+fn pulse_highlights(
+    time: Res<Time>,
+    pulsing: Query<&Pulsing>,
+    mut materials: ResMut<Assets<StandardMaterial>>,
+    capture: Option<Res<CaptureTarget>>,
+) {
+    // Pictures show the glow at its brightest, so they are repeatable.
+    let s = if capture.is_some() {
+        1.0
+    } else {
+        0.55 + 0.45 * (time.elapsed_secs() * std::f32::consts::TAU).sin()
+    };
+    for p in &pulsing {
+        for handle in &p.0 {
+            if let Some(mut material) = materials.get_mut(handle) {
+                material.emissive = LinearRgba::rgb(2.5 * s, 0.05 * s, 0.02 * s);
+            }
+        }
+    }
+}
+
+fn tapped(
+    click: On<Pointer<Click>>,
+    overlays: Query<&Overlay>,
+    parents: Query<&ChildOf>,
+    mut selected: ResMut<SelectedComponent>,
+) {
+    // The hit is a mesh deep in the model: walk up to the overlay.
+    let mut entity = click.entity;
+    loop {
+        if let Ok(overlay) = overlays.get(entity) {
+            selected.0 = Some(overlay.id.clone());
+            return;
+        }
+        match parents.get(entity) {
+            Ok(parent) => entity = parent.parent(),
+            Err(_) => return,
+        }
+    }
+}
+
+fn close_scan(
+    mut commands: Commands,
+    mut ui_cameras: Query<&mut Camera, With<UiCamera>>,
+    session: Option<Res<ScanSession>>,
+    highlights: Res<ApprovedHighlights>,
+    mut record: MessageWriter<RecordEvent>,
+    mut selected: ResMut<SelectedComponent>,
+) {
+    selected.0 = None;
+    for mut camera in &mut ui_cameras {
+        camera.clear_color = ClearColorConfig::Default;
+    }
+    if let Some(session) = session
+        && session.tracked_seconds >= MIN_SCAN_SECONDS
+    {
+        record.write(RecordEvent(EventKind::ArScan {
+            diagnostic_id: highlights.diagnosis,
+            duration_seconds: session.tracked_seconds.round() as u32,
+            quest: None,
+        }));
+    }
+    commands.remove_resource::<ScanSession>();
+    commands.remove_resource::<ScanProblem>();
+}
+
+/// Where the 3D view sits in the window: the content area below the
+/// navigation bar, letterboxed to the camera image's shape (physical px).
+pub fn view_rect(content: egui::Rect, scale: f32, image: UVec2) -> (UVec2, UVec2) {
+    let (cw, ch) = (content.width() * scale, content.height() * scale);
+    let aspect = image.x as f32 / image.y.max(1) as f32;
+    let (w, h) = if cw / ch > aspect {
+        (ch * aspect, ch)
+    } else {
+        (cw, cw / aspect)
+    };
+    let x = content.min.x * scale + (cw - w) / 2.0;
+    let y = content.min.y * scale + (ch - h) / 2.0;
+    (
+        UVec2::new(x.round() as u32, y.round() as u32),
+        UVec2::new(w.round().max(1.0) as u32, h.round().max(1.0) as u32),
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn draw_overlay(
+    mut contexts: EguiContexts,
+    area: Res<ContentArea>,
+    session: Option<Res<ScanSession>>,
+    problem: Option<Res<ScanProblem>>,
+    highlights: Res<ApprovedHighlights>,
+    mut selected: ResMut<SelectedComponent>,
+    mut cameras: Query<&mut Camera, With<ScanCamera>>,
+) -> Result {
+    let ctx = contexts.ctx_mut()?;
+    let content = area.0;
+    if let Some(problem) = problem {
+        let mut ui = crate::screens::root_ui(ctx, content, "scan-problem");
+        ui.add_space(40.0);
+        ui.vertical_centered(|ui| {
+            ui.label(
+                RichText::new("The scanner cannot start")
+                    .size(22.0)
+                    .color(theme::WARN),
+            );
+            ui.label(&problem.0);
+        });
+        return Ok(());
+    }
+    let Some(session) = session else {
+        return Ok(());
+    };
+    // Keep the 3D view inside the content area, shaped like the image.
+    let (position, size) = view_rect(content, ctx.pixels_per_point(), session.frame_size);
+    for mut camera in &mut cameras {
+        let viewport = Viewport {
+            physical_position: position,
+            physical_size: size,
+            ..default()
+        };
+        let same = camera
+            .viewport
+            .as_ref()
+            .is_some_and(|v| v.physical_position == position && v.physical_size == size);
+        if !same {
+            camera.viewport = Some(viewport);
+        }
+    }
+    let mut ui = crate::screens::root_ui(ctx, content, "scan-hud");
+    ui.horizontal(|ui| {
+        ui.add_space(12.0);
+        ui.label(
+            RichText::new(&session.source_name)
+                .color(theme::TEXT)
+                .background_color(theme::PANEL),
+        );
+        if let Some(marker) = &session.marker {
+            let distance = marker.pose.tvec.iter().map(|v| v * v).sum::<f64>().sqrt();
+            ui.label(
+                RichText::new(format!("Marker {} at {:.2} m", marker.id, distance))
+                    .color(theme::OK)
+                    .background_color(theme::PANEL),
+            );
+        }
+    });
+    if session.marker.is_none() {
+        let hint = format!(
+            "Point the camera at the RideWire marker (ID {}, {:.0} cm): {}.",
+            session.pack.marker.id,
+            session.pack.marker.size_m * 100.0,
+            session.pack.marker.placement
+        );
+        egui::Area::new("scan-hint".into())
+            .anchor(egui::Align2::CENTER_BOTTOM, egui::vec2(0.0, -24.0))
+            .show(ctx, |ui| {
+                theme::card().show(ui, |ui| {
+                    ui.label(RichText::new(hint).size(17.0));
+                });
+            });
+    }
+    if let Some(problem) = &session.problem {
+        egui::Area::new("scan-stopped".into())
+            .anchor(
+                egui::Align2::CENTER_TOP,
+                egui::vec2(0.0, content.min.y + 40.0),
+            )
+            .show(ctx, |ui| {
+                ui.label(
+                    RichText::new(problem)
+                        .color(theme::WARN)
+                        .background_color(theme::PANEL),
+                );
+            });
+    }
+    if let Some(id) = selected.0.clone()
+        && let Some(component) = session.pack.component(&id)
+    {
+        let mut open = true;
+        egui::Window::new(&component.name)
+            .id("scan-component".into())
+            .open(&mut open)
+            .collapsible(false)
+            .resizable(false)
+            .anchor(
+                egui::Align2::RIGHT_TOP,
+                egui::vec2(-16.0, content.min.y + 16.0),
+            )
+            .show(ctx, |ui| {
+                ui.label(RichText::new(format!("{:?}", component.category)).color(theme::MUTED));
+                match (&highlights.finding, highlights.components.contains(&id)) {
+                    (Some(finding), true) => {
+                        ui.label(
+                            RichText::new("Named by the approved diagnosis").color(theme::WARN),
+                        );
+                        ui.label(&finding.diagnosis);
+                        ui.label(format!("Do: {}", finding.action));
+                        if let Some(cost) = &finding.cost {
+                            ui.label(format!("Estimated cost: {cost}"));
+                        }
+                    }
+                    _ => {
+                        ui.label("No approved diagnosis names this part.");
+                    }
+                }
+            });
+        if !open {
+            selected.0 = None;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bevy::state::app::StatesPlugin;
+
+    fn app() -> App {
+        let mut app = App::new();
+        app.add_plugins((MinimalPlugins, StatesPlugin));
+        app.configure_sets(Update, crate::AppSystems::Record);
+        crate::player::plugin(&mut app);
+        let clock = crate::player::Clock::Fixed {
+            at_ms: 1_772_438_400_000,
+            utc_offset_min: 60,
+        };
+        app.insert_resource(clock);
+        app.insert_resource(Player::demo(&clock).expect("demo"));
+        app.init_resource::<ApprovedHighlights>()
+            .init_resource::<SelectedComponent>()
+            .insert_state(Screen::Scan)
+            .add_systems(OnExit(Screen::Scan), close_scan);
+        app.add_message::<crate::screens::Navigate>();
+        app
+    }
+
+    fn leave(app: &mut App) {
+        app.world_mut()
+            .resource_mut::<NextState<Screen>>()
+            .set(Screen::Home);
+        app.update();
+        app.update();
+    }
+
+    fn scans(app: &App) -> Vec<u32> {
+        app.world()
+            .resource::<Player>()
+            .events()
+            .iter()
+            .filter_map(|e| match e.kind {
+                EventKind::ArScan {
+                    duration_seconds, ..
+                } => Some(duration_seconds),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_demo_recording_shows_the_demo_bikes_marker() {
+        let session = ScanSession::demo("harley-street-750-2022").expect("demo");
+        let marker = session.marker.as_ref().expect("marker in the first frame");
+        assert_eq!(marker.id, session.pack.marker.id);
+        let distance = marker.pose.tvec.iter().map(|v| v * v).sum::<f64>().sqrt();
+        assert!((distance - 1.1).abs() < 0.05, "{distance} m");
+    }
+
+    #[test]
+    fn a_scan_with_the_marker_in_view_is_recorded_when_leaving() {
+        let mut app = app();
+        let before = scans(&app).len();
+        let mut session = ScanSession::demo("harley-street-750-2022").expect("demo");
+        session.tracked_seconds = 3.4;
+        app.insert_resource(session);
+        app.update();
+        leave(&mut app);
+        let after = scans(&app);
+        assert_eq!(after.len(), before + 1, "one scan recorded");
+        assert_eq!(after.last(), Some(&3));
+        assert!(!app.world().contains_resource::<ScanSession>());
+    }
+
+    #[test]
+    fn a_glance_without_the_marker_records_nothing() {
+        let mut app = app();
+        let before = scans(&app).len();
+        let mut session = ScanSession::demo("harley-street-750-2022").expect("demo");
+        session.tracked_seconds = 0.4;
+        app.insert_resource(session);
+        app.update();
+        leave(&mut app);
+        assert_eq!(scans(&app).len(), before);
+    }
+
+    #[test]
+    fn the_anchor_puts_opencv_forward_in_front_of_the_bevy_camera() {
+        // A marker 1 m straight ahead, facing the camera.
+        let pose = Pose {
+            rvec: [std::f64::consts::PI, 0.0, 0.0],
+            tvec: [0.1, 0.2, 1.0],
+        };
+        let t = anchor_transform(&pose);
+        // Bevy looks down −z with y up: ahead is −z, OpenCV's +y (down) is −y.
+        assert!((t.translation - Vec3::new(0.1, -0.2, -1.0)).length() < 1e-5);
+        // The marker's z (out of its face) points back at the camera: +z.
+        let out = t.rotation * Vec3::Z;
+        assert!((out - Vec3::Z).length() < 1e-5, "{out}");
+    }
+
+    #[test]
+    fn the_view_keeps_the_image_shape_inside_the_content_area() {
+        let content = egui::Rect::from_min_max(egui::pos2(0.0, 50.0), egui::pos2(1280.0, 720.0));
+        let (pos, size) = view_rect(content, 1.0, UVec2::new(960, 540));
+        assert_eq!(size.y, 670);
+        assert_eq!(size.x, (670.0f32 * 960.0 / 540.0).round() as u32);
+        assert_eq!(pos.y, 50);
+        assert!((pos.x * 2 + size.x).abs_diff(1280) <= 1, "centred");
+    }
+}
