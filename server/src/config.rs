@@ -36,6 +36,8 @@ pub struct Config {
     pub per_user: Rate,
     /// Register, login and refresh per client IP address (password guessing).
     pub auth_per_ip: Rate,
+    /// Diagnoses per account: each one may call paid hosted models.
+    pub diagnoses_per_user: Rate,
     /// Argon2id memory cost in KiB.
     pub argon2_memory_kib: u32,
     /// Argon2id passes.
@@ -64,6 +66,10 @@ impl Default for Config {
             auth_per_ip: Rate {
                 per_minute: 30,
                 burst: 10,
+            },
+            diagnoses_per_user: Rate {
+                per_minute: 10,
+                burst: 5,
             },
             argon2_memory_kib: argon2::Params::DEFAULT_M_COST,
             argon2_iterations: argon2::Params::DEFAULT_T_COST,

@@ -16,6 +16,8 @@ pub mod sync;
 
 use std::sync::Arc;
 
+pub mod agents;
+
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 
@@ -42,6 +44,8 @@ pub struct AppState {
     pub progress: Arc<ProgressCache>,
     /// Access tokens already checked.
     pub tokens: Arc<auth::TokenCache>,
+    /// The diagnosis agents: the offline agent and the configured providers.
+    pub agents: agents::Agents,
 }
 
 impl AppState {
@@ -68,6 +72,7 @@ impl AppState {
             per_ip: Limiter::new(config.per_ip),
             per_user: Limiter::new(config.per_user),
             auth_per_ip: Limiter::new(config.auth_per_ip),
+            diagnoses_per_user: Limiter::new(config.diagnoses_per_user),
         };
         Ok(AppState {
             db,
@@ -76,7 +81,15 @@ impl AppState {
             limits: Arc::new(limits),
             progress: Arc::new(ProgressCache::default()),
             tokens: Arc::new(auth::TokenCache::default()),
+            // Offline only until `with_agents` names the providers.
+            agents: agents::Agents::offline().map_err(|e| AppError::Config(e.to_string()))?,
         })
+    }
+
+    /// The same state asking `agents` for diagnoses.
+    pub fn with_agents(mut self, agents: agents::Agents) -> Self {
+        self.agents = agents;
+        self
     }
 }
 

@@ -130,6 +130,8 @@ pub struct Limits {
     pub per_user: Limiter<i64>,
     /// Register, login and refresh, by client address.
     pub auth_per_ip: Limiter<IpAddr>,
+    /// Diagnoses, by account.
+    pub diagnoses_per_user: Limiter<i64>,
 }
 
 #[cfg(test)]

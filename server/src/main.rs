@@ -61,6 +61,11 @@ struct Args {
     #[arg(long, env = "RIDEWIRE_RATE_AUTH_PER_IP", default_value = "30/10", value_parser = parse_rate)]
     rate_auth_per_ip: Rate,
 
+    /// Diagnoses per account (each may call paid hosted models):
+    /// PER_MINUTE/BURST, or 0 for no limit.
+    #[arg(long, env = "RIDEWIRE_RATE_DIAGNOSES_PER_USER", default_value = "10/5", value_parser = parse_rate)]
+    rate_diagnoses_per_user: Rate,
+
     /// Argon2id memory cost in KiB for new password hashes.
     #[arg(long, env = "RIDEWIRE_ARGON2_MEMORY_KIB", default_value_t = 19 * 1024)]
     argon2_memory_kib: u32,
@@ -141,6 +146,7 @@ async fn run(args: Args) -> Result<(), AppError> {
         per_ip: args.rate_per_ip,
         per_user: args.rate_per_user,
         auth_per_ip: args.rate_auth_per_ip,
+        diagnoses_per_user: args.rate_diagnoses_per_user,
         argon2_memory_kib: args.argon2_memory_kib,
         admin_emails: args
             .admins
@@ -150,7 +156,11 @@ async fn run(args: Args) -> Result<(), AppError> {
             .collect(),
         ..Config::default()
     };
-    let state = AppState::new(db, config, Arc::new(SystemClock))?;
+    // Diagnosis providers, models and keys: RIDEWIRE_AGENTS and
+    // RIDEWIRE_<NAME>_* (see `ridewire_server::agents`).
+    let agents = ridewire_server::agents::Agents::from_env()
+        .map_err(|e| AppError::Config(format!("diagnosis agents: {e}")))?;
+    let state = AppState::new(db, config, Arc::new(SystemClock))?.with_agents(agents);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|e| AppError::Config(format!("cannot listen on {}: {e}", args.listen)))?;

@@ -12,6 +12,8 @@
 //! - `cargo xtask bench overworld`: map generation and the Map screen's frame cost.
 //! - `cargo xtask bench ar`: the AR tracker's figures (detection rate, corner
 //!   error, false positives, jitter, time per 1280×720 frame next to OpenCV's).
+//! - `cargo xtask bench agents`: request to gated answer with mock
+//!   providers answering in 50/200/800 ms (one JSON line per figure).
 //!
 //! Every cargo call uses one build directory outside the checkout (see
 //! [`target_dir`]), so the app, the tests and CI share one warm Bevy build.
@@ -40,6 +42,7 @@ commands:
   bench sync        benchmark sync over loopback (push 10k, cold pull 100k, 1,000 clients)
   bench overworld   map generation and the Map screen's frame time
   bench ar          AR tracker figures, side by side with OpenCV when Python can be set up
+  bench agents      time request → gated answer with agents answering in 50/200/800 ms
   target-dir        print the build directory every command uses
 
 environment:
@@ -244,8 +247,24 @@ fn bench(args: &[String]) -> Result<(), String> {
                 ]),
             )
         }
+        // The dev profile, whose dependencies are optimised too: the figure
+        // is time spent waiting on sockets and in the gate, and the server's
+        // test build is already warm in it.
+        Some("agents") => step(
+            "bench agents",
+            cargo(&[
+                "bench",
+                "--locked",
+                "--profile",
+                "dev",
+                "--package",
+                "ridewire-server",
+                "--bench",
+                "agents",
+            ]),
+        ),
         other => Err(format!(
-            "unknown benchmark {:?}; available: engine, ar, sync, overworld",
+            "unknown benchmark {:?}; available: engine, ar, sync, overworld, agents",
             other.unwrap_or("")
         )),
     }

@@ -9,7 +9,10 @@ use rusqlite::Connection;
 use crate::error::{AppError, Result};
 
 /// The migrations, in order; the schema version is how many have run.
-pub(crate) const MIGRATIONS: &[&str] = &[include_str!("../../migrations/001_initial.sql")];
+pub(crate) const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/001_initial.sql"),
+    include_str!("../../migrations/002_diagnostic_runs.sql"),
+];
 
 /// The schema version this build creates and understands.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

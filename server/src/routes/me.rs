@@ -118,12 +118,14 @@ async fn export(State(state): State<AppState>, user: AuthUser) -> Result<Json<Va
             while let Some(r) = rows.next()? {
                 records.push(parse(&r.get::<_, String>(0)?)?);
             }
+            let diagnostic_runs = crate::agents::runs::all(&tx, user.id)?;
             Ok(json!({
                 "account": account,
                 "devices": devices,
                 "events": events,
                 "rejected_events": rejected,
                 "records": records,
+                "diagnostic_runs": diagnostic_runs,
             }))
         })
         .await?;

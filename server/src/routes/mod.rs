@@ -5,6 +5,7 @@
 
 pub mod auth;
 pub mod content;
+pub mod diagnostics;
 pub mod health;
 pub mod me;
 pub mod openapi;
@@ -77,6 +78,7 @@ pub fn table() -> Vec<(&'static str, Vec<Route>)> {
         ("auth", auth::routes()),
         ("sync", sync::routes()),
         ("records", records::routes()),
+        ("diagnostics", diagnostics::routes()),
         ("content", content::routes()),
         ("me", me::routes()),
         ("users", users::routes()),

@@ -15,7 +15,7 @@ pub fn all() -> Value {
     let hash = json!({"type": "string", "pattern": "^[0-9a-f]{64}$"});
     let uuid = json!({"type": "string", "format": UUID});
     let cursor = json!({"type": "string", "description": "EPOCH.POSITION, or empty for the start"});
-    json!({
+    let mut all = json!({
         "Error": {
             "type": "object", "required": ["error"],
             "properties": {"error": {"type": "object", "required": ["code", "message"],
@@ -150,7 +150,65 @@ pub fn all() -> Value {
             "type": "object", "required": ["account", "devices", "events", "rejected_events", "records"],
             "properties": {"account": r("Account"), "devices": {"type": "array"},
                 "events": {"type": "array", "items": r("Event")},
-                "rejected_events": {"type": "array"}, "records": {"type": "array", "items": r("Record")}}
+                "rejected_events": {"type": "array"}, "records": {"type": "array", "items": r("Record")},
+                "diagnostic_runs": {"type": "array", "items": r("DiagnosticRun")}}
+        }
+    });
+    if let (Some(all), Value::Object(more)) = (all.as_object_mut(), diagnostics()) {
+        all.extend(more);
+    }
+    all
+}
+
+/// The diagnostics resource's schemas.
+fn diagnostics() -> Value {
+    let uuid = json!({"type": "string", "format": UUID});
+    let strings = json!({"type": "array", "items": {"type": "string"}});
+    json!({
+        "DiagnosticRequest": {
+            "type": "object", "required": ["vehicle"],
+            "properties": {
+                "query": {"type": "string", "maxLength": 1000},
+                "vehicle": {"type": "object", "required": ["make", "model", "year"],
+                    "properties": {"make": {"type": "string"}, "model": {"type": "string"},
+                        "year": {"type": "integer"}}},
+                "symptoms": strings,
+                "codes": {"type": "array", "items": {"type": "string", "pattern": "^[PCBUpcbu][0-3][0-9A-Fa-f]{3}$"}},
+                "utc_offset_min": {"type": "integer"}
+            }
+        },
+        "DiagnosticRun": {
+            "type": "object",
+            "required": ["id", "created_ms", "request", "panel", "xp_earned", "achievements", "event_id"],
+            "properties": {
+                "id": uuid, "created_ms": {"type": "integer"}, "request": r("DiagnosticRequest"),
+                "panel": {"type": "object", "required": ["diagnosis", "calls"],
+                    "properties": {
+                        "diagnosis": {"type": "object",
+                            "required": ["consensus", "decision", "flags", "highlighted_components", "answers"],
+                            "properties": {"decision": {"enum": ["approved", "escalated", "rejected"]},
+                                "flags": {"type": "array"}, "highlighted_components": strings,
+                                "answers": {"type": "array"}}},
+                        "calls": {"type": "array", "items": {"type": "object",
+                            "required": ["agent", "provider", "elapsed_ms", "timed_out"],
+                            "properties": {"agent": {"type": "string"}, "provider": {"type": "string"},
+                                "elapsed_ms": {"type": "number"}, "timed_out": {"type": "boolean"}}}}
+                    }},
+                "xp_earned": {"type": "integer"}, "achievements": strings, "event_id": uuid
+            }
+        },
+        "DiagnosticHistory": {
+            "type": "object", "required": ["runs"],
+            "properties": {
+                "runs": {"type": "array", "items": {"type": "object",
+                    "required": ["id", "created_ms", "request", "decision", "highlighted_components", "xp_earned"],
+                    "properties": {"id": uuid, "created_ms": {"type": "integer"},
+                        "request": r("DiagnosticRequest"),
+                        "decision": {"enum": ["approved", "escalated", "rejected"]},
+                        "diagnosis": {"type": ["string", "null"]},
+                        "highlighted_components": strings, "xp_earned": {"type": "integer"}}}},
+                "next_before": uuid
+            }
         }
     })
 }

@@ -1,14 +1,18 @@
 //! Integration tests of the RideWire server: the router through
-//! `tower::ServiceExt::oneshot`, and the real binary over loopback.
+//! `tower::ServiceExt::oneshot`, the real binary over loopback, and the
+//! diagnosis agents against mock providers.
 
 // Test helpers panic on broken fixtures; that is the point of a test.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+mod agents;
 mod auth;
 mod binary;
 mod common;
+mod diagnostics;
 mod limits;
 mod malformed;
+mod mock_providers;
 mod openapi;
 mod props;
 mod records;

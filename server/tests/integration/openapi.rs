@@ -60,7 +60,7 @@ async fn every_served_route_is_documented_and_every_documented_route_is_served()
         }
     }
     assert_eq!(documented, served);
-    assert_eq!(served.len(), 21);
+    assert_eq!(served.len(), 24);
     // Every schema a route names exists.
     let schemas = doc.body["components"]["schemas"]
         .as_object()
@@ -195,4 +195,45 @@ async fn the_sync_messages_match_their_documented_schemas() {
     let drifted = serde_json::json!({"device": demo[0].device, "acked": 1});
     let schema = serde_json::json!({"$ref": "#/components/schemas/PushResponse"});
     assert!(conforms(&schemas, &schema, &drifted).is_err());
+}
+
+#[tokio::test]
+async fn the_diagnostics_messages_match_their_documented_schemas() {
+    let server = TestServer::new();
+    let token = server.user("rider@ridewire.test").await;
+    let doc = ridewire_server::routes::openapi::document();
+    let schemas = doc["components"]["schemas"]
+        .as_object()
+        .expect("schemas")
+        .clone();
+    let request = serde_json::json!({
+        "query": "Misfire at idle",
+        "vehicle": {"make": "Yamaha", "model": "MT-07", "year": 2021},
+        "symptoms": ["rough_idle"],
+        "codes": ["P0300"],
+    });
+    let run = server
+        .call(
+            Method::POST,
+            "/api/v1/diagnostics",
+            Some(&token),
+            Some(request.clone()),
+        )
+        .await;
+    assert_eq!(run.status, StatusCode::CREATED, "{:?}", run.body);
+    let history = server
+        .call(Method::GET, "/api/v1/diagnostics", Some(&token), None)
+        .await;
+    let export = server
+        .call(Method::GET, "/api/v1/me/export", Some(&token), None)
+        .await;
+    for (name, value) in [
+        ("DiagnosticRequest", request),
+        ("DiagnosticRun", run.body),
+        ("DiagnosticHistory", history.body),
+        ("Export", export.body),
+    ] {
+        let schema = serde_json::json!({"$ref": format!("#/components/schemas/{name}")});
+        conforms(&schemas, &schema, &value).unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
 }

@@ -1,0 +1,255 @@
+//! Asking every agent at once and gating what they agree on.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use ridewire_engine::diagnostics::codes::CodeDatabase;
+use ridewire_engine::diagnostics::gate::{self, AgentOutcome, GatedDiagnosis};
+use ridewire_engine::diagnostics::offline;
+use ridewire_engine::diagnostics::request::{DiagnosticRequest, RequestError};
+use serde::{Deserialize, Serialize};
+use tokio::task::JoinSet;
+
+use super::config::{ConfigError, ProviderConfig, ProviderKind};
+use super::left_out::{LeftOut, WhyLeftOut};
+use super::{anthropic, gemini, openai, prompt};
+
+/// How long connecting to a provider may take, inside the agent's deadline.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The diagnosis agents the server asks: the configured hosted ones and,
+/// always, the offline agent. Cheap to clone; share one per server.
+#[derive(Debug, Clone)]
+pub struct Agents {
+    http: reqwest::Client,
+    providers: Arc<[ProviderConfig]>,
+    codes: Arc<CodeDatabase>,
+}
+
+/// One run: the gated diagnosis and what became of each agent, for storage.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Panel {
+    /// Consensus, decision, flags, highlights and every agent's report
+    /// (used, or left out as the engine classifies it).
+    pub diagnosis: GatedDiagnosis,
+    /// One entry per agent asked, sorted by agent name.
+    pub calls: Vec<AgentCall>,
+}
+
+/// How asking one agent went.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AgentCall {
+    /// The agent's name.
+    pub agent: String,
+    /// `offline`, or the wire format: `openai`, `anthropic`, `gemini`.
+    pub provider: String,
+    /// The model asked; `None` for the offline agent.
+    pub model: Option<String>,
+    /// From sending the request to having the reply (or giving up), in
+    /// milliseconds.
+    pub elapsed_ms: f64,
+    /// Whether the agent missed its deadline (it gave no answer at all).
+    pub timed_out: bool,
+    /// `None` when the answer went into the consensus; otherwise the line a
+    /// reviewer reads, e.g. "left out: anthropic: timed out after 800 ms".
+    pub left_out: Option<String>,
+}
+
+impl Panel {
+    /// Every left-out line, in agent order.
+    pub fn left_out(&self) -> Vec<&str> {
+        self.calls
+            .iter()
+            .filter_map(|c| c.left_out.as_deref())
+            .collect()
+    }
+
+    /// The agents whose answers went into the consensus, in name order.
+    pub fn used(&self) -> Vec<&str> {
+        self.calls
+            .iter()
+            .filter(|c| c.left_out.is_none())
+            .map(|c| c.agent.as_str())
+            .collect()
+    }
+
+    /// The longest time any agent took among those that gave an answer
+    /// (used or not) before its deadline.
+    pub fn slowest_answer_ms(&self) -> Option<f64> {
+        self.calls
+            .iter()
+            .filter(|c| !c.timed_out)
+            .map(|c| c.elapsed_ms)
+            .max_by(f64::total_cmp)
+    }
+}
+
+impl Agents {
+    /// The agents of `providers` plus the offline agent over `codes`.
+    pub fn new(providers: Vec<ProviderConfig>, codes: CodeDatabase) -> Result<Self, ConfigError> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .user_agent(concat!("ridewire-server/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ConfigError::HttpClient(e.to_string()))?;
+        Ok(Self {
+            http,
+            providers: providers.into(),
+            codes: Arc::new(codes),
+        })
+    }
+
+    /// The offline agent alone, over the bundled code database.
+    pub fn offline() -> Result<Self, ConfigError> {
+        Self::new(Vec::new(), CodeDatabase::bundled()?)
+    }
+
+    /// The agents configured in the environment (see the module
+    /// documentation) and the offline agent over the bundled code database.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::new(ProviderConfig::from_env()?, CodeDatabase::bundled()?)
+    }
+
+    /// The hosted agents asked, in configuration order.
+    pub fn providers(&self) -> &[ProviderConfig] {
+        &self.providers
+    }
+
+    /// Asks every agent in parallel, each within its own deadline, and gates
+    /// their consensus. An agent that is slow, unreachable, over quota,
+    /// failing or answering nonsense is left out with its reason; it never
+    /// holds up the others. A request that breaks the engine's rules is
+    /// refused before any provider is asked.
+    pub async fn ask_all(&self, request: &DiagnosticRequest) -> Result<Panel, RequestError> {
+        request.validate()?;
+        let user = Arc::<str>::from(prompt::user_message(request, &self.codes));
+        let mut running = JoinSet::new();
+        for (index, provider) in self.providers.iter().enumerate() {
+            let http = self.http.clone();
+            let provider = provider.clone();
+            let user = Arc::clone(&user);
+            running.spawn(async move {
+                let started = Instant::now();
+                let result = tokio::time::timeout(provider.deadline, ask(&http, &provider, &user))
+                    .await
+                    .unwrap_or(Err(WhyLeftOut::TimedOut {
+                        after: provider.deadline,
+                    }));
+                (index, result, started.elapsed())
+            });
+        }
+
+        // The offline agent answers while the hosted ones are out.
+        let started = Instant::now();
+        let offline_outcome = offline::answer(request, &self.codes);
+        let mut calls = vec![offline_call(&offline_outcome, started.elapsed())];
+        let mut outcomes = vec![offline_outcome];
+
+        let mut results: Vec<Option<(Result<String, WhyLeftOut>, Duration)>> =
+            vec![None; self.providers.len()];
+        while let Some(joined) = running.join_next().await {
+            // A task that panicked has lost its index; it is found below as
+            // the provider without a result.
+            if let Ok((index, result, elapsed)) = joined
+                && let Some(slot) = results.get_mut(index)
+            {
+                *slot = Some((result, elapsed));
+            }
+        }
+        for (provider, result) in self.providers.iter().zip(results) {
+            let (result, elapsed) = result.unwrap_or((Err(WhyLeftOut::Crashed), Duration::ZERO));
+            let (outcome, why) = outcome_of(provider, result);
+            calls.push(AgentCall {
+                agent: provider.name.clone(),
+                provider: provider.kind.as_str().to_owned(),
+                model: Some(provider.model.clone()),
+                elapsed_ms: elapsed.as_secs_f64() * 1e3,
+                timed_out: matches!(why, Some(WhyLeftOut::TimedOut { .. })),
+                left_out: why.map(|why| {
+                    LeftOut {
+                        agent: provider.name.clone(),
+                        why,
+                    }
+                    .to_string()
+                }),
+            });
+            outcomes.push(outcome);
+        }
+        calls.sort_by(|a, b| a.agent.cmp(&b.agent));
+        let diagnosis = gate::diagnose(request, outcomes)?;
+        Ok(Panel { diagnosis, calls })
+    }
+}
+
+/// One hosted agent's reply text, through its provider's adapter.
+async fn ask(
+    http: &reqwest::Client,
+    provider: &ProviderConfig,
+    user: &str,
+) -> Result<String, WhyLeftOut> {
+    let system = prompt::system_prompt();
+    match provider.kind {
+        ProviderKind::OpenAiCompatible => openai::ask(http, provider, system, user).await,
+        ProviderKind::Anthropic => anthropic::ask(http, provider, system, user).await,
+        ProviderKind::Gemini => gemini::ask(http, provider, system, user).await,
+    }
+}
+
+/// The engine's outcome for a hosted agent, and why it is left out, if it
+/// is. An answer that parses but breaks the engine's rules goes to the
+/// engine as answered, so the run stores it as invalid output with the
+/// engine's reason.
+fn outcome_of(
+    provider: &ProviderConfig,
+    reply: Result<String, WhyLeftOut>,
+) -> (AgentOutcome, Option<WhyLeftOut>) {
+    let agent = provider.name.clone();
+    let failed = |why: WhyLeftOut| {
+        let outcome = match &why {
+            WhyLeftOut::TimedOut { .. } => AgentOutcome::TimedOut {
+                agent: agent.clone(),
+            },
+            other => AgentOutcome::Failed {
+                agent: agent.clone(),
+                reason: other.to_string(),
+            },
+        };
+        (outcome, Some(why))
+    };
+    let text = match reply {
+        Ok(text) => text,
+        Err(why) => return failed(why),
+    };
+    match prompt::read_answer(&agent, &text) {
+        Err(detail) => failed(WhyLeftOut::Malformed { detail }),
+        Ok(answer) => {
+            let why = answer.validate().err().map(WhyLeftOut::InvalidAnswer);
+            (AgentOutcome::Answered(answer), why)
+        }
+    }
+}
+
+/// The offline agent's entry, with the same rules for being left out.
+fn offline_call(outcome: &AgentOutcome, elapsed: Duration) -> AgentCall {
+    let why = match outcome {
+        AgentOutcome::Answered(answer) => answer.validate().err().map(WhyLeftOut::InvalidAnswer),
+        AgentOutcome::TimedOut { .. } => Some(WhyLeftOut::TimedOut { after: elapsed }),
+        AgentOutcome::Failed { reason, .. } => Some(WhyLeftOut::NoOfflineAnswer {
+            detail: reason.clone(),
+        }),
+    };
+    AgentCall {
+        agent: offline::AGENT.to_owned(),
+        provider: "offline".to_owned(),
+        model: None,
+        elapsed_ms: elapsed.as_secs_f64() * 1e3,
+        timed_out: matches!(why, Some(WhyLeftOut::TimedOut { .. })),
+        left_out: why.map(|why| {
+            LeftOut {
+                agent: offline::AGENT.to_owned(),
+                why,
+            }
+            .to_string()
+        }),
+    }
+}

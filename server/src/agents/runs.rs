@@ -1,0 +1,329 @@
+//! Stored diagnostic runs: each run whole (request, every agent's answer and
+//! reason, consensus, decision, flags), recorded as a `DiagnosticRun` event
+//! on the user's server device so its XP and achievements reach the user's
+//! progress, and pulled by their devices like any other event.
+//!
+//! The server device is a device of the user's like a phone: its own hash
+//! chain, stored and checked by the same push code
+//! ([`crate::sync::push::push`]), so nothing here writes events by hand.
+
+use ridewire_engine::diagnostics::request::DiagnosticRequest;
+use ridewire_engine::event::{DeviceChain, DeviceId, Event, EventId, EventKind, Hash};
+use ridewire_engine::progress::Progress;
+use ridewire_engine::quest::Catalog;
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::panel::Panel;
+use crate::error::{AppError, Result};
+use crate::sync::push::{PushOutcome, push};
+
+/// A stored run, as `GET /api/v1/diagnostics/{id}` returns it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredRun {
+    /// The run's id (a UUID v7: time-ordered).
+    pub id: Uuid,
+    /// When it ran, Unix milliseconds.
+    pub created_ms: i64,
+    /// What was asked.
+    pub request: DiagnosticRequest,
+    /// What every agent said and what the gate made of it.
+    pub panel: Panel,
+    /// XP the run earned.
+    pub xp_earned: u64,
+    /// Achievements the run unlocked.
+    pub achievements: Vec<String>,
+    /// The `DiagnosticRun` event that recorded it.
+    pub event_id: Uuid,
+}
+
+/// One line of the history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunSummary {
+    /// The run's id.
+    pub id: Uuid,
+    /// When it ran, Unix milliseconds.
+    pub created_ms: i64,
+    /// What was asked.
+    pub request: DiagnosticRequest,
+    /// `approved`, `escalated` or `rejected`.
+    pub decision: String,
+    /// The consensus diagnosis, when there was one.
+    pub diagnosis: Option<String>,
+    /// Components highlighted in AR (empty unless approved).
+    pub highlighted_components: Vec<String>,
+    /// XP the run earned.
+    pub xp_earned: u64,
+}
+
+fn encode<T: Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| AppError::Internal(format!("encoding a run: {e}")))
+}
+
+fn decode<T: for<'de> Deserialize<'de>>(text: &str) -> Result<T> {
+    serde_json::from_str(text).map_err(|e| AppError::Internal(format!("stored run: {e}")))
+}
+
+/// Random bytes for ids.
+fn random<const N: usize>() -> Result<[u8; N]> {
+    let mut bytes = [0u8; N];
+    getrandom::fill(&mut bytes).map_err(|e| AppError::Internal(format!("no randomness: {e}")))?;
+    Ok(bytes)
+}
+
+/// A time-ordered id for a run made at `now_ms`.
+pub fn new_run_id(now_ms: i64) -> Result<Uuid> {
+    let millis = u64::try_from(now_ms).unwrap_or(0);
+    Ok(uuid::Builder::from_unix_timestamp_millis(millis, &random::<10>()?).into_uuid())
+}
+
+/// The user's server device and the tail of its chain; a new device when
+/// the user has none yet (the push that follows registers it).
+fn server_chain(tx: &Connection, user: i64) -> Result<(DeviceChain, bool)> {
+    let held: Option<(String, i64, Option<String>)> = tx
+        .query_row(
+            "SELECT d.id, d.acked_through, d.tail_hash
+             FROM server_devices s JOIN devices d ON d.id = s.device WHERE s.user_id = ?1",
+            [user],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    let Some((id, acked, tail)) = held else {
+        let device = DeviceId(uuid::Builder::from_random_bytes(random::<16>()?).into_uuid());
+        return Ok((DeviceChain::new(device), true));
+    };
+    let device = DeviceId(
+        id.parse()
+            .map_err(|e| AppError::Internal(format!("server device id {id:?}: {e}")))?,
+    );
+    let last_hash = tail.and_then(|t| Hash::from_hex(&t).ok()).ok_or_else(|| {
+        AppError::Internal("the server device's chain has no readable tail".into())
+    })?;
+    Ok((
+        DeviceChain {
+            device,
+            last_seq: u64::try_from(acked).unwrap_or(0),
+            last_hash,
+        },
+        false,
+    ))
+}
+
+/// The user's accepted events.
+fn events_of(conn: &Connection, user: i64) -> Result<Vec<Event>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT body FROM events WHERE user_id = ?1 AND rejected IS NULL ORDER BY id",
+    )?;
+    let mut rows = stmt.query([user])?;
+    let mut events = Vec::new();
+    while let Some(row) = rows.next()? {
+        events.push(decode(&row.get::<_, String>(0)?)?);
+    }
+    Ok(events)
+}
+
+/// Records `panel` as a run of `user` at `now_ms`, with its `DiagnosticRun`
+/// event, in one transaction; returns the stored run with the XP and
+/// achievements the event earned (folded with the engine, as progress is).
+pub fn record(
+    tx: &Connection,
+    catalog: &Catalog,
+    user: i64,
+    now_ms: i64,
+    utc_offset_min: i16,
+    request: DiagnosticRequest,
+    panel: Panel,
+) -> Result<StoredRun> {
+    let id = new_run_id(now_ms)?;
+    let (mut chain, new_device) = server_chain(tx, user)?;
+    let event = chain
+        .append(
+            EventId::v7(now_ms, random::<10>()?),
+            now_ms,
+            utc_offset_min,
+            EventKind::DiagnosticRun {
+                diagnostic_id: id,
+                vehicle: None,
+                quest: None,
+            },
+        )
+        .map_err(|e| AppError::bad_request("invalid_utc_offset", e.to_string()))?;
+    let mut events = events_of(tx, user)?;
+    let before = Progress::from_events(catalog, &events);
+    let raw = serde_json::to_value(&event)
+        .map_err(|e| AppError::Internal(format!("encoding an event: {e}")))?;
+    match push(tx, user, now_ms, chain.device, &[raw])? {
+        PushOutcome::Acked(answer) if answer.rejected.is_empty() => {}
+        other => {
+            return Err(AppError::Internal(format!(
+                "the server's own diagnostic event was refused: {other:?}"
+            )));
+        }
+    }
+    if new_device {
+        tx.execute(
+            "INSERT INTO server_devices (user_id, device) VALUES (?1, ?2)",
+            params![user, chain.device.0.to_string()],
+        )?;
+    }
+    // The new event is normally the newest, so it folds onto `before`; one
+    // of the user's devices may hold later times (its clock runs ahead), and
+    // then the whole log is folded again, as the progress cache does.
+    let mut after = before.clone();
+    if after.apply(catalog, &event).is_err() {
+        events.push(event.clone());
+        after = Progress::from_events(catalog, &events);
+    }
+    let xp_earned = after.xp().saturating_sub(before.xp());
+    let had: Vec<&str> = before
+        .achievements()
+        .iter()
+        .map(|a| a.id.as_str())
+        .collect();
+    let achievements: Vec<String> = after
+        .achievements()
+        .iter()
+        .filter(|a| !had.contains(&a.id.as_str()))
+        .map(|a| a.id.clone())
+        .collect();
+    let decision = serde_json::to_value(panel.diagnosis.decision)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    tx.execute(
+        "INSERT INTO diagnostic_runs (id, user_id, created_ms, request, panel, decision, flags,
+                                      xp_earned, achievements, event_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        params![
+            id.to_string(),
+            user,
+            now_ms,
+            encode(&request)?,
+            encode(&panel)?,
+            decision,
+            encode(&panel.diagnosis.flags)?,
+            i64::try_from(xp_earned).unwrap_or(i64::MAX),
+            encode(&achievements)?,
+            event.id.0.to_string(),
+        ],
+    )?;
+    Ok(StoredRun {
+        id,
+        created_ms: now_ms,
+        request,
+        panel,
+        xp_earned,
+        achievements,
+        event_id: event.id.0,
+    })
+}
+
+/// One of `user`'s runs; `None` for another user's run or no run at all, so
+/// a rider cannot learn whether someone else's run exists.
+pub fn load(conn: &Connection, user: i64, id: Uuid) -> Result<Option<StoredRun>> {
+    let row: Option<(i64, String, String, i64, String, String)> = conn
+        .query_row(
+            "SELECT created_ms, request, panel, xp_earned, achievements, event_id
+             FROM diagnostic_runs WHERE id = ?1 AND user_id = ?2",
+            params![id.to_string(), user],
+            |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
+            },
+        )
+        .optional()?;
+    let Some((created_ms, request, panel, xp, achievements, event_id)) = row else {
+        return Ok(None);
+    };
+    Ok(Some(StoredRun {
+        id,
+        created_ms,
+        request: decode(&request)?,
+        panel: decode(&panel)?,
+        xp_earned: u64::try_from(xp).unwrap_or(0),
+        achievements: decode(&achievements)?,
+        event_id: event_id
+            .parse()
+            .map_err(|e| AppError::Internal(format!("stored event id: {e}")))?,
+    }))
+}
+
+/// Every run of `user`, oldest first (for the data export).
+pub fn all(conn: &Connection, user: i64) -> Result<Vec<StoredRun>> {
+    let ids: Vec<String> = conn
+        .prepare_cached("SELECT id FROM diagnostic_runs WHERE user_id = ?1 ORDER BY seq")?
+        .query_map([user], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut runs = Vec::with_capacity(ids.len());
+    for id in ids {
+        let id: Uuid = id
+            .parse()
+            .map_err(|e| AppError::Internal(format!("stored run id: {e}")))?;
+        runs.extend(load(conn, user, id)?);
+    }
+    Ok(runs)
+}
+
+/// Up to `limit` of `user`'s runs, newest first, older than the run
+/// `before` when given. `Ok(None)` when `before` is not one of the user's
+/// runs.
+pub fn history(
+    conn: &Connection,
+    user: i64,
+    before: Option<Uuid>,
+    limit: usize,
+) -> Result<Option<Vec<RunSummary>>> {
+    let below = match before {
+        None => i64::MAX,
+        Some(id) => {
+            let seq: Option<i64> = conn
+                .query_row(
+                    "SELECT seq FROM diagnostic_runs WHERE id = ?1 AND user_id = ?2",
+                    params![id.to_string(), user],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            match seq {
+                Some(seq) => seq,
+                None => return Ok(None),
+            }
+        }
+    };
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, created_ms, request, panel, xp_earned FROM diagnostic_runs
+         WHERE user_id = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3",
+    )?;
+    let mut rows = stmt.query(params![
+        user,
+        below,
+        i64::try_from(limit).unwrap_or(i64::MAX)
+    ])?;
+    let mut runs = Vec::new();
+    while let Some(r) = rows.next()? {
+        let id: String = r.get(0)?;
+        let panel: Panel = decode(&r.get::<_, String>(3)?)?;
+        let decision = serde_json::to_value(panel.diagnosis.decision)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        runs.push(RunSummary {
+            id: id
+                .parse()
+                .map_err(|e| AppError::Internal(format!("stored run id: {e}")))?,
+            created_ms: r.get(1)?,
+            request: decode(&r.get::<_, String>(2)?)?,
+            decision,
+            diagnosis: panel.diagnosis.consensus.map(|c| c.diagnosis),
+            highlighted_components: panel.diagnosis.highlighted_components,
+            xp_earned: u64::try_from(r.get::<_, i64>(4)?).unwrap_or(0),
+        });
+    }
+    Ok(Some(runs))
+}

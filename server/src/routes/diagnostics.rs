@@ -1,0 +1,198 @@
+//! `POST /api/v1/diagnostics` (ask the agents, gate, store, earn XP),
+//! `GET /api/v1/diagnostics/{id}` and the history `GET /api/v1/diagnostics`.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{Method, StatusCode};
+use axum::routing::{get, post};
+use ridewire_engine::diagnostics::request::DiagnosticRequest;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::agents::runs::{self, RunSummary, StoredRun};
+use crate::auth::AuthUser;
+use crate::error::{AppError, Result};
+use crate::routes::{Access, ApiJson, ApiPath, ApiQuery, Param, Route};
+
+/// Runs per history page when the client does not say.
+pub const DEFAULT_PAGE: usize = 20;
+/// Most runs per history page.
+pub const MAX_PAGE: usize = 100;
+
+/// The routes of this resource.
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route {
+            method: Method::POST,
+            path: "/api/v1/diagnostics",
+            summary: "Ask every diagnosis agent, gate their consensus for safety, store the run and record it as a DiagnosticRun event (10 XP)",
+            access: Access::User,
+            query: &[],
+            request: Some("DiagnosticRequest"),
+            responses: &[
+                (201, "DiagnosticRun"),
+                (400, "Error"),
+                (401, "Error"),
+                (413, "Error"),
+                (429, "Error"),
+            ],
+            handler: post(run),
+        },
+        Route {
+            method: Method::GET,
+            path: "/api/v1/diagnostics",
+            summary: "The user's diagnostic runs, newest first, a page at a time",
+            access: Access::User,
+            query: &[
+                Param {
+                    name: "before",
+                    required: false,
+                    description: "Id of the last run of the previous page; absent for the newest",
+                },
+                Param {
+                    name: "limit",
+                    required: false,
+                    description: "Most runs to return (1 to 100, default 20)",
+                },
+            ],
+            request: None,
+            responses: &[
+                (200, "DiagnosticHistory"),
+                (400, "Error"),
+                (401, "Error"),
+                (429, "Error"),
+            ],
+            handler: get(history),
+        },
+        Route {
+            method: Method::GET,
+            path: "/api/v1/diagnostics/{id}",
+            summary: "One of the user's diagnostic runs, whole",
+            access: Access::User,
+            query: &[],
+            request: None,
+            responses: &[
+                (200, "DiagnosticRun"),
+                (400, "Error"),
+                (401, "Error"),
+                (404, "Error"),
+                (429, "Error"),
+            ],
+            handler: get(one),
+        },
+    ]
+}
+
+/// The body of `POST /api/v1/diagnostics`: the engine's request, and the
+/// rider's UTC offset for the event (streaks count local days).
+#[derive(Debug, Deserialize)]
+struct NewRun {
+    #[serde(flatten)]
+    request: DiagnosticRequest,
+    #[serde(default)]
+    utc_offset_min: i16,
+}
+
+async fn run(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiJson(body): ApiJson<NewRun>,
+) -> Result<(StatusCode, Json<StoredRun>)> {
+    // The range the sync code accepts for any event; checked before any
+    // provider is asked.
+    if !(-14 * 60..=14 * 60).contains(&body.utc_offset_min) {
+        return Err(AppError::bad_request(
+            "invalid_utc_offset",
+            "utc_offset_min must be within ±14 hours (±840 minutes)",
+        ));
+    }
+    state
+        .limits
+        .diagnoses_per_user
+        .take(&user.id, state.clock.now_ms())?;
+    let request = body.request;
+    let panel = state
+        .agents
+        .ask_all(&request)
+        .await
+        .map_err(|e| AppError::bad_request("invalid_request", e.to_string()))?;
+    let now = state.clock.now_ms();
+    let progress = std::sync::Arc::clone(&state.progress);
+    let offset = body.utc_offset_min;
+    let stored = state
+        .db
+        .write(move |tx| {
+            let (_, catalog) = progress.catalog(tx)?;
+            runs::record(tx, &catalog, user.id, now, offset, request, panel)
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(stored)))
+}
+
+async fn one(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<StoredRun>> {
+    let not_found = || AppError::NotFound("no such diagnostic run".into());
+    let id: Uuid = id.parse().map_err(|_| not_found())?;
+    state
+        .db
+        .read(move |conn| runs::load(conn, user.id, id))
+        .await?
+        .map(Json)
+        .ok_or_else(not_found)
+}
+
+#[derive(Debug, Deserialize)]
+struct HistoryQuery {
+    before: Option<String>,
+    limit: Option<usize>,
+}
+
+/// A page of the history.
+#[derive(Debug, Serialize)]
+struct History {
+    runs: Vec<RunSummary>,
+    /// Pass as `before` for the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_before: Option<Uuid>,
+}
+
+async fn history(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiQuery(query): ApiQuery<HistoryQuery>,
+) -> Result<Json<History>> {
+    let limit = query.limit.unwrap_or(DEFAULT_PAGE);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(AppError::bad_request(
+            "invalid_limit",
+            format!("limit must be 1 to {MAX_PAGE}"),
+        ));
+    }
+    let bad_cursor = || {
+        AppError::bad_request(
+            "invalid_cursor",
+            "`before` must be the id of one of your diagnostic runs",
+        )
+    };
+    let before = match query.before.filter(|b| !b.is_empty()) {
+        Some(b) => Some(b.parse::<Uuid>().map_err(|_| bad_cursor())?),
+        None => None,
+    };
+    // One more than asked tells whether another page follows.
+    let mut runs = state
+        .db
+        .read(move |conn| runs::history(conn, user.id, before, limit + 1))
+        .await?
+        .ok_or_else(bad_cursor)?;
+    let next_before = if runs.len() > limit {
+        runs.truncate(limit);
+        runs.last().map(|r| r.id)
+    } else {
+        None
+    };
+    Ok(Json(History { runs, next_before }))
+}
