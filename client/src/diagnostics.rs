@@ -50,6 +50,7 @@ fn add_runs(app: &mut App) {
             Update,
             (
                 run_diagnosis,
+                finish_online,
                 save_feedback,
                 load_history.run_if(resource_changed::<LatestDiagnosis>),
                 start_adapter_read,
@@ -117,6 +118,8 @@ pub struct Finished {
     pub earned: Outcome,
     /// Only the rule-based agent answered (no server configured or reachable).
     pub offline_only: bool,
+    /// What the rider should know about where it was answered and kept.
+    pub note: Option<String>,
 }
 
 /// Components of the latest APPROVED diagnosis, for the AR view to
@@ -194,7 +197,9 @@ fn vehicle_info(player: &Player) -> VehicleInfo {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn run_diagnosis(
+    mut commands: Commands,
     mut asks: MessageReader<RunDiagnosis>,
     mut form: ResMut<DiagnosisForm>,
     player: Option<ResMut<Player>>,
@@ -222,11 +227,52 @@ fn run_diagnosis(
             return;
         }
     };
+    form.feedback.clear();
+    form.feedback_status = None;
+    // Signed in to a server: its agents answer on a worker thread (the
+    // network may be slow); the offline answer waits as the fallback.
+    if let Some(database) = player.database()
+        && player.setting(crate::sync::SERVER_KEY).is_some()
+    {
+        let (send, receive) = mpsc::channel();
+        let clock = *clock;
+        let asked = request.clone();
+        std::thread::spawn(move || {
+            let online = crate::sync::diagnose_online(&database, &asked, &clock);
+            let _ = send.send(online);
+        });
+        commands.insert_resource(OnlineJob {
+            answer: Mutex::new(receive),
+            request,
+            offline: result,
+        });
+        latest.0 = None;
+        return;
+    }
+    finish_offline(
+        &mut player,
+        &clock,
+        request,
+        result,
+        None,
+        &mut latest,
+        &mut highlights,
+    );
+}
+
+/// Records a run answered here by the offline agent.
+fn finish_offline(
+    player: &mut Player,
+    clock: &Clock,
+    request: DiagnosticRequest,
+    result: GatedDiagnosis,
+    note: Option<String>,
+    latest: &mut LatestDiagnosis,
+    highlights: &mut ApprovedHighlights,
+) {
     let id = Uuid::now_v7();
     let (at, offset) = clock.now();
     let earned = player.record_diagnosis(id, &request, &result, at, offset);
-    form.feedback.clear();
-    form.feedback_status = None;
     // The newest run governs what AR shows: a run that is not approved
     // clears older highlights rather than leaving them lit.
     *highlights = ApprovedHighlights::of(id, &result);
@@ -236,7 +282,72 @@ fn run_diagnosis(
         result,
         earned,
         offline_only: true,
+        note,
     }));
+}
+
+/// A diagnosis the server's agents are working on.
+#[derive(Resource)]
+struct OnlineJob {
+    answer: Mutex<Receiver<Option<Result<crate::commands::diagnose::Run, String>>>>,
+    request: DiagnosticRequest,
+    offline: GatedDiagnosis,
+}
+
+fn finish_online(
+    mut commands: Commands,
+    job: Option<Res<OnlineJob>>,
+    player: Option<ResMut<Player>>,
+    clock: Res<Clock>,
+    mut latest: ResMut<LatestDiagnosis>,
+    mut highlights: ResMut<ApprovedHighlights>,
+) {
+    let Some(job) = job else { return };
+    let answer = match job.answer.lock() {
+        Ok(receiver) => receiver.try_recv(),
+        Err(_) => Err(TryRecvError::Disconnected),
+    };
+    let answer = match answer {
+        Err(TryRecvError::Empty) => return,
+        Err(TryRecvError::Disconnected) => Some(Err("the request stopped unexpectedly".into())),
+        Ok(answer) => answer,
+    };
+    commands.remove_resource::<OnlineJob>();
+    let Some(mut player) = player else { return };
+    match answer {
+        Some(Ok(run)) => {
+            // The server recorded the run and the pull brought it here.
+            if let Err(e) = player.reload() {
+                warn!("could not re-read the rider's data: {e}");
+            }
+            *highlights = ApprovedHighlights::of(run.id, &run.result);
+            latest.0 = Some(Ok(Finished {
+                id: run.id,
+                request: run.request,
+                result: run.result,
+                earned: Outcome::Counted {
+                    xp: run.xp,
+                    achievements: run.achievements,
+                },
+                offline_only: false,
+                note: Some(format!("Recorded {}.", run.recorded)),
+            }));
+        }
+        other => {
+            let note = other.and_then(Result::err).map(|e| {
+                format!("The server's agents could not be asked ({e}); the built-in code database answered.")
+            });
+            finish_offline(
+                &mut player,
+                &clock,
+                job.request.clone(),
+                job.offline.clone(),
+                note,
+                &mut latest,
+                &mut highlights,
+            );
+        }
+    }
 }
 
 fn save_feedback(
@@ -312,6 +423,7 @@ fn draw(
     latest: Res<LatestDiagnosis>,
     history: Res<History>,
     reading: Option<Res<AdapterJob>>,
+    asking: Option<Res<OnlineJob>>,
     mut run: MessageWriter<RunDiagnosis>,
     mut read: MessageWriter<ReadAdapter>,
     mut feedback: MessageWriter<SaveFeedback>,
@@ -389,6 +501,9 @@ fn draw(
             }
             Some(Err(e)) => {
                 ui.label(RichText::new(e).color(theme::WARN));
+            }
+            None if asking.is_some() => {
+                ui.label(RichText::new("Asking the server's agents…").color(theme::MUTED));
             }
             None => {
                 ui.label(
@@ -506,7 +621,10 @@ fn result_card(ui: &mut egui::Ui, done: &Finished) {
                 );
             }
         });
-        if done.offline_only {
+        if let Some(note) = &done.note {
+            ui.label(RichText::new(note).color(theme::MUTED));
+        }
+        if done.offline_only && done.note.is_none() {
             ui.label(
                 RichText::new(
                     "Offline: only the built-in code database answered. Online agents join \

@@ -134,12 +134,25 @@ fn work_from_one_device_reaches_another_through_the_server() {
 
     // Signed in, a diagnosis is asked of the server's agents; the server
     // records it and the phone has it at once.
-    let out = ridewire(&["diagnose", "P0171", "--database", phone.to_str().expect("utf-8")]);
+    let out = ridewire(&[
+        "diagnose",
+        "P0171",
+        "--database",
+        phone.to_str().expect("utf-8"),
+    ]);
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(text.contains(&format!("on {}", server.url)), "{text}");
     let on_phone = Player::open(&phone, &clock).expect("phone data");
-    assert_eq!(on_phone.progress().xp(), 20, "the server's run is on the phone");
+    assert_eq!(
+        on_phone.progress().xp(),
+        20,
+        "the server's run is on the phone"
+    );
 
     let (code, text) = sync(
         &dir.path().join("other.db"),
