@@ -44,6 +44,7 @@
 //! would be shown to a rider.
 
 use serde::{Deserialize, Serialize};
+use std::cell::OnceCell;
 
 use super::answer::AgentAnswer;
 
@@ -93,20 +94,30 @@ pub struct SafetyFinding {
 /// their context from it too.
 pub fn check(text: &str, situation: &str) -> Vec<SafetyFinding> {
     let sentences = read(text);
+    // Each sentence's words, read once for every rule.
+    let words: Vec<Vec<String>> = sentences.iter().map(Sentence::words).collect();
     // Both the whole text and the rider's words, for rules whose context may
     // come from anywhere.
-    let mut anywhere: Vec<String> = sentences.iter().flat_map(Sentence::words).collect();
+    let mut anywhere: Vec<String> = words.concat();
     anywhere.extend(read(situation).iter().flat_map(Sentence::words));
     RULES
         .iter()
         .filter_map(|rule| {
+            // Whether the rule's context is anywhere at all: looked up at
+            // most once per rule, and only when a sentence needs it.
+            let context_anywhere = OnceCell::new();
+            let anywhere_ok = || {
+                *context_anywhere
+                    .get_or_init(|| rule.context_anywhere && mentions(rule.context, &anywhere))
+            };
             sentences
                 .iter()
-                .find(|s| fires(rule, s, &anywhere))
-                .map(|s| SafetyFinding {
+                .zip(&words)
+                .find(|(s, w)| fires(rule, s, w, &anywhere_ok))
+                .map(|(_, w)| SafetyFinding {
                     rule: rule.id.to_owned(),
                     reason: rule.reason.to_owned(),
-                    matched: s.words().join(" "),
+                    matched: w.join(" "),
                 })
         })
         .collect()
@@ -118,18 +129,22 @@ pub fn check_answer(answer: &AgentAnswer, situation: &str) -> Vec<SafetyFinding>
     check(&text, situation)
 }
 
-fn fires(rule: &SafetyRule, sentence: &Sentence, anywhere: &[String]) -> bool {
+/// Whether any of `patterns` occurs in `words`.
+fn mentions(patterns: &[&str], words: &[String]) -> bool {
+    patterns.iter().any(|p| find(p, words).next().is_some())
+}
+
+fn fires(
+    rule: &SafetyRule,
+    sentence: &Sentence,
+    words: &[String],
+    context_anywhere: &dyn Fn() -> bool,
+) -> bool {
     if sentence.question {
         return false;
     }
-    let words = sentence.words();
-    let about = |patterns: &[&str], words: &[String]| {
-        patterns.iter().any(|p| find(p, words).next().is_some())
-    };
-    let in_context = rule.context.is_empty()
-        || about(rule.context, &words)
-        || (rule.context_anywhere && about(rule.context, anywhere));
-    if !in_context || about(rule.unless, &words) {
+    let in_context = rule.context.is_empty() || mentions(rule.context, words) || context_anywhere();
+    if !in_context || mentions(rule.unless, words) {
         return false;
     }
     sentence.clauses.iter().any(|clause| {
