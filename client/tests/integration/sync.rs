@@ -162,18 +162,25 @@ fn work_from_one_device_reaches_another_through_the_server() {
     assert_eq!(code, 1, "{text}");
     assert!(text.contains("wrong e-mail or password"), "{text}");
 
-    // Server down: the rider keeps working, nothing is lost, it goes later.
+    // Server down: the offline agent answers, the run is kept here and the
+    // rider is told why; nothing is lost.
     drop(server);
     let out = ridewire(&[
         "diagnose",
-        "P0171",
+        "P0300",
         "--database",
         phone.to_str().expect("utf-8"),
     ]);
-    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("could not be asked"), "{text}");
     let (code, text) = sync(&phone, &[], None);
     assert_eq!(code, 1, "{text}");
     assert!(text.contains("no connection"), "{text}");
     let on_phone = Player::open(&phone, &clock).expect("phone data");
-    assert_eq!(on_phone.progress().xp(), 20, "both runs are kept");
+    assert_eq!(on_phone.progress().xp(), 30, "every run is kept");
 }
