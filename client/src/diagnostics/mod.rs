@@ -1,0 +1,423 @@
+//! The diagnostics screen: type trouble codes and pick symptoms, or read
+//! the codes from an OBD-II adapter; see every agent's answer, the
+//! consensus, the gate's decision and its safety flags. Each run is
+//! recorded (10 XP) at once and syncs later with the other events.
+//!
+//! Offline, the rule-based agent over the bundled code database answers
+//! alone, and the screen says so. Only an approved diagnosis names the
+//! components the AR view highlights ([`ApprovedHighlights`]).
+
+use std::sync::Mutex;
+use std::sync::mpsc::{self, Receiver, TryRecvError};
+
+use bevy::prelude::*;
+use bevy_egui::egui::{self, RichText};
+use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
+use ridewire_engine::diagnostics::gate::{Decision, GatedDiagnosis, SafetyFlag};
+use ridewire_engine::diagnostics::offline;
+use ridewire_engine::diagnostics::outcome::AgentStatus;
+use ridewire_engine::diagnostics::request::{DiagnosticRequest, VehicleInfo};
+use ridewire_engine::vehicle;
+use ridewire_offline_store::DiagnosisRecord;
+use uuid::Uuid;
+
+use crate::commands::diagnose::{self, Ask, DiagnoseError};
+use crate::commands::obd::{self, LinkArgs};
+use crate::player::{Clock, Outcome, Player};
+use crate::screens::{ContentArea, Screen, show_content};
+use crate::{AppSystems, UiSystems, theme};
+
+mod panel;
+#[cfg(test)]
+mod tests;
+
+use panel::draw;
+pub use panel::verdict;
+
+pub(super) fn plugin(app: &mut App) {
+    add_runs(app);
+    app.add_systems(OnEnter(Screen::Diagnostics), load_history)
+        .add_systems(
+            EguiPrimaryContextPass,
+            draw.in_set(UiSystems::Screen)
+                .run_if(in_state(Screen::Diagnostics)),
+        );
+}
+
+/// Everything but the drawing: runs, adapter reads, history, highlights.
+fn add_runs(app: &mut App) {
+    app.init_resource::<DiagnosisForm>()
+        .init_resource::<LatestDiagnosis>()
+        .init_resource::<ApprovedHighlights>()
+        .init_resource::<History>()
+        .add_message::<RunDiagnosis>()
+        .add_message::<ReadAdapter>()
+        .add_message::<SaveFeedback>()
+        .add_systems(
+            Update,
+            (
+                run_diagnosis,
+                finish_online,
+                save_feedback,
+                load_history.run_if(resource_changed::<LatestDiagnosis>),
+                start_adapter_read,
+                finish_adapter_read,
+            )
+                .chain()
+                .in_set(AppSystems::Record),
+        );
+}
+
+/// What the rider has typed and picked so far.
+#[derive(Resource, Debug, Clone, Default, PartialEq)]
+pub struct DiagnosisForm {
+    /// Trouble codes as typed: separated by spaces or commas.
+    pub codes: String,
+    /// Picked symptom keys (see [`offline::known_symptoms`]).
+    pub symptoms: Vec<String>,
+    /// A Wi-Fi adapter's `HOST:PORT`.
+    pub adapter: String,
+    /// What the adapter read, or why it could not.
+    pub adapter_status: Option<Result<String, String>>,
+    /// The rider's note on the latest run (did the fix work?).
+    pub feedback: String,
+    /// Whether the note was saved, or why not.
+    pub feedback_status: Option<Result<String, String>>,
+}
+
+impl DiagnosisForm {
+    /// The codes as separate words.
+    pub fn code_list(&self) -> Vec<String> {
+        self.codes
+            .split(|c: char| c.is_whitespace() || c == ',' || c == ';')
+            .filter(|c| !c.is_empty())
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+/// Ask for a diagnosis of the form's codes and symptoms.
+#[derive(Message, Debug, Clone, Default)]
+pub struct RunDiagnosis;
+
+/// Keep the rider's note on a run (did the fix work, what it cost).
+#[derive(Message, Debug, Clone)]
+pub struct SaveFeedback {
+    pub run: Uuid,
+    pub text: String,
+}
+
+/// Read codes from the adapter at this `HOST:PORT`.
+#[derive(Message, Debug, Clone)]
+pub struct ReadAdapter(pub String);
+
+/// The last run on this screen, or why it could not run.
+#[derive(Resource, Debug, Default)]
+pub struct LatestDiagnosis(pub Option<Result<Finished, String>>);
+
+/// A run the rider just made.
+#[derive(Debug, Clone)]
+pub struct Finished {
+    pub id: Uuid,
+    pub request: DiagnosticRequest,
+    pub result: GatedDiagnosis,
+    /// XP and achievements it earned, or why it was not counted.
+    pub earned: Outcome,
+    /// Only the rule-based agent answered (no server configured or reachable).
+    pub offline_only: bool,
+    /// What the rider should know about where it was answered and kept.
+    pub note: Option<String>,
+}
+
+/// Components of the latest APPROVED diagnosis, for the AR view to
+/// highlight. Escalated and rejected runs never fill it.
+#[derive(Resource, Debug, Clone, Default, PartialEq, Eq)]
+pub struct ApprovedHighlights {
+    /// The run they come from.
+    pub diagnosis: Option<Uuid>,
+    /// Component ids from the shared vocabulary.
+    pub components: Vec<String>,
+    /// What the run found, what to do and what it may cost, for the
+    /// component panel.
+    pub finding: Option<Finding>,
+}
+
+/// An approved diagnosis in the rider's words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub diagnosis: String,
+    pub action: String,
+    pub cost: Option<String>,
+}
+
+impl ApprovedHighlights {
+    /// The highlights a run gives: its components if it was approved,
+    /// nothing otherwise.
+    pub fn of(id: Uuid, result: &GatedDiagnosis) -> Self {
+        match (&result.consensus, result.decision) {
+            (Some(c), Decision::Approved) => ApprovedHighlights {
+                diagnosis: Some(id),
+                components: result.highlighted_components.clone(),
+                finding: Some(Finding {
+                    diagnosis: c.diagnosis.clone(),
+                    action: c.recommended_action.clone(),
+                    cost: c
+                        .estimated_cost
+                        .as_ref()
+                        .map(|cost| format!("{:.0}–{:.0} {}", cost.min, cost.max, cost.currency)),
+                }),
+            },
+            _ => ApprovedHighlights::default(),
+        }
+    }
+}
+
+/// Earlier runs, newest first, read when the screen opens and after each
+/// run (not every frame).
+#[derive(Resource, Debug)]
+pub struct History(pub Result<Vec<DiagnosisRecord>, String>);
+
+impl Default for History {
+    fn default() -> Self {
+        History(Ok(Vec::new()))
+    }
+}
+
+/// How many earlier runs the screen lists.
+const HISTORY_SHOWN: usize = 10;
+
+fn load_history(player: Option<Res<Player>>, mut history: ResMut<History>) {
+    if let Some(player) = player {
+        history.0 = player.recent_diagnoses(HISTORY_SHOWN);
+    }
+}
+
+/// The adapter read running on its own thread (it blocks on the network).
+#[derive(Resource)]
+struct AdapterJob(Mutex<Receiver<Result<Vec<String>, String>>>);
+
+fn vehicle_info(player: &Player) -> VehicleInfo {
+    VehicleInfo {
+        make: player.vehicle.make.clone(),
+        model: player.vehicle.model.clone(),
+        year: player.vehicle.year,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run_diagnosis(
+    mut commands: Commands,
+    mut asks: MessageReader<RunDiagnosis>,
+    mut form: ResMut<DiagnosisForm>,
+    player: Option<ResMut<Player>>,
+    clock: Res<Clock>,
+    mut latest: ResMut<LatestDiagnosis>,
+    mut highlights: ResMut<ApprovedHighlights>,
+) {
+    if asks.read().last().is_none() {
+        return;
+    }
+    let Some(mut player) = player else {
+        latest.0 = Some(Err("no rider data is loaded".into()));
+        return;
+    };
+    let ask = Ask {
+        codes: form.code_list(),
+        symptoms: form.symptoms.clone(),
+        query: None,
+        vehicle: vehicle_info(&player),
+    };
+    let (request, result) = match diagnose::gate_offline(ask) {
+        Ok(gated) => gated,
+        Err(DiagnoseError::BadInput(e) | DiagnoseError::Failed(e)) => {
+            latest.0 = Some(Err(e));
+            return;
+        }
+    };
+    form.feedback.clear();
+    form.feedback_status = None;
+    // Signed in to a server: its agents answer on a worker thread (the
+    // network may be slow); the offline answer waits as the fallback.
+    if let Some(database) = player.database()
+        && player.setting(crate::sync::SERVER_KEY).is_some()
+    {
+        let (send, receive) = mpsc::channel();
+        let clock = *clock;
+        let asked = request.clone();
+        std::thread::spawn(move || {
+            let online = crate::sync::diagnose_online(&database, &asked, &clock);
+            let _ = send.send(online);
+        });
+        commands.insert_resource(OnlineJob {
+            answer: Mutex::new(receive),
+            request,
+            offline: result,
+        });
+        latest.0 = None;
+        return;
+    }
+    finish_offline(
+        &mut player,
+        &clock,
+        request,
+        result,
+        None,
+        &mut latest,
+        &mut highlights,
+    );
+}
+
+/// Records a run answered here by the offline agent.
+fn finish_offline(
+    player: &mut Player,
+    clock: &Clock,
+    request: DiagnosticRequest,
+    result: GatedDiagnosis,
+    note: Option<String>,
+    latest: &mut LatestDiagnosis,
+    highlights: &mut ApprovedHighlights,
+) {
+    let id = Uuid::now_v7();
+    let (at, offset) = clock.now();
+    let earned = player.record_diagnosis(id, &request, &result, at, offset);
+    // The newest run governs what AR shows: a run that is not approved
+    // clears older highlights rather than leaving them lit.
+    *highlights = ApprovedHighlights::of(id, &result);
+    latest.0 = Some(Ok(Finished {
+        id,
+        request,
+        result,
+        earned,
+        offline_only: true,
+        note,
+    }));
+}
+
+/// A diagnosis the server's agents are working on.
+#[derive(Resource)]
+struct OnlineJob {
+    answer: Mutex<Receiver<Option<Result<crate::commands::diagnose::Run, String>>>>,
+    request: DiagnosticRequest,
+    offline: GatedDiagnosis,
+}
+
+fn finish_online(
+    mut commands: Commands,
+    job: Option<Res<OnlineJob>>,
+    player: Option<ResMut<Player>>,
+    clock: Res<Clock>,
+    mut latest: ResMut<LatestDiagnosis>,
+    mut highlights: ResMut<ApprovedHighlights>,
+) {
+    let Some(job) = job else { return };
+    let answer = match job.answer.lock() {
+        Ok(receiver) => receiver.try_recv(),
+        Err(_) => Err(TryRecvError::Disconnected),
+    };
+    let answer = match answer {
+        Err(TryRecvError::Empty) => return,
+        Err(TryRecvError::Disconnected) => Some(Err("the request stopped unexpectedly".into())),
+        Ok(answer) => answer,
+    };
+    commands.remove_resource::<OnlineJob>();
+    let Some(mut player) = player else { return };
+    match answer {
+        Some(Ok(run)) => {
+            // The server recorded the run and the pull brought it here.
+            if let Err(e) = player.reload() {
+                warn!("could not re-read the rider's data: {e}");
+            }
+            *highlights = ApprovedHighlights::of(run.id, &run.result);
+            latest.0 = Some(Ok(Finished {
+                id: run.id,
+                request: run.request,
+                result: run.result,
+                earned: Outcome::Counted {
+                    xp: run.xp,
+                    achievements: run.achievements,
+                },
+                offline_only: false,
+                note: Some(format!("Recorded {}.", run.recorded)),
+            }));
+        }
+        other => {
+            let note = other.and_then(Result::err).map(|e| {
+                format!("The server's agents could not be asked ({e}); the built-in code database answered.")
+            });
+            finish_offline(
+                &mut player,
+                &clock,
+                job.request.clone(),
+                job.offline.clone(),
+                note,
+                &mut latest,
+                &mut highlights,
+            );
+        }
+    }
+}
+
+fn save_feedback(
+    mut saves: MessageReader<SaveFeedback>,
+    player: Option<ResMut<Player>>,
+    mut form: ResMut<DiagnosisForm>,
+    mut history: ResMut<History>,
+) {
+    let Some(SaveFeedback { run, text }) = saves.read().last().cloned() else {
+        return;
+    };
+    let Some(mut player) = player else { return };
+    form.feedback_status = Some(match player.save_feedback(run, text.trim()) {
+        Ok(true) => Ok("feedback saved".to_owned()),
+        Ok(false) => Err("that run is not in your data".to_owned()),
+        Err(e) => Err(e),
+    });
+    history.0 = player.recent_diagnoses(HISTORY_SHOWN);
+}
+
+fn start_adapter_read(mut commands: Commands, mut reads: MessageReader<ReadAdapter>) {
+    let Some(ReadAdapter(address)) = reads.read().last().cloned() else {
+        return;
+    };
+    let (send, receive) = mpsc::channel();
+    let link = LinkArgs {
+        serial: None,
+        tcp: Some(address),
+        timeout_ms: 2_000,
+        baud: 38_400,
+    };
+    std::thread::spawn(move || {
+        let result = obd::read(&link)
+            .map(|reading| obd::all_codes(&reading))
+            .map_err(|e| e.to_string());
+        // The screen may be gone; then nobody wants the answer.
+        let _ = send.send(result);
+    });
+    commands.insert_resource(AdapterJob(Mutex::new(receive)));
+}
+
+fn finish_adapter_read(
+    mut commands: Commands,
+    job: Option<Res<AdapterJob>>,
+    mut form: ResMut<DiagnosisForm>,
+) {
+    let Some(job) = job else { return };
+    let answer = match job.0.lock() {
+        Ok(receiver) => receiver.try_recv(),
+        Err(_) => Err(TryRecvError::Disconnected),
+    };
+    let status = match answer {
+        Err(TryRecvError::Empty) => return,
+        Err(TryRecvError::Disconnected) => Err("the adapter read stopped unexpectedly".into()),
+        Ok(Ok(codes)) if codes.is_empty() => {
+            Ok("the adapter reports no stored or pending codes".into())
+        }
+        Ok(Ok(codes)) => {
+            form.codes = codes.join(" ");
+            Ok(format!("read {} code(s) from the adapter", codes.len()))
+        }
+        Ok(Err(e)) => Err(e),
+    };
+    form.adapter_status = Some(status);
+    commands.remove_resource::<AdapterJob>();
+}
