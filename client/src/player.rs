@@ -314,6 +314,15 @@ impl Player {
         }
     }
 
+    /// The overlay pack the server sent for `vehicle`, as the store keeps
+    /// it for offline use (`None` in the demo or when none came).
+    pub fn cached_overlay_pack(&self, vehicle: &str) -> Option<serde_json::Value> {
+        match &self.log {
+            Log::Stored(store) => lock(store).overlay_pack(vehicle).ok().flatten(),
+            Log::Demo(_) => None,
+        }
+    }
+
     /// The rider's latest diagnostic runs, newest first (none in the demo,
     /// which keeps only their events).
     pub fn recent_diagnoses(&self, limit: usize) -> Result<Vec<DiagnosisRecord>, String> {

@@ -164,8 +164,34 @@ fn intrinsics_for(width: u32, height: u32) -> Result<Intrinsics, String> {
 }
 
 /// The overlay pack for the rider's bike.
-fn pack_for(vehicle: &str) -> Result<OverlayPack, String> {
+/// The overlay pack for the rider's bike: the one the server sent (cached
+/// by the store for offline use) when it is sound and its models are here,
+/// else the one bundled with the app.
+pub fn pack_for(
+    vehicle: &str,
+    from_server: Option<serde_json::Value>,
+) -> Result<OverlayPack, String> {
     let root = assets_root();
+    if let Some(body) = from_server {
+        let checked = OverlayPack::parse(&body.to_string())
+            .and_then(|pack| {
+                pack.check_models(|model| {
+                    std::fs::read(root.join(model)).map_err(|e| format!("cannot read it: {e}"))
+                })?;
+                Ok(pack)
+            })
+            .map_err(|e| e.to_string());
+        match checked {
+            Ok(pack) if pack.vehicle == vehicle => return Ok(pack),
+            Ok(pack) => warn!(
+                "the server's overlay pack is for {}, not {vehicle}: using the bundled one",
+                pack.vehicle
+            ),
+            Err(e) => warn!(
+                "the server's overlay pack for {vehicle} is not usable ({e}): using the bundled one"
+            ),
+        }
+    }
     let path = root.join("overlays").join(format!("{vehicle}.json"));
     OverlayPack::load(&path, &root).map_err(|e| e.to_string())
 }
@@ -198,7 +224,10 @@ fn open_scan(
     {
         *highlights = ApprovedHighlights::of(latest.id, &latest.result);
     }
-    let opened = pack_for(&vehicle).and_then(|pack| open_source().map(|s| (pack, s)));
+    let from_server = player
+        .as_ref()
+        .and_then(|p| p.cached_overlay_pack(&vehicle));
+    let opened = pack_for(&vehicle, from_server).and_then(|pack| open_source().map(|s| (pack, s)));
     let mut session =
         match opened.and_then(|(pack, (source, name))| ScanSession::start(source, name, pack)) {
             Ok(session) => session,
@@ -359,7 +388,7 @@ impl ScanSession {
 
     /// Opens the demo recording for the pack of `vehicle`.
     pub fn demo(vehicle: &str) -> Result<Self, String> {
-        let pack = pack_for(vehicle)?;
+        let pack = pack_for(vehicle, None)?;
         let (source, name) = open_source()?;
         Self::start(source, name, pack)
     }
