@@ -12,10 +12,11 @@ use std::sync::mpsc::{self, Receiver, TryRecvError};
 
 use bevy::prelude::*;
 use bevy_egui::egui::{self, RichText};
-use ridewire_offline_store::Store;
+use ridewire_engine::event::EventId;
 use ridewire_offline_store::sync::{
     Account, HttpTransport, Session, SyncConfig, SyncReport, SyncStatus, Syncer, sync_once,
 };
+use ridewire_offline_store::{DiagnosisRecord, Store};
 
 use ridewire_engine::diagnostics::gate::GatedDiagnosis;
 use ridewire_engine::diagnostics::request::DiagnosticRequest;
@@ -514,7 +515,24 @@ pub fn diagnose_online(
             let now = now_ms();
             let pulled = sync_once(&mut store, &transport, now, now + 1_000).await;
             let recorded = match pulled {
-                Ok(_) => format!("on {server}, and on this device"),
+                Ok(_) => {
+                    // The run's event is here now: keep its full record too,
+                    // for the screen's earlier runs.
+                    let record = DiagnosisRecord {
+                        id: stored.id,
+                        event: EventId(stored.event_id),
+                        at_ms: stored.created_ms,
+                        request: stored.request.clone(),
+                        result: stored.panel.diagnosis.clone(),
+                        xp: stored.xp_earned,
+                        achievements: stored.achievements.clone(),
+                        feedback: None,
+                    };
+                    if let Err(e) = store.keep_remote_diagnosis(&record) {
+                        warn!("the server's run could not be kept in the history: {e}");
+                    }
+                    format!("on {server}, and on this device")
+                }
                 Err(e) => format!("on {server}; reaches this device with the next sync ({e})"),
             };
             Ok(Run {
@@ -534,6 +552,8 @@ pub fn diagnose_online(
 #[derive(Debug, serde::Deserialize)]
 struct ServerRun {
     id: uuid::Uuid,
+    event_id: uuid::Uuid,
+    created_ms: i64,
     request: DiagnosticRequest,
     panel: ServerPanel,
     xp_earned: u64,

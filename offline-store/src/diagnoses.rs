@@ -179,6 +179,41 @@ impl Store {
         rows.map(|r| from_raw(r?)).collect()
     }
 
+    /// Keeps the full record of a run another place answered and recorded
+    /// (the server's agents): its `DiagnosticRun` event must already be
+    /// here (pulled), so nothing is counted twice. `Ok(false)` when the
+    /// event is not here yet or the run is already kept.
+    pub fn keep_remote_diagnosis(&mut self, record: &DiagnosisRecord) -> Result<bool> {
+        let (request_json, result_json) = (json(&record.request)?, json(&record.result)?);
+        let decision = json(&record.result.decision)?.trim_matches('"').to_owned();
+        let achievements = json(&record.achievements)?;
+        self.write(|tx| {
+            let event_here: bool = tx
+                .query_row(
+                    "SELECT EXISTS (SELECT 1 FROM events WHERE id = ?1)",
+                    params![record.event.to_string()],
+                    |r| r.get(0),
+                )?;
+            if !event_here {
+                return Ok(false);
+            }
+            Ok(tx.execute(
+                "INSERT OR IGNORE INTO diagnoses (id, event_id, at_ms, decision, request, result, xp, achievements)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    record.id.to_string(),
+                    record.event.to_string(),
+                    record.at_ms,
+                    decision,
+                    request_json,
+                    result_json,
+                    record.xp as i64,
+                    achievements
+                ],
+            )? == 1)
+        })
+    }
+
     /// Stores the rider's feedback on a run; `false` when there is no such run.
     pub fn set_feedback(&mut self, id: Uuid, feedback: &str) -> Result<bool> {
         let chars = feedback.chars().count();

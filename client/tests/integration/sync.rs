@@ -153,6 +153,9 @@ fn work_from_one_device_reaches_another_through_the_server() {
         20,
         "the server's run is on the phone"
     );
+    let runs = on_phone.recent_diagnoses(10).expect("history");
+    assert_eq!(runs.len(), 2, "the server's run is in the phone's history");
+    assert_eq!(runs[0].request.codes[0].to_string(), "P0171");
 
     let (code, text) = sync(
         &dir.path().join("other.db"),
