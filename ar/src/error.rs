@@ -53,8 +53,11 @@ pub enum Error {
     #[error("no camera: {0}")]
     NoCamera(String),
     /// This build has no webcam support (the `webcam` feature is off).
-    #[error("built without webcam support (rebuild ridewire-ar with the `webcam` feature)")]
+    #[error("this build has no webcam support (it was built without the `webcam` feature)")]
     WebcamUnsupported,
+    /// A source running in the background stopped or never started.
+    #[error("{0}")]
+    SourceFailed(String),
     /// A pushed-frame source whose shell side has gone away.
     #[error("the frame pusher has been closed")]
     SourceClosed,

@@ -101,6 +101,8 @@ pub struct Options {
     pub size: UVec2,
     /// Where the rider's data comes from.
     pub data: player::DataSource,
+    /// The scanner's camera for this run, over the one saved in Settings.
+    pub camera: Option<scan::CameraChoice>,
 }
 
 impl Default for Options {
@@ -110,6 +112,7 @@ impl Default for Options {
             screen: Screen::Home,
             size: UVec2::new(1280, 720),
             data: player::DataSource::Demo,
+            camera: None,
         }
     }
 }
@@ -174,6 +177,7 @@ pub fn build(options: &Options) -> App {
     }
     app.insert_resource(options.data.clone())
         .add_plugins(ClientPlugin)
+        .insert_resource(scan::CameraOverride(options.camera))
         .insert_state(options.screen);
     app
 }

@@ -11,6 +11,7 @@ use ridewire_client::commands::diagnose;
 use ridewire_client::commands::obd::{self, ObdAction};
 use ridewire_client::commands::plan;
 use ridewire_client::player::{Clock, DataSource};
+use ridewire_client::scan::CameraChoice;
 use ridewire_client::{Options, Screen};
 use ridewire_engine::diagnostics::request::VehicleInfo;
 
@@ -33,6 +34,10 @@ struct Cli {
     /// Use the demo garage (kept in memory, nothing is saved).
     #[arg(long, global = true)]
     demo: bool,
+    /// The scanner's camera: auto, demo (the recorded demo) or a camera
+    /// number; also RIDEWIRE_CAMERA [default: the one chosen in Settings].
+    #[arg(long, value_name = "auto|demo|N", value_parser = parse_camera)]
+    camera: Option<CameraChoice>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -382,6 +387,24 @@ fn obd_failed(what: &str, e: &obd::ObdCommandError) -> ExitCode {
     ExitCode::from(e.exit_code())
 }
 
+fn parse_camera(s: &str) -> Result<CameraChoice, String> {
+    s.parse()
+}
+
+/// `--camera`, else `RIDEWIRE_CAMERA`.
+fn camera_choice(flag: Option<CameraChoice>) -> Result<Option<CameraChoice>, String> {
+    if flag.is_some() {
+        return Ok(flag);
+    }
+    match std::env::var("RIDEWIRE_CAMERA") {
+        Ok(v) if !v.trim().is_empty() => v
+            .parse()
+            .map(Some)
+            .map_err(|e| format!("RIDEWIRE_CAMERA: {e}")),
+        _ => Ok(None),
+    }
+}
+
 fn parse_size(s: &str) -> Result<UVec2, String> {
     let (w, h) = s
         .split_once(['x', 'X'])
@@ -412,7 +435,15 @@ fn main() -> ExitCode {
         );
         return ExitCode::from(2);
     }
+    let camera = match camera_choice(cli.camera) {
+        Ok(camera) => camera,
+        Err(e) => {
+            eprintln!("ridewire: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let options = Options {
+        camera,
         screenshot: cli.screenshot,
         screen: cli.screen,
         size: cli.size,

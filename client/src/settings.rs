@@ -4,8 +4,10 @@
 use bevy::prelude::*;
 use bevy_egui::egui::{self, RichText};
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
+use ridewire_ar::frames::{CameraName, Webcam};
 
 use crate::player::Player;
+use crate::scan::{CameraChoice, CameraOverride};
 use crate::screens::{ContentArea, Screen, show_content};
 use crate::{UiSystems, theme};
 
@@ -28,6 +30,7 @@ pub(super) fn plugin(app: &mut App) {
 
 const UI_SCALE: &str = "ui_scale";
 const TOUCH_LAYOUT: &str = "touch_layout";
+const CAMERA: &str = "camera";
 const SCALE_RANGE: std::ops::RangeInclusive<f32> = 0.75..=2.0;
 
 /// Takes the settings saved on this device, ignoring values that do not parse.
@@ -45,6 +48,12 @@ fn restore(player: Res<Player>, mut settings: ResMut<Settings>) {
     {
         settings.touch_layout = touch;
     }
+    if let Some(camera) = player
+        .setting(CAMERA)
+        .and_then(|v| v.parse::<CameraChoice>().ok())
+    {
+        settings.camera = camera;
+    }
 }
 
 /// Saves the settings whenever the rider changes them.
@@ -59,7 +68,8 @@ fn persist(
     if saved.is_some() {
         let result = player
             .save_setting(UI_SCALE, &settings.ui_scale.to_string())
-            .and_then(|()| player.save_setting(TOUCH_LAYOUT, &settings.touch_layout.to_string()));
+            .and_then(|()| player.save_setting(TOUCH_LAYOUT, &settings.touch_layout.to_string()))
+            .and_then(|()| player.save_setting(CAMERA, &settings.camera.to_string()));
         if let Err(e) = result {
             error!("could not save settings: {e}");
         }
@@ -74,6 +84,8 @@ pub struct Settings {
     pub ui_scale: f32,
     /// Finger-sized targets for touch terminals.
     pub touch_layout: bool,
+    /// The scanner's picture source.
+    pub camera: CameraChoice,
 }
 
 impl Default for Settings {
@@ -81,6 +93,7 @@ impl Default for Settings {
         Self {
             ui_scale: 1.0,
             touch_layout: false,
+            camera: CameraChoice::Auto,
         }
     }
 }
@@ -95,6 +108,8 @@ fn draw(
     mut sync_form: ResMut<crate::sync::SignInForm>,
     sync_link: Res<crate::sync::SyncLink>,
     mut sign_in: MessageWriter<crate::sync::SignIn>,
+    camera_override: Res<CameraOverride>,
+    mut cameras: Local<Option<Result<Vec<CameraName>, String>>>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
     show_content(ctx, &area, "settings", |ui| {
@@ -122,6 +137,11 @@ fn draw(
             }
         });
         ui.add_space(12.0);
+        theme::card().show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            camera_section(ui, &mut settings, &camera_override, &mut cameras);
+        });
+        ui.add_space(12.0);
         if let Some(player) = &player {
             theme::card().show(ui, |ui| {
                 ui.set_width(ui.available_width());
@@ -147,6 +167,80 @@ fn draw(
         });
     });
     Ok(())
+}
+
+/// The scanner's camera: automatic, the demo recording, or one of the
+/// cameras the system lists (listed when the section is first shown and on
+/// request, not every frame).
+fn camera_section(
+    ui: &mut egui::Ui,
+    settings: &mut Settings,
+    camera_override: &CameraOverride,
+    cameras: &mut Option<Result<Vec<CameraName>, String>>,
+) {
+    ui.label(RichText::new("Camera").size(20.0).strong());
+    let listed = cameras.get_or_insert_with(|| Webcam::list().map_err(|e| e.to_string()));
+    let mut choice = settings.camera;
+    ui.radio_value(
+        &mut choice,
+        CameraChoice::Auto,
+        "Automatic: the first camera, else the demo recording",
+    );
+    if let Ok(list) = listed {
+        for camera in list.iter() {
+            ui.radio_value(
+                &mut choice,
+                CameraChoice::Device(camera.device),
+                format!("Camera {}: {}", camera.device, camera.name),
+            );
+        }
+    }
+    // A camera saved earlier that is not plugged in now stays selectable.
+    if let CameraChoice::Device(n) = settings.camera
+        && !listed
+            .as_ref()
+            .is_ok_and(|list| list.iter().any(|c| c.device == n))
+    {
+        ui.radio_value(
+            &mut choice,
+            settings.camera,
+            format!("Camera {n} (not found now)"),
+        );
+    }
+    ui.radio_value(
+        &mut choice,
+        CameraChoice::Demo,
+        "Demo recording (practise without a bike)",
+    );
+    if choice != settings.camera {
+        settings.camera = choice;
+    }
+    let mut look_again = false;
+    ui.horizontal(|ui| {
+        match listed {
+            Ok(list) if list.is_empty() => {
+                ui.label(RichText::new("No camera found.").color(theme::MUTED));
+            }
+            Ok(_) => {}
+            Err(e) => {
+                ui.label(
+                    RichText::new(format!("Cameras cannot be listed: {e}")).color(theme::MUTED),
+                );
+            }
+        }
+        look_again = ui.button("Look again").clicked();
+    });
+    if look_again {
+        *cameras = None;
+    }
+    if let Some(forced) = camera_override.0 {
+        ui.label(
+            RichText::new(format!(
+                "This run uses camera \"{forced}\" (--camera or RIDEWIRE_CAMERA)."
+            ))
+            .color(theme::WARN),
+        );
+    }
 }
 
 #[cfg(test)]
@@ -186,12 +280,16 @@ mod tests {
             let mut s = app.world_mut().resource_mut::<Settings>();
             s.ui_scale = 1.5;
             s.touch_layout = true;
+            s.camera = CameraChoice::Device(1);
             app.update();
         }
         let mut app = app(&path);
         app.update();
         let s = app.world().resource::<Settings>();
-        assert_eq!((s.ui_scale, s.touch_layout), (1.5, true));
+        assert_eq!(
+            (s.ui_scale, s.touch_layout, s.camera),
+            (1.5, true, CameraChoice::Device(1))
+        );
     }
 
     #[test]

@@ -23,6 +23,47 @@ const X11: &[&str] = &[
     "libxrandr2",
     "libxkbcommon-x11-0",
 ];
+/// Building the webcam support (nokhwa's V4L2 binding is generated with
+/// bindgen) needs libclang; any installed version will do.
+const LIBCLANG: &str = "libclang-dev";
+
+/// Whether bindgen will find a libclang: `LIBCLANG_PATH`, or a
+/// `libclang*.so*` in the usual library folders.
+fn has_libclang() -> bool {
+    let mut dirs: Vec<std::path::PathBuf> = env::var_os("LIBCLANG_PATH")
+        .map(std::path::PathBuf::from)
+        .into_iter()
+        .collect();
+    for dir in [
+        "/usr/lib",
+        "/usr/lib64",
+        "/usr/local/lib",
+        "/usr/lib/x86_64-linux-gnu",
+        "/usr/lib/aarch64-linux-gnu",
+    ] {
+        dirs.push(dir.into());
+    }
+    if let Ok(entries) = std::fs::read_dir("/usr/lib") {
+        dirs.extend(
+            entries
+                .flatten()
+                .filter(|e| e.file_name().to_string_lossy().starts_with("llvm-"))
+                .map(|e| e.path().join("lib")),
+        );
+    }
+    dirs.iter().any(|dir| {
+        std::fs::read_dir(dir).is_ok_and(|entries| {
+            entries.flatten().any(|e| {
+                let name = e.file_name();
+                let name = name.to_string_lossy();
+                name.starts_with("libclang")
+                    && name.contains(".so")
+                    && !name.starts_with("libclang-cpp")
+            })
+        })
+    })
+}
+
 fn wanted(purpose: Purpose) -> Vec<&'static str> {
     match purpose {
         // The tests render off-screen: no window, so no X11.
@@ -61,7 +102,7 @@ pub fn ensure(purpose: Purpose) -> Result<(), String> {
     }
     if !have("dpkg-query") {
         eprintln!(
-            "==> not a Debian/Ubuntu system: make sure a Vulkan driver{} is installed",
+            "==> not a Debian/Ubuntu system: make sure libclang and a Vulkan driver{} are installed",
             if purpose == Purpose::Run {
                 " and X11 libraries"
             } else {
@@ -70,10 +111,13 @@ pub fn ensure(purpose: Purpose) -> Result<(), String> {
         );
         return Ok(());
     }
-    let missing: Vec<&str> = wanted(purpose)
+    let mut missing: Vec<&str> = wanted(purpose)
         .into_iter()
         .filter(|p| !installed(p))
         .collect();
+    if !has_libclang() {
+        missing.push(LIBCLANG);
+    }
     if missing.is_empty() {
         return Ok(());
     }

@@ -1,6 +1,7 @@
 //! Where frames come from. Every source fills a caller-owned [`Frame`], so a
 //! steady stream of same-sized frames reuses one buffer.
 
+mod background;
 mod pushed;
 mod recording;
 mod replay;
@@ -11,10 +12,11 @@ use std::time::Duration;
 use crate::error::Result;
 use crate::image::LumaImage;
 
+pub use background::InBackground;
 pub use pushed::{FramePusher, Pushed};
 pub use recording::Recorder;
 pub use replay::{Replay, load_png_luma};
-pub use webcam::{CameraName, Webcam, WebcamSettings};
+pub use webcam::{CameraMode, CameraName, PixelLayout, Webcam, WebcamSettings, choose_mode};
 
 /// Frame rate assumed for images without timestamps.
 pub(crate) fn replay_fps() -> f64 {

@@ -2,7 +2,8 @@
 //! feature (it needs the platform's camera headers: V4L2 and libclang on
 //! Linux); without it, opening a camera says so instead of failing
 //! obscurely. Frames are read as raw YUYV, NV12 or grey and only their luma
-//! is kept, so no colour decoding happens per frame.
+//! is kept, so no colour decoding happens per frame; the mode is chosen by
+//! [`choose_mode`] from everything the camera offers.
 
 use super::{Frame, FrameSource, Next};
 #[cfg(not(feature = "webcam"))]
@@ -40,6 +41,66 @@ pub struct CameraName {
     pub device: u32,
     /// Human-readable name.
     pub name: String,
+}
+
+/// Pixel layouts a camera can deliver, as far as the tracker cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum PixelLayout {
+    /// Compressed (MJPEG) or colour-only layouts: not read by this build.
+    Other,
+    /// Packed YUV 4:2:2: luma is every other byte.
+    Yuyv,
+    /// A full luma plane followed by interleaved chroma.
+    Nv12,
+    /// Luma only.
+    Grey,
+}
+
+impl PixelLayout {
+    /// Whether the luma plane can be taken without decoding.
+    pub fn has_luma_plane(self) -> bool {
+        self != PixelLayout::Other
+    }
+}
+
+/// One format a camera offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CameraMode {
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// Frames a second.
+    pub fps: u32,
+    /// How the pixels are laid out.
+    pub layout: PixelLayout,
+}
+
+/// Picks the mode to stream: among the modes whose luma can be read
+/// without decoding, the resolution nearest the wanted one, then the frame
+/// rate nearest the wanted one (the faster on a tie), then the lighter
+/// layout. `None` when the camera offers only compressed or colour-only
+/// modes (many offer high resolutions only as MJPEG; every UVC camera has
+/// an uncompressed mode).
+pub fn choose_mode(modes: &[CameraMode], wanted: &WebcamSettings) -> Option<CameraMode> {
+    let distance = |m: &CameraMode| {
+        let dx = i64::from(m.width) - i64::from(wanted.width);
+        let dy = i64::from(m.height) - i64::from(wanted.height);
+        let df = i64::from(m.fps) - i64::from(wanted.fps);
+        // Resolution first, then frame rate (faster wins a tie), then the
+        // layout (grey before NV12 before YUYV).
+        (
+            dx * dx + dy * dy,
+            df.abs(),
+            -df.signum(),
+            std::cmp::Reverse(m.layout),
+        )
+    };
+    modes
+        .iter()
+        .filter(|m| m.layout.has_luma_plane() && m.width > 0 && m.height > 0 && m.fps > 0)
+        .min_by_key(|m| distance(m))
+        .copied()
 }
 
 /// A live webcam.
@@ -101,14 +162,46 @@ mod backend {
     use std::time::Instant;
 
     use nokhwa::Camera;
-    use nokhwa::pixel_format::LumaFormat;
     use nokhwa::utils::{
         ApiBackend, CameraFormat, CameraIndex, FrameFormat, RequestedFormat, RequestedFormatType,
     };
 
-    use super::{CameraName, WebcamSettings};
+    use super::{CameraMode, CameraName, PixelLayout, WebcamSettings, choose_mode};
     use crate::error::{Error, Result};
     use crate::frames::Frame;
+
+    const ALL_FORMATS: &[FrameFormat] = &[
+        FrameFormat::MJPEG,
+        FrameFormat::YUYV,
+        FrameFormat::NV12,
+        FrameFormat::GRAY,
+        FrameFormat::RAWRGB,
+        FrameFormat::RAWBGR,
+    ];
+
+    fn mode_of(f: &CameraFormat) -> CameraMode {
+        CameraMode {
+            width: f.resolution().width(),
+            height: f.resolution().height(),
+            fps: f.frame_rate(),
+            layout: match f.format() {
+                FrameFormat::YUYV => PixelLayout::Yuyv,
+                FrameFormat::NV12 => PixelLayout::Nv12,
+                FrameFormat::GRAY => PixelLayout::Grey,
+                FrameFormat::MJPEG | FrameFormat::RAWRGB | FrameFormat::RAWBGR => {
+                    PixelLayout::Other
+                }
+            },
+        }
+    }
+
+    fn format_of(layout: PixelLayout) -> FrameFormat {
+        match layout {
+            PixelLayout::Nv12 => FrameFormat::NV12,
+            PixelLayout::Grey => FrameFormat::GRAY,
+            PixelLayout::Yuyv | PixelLayout::Other => FrameFormat::YUYV,
+        }
+    }
 
     pub(super) struct Live {
         camera: Camera,
@@ -142,14 +235,30 @@ mod backend {
 
     impl Live {
         pub(super) fn open(s: &WebcamSettings) -> Result<Self> {
-            // YUYV carries luma in every other byte: no decoding needed.
-            let wanted = CameraFormat::new_from(s.width, s.height, FrameFormat::YUYV, s.fps);
-            let request = RequestedFormat::new::<LumaFormat>(RequestedFormatType::Closest(wanted));
-            let mut camera = Camera::new(CameraIndex::Index(s.device), request)
-                .map_err(|e| no_camera(format!("camera {}: {e}", s.device)))?;
+            let failed = |e: &dyn std::fmt::Display| no_camera(format!("camera {}: {e}", s.device));
+            // Open with whatever the camera starts in, then pick a mode from
+            // the full list ourselves.
+            let any = RequestedFormat::with_formats(RequestedFormatType::None, ALL_FORMATS);
+            let mut camera =
+                Camera::new(CameraIndex::Index(s.device), any).map_err(|e| failed(&e))?;
+            let offered = camera.compatible_camera_formats().map_err(|e| failed(&e))?;
+            let modes: Vec<CameraMode> = offered.iter().map(mode_of).collect();
+            let Some(mode) = choose_mode(&modes, s) else {
+                let listed: Vec<String> = offered.iter().map(ToString::to_string).collect();
+                return Err(failed(&format!(
+                    "offers no uncompressed mode (YUYV, NV12 or grey) to read; it offers {}",
+                    listed.join(", ")
+                )));
+            };
+            let chosen =
+                CameraFormat::new_from(mode.width, mode.height, format_of(mode.layout), mode.fps);
             camera
-                .open_stream()
-                .map_err(|e| no_camera(format!("camera {}: {e}", s.device)))?;
+                .set_camera_requset(RequestedFormat::with_formats(
+                    RequestedFormatType::Exact(chosen),
+                    ALL_FORMATS,
+                ))
+                .map_err(|e| failed(&e))?;
+            camera.open_stream().map_err(|e| failed(&e))?;
             Ok(Self {
                 camera,
                 started: Instant::now(),
@@ -187,12 +296,74 @@ mod backend {
                 }
                 other => {
                     return Err(no_camera(format!(
-                        "the camera delivers {other}, which this build cannot decode; \
-                         pick a resolution it offers as YUYV"
+                        "the camera switched to {other}, which this build cannot read"
                     )));
                 }
             }
             Ok(())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mode(width: u32, height: u32, fps: u32, layout: PixelLayout) -> CameraMode {
+        CameraMode {
+            width,
+            height,
+            fps,
+            layout,
+        }
+    }
+
+    #[test]
+    fn a_typical_usb_camera_streams_the_nearest_uncompressed_mode() {
+        // 720p only as MJPEG at 30 fps; uncompressed 720p at 10 fps.
+        let modes = [
+            mode(1280, 720, 30, PixelLayout::Other),
+            mode(640, 480, 30, PixelLayout::Yuyv),
+            mode(1280, 720, 10, PixelLayout::Yuyv),
+            mode(1280, 720, 5, PixelLayout::Yuyv),
+            mode(320, 240, 30, PixelLayout::Yuyv),
+        ];
+        let wanted = WebcamSettings::default();
+        assert_eq!(
+            choose_mode(&modes, &wanted),
+            Some(mode(1280, 720, 10, PixelLayout::Yuyv))
+        );
+        let small = WebcamSettings {
+            width: 640,
+            height: 480,
+            ..wanted
+        };
+        assert_eq!(
+            choose_mode(&modes, &small),
+            Some(mode(640, 480, 30, PixelLayout::Yuyv))
+        );
+    }
+
+    #[test]
+    fn ties_go_to_the_faster_rate_then_the_lighter_layout() {
+        let wanted = WebcamSettings::default();
+        let modes = [
+            mode(1280, 720, 25, PixelLayout::Yuyv),
+            mode(1280, 720, 35, PixelLayout::Yuyv),
+            mode(1280, 720, 35, PixelLayout::Nv12),
+        ];
+        assert_eq!(
+            choose_mode(&modes, &wanted),
+            Some(mode(1280, 720, 35, PixelLayout::Nv12))
+        );
+    }
+
+    #[test]
+    fn a_camera_with_only_compressed_modes_has_none_to_stream() {
+        let modes = [
+            mode(1920, 1080, 30, PixelLayout::Other),
+            mode(0, 0, 30, PixelLayout::Yuyv),
+        ];
+        assert_eq!(choose_mode(&modes, &WebcamSettings::default()), None);
     }
 }

@@ -27,6 +27,7 @@ pub(super) fn draw_overlay(
     area: Res<ContentArea>,
     session: Option<Res<ScanSession>>,
     problem: Option<Res<ScanProblem>>,
+    starting: Option<Res<CameraStarting>>,
     highlights: Res<ApprovedHighlights>,
     mut selected: ResMut<SelectedComponent>,
     mut cameras: Query<&mut Camera, With<ScanCamera>>,
@@ -47,6 +48,14 @@ pub(super) fn draw_overlay(
         return Ok(());
     }
     let Some(session) = session else {
+        if let Some(starting) = starting {
+            let mut ui = crate::screens::root_ui(ctx, content, "scan-starting");
+            ui.add_space(40.0);
+            ui.vertical_centered(|ui| {
+                ui.spinner();
+                ui.label(RichText::new(format!("Opening {}…", starting.name)).size(20.0));
+            });
+        }
         return Ok(());
     };
     // Keep the 3D view inside the content area, shaped like the image.
@@ -82,6 +91,16 @@ pub(super) fn draw_overlay(
             );
         }
     });
+    if let Some(why) = &session.fallback {
+        ui.horizontal(|ui| {
+            ui.add_space(12.0);
+            ui.label(
+                RichText::new(why)
+                    .color(theme::WARN)
+                    .background_color(theme::PANEL),
+            );
+        });
+    }
     if session.marker.is_none() {
         let hint = format!(
             "Point the camera at the RideWire marker (ID {}, {:.0} cm): {}.",

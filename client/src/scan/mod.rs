@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use bevy::asset::RenderAssetUsages;
-use bevy::camera::{ClearColorConfig, Viewport};
+use bevy::camera::{ClearColorConfig, SubCameraView, Viewport};
 use bevy::picking::mesh_picking::MeshPickingPlugin;
 use bevy::prelude::*;
 use bevy::render::render_resource::{Extent3d, TextureDimension, TextureFormat};
@@ -31,11 +31,15 @@ use crate::player::{Player, RecordEvent};
 use crate::screens::{ContentArea, Screen};
 use crate::{UiCamera, UiSystems, theme};
 
+mod camera;
 mod highlight;
 mod hud;
 #[cfg(test)]
 mod tests;
 
+pub use camera::{
+    CAMERA_START_TIMEOUT, CameraChoice, CameraDriver, CameraOverride, CameraStarting,
+};
 use highlight::{model_ready, pulse_highlights, tapped};
 use hud::draw_overlay;
 pub use hud::view_rect;
@@ -45,6 +49,8 @@ pub(super) fn plugin(app: &mut App) {
         app.add_plugins(MeshPickingPlugin);
     }
     app.init_resource::<SelectedComponent>()
+        .init_resource::<CameraOverride>()
+        .init_resource::<CameraDriver>()
         .add_systems(OnExit(Screen::Scan), close_scan)
         .add_systems(
             Update,
@@ -53,8 +59,11 @@ pub(super) fn plugin(app: &mut App) {
                 // before Startup has made the UI camera and capture target.
                 open_scan.run_if(
                     not(resource_exists::<ScanSession>)
-                        .and_then(not(resource_exists::<ScanProblem>)),
+                        .and_then(not(resource_exists::<ScanProblem>))
+                        .and_then(not(resource_exists::<CameraStarting>)),
                 ),
+                camera::await_camera.run_if(resource_exists::<CameraStarting>),
+                build_view.run_if(resource_exists::<ScanSession>.and_then(view_missing)),
                 (next_frame, place_anchor, pulse_highlights)
                     .chain()
                     .run_if(resource_exists::<ScanSession>),
@@ -83,8 +92,15 @@ const BACKDROP_M: f32 = 40.0;
 #[derive(Resource)]
 pub struct ScanSession {
     source: Box<dyn FrameSource + Send + Sync>,
-    /// What the rider is looking at ("demo recording", a camera's name).
+    /// What the rider is looking at ("Demo recording", a camera's name).
     pub source_name: String,
+    /// Why the demo plays although a camera was wanted.
+    pub fallback: Option<String>,
+    /// A camera (take every frame as it comes) rather than a recording
+    /// (keep its pace).
+    pub live: bool,
+    /// Whether the 3D view has been set up for this session.
+    view_ready: bool,
     frame: Frame,
     tracker: Tracker,
     /// The bike's overlay pack.
@@ -140,17 +156,19 @@ pub fn assets_root() -> PathBuf {
     beside_exe.unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets"))
 }
 
-/// Opens the frame source: the demo recording until a camera source is
-/// wired in for the platform.
-fn open_source() -> Result<(Box<dyn FrameSource + Send + Sync>, String), String> {
+/// The demo recording (`assets/ar/demo`) as a session; `fallback` says why
+/// it plays instead of a camera.
+pub(crate) fn open_demo(
+    pack: OverlayPack,
+    fallback: Option<String>,
+) -> Result<ScanSession, String> {
     let demo = assets_root().join("ar").join("demo");
     let replay = Replay::open(&demo, DEMO_FPS)
-        .map_err(|e| format!("no camera, and the demo recording cannot be read: {e}"))?
+        .map_err(|e| format!("the demo recording cannot be read: {e}"))?
         .looping(true);
-    Ok((
-        Box::new(replay),
-        "Demo recording (no camera connected)".to_owned(),
-    ))
+    let mut session = ScanSession::start(Box::new(replay), "Demo recording".to_owned(), pack)?;
+    session.fallback = fallback;
+    Ok(session)
 }
 
 /// Camera intrinsics: a calibration file named by
@@ -163,7 +181,6 @@ fn intrinsics_for(width: u32, height: u32) -> Result<Intrinsics, String> {
         .map_err(|e| e.to_string())
 }
 
-/// The overlay pack for the rider's bike.
 /// The overlay pack for the rider's bike: the one the server sent (cached
 /// by the store for offline use) when it is sound and its models are here,
 /// else the one bundled with the app.
@@ -196,16 +213,17 @@ pub fn pack_for(
     OverlayPack::load(&path, &root).map_err(|e| e.to_string())
 }
 
+/// Opens the scanner: the latest approved diagnosis, the bike's pack and
+/// the chosen picture source.
 #[allow(clippy::too_many_arguments)]
 fn open_scan(
     mut commands: Commands,
-    mut images: ResMut<Assets<Image>>,
-    mut meshes: ResMut<Assets<Mesh>>,
-    mut materials: ResMut<Assets<StandardMaterial>>,
-    assets: Res<AssetServer>,
     player: Option<Res<Player>>,
     mut highlights: ResMut<ApprovedHighlights>,
     capture: Option<Res<CaptureTarget>>,
+    settings: Res<crate::settings::Settings>,
+    camera_override: Res<CameraOverride>,
+    driver: Res<CameraDriver>,
     mut ui_cameras: Query<&mut Camera, With<UiCamera>>,
 ) {
     // The panels draw over the 3D view instead of clearing it.
@@ -227,15 +245,37 @@ fn open_scan(
     let from_server = player
         .as_ref()
         .and_then(|p| p.cached_overlay_pack(&vehicle));
-    let opened = pack_for(&vehicle, from_server).and_then(|pack| open_source().map(|s| (pack, s)));
-    let mut session =
-        match opened.and_then(|(pack, (source, name))| ScanSession::start(source, name, pack)) {
-            Ok(session) => session,
-            Err(e) => {
-                commands.insert_resource(ScanProblem(e));
-                return;
-            }
-        };
+    let pack = match pack_for(&vehicle, from_server) {
+        Ok(pack) => pack,
+        Err(e) => {
+            commands.insert_resource(ScanProblem(e));
+            return;
+        }
+    };
+    let choice = camera_override.0.unwrap_or(settings.camera);
+    camera::start(&mut commands, choice, capture.is_some(), pack, *driver);
+}
+
+fn view_missing(session: Res<ScanSession>) -> bool {
+    !session.view_ready
+}
+
+/// Sets up the 3D view for a session: the camera image as the backdrop of
+/// a 3D camera with the intrinsics' projection, and the pack's components
+/// under the marker anchor.
+#[allow(clippy::too_many_arguments)]
+fn build_view(
+    mut commands: Commands,
+    mut images: ResMut<Assets<Image>>,
+    mut meshes: ResMut<Assets<Mesh>>,
+    mut materials: ResMut<Assets<StandardMaterial>>,
+    assets: Res<AssetServer>,
+    highlights: Res<ApprovedHighlights>,
+    capture: Option<Res<CaptureTarget>>,
+    mut session: ResMut<ScanSession>,
+) {
+    session.view_ready = true;
+    session.hold_first_frame = capture.is_some();
     let (w, h) = (session.frame_size.x, session.frame_size.y);
     let intrinsics = session.tracker.settings().intrinsics;
     let mut picture = Image::new_fill(
@@ -254,20 +294,19 @@ fn open_scan(
     session.image = image.clone();
     let pack = session.pack.clone();
 
-    // Vertical field of view from fy, so pixels line up with the tracker's.
-    let fov_y = 2.0 * ((h as f64 / 2.0) / intrinsics.fy).atan();
-    let aspect = w as f32 / h as f32;
+    let lens = Lens::of(&intrinsics, session.frame_size);
     let mut camera = commands.spawn((
         ScanCamera,
         Camera3d::default(),
         Camera {
             order: -1,
             clear_color: ClearColorConfig::Custom(Color::BLACK),
+            sub_camera_view: Some(lens.sub_view),
             ..default()
         },
         Projection::Perspective(PerspectiveProjection {
-            fov: fov_y as f32,
-            aspect_ratio: aspect,
+            fov: lens.fov_y,
+            aspect_ratio: lens.sub_view.full_size.x as f32 / lens.sub_view.full_size.y as f32,
             near: 0.02,
             far: 100.0,
             ..default()
@@ -278,16 +317,15 @@ fn open_scan(
     if let Some(target) = retarget(capture) {
         camera.insert(target);
     }
-    let backdrop_h = 2.0 * BACKDROP_M * (fov_y as f32 / 2.0).tan();
     camera.with_children(|c| {
         c.spawn((
-            Mesh3d(meshes.add(Rectangle::new(backdrop_h * aspect, backdrop_h))),
+            Mesh3d(meshes.add(Rectangle::new(lens.backdrop_size.x, lens.backdrop_size.y))),
             MeshMaterial3d(materials.add(StandardMaterial {
                 base_color_texture: Some(image.clone()),
                 unlit: true,
                 ..default()
             })),
-            Transform::from_xyz(0.0, 0.0, -BACKDROP_M),
+            Transform::from_translation(lens.backdrop_centre),
             Pickable::IGNORE,
         ));
         c.spawn((
@@ -336,13 +374,56 @@ fn open_scan(
             .observe(model_ready)
             .observe(tapped);
     }
-    commands.insert_resource(session);
-    commands.queue(|world: &mut World| {
-        let capturing = world.contains_resource::<CaptureTarget>();
-        if let Some(mut session) = world.get_resource_mut::<ScanSession>() {
-            session.hold_first_frame = capturing;
+}
+
+/// How the 3D camera matches the real one: the pinhole of the intrinsics,
+/// with the principal point (cx, cy) wherever the calibration puts it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Lens {
+    /// Vertical field of view of the full (centred) view, radians.
+    pub fov_y: f32,
+    /// The image as a window into a larger view centred on the principal
+    /// point: Bevy's perspective is always centred.
+    pub sub_view: SubCameraView,
+    /// The camera image's size at the backdrop's distance, metres.
+    pub backdrop_size: Vec2,
+    /// Where the backdrop's centre sits in the camera's space.
+    pub backdrop_centre: Vec3,
+}
+
+impl Lens {
+    /// Square pixels are assumed (fy for both axes).
+    pub fn of(k: &Intrinsics, image: UVec2) -> Self {
+        let (w, h) = (image.x as f64, image.y as f64);
+        // Pixel centres sit at whole numbers: the principal point in the
+        // image's continuous coordinates is half a pixel further.
+        let (px, py) = (k.cx + 0.5, k.cy + 0.5);
+        let half = (px.max(w - px), py.max(h - py));
+        let full = UVec2::new(
+            (2.0 * half.0).ceil().max(1.0) as u32,
+            (2.0 * half.1).ceil().max(1.0) as u32,
+        );
+        let offset = Vec2::new(
+            (f64::from(full.x) / 2.0 - px) as f32,
+            (f64::from(full.y) / 2.0 - py) as f32,
+        );
+        let fov_y = 2.0 * ((f64::from(full.y) / 2.0) / k.fy).atan();
+        let metres_per_px = f64::from(BACKDROP_M) / k.fy;
+        Lens {
+            fov_y: fov_y as f32,
+            sub_view: SubCameraView {
+                full_size: full,
+                offset,
+                size: image,
+            },
+            backdrop_size: Vec2::new((w * metres_per_px) as f32, (h * metres_per_px) as f32),
+            backdrop_centre: Vec3::new(
+                ((w / 2.0 - px) * metres_per_px) as f32,
+                (-(h / 2.0 - py) * metres_per_px) as f32,
+                -BACKDROP_M,
+            ),
         }
-    });
+    }
 }
 
 /// Why the scanner cannot run (shown instead of the view).
@@ -363,12 +444,35 @@ impl ScanSession {
             Ok(_) => return Err("the camera gave no picture".into()),
             Err(e) => return Err(format!("the camera gave no picture: {e}")),
         }
+        Self::with_first_frame(source, source_name, pack, frame, false)
+    }
+
+    /// A session on a live camera whose first frame has arrived.
+    pub fn live(
+        source: Box<dyn FrameSource + Send + Sync>,
+        source_name: String,
+        pack: OverlayPack,
+        first: Frame,
+    ) -> Result<Self, String> {
+        Self::with_first_frame(source, source_name, pack, first, true)
+    }
+
+    fn with_first_frame(
+        source: Box<dyn FrameSource + Send + Sync>,
+        source_name: String,
+        pack: OverlayPack,
+        frame: Frame,
+        live: bool,
+    ) -> Result<Self, String> {
         let (w, h) = (frame.image.width() as u32, frame.image.height() as u32);
         let intrinsics = intrinsics_for(w, h).map_err(|e| format!("camera calibration: {e}"))?;
         let tracker = Tracker::new(TrackerSettings::new(pack.marker.size_m, intrinsics));
         let mut session = ScanSession {
             source,
             source_name,
+            fallback: None,
+            live,
+            view_ready: false,
             frame,
             tracker,
             pack,
@@ -388,9 +492,7 @@ impl ScanSession {
 
     /// Opens the demo recording for the pack of `vehicle`.
     pub fn demo(vehicle: &str) -> Result<Self, String> {
-        let pack = pack_for(vehicle, None)?;
-        let (source, name) = open_source()?;
-        Self::start(source, name, pack)
+        open_demo(pack_for(vehicle, None)?, None)
     }
 
     /// Runs the tracker on the current frame and keeps the pack's marker.
@@ -433,7 +535,7 @@ fn next_frame(
     session.playhead += time.delta();
     // Replays keep their own pace; live sources answer `Waiting` until a
     // new picture arrives. Either way nothing is copied without a new frame.
-    if session.playhead < session.frame.timestamp + session.step {
+    if !session.live && session.playhead < session.frame.timestamp + session.step {
         return;
     }
     let before = session.frame.timestamp;
@@ -518,4 +620,5 @@ fn close_scan(
     }
     commands.remove_resource::<ScanSession>();
     commands.remove_resource::<ScanProblem>();
+    commands.remove_resource::<CameraStarting>();
 }

@@ -129,3 +129,186 @@ fn a_pack_from_the_server_is_used_when_sound_else_the_bundled_one() {
     let pack = pack_for("harley-street-750-2022", Some(other)).expect("pack");
     assert_eq!(pack.vehicle, "harley-street-750-2022");
 }
+
+/// The scanner's start-up on its own: choose the source, wait for the
+/// camera, take frames (no 3D view: no renderer here).
+fn camera_app(choice: CameraChoice, driver: CameraDriver) -> App {
+    let mut app = app();
+    app.init_resource::<crate::settings::Settings>()
+        .insert_resource(CameraOverride(Some(choice)))
+        .insert_resource(driver)
+        .init_resource::<Assets<Image>>()
+        .add_systems(
+            Update,
+            (
+                open_scan.run_if(
+                    not(resource_exists::<ScanSession>)
+                        .and_then(not(resource_exists::<ScanProblem>))
+                        .and_then(not(resource_exists::<CameraStarting>)),
+                ),
+                camera::await_camera.run_if(resource_exists::<CameraStarting>),
+                next_frame.run_if(resource_exists::<ScanSession>),
+            )
+                .chain(),
+        );
+    app
+}
+
+/// Updates until the scanner has a session (the camera answered or gave up).
+fn until_session(app: &mut App) {
+    let deadline = std::time::Instant::now() + CAMERA_START_TIMEOUT * 3;
+    while !app.world().contains_resource::<ScanSession>() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no session, problem: {:?}",
+            app.world().get_resource::<ScanProblem>()
+        );
+        app.update();
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+#[test]
+fn a_camera_that_is_not_there_falls_back_to_the_demo_and_says_why() {
+    let mut app = camera_app(CameraChoice::Device(99), CameraDriver::default());
+    until_session(&mut app);
+    let session = app.world().resource::<ScanSession>();
+    assert_eq!(session.source_name, "Demo recording");
+    assert!(!session.live);
+    let why = session.fallback.as_deref().expect("a reason");
+    assert!(why.starts_with("Showing the demo recording"), "{why}");
+    // Either this build cannot use webcams, or camera 99 does not exist.
+    assert!(
+        why.contains("no webcam support") || why.contains("camera 99"),
+        "{why}"
+    );
+    // The demo still tracks the marker: the scanner is usable.
+    assert!(session.marker.is_some());
+}
+
+#[test]
+fn choosing_the_demo_never_touches_a_camera() {
+    // A driver that fails the test if anything asks it for a camera.
+    let mut app = camera_app(
+        CameraChoice::Demo,
+        CameraDriver(|device| panic!("camera {device} was opened")),
+    );
+    until_session(&mut app);
+    let session = app.world().resource::<ScanSession>();
+    assert_eq!(session.fallback, None);
+    assert!(!session.live);
+}
+
+/// A "camera" that streams the demo recording from its own thread, as
+/// fast as it can: what the webcam does, without hardware.
+fn recorded_camera(_device: u32) -> ridewire_ar::Result<ridewire_ar::frames::InBackground> {
+    ridewire_ar::frames::InBackground::spawn("test-camera", || {
+        Ok(Replay::open(&assets_root().join("ar").join("demo"), DEMO_FPS)?.looping(true))
+    })
+}
+
+#[test]
+fn a_live_camera_is_tracked_frame_by_frame() {
+    let mut app = camera_app(CameraChoice::Device(0), CameraDriver(recorded_camera));
+    until_session(&mut app);
+    {
+        let session = app.world().resource::<ScanSession>();
+        assert!(session.live);
+        assert_eq!(session.fallback, None);
+        assert!(
+            session.source_name.starts_with("Camera 0"),
+            "{}",
+            session.source_name
+        );
+        assert!(session.marker.is_some(), "marker in the first frame");
+    }
+    // Frames keep coming from the camera thread into the tracker.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while app.world().resource::<ScanSession>().frames < 10 {
+        assert!(std::time::Instant::now() < deadline, "frames stopped");
+        app.update();
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let session = app.world().resource::<ScanSession>();
+    assert_eq!(session.problem, None);
+    assert!(session.marker.is_some(), "the marker stays tracked");
+}
+
+#[test]
+fn camera_choices_read_and_write_the_same_way() {
+    for choice in [
+        CameraChoice::Auto,
+        CameraChoice::Demo,
+        CameraChoice::Device(2),
+    ] {
+        assert_eq!(choice.to_string().parse::<CameraChoice>(), Ok(choice));
+    }
+    assert_eq!(" DEMO ".parse::<CameraChoice>(), Ok(CameraChoice::Demo));
+    let bad = "webcam".parse::<CameraChoice>().unwrap_err();
+    assert!(bad.contains("auto, demo or a camera number"), "{bad}");
+    assert!("-1".parse::<CameraChoice>().is_err());
+}
+
+/// Where Bevy's projection of the lens puts a point in camera space, in
+/// image pixels (pixel centres at whole numbers).
+fn bevy_pixel(lens: &Lens, image: UVec2, point: Vec3) -> Vec2 {
+    use bevy::camera::CameraProjection;
+    let projection = PerspectiveProjection {
+        fov: lens.fov_y,
+        aspect_ratio: lens.sub_view.full_size.x as f32 / lens.sub_view.full_size.y as f32,
+        near: 0.02,
+        far: 100.0,
+        ..default()
+    };
+    let clip = projection.get_clip_from_view_for_sub(&lens.sub_view) * point.extend(1.0);
+    let ndc = clip.truncate() / clip.w;
+    Vec2::new(
+        (ndc.x + 1.0) / 2.0 * image.x as f32 - 0.5,
+        (1.0 - ndc.y) / 2.0 * image.y as f32 - 0.5,
+    )
+}
+
+#[test]
+fn the_3d_view_projects_like_the_calibrated_camera_even_off_centre() {
+    let image = UVec2::new(1280, 720);
+    // A calibration whose principal point is well off the image centre.
+    let k = Intrinsics {
+        fx: 900.0,
+        fy: 900.0,
+        cx: 700.0,
+        cy: 300.0,
+        ..Intrinsics::from_fov(1280, 720, 60.0).expect("intrinsics")
+    };
+    let lens = Lens::of(&k, image);
+    for opencv in [[0.0, 0.0, 1.0], [0.3, -0.2, 1.5], [-0.5, 0.25, 2.0]] {
+        let [x, y, z] = opencv;
+        let expected = Vec2::new((k.fx * x / z + k.cx) as f32, (k.fy * y / z + k.cy) as f32);
+        // OpenCV's camera (y down, z forward) in Bevy's (y up, looking at −z).
+        let got = bevy_pixel(&lens, image, Vec3::new(x as f32, -y as f32, -z as f32));
+        assert!(
+            (got - expected).length() < 0.05,
+            "{opencv:?}: Bevy draws it at {got}, the camera sees it at {expected}"
+        );
+    }
+    // The backdrop puts pixel (cx, cy) on the optical axis: the image's
+    // centre sits off the axis by the principal point's offset.
+    let px_per_m = k.fy as f32 / BACKDROP_M;
+    let axis_pixel = Vec2::new(
+        image.x as f32 / 2.0 - 0.5 - lens.backdrop_centre.x * px_per_m,
+        image.y as f32 / 2.0 - 0.5 + lens.backdrop_centre.y * px_per_m,
+    );
+    assert!(
+        (axis_pixel - Vec2::new(700.0, 300.0)).length() < 0.01,
+        "{axis_pixel}"
+    );
+}
+
+#[test]
+fn a_centred_lens_is_the_plain_image() {
+    let image = UVec2::new(960, 540);
+    let k = Intrinsics::from_fov(960, 540, DEFAULT_FOV_DEG).expect("intrinsics");
+    let lens = Lens::of(&k, image);
+    assert_eq!(lens.sub_view.full_size, image);
+    assert!(lens.sub_view.offset.length() < 1e-3);
+    assert!(lens.backdrop_centre.truncate().length() < 1e-4);
+}

@@ -1,0 +1,206 @@
+//! Which picture the scanner shows, and starting a camera without stalling
+//! the app: the camera opens and streams on a thread of its own; the screen
+//! says "Opening the camera…" until its first frame, and falls back to the
+//! demo recording, saying why, when there is no camera or it gives no
+//! picture in time.
+
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+use bevy::prelude::*;
+use ridewire_ar::frames::{Frame, FrameSource, InBackground, Next, Webcam, WebcamSettings};
+use ridewire_ar::overlay::OverlayPack;
+
+use super::{ScanProblem, ScanSession, open_demo};
+use crate::capture::HoldCapture;
+use crate::screens::Screen;
+
+/// How long a camera may take to deliver its first frame.
+pub const CAMERA_START_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Which picture the scanner shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CameraChoice {
+    /// The first camera, else the demo recording.
+    #[default]
+    Auto,
+    /// The demo recording, even with a camera attached.
+    Demo,
+    /// One camera by its index in the system's list.
+    Device(u32),
+}
+
+impl fmt::Display for CameraChoice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CameraChoice::Auto => f.write_str("auto"),
+            CameraChoice::Demo => f.write_str("demo"),
+            CameraChoice::Device(n) => write!(f, "{n}"),
+        }
+    }
+}
+
+impl FromStr for CameraChoice {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "auto" => Ok(CameraChoice::Auto),
+            "demo" => Ok(CameraChoice::Demo),
+            other => other.parse::<u32>().map(CameraChoice::Device).map_err(|_| {
+                format!("{s:?} is not a camera: use auto, demo or a camera number (0, 1, …)")
+            }),
+        }
+    }
+}
+
+/// A camera chosen for this run (`ridewire --camera`, or `RIDEWIRE_CAMERA`)
+/// that wins over the one saved in Settings.
+#[derive(Resource, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CameraOverride(pub Option<CameraChoice>);
+
+/// Starts camera `device` streaming on its own thread. The app uses the
+/// webcam; tests put a recorded sequence behind it.
+#[derive(Resource, Clone, Copy)]
+pub struct CameraDriver(pub fn(u32) -> ridewire_ar::Result<InBackground>);
+
+impl Default for CameraDriver {
+    fn default() -> Self {
+        CameraDriver(|device| {
+            InBackground::spawn("ridewire-camera", move || {
+                Webcam::open(&WebcamSettings {
+                    device,
+                    ..WebcamSettings::default()
+                })
+            })
+        })
+    }
+}
+
+/// A camera that was asked for and has not delivered its first frame yet.
+#[derive(Resource)]
+pub struct CameraStarting {
+    source: InBackground,
+    /// "Camera 0 (name)".
+    pub name: String,
+    choice: CameraChoice,
+    pack: OverlayPack,
+    waited: Duration,
+    frame: Frame,
+}
+
+/// Keeps a screenshot from being taken while the camera starts.
+#[derive(Component)]
+struct StartingHold;
+
+/// A readable name for camera `device`: its number and what the system
+/// calls it.
+fn camera_name(device: u32) -> String {
+    let listed = Webcam::list()
+        .ok()
+        .and_then(|cameras| cameras.into_iter().find(|c| c.device == device));
+    match listed {
+        Some(camera) => format!("Camera {device} ({})", camera.name),
+        None => format!("Camera {device}"),
+    }
+}
+
+/// Starts the chosen source: the demo session at once, or a camera that
+/// [`await_camera`] turns into a session when its first frame arrives.
+pub(super) fn start(
+    commands: &mut Commands,
+    choice: CameraChoice,
+    capturing: bool,
+    pack: OverlayPack,
+    driver: CameraDriver,
+) {
+    let device = match choice {
+        // Screenshots stay repeatable: the demo unless a camera is named.
+        CameraChoice::Auto if capturing => None,
+        CameraChoice::Auto => Some(0),
+        CameraChoice::Device(n) => Some(n),
+        CameraChoice::Demo => None,
+    };
+    let Some(device) = device else {
+        insert_session(commands, open_demo(pack, None));
+        return;
+    };
+    match (driver.0)(device) {
+        Ok(source) => {
+            commands.spawn((StartingHold, HoldCapture, DespawnOnExit(Screen::Scan)));
+            commands.insert_resource(CameraStarting {
+                source,
+                name: camera_name(device),
+                choice,
+                pack,
+                waited: Duration::ZERO,
+                frame: Frame::default(),
+            });
+        }
+        Err(e) => {
+            let why = fallback_reason(choice, &e.to_string());
+            insert_session(commands, open_demo(pack, Some(why)));
+        }
+    }
+}
+
+fn insert_session(commands: &mut Commands, session: Result<ScanSession, String>) {
+    match session {
+        Ok(session) => commands.insert_resource(session),
+        Err(e) => commands.insert_resource(ScanProblem(e)),
+    }
+}
+
+/// What the rider is told when the demo plays instead of the camera.
+fn fallback_reason(choice: CameraChoice, error: &str) -> String {
+    match choice {
+        CameraChoice::Auto => format!("Showing the demo recording: no camera to use ({error})"),
+        _ => format!("Showing the demo recording: the camera did not start ({error})"),
+    }
+}
+
+/// Waits for the camera's first frame without blocking a frame of the app.
+/// Exclusive, so the finished start-up state can be taken by value.
+pub(super) fn await_camera(world: &mut World) {
+    let delta = world.resource::<Time>().delta();
+    let Some(mut starting) = world.get_resource_mut::<CameraStarting>() else {
+        return;
+    };
+    starting.waited += delta;
+    let starting = &mut *starting;
+    let failure = match starting.source.next_frame(&mut starting.frame) {
+        Ok(Next::Waiting) if starting.waited < CAMERA_START_TIMEOUT => return,
+        Ok(Next::Frame) => None,
+        Ok(Next::Waiting) => Some(format!(
+            "{} gave no picture within {} s",
+            starting.name,
+            CAMERA_START_TIMEOUT.as_secs()
+        )),
+        Ok(Next::Ended) => Some(format!("{} closed before its first frame", starting.name)),
+        Err(e) => Some(e.to_string()),
+    };
+    let Some(starting) = world.remove_resource::<CameraStarting>() else {
+        return;
+    };
+    let holds: Vec<Entity> = world
+        .query_filtered::<Entity, With<StartingHold>>()
+        .iter(world)
+        .collect();
+    for hold in holds {
+        world.despawn(hold);
+    }
+    let session = match failure {
+        None => ScanSession::live(
+            Box::new(starting.source),
+            starting.name,
+            starting.pack,
+            starting.frame,
+        ),
+        Some(why) => open_demo(starting.pack, Some(fallback_reason(starting.choice, &why))),
+    };
+    match session {
+        Ok(session) => world.insert_resource(session),
+        Err(e) => world.insert_resource(ScanProblem(e)),
+    }
+}
