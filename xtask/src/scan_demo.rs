@@ -55,6 +55,7 @@ pub fn frame(k: usize) -> Result<LumaImage, String> {
         }],
         blur_sigma: 0.6,
         noise_sigma: 0.0,
+        effects: Default::default(),
         seed: k as u64,
     };
     let mut image = LumaImage::new(WIDTH, HEIGHT);

@@ -41,6 +41,7 @@ pub fn one_marker_scene(
         }],
         blur_sigma: rng.range(0.0, 1.0),
         noise_sigma: rng.range(0.0, 4.0),
+        effects: Default::default(),
         seed,
     }
 }

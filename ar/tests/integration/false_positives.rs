@@ -22,6 +22,7 @@ fn no_markers_are_seen_in_500_frames_without_one() {
             markers: Vec::new(),
             blur_sigma: (seed % 3) as f64 * 0.5,
             noise_sigma: (seed % 4) as f64 * 2.0,
+            effects: Default::default(),
             seed: 10_000 + seed,
         };
         render(&scene, &mut img);

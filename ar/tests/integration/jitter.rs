@@ -34,6 +34,7 @@ fn still_marker_corners_shiver_less_than_half_a_pixel_after_filtering() {
         }],
         blur_sigma: 0.8,
         noise_sigma: 0.0,
+        effects: Default::default(),
         seed: 3,
     };
     let mut clean = LumaImage::default();

@@ -41,6 +41,7 @@ fn slowly_turning_marker_never_flips() {
             }],
             blur_sigma: 0.7,
             noise_sigma: 3.0,
+            effects: Default::default(),
             seed: i as u64,
         };
         render(&scene, &mut img);

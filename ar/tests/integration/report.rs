@@ -42,6 +42,7 @@ fn report_gives_ids_corners_and_pose_in_the_issues_json_shape() {
         }],
         blur_sigma: 0.6,
         noise_sigma: 2.0,
+        effects: Default::default(),
         seed: 1,
     };
     let dir = tempfile::tempdir().unwrap();

@@ -3,6 +3,10 @@
 //! noise. The tests and the benchmark measure the tracker against these,
 //! and the same drawing gives printable markers.
 
+mod effects;
+
+pub use effects::CameraEffects;
+
 use crate::dictionary::{DICT_4X4_50, MARKER_BITS, bit};
 use crate::geometry::{Mat3, Point, apply_homography, invert, mul, mul_vec};
 use crate::image::LumaImage;
@@ -118,6 +122,8 @@ pub struct Scene {
     pub blur_sigma: f64,
     /// Sensor noise standard deviation, grey levels.
     pub noise_sigma: f64,
+    /// Motion smear, rolling shutter and compression.
+    pub effects: CameraEffects,
     /// Seed for the background and the noise.
     pub seed: u64,
 }
@@ -133,12 +139,15 @@ pub fn render(scene: &Scene, out: &mut LumaImage) -> Vec<Option<[Point; 4]>> {
     draw_background(scene.background, w, h, &mut rng, &mut plane);
     let mut truth = Vec::new();
     for m in &scene.markers {
-        truth.push(project_corners(&m.pose, m.size, &scene.intrinsics));
+        let corners = project_corners(&m.pose, m.size, &scene.intrinsics);
+        truth.push(corners.map(|c| c.map(|p| scene.effects.displace(p, h))));
         draw_marker(scene, m, &mut plane);
     }
     if scene.blur_sigma > 0.0 {
         gaussian_blur(&mut plane, w, h, scene.blur_sigma);
     }
+    effects::motion_blur(&mut plane, w, h, scene.effects.motion_px);
+    effects::rolling_shutter(&mut plane, w, h, &scene.effects);
     for (o, v) in out.pixels_mut().iter_mut().zip(&plane) {
         let noisy = v + scene.noise_sigma
             * if scene.noise_sigma > 0.0 {
@@ -147,6 +156,9 @@ pub fn render(scene: &Scene, out: &mut LumaImage) -> Vec<Option<[Point; 4]>> {
                 0.0
             };
         *o = noisy.round().clamp(0.0, 255.0) as u8;
+    }
+    if let Some(quality) = scene.effects.jpeg_quality {
+        effects::jpeg_roundtrip(out.pixels_mut(), w, h, quality);
     }
     truth
 }
