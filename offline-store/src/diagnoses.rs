@@ -318,4 +318,153 @@ impl Store {
             )? == 1)
         })
     }
+
+    /// Notes the next sync round sends, at most `limit`, oldest run first.
+    pub(crate) fn unsent_feedback(&self, limit: usize) -> Result<Vec<(Uuid, Feedback)>> {
+        let mut stmt = self.conn().prepare(
+            "SELECT id, at_ms, feedback, feedback_ms, feedback_sync FROM diagnoses
+             WHERE feedback_sync = 'unsent' ORDER BY at_ms, id LIMIT ?1",
+        )?;
+        let rows = stmt.query_map(params![i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                (r.get(2)?, r.get(3)?, r.get(4)?),
+            ))
+        })?;
+        let mut notes = Vec::new();
+        for row in rows {
+            let (id, run_ms, raw) = row?;
+            let id = Uuid::parse_str(&id)
+                .map_err(|e| Error::Damaged(format!("diagnosis id {id:?}: {e}")))?;
+            notes.extend(feedback_from_raw(raw, run_ms)?.map(|note| (id, note)));
+        }
+        Ok(notes)
+    }
+
+    /// The server answered the note `sent` on run `id` with the note it
+    /// holds now (`sent` itself, or a later one from another device): that
+    /// one is kept here as sent — unless the rider changed the note since it
+    /// was sent, which then waits for the next round.
+    pub(crate) fn feedback_sent(
+        &mut self,
+        id: Uuid,
+        sent: &Feedback,
+        held: &str,
+        held_ms: i64,
+    ) -> Result<bool> {
+        self.write(|tx| {
+            Ok(tx.execute(
+                "UPDATE diagnoses SET feedback = ?4, feedback_ms = ?5, feedback_sync = 'sent'
+                 WHERE id = ?1 AND feedback_sync = 'unsent' AND feedback = ?2 AND feedback_ms = ?3",
+                params![id.to_string(), sent.text, sent.at_ms, held, held_ms],
+            )? == 1)
+        })
+    }
+
+    /// The note `sent` on run `id` stays on this device (`DeviceOnly` or
+    /// `Refused`) and is not sent again — unless the rider changed it since.
+    pub(crate) fn feedback_stays_here(
+        &mut self,
+        id: Uuid,
+        sent: &Feedback,
+        why: FeedbackSync,
+    ) -> Result<bool> {
+        self.write(|tx| {
+            Ok(tx.execute(
+                "UPDATE diagnoses SET feedback_sync = ?4
+                 WHERE id = ?1 AND feedback_sync = 'unsent' AND feedback = ?2 AND feedback_ms = ?3",
+                params![id.to_string(), sent.text, sent.at_ms, why.as_str()],
+            )? == 1)
+        })
+    }
+
+    /// Takes the server's note on run `id` (written on another device) when
+    /// this device has none, or has one that is not waiting to be sent and
+    /// was written no later. `true` when the note here changed.
+    pub(crate) fn take_server_feedback(
+        &mut self,
+        id: Uuid,
+        text: &str,
+        at_ms: i64,
+    ) -> Result<bool> {
+        self.write(|tx| {
+            Ok(tx.execute(
+                "UPDATE diagnoses SET feedback = ?2, feedback_ms = ?3, feedback_sync = 'sent'
+                 WHERE id = ?1
+                   AND (feedback IS NULL
+                        OR (feedback_sync IS NOT 'unsent'
+                            AND coalesce(feedback_ms, at_ms) <= ?3
+                            AND (feedback IS NOT ?2 OR feedback_ms IS NOT ?3
+                                 OR feedback_sync IS NOT 'sent')))",
+                params![id.to_string(), text, at_ms],
+            )? == 1)
+        })
+    }
+
+    /// Whether run `id` is kept here.
+    pub(crate) fn has_diagnosis(&self, id: Uuid) -> Result<bool> {
+        Ok(self.conn().query_row(
+            "SELECT EXISTS (SELECT 1 FROM diagnoses WHERE id = ?1)",
+            params![id.to_string()],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Whether event `id` is here (pulled or recorded).
+    pub(crate) fn has_event(&self, id: EventId) -> Result<bool> {
+        Ok(self.conn().query_row(
+            "SELECT EXISTS (SELECT 1 FROM events WHERE id = ?1)",
+            params![id.to_string()],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// How far the walk through the server's history of runs has come.
+    pub(crate) fn diagnoses_walk(&self) -> Result<Walk> {
+        let stored: Option<Option<String>> = self
+            .conn()
+            .query_row(
+                "SELECT diagnoses_walk FROM sync_state WHERE only_row = 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
+        match stored.flatten().as_deref() {
+            None => Ok(Walk::FromNewest),
+            Some("") => Ok(Walk::Done),
+            Some(id) => Uuid::parse_str(id)
+                .map(Walk::Before)
+                .map_err(|e| Error::Damaged(format!("diagnoses walk {id:?}: {e}"))),
+        }
+    }
+
+    /// Notes how far the walk has come.
+    pub(crate) fn set_diagnoses_walk(&mut self, walk: Walk) -> Result<()> {
+        let stored = match walk {
+            Walk::FromNewest => None,
+            Walk::Before(id) => Some(id.to_string()),
+            Walk::Done => Some(String::new()),
+        };
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO sync_state (only_row, diagnoses_walk) VALUES (1, ?1)
+                 ON CONFLICT (only_row) DO UPDATE SET diagnoses_walk = excluded.diagnoses_walk",
+                params![stored],
+            )?;
+            Ok(())
+        })
+    }
+}
+
+/// How far this device has walked the server's history of runs, newest to
+/// oldest, keeping the runs answered for its other devices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Walk {
+    /// Not begun (or begun again): from the newest run.
+    FromNewest,
+    /// Goes on with the runs older than this one.
+    Before(Uuid),
+    /// Reached the oldest run; only new runs are looked for.
+    Done,
 }
