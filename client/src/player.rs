@@ -304,11 +304,12 @@ impl Player {
         Ok(())
     }
 
-    /// Keeps the rider's note on a run; `Ok(false)` when there is no such run.
-    pub fn save_feedback(&mut self, run: Uuid, text: &str) -> Result<bool, String> {
+    /// Keeps the rider's note on a run, written at `at_ms`; `Ok(false)` when
+    /// there is no such run.
+    pub fn save_feedback(&mut self, run: Uuid, text: &str, at_ms: i64) -> Result<bool, String> {
         match &mut self.log {
             Log::Stored(store) => lock(store)
-                .set_feedback(run, text)
+                .set_feedback(run, text, at_ms)
                 .map_err(|e| e.to_string()),
             Log::Demo(_) => Err("the demo garage keeps no notes".into()),
         }

@@ -20,7 +20,7 @@ mod recover;
 mod store;
 pub mod sync;
 
-pub use diagnoses::{DiagnosisRecord, MAX_FEEDBACK_CHARS};
+pub use diagnoses::{DiagnosisRecord, Feedback, FeedbackSync, MAX_FEEDBACK_CHARS};
 pub use error::{Error, Result};
 pub use migrate::SCHEMA_VERSION;
 pub use outbox::Settled;

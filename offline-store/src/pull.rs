@@ -70,7 +70,8 @@ fn drop_pulled(tx: &Transaction<'_>, own_device: &str) -> Result<()> {
         "DELETE FROM plans;
          DELETE FROM overlay_packs;
          DELETE FROM records;
-         UPDATE sync_state SET cursor = NULL, epoch = NULL, server_progress = NULL;",
+         UPDATE sync_state SET cursor = NULL, epoch = NULL, server_progress = NULL,
+             diagnoses_walk = NULL;",
     )?;
     Ok(())
 }

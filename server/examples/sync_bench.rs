@@ -178,6 +178,39 @@ impl<T: Transport> Transport for Timed<T> {
         self.add(t.elapsed());
         answer
     }
+
+    async fn diagnosis_history(
+        &self,
+        before: Option<Uuid>,
+        limit: usize,
+    ) -> ridewire_offline_store::Result<ridewire_offline_store::sync::HistoryPage> {
+        let t = Instant::now();
+        let answer = self.inner.diagnosis_history(before, limit).await;
+        self.add(t.elapsed());
+        answer
+    }
+
+    async fn diagnosis(
+        &self,
+        id: Uuid,
+    ) -> ridewire_offline_store::Result<ridewire_offline_store::sync::RemoteRun> {
+        let t = Instant::now();
+        let answer = self.inner.diagnosis(id).await;
+        self.add(t.elapsed());
+        answer
+    }
+
+    async fn send_feedback(
+        &self,
+        id: Uuid,
+        feedback: &str,
+        at_ms: i64,
+    ) -> ridewire_offline_store::Result<ridewire_offline_store::sync::HeldFeedback> {
+        let t = Instant::now();
+        let answer = self.inner.send_feedback(id, feedback, at_ms).await;
+        self.add(t.elapsed());
+        answer
+    }
 }
 
 async fn push_10000(base: &str, dir: &Path) -> BenchResult<()> {

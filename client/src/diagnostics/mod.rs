@@ -362,12 +362,14 @@ fn save_feedback(
     player: Option<ResMut<Player>>,
     mut form: ResMut<DiagnosisForm>,
     mut history: ResMut<History>,
+    clock: Res<Clock>,
 ) {
     let Some(SaveFeedback { run, text }) = saves.read().last().cloned() else {
         return;
     };
     let Some(mut player) = player else { return };
-    form.feedback_status = Some(match player.save_feedback(run, text.trim()) {
+    let (at_ms, _) = clock.now();
+    form.feedback_status = Some(match player.save_feedback(run, text.trim(), at_ms) {
         Ok(true) => Ok("feedback saved".to_owned()),
         Ok(false) => Err("that run is not in your data".to_owned()),
         Err(e) => Err(e),

@@ -172,7 +172,9 @@ fn history_list(ui: &mut egui::Ui, history: &History) {
                     }
                 });
                 if let Some(note) = &run.feedback {
-                    ui.label(RichText::new(format!("  Your note: {note}")).color(theme::GOLD));
+                    ui.label(
+                        RichText::new(format!("  Your note: {}", note.text)).color(theme::GOLD),
+                    );
                 }
             }
         }

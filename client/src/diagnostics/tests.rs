@@ -109,7 +109,10 @@ fn a_note_on_a_run_is_kept_and_listed() {
         .0
         .as_ref()
         .expect("history");
-    assert_eq!(history[0].feedback.as_deref(), Some("new plugs fixed it"));
+    assert_eq!(
+        history[0].feedback.as_ref().map(|f| f.text.as_str()),
+        Some("new plugs fixed it")
+    );
     // A run that is not there is said so, not silently dropped.
     app.world_mut().write_message(SaveFeedback {
         run: Uuid::from_u128(42),

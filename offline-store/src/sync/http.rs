@@ -15,8 +15,9 @@ use ridewire_engine::sync::{Cursor, Gap, PullResponse, PushRequest, PushResponse
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
+use uuid::Uuid;
 
-use super::{EditAnswer, Pushed, Transport};
+use super::{EditAnswer, HeldFeedback, HistoryPage, Pushed, RemoteRun, Transport};
 use crate::{Error, Result};
 
 /// How long one request may take before it counts as a network failure.
@@ -418,6 +419,39 @@ impl Transport for HttpTransport {
                 Ok(EditAnswer::Conflict(read_json::<Conflict>(response).await?))
             }
             _ => Err(failure(response).await),
+        }
+    }
+
+    async fn diagnosis_history(&self, before: Option<Uuid>, limit: usize) -> Result<HistoryPage> {
+        let url = self.url("/api/v1/diagnostics");
+        let mut query = vec![("limit", limit.to_string())];
+        query.extend(before.map(|b| ("before", b.to_string())));
+        let response = self.send(|c| c.get(&url).query(&query)).await?;
+        if response.status().is_success() {
+            read_json(response).await
+        } else {
+            Err(failure(response).await)
+        }
+    }
+
+    async fn diagnosis(&self, id: Uuid) -> Result<RemoteRun> {
+        let url = self.url(&format!("/api/v1/diagnostics/{id}"));
+        let response = self.send(|c| c.get(&url)).await?;
+        if response.status().is_success() {
+            read_json(response).await
+        } else {
+            Err(failure(response).await)
+        }
+    }
+
+    async fn send_feedback(&self, id: Uuid, feedback: &str, at_ms: i64) -> Result<HeldFeedback> {
+        let url = self.url(&format!("/api/v1/diagnostics/{id}/feedback"));
+        let body = serde_json::json!({"feedback": feedback, "at_ms": at_ms});
+        let response = self.send(|c| c.put(&url).json(&body)).await?;
+        if response.status().is_success() {
+            read_json(response).await
+        } else {
+            Err(failure(response).await)
         }
     }
 }

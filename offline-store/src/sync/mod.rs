@@ -6,9 +6,11 @@
 //!   real one (`reqwest` with rustls, bearer tokens, refresh on `401`).
 //! - [`sync_once`] is one round: push every unsent event in batches of at
 //!   most [`MAX_PUSH_EVENTS`] (resending from the server's expected sequence
-//!   on a gap), send queued record edits, then pull until nothing more waits.
-//!   Every answer is settled in its own transaction, so a round cut short
-//!   anywhere — app killed, connection lost — resumes where it stood.
+//!   on a gap), send queued record edits, then pull until nothing more waits;
+//!   then send the rider's unsent notes on runs and keep the runs answered
+//!   for other devices ([`diagnoses`], bounded per round, never failing the
+//!   round). Every answer is settled in its own transaction, so a round cut
+//!   short anywhere — app killed, connection lost — resumes where it stood.
 //! - [`Syncer`] runs rounds on a background thread with its own small tokio
 //!   runtime (the app is not async): on request, on a timer, and after a
 //!   failure with exponential backoff and jitter, also when no new event
@@ -17,6 +19,7 @@
 //! [`MAX_PUSH_EVENTS`]: ridewire_engine::sync::MAX_PUSH_EVENTS
 
 mod backoff;
+pub mod diagnoses;
 mod http;
 mod round;
 mod syncer;
@@ -25,8 +28,10 @@ use std::future::Future;
 
 use ridewire_engine::sync::record::{Conflict, Edit, Record};
 use ridewire_engine::sync::{Cursor, Gap, PullResponse, PushRequest, PushResponse};
+use uuid::Uuid;
 
 pub use backoff::Backoff;
+pub use diagnoses::{HeldFeedback, HistoryPage, RemotePanel, RemoteRun, RunLine};
 pub use http::{Account, HttpTransport, Session};
 pub use round::{SyncReport, pull_changes, push_outbox, sync_once};
 pub use syncer::{SyncConfig, SyncHandle, SyncStatus, Syncer};
@@ -66,6 +71,29 @@ pub trait Transport: Send + Sync {
 
     /// Sends one record edit.
     fn send_edit(&self, edit: &Edit) -> impl Future<Output = Result<EditAnswer>> + Send;
+
+    /// One page of the rider's diagnostic runs on the server, newest first:
+    /// those older than the run `before` (from the newest when `None`), at
+    /// most `limit`.
+    fn diagnosis_history(
+        &self,
+        before: Option<Uuid>,
+        limit: usize,
+    ) -> impl Future<Output = Result<HistoryPage>> + Send;
+
+    /// One of the rider's runs on the server, whole.
+    fn diagnosis(&self, id: Uuid) -> impl Future<Output = Result<RemoteRun>> + Send;
+
+    /// Sends the rider's note on run `id`, written at `at_ms`; answers the
+    /// note the server holds afterwards (a later one from another device
+    /// stays). A run the server does not know is `Refused` with status 404
+    /// and code `not_found`.
+    fn send_feedback(
+        &self,
+        id: Uuid,
+        feedback: &str,
+        at_ms: i64,
+    ) -> impl Future<Output = Result<HeldFeedback>> + Send;
 }
 
 /// A shared transport (the app keeps one to sign in, the syncer uses it).
@@ -84,5 +112,26 @@ impl<T: Transport + ?Sized> Transport for std::sync::Arc<T> {
 
     fn send_edit(&self, edit: &Edit) -> impl Future<Output = Result<EditAnswer>> + Send {
         (**self).send_edit(edit)
+    }
+
+    fn diagnosis_history(
+        &self,
+        before: Option<Uuid>,
+        limit: usize,
+    ) -> impl Future<Output = Result<HistoryPage>> + Send {
+        (**self).diagnosis_history(before, limit)
+    }
+
+    fn diagnosis(&self, id: Uuid) -> impl Future<Output = Result<RemoteRun>> + Send {
+        (**self).diagnosis(id)
+    }
+
+    fn send_feedback(
+        &self,
+        id: Uuid,
+        feedback: &str,
+        at_ms: i64,
+    ) -> impl Future<Output = Result<HeldFeedback>> + Send {
+        (**self).send_feedback(id, feedback, at_ms)
     }
 }

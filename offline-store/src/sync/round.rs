@@ -1,9 +1,10 @@
-//! One sync round: push, send edits, pull. Pure rules over a [`Store`] and a
-//! [`Transport`]; timing and retries belong to the [`super::Syncer`].
+//! One sync round: push, send edits, pull, then diagnostic runs and notes.
+//! Pure rules over a [`Store`] and a [`Transport`]; timing and retries
+//! belong to the [`super::Syncer`].
 
 use ridewire_engine::sync::{MAX_PULL_CHANGES, MAX_PUSH_EVENTS, PushRequest};
 
-use super::{EditAnswer, Pushed, Transport};
+use super::{EditAnswer, Pushed, Transport, diagnoses};
 use crate::{Error, Result, Store};
 
 /// Gaps answered in a row before the round gives up (a server that keeps
@@ -31,10 +32,30 @@ pub struct SyncReport {
     pub events_pulled: usize,
     /// Whether a pull dropped and re-fetched earlier pulled data.
     pub reset: bool,
+    /// The rider's notes on runs the server took.
+    pub feedback_sent: usize,
+    /// Notes that stay on this device: the server does not know their run,
+    /// or refused them for good. They are not sent again.
+    pub feedback_kept_here: usize,
+    /// Notes written later on another device, taken from the server (also
+    /// in place of a note sent from here that was written earlier).
+    pub feedback_taken: usize,
+    /// Runs the server's agents answered for another device, now kept whole
+    /// in this device's history.
+    pub diagnoses_kept: usize,
+    /// Pages of the server's history of runs read.
+    pub history_pages: usize,
+    /// Why runs and notes stopped early this round (an older server without
+    /// these endpoints, a failure); push and pull are not affected, and the
+    /// next round tries again.
+    pub diagnoses_error: Option<String>,
 }
 
 /// Runs one round. On a failure the attempted events keep their place and
-/// note the error; `retry_at_ms` is when the caller will try again.
+/// note the error; `retry_at_ms` is when the caller will try again. Once
+/// push and pull went through, unsent notes on runs are sent and runs
+/// answered for other devices are kept (see [`super::diagnoses`]); a
+/// failure there is only reported, in [`SyncReport::diagnoses_error`].
 pub async fn sync_once<T: Transport + ?Sized>(
     store: &mut Store,
     transport: &T,
@@ -51,6 +72,7 @@ pub async fn sync_once<T: Transport + ?Sized>(
         push_all(store, transport, retry_at_ms, &mut report).await?;
         pull_all(store, transport, now_ms, &mut report).await?;
     }
+    diagnoses::exchange(store, transport, &mut report).await;
     Ok(report)
 }
 

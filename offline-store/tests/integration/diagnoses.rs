@@ -5,12 +5,12 @@ use ridewire_engine::diagnostics::codes::CodeDatabase;
 use ridewire_engine::diagnostics::gate::{self, Decision, GatedDiagnosis};
 use ridewire_engine::diagnostics::offline;
 use ridewire_engine::diagnostics::request::{DiagnosticRequest, VehicleInfo};
-use ridewire_offline_store::{Error, Store};
+use ridewire_offline_store::{Error, Feedback, FeedbackSync, Store};
 use uuid::Uuid;
 
 use crate::support::{T0, random, store};
 
-fn run(code: &str) -> (DiagnosticRequest, GatedDiagnosis) {
+pub fn run(code: &str) -> (DiagnosticRequest, GatedDiagnosis) {
     let request = DiagnosticRequest {
         query: format!("Check engine light on, code {code}"),
         vehicle: VehicleInfo {
@@ -61,13 +61,24 @@ fn a_run_is_stored_whole_with_its_event_and_xp() {
         "the run's event waits to sync"
     );
 
-    assert!(s.set_feedback(id, "New plugs fixed it").unwrap());
-    assert!(!s.set_feedback(Uuid::from_u128(7), "no such run").unwrap());
+    assert!(s.set_feedback(id, "New plugs fixed it", T0 + 5).unwrap());
+    assert!(
+        !s.set_feedback(Uuid::from_u128(7), "no such run", T0)
+            .unwrap()
+    );
     let long = "x".repeat(2_001);
-    assert!(matches!(s.set_feedback(id, &long), Err(Error::Invalid(_))));
+    assert!(matches!(
+        s.set_feedback(id, &long, T0),
+        Err(Error::Invalid(_))
+    ));
     assert_eq!(
-        s.diagnosis(id).unwrap().unwrap().feedback.as_deref(),
-        Some("New plugs fixed it")
+        s.diagnosis(id).unwrap().unwrap().feedback,
+        Some(Feedback {
+            text: "New plugs fixed it".into(),
+            at_ms: T0 + 5,
+            // Answered offline here: the server has no record of the run.
+            sync: FeedbackSync::DeviceOnly,
+        })
     );
 }
 

@@ -2,14 +2,18 @@
 //! sync client are tested without HTTP. It follows the protocol as the
 //! engine documents it: events kept once per device and sequence, chains
 //! checked, gaps answered with the expected sequence, refused events counted
-//! as held, progress folded with the engine. The real server is tested
-//! against the real client in the server crate.
+//! as held, progress folded with the engine; diagnostic runs its agents
+//! answered, recorded as events of its own device, with the rider's notes
+//! (the later-written note wins). The real server is tested against the
+//! real client in the server crate.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-use ridewire_engine::event::{DeviceId, Event, EventId, Hash};
+use ridewire_engine::diagnostics::gate::GatedDiagnosis;
+use ridewire_engine::diagnostics::request::DiagnosticRequest;
+use ridewire_engine::event::{DeviceChain, DeviceId, Event, EventId, EventKind, Hash};
 use ridewire_engine::progress::Progress;
 use ridewire_engine::quest::Catalog;
 use ridewire_engine::sync::record::{self, Edit, Outcome, Record, RecordKind};
@@ -17,8 +21,11 @@ use ridewire_engine::sync::{
     Change, Cursor, Gap, ProgressSummary, PullResponse, PushRequest, PushResponse, RejectReason,
     Rejected,
 };
-use ridewire_offline_store::sync::{EditAnswer, Pushed, Transport};
+use ridewire_offline_store::sync::{
+    EditAnswer, HeldFeedback, HistoryPage, Pushed, RemotePanel, RemoteRun, RunLine, Transport,
+};
 use ridewire_offline_store::{Error, Result};
+use uuid::Uuid;
 
 #[derive(Default)]
 struct State {
@@ -28,6 +35,10 @@ struct State {
     ids: HashSet<EventId>,
     events: Vec<Event>,
     records: BTreeMap<(RecordKind, String), Record>,
+    /// The device the server records its agents' runs on.
+    server_device: Option<DeviceChain>,
+    /// Runs its agents answered, oldest first.
+    runs: Vec<RemoteRun>,
 }
 
 /// The stand-in server.
@@ -42,6 +53,15 @@ pub struct FakeServer {
     pub requests: AtomicUsize,
     /// Sequences refused as forged values, whatever they hold.
     pub refuse: Mutex<HashSet<u64>>,
+    /// Answers `404 no_such_endpoint` to anything about diagnoses, as a
+    /// server from before they were shared.
+    pub no_diagnoses: AtomicBool,
+    /// Requests about diagnoses to fail before they reach the server.
+    pub fail_diagnosis_requests: AtomicUsize,
+    /// Requests about diagnoses seen: history pages, runs, notes.
+    pub history_requests: AtomicUsize,
+    pub run_requests: AtomicUsize,
+    pub feedback_requests: AtomicUsize,
 }
 
 fn take(counter: &AtomicUsize) -> bool {
@@ -62,6 +82,11 @@ impl FakeServer {
             lose_answers: AtomicUsize::new(0),
             requests: AtomicUsize::new(0),
             refuse: Mutex::new(HashSet::new()),
+            no_diagnoses: AtomicBool::new(false),
+            fail_diagnosis_requests: AtomicUsize::new(0),
+            history_requests: AtomicUsize::new(0),
+            run_requests: AtomicUsize::new(0),
+            feedback_requests: AtomicUsize::new(0),
         };
         server.state.lock().unwrap().log.push(Change::Catalog {
             body: serde_json::to_value(&catalog).unwrap(),
@@ -106,6 +131,95 @@ impl FakeServer {
         let s = self.state.lock().unwrap();
         let p = Progress::from_events(&self.catalog, &s.events);
         ProgressSummary::of(&p, p.event_count())
+    }
+
+    /// The server's agents answer a run at `at_ms` (as `POST
+    /// /api/v1/diagnostics` does for any of the rider's devices): stored
+    /// whole, and recorded as a `DiagnosticRun` event on the server's own
+    /// device, which the rider's devices pull.
+    pub fn answer_run(
+        &self,
+        request: &DiagnosticRequest,
+        result: &GatedDiagnosis,
+        at_ms: i64,
+    ) -> RemoteRun {
+        let mut s = self.state.lock().unwrap();
+        let n = s.runs.len() as u128 + 1;
+        let id = Uuid::from_u128(0xD1A6_0000 + n);
+        let mut chain = s
+            .server_device
+            .clone()
+            .unwrap_or_else(|| DeviceChain::new(DeviceId(Uuid::from_u128(0x5E47E7))));
+        let mut random = [0x5E; 10];
+        random[..8].copy_from_slice(&(n as u64).to_be_bytes());
+        let event = chain
+            .append(
+                EventId::v7(at_ms, random),
+                at_ms,
+                0,
+                EventKind::DiagnosticRun {
+                    diagnostic_id: id,
+                    vehicle: None,
+                    quest: None,
+                },
+            )
+            .unwrap();
+        let before = Progress::from_events(&self.catalog, &s.events);
+        s.server_device = Some(chain);
+        s.held.insert(event.device, (event.seq, event.hash));
+        s.ids.insert(event.id);
+        s.events.push(event.clone());
+        s.log.push(Change::Event {
+            event: event.clone(),
+        });
+        let after = Progress::from_events(&self.catalog, &s.events);
+        let run = RemoteRun {
+            id,
+            event_id: event.id.0,
+            created_ms: at_ms,
+            request: request.clone(),
+            panel: RemotePanel {
+                diagnosis: result.clone(),
+            },
+            xp_earned: after.xp() - before.xp(),
+            achievements: after
+                .achievements()
+                .iter()
+                .filter(|a| a.event == event.id)
+                .map(|a| a.id.clone())
+                .collect(),
+            feedback: None,
+            feedback_ms: None,
+        };
+        s.runs.push(run.clone());
+        run
+    }
+
+    /// A run as the server holds it now.
+    pub fn run(&self, id: Uuid) -> Option<RemoteRun> {
+        let s = self.state.lock().unwrap();
+        s.runs.iter().find(|r| r.id == id).cloned()
+    }
+
+    /// Forgets a run's record (its event stays), as a restored server may.
+    pub fn forget_run(&self, id: Uuid) {
+        self.state.lock().unwrap().runs.retain(|r| r.id != id);
+    }
+
+    /// Requests about diagnoses have their own faults and counters, so the
+    /// push and pull tests see the same requests as before.
+    fn diagnoses_reachable(&self) -> Result<()> {
+        if take(&self.fail_diagnosis_requests) {
+            return Err(Error::Network("connection refused (injected)".into()));
+        }
+        if self.no_diagnoses.load(Ordering::SeqCst) {
+            return Err(Error::Refused {
+                status: 404,
+                code: "no_such_endpoint".into(),
+                message: "no such endpoint".into(),
+            });
+        }
+        Ok(())
     }
 
     fn before(&self) -> Result<()> {
@@ -242,5 +356,78 @@ impl Transport for FakeServer {
         };
         drop(s);
         self.after(answer)
+    }
+
+    async fn diagnosis_history(&self, before: Option<Uuid>, limit: usize) -> Result<HistoryPage> {
+        self.history_requests.fetch_add(1, Ordering::SeqCst);
+        self.diagnoses_reachable()?;
+        let s = self.state.lock().unwrap();
+        let newest_first: Vec<&RemoteRun> = s.runs.iter().rev().collect();
+        let start = match before {
+            None => 0,
+            Some(id) => match newest_first.iter().position(|r| r.id == id) {
+                Some(at) => at + 1,
+                None => {
+                    return Err(Error::Refused {
+                        status: 400,
+                        code: "invalid_cursor".into(),
+                        message: "no such run".into(),
+                    });
+                }
+            },
+        };
+        let page: Vec<RunLine> = newest_first
+            .iter()
+            .skip(start)
+            .take(limit)
+            .map(|r| RunLine {
+                id: r.id,
+                event_id: r.event_id,
+                feedback: r.feedback.clone(),
+                feedback_ms: r.feedback_ms,
+            })
+            .collect();
+        let more = start + page.len() < newest_first.len();
+        let answer = HistoryPage {
+            next_before: page.last().filter(|_| more).map(|r| r.id),
+            runs: page,
+        };
+        drop(s);
+        Ok(answer)
+    }
+
+    async fn diagnosis(&self, id: Uuid) -> Result<RemoteRun> {
+        self.run_requests.fetch_add(1, Ordering::SeqCst);
+        self.diagnoses_reachable()?;
+        let answer = self.run(id).ok_or_else(|| Error::Refused {
+            status: 404,
+            code: "not_found".into(),
+            message: "no such diagnostic run".into(),
+        })?;
+        Ok(answer)
+    }
+
+    async fn send_feedback(&self, id: Uuid, feedback: &str, at_ms: i64) -> Result<HeldFeedback> {
+        self.feedback_requests.fetch_add(1, Ordering::SeqCst);
+        self.diagnoses_reachable()?;
+        let mut s = self.state.lock().unwrap();
+        let Some(run) = s.runs.iter_mut().find(|r| r.id == id) else {
+            return Err(Error::Refused {
+                status: 404,
+                code: "not_found".into(),
+                message: "no such diagnostic run".into(),
+            });
+        };
+        if run.feedback_ms.is_none_or(|held| held <= at_ms) {
+            run.feedback = Some(feedback.to_owned());
+            run.feedback_ms = Some(at_ms);
+        }
+        let answer = HeldFeedback {
+            id,
+            feedback: run.feedback.clone().unwrap_or_default(),
+            feedback_ms: run.feedback_ms.unwrap_or(at_ms),
+        };
+        drop(s);
+        Ok(answer)
     }
 }

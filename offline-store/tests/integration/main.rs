@@ -6,6 +6,7 @@
 mod crash;
 mod damage;
 mod diagnoses;
+mod diagnosis_sync;
 mod fake_server;
 mod pulling;
 mod recording;

@@ -174,6 +174,7 @@ fn a_version_1_database_with_events_upgrades_and_keeps_them() {
     conn.execute_batch(
         "DROP TABLE record_edits; DROP TABLE records; DROP INDEX outbox_unsent_in_order;
          ALTER TABLE sync_state DROP COLUMN server_progress;
+         ALTER TABLE sync_state DROP COLUMN diagnoses_walk;
          DROP TABLE diagnoses; DROP TABLE settings; PRAGMA user_version = 1;",
     )
     .unwrap();

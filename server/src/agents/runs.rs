@@ -36,6 +36,12 @@ pub struct StoredRun {
     pub achievements: Vec<String>,
     /// The `DiagnosticRun` event that recorded it.
     pub event_id: Uuid,
+    /// The rider's note on it (did the fix work?); absent until they leave one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feedback: Option<String>,
+    /// When the note was written, Unix milliseconds by the writing device's clock.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feedback_ms: Option<i64>,
 }
 
 /// One line of the history.
@@ -55,6 +61,27 @@ pub struct RunSummary {
     pub highlighted_components: Vec<String>,
     /// XP the run earned.
     pub xp_earned: u64,
+    /// The `DiagnosticRun` event that recorded it (a device keeps the run
+    /// once this event has reached it).
+    pub event_id: Uuid,
+    /// The rider's note on it; absent until they leave one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feedback: Option<String>,
+    /// When the note was written, Unix milliseconds by the writing device's clock.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feedback_ms: Option<i64>,
+}
+
+/// The rider's note on a run as the server holds it, answered to
+/// `PUT /api/v1/diagnostics/{id}/feedback`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunFeedback {
+    /// The run's id.
+    pub id: Uuid,
+    /// The note kept: the one sent, or a later one another device sent first.
+    pub feedback: String,
+    /// When the kept note was written, Unix milliseconds.
+    pub feedback_ms: i64,
 }
 
 fn encode<T: Serialize>(value: &T) -> Result<String> {
@@ -216,30 +243,40 @@ pub fn record(
         xp_earned,
         achievements,
         event_id: event.id.0,
+        feedback: None,
+        feedback_ms: None,
     })
 }
 
 /// One of `user`'s runs; `None` for another user's run or no run at all, so
 /// a rider cannot learn whether someone else's run exists.
 pub fn load(conn: &Connection, user: i64, id: Uuid) -> Result<Option<StoredRun>> {
-    let row: Option<(i64, String, String, i64, String, String)> = conn
+    type Row = (i64, String, String, i64, String, String);
+    let row: Option<(Row, Option<String>, Option<i64>)> = conn
         .query_row(
-            "SELECT created_ms, request, panel, xp_earned, achievements, event_id
+            "SELECT created_ms, request, panel, xp_earned, achievements, event_id,
+                    feedback, feedback_ms
              FROM diagnostic_runs WHERE id = ?1 AND user_id = ?2",
             params![id.to_string(), user],
             |r| {
                 Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
+                    (
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                    ),
+                    r.get(6)?,
+                    r.get(7)?,
                 ))
             },
         )
         .optional()?;
-    let Some((created_ms, request, panel, xp, achievements, event_id)) = row else {
+    let Some(((created_ms, request, panel, xp, achievements, event_id), feedback, feedback_ms)) =
+        row
+    else {
         return Ok(None);
     };
     Ok(Some(StoredRun {
@@ -249,10 +286,51 @@ pub fn load(conn: &Connection, user: i64, id: Uuid) -> Result<Option<StoredRun>>
         panel: decode(&panel)?,
         xp_earned: u64::try_from(xp).unwrap_or(0),
         achievements: decode(&achievements)?,
-        event_id: event_id
-            .parse()
-            .map_err(|e| AppError::Internal(format!("stored event id: {e}")))?,
+        event_id: parse_id("event", &event_id)?,
+        feedback,
+        feedback_ms,
     }))
+}
+
+fn parse_id(what: &str, id: &str) -> Result<Uuid> {
+    id.parse()
+        .map_err(|e| AppError::Internal(format!("stored {what} id {id:?}: {e}")))
+}
+
+/// Keeps `feedback`, written at `at_ms`, as the note on `user`'s run `id`
+/// unless the run already holds a note written later (two devices: the
+/// later note wins; on a tie the one sent last). Answers the note the run
+/// holds afterwards; `None` for another user's run or no run at all.
+pub fn set_feedback(
+    tx: &Connection,
+    user: i64,
+    id: Uuid,
+    feedback: &str,
+    at_ms: i64,
+) -> Result<Option<RunFeedback>> {
+    tx.execute(
+        "UPDATE diagnostic_runs SET feedback = ?3, feedback_ms = ?4
+         WHERE id = ?1 AND user_id = ?2 AND (feedback_ms IS NULL OR feedback_ms <= ?4)",
+        params![id.to_string(), user, feedback, at_ms],
+    )?;
+    let held: Option<(Option<String>, Option<i64>)> = tx
+        .query_row(
+            "SELECT feedback, feedback_ms FROM diagnostic_runs WHERE id = ?1 AND user_id = ?2",
+            params![id.to_string(), user],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    match held {
+        None => Ok(None),
+        Some((Some(feedback), Some(feedback_ms))) => Ok(Some(RunFeedback {
+            id,
+            feedback,
+            feedback_ms,
+        })),
+        Some(_) => Err(AppError::Internal(format!(
+            "run {id} holds no note right after one was kept"
+        ))),
+    }
 }
 
 /// Every run of `user`, oldest first (for the data export).
@@ -263,10 +341,7 @@ pub fn all(conn: &Connection, user: i64) -> Result<Vec<StoredRun>> {
         .collect::<rusqlite::Result<_>>()?;
     let mut runs = Vec::with_capacity(ids.len());
     for id in ids {
-        let id: Uuid = id
-            .parse()
-            .map_err(|e| AppError::Internal(format!("stored run id: {e}")))?;
-        runs.extend(load(conn, user, id)?);
+        runs.extend(load(conn, user, parse_id("run", &id)?)?);
     }
     Ok(runs)
 }
@@ -297,8 +372,8 @@ pub fn history(
         }
     };
     let mut stmt = conn.prepare_cached(
-        "SELECT id, created_ms, request, panel, xp_earned FROM diagnostic_runs
-         WHERE user_id = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3",
+        "SELECT id, created_ms, request, panel, xp_earned, event_id, feedback, feedback_ms
+         FROM diagnostic_runs WHERE user_id = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3",
     )?;
     let mut rows = stmt.query(params![
         user,
@@ -314,15 +389,16 @@ pub fn history(
             .and_then(|v| v.as_str().map(str::to_owned))
             .unwrap_or_default();
         runs.push(RunSummary {
-            id: id
-                .parse()
-                .map_err(|e| AppError::Internal(format!("stored run id: {e}")))?,
+            id: parse_id("run", &id)?,
             created_ms: r.get(1)?,
             request: decode(&r.get::<_, String>(2)?)?,
             decision,
             diagnosis: panel.diagnosis.consensus.map(|c| c.diagnosis),
             highlighted_components: panel.diagnosis.highlighted_components,
             xp_earned: u64::try_from(r.get::<_, i64>(4)?).unwrap_or(0),
+            event_id: parse_id("event", &r.get::<_, String>(5)?)?,
+            feedback: r.get(6)?,
+            feedback_ms: r.get(7)?,
         });
     }
     Ok(Some(runs))

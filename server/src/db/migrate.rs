@@ -12,6 +12,7 @@ use crate::error::{AppError, Result};
 pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/001_initial.sql"),
     include_str!("../../migrations/002_diagnostic_runs.sql"),
+    include_str!("../../migrations/003_diagnostic_feedback.sql"),
 ];
 
 /// The schema version this build creates and understands.

@@ -1,16 +1,17 @@
 //! `POST /api/v1/diagnostics` (ask the agents, gate, store, earn XP),
-//! `GET /api/v1/diagnostics/{id}` and the history `GET /api/v1/diagnostics`.
+//! `GET /api/v1/diagnostics/{id}`, the history `GET /api/v1/diagnostics`, and
+//! the rider's note on a run `PUT /api/v1/diagnostics/{id}/feedback`.
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::{Method, StatusCode};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use ridewire_engine::diagnostics::request::DiagnosticRequest;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::agents::runs::{self, RunSummary, StoredRun};
+use crate::agents::runs::{self, RunFeedback, RunSummary, StoredRun};
 use crate::auth::AuthUser;
 use crate::error::{AppError, Result};
 use crate::routes::{Access, ApiJson, ApiPath, ApiQuery, Param, Route};
@@ -19,6 +20,9 @@ use crate::routes::{Access, ApiJson, ApiPath, ApiQuery, Param, Route};
 pub const DEFAULT_PAGE: usize = 20;
 /// Most runs per history page.
 pub const MAX_PAGE: usize = 100;
+/// The longest note a rider can leave on a run, in characters (the device
+/// keeps no more either).
+pub const MAX_FEEDBACK_CHARS: usize = 2_000;
 
 /// The routes of this resource.
 pub fn routes() -> Vec<Route> {
@@ -81,6 +85,23 @@ pub fn routes() -> Vec<Route> {
             ],
             handler: get(one),
         },
+        Route {
+            method: Method::PUT,
+            path: "/api/v1/diagnostics/{id}/feedback",
+            summary: "Keep the rider's note on one of their runs (did the fix work?); of two notes the later-written one is kept, and the note kept is answered",
+            access: Access::User,
+            query: &[],
+            request: Some("DiagnosticFeedback"),
+            responses: &[
+                (200, "RunFeedback"),
+                (400, "Error"),
+                (401, "Error"),
+                (404, "Error"),
+                (413, "Error"),
+                (429, "Error"),
+            ],
+            handler: put(feedback),
+        },
     ]
 }
 
@@ -140,6 +161,47 @@ async fn one(
     state
         .db
         .read(move |conn| runs::load(conn, user.id, id))
+        .await?
+        .map(Json)
+        .ok_or_else(not_found)
+}
+
+/// The body of `PUT /api/v1/diagnostics/{id}/feedback`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewFeedback {
+    /// The note, at most [`MAX_FEEDBACK_CHARS`] characters.
+    feedback: String,
+    /// When the rider wrote it, Unix milliseconds by the device's clock.
+    at_ms: i64,
+}
+
+async fn feedback(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(body): ApiJson<NewFeedback>,
+) -> Result<Json<RunFeedback>> {
+    let chars = body.feedback.chars().count();
+    if chars > MAX_FEEDBACK_CHARS {
+        return Err(AppError::bad_request(
+            "feedback_too_long",
+            format!("the note has {chars} characters; at most {MAX_FEEDBACK_CHARS} are kept"),
+        ));
+    }
+    let not_found = || AppError::NotFound("no such diagnostic run".into());
+    let id: Uuid = id.parse().map_err(|_| not_found())?;
+    // A device clock far ahead must not pin its note against every later
+    // one: its time counts as at most as far ahead as an event's may be.
+    let latest = state
+        .clock
+        .now_ms()
+        .saturating_add(ridewire_engine::sync::MAX_CLOCK_AHEAD_MS);
+    let at_ms = body.at_ms.clamp(0, latest);
+    let text = body.feedback;
+    state
+        .db
+        .write(move |tx| runs::set_feedback(tx, user.id, id, &text, at_ms))
         .await?
         .map(Json)
         .ok_or_else(not_found)

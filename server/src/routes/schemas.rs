@@ -164,6 +164,10 @@ pub fn all() -> Value {
 fn diagnostics() -> Value {
     let uuid = json!({"type": "string", "format": UUID});
     let strings = json!({"type": "array", "items": {"type": "string"}});
+    let note = json!({"type": "string", "maxLength": 2000,
+        "description": "The rider's note on the run (did the fix work?); absent until they leave one"});
+    let note_ms = json!({"type": "integer",
+        "description": "When the note was written (Unix ms); of two notes the later one is kept"});
     json!({
         "DiagnosticRequest": {
             "type": "object", "required": ["vehicle"],
@@ -194,21 +198,33 @@ fn diagnostics() -> Value {
                             "properties": {"agent": {"type": "string"}, "provider": {"type": "string"},
                                 "elapsed_ms": {"type": "number"}, "timed_out": {"type": "boolean"}}}}
                     }},
-                "xp_earned": {"type": "integer"}, "achievements": strings, "event_id": uuid
+                "xp_earned": {"type": "integer"}, "achievements": strings, "event_id": uuid,
+                "feedback": note, "feedback_ms": note_ms
             }
         },
         "DiagnosticHistory": {
             "type": "object", "required": ["runs"],
             "properties": {
                 "runs": {"type": "array", "items": {"type": "object",
-                    "required": ["id", "created_ms", "request", "decision", "highlighted_components", "xp_earned"],
+                    "required": ["id", "created_ms", "request", "decision", "highlighted_components",
+                        "xp_earned", "event_id"],
                     "properties": {"id": uuid, "created_ms": {"type": "integer"},
                         "request": r("DiagnosticRequest"),
                         "decision": {"enum": ["approved", "escalated", "rejected"]},
                         "diagnosis": {"type": ["string", "null"]},
-                        "highlighted_components": strings, "xp_earned": {"type": "integer"}}}},
+                        "highlighted_components": strings, "xp_earned": {"type": "integer"},
+                        "event_id": uuid, "feedback": note, "feedback_ms": note_ms}}},
                 "next_before": uuid
             }
+        },
+        "DiagnosticFeedback": {
+            "type": "object", "required": ["feedback", "at_ms"], "additionalProperties": false,
+            "properties": {"feedback": note,
+                "at_ms": {"type": "integer", "description": "When the rider wrote it (Unix ms, the device's clock)"}}
+        },
+        "RunFeedback": {
+            "type": "object", "required": ["id", "feedback", "feedback_ms"],
+            "properties": {"id": uuid, "feedback": note, "feedback_ms": note_ms}
         }
     })
 }

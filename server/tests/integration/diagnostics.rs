@@ -358,3 +358,169 @@ async fn a_run_counts_even_when_a_device_clock_runs_ahead() {
     assert_eq!(run.body["xp_earned"], 10);
     assert_eq!(run.body["achievements"], json!(["ACH-FIRST-DIAG"]));
 }
+
+async fn leave_note(
+    server: &TestServer,
+    token: Option<&str>,
+    run: &str,
+    body: Value,
+) -> crate::common::Reply {
+    server
+        .call(
+            Method::PUT,
+            &format!("/api/v1/diagnostics/{run}/feedback"),
+            token,
+            Some(body),
+        )
+        .await
+}
+
+#[tokio::test]
+async fn the_riders_note_on_a_run_is_kept_and_read_back_with_it() {
+    let server = TestServer::new();
+    let token = server.user("rider@ridewire.test").await;
+    let run = diagnose(&server, &token, body()).await;
+    let id = run.body["id"].as_str().expect("id").to_owned();
+    let written = crate::common::NOW - 60_000;
+
+    let kept = leave_note(
+        &server,
+        Some(&token),
+        &id,
+        json!({"feedback": "New plugs fixed it", "at_ms": written}),
+    )
+    .await;
+    assert_eq!(kept.status, StatusCode::OK, "{:?}", kept.body);
+    assert_eq!(
+        kept.body,
+        json!({"id": id, "feedback": "New plugs fixed it", "feedback_ms": written})
+    );
+    let path = format!("/api/v1/diagnostics/{id}");
+    let whole = server.call(Method::GET, &path, Some(&token), None).await;
+    assert_eq!(whole.body["feedback"], "New plugs fixed it");
+    assert_eq!(whole.body["feedback_ms"], written);
+    let history = server
+        .call(Method::GET, "/api/v1/diagnostics", Some(&token), None)
+        .await;
+    assert_eq!(history.body["runs"][0]["feedback"], "New plugs fixed it");
+    assert_eq!(history.body["runs"][0]["event_id"], run.body["event_id"]);
+    let export = server
+        .call(Method::GET, "/api/v1/me/export", Some(&token), None)
+        .await;
+    assert_eq!(
+        export.body["diagnostic_runs"][0]["feedback"],
+        "New plugs fixed it"
+    );
+
+    // A note written earlier on another device (sent late) does not replace
+    // the later one; the note kept is answered so that device can take it.
+    let stale = leave_note(
+        &server,
+        Some(&token),
+        &id,
+        json!({"feedback": "Still misfiring", "at_ms": written - 1}),
+    )
+    .await;
+    assert_eq!(stale.status, StatusCode::OK);
+    assert_eq!(stale.body["feedback"], "New plugs fixed it");
+    assert_eq!(stale.body["feedback_ms"], written);
+    // A later one does.
+    let later = leave_note(
+        &server,
+        Some(&token),
+        &id,
+        json!({"feedback": "Misfire came back after a week", "at_ms": written + 1}),
+    )
+    .await;
+    assert_eq!(later.body["feedback"], "Misfire came back after a week");
+    // A clock far ahead counts as at most a day ahead, so it cannot pin its
+    // note against every later one.
+    let ahead = leave_note(
+        &server,
+        Some(&token),
+        &id,
+        json!({"feedback": "From the future", "at_ms": i64::MAX}),
+    )
+    .await;
+    assert_eq!(
+        ahead.body["feedback_ms"],
+        crate::common::NOW + ridewire_engine::sync::MAX_CLOCK_AHEAD_MS
+    );
+    // Exactly the longest note is kept.
+    let longest = "é".repeat(2_000);
+    let at_limit = leave_note(
+        &server,
+        Some(&token),
+        &id,
+        json!({"feedback": longest, "at_ms": i64::MAX}),
+    )
+    .await;
+    assert_eq!(at_limit.status, StatusCode::OK, "{:?}", at_limit.body);
+    assert_eq!(at_limit.body["feedback"], json!(longest));
+}
+
+#[tokio::test]
+async fn a_note_on_a_run_that_is_not_yours_or_too_long_is_refused_and_changes_nothing() {
+    let server = TestServer::new();
+    let alice = server.user("alice@ridewire.test").await;
+    let bob = server.user("bob@ridewire.test").await;
+    let run = diagnose(&server, &alice, body()).await;
+    let id = run.body["id"].as_str().expect("id").to_owned();
+    let note = json!({"feedback": "Fixed", "at_ms": crate::common::NOW});
+
+    let theirs = leave_note(&server, Some(&bob), &id, note.clone()).await;
+    assert_eq!(theirs.status, StatusCode::NOT_FOUND);
+    assert_eq!(theirs.code(), "not_found");
+    let unknown = leave_note(
+        &server,
+        Some(&alice),
+        &uuid::Uuid::from_u128(9).to_string(),
+        note.clone(),
+    )
+    .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    let not_an_id = leave_note(&server, Some(&alice), "P0300", note.clone()).await;
+    assert_eq!(not_an_id.status, StatusCode::NOT_FOUND);
+    let nobody = leave_note(&server, None, &id, note.clone()).await;
+    assert_eq!(nobody.status, StatusCode::UNAUTHORIZED);
+
+    let too_long = leave_note(
+        &server,
+        Some(&alice),
+        &id,
+        json!({"feedback": "x".repeat(2_001), "at_ms": crate::common::NOW}),
+    )
+    .await;
+    assert_eq!(too_long.status, StatusCode::BAD_REQUEST);
+    assert_eq!(too_long.code(), "feedback_too_long");
+    for bad in [
+        &b"{\"feedback\": \"Fixed\""[..],
+        b"{\"feedback\": 5, \"at_ms\": 1}",
+        b"{\"feedback\": \"Fixed\"}",
+        b"{\"feedback\": \"Fixed\", \"at_ms\": 1, \"extra\": true}",
+    ] {
+        let reply = server
+            .raw(
+                Method::PUT,
+                &format!("/api/v1/diagnostics/{id}/feedback"),
+                Some(&alice),
+                bad.to_vec(),
+            )
+            .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::BAD_REQUEST,
+            "{}",
+            String::from_utf8_lossy(bad)
+        );
+    }
+    let whole = server
+        .call(
+            Method::GET,
+            &format!("/api/v1/diagnostics/{id}"),
+            Some(&alice),
+            None,
+        )
+        .await;
+    assert!(whole.body.get("feedback").is_none(), "{:?}", whole.body);
+}

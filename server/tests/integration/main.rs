@@ -17,6 +17,7 @@ mod openapi;
 mod props;
 mod records;
 mod sync_client;
+mod sync_diagnoses;
 mod sync_faults;
 mod sync_pull;
 mod sync_push;

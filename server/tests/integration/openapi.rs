@@ -60,7 +60,7 @@ async fn every_served_route_is_documented_and_every_documented_route_is_served()
         }
     }
     assert_eq!(documented, served);
-    assert_eq!(served.len(), 24);
+    assert_eq!(served.len(), 25);
     // Every schema a route names exists.
     let schemas = doc.body["components"]["schemas"]
         .as_object()
@@ -221,15 +221,44 @@ async fn the_diagnostics_messages_match_their_documented_schemas() {
         )
         .await;
     assert_eq!(run.status, StatusCode::CREATED, "{:?}", run.body);
+    let note = serde_json::json!({"feedback": "New plugs fixed it", "at_ms": crate::common::NOW});
+    let feedback = server
+        .call(
+            Method::PUT,
+            &format!(
+                "/api/v1/diagnostics/{}/feedback",
+                run.body["id"].as_str().expect("id")
+            ),
+            Some(&token),
+            Some(note.clone()),
+        )
+        .await;
+    assert_eq!(feedback.status, StatusCode::OK, "{:?}", feedback.body);
+    let noted = server
+        .call(
+            Method::GET,
+            &format!(
+                "/api/v1/diagnostics/{}",
+                run.body["id"].as_str().expect("id")
+            ),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(noted.body["feedback"], "New plugs fixed it");
     let history = server
         .call(Method::GET, "/api/v1/diagnostics", Some(&token), None)
         .await;
+    assert_eq!(history.body["runs"][0]["feedback"], "New plugs fixed it");
     let export = server
         .call(Method::GET, "/api/v1/me/export", Some(&token), None)
         .await;
     for (name, value) in [
         ("DiagnosticRequest", request),
         ("DiagnosticRun", run.body),
+        ("DiagnosticRun", noted.body),
+        ("DiagnosticFeedback", note),
+        ("RunFeedback", feedback.body),
         ("DiagnosticHistory", history.body),
         ("Export", export.body),
     ] {

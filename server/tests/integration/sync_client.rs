@@ -22,7 +22,7 @@ use uuid::Uuid;
 const BINARY: &str = env!("CARGO_BIN_EXE_ridewire-server");
 
 /// The server binary, killed when the test ends however it ends.
-struct Running(Child);
+pub struct Running(Child);
 
 impl Drop for Running {
     fn drop(&mut self) {
@@ -31,7 +31,7 @@ impl Drop for Running {
     }
 }
 
-fn start(database: &Path) -> (Running, String) {
+pub fn start(database: &Path) -> (Running, String) {
     start_with(database, &[])
 }
 
@@ -62,27 +62,27 @@ fn start_with(database: &Path, env: &[(&str, &str)]) -> (Running, String) {
     (Running(child), format!("http://{addr}"))
 }
 
-fn now_ms() -> i64 {
+pub fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap()
         .as_millis() as i64
 }
 
-fn account(password: Option<&str>) -> Account {
+pub fn account(password: Option<&str>) -> Account {
     Account {
         email: "rider@ridewire.test".into(),
         password: password.map(str::to_owned),
     }
 }
 
-fn device(path: &Path) -> Store {
+pub fn device(path: &Path) -> Store {
     let mut store = Store::open(path, now_ms()).unwrap().store;
     store.set_catalog(&demo::catalog().unwrap()).unwrap();
     store
 }
 
-fn random(n: u64) -> [u8; 10] {
+pub fn random(n: u64) -> [u8; 10] {
     let mut r = [7u8; 10];
     r[..8].copy_from_slice(&n.to_le_bytes());
     r

@@ -21,7 +21,9 @@ use ridewire_engine::event::{DeviceId, Event, EventKind};
 use ridewire_engine::quest::QuestId;
 use ridewire_engine::sync::record::Edit;
 use ridewire_engine::sync::{Cursor, PullResponse, PushRequest};
-use ridewire_offline_store::sync::{EditAnswer, Pushed, Transport, sync_once};
+use ridewire_offline_store::sync::{
+    EditAnswer, HeldFeedback, HistoryPage, Pushed, RemoteRun, Transport, sync_once,
+};
 use ridewire_offline_store::{Error, Result, Store};
 use ridewire_server::{AppState, Db, ManualClock, app};
 use serde_json::{Value, json};
@@ -296,6 +298,46 @@ impl Transport for Link {
         match answer.status {
             StatusCode::OK => Ok(EditAnswer::Saved(parse(&answer)?)),
             StatusCode::CONFLICT => Ok(EditAnswer::Conflict(parse(&answer)?)),
+            _ => Err(refused(&answer)),
+        }
+    }
+
+    async fn diagnosis_history(&self, before: Option<Uuid>, limit: usize) -> Result<HistoryPage> {
+        let mut path = format!("/api/v1/diagnostics?limit={limit}");
+        if let Some(before) = before {
+            path.push_str(&format!("&before={before}"));
+        }
+        let answer = self
+            .wire
+            .deliver(self.delivery(Method::GET, path, None))
+            .await?;
+        match answer.status {
+            StatusCode::OK => parse(&answer),
+            _ => Err(refused(&answer)),
+        }
+    }
+
+    async fn diagnosis(&self, id: Uuid) -> Result<RemoteRun> {
+        let path = format!("/api/v1/diagnostics/{id}");
+        let answer = self
+            .wire
+            .deliver(self.delivery(Method::GET, path, None))
+            .await?;
+        match answer.status {
+            StatusCode::OK => parse(&answer),
+            _ => Err(refused(&answer)),
+        }
+    }
+
+    async fn send_feedback(&self, id: Uuid, feedback: &str, at_ms: i64) -> Result<HeldFeedback> {
+        let path = format!("/api/v1/diagnostics/{id}/feedback");
+        let body = json!({"feedback": feedback, "at_ms": at_ms}).to_string();
+        let answer = self
+            .wire
+            .deliver(self.delivery(Method::PUT, path, Some(body.into_bytes())))
+            .await?;
+        match answer.status {
+            StatusCode::OK => parse(&answer),
             _ => Err(refused(&answer)),
         }
     }

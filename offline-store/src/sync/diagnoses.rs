@@ -1,0 +1,286 @@
+//! Diagnostic runs and the rider's notes between devices, after each round's
+//! push and pull: unsent notes go to the server, then the server's history
+//! of runs is paged (newest first) to keep here the runs its agents answered
+//! for the rider's other devices, and the notes written there.
+//!
+//! A run is kept only once its `DiagnosticRun` event is here, so its XP is
+//! never counted twice (the event earns it; the record only shows it). The
+//! work is bounded per round: a steady state costs one page, and a long
+//! history is walked over several rounds, resuming where the last one
+//! stopped. Nothing here fails the round: a server that does not know
+//! these endpoints, or one that fails, is reported in the [`SyncReport`].
+
+use ridewire_engine::diagnostics::gate::GatedDiagnosis;
+use ridewire_engine::diagnostics::request::DiagnosticRequest;
+use ridewire_engine::event::EventId;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::{SyncReport, Transport};
+use crate::diagnoses::Walk;
+use crate::{DiagnosisRecord, Error, Feedback, FeedbackSync, Result, Store};
+
+/// Requests about runs and notes in one round (notes sent, history pages,
+/// runs fetched); the rest waits for the next round.
+pub const MAX_DIAGNOSIS_REQUESTS: usize = 60;
+/// Runs per history page.
+pub const HISTORY_PAGE: usize = 50;
+
+/// One line of the server's history (`GET /api/v1/diagnostics`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunLine {
+    /// The run's id.
+    pub id: Uuid,
+    /// Its `DiagnosticRun` event.
+    pub event_id: Uuid,
+    /// The rider's note on it, if any.
+    #[serde(default)]
+    pub feedback: Option<String>,
+    /// When the note was written (Unix ms).
+    #[serde(default)]
+    pub feedback_ms: Option<i64>,
+}
+
+/// A page of the server's history, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryPage {
+    /// The runs.
+    pub runs: Vec<RunLine>,
+    /// Pass as `before` for the next page; `None` on the last page.
+    #[serde(default)]
+    pub next_before: Option<Uuid>,
+}
+
+/// A run as the server stored it (`GET /api/v1/diagnostics/{id}`, and the
+/// answer to `POST /api/v1/diagnostics`): the parts a device keeps.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RemoteRun {
+    /// The run's id.
+    pub id: Uuid,
+    /// Its `DiagnosticRun` event.
+    pub event_id: Uuid,
+    /// When it ran (Unix ms).
+    pub created_ms: i64,
+    /// What was asked.
+    pub request: DiagnosticRequest,
+    /// What the agents said and what the gate made of it.
+    pub panel: RemotePanel,
+    /// XP the run earned.
+    pub xp_earned: u64,
+    /// Achievements it unlocked.
+    pub achievements: Vec<String>,
+    /// The rider's note on it, if any.
+    #[serde(default)]
+    pub feedback: Option<String>,
+    /// When the note was written (Unix ms).
+    #[serde(default)]
+    pub feedback_ms: Option<i64>,
+}
+
+/// The part of the server's agent panel a device keeps.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RemotePanel {
+    /// Every agent's answer, the consensus, the decision and the flags.
+    pub diagnosis: GatedDiagnosis,
+}
+
+impl RemoteRun {
+    /// The run as this device keeps it ([`Store::keep_remote_diagnosis`]);
+    /// its note, if any, is the one the server holds.
+    pub fn to_record(&self) -> DiagnosisRecord {
+        DiagnosisRecord {
+            id: self.id,
+            event: EventId(self.event_id),
+            at_ms: self.created_ms,
+            request: self.request.clone(),
+            result: self.panel.diagnosis.clone(),
+            xp: self.xp_earned,
+            achievements: self.achievements.clone(),
+            feedback: self.feedback.clone().map(|text| Feedback {
+                text,
+                at_ms: self.feedback_ms.unwrap_or(self.created_ms),
+                sync: FeedbackSync::Sent,
+            }),
+        }
+    }
+}
+
+/// The note the server holds on a run after `PUT /api/v1/diagnostics/{id}/feedback`:
+/// the one sent, or a later one another device sent first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeldFeedback {
+    /// The run's id.
+    pub id: Uuid,
+    /// The note kept.
+    pub feedback: String,
+    /// When it was written (Unix ms).
+    pub feedback_ms: i64,
+}
+
+/// Sends unsent notes and keeps the runs and notes of other devices, within
+/// [`MAX_DIAGNOSIS_REQUESTS`]; why it stopped early goes to the report.
+pub(super) async fn exchange<T: Transport + ?Sized>(
+    store: &mut Store,
+    transport: &T,
+    report: &mut SyncReport,
+) {
+    let mut budget = MAX_DIAGNOSIS_REQUESTS;
+    let done = match send_notes(store, transport, &mut budget, report).await {
+        Ok(()) => bring_runs(store, transport, &mut budget, report).await,
+        Err(e) => Err(e),
+    };
+    if let Err(e) = done {
+        report.diagnoses_error = Some(match e {
+            Error::Refused {
+                status: 404, code, ..
+            } if code != "not_found" => {
+                "the server does not share diagnostic runs and notes between devices yet".into()
+            }
+            e => e.to_string(),
+        });
+    }
+}
+
+async fn send_notes<T: Transport + ?Sized>(
+    store: &mut Store,
+    transport: &T,
+    budget: &mut usize,
+    report: &mut SyncReport,
+) -> Result<()> {
+    for (run, note) in store.unsent_feedback(*budget)? {
+        *budget = budget.saturating_sub(1);
+        match transport.send_feedback(run, &note.text, note.at_ms).await {
+            Ok(held) => {
+                let replaced =
+                    (held.feedback.as_str(), held.feedback_ms) != (note.text.as_str(), note.at_ms);
+                if store.feedback_sent(run, &note, &held.feedback, held.feedback_ms)? && replaced {
+                    // Another device's note was written later: it stays.
+                    report.feedback_taken += 1;
+                } else if !replaced {
+                    report.feedback_sent += 1;
+                }
+            }
+            // The server does not know the run (e.g. it lost it): the note
+            // stays here rather than be sent every round.
+            Err(Error::Refused {
+                status: 404, code, ..
+            }) if code == "not_found" => {
+                store.feedback_stays_here(run, &note, FeedbackSync::DeviceOnly)?;
+                report.feedback_kept_here += 1;
+            }
+            // No such endpoint (an older server): try again another time.
+            Err(e @ Error::Refused { status: 404, .. }) => return Err(e),
+            Err(Error::Refused { .. }) => {
+                store.feedback_stays_here(run, &note, FeedbackSync::Refused)?;
+                report.feedback_kept_here += 1;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// How one pass over the history ended.
+enum Pass {
+    /// It reached the oldest run.
+    End,
+    /// A page held only runs kept here already.
+    CaughtUp,
+    /// The round's requests ran out; the walk goes on before this run
+    /// (from the newest when `None`).
+    OutOfRequests(Option<Uuid>),
+}
+
+/// Each round looks for new runs from the newest until a page holds only
+/// runs kept here; while the walk through older runs has not reached the
+/// oldest, it then goes on with it.
+async fn bring_runs<T: Transport + ?Sized>(
+    store: &mut Store,
+    transport: &T,
+    budget: &mut usize,
+    report: &mut SyncReport,
+) -> Result<()> {
+    let walk = store.diagnoses_walk()?;
+    let resume = match walk {
+        Walk::FromNewest => None,
+        Walk::Before(_) | Walk::Done => {
+            if let Pass::OutOfRequests(Some(at)) =
+                pass(store, transport, None, true, budget, report).await?
+            {
+                // New runs beyond what one round takes: the walk goes on
+                // from there (and passes the older point it stood at).
+                return store.set_diagnoses_walk(Walk::Before(at));
+            }
+            match walk {
+                Walk::Before(at) => Some(at),
+                _ => return Ok(()),
+            }
+        }
+    };
+    match pass(store, transport, resume, false, budget, report).await? {
+        Pass::OutOfRequests(at) => {
+            store.set_diagnoses_walk(at.map_or(Walk::FromNewest, Walk::Before))
+        }
+        Pass::End | Pass::CaughtUp => store.set_diagnoses_walk(Walk::Done),
+    }
+}
+
+/// Pages the history from before `start` (the newest when `None`).
+async fn pass<T: Transport + ?Sized>(
+    store: &mut Store,
+    transport: &T,
+    start: Option<Uuid>,
+    until_caught_up: bool,
+    budget: &mut usize,
+    report: &mut SyncReport,
+) -> Result<Pass> {
+    let (mut before, mut looked_at) = (start, start);
+    loop {
+        let Some(left) = budget.checked_sub(1) else {
+            return Ok(Pass::OutOfRequests(looked_at));
+        };
+        *budget = left;
+        let page = transport.diagnosis_history(before, HISTORY_PAGE).await?;
+        report.history_pages += 1;
+        let mut all_kept = true;
+        for line in &page.runs {
+            if store.has_diagnosis(line.id)? {
+                if let (Some(text), Some(at_ms)) = (&line.feedback, line.feedback_ms)
+                    && store.take_server_feedback(line.id, text, at_ms)?
+                {
+                    report.feedback_taken += 1;
+                }
+            } else {
+                all_kept = false;
+                // Its event is not here yet (the run is newer than the
+                // pull): a later round keeps it.
+                if store.has_event(EventId(line.event_id))? {
+                    let Some(left) = budget.checked_sub(1) else {
+                        return Ok(Pass::OutOfRequests(looked_at));
+                    };
+                    *budget = left;
+                    match transport.diagnosis(line.id).await {
+                        Ok(run) => {
+                            if store.keep_remote_diagnosis(&run.to_record())? {
+                                report.diagnoses_kept += 1;
+                            }
+                        }
+                        // Gone since the page was read.
+                        Err(Error::Refused {
+                            status: 404, code, ..
+                        }) if code == "not_found" => {}
+                        Err(e) => return Err(e),
+                    }
+                }
+            }
+            looked_at = Some(line.id);
+        }
+        if until_caught_up && all_kept {
+            return Ok(Pass::CaughtUp);
+        }
+        match page.next_before {
+            Some(next) => before = Some(next),
+            None => return Ok(Pass::End),
+        }
+    }
+}
