@@ -288,16 +288,23 @@ fn nudge_after_records(mut records: MessageReader<RecordEvent>, link: Res<SyncLi
 
 /// After a round, read what it brought (other devices' events, a new
 /// catalogue) into the screens.
-fn refresh_after_rounds(mut link: ResMut<SyncLink>, player: Option<ResMut<Player>>) {
+fn refresh_after_rounds(
+    mut link: ResMut<SyncLink>,
+    player: Option<ResMut<Player>>,
+    history: Option<ResMut<crate::diagnostics::History>>,
+) {
     let Some(status) = link.status() else { return };
     if status.rounds == link.seen_rounds {
         return;
     }
     link.seen_rounds = status.rounds;
-    if let Some(mut player) = player
-        && let Err(e) = player.reload()
-    {
+    let Some(mut player) = player else { return };
+    if let Err(e) = player.reload() {
         warn!("could not re-read the rider's data after a sync: {e}");
+    }
+    // Runs answered for the rider's other devices, and notes written there.
+    if let Some(mut history) = history {
+        history.0 = player.recent_diagnoses(crate::diagnostics::HISTORY_SHOWN);
     }
 }
 
@@ -414,6 +421,12 @@ pub fn section(
                         status.failures
                     ))
                     .color(theme::WARN),
+                );
+            }
+            if let Some(problem) = &status.diagnoses_problem {
+                ui.label(
+                    RichText::new(format!("Diagnosis runs and notes not synced: {problem}"))
+                        .color(theme::MUTED),
                 );
             }
             if let Some(progress) = &status.server_progress {

@@ -184,7 +184,9 @@ mod tests {
         // A hard edge at quality 20: flat blocks stay flat (only their
         // level is rounded), the block holding the edge rings (8×8 blocks
         // are what make JPEG artefacts look the way they do).
-        let edge: Vec<u8> = (0..w * h).map(|i| if i % w < 13 { 30 } else { 220 }).collect();
+        let edge: Vec<u8> = (0..w * h)
+            .map(|i| if i % w < 13 { 30 } else { 220 })
+            .collect();
         let mut low = edge.clone();
         jpeg_roundtrip(&mut low, w, h, 20);
         for (i, &got) in low.iter().enumerate() {

@@ -184,7 +184,7 @@ impl Default for History {
 }
 
 /// How many earlier runs the screen lists.
-const HISTORY_SHOWN: usize = 10;
+pub const HISTORY_SHOWN: usize = 10;
 
 fn load_history(player: Option<Res<Player>>, mut history: ResMut<History>) {
     if let Some(player) = player {
@@ -363,6 +363,7 @@ fn save_feedback(
     mut form: ResMut<DiagnosisForm>,
     mut history: ResMut<History>,
     clock: Res<Clock>,
+    link: Option<Res<crate::sync::SyncLink>>,
 ) {
     let Some(SaveFeedback { run, text }) = saves.read().last().cloned() else {
         return;
@@ -370,7 +371,13 @@ fn save_feedback(
     let Some(mut player) = player else { return };
     let (at_ms, _) = clock.now();
     form.feedback_status = Some(match player.save_feedback(run, text.trim(), at_ms) {
-        Ok(true) => Ok("feedback saved".to_owned()),
+        Ok(true) => {
+            // Off to the server (when signed in) without waiting for the timer.
+            if let Some(link) = &link {
+                link.sync_now();
+            }
+            Ok("feedback saved".to_owned())
+        }
         Ok(false) => Err("that run is not in your data".to_owned()),
         Err(e) => Err(e),
     });

@@ -2,6 +2,7 @@
 //! agent and flag, the rider's note, the earlier runs.
 
 use super::*;
+use ridewire_offline_store::FeedbackSync;
 
 #[allow(clippy::too_many_arguments)]
 pub(super) fn draw(
@@ -172,12 +173,25 @@ fn history_list(ui: &mut egui::Ui, history: &History) {
                     }
                 });
                 if let Some(note) = &run.feedback {
-                    ui.label(
-                        RichText::new(format!("  Your note: {}", note.text)).color(theme::GOLD),
-                    );
+                    ui.horizontal_wrapped(|ui| {
+                        ui.label(
+                            RichText::new(format!("  Your note: {}", note.text)).color(theme::GOLD),
+                        );
+                        ui.label(RichText::new(note_status(note.sync)).color(theme::MUTED));
+                    });
                 }
             }
         }
+    }
+}
+
+/// Where the rider's note on a run stands, in their words.
+pub fn note_status(sync: FeedbackSync) -> &'static str {
+    match sync {
+        FeedbackSync::Unsent => "(not sent yet)",
+        FeedbackSync::Sent => "(on the server)",
+        FeedbackSync::DeviceOnly => "(kept on this device: the run was answered offline)",
+        FeedbackSync::Refused => "(kept on this device: the server refused it)",
     }
 }
 

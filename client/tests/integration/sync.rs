@@ -157,6 +157,35 @@ fn work_from_one_device_reaches_another_through_the_server() {
     assert_eq!(runs.len(), 2, "the server's run is in the phone's history");
     assert_eq!(runs[0].request.codes[0].to_string(), "P0171");
 
+    // The rider notes how it went on the phone; the next rounds take the
+    // note to the server and the whole run, with the note, to the terminal.
+    let server_run = runs[0].id;
+    let mut on_phone = Player::open(&phone, &clock).expect("phone data");
+    assert_eq!(
+        on_phone.save_feedback(
+            server_run,
+            "vacuum leak at the intake boot",
+            1_800_000_000_000
+        ),
+        Ok(true)
+    );
+    drop(on_phone);
+    let (code, text) = sync(&phone, &[], None);
+    assert_eq!(code, 0, "{text}");
+    let (code, text) = sync(&terminal, &[], None);
+    assert_eq!(code, 0, "{text}");
+    let on_terminal = Player::open(&terminal, &clock).expect("terminal data");
+    assert_eq!(on_terminal.progress().xp(), 20, "each run counted once");
+    let runs = on_terminal.recent_diagnoses(10).expect("history");
+    let kept = runs
+        .iter()
+        .find(|r| r.id == server_run)
+        .expect("the run the server answered for the phone is in the terminal's history");
+    assert_eq!(kept.request.codes[0].to_string(), "P0171");
+    let note = kept.feedback.as_ref().expect("the phone's note came along");
+    assert_eq!(note.text, "vacuum leak at the intake boot");
+    assert_eq!(note.sync, ridewire_offline_store::FeedbackSync::Sent);
+
     let (code, text) = sync(
         &dir.path().join("other.db"),
         &["--server", &server.url, "--email", email],

@@ -56,6 +56,9 @@ pub struct SyncStatus {
     pub next_round_ms: Option<i64>,
     /// The rider's progress as the server folded it at the last pull.
     pub server_progress: Option<ProgressSummary>,
+    /// Why the last round could not bring diagnosis runs and notes across
+    /// (events synced all the same).
+    pub diagnoses_problem: Option<String>,
 }
 
 enum Command {
@@ -264,10 +267,11 @@ async fn run<T: Transport>(
         s.syncing = false;
         s.rounds += 1;
         let wait_for = match outcome {
-            Ok(_) => {
+            Ok(report) => {
                 backoff.reset();
                 s.last_success_ms = Some(unix_ms());
                 s.last_error = None;
+                s.diagnoses_problem = report.diagnoses_error;
                 if again {
                     Duration::ZERO
                 } else {
