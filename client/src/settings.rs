@@ -7,7 +7,7 @@ use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
 use ridewire_ar::frames::{CameraName, Webcam};
 
 use crate::player::Player;
-use crate::scan::{CameraChoice, CameraOverride};
+use crate::scan::{CAMERA_SIZES, CameraChoice, CameraOverride};
 use crate::screens::{ContentArea, Screen, show_content};
 use crate::{UiSystems, theme};
 
@@ -31,6 +31,7 @@ pub(super) fn plugin(app: &mut App) {
 const UI_SCALE: &str = "ui_scale";
 const TOUCH_LAYOUT: &str = "touch_layout";
 const CAMERA: &str = "camera";
+const CAMERA_SIZE: &str = "camera_size";
 const SCALE_RANGE: std::ops::RangeInclusive<f32> = 0.75..=2.0;
 
 /// Takes the settings saved on this device, ignoring values that do not parse.
@@ -54,6 +55,14 @@ fn restore(player: Res<Player>, mut settings: ResMut<Settings>) {
     {
         settings.camera = camera;
     }
+    if let Some(size) = player.setting(CAMERA_SIZE).and_then(|v| {
+        CAMERA_SIZES
+            .iter()
+            .find(|(w, h)| v == format!("{w}x{h}"))
+            .copied()
+    }) {
+        settings.camera_size = size;
+    }
 }
 
 /// Saves the settings whenever the rider changes them.
@@ -69,7 +78,11 @@ fn persist(
         let result = player
             .save_setting(UI_SCALE, &settings.ui_scale.to_string())
             .and_then(|()| player.save_setting(TOUCH_LAYOUT, &settings.touch_layout.to_string()))
-            .and_then(|()| player.save_setting(CAMERA, &settings.camera.to_string()));
+            .and_then(|()| player.save_setting(CAMERA, &settings.camera.to_string()))
+            .and_then(|()| {
+                let (w, h) = settings.camera_size;
+                player.save_setting(CAMERA_SIZE, &format!("{w}x{h}"))
+            });
         if let Err(e) = result {
             error!("could not save settings: {e}");
         }
@@ -86,6 +99,8 @@ pub struct Settings {
     pub touch_layout: bool,
     /// The scanner's picture source.
     pub camera: CameraChoice,
+    /// The picture size asked of a camera (one of [`CAMERA_SIZES`]).
+    pub camera_size: (u32, u32),
 }
 
 impl Default for Settings {
@@ -94,6 +109,7 @@ impl Default for Settings {
             ui_scale: 1.0,
             touch_layout: false,
             camera: CameraChoice::Auto,
+            camera_size: (1280, 720),
         }
     }
 }
@@ -215,6 +231,16 @@ fn camera_section(
     if choice != settings.camera {
         settings.camera = choice;
     }
+    let mut size = settings.camera_size;
+    ui.horizontal(|ui| {
+        ui.label("Picture size:");
+        for (w, h) in CAMERA_SIZES {
+            ui.radio_value(&mut size, (w, h), format!("{w}×{h}"));
+        }
+    });
+    if size != settings.camera_size {
+        settings.camera_size = size;
+    }
     let mut look_again = false;
     ui.horizontal(|ui| {
         match listed {
@@ -281,14 +307,15 @@ mod tests {
             s.ui_scale = 1.5;
             s.touch_layout = true;
             s.camera = CameraChoice::Device(1);
+            s.camera_size = (1920, 1080);
             app.update();
         }
         let mut app = app(&path);
         app.update();
         let s = app.world().resource::<Settings>();
         assert_eq!(
-            (s.ui_scale, s.touch_layout, s.camera),
-            (1.5, true, CameraChoice::Device(1))
+            (s.ui_scale, s.touch_layout, s.camera, s.camera_size),
+            (1.5, true, CameraChoice::Device(1), (1920, 1080))
         );
     }
 

@@ -60,23 +60,22 @@ impl FromStr for CameraChoice {
 #[derive(Resource, Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct CameraOverride(pub Option<CameraChoice>);
 
-/// Starts camera `device` streaming on its own thread. The app uses the
-/// webcam; tests put a recorded sequence behind it.
+/// Starts a camera streaming on its own thread. The app uses the webcam;
+/// tests put a recorded sequence behind it.
 #[derive(Resource, Clone, Copy)]
-pub struct CameraDriver(pub fn(u32) -> ridewire_ar::Result<InBackground>);
+pub struct CameraDriver(pub fn(WebcamSettings) -> ridewire_ar::Result<InBackground>);
 
 impl Default for CameraDriver {
     fn default() -> Self {
-        CameraDriver(|device| {
-            InBackground::spawn("ridewire-camera", move || {
-                Webcam::open(&WebcamSettings {
-                    device,
-                    ..WebcamSettings::default()
-                })
-            })
+        CameraDriver(|settings| {
+            InBackground::spawn("ridewire-camera", move || Webcam::open(&settings))
         })
     }
 }
+
+/// Picture sizes the rider can ask the camera for (it streams the nearest
+/// it offers uncompressed).
+pub const CAMERA_SIZES: [(u32, u32); 3] = [(640, 480), (1280, 720), (1920, 1080)];
 
 /// A camera that was asked for and has not delivered its first frame yet.
 #[derive(Resource)]
@@ -111,6 +110,7 @@ fn camera_name(device: u32) -> String {
 pub(super) fn start(
     commands: &mut Commands,
     choice: CameraChoice,
+    size: (u32, u32),
     capturing: bool,
     pack: OverlayPack,
     driver: CameraDriver,
@@ -126,7 +126,13 @@ pub(super) fn start(
         insert_session(commands, open_demo(pack, None));
         return;
     };
-    match (driver.0)(device) {
+    let settings = WebcamSettings {
+        device,
+        width: size.0,
+        height: size.1,
+        ..WebcamSettings::default()
+    };
+    match (driver.0)(settings) {
         Ok(source) => {
             commands.spawn((StartingHold, HoldCapture, DespawnOnExit(Screen::Scan)));
             commands.insert_resource(CameraStarting {

@@ -78,9 +78,12 @@ pub(super) fn draw_overlay(
     ui.horizontal(|ui| {
         ui.add_space(12.0);
         ui.label(
-            RichText::new(&session.source_name)
-                .color(theme::TEXT)
-                .background_color(theme::PANEL),
+            RichText::new(format!(
+                "{} · {}×{}",
+                session.source_name, session.frame_size.x, session.frame_size.y
+            ))
+            .color(theme::TEXT)
+            .background_color(theme::PANEL),
         );
         if let Some(marker) = &session.marker {
             let distance = marker.pose.tvec.iter().map(|v| v * v).sum::<f64>().sqrt();

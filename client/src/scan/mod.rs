@@ -38,7 +38,7 @@ mod hud;
 mod tests;
 
 pub use camera::{
-    CAMERA_START_TIMEOUT, CameraChoice, CameraDriver, CameraOverride, CameraStarting,
+    CAMERA_SIZES, CAMERA_START_TIMEOUT, CameraChoice, CameraDriver, CameraOverride, CameraStarting,
 };
 use highlight::{model_ready, pulse_highlights, tapped};
 use hud::draw_overlay;
@@ -253,7 +253,15 @@ fn open_scan(
         }
     };
     let choice = camera_override.0.unwrap_or(settings.camera);
-    camera::start(&mut commands, choice, capture.is_some(), pack, *driver);
+    let size = settings.camera_size;
+    camera::start(
+        &mut commands,
+        choice,
+        size,
+        capture.is_some(),
+        pack,
+        *driver,
+    );
 }
 
 fn view_missing(session: Res<ScanSession>) -> bool {

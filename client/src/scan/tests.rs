@@ -191,7 +191,7 @@ fn choosing_the_demo_never_touches_a_camera() {
     // A driver that fails the test if anything asks it for a camera.
     let mut app = camera_app(
         CameraChoice::Demo,
-        CameraDriver(|device| panic!("camera {device} was opened")),
+        CameraDriver(|camera| panic!("camera {} was opened", camera.device)),
     );
     until_session(&mut app);
     let session = app.world().resource::<ScanSession>();
@@ -201,7 +201,14 @@ fn choosing_the_demo_never_touches_a_camera() {
 
 /// A "camera" that streams the demo recording from its own thread, as
 /// fast as it can: what the webcam does, without hardware.
-fn recorded_camera(_device: u32) -> ridewire_ar::Result<ridewire_ar::frames::InBackground> {
+/// What the scanner last asked the recorded camera for.
+static ASKED: std::sync::Mutex<Option<ridewire_ar::frames::WebcamSettings>> =
+    std::sync::Mutex::new(None);
+
+fn recorded_camera(
+    camera: ridewire_ar::frames::WebcamSettings,
+) -> ridewire_ar::Result<ridewire_ar::frames::InBackground> {
+    *ASKED.lock().unwrap() = Some(camera);
     ridewire_ar::frames::InBackground::spawn("test-camera", || {
         Ok(Replay::open(&assets_root().join("ar").join("demo"), DEMO_FPS)?.looping(true))
     })
@@ -209,14 +216,19 @@ fn recorded_camera(_device: u32) -> ridewire_ar::Result<ridewire_ar::frames::InB
 
 #[test]
 fn a_live_camera_is_tracked_frame_by_frame() {
-    let mut app = camera_app(CameraChoice::Device(0), CameraDriver(recorded_camera));
+    let mut app = camera_app(CameraChoice::Device(3), CameraDriver(recorded_camera));
+    app.world_mut()
+        .resource_mut::<crate::settings::Settings>()
+        .camera_size = (640, 480);
     until_session(&mut app);
+    let asked = ASKED.lock().unwrap().clone().expect("the camera was asked");
+    assert_eq!((asked.device, asked.width, asked.height), (3, 640, 480));
     {
         let session = app.world().resource::<ScanSession>();
         assert!(session.live);
         assert_eq!(session.fallback, None);
         assert!(
-            session.source_name.starts_with("Camera 0"),
+            session.source_name.starts_with("Camera 3"),
             "{}",
             session.source_name
         );
