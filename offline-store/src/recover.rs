@@ -25,16 +25,74 @@ fn is_damage(e: &rusqlite::Error) -> bool {
     )
 }
 
+/// SQLite's answer when a read-only connection finds work only a writer
+/// may do: a hot journal left by a crash mid-transaction (rolled back by
+/// the next writer) or a write-ahead log whose index must be rebuilt.
+fn needs_writer(e: &rusqlite::Error) -> bool {
+    const READONLY_RECOVERY: i32 = 264;
+    const READONLY_ROLLBACK: i32 = 776;
+    matches!(
+        e,
+        rusqlite::Error::SqliteFailure(f, _)
+            if f.extended_code == READONLY_ROLLBACK || f.extended_code == READONLY_RECOVERY
+    )
+}
+
 /// Checks a file: is it SQLite at all, and do its pages hold together?
 /// A newer schema is not damage (it is refused elsewhere, untouched), and
-/// neither is a file we may not open (that is reported, not moved).
+/// neither is a file we may not open (that is reported, not moved). A file
+/// left mid-transaction by a crash is first rolled back, as SQLite does for
+/// any writer that opens it, and then checked.
 pub(crate) fn check(path: &Path) -> Result<Health> {
-    let conn =
-        Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(|e| {
-            Error::Open {
+    match check_read_only(path) {
+        Err(CheckError::NeedsWriter) => {
+            let conn = Connection::open(path).map_err(|e| Error::Open {
                 path: path.to_owned(),
                 reason: e.to_string(),
+            })?;
+            // Reading the schema makes SQLite roll the hot journal back.
+            match migrate::version(&conn) {
+                Ok(_) => {}
+                Err(e) if is_damage(&e) => return Ok(Health::Damaged(e.to_string())),
+                Err(e) => return Err(e.into()),
             }
+            drop(conn);
+            match check_read_only(path) {
+                Err(CheckError::NeedsWriter) => Ok(Health::Damaged(
+                    "SQLite could not recover the file after a crash".to_owned(),
+                )),
+                Err(CheckError::Other(e)) => Err(e),
+                Ok(health) => Ok(health),
+            }
+        }
+        Err(CheckError::Other(e)) => Err(e),
+        Ok(health) => Ok(health),
+    }
+}
+
+enum CheckError {
+    /// Only a read-write connection can recover the file.
+    NeedsWriter,
+    Other(Error),
+}
+
+impl From<rusqlite::Error> for CheckError {
+    fn from(e: rusqlite::Error) -> Self {
+        if needs_writer(&e) {
+            CheckError::NeedsWriter
+        } else {
+            CheckError::Other(e.into())
+        }
+    }
+}
+
+fn check_read_only(path: &Path) -> Result<Health, CheckError> {
+    let conn =
+        Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(|e| {
+            CheckError::Other(Error::Open {
+                path: path.to_owned(),
+                reason: e.to_string(),
+            })
         })?;
     let version = match migrate::version(&conn) {
         Ok(v) => v,

@@ -109,3 +109,47 @@ fn an_unreachable_folder_is_an_error_not_a_recovery() {
     let err = Store::open(dir.path().join("no/such/folder/rider.db"), T0).unwrap_err();
     assert!(matches!(err, Error::Open { .. }), "{err}");
 }
+
+#[test]
+fn a_file_left_mid_transaction_by_a_crash_is_rolled_back_and_opens() {
+    let dir = tempfile::tempdir().unwrap();
+    let live = dir.path().join("live.db");
+    let conn = rusqlite::Connection::open(&live).unwrap();
+    // Before the store switches a new file to WAL, SQLite writes through a
+    // rollback journal: a crash then leaves a "hot" journal beside the file.
+    conn.execute_batch(
+        "PRAGMA journal_mode = DELETE;
+         PRAGMA cache_size = 1;
+         CREATE TABLE notes (text TEXT);
+         INSERT INTO notes VALUES ('kept 1'), ('kept 2'), ('kept 3');
+         BEGIN;
+         INSERT INTO notes
+           WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000)
+           SELECT hex(randomblob(500)) FROM n;",
+    )
+    .unwrap();
+    // The process dies here: the file and its journal stay as they are.
+    let crashed = dir.path().join("rider.db");
+    std::fs::copy(&live, &crashed).unwrap();
+    std::fs::copy(
+        dir.path().join("live.db-journal"),
+        dir.path().join("rider.db-journal"),
+    )
+    .expect("a journal mid-transaction");
+    drop(conn);
+
+    let opened = Store::open(&crashed, T0).unwrap();
+    assert!(opened.recovery.is_none(), "{:?}", opened.recovery);
+    let mut s = opened.store;
+    assert_eq!(
+        s.record(diagnosis(1), T0, 60, random(1)).unwrap().event.seq,
+        1
+    );
+    drop(s);
+    // The unfinished transaction was undone; what was committed is there.
+    let check = rusqlite::Connection::open(&crashed).unwrap();
+    let rows: i64 = check
+        .query_row("SELECT count(*) FROM notes", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(rows, 3);
+}
