@@ -61,17 +61,9 @@ fn marker_frame(seed: u64, effects: CameraEffects) -> Option<(LumaImage, u16, [P
     inside.then_some((img, id, truth))
 }
 
-/// What real cameras add (as in the detection test): up to 6 px of smear,
-/// up to 8 px of rolling-shutter skew, JPEG quality 50–90.
+/// What a hand-held camera adds, the same for a seed in every run.
 fn real_camera_effects(seed: u64) -> CameraEffects {
-    let mut rng = Rng::new(seed ^ 0x5eed_cafe);
-    let angle = rng.range(0.0, std::f64::consts::TAU);
-    let smear = rng.range(0.0, 6.0);
-    CameraEffects {
-        motion_px: [smear * angle.cos(), smear * angle.sin()],
-        rolling_shutter_px: rng.range(-8.0, 8.0),
-        jpeg_quality: Some(rng.range(50.0, 90.0) as u8),
-    }
+    CameraEffects::hand_held(&mut Rng::new(seed ^ 0x5eed_cafe))
 }
 
 /// Markers found and corner RMS of a set of detections against the truth.

@@ -21,6 +21,20 @@ pub struct CameraEffects {
 }
 
 impl CameraEffects {
+    /// What a hand-held phone or a webcam adds, drawn from `rng`: up to
+    /// 6 px of smear in any direction (1/60 s while moving), up to 8 px of
+    /// rolling-shutter skew either way, and JPEG at quality 50–90 (webcam
+    /// MJPEG, phone video). The tests and `cargo xtask bench ar` use it.
+    pub fn hand_held(rng: &mut super::Rng) -> Self {
+        let angle = rng.range(0.0, std::f64::consts::TAU);
+        let smear = rng.range(0.0, 6.0);
+        CameraEffects {
+            motion_px: [smear * angle.cos(), smear * angle.sin()],
+            rolling_shutter_px: rng.range(-8.0, 8.0),
+            jpeg_quality: Some(rng.range(50.0, 90.0) as u8),
+        }
+    }
+
     /// Whether any effect is on.
     pub fn any(&self) -> bool {
         self.motion_px != [0.0, 0.0]

@@ -113,18 +113,9 @@ fn markers_40_to_160_px_tilted_up_to_60_degrees_are_found_with_sub_pixel_corners
     assert!(t.worst_rel_t < 0.05, "translation error {}", t.worst_rel_t);
 }
 
-/// What real cameras add, drawn per frame: up to 6 px of smear in any
-/// direction (a hand-held phone at 1/60 s), up to 8 px of rolling-shutter
-/// skew either way, and JPEG at quality 50–90 (webcam MJPEG, phone video).
+/// What a hand-held camera adds, the same for a seed in every run.
 fn real_camera_effects(seed: u64) -> CameraEffects {
-    let mut rng = Rng::new(seed ^ 0x5eed_cafe);
-    let angle = rng.range(0.0, std::f64::consts::TAU);
-    let smear = rng.range(0.0, 6.0);
-    CameraEffects {
-        motion_px: [smear * angle.cos(), smear * angle.sin()],
-        rolling_shutter_px: rng.range(-8.0, 8.0),
-        jpeg_quality: Some(rng.range(50.0, 90.0) as u8),
-    }
+    CameraEffects::hand_held(&mut Rng::new(seed ^ 0x5eed_cafe))
 }
 
 #[test]
