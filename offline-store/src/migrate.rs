@@ -1,12 +1,15 @@
-//! Schema migrations: numbered SQL files, only ever appended. Each one and
-//! its `user_version` bump commit together, so a crash leaves the database
-//! at a whole version.
+//! The store's schema: numbered SQL files in `offline-store/migrations`,
+//! only ever appended, run by `ridewire-sqlite-migrate` (each commits with
+//! its version bump; a newer file is refused untouched).
 
 use std::path::Path;
 
-use rusqlite::{Connection, TransactionBehavior};
+use ridewire_sqlite_migrate::{MigrateError, upgrade};
+use rusqlite::Connection;
 
 use crate::{Error, Result};
+
+pub(crate) use ridewire_sqlite_migrate::version;
 
 /// The migrations, in order; the schema version is how many have run.
 pub(crate) const MIGRATIONS: &[&str] = &[
@@ -20,76 +23,26 @@ pub(crate) const MIGRATIONS: &[&str] = &[
 /// The schema version this build creates and understands.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
-/// The database's schema version (`PRAGMA user_version`).
-pub(crate) fn version(conn: &Connection) -> rusqlite::Result<i64> {
-    conn.pragma_query_value(None, "user_version", |row| row.get(0))
-}
-
 /// Brings the database up to [`SCHEMA_VERSION`], refusing newer ones.
 pub(crate) fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
-    upgrade_to(conn, path, SCHEMA_VERSION)
-}
-
-/// Applies migrations up to `target` (tests build every older version).
-pub(crate) fn upgrade_to(conn: &mut Connection, path: &Path, target: i64) -> Result<()> {
-    let found = version(conn)?;
-    if found > SCHEMA_VERSION {
-        return Err(Error::TooNew {
+    upgrade(conn, MIGRATIONS, MIGRATIONS.len()).map_err(|e| match e {
+        MigrateError::TooNew { found, supported } => Error::TooNew {
             path: path.to_owned(),
             found,
-            supported: SCHEMA_VERSION,
-        });
-    }
-    for (index, sql) in MIGRATIONS
-        .iter()
-        .enumerate()
-        .take(target as usize)
-        .skip(found as usize)
-    {
-        // Another connection (the app's, the sync thread's) may be opening
-        // the same file: take the write lock, then look again.
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        if version(&tx)? > index as i64 {
-            continue;
-        }
-        tx.execute_batch(sql)?;
-        tx.pragma_update(None, "user_version", index as i64 + 1)?;
-        tx.commit()?;
-    }
-    Ok(())
+            supported,
+        },
+        MigrateError::Sqlite(e) => e.into(),
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// Every table, index and trigger as SQLite records it.
-    fn schema(conn: &Connection) -> Vec<(String, String, Option<String>)> {
-        let mut stmt = conn
-            .prepare("SELECT type, name, sql FROM sqlite_schema ORDER BY type, name")
-            .expect("schema query");
-        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-            .expect("rows")
-            .collect::<rusqlite::Result<_>>()
-            .expect("schema")
-    }
-
     #[test]
     fn every_older_version_upgrades_to_the_fresh_schema() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let fresh_path = dir.path().join("fresh.db");
-        let mut fresh = Connection::open(&fresh_path).expect("open");
-        migrate(&mut fresh, &fresh_path).expect("fresh");
-        assert_eq!(version(&fresh).expect("version"), SCHEMA_VERSION);
-        for old in 0..SCHEMA_VERSION {
-            let path = dir.path().join(format!("v{old}.db"));
-            let mut conn = Connection::open(&path).expect("open");
-            upgrade_to(&mut conn, &path, old).expect("build old version");
-            assert_eq!(version(&conn).expect("version"), old);
-            migrate(&mut conn, &path).expect("upgrade");
-            assert_eq!(schema(&conn), schema(&fresh), "upgrade from v{old} differs");
-            assert_eq!(version(&conn).expect("version"), SCHEMA_VERSION);
-        }
+        ridewire_sqlite_migrate::check_every_upgrade(MIGRATIONS, dir.path()).expect("upgrades");
     }
 
     #[test]

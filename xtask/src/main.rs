@@ -101,9 +101,14 @@ fn target_dir() -> PathBuf {
     cache.join("ridewire").join("target")
 }
 
-/// The workspace root (xtask lives one level below it).
+/// The workspace root (xtask lives one level below it). `cargo run` says
+/// where xtask's manifest is at run time; that wins over the path built in,
+/// because checkouts that share one build directory (a CI clone beside a
+/// working copy) share one xtask binary.
 fn workspace_root() -> PathBuf {
-    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let manifest = env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
     manifest.parent().map(PathBuf::from).unwrap_or(manifest)
 }
 
