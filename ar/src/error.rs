@@ -15,8 +15,8 @@ pub enum Error {
         /// What the operating system said.
         source: std::io::Error,
     },
-    /// An image file is not a PNG this crate can read.
-    #[error("{path}: not a readable PNG image: {message}")]
+    /// An image file is not a PNG or JPEG this crate can read.
+    #[error("{path}: not a readable image: {message}")]
     BadImage {
         /// The image file.
         path: PathBuf,
@@ -24,7 +24,7 @@ pub enum Error {
         message: String,
     },
     /// A folder given for replay holds no images.
-    #[error("{0}: no PNG images or recordings found")]
+    #[error("{0}: no PNG or JPEG images or recordings found")]
     NoImages(PathBuf),
     /// A frame's pixel buffer does not match its stated size.
     #[error("frame of {width}×{height} needs {expected} bytes of luma, got {got}")]

@@ -79,7 +79,7 @@ enum Command {
     /// Find RideWire (ArUco DICT_4X4_50) markers in images and print each
     /// marker's id, corners and pose, and the time taken per frame.
     Detect {
-        /// PNG images, folders of them, or recordings (`.rwluma`).
+        /// PNG or JPEG images, folders of them, or recordings (`.rwluma`).
         #[arg(required = true, value_name = "IMAGE_OR_FOLDER")]
         inputs: Vec<PathBuf>,
         /// Print one JSON object: {"frames": [{"file", "ms", "markers": [{"id",

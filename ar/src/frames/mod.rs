@@ -2,6 +2,7 @@
 //! steady stream of same-sized frames reuses one buffer.
 
 mod background;
+mod jpeg;
 mod pushed;
 mod recording;
 mod replay;
@@ -13,6 +14,7 @@ use crate::error::Result;
 use crate::image::LumaImage;
 
 pub use background::InBackground;
+pub use jpeg::decode_luma as jpeg_luma;
 pub use pushed::{FramePusher, Pushed};
 pub use recording::Recorder;
 pub use replay::{Replay, load_png_luma};

@@ -146,7 +146,7 @@ impl FrameSource for Replay {
             };
             match item {
                 Item::Image { path, timestamp } => {
-                    load_png_into(path, &mut frame.image, &mut self.scratch)?;
+                    load_image_into(path, &mut frame.image, &mut self.scratch)?;
                     frame.timestamp = *timestamp + self.loop_offset;
                     self.last_timestamp = frame.timestamp;
                     self.next += 1;
@@ -165,26 +165,35 @@ fn is_recording(path: &Path) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("rwluma"))
 }
 
-fn is_png(path: &Path) -> bool {
+/// PNG and JPEG images are replayed (footage is mostly JPEG).
+fn is_image(path: &Path) -> bool {
+    path.extension().is_some_and(|e| {
+        ["png", "jpg", "jpeg"]
+            .iter()
+            .any(|known| e.eq_ignore_ascii_case(known))
+    })
+}
+
+fn is_jpeg(path: &Path) -> bool {
     path.extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("png"))
+        .is_some_and(|e| e.eq_ignore_ascii_case("jpg") || e.eq_ignore_ascii_case("jpeg"))
 }
 
 fn folder_items(dir: &Path, step: f64, items: &mut Vec<Item>) -> Result<()> {
-    let mut pngs = Vec::new();
+    let mut images = Vec::new();
     let mut recordings = Vec::new();
     for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
         let path = entry.map_err(|e| Error::io(dir, e))?.path();
-        if is_png(&path) {
-            pngs.push(path);
+        if is_image(&path) {
+            images.push(path);
         } else if is_recording(&path) {
             recordings.push(path);
         }
     }
-    pngs.sort();
+    images.sort();
     recordings.sort();
     let stamps = read_timestamps(dir)?;
-    for (i, path) in pngs.into_iter().enumerate() {
+    for (i, path) in images.into_iter().enumerate() {
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -255,6 +264,21 @@ pub fn load_png_luma(path: &Path) -> Result<LumaImage> {
     let mut image = LumaImage::default();
     load_png_into(path, &mut image, &mut Vec::new())?;
     Ok(image)
+}
+
+/// Reads a PNG or (by its extension) JPEG image's luma into `image`.
+fn load_image_into(path: &Path, image: &mut LumaImage, scratch: &mut Vec<u8>) -> Result<()> {
+    if !is_jpeg(path) {
+        return load_png_into(path, image, scratch);
+    }
+    scratch.clear();
+    File::open(path)
+        .and_then(|mut f| std::io::Read::read_to_end(&mut f, scratch))
+        .map_err(|e| Error::io(path, e))?;
+    super::jpeg_luma(scratch, image).map_err(|message| Error::BadImage {
+        path: path.to_path_buf(),
+        message,
+    })
 }
 
 fn load_png_into(path: &Path, image: &mut LumaImage, scratch: &mut Vec<u8>) -> Result<()> {

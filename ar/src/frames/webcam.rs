@@ -46,8 +46,11 @@ pub struct CameraName {
 /// Pixel layouts a camera can deliver, as far as the tracker cares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum PixelLayout {
-    /// Compressed (MJPEG) or colour-only layouts: not read by this build.
+    /// Colour-only layouts (packed RGB): not read by this build.
     Other,
+    /// Motion JPEG: each frame a JPEG, decoded to luma (costs a few
+    /// milliseconds a frame, so uncompressed modes win a tie).
+    Mjpeg,
     /// Packed YUV 4:2:2: luma is every other byte.
     Yuyv,
     /// A full luma plane followed by interleaved chroma.
@@ -57,8 +60,8 @@ pub enum PixelLayout {
 }
 
 impl PixelLayout {
-    /// Whether the luma plane can be taken without decoding.
-    pub fn has_luma_plane(self) -> bool {
+    /// Whether this build can read the layout's luma.
+    pub fn readable(self) -> bool {
         self != PixelLayout::Other
     }
 }
@@ -76,12 +79,12 @@ pub struct CameraMode {
     pub layout: PixelLayout,
 }
 
-/// Picks the mode to stream: among the modes whose luma can be read
-/// without decoding, the resolution nearest the wanted one, then the frame
-/// rate nearest the wanted one (the faster on a tie), then the lighter
-/// layout. `None` when the camera offers only compressed or colour-only
-/// modes (many offer high resolutions only as MJPEG; every UVC camera has
-/// an uncompressed mode).
+/// Picks the mode to stream: among the modes this build reads, the
+/// resolution nearest the wanted one, then the frame rate nearest the
+/// wanted one (the faster on a tie), then the lighter layout (grey, NV12,
+/// YUYV, then MJPEG). So a camera that offers 1280×720 at 30 fps only as
+/// MJPEG and at 10 fps as YUYV streams MJPEG. `None` when it offers only
+/// colour-only modes.
 pub fn choose_mode(modes: &[CameraMode], wanted: &WebcamSettings) -> Option<CameraMode> {
     let distance = |m: &CameraMode| {
         let dx = i64::from(m.width) - i64::from(wanted.width);
@@ -98,7 +101,7 @@ pub fn choose_mode(modes: &[CameraMode], wanted: &WebcamSettings) -> Option<Came
     };
     modes
         .iter()
-        .filter(|m| m.layout.has_luma_plane() && m.width > 0 && m.height > 0 && m.fps > 0)
+        .filter(|m| m.layout.readable() && m.width > 0 && m.height > 0 && m.fps > 0)
         .min_by_key(|m| distance(m))
         .copied()
 }
@@ -188,9 +191,8 @@ mod backend {
                 FrameFormat::YUYV => PixelLayout::Yuyv,
                 FrameFormat::NV12 => PixelLayout::Nv12,
                 FrameFormat::GRAY => PixelLayout::Grey,
-                FrameFormat::MJPEG | FrameFormat::RAWRGB | FrameFormat::RAWBGR => {
-                    PixelLayout::Other
-                }
+                FrameFormat::MJPEG => PixelLayout::Mjpeg,
+                FrameFormat::RAWRGB | FrameFormat::RAWBGR => PixelLayout::Other,
             },
         }
     }
@@ -199,6 +201,7 @@ mod backend {
         match layout {
             PixelLayout::Nv12 => FrameFormat::NV12,
             PixelLayout::Grey => FrameFormat::GRAY,
+            PixelLayout::Mjpeg => FrameFormat::MJPEG,
             PixelLayout::Yuyv | PixelLayout::Other => FrameFormat::YUYV,
         }
     }
@@ -246,7 +249,7 @@ mod backend {
             let Some(mode) = choose_mode(&modes, s) else {
                 let listed: Vec<String> = offered.iter().map(ToString::to_string).collect();
                 return Err(failed(&format!(
-                    "offers no uncompressed mode (YUYV, NV12 or grey) to read; it offers {}",
+                    "offers no mode this build reads (YUYV, NV12, grey or MJPEG); it offers {}",
                     listed.join(", ")
                 )));
             };
@@ -294,6 +297,10 @@ mod backend {
                 FrameFormat::NV12 | FrameFormat::GRAY => {
                     frame.image.copy_from_plane(w, h, w, &raw)?;
                 }
+                FrameFormat::MJPEG => {
+                    crate::frames::jpeg_luma(&raw, &mut frame.image)
+                        .map_err(|e| no_camera(format!("a frame from the camera: {e}")))?;
+                }
                 other => {
                     return Err(no_camera(format!(
                         "the camera switched to {other}, which this build cannot read"
@@ -319,11 +326,12 @@ mod tests {
     }
 
     #[test]
-    fn a_typical_usb_camera_streams_the_nearest_uncompressed_mode() {
-        // 720p only as MJPEG at 30 fps; uncompressed 720p at 10 fps.
+    fn a_typical_usb_camera_streams_mjpeg_when_raw_frames_would_be_slow() {
+        // 720p at 30 fps only as MJPEG; uncompressed 720p at 10 fps.
         let modes = [
-            mode(1280, 720, 30, PixelLayout::Other),
+            mode(1280, 720, 30, PixelLayout::Mjpeg),
             mode(640, 480, 30, PixelLayout::Yuyv),
+            mode(640, 480, 30, PixelLayout::Mjpeg),
             mode(1280, 720, 10, PixelLayout::Yuyv),
             mode(1280, 720, 5, PixelLayout::Yuyv),
             mode(320, 240, 30, PixelLayout::Yuyv),
@@ -331,6 +339,15 @@ mod tests {
         let wanted = WebcamSettings::default();
         assert_eq!(
             choose_mode(&modes, &wanted),
+            Some(mode(1280, 720, 30, PixelLayout::Mjpeg))
+        );
+        // At 10 fps wanted, the raw mode matches as well and needs no decoding.
+        let slow = WebcamSettings {
+            fps: 10,
+            ..wanted.clone()
+        };
+        assert_eq!(
+            choose_mode(&modes, &slow),
             Some(mode(1280, 720, 10, PixelLayout::Yuyv))
         );
         let small = WebcamSettings {
@@ -359,7 +376,7 @@ mod tests {
     }
 
     #[test]
-    fn a_camera_with_only_compressed_modes_has_none_to_stream() {
+    fn a_camera_with_only_colour_modes_has_none_to_stream() {
         let modes = [
             mode(1920, 1080, 30, PixelLayout::Other),
             mode(0, 0, 30, PixelLayout::Yuyv),

@@ -170,7 +170,7 @@ fn bad_inputs_give_clear_errors() {
     // An empty folder.
     let err = Replay::open(dir.path(), 30.0).unwrap_err();
     assert!(matches!(err, Error::NoImages(_)), "{err}");
-    assert!(err.to_string().contains("no PNG images"), "{err}");
+    assert!(err.to_string().contains("no PNG or JPEG images"), "{err}");
     // A missing path.
     let err = Replay::open(&dir.path().join("nope"), 30.0).unwrap_err();
     assert!(matches!(err, Error::Io { .. }), "{err}");
@@ -275,4 +275,43 @@ fn opening_a_webcam_without_support_or_camera_is_an_error_not_a_panic() {
         // A machine with a camera and the feature on: fine too.
         Ok(_) => {}
     }
+}
+
+#[test]
+fn jpeg_footage_replays_and_its_markers_are_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut ids = Vec::new();
+    for seed in 0..4u64 {
+        let scene = crate::common::one_marker_scene(seed, 640, 480, 80.0, 160.0, 40.0);
+        let (img, _) = crate::common::draw(&scene);
+        let mut data = Vec::new();
+        jpeg_encoder::Encoder::new(&mut data, 75)
+            .encode(
+                img.pixels(),
+                img.width() as u16,
+                img.height() as u16,
+                jpeg_encoder::ColorType::Luma,
+            )
+            .unwrap();
+        // Camera apps name them either way.
+        let ext = if seed % 2 == 0 { "jpg" } else { "JPEG" };
+        std::fs::write(dir.path().join(format!("frame{seed}.{ext}")), &data).unwrap();
+        ids.push(scene.markers[0].id);
+    }
+    let mut replay = Replay::open(dir.path(), 30.0).unwrap();
+    let mut detector = ridewire_ar::Detector::default();
+    let mut frame = Frame::default();
+    let mut found = Vec::new();
+    while replay.next_frame(&mut frame).unwrap() == Next::Frame {
+        assert_eq!((frame.image.width(), frame.image.height()), (640, 480));
+        found.extend(detector.detect(&frame.image).iter().map(|m| m.id));
+    }
+    assert_eq!(found, ids);
+
+    // A broken JPEG is a clear error naming the file.
+    let broken = dir.path().join("broken.jpg");
+    std::fs::write(&broken, b"\xff\xd8 not really").unwrap();
+    let mut replay = Replay::open_all(std::slice::from_ref(&broken), 30.0).unwrap();
+    let err = replay.next_frame(&mut frame).unwrap_err().to_string();
+    assert!(err.contains("broken.jpg") && err.contains("JPEG"), "{err}");
 }
