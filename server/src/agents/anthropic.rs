@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use super::config::ProviderConfig;
 use super::http::post_json;
-use super::left_out::WhyLeftOut;
+use super::left_out::{WhyLeftOut, joined_text};
 
 /// The API version this adapter speaks.
 pub const API_VERSION: &str = "2023-06-01";
@@ -74,18 +74,12 @@ pub fn text_of(reply: Reply) -> Result<String, WhyLeftOut> {
         }
         _ => {}
     }
-    let texts: Vec<String> = reply
+    let texts = reply
         .content
         .into_iter()
         .filter(|b| b.kind == "text")
-        .filter_map(|b| b.text)
-        .collect();
-    if texts.is_empty() {
-        return Err(WhyLeftOut::BadReply {
-            detail: "no text block".into(),
-        });
-    }
-    Ok(texts.concat())
+        .filter_map(|b| b.text);
+    joined_text(texts, "no text block")
 }
 
 #[cfg(test)]

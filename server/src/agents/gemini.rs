@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use super::config::ProviderConfig;
 use super::http::post_json;
-use super::left_out::WhyLeftOut;
+use super::left_out::{WhyLeftOut, joined_text};
 
 /// Asks the agent; its reply text, or why it was left out.
 pub async fn ask(
@@ -105,20 +105,14 @@ pub fn text_of(reply: Reply) -> Result<String, WhyLeftOut> {
             });
         }
     }
-    let texts: Vec<String> = candidate
+    let texts = candidate
         .content
         .map(|c| c.parts)
         .unwrap_or_default()
         .into_iter()
         .filter(|p| !p.thought)
-        .filter_map(|p| p.text)
-        .collect();
-    if texts.is_empty() {
-        return Err(WhyLeftOut::BadReply {
-            detail: "the candidate has no text".into(),
-        });
-    }
-    Ok(texts.concat())
+        .filter_map(|p| p.text);
+    joined_text(texts, "the candidate has no text")
 }
 
 #[cfg(test)]

@@ -96,6 +96,23 @@ impl fmt::Display for LeftOut {
     }
 }
 
+/// A reply's text pieces joined into the answer the model gave; a reply
+/// with no text piece at all is a bad reply (`missing` says what was
+/// absent). Empty pieces still count: the answer then fails parsing with
+/// its own reason.
+pub fn joined_text(
+    pieces: impl IntoIterator<Item = String>,
+    missing: &str,
+) -> Result<String, WhyLeftOut> {
+    let mut pieces = pieces.into_iter().peekable();
+    if pieces.peek().is_none() {
+        return Err(WhyLeftOut::BadReply {
+            detail: missing.to_owned(),
+        });
+    }
+    Ok(pieces.collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -133,5 +150,18 @@ mod tests {
             )),
             "left out: anthropic: invalid answer: confidence 1.5 is not a number from 0 to 1"
         );
+    }
+
+    #[test]
+    fn text_pieces_join_and_no_piece_is_a_bad_reply() {
+        let pieces = ["{\"a\":".to_owned(), " 1}".to_owned()];
+        assert_eq!(joined_text(pieces, "none"), Ok("{\"a\": 1}".to_owned()));
+        assert_eq!(
+            joined_text(Vec::new(), "no text block"),
+            Err(WhyLeftOut::BadReply {
+                detail: "no text block".into()
+            })
+        );
+        assert_eq!(joined_text([String::new()], "none"), Ok(String::new()));
     }
 }
