@@ -262,6 +262,7 @@ impl Player {
                 diagnostic_id: id,
                 vehicle: None,
                 quest: None,
+                evidence: None,
             };
             return self.record(kind, at_ms, utc_offset_min);
         };
@@ -519,6 +520,7 @@ mod tests {
                 diagnostic_id: Uuid::from_u128(5),
                 vehicle: None,
                 quest: None,
+                evidence: None,
             }));
         app.update();
         let player = app.world().resource::<Player>();
@@ -549,6 +551,7 @@ mod tests {
                 diagnostic_id: Uuid::from_u128(1),
                 vehicle: None,
                 quest: None,
+                evidence: None,
             },
             at,
             off,

@@ -40,11 +40,13 @@ fn events(n: usize) -> Vec<Event> {
                 diagnostic_id: Uuid::from_u128(i as u128),
                 vehicle: None,
                 quest: None,
+                evidence: None,
             },
             5 => EventKind::ArScan {
                 diagnostic_id: None,
                 duration_seconds: 30,
                 quest: None,
+                vehicle: None,
             },
             6 => EventKind::StepChecked {
                 quest: quest("tyre-pressure"),

@@ -4,9 +4,13 @@
 
 use uuid::Uuid;
 
+use crate::diagnostics::codes::CodeDatabase;
+use crate::diagnostics::evidence::{RunEvidence, gate_offline};
+use crate::diagnostics::request::{DiagnosticRequest, VehicleInfo};
 use crate::event::{DeviceChain, DeviceId, Event, EventId, EventKind};
 use crate::proof::{GeoPoint, LocationProof};
 use crate::quest::{Catalog, Difficulty, ProofRequirement, Quest, QuestId, Step, Zone, ZoneId};
+use crate::vehicle::ModelKey;
 use crate::{Error, Result};
 
 /// Where the demo workshop is.
@@ -207,6 +211,29 @@ pub fn catalog() -> Result<Catalog> {
     Catalog::new(zones, quests)
 }
 
+/// The demo bike's model key (its overlay pack is bundled).
+const DEMO_MODEL: &str = "harley-street-750-2022";
+
+/// The demo's diagnosis as the offline agent answers it: a misfire code on
+/// the demo bike, with the request and decision the server checks.
+fn demo_run_evidence() -> Result<RunEvidence> {
+    let request = DiagnosticRequest {
+        query: "Check engine light on, code P0300".into(),
+        vehicle: VehicleInfo {
+            make: "Harley-Davidson".into(),
+            model: "Street 750".into(),
+            year: 2022,
+        },
+        symptoms: vec!["rough_idle".into(), "check_engine_light".into()],
+        codes: vec!["P0300".parse()?],
+    };
+    let db = CodeDatabase::bundled()
+        .map_err(|e| Error::Catalogue(format!("the bundled code database: {e}")))?;
+    let gated = gate_offline(&request, &db)
+        .map_err(|e| Error::Catalogue(format!("demo diagnosis: {e}")))?;
+    Ok(RunEvidence::of(&request, &gated))
+}
+
 /// A few days of one rider's events on the demo catalogue, starting at
 /// `start_ms` (Unix milliseconds).
 pub fn events(start_ms: i64) -> Result<Vec<Event>> {
@@ -256,8 +283,9 @@ pub fn events(start_ms: i64) -> Result<Vec<Event>> {
             start_ms + DAY,
             EventKind::DiagnosticRun {
                 diagnostic_id: diagnosis,
-                vehicle: None,
+                vehicle: Some(ModelKey::new(DEMO_MODEL)?),
                 quest: None,
+                evidence: Some(Box::new(demo_run_evidence()?)),
             },
         ),
         (
@@ -266,6 +294,7 @@ pub fn events(start_ms: i64) -> Result<Vec<Event>> {
                 diagnostic_id: Some(diagnosis),
                 duration_seconds: 42,
                 quest: Some(q("spark-plugs".into())?),
+                vehicle: Some(ModelKey::new(DEMO_MODEL)?),
             },
         ),
         (

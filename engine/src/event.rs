@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use crate::diagnostics::evidence::RunEvidence;
 use crate::proof::LocationProof;
 use crate::quest::QuestId;
 use crate::vehicle::ModelKey;
@@ -112,6 +113,11 @@ pub enum EventKind {
         /// The quest this run is a proof for, if any.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         quest: Option<QuestId>,
+        /// The request and the gate's decision, so the server can account
+        /// for the run (it re-runs an offline one); a run without it is
+        /// refused by the server.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        evidence: Option<Box<RunEvidence>>,
     },
     /// An AR scan of the bike.
     ArScan {
@@ -121,6 +127,9 @@ pub enum EventKind {
         /// The quest this scan is a proof for, if any.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         quest: Option<QuestId>,
+        /// The bike scanned (its overlay pack's model key).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        vehicle: Option<ModelKey>,
     },
     /// A location proof for a quest.
     ProofSubmitted {
@@ -131,7 +140,80 @@ pub enum EventKind {
     ProofValidated { quest: QuestId, validator: String },
 }
 
+/// Longest step id a `StepChecked` event may name, in bytes.
+pub const MAX_STEP_BYTES: usize = 128;
+/// Longest validator name a `ProofValidated` event may carry, in bytes.
+pub const MAX_VALIDATOR_BYTES: usize = 128;
+
+/// A free-text field of an event beyond its limit, or evidence that is not
+/// a valid request.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the event's {field} is {len} bytes; at most {max} are accepted")]
+pub struct FieldTooLong {
+    /// Which field.
+    pub field: &'static str,
+    /// Its length in bytes.
+    pub len: usize,
+    /// The limit.
+    pub max: usize,
+}
+
 impl EventKind {
+    /// Checks the free-text fields against their limits. Ids (quests,
+    /// vehicles) are bounded by their own types when read; this covers the
+    /// rest, so device and server refuse the same events.
+    pub fn check_lengths(&self) -> std::result::Result<(), FieldTooLong> {
+        let bounded = |field, text: &str, max| {
+            if text.len() > max {
+                Err(FieldTooLong {
+                    field,
+                    len: text.len(),
+                    max,
+                })
+            } else {
+                Ok(())
+            }
+        };
+        match self {
+            EventKind::StepChecked { step, .. } => bounded("step", step, MAX_STEP_BYTES),
+            EventKind::ProofValidated { validator, .. } => {
+                bounded("validator", validator, MAX_VALIDATOR_BYTES)
+            }
+            EventKind::DiagnosticRun {
+                evidence: Some(evidence),
+                ..
+            } => {
+                let r = &evidence.request;
+                use crate::diagnostics::request as limits;
+                bounded("query", &r.query, 4 * limits::MAX_QUERY_CHARS)?;
+                bounded("make", &r.vehicle.make, 4 * limits::MAX_VEHICLE_NAME_CHARS)?;
+                bounded(
+                    "model",
+                    &r.vehicle.model,
+                    4 * limits::MAX_VEHICLE_NAME_CHARS,
+                )?;
+                if r.symptoms.len() > limits::MAX_SYMPTOMS {
+                    return Err(FieldTooLong {
+                        field: "symptoms",
+                        len: r.symptoms.len(),
+                        max: limits::MAX_SYMPTOMS,
+                    });
+                }
+                if r.codes.len() > limits::MAX_CODES {
+                    return Err(FieldTooLong {
+                        field: "codes",
+                        len: r.codes.len(),
+                        max: limits::MAX_CODES,
+                    });
+                }
+                r.symptoms
+                    .iter()
+                    .try_for_each(|s| bounded("symptom", s, 4 * limits::MAX_SYMPTOM_CHARS))
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Short name of the kind, as written in the `kind` field.
     pub fn name(&self) -> &'static str {
         match self {

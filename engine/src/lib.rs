@@ -36,7 +36,7 @@
 //!     EventId::v7(at, [7; 10]),
 //!     at,
 //!     60, // the phone's UTC offset in minutes
-//!     EventKind::DiagnosticRun { diagnostic_id: uuid::Uuid::from_u128(9), vehicle: None, quest: None },
+//!     EventKind::DiagnosticRun { diagnostic_id: uuid::Uuid::from_u128(9), vehicle: None, quest: None, evidence: None },
 //! )?;
 //! let progress = Progress::from_events(&catalog, [&run]);
 //! assert_eq!(progress.xp(), 10);

@@ -14,6 +14,7 @@ use crate::achievement::{ACHIEVEMENTS, Rule};
 use crate::event::{DeviceId, Event, EventId, EventKind};
 use crate::proof::{PreviousProof, ProofVerdict, check_location};
 use crate::quest::{Catalog, ProofRequirement, Quest, QuestId};
+use crate::vehicle::ModelKey;
 use crate::xp::{self, Authenticity, LevelProgress, Multipliers};
 
 /// The rider's progress on one quest.
@@ -110,6 +111,11 @@ pub enum RejectReason {
     ProofFailed {
         verdict: ProofVerdict,
     },
+    /// The vehicle's daily allowance of XP-earning runs or scans is used up;
+    /// the event is kept and counted, but earns nothing.
+    DailyLimit {
+        limit: u32,
+    },
 }
 
 /// An event that was kept in the log but earned nothing, and why.
@@ -161,6 +167,36 @@ pub enum Applied {
     Duplicate,
 }
 
+/// The XP-earning runs or scans of each vehicle on the UTC day of the last
+/// folded one. Events fold in time order, so only that day is kept.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+struct DailyAllowance {
+    day: i64,
+    taken: BTreeMap<String, u32>,
+}
+
+impl DailyAllowance {
+    /// Takes one of the vehicle's slots for the event's UTC day; false when
+    /// `limit` are already taken. Runs and scans that name no vehicle share
+    /// one allowance.
+    fn take(&mut self, event: &Event, vehicle: Option<&ModelKey>, limit: u32) -> bool {
+        let day = xp::utc_day(event.at_ms);
+        if day != self.day {
+            self.day = day;
+            self.taken.clear();
+        }
+        let count = self
+            .taken
+            .entry(vehicle.map_or_else(String::new, |v| v.as_str().to_owned()))
+            .or_default();
+        if *count >= limit {
+            return false;
+        }
+        *count += 1;
+        true
+    }
+}
+
 /// Everything derived from the rider's events.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Progress {
@@ -174,6 +210,11 @@ pub struct Progress {
     active_days: BTreeSet<i64>,
     longest_streak: u32,
     last_proof: Option<PreviousProof>,
+    /// XP-earning diagnostic runs and scans today, for the daily limits.
+    #[serde(default)]
+    runs_today: DailyAllowance,
+    #[serde(default)]
+    scans_today: DailyAllowance,
     /// Canonical key of the last folded event.
     frontier: Option<(i64, DeviceId, u64, EventId)>,
     #[serde(skip)]
@@ -241,24 +282,33 @@ impl Progress {
                 }
             }
             EventKind::QuestCompleted { quest } => self.complete(catalog, event, quest),
-            EventKind::DiagnosticRun { quest, .. } => {
-                self.mark_active(event);
+            EventKind::DiagnosticRun { quest, vehicle, .. } => {
                 self.stats.diagnostics_run += 1;
+                self.note_proof(catalog, quest.as_ref(), ProofKind::DiagnosticRun);
+                let limit = xp::DIAGNOSTIC_XP_RUNS_PER_DAY;
+                if !self.runs_today.take(event, vehicle.as_ref(), limit) {
+                    return self.reject(event, RejectReason::DailyLimit { limit });
+                }
+                self.mark_active(event);
                 self.stats.xp_diagnostics += xp::DIAGNOSTIC_RUN_XP;
                 self.award(event, xp::DIAGNOSTIC_RUN_XP, AwardReason::DiagnosticRun);
-                self.note_proof(catalog, quest.as_ref(), ProofKind::DiagnosticRun);
             }
             EventKind::ArScan {
                 duration_seconds,
                 quest,
+                vehicle,
                 ..
             } => {
-                self.mark_active(event);
                 self.stats.ar_scans += 1;
                 self.stats.ar_scan_seconds += u64::from(*duration_seconds);
+                self.note_proof(catalog, quest.as_ref(), ProofKind::ArScan);
+                let limit = xp::AR_SCAN_XP_PER_DAY;
+                if !self.scans_today.take(event, vehicle.as_ref(), limit) {
+                    return self.reject(event, RejectReason::DailyLimit { limit });
+                }
+                self.mark_active(event);
                 self.stats.xp_scans += xp::AR_SCAN_XP;
                 self.award(event, xp::AR_SCAN_XP, AwardReason::ArScan);
-                self.note_proof(catalog, quest.as_ref(), ProofKind::ArScan);
             }
             EventKind::ProofSubmitted { quest, location } => {
                 self.stats.proofs_submitted += 1;

@@ -17,6 +17,18 @@ pub const ONE: PerMille = 1000;
 pub const DIAGNOSTIC_RUN_XP: u64 = 10;
 /// XP for an AR scan, awarded flat.
 pub const AR_SCAN_XP: u64 = 5;
+/// Diagnostic runs per vehicle and UTC day that earn XP: a rider chasing a
+/// fault runs a handful; more are kept and shown but earn nothing.
+pub const DIAGNOSTIC_XP_RUNS_PER_DAY: u32 = 5;
+/// AR scans per vehicle and UTC day that earn XP.
+pub const AR_SCAN_XP_PER_DAY: u32 = 1;
+
+/// The UTC day of a time, for the daily XP limits. UTC, not the device's
+/// local day: the UTC offset is the device's word, and moving it must not
+/// open another day's allowance.
+pub fn utc_day(at_ms: i64) -> i64 {
+    at_ms.div_euclid(86_400_000)
+}
 
 /// Difficulty multiplier: easy ×1.0, medium ×1.25, hard ×1.5, expert ×2.0.
 pub fn difficulty(d: Difficulty) -> PerMille {

@@ -9,6 +9,7 @@
 //! event, without its record, so its note stays on this device
 //! ([`FeedbackSync::DeviceOnly`]).
 
+use ridewire_engine::diagnostics::evidence::RunEvidence;
 use ridewire_engine::diagnostics::gate::GatedDiagnosis;
 use ridewire_engine::diagnostics::request::DiagnosticRequest;
 use ridewire_engine::event::{EventId, EventKind};
@@ -170,10 +171,13 @@ impl Store {
         let (request_json, result_json) = (json(request)?, json(result)?);
         let decision = json(&result.decision)?.trim_matches('"').to_owned();
         self.write(|tx| {
+            // The request and decision travel with the event: the server
+            // re-runs the offline agent on them before the run earns XP.
             let kind = EventKind::DiagnosticRun {
                 diagnostic_id: id,
                 vehicle: None,
                 quest: None,
+                evidence: Some(Box::new(RunEvidence::of(request, result))),
             };
             let recorded = record_in(tx, device, kind, at_ms, utc_offset_min, random)?;
             let event = recorded.event.id;

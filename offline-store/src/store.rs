@@ -399,6 +399,17 @@ pub(crate) fn record_in(
     random: [u8; 10],
 ) -> Result<Recorded> {
     let mut chain = chain_tail(tx, device)?;
+    // A device's chain moves forward in time (the server refuses an event
+    // dated well before the one it follows): after the clock was set back,
+    // an event is stamped no earlier than the device's previous one.
+    let previous: Option<i64> = tx
+        .query_row(
+            "SELECT at_ms FROM events WHERE device_id = ?1 ORDER BY seq DESC LIMIT 1",
+            [device.0.to_string()],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let at_ms = previous.map_or(at_ms, |p| at_ms.max(p));
     let event = chain.append(EventId::v7(at_ms, random), at_ms, utc_offset_min, kind)?;
     insert_event(tx, &event)?;
     tx.execute(

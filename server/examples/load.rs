@@ -48,6 +48,7 @@ fn events(device: u128, count: usize, start_ms: i64) -> Result<Vec<Event>, Error
                 diagnostic_id: uuid::Uuid::from_u128(device << 32 | i as u128),
                 vehicle: None,
                 quest: None,
+                evidence: Some(offline_evidence()),
             };
             Ok(chain.append(EventId::v7(at, random), at, 0, kind)?)
         })
@@ -252,4 +253,35 @@ async fn main() -> Result<(), Error> {
     figure("latency_p99_ms", percentile(&latencies, 0.99), "ms");
     figure("wall_s", wall.as_secs_f64(), "s");
     Ok(())
+}
+
+/// What an honest device's offline run carries (the server re-runs it).
+/// A benchmark fixture: a broken bundled database is a bug to stop at.
+#[allow(clippy::expect_used)]
+fn offline_evidence() -> Box<ridewire_engine::diagnostics::evidence::RunEvidence> {
+    use ridewire_engine::diagnostics::codes::CodeDatabase;
+    use ridewire_engine::diagnostics::evidence::{RunEvidence, gate_offline};
+    use ridewire_engine::diagnostics::request::{DiagnosticRequest, VehicleInfo};
+    static EVIDENCE: std::sync::OnceLock<RunEvidence> = std::sync::OnceLock::new();
+    Box::new(
+        EVIDENCE
+            .get_or_init(|| {
+                let request = DiagnosticRequest {
+                    query: "Check engine light on, code P0300".into(),
+                    vehicle: VehicleInfo {
+                        make: "Harley-Davidson".into(),
+                        model: "Street 750".into(),
+                        year: 2022,
+                    },
+                    symptoms: vec!["rough_idle".into()],
+                    codes: vec!["P0300".parse().expect("a valid code")],
+                };
+                let db = CodeDatabase::bundled().expect("the bundled code database");
+                RunEvidence::of(
+                    &request,
+                    &gate_offline(&request, &db).expect("a valid request"),
+                )
+            })
+            .clone(),
+    )
 }

@@ -28,6 +28,8 @@ pub struct Config {
     pub access_token_ttl_ms: i64,
     /// How long a refresh token is good for.
     pub refresh_token_ttl_ms: i64,
+    /// How long a login lasts at most, however often it is refreshed.
+    pub login_max_age_ms: i64,
     /// Largest request body in bytes.
     pub max_body_bytes: usize,
     /// Requests per client IP address, for every endpoint.
@@ -42,8 +44,33 @@ pub struct Config {
     pub argon2_memory_kib: u32,
     /// Argon2id passes.
     pub argon2_iterations: u32,
-    /// E-mail addresses that get the admin role (lower case).
+    /// E-mail addresses of existing accounts given the admin role at
+    /// start-up (lower case). Registering with one of them makes no admin.
     pub admin_emails: BTreeSet<String>,
+    /// What one account may store: rows (events, refused events' tombstones,
+    /// records, diagnostic runs) and bytes (their bodies and notes).
+    pub quota: Quota,
+}
+
+/// A per-account storage quota.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quota {
+    /// Most rows.
+    pub rows: u64,
+    /// Most bytes.
+    pub bytes: u64,
+}
+
+impl Default for Quota {
+    /// 250,000 rows and 256 MiB: years of a busy rider's events (an event
+    /// is a few hundred bytes), far below what one account could use to
+    /// fill the server's disk for everyone.
+    fn default() -> Self {
+        Quota {
+            rows: 250_000,
+            bytes: 256 * 1024 * 1024,
+        }
+    }
 }
 
 /// One day.
@@ -54,6 +81,7 @@ impl Default for Config {
         Config {
             access_token_ttl_ms: DAY_MS,
             refresh_token_ttl_ms: 30 * DAY_MS,
+            login_max_age_ms: 90 * DAY_MS,
             max_body_bytes: 1024 * 1024,
             per_ip: Rate {
                 per_minute: 6_000,
@@ -74,6 +102,7 @@ impl Default for Config {
             argon2_memory_kib: argon2::Params::DEFAULT_M_COST,
             argon2_iterations: argon2::Params::DEFAULT_T_COST,
             admin_emails: BTreeSet::new(),
+            quota: Quota::default(),
         }
     }
 }

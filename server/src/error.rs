@@ -58,6 +58,9 @@ pub enum AppError {
     /// The body or batch is larger than the server accepts.
     #[error("{0}")]
     TooLarge(String),
+    /// The account's storage quota would be exceeded; nothing was stored.
+    #[error("{0}")]
+    QuotaExceeded(String),
     /// Too many requests; try again after this many seconds.
     #[error("too many requests; retry after {retry_after_s} s")]
     RateLimited {
@@ -138,7 +141,7 @@ impl AppError {
             AppError::NotFound(_) | AppError::NoSuchEndpoint => StatusCode::NOT_FOUND,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Conflict { .. } => StatusCode::CONFLICT,
-            AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::TooLarge(_) | AppError::QuotaExceeded(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Storage(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_)
@@ -159,6 +162,7 @@ impl AppError {
             AppError::NoSuchEndpoint => "no_such_endpoint",
             AppError::MethodNotAllowed => "method_not_allowed",
             AppError::TooLarge(_) => "too_large",
+            AppError::QuotaExceeded(_) => "quota_exceeded",
             AppError::RateLimited { .. } => "rate_limited",
             AppError::Storage(_) => "storage_unavailable",
             AppError::Internal(_)

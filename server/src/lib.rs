@@ -11,6 +11,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod limits;
+pub mod quota;
 pub mod routes;
 pub mod sync;
 
@@ -22,7 +23,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 
 pub use crate::clock::{Clock, ManualClock, SystemClock};
-pub use crate::config::{Config, Rate};
+pub use crate::config::{Config, Quota, Rate};
 pub use crate::db::Db;
 pub use crate::error::{AppError, Result};
 
@@ -50,7 +51,9 @@ pub struct AppState {
 
 impl AppState {
     /// State over an opened database. Checks the settings and gives the
-    /// configured admin e-mails the admin role.
+    /// accounts that exist with the configured admin e-mails the admin role
+    /// (each promotion is logged; an address with no account promotes no one,
+    /// and registering it later makes no admin).
     pub fn new(db: Db, config: Config, clock: Arc<dyn Clock>) -> Result<Self> {
         auth::password::hasher(&config)?;
         if config.max_body_bytes < 1024 {
@@ -61,10 +64,14 @@ impl AppState {
         let admins: Vec<String> = config.admin_emails.iter().cloned().collect();
         db.write_blocking(move |conn| {
             for email in &admins {
-                conn.execute(
-                    "UPDATE users SET role = 'admin' WHERE email = ?1",
-                    [email.as_str()],
-                )?;
+                let promoted = auth::set_role_by_email(conn, email, auth::Role::Admin)?;
+                if promoted {
+                    eprintln!("admin: {email}");
+                } else {
+                    eprintln!(
+                        "warning: --admin {email}: no account has this e-mail; register it, then restart (or run `ridewire-server admin grant {email}`)"
+                    );
+                }
             }
             Ok(())
         })?;

@@ -11,7 +11,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Parser;
-use ridewire_server::{AppError, AppState, Config, Db, Rate, SystemClock, app};
+use ridewire_server::auth::{Role, set_role_by_email};
+use ridewire_server::{AppError, AppState, Config, Db, Quota, Rate, SystemClock, app};
 
 /// RideWire's backend: accounts, sync, plans, overlay packs.
 ///
@@ -20,6 +21,10 @@ use ridewire_server::{AppError, AppState, Config, Db, Rate, SystemClock, app};
 #[derive(Debug, Parser)]
 #[command(name = "ridewire-server", version, about)]
 struct Args {
+    /// Operator work on the database instead of serving.
+    #[command(subcommand)]
+    command: Option<Operator>,
+
     /// Address and port to listen on (port 0 picks a free one).
     #[arg(long, env = "RIDEWIRE_LISTEN", default_value = "127.0.0.1:8787")]
     listen: SocketAddr,
@@ -29,8 +34,9 @@ struct Args {
     #[arg(long, env = "RIDEWIRE_DATABASE")]
     database: Option<String>,
 
-    /// E-mail of an account that gets the admin role (repeat, or separate
-    /// with commas in the environment).
+    /// E-mail of an existing account that gets the admin role at start-up
+    /// (repeat, or separate with commas in the environment). Registering
+    /// with such an address later makes no admin.
     #[arg(long = "admin", env = "RIDEWIRE_ADMIN_EMAILS", value_delimiter = ',')]
     admins: Vec<String>,
 
@@ -43,6 +49,12 @@ struct Args {
     #[arg(long, env = "RIDEWIRE_REFRESH_TOKEN_DAYS", default_value_t = 30,
           value_parser = clap::value_parser!(u32).range(1..=3650))]
     refresh_token_days: u32,
+
+    /// Days a login lasts at most, however often it is refreshed; then the
+    /// rider signs in again.
+    #[arg(long, env = "RIDEWIRE_LOGIN_MAX_DAYS", default_value_t = 90,
+          value_parser = clap::value_parser!(u32).range(1..=3650))]
+    login_max_days: u32,
 
     /// Largest request body in bytes.
     #[arg(long, env = "RIDEWIRE_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
@@ -69,6 +81,52 @@ struct Args {
     /// Argon2id memory cost in KiB for new password hashes.
     #[arg(long, env = "RIDEWIRE_ARGON2_MEMORY_KIB", default_value_t = 19 * 1024)]
     argon2_memory_kib: u32,
+
+    /// Most items one account may store (events, refused events' tombstones,
+    /// records, diagnostic runs).
+    #[arg(long, env = "RIDEWIRE_QUOTA_ROWS", default_value_t = Quota::default().rows)]
+    quota_rows: u64,
+
+    /// Most MiB one account may store (those items' bodies and notes).
+    #[arg(long, env = "RIDEWIRE_QUOTA_MIB", default_value_t = Quota::default().bytes / (1024 * 1024))]
+    quota_mib: u64,
+}
+
+/// Operator commands: run on the server's machine, against its database.
+#[derive(Debug, clap::Subcommand)]
+enum Operator {
+    /// Give or take the admin role.
+    Admin {
+        #[command(subcommand)]
+        action: AdminAction,
+    },
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum AdminAction {
+    /// Make the account with this e-mail an admin.
+    Grant { email: String },
+    /// Make the account with this e-mail a plain user again (ends its sessions).
+    Revoke { email: String },
+}
+
+/// Runs an operator command on the database at `path`.
+fn operate(path: &std::path::Path, command: Operator) -> Result<(), AppError> {
+    let Operator::Admin { action } = command;
+    let (email, role) = match action {
+        AdminAction::Grant { email } => (email, Role::Admin),
+        AdminAction::Revoke { email } => (email, Role::User),
+    };
+    let db = Db::open(path)?;
+    let lookup = email.clone();
+    let changed = db.write_blocking(move |conn| set_role_by_email(conn, &lookup, role))?;
+    if !changed {
+        return Err(AppError::Config(format!(
+            "no account has the e-mail {email:?}; it must register first"
+        )));
+    }
+    println!("{} is now {}", email.trim().to_lowercase(), role.as_str());
+    Ok(())
 }
 
 fn parse_rate(s: &str) -> Result<Rate, String> {
@@ -131,8 +189,17 @@ async fn shutdown_signal() {
     eprintln!("shutting down");
 }
 
-async fn run(args: Args) -> Result<(), AppError> {
-    let path = database_path(args.database)?;
+async fn run(mut args: Args) -> Result<(), AppError> {
+    let path = database_path(args.database.take())?;
+    if let Some(command) = args.command.take() {
+        if !path.exists() {
+            return Err(AppError::Config(format!(
+                "no server database at {}",
+                path.display()
+            )));
+        }
+        return operate(&path, command);
+    }
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| {
             AppError::Config(format!("cannot create the folder {}: {e}", dir.display()))
@@ -142,12 +209,17 @@ async fn run(args: Args) -> Result<(), AppError> {
     let config = Config {
         access_token_ttl_ms: i64::from(args.access_token_hours) * 3_600_000,
         refresh_token_ttl_ms: i64::from(args.refresh_token_days) * 86_400_000,
+        login_max_age_ms: i64::from(args.login_max_days) * 86_400_000,
         max_body_bytes: args.max_body_bytes,
         per_ip: args.rate_per_ip,
         per_user: args.rate_per_user,
         auth_per_ip: args.rate_auth_per_ip,
         diagnoses_per_user: args.rate_diagnoses_per_user,
         argon2_memory_kib: args.argon2_memory_kib,
+        quota: Quota {
+            rows: args.quota_rows,
+            bytes: args.quota_mib.saturating_mul(1024 * 1024),
+        },
         admin_emails: args
             .admins
             .iter()

@@ -24,6 +24,7 @@ use ridewire_ar::overlay::OverlayPack;
 use ridewire_ar::pose::{Intrinsics, Pose};
 use ridewire_ar::{TrackedMarker, Tracker, TrackerSettings};
 use ridewire_engine::event::EventKind;
+use ridewire_engine::vehicle::ModelKey;
 
 use crate::capture::{CaptureTarget, HoldCapture, retarget};
 use crate::diagnostics::ApprovedHighlights;
@@ -624,6 +625,9 @@ fn close_scan(
             diagnostic_id: highlights.diagnosis,
             duration_seconds: session.tracked_seconds.round() as u32,
             quest: None,
+            // The bike whose marker was in view: scans earn XP once a day
+            // per bike, and the server checks the account has it.
+            vehicle: ModelKey::new(session.pack.vehicle.as_str()).ok(),
         }));
     }
     commands.remove_resource::<ScanSession>();

@@ -6,6 +6,7 @@ pub mod codes;
 pub mod consensus;
 pub mod dtc;
 pub mod elm327;
+pub mod evidence;
 pub mod gate;
 pub mod offline;
 pub mod outcome;

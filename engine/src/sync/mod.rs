@@ -94,6 +94,24 @@ pub enum RejectReason {
     ForgedValue,
     /// The event could not be read as an event at all.
     BadPayload,
+    /// The event is dated more than [`MAX_CLOCK_AHEAD_MS`] after the
+    /// server's clock at the time it was pushed.
+    FromTheFuture,
+    /// The event is dated more than [`MAX_CLOCK_BACK_MS`] before the event
+    /// it follows in its device's chain (back-dating).
+    ClockWentBack,
+    /// A free-text field is longer than the engine's limit for it.
+    FieldTooLong,
+    /// A diagnostic run the server cannot account for: it carries no
+    /// request and decision, or re-running the offline agent on its request
+    /// does not reach its decision.
+    UnverifiedDiagnosis,
+    /// An event only the server writes (a validation by another account),
+    /// pushed by a device.
+    ServerOnly,
+    /// A scan names a vehicle the account does not have and no overlay pack
+    /// exists for.
+    UnknownVehicle,
 }
 
 impl RejectReason {
@@ -107,6 +125,12 @@ impl RejectReason {
             RejectReason::ConflictingSequence => "conflicting_sequence",
             RejectReason::ForgedValue => "forged_value",
             RejectReason::BadPayload => "bad_payload",
+            RejectReason::FromTheFuture => "from_the_future",
+            RejectReason::ClockWentBack => "clock_went_back",
+            RejectReason::FieldTooLong => "field_too_long",
+            RejectReason::UnverifiedDiagnosis => "unverified_diagnosis",
+            RejectReason::ServerOnly => "server_only",
+            RejectReason::UnknownVehicle => "unknown_vehicle",
         }
     }
 }
@@ -119,20 +143,42 @@ impl fmt::Display for RejectReason {
 
 /// Earliest event time the server accepts (2020-01-01T00:00:00Z).
 pub const EARLIEST_EVENT_MS: i64 = 1_577_836_800_000;
-/// How far ahead of the server's clock a device's clock may run.
-pub const MAX_CLOCK_AHEAD_MS: i64 = 24 * 60 * 60 * 1_000;
+/// How far ahead of the server's clock an event may be dated when it is
+/// pushed: clocks drift a little, nobody honest records next week.
+pub const MAX_CLOCK_AHEAD_MS: i64 = 5 * 60 * 1_000;
+/// How far an event may be dated before the event it follows on the same
+/// device (a clock corrected backwards by the network). More than this is
+/// back-dating: a device's chain moves forward in time.
+pub const MAX_CLOCK_BACK_MS: i64 = 5 * 60 * 1_000;
 
 /// Checks the values of one event that no honest device gets wrong, given
-/// the server's clock. Hash and chain are checked by [`crate::chain`].
-pub fn check_values(event: &Event, now_ms: i64) -> Result<(), RejectReason> {
+/// the server's clock and the time of the event it follows on its device
+/// (`None` for a device's first event). Hash and chain are checked by
+/// [`crate::chain`].
+///
+/// A device that was offline for days pushes events with their real, past
+/// times: they are accepted, as long as each is not earlier than the one
+/// before it on that device (beyond [`MAX_CLOCK_BACK_MS`]) and none is
+/// later than the server's clock (beyond [`MAX_CLOCK_AHEAD_MS`]).
+pub fn check_values(
+    event: &Event,
+    now_ms: i64,
+    previous_at_ms: Option<i64>,
+) -> Result<(), RejectReason> {
     let offset_ok = (-14 * 60..=14 * 60).contains(&event.utc_offset_min);
-    let time_ok = event.at_ms >= EARLIEST_EVENT_MS
-        && event.at_ms <= now_ms.saturating_add(MAX_CLOCK_AHEAD_MS);
-    if offset_ok && time_ok && event.seq >= 1 {
-        Ok(())
-    } else {
-        Err(RejectReason::ForgedValue)
+    if !offset_ok || event.seq == 0 || event.at_ms < EARLIEST_EVENT_MS {
+        return Err(RejectReason::ForgedValue);
     }
+    if event.at_ms > now_ms.saturating_add(MAX_CLOCK_AHEAD_MS) {
+        return Err(RejectReason::FromTheFuture);
+    }
+    if previous_at_ms.is_some_and(|p| event.at_ms < p.saturating_sub(MAX_CLOCK_BACK_MS)) {
+        return Err(RejectReason::ClockWentBack);
+    }
+    if event.kind.check_lengths().is_err() {
+        return Err(RejectReason::FieldTooLong);
+    }
+    Ok(())
 }
 
 /// Where a device is in the server's change log: the server's epoch and the
@@ -336,12 +382,8 @@ mod tests {
         let event = chain
             .append(EventId::v7(now, [1; 10]), now, 60, kind)
             .unwrap();
-        assert_eq!(check_values(&event, now), Ok(()));
-        let cases = [
-            Event {
-                at_ms: now + MAX_CLOCK_AHEAD_MS + 1,
-                ..event.clone()
-            },
+        assert_eq!(check_values(&event, now, None), Ok(()));
+        let forged = [
             Event {
                 at_ms: EARLIEST_EVENT_MS - 1,
                 ..event.clone()
@@ -355,9 +397,43 @@ mod tests {
                 ..event.clone()
             },
         ];
-        for forged in cases {
-            assert_eq!(check_values(&forged, now), Err(RejectReason::ForgedValue));
+        for forged in forged {
+            assert_eq!(
+                check_values(&forged, now, None),
+                Err(RejectReason::ForgedValue)
+            );
         }
+        let ahead = Event {
+            at_ms: now + MAX_CLOCK_AHEAD_MS + 1,
+            ..event.clone()
+        };
+        assert_eq!(
+            check_values(&ahead, now, None),
+            Err(RejectReason::FromTheFuture)
+        );
+        // A few minutes back is a corrected clock; an hour is back-dating.
+        assert_eq!(check_values(&event, now, Some(now + 60_000)), Ok(()));
+        assert_eq!(
+            check_values(&event, now, Some(now + MAX_CLOCK_BACK_MS + 1)),
+            Err(RejectReason::ClockWentBack)
+        );
+        // Days offline: old times are fine while the chain moves forward.
+        let old = Event {
+            at_ms: now - 5 * 86_400_000,
+            ..event.clone()
+        };
+        assert_eq!(check_values(&old, now, Some(now - 6 * 86_400_000)), Ok(()));
+        let long_step = Event {
+            kind: EventKind::StepChecked {
+                quest: QuestId::new("q-chain").unwrap(),
+                step: "x".repeat(crate::event::MAX_STEP_BYTES + 1),
+            },
+            ..event.clone()
+        };
+        assert_eq!(
+            check_values(&long_step, now, None),
+            Err(RejectReason::FieldTooLong)
+        );
     }
 
     #[test]

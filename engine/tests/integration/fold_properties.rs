@@ -38,11 +38,13 @@ fn kind(choice: u8, quest: usize, step: u8, n: usize) -> EventKind {
             diagnostic_id: Uuid::from_u128(n as u128),
             vehicle: None,
             quest: Some(quest),
+            evidence: None,
         },
         5 => EventKind::ArScan {
             diagnostic_id: None,
             duration_seconds: u32::from(step),
             quest: Some(quest),
+            vehicle: None,
         },
         6 => EventKind::ProofSubmitted {
             quest,

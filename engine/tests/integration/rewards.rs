@@ -5,6 +5,7 @@ use ridewire_engine::event::EventKind;
 use ridewire_engine::progress::{Progress, RejectReason};
 use ridewire_engine::proof::{GeoPoint, LocationProof};
 use ridewire_engine::quest::QuestState;
+use ridewire_engine::vehicle::ModelKey;
 use uuid::Uuid;
 
 use crate::support::{DAY, Device, T0, q};
@@ -14,6 +15,7 @@ fn diag(n: u128) -> EventKind {
         diagnostic_id: Uuid::from_u128(n),
         vehicle: None,
         quest: None,
+        evidence: None,
     }
 }
 
@@ -36,6 +38,64 @@ fn a_diagnostic_run_earns_10_xp_and_the_first_unlocks_ach_first_diag() {
             .count(),
         1
     );
+}
+
+fn run_on(n: u128, vehicle: &str) -> EventKind {
+    EventKind::DiagnosticRun {
+        diagnostic_id: Uuid::from_u128(n),
+        vehicle: Some(ModelKey::new(vehicle).expect("key")),
+        quest: None,
+        evidence: None,
+    }
+}
+
+fn scan_of(vehicle: &str) -> EventKind {
+    EventKind::ArScan {
+        diagnostic_id: None,
+        duration_seconds: 20,
+        quest: None,
+        vehicle: Some(ModelKey::new(vehicle).expect("key")),
+    }
+}
+
+#[test]
+fn only_five_runs_per_vehicle_and_day_earn_xp_the_rest_are_kept() {
+    let catalog = demo::catalog().expect("catalog");
+    let mut dev = Device::new(1);
+    let mut events: Vec<_> = (0..8)
+        .map(|i| dev.at(T0 + i * 60_000, run_on(i as u128, "harley-street-750-2022")))
+        .collect();
+    let p = Progress::from_events(&catalog, &events);
+    assert_eq!(p.xp(), 5 * 10, "the sixth to eighth run earn nothing");
+    assert_eq!(p.stats().diagnostics_run, 8, "every run is still counted");
+    let limited: Vec<_> = p
+        .rejections()
+        .iter()
+        .filter(|r| matches!(r.reason, RejectReason::DailyLimit { limit: 5 }))
+        .map(|r| r.event)
+        .collect();
+    assert_eq!(limited, [events[5].id, events[6].id, events[7].id]);
+    // Another bike has its own allowance; the next day starts afresh.
+    events.push(dev.at(T0 + 600_000, run_on(20, "yamaha-mt-07-2021")));
+    events.push(dev.at(T0 + DAY, run_on(21, "harley-street-750-2022")));
+    let p = Progress::from_events(&catalog, &events);
+    assert_eq!(p.xp(), 7 * 10);
+}
+
+#[test]
+fn one_scan_per_vehicle_and_day_earns_xp() {
+    let catalog = demo::catalog().expect("catalog");
+    let mut dev = Device::new(1);
+    let events = [
+        dev.at(T0, scan_of("harley-street-750-2022")),
+        dev.at(T0 + 60_000, scan_of("harley-street-750-2022")),
+        dev.at(T0 + 120_000, scan_of("harley-street-750-2022")),
+        dev.at(T0 + DAY, scan_of("harley-street-750-2022")),
+    ];
+    let p = Progress::from_events(&catalog, &events);
+    assert_eq!(p.xp(), 2 * 5);
+    assert_eq!(p.stats().ar_scans, 4);
+    assert_eq!(p.stats().ar_scan_seconds, 80);
 }
 
 #[test]

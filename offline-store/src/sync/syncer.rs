@@ -280,7 +280,9 @@ async fn run<T: Transport>(
             }
             Err(e) => {
                 let wait_for = match &e {
-                    Error::RateLimited { retry_after } => (*retry_after).max(fail_wait),
+                    Error::RateLimited { retry_after } => (*retry_after)
+                        .min(super::http::MAX_RETRY_AFTER)
+                        .max(fail_wait),
                     _ => fail_wait,
                 };
                 s.last_error = Some(e.to_string());
@@ -288,7 +290,7 @@ async fn run<T: Transport>(
             }
         };
         s.failures = backoff.failures();
-        s.next_round_ms = Some(unix_ms() + millis(wait_for));
+        s.next_round_ms = Some(unix_ms().saturating_add(millis(wait_for)));
         refresh_counts(&store, &mut s);
         due = Instant::now() + wait_for;
     }

@@ -161,6 +161,7 @@ impl FakeServer {
                     diagnostic_id: id,
                     vehicle: None,
                     quest: None,
+                    evidence: None,
                 },
             )
             .unwrap();

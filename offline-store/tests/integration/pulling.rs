@@ -280,5 +280,5 @@ fn the_app_and_the_sync_thread_write_one_file_without_lock_errors() {
     }
     syncing.join().unwrap();
     assert_eq!(app.events().unwrap().len(), 600);
-    assert_eq!(app.progress().unwrap().xp(), 6_000);
+    assert_eq!(app.progress().unwrap().stats().diagnostics_run, 600);
 }

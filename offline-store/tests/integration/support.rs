@@ -20,6 +20,7 @@ pub fn diagnosis(n: u128) -> EventKind {
         diagnostic_id: Uuid::from_u128(n),
         vehicle: None,
         quest: None,
+        evidence: None,
     }
 }
 

@@ -185,7 +185,7 @@ fn pages_arrive_until_nothing_more_waits() {
         .collect();
     let recorded = phone.record_all(&items).unwrap();
     assert_eq!(recorded.last().map(|e| e.seq), Some(2_100));
-    assert_eq!(phone.progress().unwrap().xp(), 21_000);
+    assert_eq!(phone.progress().unwrap().stats().diagnostics_run, 2_100);
     sync(&mut phone, &server).unwrap();
     let mut fresh = store(&dir.path().join("fresh.db"));
     let report = sync(&mut fresh, &server).unwrap();

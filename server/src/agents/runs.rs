@@ -7,8 +7,9 @@
 //! chain, stored and checked by the same push code
 //! ([`crate::sync::push::push`]), so nothing here writes events by hand.
 
+use ridewire_engine::diagnostics::evidence::RunEvidence;
 use ridewire_engine::diagnostics::request::DiagnosticRequest;
-use ridewire_engine::event::{DeviceChain, DeviceId, Event, EventId, EventKind, Hash};
+use ridewire_engine::event::{Event, EventKind};
 use ridewire_engine::progress::Progress;
 use ridewire_engine::quest::Catalog;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -16,8 +17,10 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::panel::Panel;
+use crate::config::Quota;
 use crate::error::{AppError, Result};
-use crate::sync::push::{PushOutcome, push};
+use crate::quota::charge;
+use crate::sync::server_device;
 
 /// A stored run, as `GET /api/v1/diagnostics/{id}` returns it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -105,38 +108,6 @@ pub fn new_run_id(now_ms: i64) -> Result<Uuid> {
     Ok(uuid::Builder::from_unix_timestamp_millis(millis, &random::<10>()?).into_uuid())
 }
 
-/// The user's server device and the tail of its chain; a new device when
-/// the user has none yet (the push that follows registers it).
-fn server_chain(tx: &Connection, user: i64) -> Result<(DeviceChain, bool)> {
-    let held: Option<(String, i64, Option<String>)> = tx
-        .query_row(
-            "SELECT d.id, d.acked_through, d.tail_hash
-             FROM server_devices s JOIN devices d ON d.id = s.device WHERE s.user_id = ?1",
-            [user],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-        .optional()?;
-    let Some((id, acked, tail)) = held else {
-        let device = DeviceId(uuid::Builder::from_random_bytes(random::<16>()?).into_uuid());
-        return Ok((DeviceChain::new(device), true));
-    };
-    let device = DeviceId(
-        id.parse()
-            .map_err(|e| AppError::Internal(format!("server device id {id:?}: {e}")))?,
-    );
-    let last_hash = tail.and_then(|t| Hash::from_hex(&t).ok()).ok_or_else(|| {
-        AppError::Internal("the server device's chain has no readable tail".into())
-    })?;
-    Ok((
-        DeviceChain {
-            device,
-            last_seq: u64::try_from(acked).unwrap_or(0),
-            last_hash,
-        },
-        false,
-    ))
-}
-
 /// The user's accepted events.
 fn events_of(conn: &Connection, user: i64) -> Result<Vec<Event>> {
     let mut stmt = conn.prepare_cached(
@@ -153,9 +124,11 @@ fn events_of(conn: &Connection, user: i64) -> Result<Vec<Event>> {
 /// Records `panel` as a run of `user` at `now_ms`, with its `DiagnosticRun`
 /// event, in one transaction; returns the stored run with the XP and
 /// achievements the event earned (folded with the engine, as progress is).
+#[allow(clippy::too_many_arguments)]
 pub fn record(
     tx: &Connection,
     catalog: &Catalog,
+    quota: Quota,
     user: i64,
     now_ms: i64,
     utc_offset_min: i16,
@@ -163,37 +136,18 @@ pub fn record(
     panel: Panel,
 ) -> Result<StoredRun> {
     let id = new_run_id(now_ms)?;
-    let (mut chain, new_device) = server_chain(tx, user)?;
-    let event = chain
-        .append(
-            EventId::v7(now_ms, random::<10>()?),
-            now_ms,
-            utc_offset_min,
-            EventKind::DiagnosticRun {
-                diagnostic_id: id,
-                vehicle: None,
-                quest: None,
-            },
-        )
-        .map_err(|e| AppError::bad_request("invalid_utc_offset", e.to_string()))?;
     let mut events = events_of(tx, user)?;
     let before = Progress::from_events(catalog, &events);
-    let raw = serde_json::to_value(&event)
-        .map_err(|e| AppError::Internal(format!("encoding an event: {e}")))?;
-    match push(tx, user, now_ms, chain.device, &[raw])? {
-        PushOutcome::Acked(answer) if answer.rejected.is_empty() => {}
-        other => {
-            return Err(AppError::Internal(format!(
-                "the server's own diagnostic event was refused: {other:?}"
-            )));
-        }
-    }
-    if new_device {
-        tx.execute(
-            "INSERT INTO server_devices (user_id, device) VALUES (?1, ?2)",
-            params![user, chain.device.0.to_string()],
-        )?;
-    }
+    let kind = EventKind::DiagnosticRun {
+        diagnostic_id: id,
+        vehicle: None,
+        quest: None,
+        evidence: Some(Box::new(RunEvidence {
+            request: request.clone(),
+            decision: panel.diagnosis.decision,
+        })),
+    };
+    let event = server_device::append(tx, quota, user, now_ms, utc_offset_min, kind)?;
     // The new event is normally the newest, so it folds onto `before`; one
     // of the user's devices may hold later times (its clock runs ahead), and
     // then the whole log is folded again, as the progress cache does.
@@ -218,6 +172,14 @@ pub fn record(
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
         .unwrap_or_default();
+    let (request_json, panel_json) = (encode(&request)?, encode(&panel)?);
+    charge(
+        tx,
+        quota,
+        user,
+        1,
+        (request_json.len() + panel_json.len()) as i64,
+    )?;
     tx.execute(
         "INSERT INTO diagnostic_runs (id, user_id, created_ms, request, panel, decision, flags,
                                       xp_earned, achievements, event_id)
@@ -226,8 +188,8 @@ pub fn record(
             id.to_string(),
             user,
             now_ms,
-            encode(&request)?,
-            encode(&panel)?,
+            request_json,
+            panel_json,
             decision,
             encode(&panel.diagnosis.flags)?,
             i64::try_from(xp_earned).unwrap_or(i64::MAX),
@@ -303,11 +265,23 @@ fn parse_id(what: &str, id: &str) -> Result<Uuid> {
 /// holds afterwards; `None` for another user's run or no run at all.
 pub fn set_feedback(
     tx: &Connection,
+    quota: Quota,
     user: i64,
     id: Uuid,
     feedback: &str,
     at_ms: i64,
 ) -> Result<Option<RunFeedback>> {
+    let before: Option<i64> = tx
+        .query_row(
+            "SELECT coalesce(length(CAST(feedback AS BLOB)), 0) FROM diagnostic_runs
+             WHERE id = ?1 AND user_id = ?2",
+            params![id.to_string(), user],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let Some(before) = before else {
+        return Ok(None);
+    };
     tx.execute(
         "UPDATE diagnostic_runs SET feedback = ?3, feedback_ms = ?4
          WHERE id = ?1 AND user_id = ?2 AND (feedback_ms IS NULL OR feedback_ms <= ?4)",
@@ -320,6 +294,9 @@ pub fn set_feedback(
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?;
+    if let Some((Some(kept), _)) = &held {
+        charge(tx, quota, user, 0, kept.len() as i64 - before)?;
+    }
     match held {
         None => Ok(None),
         Some((Some(feedback), Some(feedback_ms))) => Ok(Some(RunFeedback {

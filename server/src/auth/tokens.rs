@@ -1,7 +1,9 @@
 //! Opaque tokens: 32 random bytes, base64url, stored only as their SHA-256
 //! so a copy of the database cannot be used to log in. Access tokens live
-//! 24 h; refresh tokens rotate on every use, and presenting a rotated one
-//! again revokes its whole family (the login it came from).
+//! 24 h; refresh tokens rotate on every use (the access tokens issued before
+//! stop working), presenting a rotated one again revokes its whole family
+//! (the login it came from), and a login cannot be refreshed past its
+//! absolute lifetime.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -124,8 +126,10 @@ pub fn refresh(
 ) -> Result<Result<Session>> {
     let row = tx
         .query_row(
-            "SELECT r.family, r.expires_ms, r.used_ms, u.id, u.email, u.role
-             FROM refresh_tokens r JOIN users u ON u.id = r.user_id WHERE r.hash = ?1",
+            "SELECT r.family, r.expires_ms, r.used_ms, u.id, u.email, u.role, f.created_ms
+             FROM refresh_tokens r JOIN users u ON u.id = r.user_id
+                  JOIN token_families f ON f.id = r.family
+             WHERE r.hash = ?1",
             [digest(token).as_slice()],
             |r| {
                 Ok((
@@ -137,11 +141,12 @@ pub fn refresh(
                         email: r.get(4)?,
                         role: Role::from_stored(&r.get::<_, String>(5)?),
                     },
+                    r.get::<_, i64>(6)?,
                 ))
             },
         )
         .optional()?;
-    let Some((family, expires_ms, used_ms, account)) = row else {
+    let Some((family, expires_ms, used_ms, account, logged_in_ms)) = row else {
         return Ok(Err(AppError::unauthorized(
             "invalid_token",
             "the refresh token is not valid",
@@ -160,10 +165,22 @@ pub fn refresh(
             "the refresh token has expired; log in again",
         )));
     }
+    // A login ends after its absolute lifetime however often it was
+    // refreshed: a stolen refresh token cannot be kept alive for ever.
+    if now_ms >= logged_in_ms.saturating_add(config.login_max_age_ms) {
+        revoke_family(tx, &family)?;
+        return Ok(Err(AppError::unauthorized(
+            "login_expired",
+            "this login is too old to refresh; log in again",
+        )));
+    }
     tx.execute(
         "UPDATE refresh_tokens SET used_ms = ?1 WHERE hash = ?2",
         params![now_ms, digest(token).as_slice()],
     )?;
+    // The access tokens handed out before this refresh stop working: only
+    // the newest pair of a login is good.
+    tx.execute("DELETE FROM access_tokens WHERE family = ?1", [&family])?;
     issue_pair(tx, config, account, &family, now_ms).map(Ok)
 }
 

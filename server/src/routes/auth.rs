@@ -116,11 +116,10 @@ async fn register(
     let config = std::sync::Arc::clone(&state.config);
     let hash =
         tokio::task::spawn_blocking(move || password::hash(&config, &body.password)).await??;
-    let role = if state.config.admin_emails.contains(&email) {
-        Role::Admin
-    } else {
-        Role::User
-    };
+    // Never an admin, whatever the e-mail: anyone may register any address,
+    // so an admin is made only by the operator (`ridewire-server admin
+    // grant`) or by `--admin` promoting an account that already exists.
+    let role = Role::User;
     let now = state.clock.now_ms();
     let config = std::sync::Arc::clone(&state.config);
     let session = state
@@ -230,7 +229,9 @@ async fn refresh(
         .db
         .write(move |tx| tokens::refresh(tx, &config, &body.refresh_token, now))
         .await?;
-    if matches!(&answer, Err(e) if e.code() == "refresh_token_reused") {
+    // Every outcome but a refused unknown token revoked something: the
+    // old access tokens of this login (refreshed), or the whole login.
+    if !matches!(&answer, Err(e) if e.code() == "invalid_token") {
         state.tokens.revoked();
     }
     answer.map(Json)

@@ -141,11 +141,12 @@ async fn run(
     let now = state.clock.now_ms();
     let progress = std::sync::Arc::clone(&state.progress);
     let offset = body.utc_offset_min;
+    let quota = state.config.quota;
     let stored = state
         .db
         .write(move |tx| {
             let (_, catalog) = progress.catalog(tx)?;
-            runs::record(tx, &catalog, user.id, now, offset, request, panel)
+            runs::record(tx, &catalog, quota, user.id, now, offset, request, panel)
         })
         .await?;
     Ok((StatusCode::CREATED, Json(stored)))
@@ -199,9 +200,10 @@ async fn feedback(
         .saturating_add(ridewire_engine::sync::MAX_CLOCK_AHEAD_MS);
     let at_ms = body.at_ms.clamp(0, latest);
     let text = body.feedback;
+    let quota = state.config.quota;
     state
         .db
-        .write(move |tx| runs::set_feedback(tx, user.id, id, &text, at_ms))
+        .write(move |tx| runs::set_feedback(tx, quota, user.id, id, &text, at_ms))
         .await?
         .map(Json)
         .ok_or_else(not_found)

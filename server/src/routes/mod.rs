@@ -13,6 +13,7 @@ pub mod records;
 pub mod schemas;
 pub mod sync;
 pub mod users;
+pub mod validations;
 
 use axum::Router;
 use axum::extract::{FromRequest, Request};
@@ -78,6 +79,7 @@ pub fn table() -> Vec<(&'static str, Vec<Route>)> {
         ("auth", auth::routes()),
         ("sync", sync::routes()),
         ("records", records::routes()),
+        ("validations", validations::routes()),
         ("diagnostics", diagnostics::routes()),
         ("content", content::routes()),
         ("me", me::routes()),

@@ -9,11 +9,13 @@ use axum::routing::{get, put};
 use ridewire_engine::sync::Change;
 use ridewire_engine::sync::record::{self, Edit, EditError, Outcome, Record, RecordKind};
 use rusqlite::{Connection, OptionalExtension, params};
+use serde_json::Value;
 
 use crate::AppState;
 use crate::auth::AuthUser;
 use crate::db::log_change;
 use crate::error::{AppError, Result};
+use crate::quota::charge;
 use crate::routes::{Access, ApiJson, ApiPath, Route};
 
 /// The routes of this resource.
@@ -102,19 +104,36 @@ fn edit_error(e: EditError) -> AppError {
 /// identify a bike to its owner without identifying it to anyone else.
 const VIN_CHARS_KEPT: usize = 6;
 
-/// Refuses a full VIN rather than storing it.
+/// Refuses a full VIN rather than storing it: a field named `vin` (any
+/// case) at any depth of the edit's values must be `null` or a string of at
+/// most the kept characters.
 fn check_privacy(edit: &Edit) -> Result<()> {
-    for (name, value) in &edit.changes {
-        let is_vin = name.eq_ignore_ascii_case("vin");
-        let long = value
-            .as_str()
-            .is_some_and(|v| v.trim().chars().count() > VIN_CHARS_KEPT);
-        if is_vin && long {
-            return Err(AppError::bad_request(
-                "full_vin",
-                format!("store only the last {VIN_CHARS_KEPT} characters of a VIN"),
-            ));
+    fn holds_full_vin(name: &str, value: &Value) -> bool {
+        if name.eq_ignore_ascii_case("vin") {
+            let kept = match value {
+                Value::Null => true,
+                Value::String(v) => v.trim().chars().count() <= VIN_CHARS_KEPT,
+                _ => false,
+            };
+            if !kept {
+                return true;
+            }
         }
+        match value {
+            Value::Object(fields) => fields.iter().any(|(k, v)| holds_full_vin(k, v)),
+            Value::Array(items) => items.iter().any(|v| holds_full_vin(name, v)),
+            _ => false,
+        }
+    }
+    if edit
+        .changes
+        .iter()
+        .any(|(name, value)| holds_full_vin(name, value))
+    {
+        return Err(AppError::bad_request(
+            "full_vin",
+            format!("store only the last {VIN_CHARS_KEPT} characters of a VIN"),
+        ));
     }
     Ok(())
 }
@@ -133,6 +152,7 @@ async fn put_record(
     }
     edit.validate().map_err(edit_error)?;
     check_privacy(&edit)?;
+    let quota = state.config.quota;
     let outcome = state
         .db
         .write(move |tx| {
@@ -143,6 +163,16 @@ async fn put_record(
             {
                 let body = serde_json::to_string(next)
                     .map_err(|e| AppError::Internal(format!("encoding: {e}")))?;
+                let held: Option<i64> = tx
+                    .query_row(
+                        "SELECT length(CAST(body AS BLOB)) FROM records
+                         WHERE user_id = ?1 AND kind = ?2 AND key = ?3",
+                        params![user.id, kind_name(kind), key],
+                        |r| r.get(0),
+                    )
+                    .optional()?;
+                let rows = i64::from(held.is_none());
+                charge(tx, quota, user.id, rows, body.len() as i64 - held.unwrap_or(0))?;
                 tx.execute(
                     "INSERT INTO records (user_id, kind, key, version, body) VALUES (?1, ?2, ?3, ?4, ?5)
                      ON CONFLICT (user_id, kind, key) DO UPDATE SET version = ?4, body = ?5",

@@ -35,6 +35,15 @@ pub fn all() -> Value {
             "properties": {"id": {"type": "integer"}, "email": {"type": "string"},
                 "role": {"enum": ["user", "seller", "admin"]}}
         },
+        "NewValidation": {
+            "type": "object", "required": ["completion"], "additionalProperties": false,
+            "properties": {"completion": {"type": "string", "format": UUID,
+                "description": "Id of the other rider's quest_completed event"}}
+        },
+        "Validation": {
+            "type": "object", "required": ["completion", "quest", "event_id"],
+            "properties": {"completion": uuid, "quest": {"type": "string"}, "event_id": uuid}
+        },
         "RoleChange": {
             "type": "object", "required": ["role"], "additionalProperties": false,
             "properties": {"role": {"enum": ["user", "seller", "admin"]}}
@@ -68,7 +77,9 @@ pub fn all() -> Value {
             "type": "object", "required": ["event_id", "seq", "reason"],
             "properties": {"event_id": uuid, "seq": {"type": "integer"},
                 "reason": {"enum": ["hash_mismatch", "broken_chain", "wrong_device", "duplicate_id",
-                    "conflicting_sequence", "forged_value", "bad_payload"]}}
+                    "conflicting_sequence", "forged_value", "bad_payload", "from_the_future",
+                    "clock_went_back", "field_too_long", "unverified_diagnosis", "server_only",
+                    "unknown_vehicle"]}}
         },
         "PushResponse": {
             "type": "object", "required": ["device", "acked_through", "rejected"],

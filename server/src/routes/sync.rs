@@ -16,7 +16,7 @@ use crate::AppState;
 use crate::auth::AuthUser;
 use crate::error::{AppError, Result};
 use crate::routes::{Access, ApiQuery, Param, Route};
-use crate::sync::push::{self, PushOutcome};
+use crate::sync::push::{self, PushOutcome, Writer};
 
 /// The routes of this resource.
 pub fn routes() -> Vec<Route> {
@@ -105,9 +105,10 @@ async fn push_events(
 ) -> Result<Response> {
     let (device, events) = read_batch(&body?)?;
     let now = state.clock.now_ms();
+    let quota = state.config.quota;
     let outcome = state
         .db
-        .write(move |tx| push::push(tx, user.id, now, device, &events))
+        .write(move |tx| push::push(tx, user.id, now, device, &events, Writer::Device, quota))
         .await?;
     Ok(match outcome {
         PushOutcome::Acked(answer) => Json(answer).into_response(),

@@ -5,3 +5,4 @@
 pub mod progress;
 pub mod pull;
 pub mod push;
+pub mod server_device;

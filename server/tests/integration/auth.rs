@@ -216,12 +216,25 @@ async fn logout_ends_the_login() {
 }
 
 #[tokio::test]
-async fn only_admins_publish_and_configured_emails_are_admins() {
+async fn only_admins_publish_and_registering_an_admins_email_makes_no_admin() {
     let server = TestServer::new();
     let rider = server.user("rider@ridewire.test").await;
     let admin = register(&server, "admin@ridewire.test").await;
-    assert_eq!(admin["user"]["role"], "admin");
+    assert_eq!(
+        admin["user"]["role"], "user",
+        "anyone may register any e-mail"
+    );
     let admin = admin["access_token"].as_str().expect("token");
+    let reply = server
+        .call(
+            Method::PUT,
+            "/api/v1/plans/winter",
+            Some(admin),
+            Some(json!({"markdown": "# Winter prep\n\n- [ ] Drain the carb\n"})),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN, "{:?}", reply.body);
+    server.promote("admin@ridewire.test");
     let plan = json!({"markdown": "# Winter prep\n\n- [ ] Drain the carb\n"});
     let pack = json!({"components": [{"id": "battery", "model": "battery.glb"}]});
     let before = server.snapshot();

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use ridewire_engine::diagnostics::evidence::RunEvidence;
 use ridewire_engine::event::{DeviceChain, DeviceId, Event, EventId, EventKind};
 use ridewire_engine::quest::QuestId;
 use ridewire_server::{AppState, Config, Db, ManualClock, Rate, app};
@@ -130,10 +131,35 @@ impl TestServer {
             )
             .await;
         assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
+        assert_eq!(
+            reply.body["user"]["role"], "user",
+            "registering makes no admin"
+        );
+        if self.state.config.admin_emails.contains(email) {
+            self.promote(email);
+        }
         reply.body["access_token"]
             .as_str()
             .expect("access token")
             .to_owned()
+    }
+
+    /// What the operator does: `ridewire-server admin grant EMAIL`.
+    pub fn promote(&self, email: &str) {
+        let email = email.to_owned();
+        let promoted = self
+            .state
+            .db
+            .write_blocking(move |tx| {
+                ridewire_server::auth::set_role_by_email(
+                    tx,
+                    &email,
+                    ridewire_server::auth::Role::Admin,
+                )
+            })
+            .expect("promote");
+        assert!(promoted);
+        self.state.tokens.revoked();
     }
 
     /// Pushes a batch of events from `device`.
@@ -238,7 +264,28 @@ pub fn diagnosis(n: u128) -> EventKind {
         diagnostic_id: uuid::Uuid::from_u128(n),
         vehicle: None,
         quest: None,
+        evidence: Some(Box::new(offline_evidence())),
     }
+}
+
+/// What an honest device's offline run of P0300 carries: the request and
+/// the offline gate's decision, which the server reproduces.
+pub fn offline_evidence() -> RunEvidence {
+    use ridewire_engine::diagnostics::codes::CodeDatabase;
+    use ridewire_engine::diagnostics::evidence::gate_offline;
+    use ridewire_engine::diagnostics::request::{DiagnosticRequest, VehicleInfo};
+    let request = DiagnosticRequest {
+        query: "Check engine light on, code P0300".into(),
+        vehicle: VehicleInfo {
+            make: "Harley-Davidson".into(),
+            model: "Street 750".into(),
+            year: 2022,
+        },
+        symptoms: vec!["rough_idle".into()],
+        codes: vec!["P0300".parse().expect("code")],
+    };
+    let db = CodeDatabase::bundled().expect("code database");
+    RunEvidence::of(&request, &gate_offline(&request, &db).expect("gated"))
 }
 
 /// The route's path with its parameters filled in.

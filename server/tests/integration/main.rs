@@ -21,3 +21,4 @@ mod sync_diagnoses;
 mod sync_faults;
 mod sync_pull;
 mod sync_push;
+mod trust;

@@ -104,6 +104,7 @@ async fn two_devices_sync_through_the_real_server_and_show_the_same_progress() {
             diagnostic_id: Uuid::from_u128(u128::from(i)),
             vehicle: None,
             quest: None,
+            evidence: Some(Box::new(crate::common::offline_evidence())),
         };
         phone.record(kind, start + i as i64, 60, random(i)).unwrap();
     }
@@ -121,7 +122,13 @@ async fn two_devices_sync_through_the_real_server_and_show_the_same_progress() {
         phone.server_progress().unwrap(),
         Some(phone_progress.clone())
     );
-    assert_eq!(phone_progress.xp, 12_000);
+    // Five runs a day per bike earn 10 XP; the rest are kept and counted.
+    let days = (0..1_200i64)
+        .map(|i| (start + i).div_euclid(86_400_000))
+        .collect::<std::collections::BTreeSet<_>>()
+        .len() as u64;
+    assert_eq!(phone_progress.xp, 50 * days);
+    assert_eq!(phone_progress.events, 1_200);
 
     // A workshop terminal signs in to the same account and pulls.
     let terminal_link = HttpTransport::new(&base, account(password)).unwrap();
@@ -187,6 +194,7 @@ async fn a_refused_session_is_renewed_once_else_the_rider_must_sign_in() {
                 diagnostic_id: None,
                 duration_seconds: 40,
                 quest: None,
+                vehicle: None,
             },
             now_ms() - 1_000,
             0,
@@ -239,6 +247,7 @@ fn the_background_syncer_sends_over_http_when_asked() {
                     diagnostic_id: Uuid::from_u128(900 + i),
                     vehicle: None,
                     quest: None,
+                    evidence: Some(Box::new(crate::common::offline_evidence())),
                 },
                 now_ms() - 10_000 + i as i64,
                 60,
@@ -284,6 +293,7 @@ async fn a_busy_server_says_when_to_come_back_and_the_event_waits_in_order() {
                 diagnostic_id: None,
                 duration_seconds: 30,
                 quest: None,
+                vehicle: None,
             },
             now_ms() - 10_000 + n as i64,
             60,
@@ -339,4 +349,77 @@ async fn a_busy_server_says_when_to_come_back_and_the_event_waits_in_order() {
         next >= now_ms() + 500,
         "retried before the server's pause ended"
     );
+}
+
+/// A "server" that answers every request `429` with a `Retry-After` of
+/// `u64::MAX` seconds (a hostile or broken one).
+fn endless_retry_after() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            std::thread::spawn(move || {
+                use std::io::{Read, Write};
+                let mut buf = [0u8; 16 * 1024];
+                // One request per connection is enough for the client here.
+                let _ = stream.read(&mut buf);
+                let _ = stream.write_all(
+                    b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 18446744073709551615\r\n\
+                      Content-Type: application/json\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{}",
+                );
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retry_after_of_u64_max_waits_at_most_an_hour_and_the_syncer_lives_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = endless_retry_after();
+    let path = dir.path().join("phone.db");
+    let mut phone = device(&path);
+    phone
+        .record(
+            EventKind::QuestStarted {
+                quest: ridewire_engine::quest::QuestId::new("tyre-pressure").unwrap(),
+            },
+            now_ms(),
+            60,
+            random(1),
+        )
+        .unwrap();
+    let link = HttpTransport::new(&base, account(Some("correct horse battery"))).unwrap();
+    let err = sync_once(&mut phone, &link, now_ms(), now_ms())
+        .await
+        .unwrap_err();
+    let Error::RateLimited { retry_after } = err else {
+        panic!("expected a rate limit, got {err}");
+    };
+    assert_eq!(retry_after, ridewire_offline_store::sync::MAX_RETRY_AFTER);
+    assert_eq!(phone.pending_count().unwrap(), 1, "nothing is lost");
+
+    let syncer = Syncer::start(
+        Store::open(&path, now_ms()).unwrap().store,
+        HttpTransport::new(&base, account(Some("correct horse battery"))).unwrap(),
+        SyncConfig::default(),
+    )
+    .unwrap();
+    syncer.sync_now().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        let status = syncer.status();
+        if status.last_error.is_some() && !status.syncing {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "no failed round: {status:?}");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let next = status.next_round_ms.unwrap();
+    assert!(next <= now_ms() + 3_600_000 + 5_000, "waits {next} ms");
+    // The sync thread is alive: asked again, it answers, and it stops.
+    syncer.sync_now().unwrap();
+    assert_eq!(syncer.status().pending, 1);
+    syncer.stop();
 }

@@ -177,6 +177,7 @@ async fn a_server_without_shared_runs_still_takes_and_gives_everything_else() {
                 diagnostic_id: None,
                 duration_seconds: 40,
                 quest: None,
+                vehicle: None,
             },
             now_ms() - 1_000,
             60,

@@ -388,6 +388,7 @@ impl Phone {
                 diagnostic_id: Uuid::from_u128(u128::from(dice.below(u64::MAX))),
                 vehicle: None,
                 quest: None,
+                evidence: Some(Box::new(crate::common::offline_evidence())),
             },
             1 => EventKind::StepChecked {
                 quest: QuestId::new("tyre-pressure").unwrap(),
@@ -400,6 +401,7 @@ impl Phone {
                 diagnostic_id: None,
                 duration_seconds: 30,
                 quest: None,
+                vehicle: None,
             },
         };
         let at = NOW - 3 * 86_400_000 + self.made * 1_000 + dice.below(500) as i64;

@@ -152,7 +152,7 @@ async fn edited_and_forged_events_are_rejected_with_their_reason() {
         reasons(&reply),
         vec![
             (2, RejectReason::HashMismatch),
-            (3, RejectReason::ForgedValue),
+            (3, RejectReason::FromTheFuture),
             (4, RejectReason::ForgedValue),
         ]
     );
