@@ -38,6 +38,11 @@ struct Cli {
     /// number; also RIDEWIRE_CAMERA [default: the one chosen in Settings].
     #[arg(long, value_name = "auto|demo|N", value_parser = parse_camera)]
     camera: Option<CameraChoice>,
+    /// Allow a sync server at a plain http:// address elsewhere than this
+    /// machine: the password and session then cross the network unencrypted
+    /// (the Sync panel says so). Only for a network you trust.
+    #[arg(long, global = true)]
+    insecure: bool,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -423,6 +428,10 @@ fn parse_size(s: &str) -> Result<UVec2, String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if cli.insecure {
+        eprintln!("ridewire: --insecure: a plain http:// sync server will be used unencrypted");
+        ridewire_client::sync::allow_cleartext();
+    }
     let data = data_source(cli.demo, cli.database);
     if let Some(command) = cli.command {
         return run_command(command, &data);

@@ -8,13 +8,15 @@
 
 use std::path::Path;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, TryRecvError};
 
 use bevy::prelude::*;
 use bevy_egui::egui::{self, RichText};
 use ridewire_engine::event::EventId;
 use ridewire_offline_store::sync::{
-    Account, HttpTransport, Session, SyncConfig, SyncReport, SyncStatus, Syncer, sync_once,
+    Account, HttpTransport, Session, SyncConfig, SyncReport, SyncStatus, Syncer,
+    is_cleartext_remote, sync_once,
 };
 use ridewire_offline_store::{DiagnosisRecord, Store};
 
@@ -31,6 +33,37 @@ pub const SERVER_KEY: &str = "sync.server";
 pub const EMAIL_KEY: &str = "sync.email";
 /// Setting: the signed-in session (JSON).
 pub const SESSION_KEY: &str = "sync.session";
+
+/// Set once by `ridewire --insecure`: the rider allowed a cleartext
+/// `http://` server elsewhere than this machine for this run.
+static CLEARTEXT_ALLOWED: AtomicBool = AtomicBool::new(false);
+
+/// Allows cleartext `http://` servers off this machine for this run
+/// (`ridewire --insecure`); the Sync panel then warns while one is used.
+pub fn allow_cleartext() {
+    CLEARTEXT_ALLOWED.store(true, Ordering::SeqCst);
+}
+
+/// The transport to `server`: refused when it is cleartext `http://` off
+/// this machine, unless the rider passed `--insecure`.
+fn transport(server: &str, account: Account) -> Result<HttpTransport, String> {
+    if CLEARTEXT_ALLOWED.load(Ordering::SeqCst) {
+        HttpTransport::new_cleartext(server, account)
+    } else {
+        HttpTransport::new(server, account)
+    }
+    .map_err(|e| e.to_string())
+}
+
+/// What the Sync panel says while passwords and tokens travel in clear text.
+pub fn cleartext_warning(server: &str) -> Option<String> {
+    is_cleartext_remote(server).ok()?.then(|| {
+        format!(
+            "Not encrypted: {server} is plain http://, so your password and session can be read \
+             on the way. Use https:// outside a network you trust."
+        )
+    })
+}
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<SyncLink>()
@@ -135,7 +168,7 @@ pub fn start_syncer(
     let store = Store::open(database, now_ms())
         .map_err(|e| e.to_string())?
         .store;
-    let mut transport = HttpTransport::new(server, account).map_err(|e| e.to_string())?;
+    let mut transport = transport(server, account)?;
     if let Some(session) = session {
         transport = transport.with_session(session);
     }
@@ -189,7 +222,7 @@ fn sign_in_blocking(server: String, account: Account, register: bool) -> SignInR
         .enable_all()
         .build()
         .map_err(|e| e.to_string())?;
-    let transport = HttpTransport::new(&server, account.clone()).map_err(|e| e.to_string())?;
+    let transport = transport(&server, account.clone())?;
     let session = runtime
         .block_on(async {
             if register {
@@ -341,7 +374,7 @@ pub fn run_once(
         email: email.clone(),
         password,
     };
-    let mut transport = HttpTransport::new(&server, account).map_err(|e| e.to_string())?;
+    let mut transport = transport(&server, account)?;
     if let (false, Some(session)) = (has_password, saved_session) {
         transport = transport.with_session(session);
     }
@@ -394,6 +427,9 @@ pub fn section(
     match (link.status(), &link.server) {
         (Some(status), Some(server)) => {
             ui.label(format!("Server: {server} ({})", form.email));
+            if let Some(warning) = cleartext_warning(server) {
+                ui.label(RichText::new(warning).color(theme::WARN));
+            }
             let when = status.last_success_ms.map_or_else(
                 || "not yet".to_owned(),
                 |ms| {
@@ -502,14 +538,13 @@ pub fn diagnose_online(
     let session: Session = serde_json::from_str(&setting(&store, SESSION_KEY)?).ok()?;
     let online = || -> Result<Run, String> {
         let path = database.to_path_buf();
-        let transport = HttpTransport::new(
+        let transport = transport(
             &server,
             Account {
                 email,
                 password: None,
             },
-        )
-        .map_err(|e| e.to_string())?
+        )?
         .with_session(session)
         .on_new_session(move |s| save_session(&path, s));
         let runtime = tokio::runtime::Builder::new_current_thread()

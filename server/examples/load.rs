@@ -135,6 +135,7 @@ async fn main() -> Result<(), Error> {
         per_ip: Rate::OFF,
         per_user: Rate::OFF,
         auth_per_ip: Rate::OFF,
+        login_per_account: Rate::OFF,
         argon2_memory_kib: 64,
         argon2_iterations: 1,
         ..Config::default()

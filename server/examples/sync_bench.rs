@@ -118,6 +118,7 @@ async fn serve(dir: &Path) -> BenchResult<String> {
         per_ip: Rate::OFF,
         per_user: Rate::OFF,
         auth_per_ip: Rate::OFF,
+        login_per_account: Rate::OFF,
         ..Config::default()
     };
     let state = AppState::new(db, config, Arc::new(SystemClock)).map_err(err)?;

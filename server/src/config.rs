@@ -40,6 +40,15 @@ pub struct Config {
     pub auth_per_ip: Rate,
     /// Diagnoses per account: each one may call paid hosted models.
     pub diagnoses_per_user: Rate,
+    /// Login attempts per e-mail address, from any address.
+    pub login_per_account: Rate,
+    /// Password hashes computed at once (Argon2id takes memory and a core
+    /// each); more wait a little, then are answered `503`.
+    pub max_concurrent_hashes: usize,
+    /// How long a password check waits for a hashing slot before `503`.
+    pub hash_queue_wait_ms: u64,
+    /// Reverse proxies whose `X-Forwarded-For`/`Forwarded` is believed.
+    pub trusted_proxies: Vec<crate::limits::Cidr>,
     /// Argon2id memory cost in KiB.
     pub argon2_memory_kib: u32,
     /// Argon2id passes.
@@ -99,6 +108,14 @@ impl Default for Config {
                 per_minute: 10,
                 burst: 5,
             },
+            login_per_account: Rate {
+                per_minute: 10,
+                burst: 5,
+            },
+            max_concurrent_hashes: std::thread::available_parallelism()
+                .map_or(2, std::num::NonZeroUsize::get),
+            hash_queue_wait_ms: 5_000,
+            trusted_proxies: Vec::new(),
             argon2_memory_kib: argon2::Params::DEFAULT_M_COST,
             argon2_iterations: argon2::Params::DEFAULT_T_COST,
             admin_emails: BTreeSet::new(),

@@ -67,6 +67,13 @@ pub enum AppError {
         /// Whole seconds until a request will be accepted again.
         retry_after_s: u64,
     },
+    /// Too much work of one kind at once (password hashing); try again
+    /// after this many seconds.
+    #[error("the server is busy; retry after {retry_after_s} s")]
+    Busy {
+        /// Whole seconds to wait.
+        retry_after_s: u64,
+    },
     /// The database cannot answer (not ready, full disk, ...).
     #[error("the server's storage is unavailable")]
     Storage(#[from] rusqlite::Error),
@@ -143,7 +150,7 @@ impl AppError {
             AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::TooLarge(_) | AppError::QuotaExceeded(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            AppError::Storage(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Storage(_) | AppError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_)
             | AppError::DatabaseOpen { .. }
             | AppError::DatabaseTooNew { .. }
@@ -165,6 +172,7 @@ impl AppError {
             AppError::QuotaExceeded(_) => "quota_exceeded",
             AppError::RateLimited { .. } => "rate_limited",
             AppError::Storage(_) => "storage_unavailable",
+            AppError::Busy { .. } => "busy",
             AppError::Internal(_)
             | AppError::DatabaseOpen { .. }
             | AppError::DatabaseTooNew { .. }
@@ -173,24 +181,33 @@ impl AppError {
     }
 }
 
+/// The cause of a failure the client is not told, carried on the response
+/// to the request-id middleware ([`crate::request_log`]), which logs it with
+/// the request's id and removes it.
+#[derive(Debug, Clone)]
+pub struct ErrorCause(pub String);
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        match &self {
-            // The details go to the operator's log, never to the client.
-            AppError::Storage(e) => eprintln!("storage error: {e}"),
-            AppError::Internal(_)
-            | AppError::DatabaseOpen { .. }
+        // The details go to the operator's log, never to the client.
+        let cause = match &self {
+            AppError::Storage(e) => Some(format!("storage error: {e}")),
+            AppError::Internal(detail) => Some(format!("internal error: {detail}")),
+            AppError::DatabaseOpen { .. }
             | AppError::DatabaseTooNew { .. }
-            | AppError::Config(_) => eprintln!("internal error: {self}"),
-            _ => {}
-        }
+            | AppError::Config(_) => Some(format!("internal error: {self}")),
+            _ => None,
+        };
         let message = match self.status() {
             StatusCode::INTERNAL_SERVER_ERROR => "internal error".to_owned(),
             _ => self.to_string(),
         };
         let body = json!({"error": {"code": self.code(), "message": message}});
         let mut response = (self.status(), Json(body)).into_response();
-        if let AppError::RateLimited { retry_after_s } = self {
+        if let Some(cause) = cause {
+            response.extensions_mut().insert(ErrorCause(cause));
+        }
+        if let AppError::RateLimited { retry_after_s } | AppError::Busy { retry_after_s } = self {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_s.max(1)));

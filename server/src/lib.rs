@@ -12,6 +12,7 @@ pub mod db;
 pub mod error;
 pub mod limits;
 pub mod quota;
+pub mod request_log;
 pub mod routes;
 pub mod sync;
 
@@ -47,6 +48,8 @@ pub struct AppState {
     pub tokens: Arc<auth::TokenCache>,
     /// The diagnosis agents: the offline agent and the configured providers.
     pub agents: agents::Agents,
+    /// Password hashes running at once (see `Config::max_concurrent_hashes`).
+    pub hashing: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -80,7 +83,9 @@ impl AppState {
             per_user: Limiter::new(config.per_user),
             auth_per_ip: Limiter::new(config.auth_per_ip),
             diagnoses_per_user: Limiter::new(config.diagnoses_per_user),
+            login_per_account: Limiter::new(config.login_per_account),
         };
+        let hashes = config.max_concurrent_hashes.max(1);
         Ok(AppState {
             db,
             clock,
@@ -88,6 +93,7 @@ impl AppState {
             limits: Arc::new(limits),
             progress: Arc::new(ProgressCache::default()),
             tokens: Arc::new(auth::TokenCache::default()),
+            hashing: Arc::new(tokio::sync::Semaphore::new(hashes)),
             // Offline only until `with_agents` names the providers.
             agents: agents::Agents::offline().map_err(|e| AppError::Config(e.to_string()))?,
         })
@@ -110,5 +116,6 @@ pub fn app(state: AppState) -> Router {
             limits::per_ip,
         ))
         .layer(DefaultBodyLimit::max(body_limit))
+        .layer(axum::middleware::from_fn(request_log::request_id))
         .with_state(state)
 }

@@ -92,19 +92,124 @@ impl<K: Hash + Eq + Clone> Limiter<K> {
     }
 }
 
-/// The client's address as the connection reports it. Requests built in
-/// tests without one share the unspecified address.
-pub fn client_ip(request: &Request) -> IpAddr {
-    request
+/// A block of addresses, `ADDRESS/BITS` (a bare address is a block of one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cidr {
+    network: IpAddr,
+    bits: u8,
+}
+
+impl Cidr {
+    /// Whether `ip` lies in the block.
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        match (self.network, ip) {
+            (IpAddr::V4(net), IpAddr::V4(ip)) => {
+                let mask = u32::MAX.checked_shl(32 - u32::from(self.bits)).unwrap_or(0);
+                u32::from(net) & mask == u32::from(ip) & mask
+            }
+            (IpAddr::V6(net), IpAddr::V6(ip)) => {
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.bits))
+                    .unwrap_or(0);
+                u128::from(net) & mask == u128::from(ip) & mask
+            }
+            (IpAddr::V4(_), IpAddr::V6(v6)) => v6
+                .to_ipv4_mapped()
+                .is_some_and(|v4| self.contains(IpAddr::V4(v4))),
+            (IpAddr::V6(_), IpAddr::V4(_)) => false,
+        }
+    }
+}
+
+impl std::str::FromStr for Cidr {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        let bad = || format!("{s:?} is not an address or ADDRESS/BITS block, e.g. 10.0.0.0/8");
+        let (addr, bits) = match s.trim().split_once('/') {
+            Some((a, b)) => (a, Some(b)),
+            None => (s.trim(), None),
+        };
+        let network: IpAddr = addr.parse().map_err(|_| bad())?;
+        let max = if network.is_ipv4() { 32 } else { 128 };
+        let bits = match bits {
+            Some(b) => b.parse::<u8>().ok().filter(|b| *b <= max).ok_or_else(bad)?,
+            None => max,
+        };
+        Ok(Cidr { network, bits })
+    }
+}
+
+/// The client's address: the connection's peer, or, when the peer is one of
+/// the operator's `trusted` reverse proxies, the address that proxy put
+/// last in `X-Forwarded-For` (or `Forwarded: for=`). Only the hop the proxy
+/// added is believed; what the client wrote before it is not. Requests built
+/// in tests without a connection share the unspecified address.
+pub fn client_ip(request: &Request, trusted: &[Cidr]) -> IpAddr {
+    let peer = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(addr)| addr.ip())
-        .unwrap_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED))
+        .unwrap_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
+    if !trusted.iter().any(|c| c.contains(peer)) {
+        return peer;
+    }
+    forwarded_for(request.headers()).unwrap_or(peer)
+}
+
+/// The last hop of `X-Forwarded-For`, else of `Forwarded`'s `for=`.
+fn forwarded_for(headers: &axum::http::HeaderMap) -> Option<IpAddr> {
+    let last_of = |name: &str| {
+        headers
+            .get_all(name)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .last()
+            .map(str::trim)
+            .map(str::to_owned)
+    };
+    if let Some(hop) = last_of("x-forwarded-for") {
+        return parse_hop(&hop);
+    }
+    let hop = last_of("forwarded")?;
+    let value = hop.split(';').find_map(|pair| {
+        pair.trim()
+            .strip_prefix("for=")
+            .or_else(|| pair.trim().strip_prefix("For="))
+    })?;
+    parse_hop(value.trim_matches('"'))
+}
+
+/// An address as a proxy writes it: `1.2.3.4`, `1.2.3.4:5678`, `[::1]:80`, `::1`.
+fn parse_hop(hop: &str) -> Option<IpAddr> {
+    if let Ok(ip) = hop.parse() {
+        return Some(ip);
+    }
+    if let Ok(addr) = hop.parse::<SocketAddr>() {
+        return Some(addr.ip());
+    }
+    hop.trim_start_matches('[')
+        .split(']')
+        .next()
+        .and_then(|h| h.parse().ok())
+}
+
+/// The key a client's address is limited under: an IPv6 client usually
+/// holds a whole /64, so its addresses share one bucket.
+pub fn limit_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(std::net::Ipv6Addr::from(u128::from(v6) & (u128::MAX << 64))),
+        },
+        v4 => v4,
+    }
 }
 
 /// Middleware: every request takes from its IP address's bucket.
 pub async fn per_ip(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let ip = client_ip(&request);
+    let ip = limit_key(client_ip(&request, &state.config.trusted_proxies));
     match state.limits.per_ip.take(&ip, state.clock.now_ms()) {
         Ok(()) => next.run(request).await,
         Err(e) => axum::response::IntoResponse::into_response(e),
@@ -114,7 +219,7 @@ pub async fn per_ip(State(state): State<AppState>, request: Request, next: Next)
 /// Middleware for register, login and refresh: a tighter bucket per IP
 /// address, against password guessing.
 pub async fn auth_per_ip(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let ip = client_ip(&request);
+    let ip = limit_key(client_ip(&request, &state.config.trusted_proxies));
     match state.limits.auth_per_ip.take(&ip, state.clock.now_ms()) {
         Ok(()) => next.run(request).await,
         Err(e) => axum::response::IntoResponse::into_response(e),
@@ -132,6 +237,9 @@ pub struct Limits {
     pub auth_per_ip: Limiter<IpAddr>,
     /// Diagnoses, by account.
     pub diagnoses_per_user: Limiter<i64>,
+    /// Logins, by the e-mail tried (guessing one account's password from
+    /// many addresses).
+    pub login_per_account: Limiter<String>,
 }
 
 #[cfg(test)]
@@ -187,6 +295,66 @@ mod tests {
         assert!(limiter.take(&7, 60_000).is_err());
         let buckets = limiter.buckets.lock().expect("lock");
         assert!(buckets.by_key.len() <= 2, "{} kept", buckets.by_key.len());
+    }
+
+    #[test]
+    fn blocks_hold_their_addresses_and_ipv6_clients_share_their_64() {
+        let block: Cidr = "10.1.0.0/16".parse().expect("cidr");
+        assert!(block.contains("10.1.200.3".parse().expect("ip")));
+        assert!(!block.contains("10.2.0.1".parse().expect("ip")));
+        assert!(block.contains("::ffff:10.1.0.9".parse().expect("ip")));
+        let one: Cidr = "2001:db8::1".parse().expect("cidr");
+        assert!(one.contains("2001:db8::1".parse().expect("ip")));
+        assert!(!one.contains("2001:db8::2".parse().expect("ip")));
+        let all: Cidr = "0.0.0.0/0".parse().expect("cidr");
+        assert!(all.contains("203.0.113.9".parse().expect("ip")));
+        for bad in ["", "10.0.0.0/33", "::/129", "proxy", "10.0.0.0/x"] {
+            assert!(bad.parse::<Cidr>().is_err(), "{bad:?}");
+        }
+        let a = limit_key("2001:db8:1:2:aaaa::1".parse().expect("ip"));
+        let b = limit_key("2001:db8:1:2:bbbb::7".parse().expect("ip"));
+        let c = limit_key("2001:db8:1:3::1".parse().expect("ip"));
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+        let v4: IpAddr = "198.51.100.4".parse().expect("ip");
+        assert_eq!(limit_key(v4), v4);
+    }
+
+    #[test]
+    fn only_a_trusted_proxys_last_hop_is_believed() {
+        use axum::body::Body;
+        let request = |peer: &str, headers: &[(&str, &str)]| {
+            let mut builder = axum::http::Request::builder().uri("/health");
+            for (name, value) in headers {
+                builder = builder.header(*name, *value);
+            }
+            let mut request = builder.body(Body::empty()).expect("request");
+            request.extensions_mut().insert(ConnectInfo(
+                format!("{peer}:40000").parse::<SocketAddr>().expect("peer"),
+            ));
+            request
+        };
+        let trusted: Vec<Cidr> = vec!["10.0.0.0/8".parse().expect("cidr")];
+        let ip = |s: &str| s.parse::<IpAddr>().expect("ip");
+        // A client's own header is ignored when it connects directly.
+        let direct = request("203.0.113.5", &[("x-forwarded-for", "1.1.1.1")]);
+        assert_eq!(client_ip(&direct, &trusted), ip("203.0.113.5"));
+        // Through the proxy: the hop it appended, not what the client wrote.
+        let proxied = request("10.0.0.2", &[("x-forwarded-for", "1.1.1.1, 198.51.100.7")]);
+        assert_eq!(client_ip(&proxied, &trusted), ip("198.51.100.7"));
+        let forwarded = request(
+            "10.0.0.2",
+            &[(
+                "forwarded",
+                "for=1.1.1.1, for=\"[2001:db8::5]:4711\";proto=https",
+            )],
+        );
+        assert_eq!(client_ip(&forwarded, &trusted), ip("2001:db8::5"));
+        // Without the option nobody is trusted.
+        assert_eq!(client_ip(&proxied, &[]), ip("10.0.0.2"));
+        // A garbled header falls back to the proxy's address.
+        let garbled = request("10.0.0.2", &[("x-forwarded-for", "not-an-ip")]);
+        assert_eq!(client_ip(&garbled, &trusted), ip("10.0.0.2"));
     }
 
     #[test]

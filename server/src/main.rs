@@ -78,6 +78,28 @@ struct Args {
     #[arg(long, env = "RIDEWIRE_RATE_DIAGNOSES_PER_USER", default_value = "10/5", value_parser = parse_rate)]
     rate_diagnoses_per_user: Rate,
 
+    /// Login attempts per e-mail address, from any address: PER_MINUTE/BURST,
+    /// or 0 for no limit.
+    #[arg(long, env = "RIDEWIRE_RATE_LOGIN_PER_ACCOUNT", default_value = "10/5", value_parser = parse_rate)]
+    rate_login_per_account: Rate,
+
+    /// Password hashes computed at once; more wait up to 5 s, then get 503
+    /// with Retry-After [default: the number of CPU cores].
+    #[arg(long, env = "RIDEWIRE_MAX_CONCURRENT_HASHES",
+          value_parser = clap::value_parser!(u32).range(1..=1024))]
+    max_concurrent_hashes: Option<u32>,
+
+    /// A reverse proxy (ADDRESS or ADDRESS/BITS; repeat, or separate with
+    /// commas in the environment) whose X-Forwarded-For or Forwarded header
+    /// names the client. Only the hop it added is believed; without this
+    /// option the header is ignored.
+    #[arg(
+        long = "trusted-proxy",
+        env = "RIDEWIRE_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    trusted_proxies: Vec<ridewire_server::limits::Cidr>,
+
     /// Argon2id memory cost in KiB for new password hashes.
     #[arg(long, env = "RIDEWIRE_ARGON2_MEMORY_KIB", default_value_t = 19 * 1024)]
     argon2_memory_kib: u32,
@@ -215,6 +237,11 @@ async fn run(mut args: Args) -> Result<(), AppError> {
         per_user: args.rate_per_user,
         auth_per_ip: args.rate_auth_per_ip,
         diagnoses_per_user: args.rate_diagnoses_per_user,
+        login_per_account: args.rate_login_per_account,
+        max_concurrent_hashes: args
+            .max_concurrent_hashes
+            .map_or(Config::default().max_concurrent_hashes, |n| n as usize),
+        trusted_proxies: std::mem::take(&mut args.trusted_proxies),
         argon2_memory_kib: args.argon2_memory_kib,
         quota: Quota {
             rows: args.quota_rows,

@@ -154,13 +154,54 @@ async fn read_json<T: DeserializeOwned>(response: Response) -> Result<T> {
     })
 }
 
+/// Whether `base_url` is `http://` to a host other than this machine
+/// (loopback addresses and `localhost`); refuses what is not an http(s) URL.
+pub fn is_cleartext_remote(base_url: &str) -> Result<bool> {
+    let url = reqwest::Url::parse(base_url)
+        .map_err(|e| Error::Invalid(format!("{base_url:?} is not a server address: {e}")))?;
+    match url.scheme() {
+        "https" => Ok(false),
+        "http" => {
+            let host = url.host_str().unwrap_or_default();
+            let host = host.trim_start_matches('[').trim_end_matches(']');
+            let here = host.eq_ignore_ascii_case("localhost")
+                || host
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback());
+            Ok(!here)
+        }
+        other => Err(Error::Invalid(format!(
+            "{base_url:?}: the server address must start with https:// (not {other}://)"
+        ))),
+    }
+}
+
 impl HttpTransport {
     /// A transport for the server at `base_url` (e.g.
     /// `http://127.0.0.1:8787`), signing in as `account`.
+    ///
+    /// Refuses a cleartext `http://` server other than this machine (the
+    /// password and tokens would cross the network readable by anyone on
+    /// the way); [`HttpTransport::new_cleartext`] is the explicit way round.
     pub fn new(base_url: &str, account: Account) -> Result<Self> {
+        if is_cleartext_remote(base_url)? {
+            return Err(Error::Invalid(format!(
+                "{base_url} is not encrypted: use https://, or allow clear text explicitly \
+                 (ridewire --insecure) on a network you trust"
+            )));
+        }
+        Self::new_cleartext(base_url, account)
+    }
+
+    /// [`HttpTransport::new`] without the refusal of cleartext `http://`
+    /// servers elsewhere than on this machine: for a test bench or a
+    /// workshop LAN, when the rider asked for it.
+    pub fn new_cleartext(base_url: &str, account: Account) -> Result<Self> {
         let client = Client::builder()
             .timeout(REQUEST_TIMEOUT)
             .connect_timeout(CONNECT_TIMEOUT)
+            // A redirect would carry the password or a token elsewhere.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| Error::Network(format!("cannot set up HTTP: {e}")))?;
         Ok(HttpTransport {
@@ -456,5 +497,42 @@ impl Transport for HttpTransport {
         } else {
             Err(failure(response).await)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cleartext_is_refused_off_this_machine() {
+        for here in [
+            "http://127.0.0.1:8787",
+            "http://localhost:8787/",
+            "http://[::1]:8787",
+            "https://sync.example.com",
+            "https://203.0.113.7",
+        ] {
+            assert_eq!(is_cleartext_remote(here).ok(), Some(false), "{here}");
+        }
+        let account = Account {
+            email: "rider@ridewire.test".into(),
+            password: Some("correct horse battery".into()),
+        };
+        for remote in [
+            "http://sync.example.com",
+            "http://192.168.0.10:8787",
+            "http://[2001:db8::1]",
+        ] {
+            assert_eq!(is_cleartext_remote(remote).ok(), Some(true), "{remote}");
+            let refused = HttpTransport::new(remote, account.clone()).err();
+            assert!(
+                refused.is_some_and(|e| e.to_string().contains("not encrypted")),
+                "{remote}"
+            );
+            assert!(HttpTransport::new_cleartext(remote, account.clone()).is_ok());
+        }
+        assert!(is_cleartext_remote("ftp://example.com").is_err());
+        assert!(is_cleartext_remote("not a url").is_err());
     }
 }

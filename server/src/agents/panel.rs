@@ -90,6 +90,8 @@ impl Agents {
         let http = reqwest::Client::builder()
             .connect_timeout(CONNECT_TIMEOUT)
             .user_agent(concat!("ridewire-server/", env!("CARGO_PKG_VERSION")))
+            // A provider's redirect must never carry its API key to another host.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| ConfigError::HttpClient(e.to_string()))?;
         Ok(Self {

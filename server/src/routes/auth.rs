@@ -28,6 +28,7 @@ pub fn routes() -> Vec<Route> {
                 (400, "Error"),
                 (409, "Error"),
                 (429, "Error"),
+                (503, "Error"),
             ],
             handler: post(register),
         },
@@ -43,6 +44,7 @@ pub fn routes() -> Vec<Route> {
                 (400, "Error"),
                 (401, "Error"),
                 (429, "Error"),
+                (503, "Error"),
             ],
             handler: post(login),
         },
@@ -107,6 +109,19 @@ fn normalise_email(email: &str) -> Result<String> {
     }
 }
 
+/// A slot to hash a password in: Argon2id takes memory and a core each, so
+/// only `max_concurrent_hashes` run at once; others queue a little, then
+/// are told to come back (`Config::hash_queue_wait_ms`).
+async fn hashing_permit(state: &AppState) -> Result<tokio::sync::OwnedSemaphorePermit> {
+    let slots = std::sync::Arc::clone(&state.hashing);
+    let wait = std::time::Duration::from_millis(state.config.hash_queue_wait_ms);
+    match tokio::time::timeout(wait, slots.acquire_owned()).await {
+        Ok(Ok(permit)) => Ok(permit),
+        Ok(Err(_)) => Err(AppError::Internal("the hashing slots are closed".into())),
+        Err(_) => Err(AppError::Busy { retry_after_s: 2 }),
+    }
+}
+
 async fn register(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<Credentials>,
@@ -114,6 +129,7 @@ async fn register(
     let email = normalise_email(&body.email)?;
     password::check_new(&body.password)?;
     let config = std::sync::Arc::clone(&state.config);
+    let _permit = hashing_permit(&state).await?;
     let hash =
         tokio::task::spawn_blocking(move || password::hash(&config, &body.password)).await??;
     // Never an admin, whatever the e-mail: anyone may register any address,
@@ -162,6 +178,11 @@ async fn login(
     if body.password.len() > password::MAX_PASSWORD_BYTES {
         return Err(refused());
     }
+    // One account's password guessed from many addresses: its own bucket.
+    state
+        .limits
+        .login_per_account
+        .take(&email, state.clock.now_ms())?;
     let lookup = email.clone();
     let found = state
         .db
@@ -182,6 +203,7 @@ async fn login(
         })
         .await?;
     let config = std::sync::Arc::clone(&state.config);
+    let _permit = hashing_permit(&state).await?;
     let (account, matches) = tokio::task::spawn_blocking(move || -> Result<_> {
         match found {
             Some((id, stored, role)) => Ok((

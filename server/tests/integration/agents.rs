@@ -428,3 +428,36 @@ async fn keys_never_reach_the_stored_run() {
     assert_eq!(back.left_out(), panel.left_out());
     assert_eq!(back.diagnosis.answers.len(), 4);
 }
+
+#[tokio::test]
+async fn a_provider_redirect_is_not_followed_and_the_key_stays_home() {
+    // The real provider's address redirects to another host, which would
+    // answer perfectly: it must never see the request or the key.
+    let elsewhere = openai(Behaviour::answer(&agreeing(0.9))).await;
+    let target = elsewhere.url.clone();
+    let redirecting = axum::Router::new().fallback(move |uri: axum::http::Uri| {
+        let location = format!("{target}{}", uri.path());
+        async move {
+            (
+                axum::http::StatusCode::TEMPORARY_REDIRECT,
+                [(axum::http::header::LOCATION, location)],
+            )
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move { axum::serve(listener, redirecting).await });
+    let mut config = elsewhere.config("openai", Duration::from_secs(5));
+    config.base_url = format!("http://{addr}");
+    let panel = ask(vec![config]).await;
+    assert!(
+        !matches!(status_of(&panel, "openai"), AgentStatus::Used { .. }),
+        "{panel:?}"
+    );
+    assert!(
+        elsewhere.seen().is_empty(),
+        "the request followed the redirect"
+    );
+}

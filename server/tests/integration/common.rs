@@ -31,6 +31,7 @@ pub fn test_config() -> Config {
         per_ip: Rate::OFF,
         per_user: Rate::OFF,
         auth_per_ip: Rate::OFF,
+        login_per_account: Rate::OFF,
         diagnoses_per_user: Rate::OFF,
         admin_emails: ["admin@ridewire.test".to_owned()].into_iter().collect(),
         ..Config::default()

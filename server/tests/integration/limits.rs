@@ -132,3 +132,107 @@ async fn every_request_counts_against_its_address() {
     assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(limited.headers.contains_key(header::RETRY_AFTER));
 }
+
+#[tokio::test]
+async fn one_accounts_password_is_not_guessed_from_many_addresses() {
+    let server = TestServer::with_config(ridewire_server::Config {
+        login_per_account: Rate {
+            per_minute: 6,
+            burst: 3,
+        },
+        ..test_config()
+    });
+    server.user("rider@ridewire.test").await;
+    let guess = |email: &str| json!({"email": email, "password": "guess guess"});
+    for _ in 0..3 {
+        let reply = server
+            .call(
+                Method::POST,
+                "/api/v1/auth/login",
+                None,
+                Some(guess("Rider@ridewire.test")),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    }
+    let limited = server
+        .call(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(guess("rider@ridewire.test")),
+        )
+        .await;
+    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(limited.headers.contains_key(header::RETRY_AFTER));
+    // Another account is not held up by the guesses at this one.
+    let other = server
+        .call(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(guess("someone@ridewire.test")),
+        )
+        .await;
+    assert_eq!(other.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn password_hashing_beyond_its_slots_is_answered_503_with_retry_after() {
+    let server = TestServer::with_config(ridewire_server::Config {
+        max_concurrent_hashes: 1,
+        hash_queue_wait_ms: 0,
+        ..test_config()
+    });
+    let logins = (0..6).map(|i| {
+        server.call(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"email": format!("r{i}@ridewire.test"), "password": "guess guess"})),
+        )
+    });
+    let replies = futures_join_all(logins).await;
+    let busy: Vec<_> = replies
+        .iter()
+        .filter(|r| r.status == StatusCode::SERVICE_UNAVAILABLE)
+        .collect();
+    assert!(!busy.is_empty(), "six hashes ran at once on one slot");
+    assert!(
+        replies.iter().any(|r| r.status == StatusCode::UNAUTHORIZED),
+        "the slot was used"
+    );
+    for reply in busy {
+        assert_eq!(reply.code(), "busy");
+        assert_eq!(reply.headers[header::RETRY_AFTER], "2");
+    }
+}
+
+/// Runs the futures concurrently on this task and collects their outputs.
+async fn futures_join_all<F: std::future::Future>(
+    futures: impl Iterator<Item = F>,
+) -> Vec<F::Output> {
+    let mut set = Vec::new();
+    for f in futures {
+        set.push(Box::pin(f));
+    }
+    let mut out: Vec<Option<F::Output>> = set.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (i, f) in set.iter_mut().enumerate() {
+            if out[i].is_none() {
+                match f.as_mut().poll(cx) {
+                    std::task::Poll::Ready(v) => out[i] = Some(v),
+                    std::task::Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            std::task::Poll::Pending
+        } else {
+            std::task::Poll::Ready(())
+        }
+    })
+    .await;
+    out.into_iter().flatten().collect()
+}

@@ -42,6 +42,7 @@ fn server_command(database: &Path) -> Command {
         .env("RIDEWIRE_RATE_PER_IP", "0")
         .env("RIDEWIRE_RATE_PER_USER", "0")
         .env("RIDEWIRE_RATE_AUTH_PER_IP", "0")
+        .env("RIDEWIRE_RATE_LOGIN_PER_ACCOUNT", "0")
         .env_remove("RIDEWIRE_LISTEN")
         .env_remove("RIDEWIRE_DATABASE")
         .env_remove("RIDEWIRE_ADMIN_EMAILS")
