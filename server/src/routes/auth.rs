@@ -73,7 +73,72 @@ pub fn routes() -> Vec<Route> {
             responses: &[(204, ""), (401, "Error")],
             handler: post(logout),
         },
+        Route {
+            method: Method::POST,
+            path: "/api/v1/auth/logout-all",
+            summary: "Sign out everywhere: every login of the account ends, this one included",
+            access: Access::User,
+            query: &[],
+            request: None,
+            responses: &[(204, ""), (401, "Error"), (429, "Error")],
+            handler: post(logout_all),
+        },
+        Route {
+            method: Method::POST,
+            path: "/api/v1/auth/password",
+            summary: "Change the password (the current one is needed); every other login ends",
+            access: Access::User,
+            query: &[],
+            request: Some("PasswordChange"),
+            responses: &[
+                (204, ""),
+                (400, "Error"),
+                (401, "Error"),
+                (403, "Error"),
+                (429, "Error"),
+                (503, "Error"),
+            ],
+            handler: post(change_password),
+        },
     ]
+}
+
+/// The current and the new password.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PasswordChange {
+    current_password: String,
+    new_password: String,
+}
+
+/// How recent a login must be for what cannot be undone (deleting the
+/// account) or gives everything away (the export): a stolen token that has
+/// been refreshed for weeks is not enough.
+pub const FRESH_LOGIN_MS: i64 = 10 * 60 * 1000;
+
+/// Refuses unless `user`'s login started within [`FRESH_LOGIN_MS`].
+pub async fn require_fresh_login(state: &AppState, user: &AuthUser) -> Result<()> {
+    let family = user.family.clone();
+    let started: Option<i64> = state
+        .db
+        .read(move |conn| {
+            Ok(conn
+                .query_row(
+                    "SELECT created_ms FROM token_families WHERE id = ?1",
+                    [&family],
+                    |r| r.get(0),
+                )
+                .optional()?)
+        })
+        .await?;
+    let now = state.clock.now_ms();
+    match started {
+        Some(at) if now - at <= FRESH_LOGIN_MS => Ok(()),
+        _ => Err(AppError::forbidden(
+            "login_not_fresh",
+            "sign in again with your password first (within the last 10 minutes)",
+        )),
+    }
 }
 
 /// E-mail and password.
@@ -263,6 +328,74 @@ async fn logout(State(state): State<AppState>, user: AuthUser) -> Result<StatusC
     state
         .db
         .write(move |tx| tokens::revoke_family(tx, &user.family))
+        .await?;
+    state.tokens.revoked();
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn logout_all(State(state): State<AppState>, user: AuthUser) -> Result<StatusCode> {
+    state
+        .db
+        .write(move |tx| {
+            tx.execute("DELETE FROM token_families WHERE user_id = ?1", [user.id])?;
+            Ok(())
+        })
+        .await?;
+    state.tokens.revoked();
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn change_password(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiJson(body): ApiJson<PasswordChange>,
+) -> Result<StatusCode> {
+    password::check_new(&body.new_password)?;
+    let wrong = || {
+        AppError::forbidden(
+            "wrong_password",
+            "the current password is not right; nothing was changed",
+        )
+    };
+    if body.current_password.len() > password::MAX_PASSWORD_BYTES {
+        return Err(wrong());
+    }
+    let id = user.id;
+    let stored: String = state
+        .db
+        .read(move |conn| {
+            Ok(
+                conn.query_row("SELECT password_hash FROM users WHERE id = ?1", [id], |r| {
+                    r.get(0)
+                })?,
+            )
+        })
+        .await?;
+    let config = std::sync::Arc::clone(&state.config);
+    let _permit = hashing_permit(&state).await?;
+    let new_hash = tokio::task::spawn_blocking(move || -> Result<Option<String>> {
+        if !password::verify(&body.current_password, &stored) {
+            return Ok(None);
+        }
+        password::hash(&config, &body.new_password).map(Some)
+    })
+    .await??
+    .ok_or_else(wrong)?;
+    state
+        .db
+        .write(move |tx| {
+            tx.execute(
+                "UPDATE users SET password_hash = ?1 WHERE id = ?2",
+                params![new_hash, user.id],
+            )?;
+            // Whoever else knew the old password is signed out; this login
+            // stays.
+            tx.execute(
+                "DELETE FROM token_families WHERE user_id = ?1 AND id <> ?2",
+                params![user.id, user.family],
+            )?;
+            Ok(())
+        })
         .await?;
     state.tokens.revoked();
     Ok(StatusCode::NO_CONTENT)

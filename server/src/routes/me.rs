@@ -12,6 +12,7 @@ use crate::AppState;
 use crate::auth::tokens::Account;
 use crate::auth::{AuthUser, Role};
 use crate::error::{AppError, Result};
+use crate::routes::auth::require_fresh_login;
 use crate::routes::{Access, Route};
 
 /// The routes of this resource.
@@ -30,21 +31,26 @@ pub fn routes() -> Vec<Route> {
         Route {
             method: Method::DELETE,
             path: "/api/v1/me",
-            summary: "Delete the account and everything stored for it",
+            summary: "Delete the account and everything stored for it (needs a login made in the last 10 minutes)",
             access: Access::User,
             query: &[],
             request: None,
-            responses: &[(204, ""), (401, "Error")],
+            responses: &[(204, ""), (401, "Error"), (403, "Error"), (429, "Error")],
             handler: delete(delete_me),
         },
         Route {
             method: Method::GET,
             path: "/api/v1/me/export",
-            summary: "Everything stored for the account, as JSON",
+            summary: "Everything stored for the account, as JSON (needs a login made in the last 10 minutes)",
             access: Access::User,
             query: &[],
             request: None,
-            responses: &[(200, "Export"), (401, "Error")],
+            responses: &[
+                (200, "Export"),
+                (401, "Error"),
+                (403, "Error"),
+                (429, "Error"),
+            ],
             handler: get(export),
         },
     ]
@@ -72,6 +78,7 @@ fn parse(text: &str) -> Result<Value> {
 }
 
 async fn export(State(state): State<AppState>, user: AuthUser) -> Result<Json<Value>> {
+    require_fresh_login(&state, &user).await?;
     let export = state
         .db
         .read(move |conn| {
@@ -133,6 +140,7 @@ async fn export(State(state): State<AppState>, user: AuthUser) -> Result<Json<Va
 }
 
 async fn delete_me(State(state): State<AppState>, user: AuthUser) -> Result<StatusCode> {
+    require_fresh_login(&state, &user).await?;
     // Devices, events, tokens, records and the user's changes go with the
     // account (foreign keys cascade).
     state

@@ -34,9 +34,34 @@ fn status_text(status: u16) -> &'static str {
         409 => "Conflicts with what the server holds",
         413 => "Body or batch too large",
         429 => "Too many requests; see Retry-After",
-        503 => "Storage unavailable",
+        503 => "Busy or storage unavailable; see Retry-After",
         _ => "See the body",
     }
+}
+
+/// The statuses a route declares, plus those the layers around every
+/// handler may answer: `429` (the per-address limit, and the per-account
+/// one behind a token), `401` behind a token, `413` for a body over the
+/// limit, `503` where storage is read.
+fn with_implied(route: &Route) -> Vec<(u16, &'static str)> {
+    let mut all: Vec<(u16, &'static str)> = route.responses.to_vec();
+    let mut implied = vec![429];
+    if route.access != Access::Public {
+        implied.push(401);
+    }
+    if route.request.is_some() {
+        implied.push(413);
+    }
+    if route.path.starts_with("/api/v1/") && route.path != "/api/v1/openapi.json" {
+        implied.push(503);
+    }
+    for status in implied {
+        if !all.iter().any(|(s, _)| *s == status) {
+            all.push((status, "Error"));
+        }
+    }
+    all.sort_by_key(|(s, _)| *s);
+    all
 }
 
 fn operation(route: &Route) -> Value {
@@ -77,13 +102,13 @@ fn operation(route: &Route) -> Value {
         );
     }
     let mut responses = Map::new();
-    for (status, schema) in route.responses {
-        let mut response = json!({"description": status_text(*status)});
+    for (status, schema) in with_implied(route) {
+        let mut response = json!({"description": status_text(status)});
         if !schema.is_empty() {
             response["content"] = json!({"application/json": {
                 "schema": {"$ref": format!("#/components/schemas/{schema}")}}});
         }
-        if *status == 429 {
+        if status == 429 || status == 503 {
             response["headers"] = json!({"Retry-After": {
                 "description": "Seconds until a request will be accepted",
                 "schema": {"type": "integer"}}});

@@ -26,6 +26,11 @@ pub fn all() -> Value {
             "type": "object", "required": ["email", "password"], "additionalProperties": false,
             "properties": {"email": {"type": "string"}, "password": {"type": "string", "minLength": 8}}
         },
+        "PasswordChange": {
+            "type": "object", "required": ["current_password", "new_password"], "additionalProperties": false,
+            "properties": {"current_password": {"type": "string"},
+                "new_password": {"type": "string", "minLength": 8}}
+        },
         "RefreshRequest": {
             "type": "object", "required": ["refresh_token"], "additionalProperties": false,
             "properties": {"refresh_token": {"type": "string"}}

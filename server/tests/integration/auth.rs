@@ -383,3 +383,142 @@ async fn an_admin_gives_roles_and_the_new_role_applies_at_once() {
         assert_eq!(reply.status, status, "{path}");
     }
 }
+
+async fn log_in(server: &TestServer, email: &str, password: &str) -> crate::common::Reply {
+    server
+        .call(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"email": email, "password": password})),
+        )
+        .await
+}
+
+#[tokio::test]
+async fn changing_the_password_needs_the_old_one_and_ends_every_other_login() {
+    let server = TestServer::new();
+    let phone = register(&server, "rider@ridewire.test").await;
+    let phone = phone["access_token"].as_str().expect("token").to_owned();
+    let laptop = log_in(&server, "rider@ridewire.test", "correct horse battery").await;
+    let laptop = laptop.body["access_token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    let change = |current: &str| json!({"current_password": current, "new_password": "a brand new passphrase"});
+    let wrong = server
+        .call(
+            Method::POST,
+            "/api/v1/auth/password",
+            Some(&phone),
+            Some(change("not my password")),
+        )
+        .await;
+    assert_eq!(
+        (wrong.status, wrong.code()),
+        (StatusCode::FORBIDDEN, "wrong_password")
+    );
+    assert_eq!(
+        me(&server, &laptop).await,
+        StatusCode::OK,
+        "nothing changed"
+    );
+    let done = server
+        .call(
+            Method::POST,
+            "/api/v1/auth/password",
+            Some(&phone),
+            Some(change("correct horse battery")),
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::NO_CONTENT, "{:?}", done.body);
+    assert_eq!(
+        me(&server, &phone).await,
+        StatusCode::OK,
+        "this login stays"
+    );
+    assert_eq!(me(&server, &laptop).await, StatusCode::UNAUTHORIZED);
+    let old = log_in(&server, "rider@ridewire.test", "correct horse battery").await;
+    assert_eq!(old.status, StatusCode::UNAUTHORIZED);
+    let new = log_in(&server, "rider@ridewire.test", "a brand new passphrase").await;
+    assert_eq!(new.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn signing_out_everywhere_ends_every_login() {
+    let server = TestServer::new();
+    let phone = register(&server, "rider@ridewire.test").await;
+    let laptop = log_in(&server, "rider@ridewire.test", "correct horse battery").await;
+    let laptop_token = laptop.body["access_token"].as_str().expect("token");
+    let phone_token = phone["access_token"].as_str().expect("token");
+    let reply = server
+        .call(
+            Method::POST,
+            "/api/v1/auth/logout-all",
+            Some(laptop_token),
+            None,
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT);
+    assert_eq!(me(&server, phone_token).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(me(&server, laptop_token).await, StatusCode::UNAUTHORIZED);
+    let renewed = refresh(&server, phone["refresh_token"].as_str().expect("refresh")).await;
+    assert_eq!(renewed.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn export_and_delete_need_a_fresh_login_and_a_login_has_an_absolute_lifetime() {
+    let server = TestServer::new();
+    let session = register(&server, "rider@ridewire.test").await;
+    // Eleven minutes later, kept alive by a refresh: not fresh enough.
+    server.clock.advance(11 * 60_000);
+    let renewed = refresh(&server, session["refresh_token"].as_str().expect("refresh")).await;
+    assert_eq!(renewed.status, StatusCode::OK);
+    let token = renewed.body["access_token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    for (method, path) in [
+        (Method::GET, "/api/v1/me/export"),
+        (Method::DELETE, "/api/v1/me"),
+    ] {
+        let reply = server.call(method, path, Some(&token), None).await;
+        assert_eq!(
+            (reply.status, reply.code()),
+            (StatusCode::FORBIDDEN, "login_not_fresh"),
+            "{path}"
+        );
+    }
+    assert_eq!(me(&server, &token).await, StatusCode::OK, "still signed in");
+    // Signing in again with the password opens both.
+    let fresh = log_in(&server, "rider@ridewire.test", "correct horse battery").await;
+    let fresh = fresh.body["access_token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    let export = server
+        .call(Method::GET, "/api/v1/me/export", Some(&fresh), None)
+        .await;
+    assert_eq!(export.status, StatusCode::OK);
+
+    // Refreshed every 20 days, the first login still ends after 90.
+    let mut refresh_token = renewed.body["refresh_token"]
+        .as_str()
+        .expect("refresh")
+        .to_owned();
+    for _ in 0..4 {
+        server.clock.advance(20 * 86_400_000);
+        let next = refresh(&server, &refresh_token).await;
+        assert_eq!(next.status, StatusCode::OK);
+        refresh_token = next.body["refresh_token"]
+            .as_str()
+            .expect("refresh")
+            .to_owned();
+    }
+    server.clock.advance(20 * 86_400_000);
+    let expired = refresh(&server, &refresh_token).await;
+    assert_eq!(
+        (expired.status, expired.code()),
+        (StatusCode::UNAUTHORIZED, "login_expired")
+    );
+}
