@@ -47,6 +47,11 @@ pub struct Config {
     pub max_concurrent_hashes: usize,
     /// How long a password check waits for a hashing slot before `503`.
     pub hash_queue_wait_ms: u64,
+    /// Paid calls to hosted diagnosis agents per minute, for the whole
+    /// server (0: no limit); past it the offline agent answers alone.
+    pub agent_calls_per_minute: u32,
+    /// The same per UTC day.
+    pub agent_calls_per_day: u32,
     /// Reverse proxies whose `X-Forwarded-For`/`Forwarded` is believed.
     pub trusted_proxies: Vec<crate::limits::Cidr>,
     /// Argon2id memory cost in KiB.
@@ -115,6 +120,8 @@ impl Default for Config {
             max_concurrent_hashes: std::thread::available_parallelism()
                 .map_or(2, std::num::NonZeroUsize::get),
             hash_queue_wait_ms: 5_000,
+            agent_calls_per_minute: 120,
+            agent_calls_per_day: 20_000,
             trusted_proxies: Vec::new(),
             argon2_memory_kib: argon2::Params::DEFAULT_M_COST,
             argon2_iterations: argon2::Params::DEFAULT_T_COST,

@@ -50,6 +50,8 @@ pub struct AppState {
     pub agents: agents::Agents,
     /// Password hashes running at once (see `Config::max_concurrent_hashes`).
     pub hashing: Arc<tokio::sync::Semaphore>,
+    /// The server's budget of paid calls to hosted agents.
+    pub agent_budget: Arc<agents::Budget>,
 }
 
 impl AppState {
@@ -86,6 +88,10 @@ impl AppState {
             login_per_account: Limiter::new(config.login_per_account),
         };
         let hashes = config.max_concurrent_hashes.max(1);
+        let agent_budget = Arc::new(agents::Budget::new(
+            config.agent_calls_per_minute,
+            config.agent_calls_per_day,
+        ));
         Ok(AppState {
             db,
             clock,
@@ -94,6 +100,7 @@ impl AppState {
             progress: Arc::new(ProgressCache::default()),
             tokens: Arc::new(auth::TokenCache::default()),
             hashing: Arc::new(tokio::sync::Semaphore::new(hashes)),
+            agent_budget,
             // Offline only until `with_agents` names the providers.
             agents: agents::Agents::offline().map_err(|e| AppError::Config(e.to_string()))?,
         })

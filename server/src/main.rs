@@ -100,6 +100,16 @@ struct Args {
     )]
     trusted_proxies: Vec<ridewire_server::limits::Cidr>,
 
+    /// Paid calls to hosted diagnosis agents per minute, for the whole
+    /// server (0: no limit); past it the offline agent answers and the run
+    /// says why.
+    #[arg(long, env = "RIDEWIRE_AGENT_CALLS_PER_MINUTE", default_value_t = 120)]
+    agent_calls_per_minute: u32,
+
+    /// Paid calls to hosted diagnosis agents per UTC day (0: no limit).
+    #[arg(long, env = "RIDEWIRE_AGENT_CALLS_PER_DAY", default_value_t = 20_000)]
+    agent_calls_per_day: u32,
+
     /// Argon2id memory cost in KiB for new password hashes.
     #[arg(long, env = "RIDEWIRE_ARGON2_MEMORY_KIB", default_value_t = 19 * 1024)]
     argon2_memory_kib: u32,
@@ -238,6 +248,8 @@ async fn run(mut args: Args) -> Result<(), AppError> {
         auth_per_ip: args.rate_auth_per_ip,
         diagnoses_per_user: args.rate_diagnoses_per_user,
         login_per_account: args.rate_login_per_account,
+        agent_calls_per_minute: args.agent_calls_per_minute,
+        agent_calls_per_day: args.agent_calls_per_day,
         max_concurrent_hashes: args
             .max_concurrent_hashes
             .map_or(Config::default().max_concurrent_hashes, |n| n as usize),

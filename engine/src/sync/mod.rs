@@ -34,6 +34,14 @@ use crate::event::{DeviceId, Event, EventId};
 pub const MAX_PUSH_EVENTS: usize = 500;
 /// Most changes one pull returns; `more` says whether another page waits.
 pub const MAX_PULL_CHANGES: usize = 1_000;
+/// Most bytes of changes one pull page carries (a page holds at least one
+/// change, whatever its size; no single change is larger than a request
+/// body, 1 MiB by default).
+pub const MAX_PULL_BYTES: usize = 4 * 1024 * 1024;
+/// The largest answer a device reads from the server; anything larger is
+/// refused unread, so a broken or hostile server cannot exhaust a phone's
+/// memory.
+pub const MAX_ANSWER_BYTES: usize = 16 * 1024 * 1024;
 
 /// A batch of one device's events, in sequence order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -11,7 +11,9 @@ use reqwest::header::RETRY_AFTER;
 use reqwest::{Client, RequestBuilder, Response, StatusCode};
 use ridewire_engine::diagnostics::request::DiagnosticRequest;
 use ridewire_engine::sync::record::{Conflict, Edit, Record};
-use ridewire_engine::sync::{Cursor, Gap, PullResponse, PushRequest, PushResponse};
+use ridewire_engine::sync::{
+    Cursor, Gap, MAX_ANSWER_BYTES, PullResponse, PushRequest, PushResponse,
+};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
@@ -146,8 +148,30 @@ async fn failure(response: Response) -> Error {
 }
 
 async fn read_json<T: DeserializeOwned>(response: Response) -> Result<T> {
+    read_json_within(response, MAX_ANSWER_BYTES).await
+}
+
+/// Reads a JSON answer of at most `limit` bytes; a larger one is refused
+/// as soon as it is known to be larger, before it is all in memory.
+async fn read_json_within<T: DeserializeOwned>(mut response: Response, limit: usize) -> Result<T> {
     let status = response.status().as_u16();
-    let bytes = response.bytes().await.map_err(network)?;
+    let too_large = || Error::Server {
+        status,
+        message: format!(
+            "the answer is larger than {} MiB; refused unread",
+            limit / (1024 * 1024)
+        ),
+    };
+    if response.content_length().is_some_and(|n| n > limit as u64) {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(network)? {
+        if bytes.len() + chunk.len() > limit {
+            return Err(too_large());
+        }
+        bytes.extend_from_slice(&chunk);
+    }
     serde_json::from_slice(&bytes).map_err(|e| Error::Server {
         status,
         message: format!("unreadable answer: {e}"),

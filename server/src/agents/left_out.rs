@@ -51,6 +51,12 @@ pub enum WhyLeftOut {
     },
     /// The task calling the agent ended abnormally.
     Crashed,
+    /// Not asked: the server's budget of paid calls to hosted agents for
+    /// this minute or day is spent (the offline agent still answers).
+    OverBudget {
+        /// `minute` or `day`.
+        period: &'static str,
+    },
 }
 
 impl fmt::Display for WhyLeftOut {
@@ -77,6 +83,10 @@ impl fmt::Display for WhyLeftOut {
             WhyLeftOut::InvalidAnswer(error) => write!(f, "invalid answer: {error}"),
             WhyLeftOut::NoOfflineAnswer { detail } => write!(f, "no answer: {detail}"),
             WhyLeftOut::Crashed => f.write_str("the call ended abnormally"),
+            WhyLeftOut::OverBudget { period } => write!(
+                f,
+                "not asked: the server's budget for hosted agents this {period} is spent"
+            ),
         }
     }
 }

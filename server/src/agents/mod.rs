@@ -50,4 +50,4 @@ pub mod runs;
 
 pub use config::{ApiKey, ConfigError, ProviderConfig, ProviderKind};
 pub use left_out::{LeftOut, WhyLeftOut};
-pub use panel::{AgentCall, Agents, Panel};
+pub use panel::{AgentCall, Agents, Budget, Panel};

@@ -123,10 +123,27 @@ impl Agents {
     /// holds up the others. A request that breaks the engine's rules is
     /// refused before any provider is asked.
     pub async fn ask_all(&self, request: &DiagnosticRequest) -> Result<Panel, RequestError> {
+        self.ask_within(request, None).await
+    }
+
+    /// [`Agents::ask_all`], asking a hosted agent only while `budget` has a
+    /// call left (at `now_ms`); one it has not is left out with the reason.
+    pub async fn ask_within(
+        &self,
+        request: &DiagnosticRequest,
+        budget: Option<(&Budget, i64)>,
+    ) -> Result<Panel, RequestError> {
         request.validate()?;
         let user = Arc::<str>::from(prompt::user_message(request, &self.codes));
         let mut running = JoinSet::new();
+        let mut refused: Vec<(usize, WhyLeftOut)> = Vec::new();
         for (index, provider) in self.providers.iter().enumerate() {
+            if let Some((budget, now_ms)) = budget
+                && let Err(why) = budget.take(now_ms)
+            {
+                refused.push((index, why));
+                continue;
+            }
             let http = self.http.clone();
             let provider = provider.clone();
             let user = Arc::clone(&user);
@@ -149,6 +166,11 @@ impl Agents {
 
         let mut results: Vec<Option<(Result<String, WhyLeftOut>, Duration)>> =
             vec![None; self.providers.len()];
+        for (index, why) in refused {
+            if let Some(slot) = results.get_mut(index) {
+                *slot = Some((Err(why), Duration::ZERO));
+            }
+        }
         while let Some(joined) = running.join_next().await {
             // A task that panicked has lost its index; it is found below as
             // the provider without a result.
@@ -180,6 +202,61 @@ impl Agents {
         calls.sort_by(|a, b| a.agent.cmp(&b.agent));
         let diagnosis = gate::diagnose(request, outcomes)?;
         Ok(Panel { diagnosis, calls })
+    }
+}
+
+/// The server's budget of paid calls to hosted agents, per minute and per
+/// UTC day, shared by every account (each account also has its own
+/// diagnosis rate). `0` means no limit.
+#[derive(Debug, Default)]
+pub struct Budget {
+    per_minute: u32,
+    per_day: u32,
+    spent: std::sync::Mutex<Spent>,
+}
+
+#[derive(Debug, Default)]
+struct Spent {
+    minute: i64,
+    in_minute: u32,
+    day: i64,
+    in_day: u32,
+}
+
+impl Budget {
+    /// A budget of `per_minute` and `per_day` calls.
+    pub fn new(per_minute: u32, per_day: u32) -> Self {
+        Budget {
+            per_minute,
+            per_day,
+            spent: std::sync::Mutex::default(),
+        }
+    }
+
+    /// Takes one call at `now_ms`, or says which period is spent.
+    pub fn take(&self, now_ms: i64) -> Result<(), WhyLeftOut> {
+        let mut spent = self
+            .spent
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let (minute, day) = (now_ms.div_euclid(60_000), now_ms.div_euclid(86_400_000));
+        if spent.minute != minute {
+            spent.minute = minute;
+            spent.in_minute = 0;
+        }
+        if spent.day != day {
+            spent.day = day;
+            spent.in_day = 0;
+        }
+        if self.per_day > 0 && spent.in_day >= self.per_day {
+            return Err(WhyLeftOut::OverBudget { period: "day" });
+        }
+        if self.per_minute > 0 && spent.in_minute >= self.per_minute {
+            return Err(WhyLeftOut::OverBudget { period: "minute" });
+        }
+        spent.in_minute += 1;
+        spent.in_day += 1;
+        Ok(())
     }
 }
 

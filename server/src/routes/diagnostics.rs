@@ -133,9 +133,10 @@ async fn run(
         .diagnoses_per_user
         .take(&user.id, state.clock.now_ms())?;
     let request = body.request;
+    let budget = (state.agent_budget.as_ref(), state.clock.now_ms());
     let panel = state
         .agents
-        .ask_all(&request)
+        .ask_within(&request, Some(budget))
         .await
         .map_err(|e| AppError::bad_request("invalid_request", e.to_string()))?;
     let now = state.clock.now_ms();

@@ -2,9 +2,12 @@
 //! same fold devices run. Kept in memory per user and extended with new
 //! events as they arrive; folded again from scratch when an event sorts
 //! before what was folded (another device was offline) or the catalogue
-//! changed.
+//! changed. At most [`MAX_CACHED_USERS`] folds are kept: past that the
+//! least recently used half is dropped (a miss folds again from the
+//! database), so memory stays bounded for any number of users.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use ridewire_engine::event::Event;
@@ -14,6 +17,9 @@ use ridewire_engine::sync::ProgressSummary;
 use rusqlite::Connection;
 
 use crate::error::{AppError, Result};
+
+/// Folds kept in memory at most.
+pub const MAX_CACHED_USERS: usize = 10_000;
 
 /// A user's folded progress and how far it got.
 #[derive(Debug, Default)]
@@ -27,7 +33,9 @@ struct Folded {
 /// Per-user folds and the parsed catalogue.
 #[derive(Debug, Default)]
 pub struct ProgressCache {
-    users: Mutex<HashMap<i64, Arc<Mutex<Folded>>>>,
+    /// Each user's fold and when it was last used (a tick of `clock`).
+    users: Mutex<HashMap<i64, (Arc<Mutex<Folded>>, u64)>>,
+    clock: AtomicU64,
     catalog: Mutex<Option<(i64, Arc<Catalog>)>>,
 }
 
@@ -81,7 +89,7 @@ impl ProgressCache {
     /// transaction so catalogue and events are one snapshot.
     pub fn summary(&self, conn: &Connection, user: i64) -> Result<ProgressSummary> {
         let (version, catalog) = self.catalog(conn)?;
-        let entry = Arc::clone(lock(&self.users).entry(user).or_default());
+        let entry = self.entry(user);
         let mut folded = lock(&entry);
         if folded.catalog_version != version {
             *folded = Folded {
@@ -109,8 +117,50 @@ impl ProgressCache {
         ))
     }
 
+    /// The user's fold, marked as just used; the least recently used half
+    /// is dropped first when the cache is full.
+    fn entry(&self, user: i64) -> Arc<Mutex<Folded>> {
+        let tick = self.clock.fetch_add(1, Ordering::Relaxed);
+        let mut users = lock(&self.users);
+        if !users.contains_key(&user) && users.len() >= MAX_CACHED_USERS {
+            let mut ticks: Vec<u64> = users.values().map(|(_, used)| *used).collect();
+            let (_, median, _) = ticks.select_nth_unstable(users.len() / 2);
+            let cut = *median;
+            users.retain(|_, (_, used)| *used > cut);
+        }
+        let (folded, used) = users.entry(user).or_default();
+        *used = tick;
+        Arc::clone(folded)
+    }
+
+    /// How many users' folds are held.
+    pub fn cached_users(&self) -> usize {
+        lock(&self.users).len()
+    }
+
     /// Forgets a user's fold (their data was deleted).
     pub fn forget(&self, user: i64) {
         lock(&self.users).remove(&user);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cache_stays_bounded_and_keeps_the_recently_used() {
+        let cache = ProgressCache::default();
+        let busy = cache.entry(0);
+        for user in 1..=(MAX_CACHED_USERS as i64 * 3) {
+            cache.entry(user);
+            // A rider who syncs all the time stays folded.
+            if user % 100 == 0 {
+                assert!(Arc::ptr_eq(&busy, &cache.entry(0)));
+            }
+            assert!(cache.cached_users() <= MAX_CACHED_USERS);
+        }
+        assert!(Arc::ptr_eq(&busy, &cache.entry(0)));
+        assert!(cache.cached_users() > MAX_CACHED_USERS / 4);
     }
 }

@@ -1,6 +1,6 @@
 //! Serving the change log: what a user's devices may pull after a cursor.
 
-use ridewire_engine::sync::{Cursor, MAX_PULL_CHANGES, ProgressSummary};
+use ridewire_engine::sync::{Cursor, MAX_PULL_BYTES, MAX_PULL_CHANGES, ProgressSummary};
 use rusqlite::Connection;
 
 use crate::error::{AppError, Result};
@@ -96,6 +96,7 @@ pub fn pull(
         )?;
         let after_sql = i64::try_from(after).unwrap_or(i64::MAX);
         let mut rows = stmt.query(rusqlite::params![user, after_sql, limit as i64 + 1])?;
+        let mut bytes = 0usize;
         while let Some(row) = rows.next()? {
             if changes.len() == limit {
                 more = true;
@@ -103,7 +104,15 @@ pub fn pull(
             }
             let at: i64 = row.get(0)?;
             // Written by this server with serde; sent on as it is.
-            changes.push(row.get::<_, String>(1)?);
+            let body: String = row.get(1)?;
+            // Bounded in bytes too: a page of large plans or packs stops
+            // early (but always carries at least one change).
+            if !changes.is_empty() && bytes + body.len() > MAX_PULL_BYTES {
+                more = true;
+                break;
+            }
+            bytes += body.len();
+            changes.push(body);
             position = u64::try_from(at).unwrap_or(position);
         }
     }

@@ -461,3 +461,54 @@ async fn a_provider_redirect_is_not_followed_and_the_key_stays_home() {
         "the request followed the redirect"
     );
 }
+
+#[tokio::test]
+async fn past_the_servers_budget_the_offline_agent_answers_and_says_why() {
+    let (o, a, g) = (
+        openai(Behaviour::answer(&agreeing(0.9))).await,
+        anthropic(Behaviour::answer(&agreeing(0.9))).await,
+        gemini(Behaviour::answer(&agreeing(0.9))).await,
+    );
+    let agents = Agents::new(three([&o, &a, &g], DEADLINE), codes()).expect("agents");
+    // Four paid calls a minute, six a day, for the whole server.
+    let budget = ridewire_server::agents::Budget::new(4, 6);
+    let minute = 1_780_000_000_000 / 60_000 * 60_000;
+    let first = agents
+        .ask_within(&request(), Some((&budget, minute)))
+        .await
+        .expect("valid");
+    assert_eq!(first.used().len(), 4, "{:?}", first.left_out());
+    let second = agents
+        .ask_within(&request(), Some((&budget, minute + 1_000)))
+        .await
+        .expect("valid");
+    let skipped = second.left_out();
+    assert_eq!(skipped.len(), 2, "{skipped:?}");
+    assert!(
+        skipped
+            .iter()
+            .all(|l| l.contains("budget for hosted agents this minute is spent")),
+        "{skipped:?}"
+    );
+    assert!(second.used().contains(&offline::AGENT));
+    // The next minute has room again, until the day's six are spent.
+    let third = agents
+        .ask_within(&request(), Some((&budget, minute + 60_000)))
+        .await
+        .expect("valid");
+    assert_eq!(third.used().len(), 3, "{:?}", third.left_out());
+    assert!(
+        third
+            .left_out()
+            .iter()
+            .any(|l| l.contains("this day is spent")),
+        "{:?}",
+        third.left_out()
+    );
+    let calls = |m: &MockProvider| m.seen().len();
+    assert_eq!(
+        calls(&o) + calls(&a) + calls(&g),
+        6,
+        "never more than the budget"
+    );
+}

@@ -351,9 +351,9 @@ async fn a_busy_server_says_when_to_come_back_and_the_event_waits_in_order() {
     );
 }
 
-/// A "server" that answers every request `429` with a `Retry-After` of
-/// `u64::MAX` seconds (a hostile or broken one).
-fn endless_retry_after() -> String {
+/// A "server" that answers every request with `answer` (a hostile or
+/// broken one).
+fn answering(answer: &'static [u8]) -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     std::thread::spawn(move || {
@@ -362,16 +362,36 @@ fn endless_retry_after() -> String {
             std::thread::spawn(move || {
                 use std::io::{Read, Write};
                 let mut buf = [0u8; 16 * 1024];
-                // One request per connection is enough for the client here.
                 let _ = stream.read(&mut buf);
-                let _ = stream.write_all(
-                    b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 18446744073709551615\r\n\
-                      Content-Type: application/json\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{}",
-                );
+                let _ = stream.write_all(answer);
             });
         }
     });
     format!("http://{addr}")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_larger_than_16_mib_is_refused_unread() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = answering(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\
+          Content-Length: 17000000\r\n\r\n{\"cursor\":\"",
+    );
+    let mut phone = device(&dir.path().join("phone.db"));
+    let link = HttpTransport::new(&base, account(Some("correct horse battery"))).unwrap();
+    let err = sync_once(&mut phone, &link, now_ms(), now_ms())
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("larger than 16 MiB"), "{err}");
+}
+
+/// A "server" that answers every request `429` with a `Retry-After` of
+/// `u64::MAX` seconds (a hostile or broken one).
+fn endless_retry_after() -> String {
+    answering(
+        b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 18446744073709551615\r\n\
+          Content-Type: application/json\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{}",
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -260,3 +260,50 @@ async fn events_arriving_late_from_an_offline_device_are_folded_in_their_place()
     );
     assert_eq!(events_of(&second.changes), late);
 }
+
+#[tokio::test]
+async fn a_page_of_large_plans_stops_at_its_byte_limit_and_the_rest_follows() {
+    let server = TestServer::new();
+    let rider = server.user("rider@ridewire.test").await;
+    let admin = server.user("admin@ridewire.test").await;
+    // Six plans of about 900 KB each: 5.4 MB in all, over one page's 4 MiB.
+    let notes =
+        "Check the torque of every fastener you touched, then note it here.\n".repeat(13_000);
+    for n in 0..6 {
+        let markdown = format!("# Big plan {n}\n\n## Zone\n\n- [ ] Task {n}\n\n{notes}");
+        assert!(markdown.len() > 850_000 && markdown.len() < 1_000_000);
+        let reply = server
+            .call(
+                Method::PUT,
+                &format!("/api/v1/plans/big-{n}"),
+                Some(&admin),
+                Some(json!({ "markdown": markdown })),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+    }
+    let mut cursor = String::new();
+    let mut plans = 0;
+    let mut pages = 0;
+    loop {
+        let reply = server.pull(&rider, &cursor, None).await;
+        let bytes = reply.body.to_string().len();
+        assert!(
+            bytes <= ridewire_engine::sync::MAX_PULL_BYTES + 64 * 1024,
+            "a page of {bytes} bytes"
+        );
+        let page = page(&reply);
+        plans += page
+            .changes
+            .iter()
+            .filter(|c| matches!(c, Change::Plan { .. }))
+            .count();
+        pages += 1;
+        cursor = page.cursor.to_string();
+        if !page.more {
+            break;
+        }
+    }
+    assert_eq!(plans, 6, "every plan arrives");
+    assert!(pages >= 2, "the plans did not fit one page");
+}
