@@ -18,6 +18,10 @@ use rusqlite::Connection;
 
 use crate::error::{AppError, Result};
 
+/// A user's fold, shared with the requests folding it, and the tick it was
+/// last used at.
+type Cached = (Arc<Mutex<Folded>>, u64);
+
 /// Folds kept in memory at most.
 pub const MAX_CACHED_USERS: usize = 10_000;
 
@@ -34,7 +38,7 @@ struct Folded {
 #[derive(Debug, Default)]
 pub struct ProgressCache {
     /// Each user's fold and when it was last used (a tick of `clock`).
-    users: Mutex<HashMap<i64, (Arc<Mutex<Folded>>, u64)>>,
+    users: Mutex<HashMap<i64, Cached>>,
     clock: AtomicU64,
     catalog: Mutex<Option<(i64, Arc<Catalog>)>>,
 }
