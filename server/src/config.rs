@@ -52,6 +52,9 @@ pub struct Config {
     pub agent_calls_per_minute: u32,
     /// The same per UTC day.
     pub agent_calls_per_day: u32,
+    /// The key of e-mail addresses at rest (`RIDEWIRE_EMAIL_KEY`); `None`:
+    /// the key file beside the database, made on first start.
+    pub email_key: Option<crate::email::EmailKey>,
     /// Reverse proxies whose `X-Forwarded-For`/`Forwarded` is believed.
     pub trusted_proxies: Vec<crate::limits::Cidr>,
     /// Argon2id memory cost in KiB.
@@ -123,6 +126,7 @@ impl Default for Config {
             agent_calls_per_minute: 120,
             agent_calls_per_day: 20_000,
             trusted_proxies: Vec::new(),
+            email_key: None,
             argon2_memory_kib: argon2::Params::DEFAULT_M_COST,
             argon2_iterations: argon2::Params::DEFAULT_T_COST,
             admin_emails: BTreeSet::new(),

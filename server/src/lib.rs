@@ -9,6 +9,7 @@ pub mod auth;
 pub mod clock;
 pub mod config;
 pub mod db;
+pub mod email;
 pub mod error;
 pub mod limits;
 pub mod quota;
@@ -52,6 +53,8 @@ pub struct AppState {
     pub hashing: Arc<tokio::sync::Semaphore>,
     /// The server's budget of paid calls to hosted agents.
     pub agent_budget: Arc<agents::Budget>,
+    /// The key of the e-mail addresses at rest.
+    pub email_key: email::EmailKey,
 }
 
 impl AppState {
@@ -66,10 +69,21 @@ impl AppState {
                 "the body limit must be at least 1024 bytes".into(),
             ));
         }
+        let email_key = match &config.email_key {
+            Some(key) => key.clone(),
+            None => email::EmailKey::load(None, db.path())?,
+        };
         let admins: Vec<String> = config.admin_emails.iter().cloned().collect();
+        let key = email_key.clone();
         db.write_blocking(move |conn| {
+            let protected = key.protect_existing(conn)?;
+            if protected > 0 {
+                eprintln!(
+                    "e-mail addresses: {protected} stored in clear text now hashed and sealed"
+                );
+            }
             for email in &admins {
-                let promoted = auth::set_role_by_email(conn, email, auth::Role::Admin)?;
+                let promoted = auth::set_role_by_email(conn, &key, email, auth::Role::Admin)?;
                 if promoted {
                     eprintln!("admin: {email}");
                 } else {
@@ -77,6 +91,14 @@ impl AppState {
                         "warning: --admin {email}: no account has this e-mail; register it, then restart (or run `ridewire-server admin grant {email}`)"
                     );
                 }
+            }
+            Ok(protected)
+        })
+        .and_then(|protected| {
+            // Move the rewritten pages into the main file now, so the old
+            // clear text is gone from it, not only from the log.
+            if protected > 0 {
+                db.checkpoint()?;
             }
             Ok(())
         })?;
@@ -101,6 +123,7 @@ impl AppState {
             tokens: Arc::new(auth::TokenCache::default()),
             hashing: Arc::new(tokio::sync::Semaphore::new(hashes)),
             agent_budget,
+            email_key,
             // Offline only until `with_agents` names the providers.
             agents: agents::Agents::offline().map_err(|e| AppError::Config(e.to_string()))?,
         })

@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use clap::Parser;
 use ridewire_server::auth::{Role, set_role_by_email};
+use ridewire_server::email::EmailKey;
 use ridewire_server::{AppError, AppState, Config, Db, Quota, Rate, SystemClock, app};
 
 /// RideWire's backend: accounts, sync, plans, overlay packs.
@@ -110,6 +111,12 @@ struct Args {
     #[arg(long, env = "RIDEWIRE_AGENT_CALLS_PER_DAY", default_value_t = 20_000)]
     agent_calls_per_day: u32,
 
+    /// The key e-mail addresses are stored under (64 hex digits) [default:
+    /// the key file beside the database, DATABASE.email-key, made on first
+    /// start; keep it out of the database's backups].
+    #[arg(long, env = "RIDEWIRE_EMAIL_KEY", hide_env_values = true)]
+    email_key: Option<String>,
+
     /// Argon2id memory cost in KiB for new password hashes.
     #[arg(long, env = "RIDEWIRE_ARGON2_MEMORY_KIB", default_value_t = 19 * 1024)]
     argon2_memory_kib: u32,
@@ -143,15 +150,23 @@ enum AdminAction {
 }
 
 /// Runs an operator command on the database at `path`.
-fn operate(path: &std::path::Path, command: Operator) -> Result<(), AppError> {
+fn operate(
+    path: &std::path::Path,
+    email_key: Option<String>,
+    command: Operator,
+) -> Result<(), AppError> {
     let Operator::Admin { action } = command;
     let (email, role) = match action {
         AdminAction::Grant { email } => (email, Role::Admin),
         AdminAction::Revoke { email } => (email, Role::User),
     };
     let db = Db::open(path)?;
+    let key = EmailKey::load(email_key.as_deref(), path)?;
     let lookup = email.clone();
-    let changed = db.write_blocking(move |conn| set_role_by_email(conn, &lookup, role))?;
+    let changed = db.write_blocking(move |conn| {
+        key.protect_existing(conn)?;
+        set_role_by_email(conn, &key, &lookup, role)
+    })?;
     if !changed {
         return Err(AppError::Config(format!(
             "no account has the e-mail {email:?}; it must register first"
@@ -230,7 +245,7 @@ async fn run(mut args: Args) -> Result<(), AppError> {
                 path.display()
             )));
         }
-        return operate(&path, command);
+        return operate(&path, args.email_key.take(), command);
     }
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| {
@@ -254,6 +269,11 @@ async fn run(mut args: Args) -> Result<(), AppError> {
             .max_concurrent_hashes
             .map_or(Config::default().max_concurrent_hashes, |n| n as usize),
         trusted_proxies: std::mem::take(&mut args.trusted_proxies),
+        email_key: args
+            .email_key
+            .as_deref()
+            .map(EmailKey::from_hex)
+            .transpose()?,
         argon2_memory_kib: args.argon2_memory_kib,
         quota: Quota {
             rows: args.quota_rows,

@@ -54,8 +54,13 @@ impl Role {
 /// Gives the account with `email` (compared in lower case) `role`; false
 /// when there is no such account. Every session of the account is ended
 /// when its role is lowered, so no token keeps powers it lost.
-pub fn set_role_by_email(conn: &rusqlite::Connection, email: &str, role: Role) -> Result<bool> {
-    let email = email.trim().to_lowercase();
+pub fn set_role_by_email(
+    conn: &rusqlite::Connection,
+    key: &crate::email::EmailKey,
+    email: &str,
+    role: Role,
+) -> Result<bool> {
+    let email = key.lookup(&email.trim().to_lowercase());
     let changed = conn.execute(
         "UPDATE users SET role = ?1 WHERE email = ?2",
         rusqlite::params![role.as_str(), email],

@@ -121,12 +121,13 @@ fn issue_pair(
 pub fn refresh(
     tx: &Connection,
     config: &Config,
+    key: &crate::email::EmailKey,
     token: &str,
     now_ms: i64,
 ) -> Result<Result<Session>> {
     let row = tx
         .query_row(
-            "SELECT r.family, r.expires_ms, r.used_ms, u.id, u.email, u.role, f.created_ms
+            "SELECT r.family, r.expires_ms, r.used_ms, u.id, u.email_enc, u.role, f.created_ms
              FROM refresh_tokens r JOIN users u ON u.id = r.user_id
                   JOIN token_families f ON f.id = r.family
              WHERE r.hash = ?1",
@@ -136,17 +137,15 @@ pub fn refresh(
                     r.get::<_, String>(0)?,
                     r.get::<_, i64>(1)?,
                     r.get::<_, Option<i64>>(2)?,
-                    Account {
-                        id: r.get(3)?,
-                        email: r.get(4)?,
-                        role: Role::from_stored(&r.get::<_, String>(5)?),
-                    },
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, Vec<u8>>(4)?,
+                    Role::from_stored(&r.get::<_, String>(5)?),
                     r.get::<_, i64>(6)?,
                 ))
             },
         )
         .optional()?;
-    let Some((family, expires_ms, used_ms, account, logged_in_ms)) = row else {
+    let Some((family, expires_ms, used_ms, id, sealed, role, logged_in_ms)) = row else {
         return Ok(Err(AppError::unauthorized(
             "invalid_token",
             "the refresh token is not valid",
@@ -178,6 +177,11 @@ pub fn refresh(
         "UPDATE refresh_tokens SET used_ms = ?1 WHERE hash = ?2",
         params![now_ms, digest(token).as_slice()],
     )?;
+    let account = Account {
+        id,
+        email: key.open(&sealed)?,
+        role,
+    };
     // The access tokens handed out before this refresh stop working: only
     // the newest pair of a login is good.
     tx.execute("DELETE FROM access_tokens WHERE family = ?1", [&family])?;

@@ -203,11 +203,13 @@ async fn register(
     let role = Role::User;
     let now = state.clock.now_ms();
     let config = std::sync::Arc::clone(&state.config);
+    let key = state.email_key.clone();
     let session = state
         .db
         .write(move |tx| {
+            let lookup = key.lookup(&email);
             let taken: Option<i64> = tx
-                .query_row("SELECT id FROM users WHERE email = ?1", [&email], |r| {
+                .query_row("SELECT id FROM users WHERE email = ?1", [&lookup], |r| {
                     r.get(0)
                 })
                 .optional()?;
@@ -218,8 +220,9 @@ async fn register(
                 ));
             }
             tx.execute(
-                "INSERT INTO users (email, password_hash, role, created_ms) VALUES (?1, ?2, ?3, ?4)",
-                params![email, hash, role.as_str(), now],
+                "INSERT INTO users (email, email_enc, password_hash, role, created_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![lookup, key.seal(&email)?, hash, role.as_str(), now],
             )?;
             let account = Account {
                 id: tx.last_insert_rowid(),
@@ -248,7 +251,7 @@ async fn login(
         .limits
         .login_per_account
         .take(&email, state.clock.now_ms())?;
-    let lookup = email.clone();
+    let lookup = state.email_key.lookup(&email);
     let found = state
         .db
         .read(move |conn| {
@@ -312,9 +315,10 @@ async fn refresh(
     }
     let now = state.clock.now_ms();
     let config = std::sync::Arc::clone(&state.config);
+    let state_key = state.email_key.clone();
     let answer = state
         .db
-        .write(move |tx| tokens::refresh(tx, &config, &body.refresh_token, now))
+        .write(move |tx| tokens::refresh(tx, &config, &state_key, &body.refresh_token, now))
         .await?;
     // Every outcome but a refused unknown token revoked something: the
     // old access tokens of this login (refreshed), or the whole login.

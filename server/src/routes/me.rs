@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 use crate::AppState;
 use crate::auth::tokens::Account;
 use crate::auth::{AuthUser, Role};
+use crate::email::EmailKey;
 use crate::error::{AppError, Result};
 use crate::routes::auth::require_fresh_login;
 use crate::routes::{Access, Route};
@@ -56,20 +57,22 @@ pub fn routes() -> Vec<Route> {
     ]
 }
 
-fn account(conn: &Connection, id: i64) -> Result<Account> {
-    Ok(
-        conn.query_row("SELECT email, role FROM users WHERE id = ?1", [id], |r| {
-            Ok(Account {
-                id,
-                email: r.get(0)?,
-                role: Role::from_stored(&r.get::<_, String>(1)?),
-            })
-        })?,
-    )
+fn account(conn: &Connection, key: &EmailKey, id: i64) -> Result<Account> {
+    let role: String =
+        conn.query_row("SELECT role FROM users WHERE id = ?1", [id], |r| r.get(0))?;
+    Ok(Account {
+        id,
+        email: key.of_account(conn, id)?,
+        role: Role::from_stored(&role),
+    })
 }
 
 async fn me(State(state): State<AppState>, user: AuthUser) -> Result<Json<Account>> {
-    let account = state.db.read(move |conn| account(conn, user.id)).await?;
+    let key = state.email_key.clone();
+    let account = state
+        .db
+        .read(move |conn| account(conn, &key, user.id))
+        .await?;
     Ok(Json(account))
 }
 
@@ -79,11 +82,12 @@ fn parse(text: &str) -> Result<Value> {
 
 async fn export(State(state): State<AppState>, user: AuthUser) -> Result<Json<Value>> {
     require_fresh_login(&state, &user).await?;
+    let key = state.email_key.clone();
     let export = state
         .db
         .read(move |conn| {
             let tx = conn.unchecked_transaction()?;
-            let account = account(&tx, user.id)?;
+            let account = account(&tx, &key, user.id)?;
             let mut devices = Vec::new();
             let mut stmt = tx.prepare(
                 "SELECT id, acked_through, created_ms FROM devices WHERE user_id = ?1 ORDER BY id",

@@ -46,6 +46,7 @@ async fn set_role(
     ApiJson(change): ApiJson<RoleChange>,
 ) -> Result<Json<Account>> {
     admin.require_admin()?;
+    let key = state.email_key.clone();
     let account = state
         .db
         .write(move |tx| {
@@ -56,15 +57,11 @@ async fn set_role(
             if changed == 0 {
                 return Err(AppError::NotFound("no such account".into()));
             }
-            Ok(
-                tx.query_row("SELECT email FROM users WHERE id = ?1", [id], |r| {
-                    Ok(Account {
-                        id,
-                        email: r.get(0)?,
-                        role: change.role,
-                    })
-                })?,
-            )
+            Ok(Account {
+                id,
+                email: key.of_account(tx, id)?,
+                role: change.role,
+            })
         })
         .await?;
     // Cached tokens carry the old role.

@@ -60,19 +60,22 @@ async fn register_then_log_in_with_the_same_password() {
         .await;
     assert_eq!(login.status, StatusCode::OK);
     assert_ne!(login.body["access_token"], session["access_token"]);
-    // Tokens are stored only as hashes; the password only as Argon2id.
-    let leaked = server
+    // Tokens are stored only as hashes; the password only as Argon2id; the
+    // e-mail only as its keyed hash and a sealed copy.
+    let lookup = server.state.email_key.lookup("rider@ridewire.test");
+    let (leaked, stored_email) = server
         .state
         .db
         .write_blocking(move |c| {
             Ok(c.query_row(
-                "SELECT password_hash FROM users WHERE email = 'rider@ridewire.test'",
-                [],
-                |r| r.get::<_, String>(0),
+                "SELECT password_hash, email FROM users WHERE email = ?1",
+                [lookup],
+                |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
             )?)
         })
         .expect("user");
     assert!(leaked.starts_with("$argon2id$"));
+    assert!(!stored_email.contains("rider"), "{stored_email}");
     let clear = token.as_bytes().to_vec();
     let stored_tokens: i64 = server
         .state

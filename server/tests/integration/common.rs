@@ -148,12 +148,14 @@ impl TestServer {
     /// What the operator does: `ridewire-server admin grant EMAIL`.
     pub fn promote(&self, email: &str) {
         let email = email.to_owned();
+        let key = self.state.email_key.clone();
         let promoted = self
             .state
             .db
             .write_blocking(move |tx| {
                 ridewire_server::auth::set_role_by_email(
                     tx,
+                    &key,
                     &email,
                     ridewire_server::auth::Role::Admin,
                 )

@@ -573,3 +573,103 @@ async fn an_old_access_token_stops_working_after_a_refresh() {
     let (status, _) = server.call("GET", "/api/v1/me", Some(new), None).await;
     assert_eq!(status, 200);
 }
+
+/// Whether any of the database's files holds `needle`.
+fn files_hold(database: &Path, needle: &str) -> bool {
+    ["", "-wal", "-shm", "-journal"].iter().any(|suffix| {
+        let mut name = database.as_os_str().to_owned();
+        name.push(suffix);
+        std::fs::read(std::path::PathBuf::from(name))
+            .is_ok_and(|bytes| bytes.windows(needle.len()).any(|w| w == needle.as_bytes()))
+    })
+}
+
+#[tokio::test]
+async fn a_stolen_database_does_not_list_e_mail_addresses() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let database = dir.path().join("server.db");
+    let key = "3f".repeat(32);
+    let with_key = |mut cmd: Command| {
+        cmd.env("RIDEWIRE_EMAIL_KEY", &key);
+        cmd
+    };
+    let start = |extra: &[&str]| {
+        let mut child = with_key(server_command(&database))
+            .args(["--listen", "127.0.0.1:0"])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn server");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("read line");
+        let addr = line
+            .trim()
+            .strip_prefix("listening on ")
+            .expect("address")
+            .to_owned();
+        (child, format!("http://{addr}"))
+    };
+    let http = reqwest::Client::new();
+    let register = |base: String, email: &'static str| {
+        let http = http.clone();
+        async move {
+            http.post(format!("{base}/api/v1/auth/register"))
+                .json(&json!({"email": email, "password": "correct horse battery"}))
+                .send()
+                .await
+                .expect("register")
+                .json::<Value>()
+                .await
+                .expect("json")
+        }
+    };
+    let (mut server, base) = start(&[]);
+    let session = register(base.clone(), "Rider@RideWire.test").await;
+    assert_eq!(session["user"]["email"], "rider@ridewire.test");
+    let me: Value = http
+        .get(format!("{base}/api/v1/me"))
+        .bearer_auth(session["access_token"].as_str().expect("token"))
+        .send()
+        .await
+        .expect("me")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(me["email"], "rider@ridewire.test", "its owner sees it");
+    server.kill().expect("stop");
+    server.wait().expect("stopped");
+    assert!(!files_hold(&database, "rider@ridewire.test"));
+    assert!(!files_hold(&database, "ridewire.test"));
+
+    // A row from before this version, address in clear text.
+    {
+        let conn = rusqlite::Connection::open(&database).expect("open");
+        conn.execute(
+            "INSERT INTO users (email, password_hash, role, created_ms)
+             SELECT 'old@legacy.example', password_hash, 'user', 0 FROM users LIMIT 1",
+            [],
+        )
+        .expect("legacy row");
+    }
+    assert!(files_hold(&database, "old@legacy.example"));
+    let (mut server, base) = start(&[]);
+    let login: Value = http
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"email": "old@legacy.example", "password": "correct horse battery"}))
+        .send()
+        .await
+        .expect("login")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(login["user"]["email"], "old@legacy.example", "{login}");
+    server.kill().expect("stop");
+    server.wait().expect("stopped");
+    assert!(
+        !files_hold(&database, "old@legacy.example"),
+        "rewritten at start-up"
+    );
+}
