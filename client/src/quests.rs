@@ -53,6 +53,9 @@ pub fn explain(reason: &RejectReason) -> String {
             ProofKind::DiagnosticRun => "run a diagnosis first".into(),
         },
         RejectReason::ProofFailed { .. } => "the location proof did not pass its checks".into(),
+        RejectReason::DailyLimit { limit } => {
+            format!("kept, but only {limit} a day per bike earn XP")
+        }
     }
 }
 
