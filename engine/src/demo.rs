@@ -215,8 +215,9 @@ pub fn catalog() -> Result<Catalog> {
 const DEMO_MODEL: &str = "harley-street-750-2022";
 
 /// The demo's diagnosis as the offline agent answers it: a misfire code on
-/// the demo bike, with the request and decision the server checks.
-fn demo_run_evidence() -> Result<RunEvidence> {
+/// the demo bike, with the request and decision the server checks (what an
+/// honest device's offline run carries; tests and benchmarks use it too).
+pub fn offline_run_evidence() -> Result<RunEvidence> {
     let request = DiagnosticRequest {
         query: "Check engine light on, code P0300".into(),
         vehicle: VehicleInfo {
@@ -285,7 +286,7 @@ pub fn events(start_ms: i64) -> Result<Vec<Event>> {
                 diagnostic_id: diagnosis,
                 vehicle: Some(ModelKey::new(DEMO_MODEL)?),
                 quest: None,
-                evidence: Some(Box::new(demo_run_evidence()?)),
+                evidence: Some(Box::new(offline_run_evidence()?)),
             },
         ),
         (

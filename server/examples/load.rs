@@ -260,29 +260,5 @@ async fn main() -> Result<(), Error> {
 /// A benchmark fixture: a broken bundled database is a bug to stop at.
 #[allow(clippy::expect_used)]
 fn offline_evidence() -> Box<ridewire_engine::diagnostics::evidence::RunEvidence> {
-    use ridewire_engine::diagnostics::codes::CodeDatabase;
-    use ridewire_engine::diagnostics::evidence::{RunEvidence, gate_offline};
-    use ridewire_engine::diagnostics::request::{DiagnosticRequest, VehicleInfo};
-    static EVIDENCE: std::sync::OnceLock<RunEvidence> = std::sync::OnceLock::new();
-    Box::new(
-        EVIDENCE
-            .get_or_init(|| {
-                let request = DiagnosticRequest {
-                    query: "Check engine light on, code P0300".into(),
-                    vehicle: VehicleInfo {
-                        make: "Harley-Davidson".into(),
-                        model: "Street 750".into(),
-                        year: 2022,
-                    },
-                    symptoms: vec!["rough_idle".into()],
-                    codes: vec!["P0300".parse().expect("a valid code")],
-                };
-                let db = CodeDatabase::bundled().expect("the bundled code database");
-                RunEvidence::of(
-                    &request,
-                    &gate_offline(&request, &db).expect("a valid request"),
-                )
-            })
-            .clone(),
-    )
+    Box::new(ridewire_engine::demo::offline_run_evidence().expect("the bundled code database"))
 }

@@ -99,7 +99,7 @@ struct Args {
         env = "RIDEWIRE_TRUSTED_PROXIES",
         value_delimiter = ','
     )]
-    trusted_proxies: Vec<ridewire_server::limits::Cidr>,
+    trusted_proxies: Vec<ridewire_server::config::Cidr>,
 
     /// Paid calls to hosted diagnosis agents per minute, for the whole
     /// server (0: no limit); past it the offline agent answers and the run

@@ -274,21 +274,7 @@ pub fn diagnosis(n: u128) -> EventKind {
 /// What an honest device's offline run of P0300 carries: the request and
 /// the offline gate's decision, which the server reproduces.
 pub fn offline_evidence() -> RunEvidence {
-    use ridewire_engine::diagnostics::codes::CodeDatabase;
-    use ridewire_engine::diagnostics::evidence::gate_offline;
-    use ridewire_engine::diagnostics::request::{DiagnosticRequest, VehicleInfo};
-    let request = DiagnosticRequest {
-        query: "Check engine light on, code P0300".into(),
-        vehicle: VehicleInfo {
-            make: "Harley-Davidson".into(),
-            model: "Street 750".into(),
-            year: 2022,
-        },
-        symptoms: vec!["rough_idle".into()],
-        codes: vec!["P0300".parse().expect("code")],
-    };
-    let db = CodeDatabase::bundled().expect("code database");
-    RunEvidence::of(&request, &gate_offline(&request, &db).expect("gated"))
+    ridewire_engine::demo::offline_run_evidence().expect("the bundled code database")
 }
 
 /// The route's path with its parameters filled in.

@@ -6,10 +6,8 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
-use ridewire_engine::diagnostics::codes::CodeDatabase;
-use ridewire_engine::diagnostics::evidence::{RunEvidence, gate_offline};
+use ridewire_engine::diagnostics::evidence::RunEvidence;
 use ridewire_engine::diagnostics::gate::Decision;
-use ridewire_engine::diagnostics::request::{DiagnosticRequest, VehicleInfo};
 use ridewire_engine::event::{DeviceChain, DeviceId, Event, EventId, EventKind};
 use ridewire_engine::quest::QuestId;
 use ridewire_engine::vehicle::ModelKey;
@@ -185,19 +183,6 @@ fn reasons(answer: &Value) -> Vec<String> {
         .collect()
 }
 
-fn request(codes: &[&str]) -> DiagnosticRequest {
-    DiagnosticRequest {
-        query: "Check engine light on".into(),
-        vehicle: VehicleInfo {
-            make: "Harley-Davidson".into(),
-            model: "Street 750".into(),
-            year: 2022,
-        },
-        symptoms: vec!["rough_idle".into()],
-        codes: codes.iter().map(|c| c.parse().expect("code")).collect(),
-    }
-}
-
 fn run(n: u128, evidence: Option<RunEvidence>) -> EventKind {
     EventKind::DiagnosticRun {
         diagnostic_id: uuid::Uuid::from_u128(n),
@@ -211,9 +196,7 @@ fn run(n: u128, evidence: Option<RunEvidence>) -> EventKind {
 async fn five_hundred_self_made_diagnostic_runs_earn_at_most_the_daily_allowance() {
     let server = Server::start(&[]);
     let token = server.token("cheat@ridewire.test").await;
-    let db = CodeDatabase::bundled().expect("code database");
-    let asked = request(&["P0300"]);
-    let honest = RunEvidence::of(&asked, &gate_offline(&asked, &db).expect("gated"));
+    let honest = crate::common::offline_evidence();
     let forged_decision = if honest.decision == Decision::Approved {
         Decision::Escalated
     } else {
