@@ -208,6 +208,9 @@ pub fn report(run: &Run) -> String {
             SafetyFlag::UnsafeRecommendation { finding, .. } => {
                 format!("unsafe_recommendation: {}", finding.reason)
             }
+            SafetyFlag::LanguageNotCovered { agent } => {
+                format!("language_not_covered: {agent}'s answer is not in English")
+            }
             SafetyFlag::NoValidAnswers => "no agent gave a usable answer".to_owned(),
             SafetyFlag::SingleAgent => "single agent (offline): agreement is discounted".to_owned(),
         };

@@ -263,6 +263,9 @@ fn result_card(ui: &mut egui::Ui, done: &Finished) {
                 SafetyFlag::UnsafeRecommendation { finding, .. } => {
                     format!("Unsafe recommendation: {}", finding.reason)
                 }
+                SafetyFlag::LanguageNotCovered { agent } => format!(
+                    "{agent} answered in a language the safety check cannot read: held for a person"
+                ),
                 SafetyFlag::NoValidAnswers => "No agent gave a usable answer".to_owned(),
                 SafetyFlag::SingleAgent => {
                     "Single agent: agreement between agents could not be checked".to_owned()

@@ -8,7 +8,9 @@
 //! An unsafe recommendation ([`super::safety`]) in any answer that went into
 //! the consensus, or in the consensus itself, forces **rejected** with the
 //! flag `unsafe_recommendation`, whatever the scores. So does having no
-//! valid answer at all. Only approved diagnoses highlight components in AR.
+//! valid answer at all. An answer in a language the rules do not read
+//! ([`super::safety::reads_language`]) adds the flag `language_not_covered`
+//! and turns an approval into **escalated**. Only approved diagnoses highlight components in AR.
 //!
 //! The server asks the agents and feeds their outcomes in; nothing here waits,
 //! calls out or reads a clock.
@@ -53,6 +55,13 @@ pub enum SafetyFlag {
     },
     /// No agent gave a usable answer.
     NoValidAnswers,
+    /// An answer is in a language the safety rules do not read (they read
+    /// English), so nothing vouches for it: the run is escalated to a person
+    /// at best, never approved.
+    LanguageNotCovered {
+        /// The agent whose answer it was.
+        agent: String,
+    },
     /// Only one agent's answer was used (typically offline), so its score
     /// was discounted.
     SingleAgent,
@@ -99,6 +108,14 @@ pub fn diagnose(
     let mut flags = Vec::new();
     for v in &used {
         let answer = v.answer();
+        if !safety::reads_language(&format!(
+            "{}\n{}",
+            answer.diagnosis, answer.recommended_action
+        )) {
+            flags.push(SafetyFlag::LanguageNotCovered {
+                agent: answer.agent.clone(),
+            });
+        }
         for finding in safety::check_answer(answer, &situation) {
             flags.push(SafetyFlag::UnsafeRecommendation {
                 agent: Some(answer.agent.clone()),
@@ -136,8 +153,14 @@ pub fn diagnose(
     let unsafe_advice = flags
         .iter()
         .any(|f| matches!(f, SafetyFlag::UnsafeRecommendation { .. }));
+    let unread = flags
+        .iter()
+        .any(|f| matches!(f, SafetyFlag::LanguageNotCovered { .. }));
     let decision = match &consensus {
-        Some(c) if !unsafe_advice => decide(c.score, c.confidence),
+        Some(c) if !unsafe_advice => match decide(c.score, c.confidence) {
+            Decision::Approved if unread => Decision::Escalated,
+            decision => decision,
+        },
         _ => Decision::Rejected,
     };
     let highlighted_components = match (&consensus, decision) {
@@ -217,6 +240,39 @@ mod tests {
             assert_eq!(run.decision, decision, "confidence {confidence}");
             assert!(run.flags.contains(&SafetyFlag::SingleAgent));
         }
+    }
+
+    #[test]
+    fn an_answer_the_rules_cannot_read_is_escalated_never_approved() {
+        let english = answer("anthropic", "ignition_misfire", &["spark_plugs"], 0.9);
+        let mut german = answer("openai", "ignition_misfire", &["spark_plugs"], 0.9);
+        german.diagnosis = "Zündaussetzer im Zylinder eins".into();
+        german.recommended_action =
+            "Sie können weiterfahren, die Zündkerzen später tauschen.".into();
+        let read = gate(vec![
+            english.clone(),
+            answer("openai", "ignition_misfire", &["spark_plugs"], 0.9),
+        ]);
+        assert_eq!(read.decision, Decision::Approved);
+        let run = gate(vec![english, german]);
+        assert_eq!(run.decision, Decision::Escalated, "{run:?}");
+        assert!(run.flags.contains(&SafetyFlag::LanguageNotCovered {
+            agent: "openai".into()
+        }));
+        assert!(run.highlighted_components.is_empty());
+        // A run that would be rejected stays rejected.
+        let mut unsafe_german = answer("openai", "ignition_misfire", &["spark_plugs"], 0.9);
+        unsafe_german.recommended_action =
+            "Weiterfahren. You can keep riding with the ABS light on.".into();
+        unsafe_german.diagnosis = "Bremsen".into();
+        let run = gate(vec![unsafe_german]);
+        assert_eq!(run.decision, Decision::Rejected);
+        // The flag is stored with the run as `language_not_covered`.
+        let json = serde_json::to_string(&SafetyFlag::LanguageNotCovered {
+            agent: "openai".into(),
+        })
+        .expect("serialise");
+        assert_eq!(json, r#"{"flag":"language_not_covered","agent":"openai"}"#);
     }
 
     #[test]

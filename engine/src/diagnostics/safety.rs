@@ -39,6 +39,14 @@
 //! clause by a warning ("riding with the oil light on is dangerous") is a
 //! warning, not advice. Gaps in patterns never skip a cue.
 //!
+//! Full stops inside words ("1.5") and after dotted acronyms ("A.B.S." reads
+//! `abs`, "e.g." reads `eg`) or common abbreviations ("approx.", "etc.")
+//! end no sentence unless a capital letter or a line break follows.
+//!
+//! The rules read English only. [`reads_language`] says whether a text is
+//! English enough for them to judge; the gate never approves an answer they
+//! could not read (it is escalated with the flag `language_not_covered`).
+//!
 //! The reading is deliberately simple and errs towards flagging: a flagged
 //! answer is rejected and a person looks at it, while an unflagged unsafe one
 //! would be shown to a rider.
@@ -48,9 +56,13 @@ use std::cell::OnceCell;
 
 use super::answer::AgentAnswer;
 
+mod language;
 mod reading;
 mod rules;
+#[cfg(test)]
+mod table;
 
+pub use language::MIN_KNOWN_PERCENT;
 use reading::{Sentence, find, negated_before, read, warned_after};
 pub use rules::RULES;
 
@@ -127,6 +139,14 @@ pub fn check(text: &str, situation: &str) -> Vec<SafetyFinding> {
 pub fn check_answer(answer: &AgentAnswer, situation: &str) -> Vec<SafetyFinding> {
     let text = format!("{}\n{}", answer.diagnosis, answer.recommended_action);
     check(&text, situation)
+}
+
+/// Whether `text` is in the language the rules read (English): at least
+/// [`MIN_KNOWN_PERCENT`] of its words are known English words. Text without
+/// words counts as read.
+pub fn reads_language(text: &str) -> bool {
+    let words: Vec<String> = read(text).iter().flat_map(Sentence::words).collect();
+    language::covered(&words)
 }
 
 /// Whether any of `patterns` occurs in `words`.

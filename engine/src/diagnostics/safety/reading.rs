@@ -62,49 +62,134 @@ impl Sentence {
     }
 }
 
+/// Abbreviations whose full stop ends no sentence unless a capital letter
+/// (or the end of the text or line) follows: "approx. 5 km", "e.g. the fuse".
+const ABBREVIATIONS: &[&str] = &[
+    "approx", "appr", "ca", "cf", "eg", "esp", "etc", "ie", "incl", "max", "min", "nr", "resp",
+    "std", "viz", "vs", "wrt",
+];
+
 /// Splits text into sentences of clauses of lower-case words.
+///
+/// A full stop inside a word ("1.5", "a.b.s") ends nothing; letters between
+/// single-letter dots make one word ("A.B.S." reads `abs`, "e.g." reads
+/// `eg`). After such an acronym or an [`ABBREVIATIONS`] entry, the stop
+/// ends the sentence only where a capital letter, a line break or the end of
+/// the text follows.
 pub(super) fn read(text: &str) -> Vec<Sentence> {
-    let mut sentences = Vec::new();
-    let mut clauses: Vec<Vec<String>> = Vec::new();
-    let mut clause: Vec<String> = Vec::new();
-    let mut word = String::new();
-    let end_word = |word: &mut String, clause: &mut Vec<String>, clauses: &mut Vec<Vec<String>>| {
-        if word.is_empty() {
-            return;
-        }
-        if CLAUSE_WORDS.contains(&word.as_str()) {
-            word.clear();
-            clauses.push(std::mem::take(clause));
-        } else {
-            clause.push(std::mem::take(word));
-        }
-    };
-    for ch in text.chars().chain(['\n']) {
+    let chars: Vec<char> = text.chars().chain(['\n']).collect();
+    let mut reader = Reader::default();
+    for (i, &ch) in chars.iter().enumerate() {
         if ch.is_alphanumeric() {
-            word.extend(ch.to_lowercase());
+            reader.word.extend(ch.to_lowercase());
+            reader.segment += 1;
             continue;
         }
         if matches!(ch, '\'' | '\u{2019}' | '\u{2018}' | '`') {
             continue;
         }
-        end_word(&mut word, &mut clause, &mut clauses);
-        match ch {
-            '.' | '!' | '?' | ';' | '\n' | '\r' => {
-                clauses.push(std::mem::take(&mut clause));
-                clauses.retain(|c| !c.is_empty());
-                if !clauses.is_empty() {
-                    sentences.push(Sentence {
-                        clauses: std::mem::take(&mut clauses),
-                        question: ch == '?',
-                    });
-                }
+        let rest = &chars[i + 1..];
+        let next = rest.first().copied().unwrap_or('\n');
+        let segment = std::mem::take(&mut reader.segment);
+        if ch == '.' && !reader.word.is_empty() && next.is_alphanumeric() {
+            if segment == 1 && next.is_alphabetic() {
+                // "a.b.s", "e.g": one word.
+                reader.dotted = true;
+                continue;
             }
-            ',' | ':' | '(' | ')' | '[' | ']' | '"' | '\u{201C}' | '\u{201D}' | '\u{2013}'
-            | '\u{2014}' => clauses.push(std::mem::take(&mut clause)),
-            _ => {}
+            if next.is_numeric() && reader.word.ends_with(char::is_numeric) {
+                // "1.5"
+                continue;
+            }
+            if next.is_lowercase() {
+                // "file.txt": two words in one sentence.
+                reader.end_word();
+                continue;
+            }
+        }
+        reader.end_word();
+        let ends_sentence = match ch {
+            '.' if reader.after_abbreviation() => {
+                // The next character that is not a space on the same line.
+                let following = rest.iter().find(|c| **c == '\n' || !c.is_whitespace());
+                following.is_none_or(|c| *c == '\n' || c.is_uppercase())
+            }
+            '.' | '!' | '?' | ';' | '\n' | '\r' => true,
+            _ => false,
+        };
+        if ends_sentence {
+            reader.end_sentence(ch == '?');
+        } else if matches!(
+            ch,
+            ',' | ':'
+                | '('
+                | ')'
+                | '['
+                | ']'
+                | '"'
+                | '\u{201C}'
+                | '\u{201D}'
+                | '\u{2013}'
+                | '\u{2014}'
+        ) {
+            reader.end_clause();
         }
     }
-    sentences
+    reader.sentences
+}
+
+/// What [`read`] has read so far.
+#[derive(Default)]
+struct Reader {
+    sentences: Vec<Sentence>,
+    clauses: Vec<Vec<String>>,
+    clause: Vec<String>,
+    /// The word being read.
+    word: String,
+    /// Letters and digits since the word began or since a dot inside it.
+    segment: usize,
+    /// Whether the word being read joins single letters across dots.
+    dotted: bool,
+    /// Whether the last word read was a dotted acronym.
+    last_dotted: bool,
+}
+
+impl Reader {
+    fn end_word(&mut self) {
+        if self.word.is_empty() {
+            return;
+        }
+        self.last_dotted = std::mem::take(&mut self.dotted);
+        if CLAUSE_WORDS.contains(&self.word.as_str()) {
+            self.word.clear();
+            self.end_clause();
+        } else {
+            self.clause.push(std::mem::take(&mut self.word));
+        }
+    }
+
+    /// Whether the clause ends in an acronym or an abbreviation.
+    fn after_abbreviation(&self) -> bool {
+        self.clause
+            .last()
+            .is_some_and(|w| self.last_dotted || ABBREVIATIONS.contains(&w.as_str()))
+    }
+
+    fn end_clause(&mut self) {
+        self.clauses.push(std::mem::take(&mut self.clause));
+    }
+
+    fn end_sentence(&mut self, question: bool) {
+        self.end_clause();
+        self.clauses.retain(|c| !c.is_empty());
+        if !self.clauses.is_empty() {
+            self.sentences.push(Sentence {
+                clauses: std::mem::take(&mut self.clauses),
+                question,
+            });
+        }
+        self.last_dotted = false;
+    }
 }
 
 fn word_matches(pattern: &str, word: &str) -> bool {
@@ -226,6 +311,38 @@ mod tests {
             .map(|c| c.into_iter().map(String::from).collect::<Vec<_>>())
         );
         assert_eq!(clauses("   "), Vec::<Vec<String>>::new());
+    }
+
+    #[test]
+    fn abbreviations_and_dotted_acronyms_end_no_sentence() {
+        let read_as = |text: &str| -> Vec<String> {
+            read(text).iter().map(|s| s.words().join(" ")).collect()
+        };
+        assert_eq!(read_as("Pull the A.B.S. fuse."), ["pull the abs fuse"]);
+        assert_eq!(
+            read_as("Use new pads, e.g. sintered ones, approx. 2 sets."),
+            ["use new pads eg sintered ones approx 2 sets"]
+        );
+        assert_eq!(
+            read_as("Set 14.2 V at 5000 rpm."),
+            ["set 142 v at 5000 rpm"]
+        );
+        // A capital letter, a line break or the end after the stop: a new sentence.
+        assert_eq!(
+            read_as("Check the A.B.S. It may be faulty."),
+            ["check the abs", "it may be faulty"]
+        );
+        assert_eq!(
+            read_as("Brakes, pads etc.\nride on"),
+            ["brakes pads etc", "ride on"]
+        );
+        assert_eq!(read_as("Check fuses etc."), ["check fuses etc"]);
+        // An ordinary word before a stop ends the sentence, even without a space.
+        assert_eq!(
+            read_as("Do not stop.Keep riding"),
+            ["do not stop", "keep riding"]
+        );
+        assert_eq!(read_as("Open config.txt now"), ["open config txt now"]);
     }
 
     #[test]
