@@ -6,6 +6,8 @@
 //! - `cargo xtask assets`: redraw the overworld tileset
 //!   (`assets/tiles/overworld.png`), the component models
 //!   (`assets/models/*.glb`) and the overlay packs (`assets/overlays/*.json`).
+//! - `cargo xtask api-check`: schemathesis over the server's OpenAPI document
+//!   (also part of `test`).
 //! - `cargo xtask bench engine`: the engine's benchmarks.
 //! - `cargo xtask bench sync`: sync over loopback (push, cold pull, 1,000
 //!   clients), one JSON line per figure.
@@ -18,6 +20,7 @@
 //! Every cargo call uses one build directory outside the checkout (see
 //! [`target_dir`]), so the app, the tests and CI share one warm Bevy build.
 
+mod api_check;
 mod assets;
 mod marker_sheet;
 mod models;
@@ -43,6 +46,8 @@ commands:
   bench overworld   map generation and the Map screen's frame time
   bench ar          AR tracker figures, side by side with OpenCV when Python can be set up
   bench agents      time request → gated answer with agents answering in 50/200/800 ms
+  api-check         build the server, then run schemathesis (every check) over
+                    its OpenAPI document on loopback, as `test` does
   target-dir        print the build directory every command uses
 
 environment:
@@ -63,6 +68,7 @@ fn main() -> ExitCode {
                 .and_then(|()| marker_sheet::write(&root))
         }
         Some("bench") => bench(&args[1..]),
+        Some("api-check") => api_check(),
         Some("target-dir") => {
             println!("{}", target_dir().display());
             Ok(())
@@ -176,12 +182,31 @@ fn test() -> Result<(), String> {
         let mut tests = cargo(&["test", "--locked"]);
         tests.args(packages).env("RIDEWIRE_REQUIRE_SERVER", "1");
         step(&format!("tests ({name})"), tests)?;
+        if name == "server" {
+            // The OpenAPI document against the server the tests just built.
+            step(
+                "api check (schemathesis)",
+                api_check::command(&workspace_root(), &target_dir())?,
+            )?;
+        }
     }
     eprintln!(
         "==> all checks passed in {:.0} s",
         start.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+fn api_check() -> Result<(), String> {
+    system::ensure(system::Purpose::Test)?;
+    step(
+        "build (server)",
+        cargo(&["build", "--locked", "--package", "ridewire-server"]),
+    )?;
+    step(
+        "api check (schemathesis)",
+        api_check::command(&workspace_root(), &target_dir())?,
+    )
 }
 
 fn bench(args: &[String]) -> Result<(), String> {

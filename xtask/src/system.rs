@@ -23,6 +23,8 @@ const X11: &[&str] = &[
     "libxrandr2",
     "libxkbcommon-x11-0",
 ];
+/// The API check runs schemathesis from a Python virtual environment.
+const PYTHON: &[&str] = &["python3", "python3-venv"];
 /// Building the webcam support (nokhwa's V4L2 binding is generated with
 /// bindgen) needs libclang; any installed version will do.
 const LIBCLANG: &str = "libclang-dev";
@@ -67,7 +69,7 @@ fn has_libclang() -> bool {
 fn wanted(purpose: Purpose) -> Vec<&'static str> {
     match purpose {
         // The tests render off-screen: no window, so no X11.
-        Purpose::Test => VULKAN.to_vec(),
+        Purpose::Test => VULKAN.iter().chain(PYTHON).copied().collect(),
         Purpose::Run => VULKAN.iter().chain(X11).copied().collect(),
     }
 }

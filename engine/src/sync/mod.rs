@@ -246,6 +246,13 @@ impl FromStr for Cursor {
         if !epoch_ok {
             return Err(bad());
         }
+        // Positions are row numbers: 1 to 19 digits, nothing else.
+        if position.is_empty()
+            || position.len() > 19
+            || !position.bytes().all(|b| b.is_ascii_digit())
+        {
+            return Err(bad());
+        }
         let position = position.parse().map_err(|_| bad())?;
         Ok(Cursor {
             epoch: epoch.to_owned(),

@@ -435,25 +435,6 @@ impl HttpTransport {
     }
 }
 
-fn record_path(edit: &Edit) -> Result<String> {
-    let kind = match serde_json::to_value(edit.kind) {
-        Ok(serde_json::Value::String(s)) => s,
-        _ => return Err(Error::Invalid(format!("record kind {:?}", edit.kind))),
-    };
-    let key: String = edit
-        .key
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-                char::from(b).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
-    Ok(format!("/api/v1/records/{kind}/{key}"))
-}
-
 impl Transport for HttpTransport {
     async fn push(&self, request: &PushRequest) -> Result<Pushed> {
         let url = self.url("/api/v1/sync/push");
@@ -479,7 +460,8 @@ impl Transport for HttpTransport {
     }
 
     async fn send_edit(&self, edit: &Edit) -> Result<EditAnswer> {
-        let url = self.url(&record_path(edit)?);
+        // The edit names its record (kind and key).
+        let url = self.url("/api/v1/records");
         let response = self.send(|c| c.put(&url).json(edit)).await?;
         match response.status() {
             s if s.is_success() => Ok(EditAnswer::Saved(read_json::<Record>(response).await?)),

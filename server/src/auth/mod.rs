@@ -100,6 +100,21 @@ impl AuthUser {
     }
 }
 
+/// An admin's request. As an extractor it comes before the path and the
+/// body, so anyone else is refused (`403`) before what they sent is read.
+#[derive(Debug, Clone)]
+pub struct AdminUser(pub AuthUser);
+
+impl FromRequestParts<AppState> for AdminUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
+        let user = AuthUser::from_request_parts(parts, state).await?;
+        user.require_admin()?;
+        Ok(AdminUser(user))
+    }
+}
+
 /// Access tokens already looked up, so most requests need no database
 /// read to authenticate. Every revocation (logout, a reused refresh token,
 /// a deleted account) empties it, and a lookup that raced a revocation is

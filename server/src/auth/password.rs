@@ -9,8 +9,9 @@ use crate::error::{AppError, Result};
 
 /// Shortest password accepted.
 pub const MIN_PASSWORD_CHARS: usize = 8;
-/// Longest password accepted (hashing cost grows with length).
-pub const MAX_PASSWORD_BYTES: usize = 1024;
+/// Longest password accepted, in characters (hashing cost grows with
+/// length; 1,024 characters are at most 4 KiB).
+pub const MAX_PASSWORD_CHARS: usize = 1024;
 
 /// The Argon2id hasher the configuration asks for.
 pub fn hasher(config: &Config) -> Result<Argon2<'static>> {
@@ -51,10 +52,10 @@ pub fn check_new(password: &str) -> Result<()> {
             format!("the password needs at least {MIN_PASSWORD_CHARS} characters"),
         ));
     }
-    if password.len() > MAX_PASSWORD_BYTES {
+    if password.chars().count() > MAX_PASSWORD_CHARS {
         return Err(AppError::bad_request(
             "invalid_password",
-            format!("the password may have at most {MAX_PASSWORD_BYTES} bytes"),
+            format!("the password may have at most {MAX_PASSWORD_CHARS} characters"),
         ));
     }
     Ok(())
@@ -85,6 +86,6 @@ mod tests {
     fn new_passwords_need_a_sensible_length() {
         assert!(check_new("short").is_err());
         assert!(check_new("long enough").is_ok());
-        assert!(check_new(&"x".repeat(MAX_PASSWORD_BYTES + 1)).is_err());
+        assert!(check_new(&"x".repeat(MAX_PASSWORD_CHARS + 1)).is_err());
     }
 }

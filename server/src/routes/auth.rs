@@ -21,7 +21,7 @@ pub fn routes() -> Vec<Route> {
             path: "/api/v1/auth/register",
             summary: "Create an account and log in",
             access: Access::Public,
-            query: &[],
+            params: &[],
             request: Some("Credentials"),
             responses: &[
                 (201, "Session"),
@@ -37,7 +37,7 @@ pub fn routes() -> Vec<Route> {
             path: "/api/v1/auth/login",
             summary: "Log in with e-mail and password",
             access: Access::Public,
-            query: &[],
+            params: &[],
             request: Some("Credentials"),
             responses: &[
                 (200, "Session"),
@@ -53,7 +53,7 @@ pub fn routes() -> Vec<Route> {
             path: "/api/v1/auth/refresh",
             summary: "Exchange a refresh token for a new pair (the old one stops working)",
             access: Access::Public,
-            query: &[],
+            params: &[],
             request: Some("RefreshRequest"),
             responses: &[
                 (200, "Session"),
@@ -68,7 +68,7 @@ pub fn routes() -> Vec<Route> {
             path: "/api/v1/auth/logout",
             summary: "End this login: its access and refresh tokens stop working",
             access: Access::User,
-            query: &[],
+            params: &[],
             request: None,
             responses: &[(204, ""), (401, "Error")],
             handler: post(logout),
@@ -78,7 +78,7 @@ pub fn routes() -> Vec<Route> {
             path: "/api/v1/auth/logout-all",
             summary: "Sign out everywhere: every login of the account ends, this one included",
             access: Access::User,
-            query: &[],
+            params: &[],
             request: None,
             responses: &[(204, ""), (401, "Error"), (429, "Error")],
             handler: post(logout_all),
@@ -88,7 +88,7 @@ pub fn routes() -> Vec<Route> {
             path: "/api/v1/auth/password",
             summary: "Change the password (the current one is needed); every other login ends",
             access: Access::User,
-            query: &[],
+            params: &[],
             request: Some("PasswordChange"),
             responses: &[
                 (204, ""),
@@ -155,17 +155,34 @@ struct RefreshRequest {
     refresh_token: String,
 }
 
-/// Lower-cases and checks an e-mail address (a light check: it is a login
+/// Longest e-mail address accepted, in characters (spaces around it
+/// included).
+pub const MAX_EMAIL_CHARS: usize = 254;
+
+/// The rule [`normalise_email`] checks, as the OpenAPI document states it:
+/// a local part, `@`, a domain with a dot; no spaces or control characters
+/// except around the address.
+/// (Spaces are Unicode's White_Space, what Rust's `trim` and
+/// `is_whitespace` mean, spelt out so every regex engine reads them alike.)
+pub const EMAIL_PATTERN: &str = concat!(
+    r"^[\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*",
+    r"[^\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000@\x00-\x1f\x7f-\x9f]+@",
+    r"[^\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\x00-\x1f\x7f-\x9f]*\.",
+    r"[^\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\x00-\x1f\x7f-\x9f]*",
+    r"[\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$"
+);
+
+/// Checks and lower-cases an e-mail address (a light check: it is a login
 /// name, not a mailbox we write to).
 fn normalise_email(email: &str) -> Result<String> {
-    let email = email.trim().to_lowercase();
-    let ok = email.len() <= 254
-        && email
+    let trimmed = email.trim();
+    let ok = email.chars().count() <= MAX_EMAIL_CHARS
+        && trimmed
             .split_once('@')
             .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'))
-        && !email.chars().any(|c| c.is_whitespace() || c.is_control());
+        && !trimmed.chars().any(|c| c.is_whitespace() || c.is_control());
     if ok {
-        Ok(email)
+        Ok(trimmed.to_lowercase())
     } else {
         Err(AppError::bad_request(
             "invalid_email",
@@ -243,7 +260,7 @@ async fn login(
     let Ok(email) = normalise_email(&body.email) else {
         return Err(refused());
     };
-    if body.password.len() > password::MAX_PASSWORD_BYTES {
+    if body.password.chars().count() > password::MAX_PASSWORD_CHARS {
         return Err(refused());
     }
     // One account's password guessed from many addresses: its own bucket.
@@ -361,7 +378,7 @@ async fn change_password(
             "the current password is not right; nothing was changed",
         )
     };
-    if body.current_password.len() > password::MAX_PASSWORD_BYTES {
+    if body.current_password.chars().count() > password::MAX_PASSWORD_CHARS {
         return Err(wrong());
     }
     let id = user.id;

@@ -13,15 +13,35 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::AppState;
-use crate::auth::AuthUser;
+use crate::auth::{AdminUser, AuthUser};
 use crate::db::log_change;
 use crate::error::{AppError, Result};
-use crate::routes::{Access, ApiJson, ApiPath, ApiQuery, Param, Route};
+use crate::routes::{Access, ApiJson, ApiPath, ApiQuery, In, Param, Route, Values};
 
 const VEHICLE: Param = Param {
     name: "vehicle",
+    place: In::Query,
     required: true,
     description: "Vehicle model key, e.g. harley-street-750-2022",
+    // What `ModelKey::new` accepts.
+    values: Values::Text {
+        min: 1,
+        max: 96,
+        pattern: "^[a-z0-9]+(-[a-z0-9]+)*$",
+    },
+};
+
+const PLAN_ID: Param = Param {
+    name: "id",
+    place: In::Path,
+    required: true,
+    description: "Plan id",
+    // What `check_plan_id` accepts.
+    values: Values::Text {
+        min: 1,
+        max: 64,
+        pattern: "^[A-Za-z0-9_-]+$",
+    },
 };
 
 /// The routes of this resource.
@@ -32,7 +52,7 @@ pub fn routes() -> Vec<Route> {
             path: "/api/v1/plans/{id}",
             summary: "A published maintenance plan",
             access: Access::User,
-            query: &[],
+            params: &[PLAN_ID],
             request: None,
             responses: &[
                 (200, "Plan"),
@@ -47,7 +67,7 @@ pub fn routes() -> Vec<Route> {
             path: "/api/v1/plans/{id}",
             summary: "Publish or update a maintenance plan (admin)",
             access: Access::Admin,
-            query: &[],
+            params: &[PLAN_ID],
             request: Some("PlanUpload"),
             responses: &[
                 (200, "Plan"),
@@ -63,7 +83,7 @@ pub fn routes() -> Vec<Route> {
             path: "/api/v1/catalog",
             summary: "The quest catalogue progress is folded against",
             access: Access::User,
-            query: &[],
+            params: &[],
             request: None,
             responses: &[(200, "Catalog"), (401, "Error")],
             handler: get(get_catalog),
@@ -73,7 +93,7 @@ pub fn routes() -> Vec<Route> {
             path: "/api/v1/catalog",
             summary: "Publish a new quest catalogue (admin); everyone's progress is refolded against it",
             access: Access::Admin,
-            query: &[],
+            params: &[],
             request: Some("Catalog"),
             responses: &[
                 (200, "Published"),
@@ -89,7 +109,7 @@ pub fn routes() -> Vec<Route> {
             path: "/api/v1/ar/overlay",
             summary: "The AR overlay pack of a vehicle model",
             access: Access::User,
-            query: &[VEHICLE],
+            params: &[VEHICLE],
             request: None,
             responses: &[
                 (200, "OverlayPack"),
@@ -104,7 +124,7 @@ pub fn routes() -> Vec<Route> {
             path: "/api/v1/ar/overlay",
             summary: "Publish a vehicle model's AR overlay pack (admin)",
             access: Access::Admin,
-            query: &[VEHICLE],
+            params: &[VEHICLE],
             request: Some("OverlayPack"),
             responses: &[
                 (200, "Published"),
@@ -183,11 +203,10 @@ async fn get_plan(
 
 async fn put_plan(
     State(state): State<AppState>,
-    user: AuthUser,
+    _admin: AdminUser,
     ApiPath(id): ApiPath<String>,
     ApiJson(upload): ApiJson<PlanUpload>,
 ) -> Result<Json<Plan>> {
-    user.require_admin()?;
     check_plan_id(&id)?;
     let parsed = ridewire_engine::plan::parse(&upload.markdown)
         .map_err(|e| AppError::bad_request("invalid_plan", e.to_string()))?;
@@ -266,10 +285,9 @@ async fn get_catalog(State(state): State<AppState>, _user: AuthUser) -> Result<J
 
 async fn put_catalog(
     State(state): State<AppState>,
-    user: AuthUser,
+    _admin: AdminUser,
     ApiJson(catalog): ApiJson<Catalog>,
 ) -> Result<Json<Value>> {
-    user.require_admin()?;
     // Deserialising does not check the rules a catalogue keeps (known zones,
     // prerequisites without cycles); building it again does.
     let checked = Catalog::new(
@@ -333,11 +351,10 @@ async fn get_overlay(
 
 async fn put_overlay(
     State(state): State<AppState>,
-    user: AuthUser,
+    _admin: AdminUser,
     ApiQuery(query): ApiQuery<VehicleQuery>,
     ApiJson(pack): ApiJson<Value>,
 ) -> Result<Json<Value>> {
-    user.require_admin()?;
     let vehicle = model_key(query)?;
     if !pack.get("components").is_some_and(Value::is_array) {
         return Err(AppError::bad_request(

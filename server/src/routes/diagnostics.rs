@@ -14,7 +14,15 @@ use crate::AppState;
 use crate::agents::runs::{self, RunFeedback, RunSummary, StoredRun};
 use crate::auth::AuthUser;
 use crate::error::{AppError, Result};
-use crate::routes::{Access, ApiJson, ApiPath, ApiQuery, Param, Route};
+use crate::routes::{Access, ApiJson, ApiPath, ApiQuery, In, Param, Route, Values};
+
+const RUN_ID: Param = Param {
+    name: "id",
+    place: In::Path,
+    required: true,
+    description: "The run's id",
+    values: Values::Uuid,
+};
 
 /// Runs per history page when the client does not say.
 pub const DEFAULT_PAGE: usize = 20;
@@ -32,7 +40,7 @@ pub fn routes() -> Vec<Route> {
             path: "/api/v1/diagnostics",
             summary: "Ask every diagnosis agent, gate their consensus for safety, store the run and record it as a DiagnosticRun event (10 XP)",
             access: Access::User,
-            query: &[],
+            params: &[],
             request: Some("DiagnosticRequest"),
             responses: &[
                 (201, "DiagnosticRun"),
@@ -48,16 +56,23 @@ pub fn routes() -> Vec<Route> {
             path: "/api/v1/diagnostics",
             summary: "The user's diagnostic runs, newest first, a page at a time",
             access: Access::User,
-            query: &[
+            params: &[
                 Param {
                     name: "before",
+                    place: In::Query,
                     required: false,
                     description: "Id of the last run of the previous page; absent for the newest",
+                    values: Values::Uuid,
                 },
                 Param {
                     name: "limit",
+                    place: In::Query,
                     required: false,
-                    description: "Most runs to return (1 to 100, default 20)",
+                    description: "Most runs to return (default 20)",
+                    values: Values::Integer {
+                        min: 1,
+                        max: MAX_PAGE as i64,
+                    },
                 },
             ],
             request: None,
@@ -65,6 +80,7 @@ pub fn routes() -> Vec<Route> {
                 (200, "DiagnosticHistory"),
                 (400, "Error"),
                 (401, "Error"),
+                (404, "Error"),
                 (429, "Error"),
             ],
             handler: get(history),
@@ -74,7 +90,7 @@ pub fn routes() -> Vec<Route> {
             path: "/api/v1/diagnostics/{id}",
             summary: "One of the user's diagnostic runs, whole",
             access: Access::User,
-            query: &[],
+            params: &[RUN_ID],
             request: None,
             responses: &[
                 (200, "DiagnosticRun"),
@@ -90,7 +106,7 @@ pub fn routes() -> Vec<Route> {
             path: "/api/v1/diagnostics/{id}/feedback",
             summary: "Keep the rider's note on one of their runs (did the fix work?); of two notes the later-written one is kept, and the note kept is answered",
             access: Access::User,
-            query: &[],
+            params: &[RUN_ID],
             request: Some("DiagnosticFeedback"),
             responses: &[
                 (200, "RunFeedback"),
@@ -237,22 +253,19 @@ async fn history(
             format!("limit must be 1 to {MAX_PAGE}"),
         ));
     }
-    let bad_cursor = || {
-        AppError::bad_request(
-            "invalid_cursor",
-            "`before` must be the id of one of your diagnostic runs",
-        )
-    };
-    let before = match query.before.filter(|b| !b.is_empty()) {
-        Some(b) => Some(b.parse::<Uuid>().map_err(|_| bad_cursor())?),
+    let before = match query.before {
+        Some(b) => Some(b.parse::<Uuid>().map_err(|_| {
+            AppError::bad_request("invalid_cursor", "`before` must be a run id (a UUID)")
+        })?),
         None => None,
     };
+    let unknown = || AppError::NotFound("`before` is not one of your diagnostic runs".into());
     // One more than asked tells whether another page follows.
     let mut runs = state
         .db
         .read(move |conn| runs::history(conn, user.id, before, limit + 1))
         .await?
-        .ok_or_else(bad_cursor)?;
+        .ok_or_else(unknown)?;
     let next_before = if runs.len() > limit {
         runs.truncate(limit);
         runs.last().map(|r| r.id)

@@ -35,15 +35,64 @@ pub enum Access {
     Admin,
 }
 
-/// A query parameter, for the documentation.
+/// Where a parameter goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum In {
+    /// A `{name}` segment of the path.
+    Path,
+    /// The query string.
+    Query,
+}
+
+/// The values a parameter may take: what the document states and exactly
+/// what its handler accepts.
+#[derive(Debug, Clone, Copy)]
+pub enum Values {
+    /// Text of `min..=max` characters matching `pattern` (a regular
+    /// expression every JSON Schema validator reads alike).
+    Text {
+        min: usize,
+        max: usize,
+        pattern: &'static str,
+    },
+    /// A whole number in `min..=max`.
+    Integer { min: i64, max: i64 },
+    /// A UUID.
+    Uuid,
+    /// One of these words.
+    OneOf(&'static [&'static str]),
+}
+
+impl Values {
+    /// The JSON Schema.
+    pub fn schema(&self) -> serde_json::Value {
+        use serde_json::json;
+        match *self {
+            Values::Text { min, max, pattern } => {
+                json!({"type": "string", "minLength": min, "maxLength": max, "pattern": pattern})
+            }
+            Values::Integer { min, max } => {
+                json!({"type": "integer", "format": "int64", "minimum": min, "maximum": max})
+            }
+            Values::Uuid => json!({"type": "string", "format": "uuid"}),
+            Values::OneOf(words) => json!({"type": "string", "enum": words}),
+        }
+    }
+}
+
+/// A path or query parameter, for the documentation.
 #[derive(Debug, Clone, Copy)]
 pub struct Param {
     /// Its name.
     pub name: &'static str,
-    /// Whether a request needs it.
+    /// Path or query.
+    pub place: In,
+    /// Whether a request needs it (path parameters always do).
     pub required: bool,
     /// What it means.
     pub description: &'static str,
+    /// What it may be.
+    pub values: Values,
 }
 
 /// One endpoint: its address, its handler and its documentation.
@@ -56,8 +105,8 @@ pub struct Route {
     pub summary: &'static str,
     /// Who may call it.
     pub access: Access,
-    /// Query parameters.
-    pub query: &'static [Param],
+    /// Path and query parameters; every `{name}` of the path is one.
+    pub params: &'static [Param],
     /// Schema name (in `components.schemas`) of the JSON body, if any.
     pub request: Option<&'static str>,
     /// Status codes with the schema name of their body (`""` for none).
@@ -115,6 +164,9 @@ pub fn router(state: &AppState) -> Router<AppState> {
 }
 
 /// A JSON body whose rejections are answered with the server's error body.
+///
+/// A number with nothing after the point (`2022.0`) is an integer in JSON
+/// Schema, as the OpenAPI document is read; it is taken as one here too.
 #[derive(Debug, Clone)]
 pub struct ApiJson<T>(pub T);
 
@@ -122,10 +174,36 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = AppError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
-        axum::Json::<T>::from_request(req, state)
+        let axum::Json(mut value) = axum::Json::<serde_json::Value>::from_request(req, state)
             .await
-            .map(|axum::Json(value)| ApiJson(value))
-            .map_err(AppError::from)
+            .map_err(AppError::from)?;
+        whole_numbers(&mut value);
+        serde_json::from_value(value).map(ApiJson).map_err(|e| {
+            AppError::bad_request(
+                "invalid_body",
+                format!("Failed to deserialize the JSON body into the target type: {e}"),
+            )
+        })
+    }
+}
+
+/// Turns every number written with a point or an exponent but without a
+/// fraction (`2022.0`, `-0.0`, `1e3`) into that integer, at any depth. Only
+/// up to 2^53, where a float still holds the very number written: a longer
+/// integer that JSON could only read as a float (beyond 64 bits) stays one,
+/// and so stays refused where an integer is wanted.
+pub fn whole_numbers(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    const EXACT: f64 = 9_007_199_254_740_992.0;
+    match value {
+        Value::Number(n) if n.is_f64() => {
+            if let Some(f) = n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() <= EXACT) {
+                *value = Value::from(f as i64);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(whole_numbers),
+        Value::Object(fields) => fields.values_mut().for_each(whole_numbers),
+        _ => {}
     }
 }
 

@@ -6,7 +6,7 @@ use axum::http::Method;
 use axum::routing::get;
 use serde_json::{Map, Value, json};
 
-use crate::routes::{Access, Route, table};
+use crate::routes::{Access, In, Route, table};
 
 /// The routes of this resource.
 pub fn routes() -> Vec<Route> {
@@ -15,7 +15,7 @@ pub fn routes() -> Vec<Route> {
         path: "/api/v1/openapi.json",
         summary: "This document",
         access: Access::Public,
-        query: &[],
+        params: &[],
         request: None,
         responses: &[(200, "")],
         handler: get(|| async { Json(document()) }),
@@ -78,16 +78,18 @@ fn operation(route: &Route) -> Value {
                 .replace(['/', '.', '{', '}'], "_")
         )),
     );
-    let mut params: Vec<Value> = route
-        .path
-        .split('/')
-        .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
-        .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}))
+    let params: Vec<Value> = route
+        .params
+        .iter()
+        .map(|p| {
+            let place = match p.place {
+                In::Path => "path",
+                In::Query => "query",
+            };
+            json!({"name": p.name, "in": place, "required": p.required || p.place == In::Path,
+                   "description": p.description, "schema": p.values.schema()})
+        })
         .collect();
-    params.extend(route.query.iter().map(|p| {
-        json!({"name": p.name, "in": "query", "required": p.required,
-               "description": p.description, "schema": {"type": "string"}})
-    }));
     if !params.is_empty() {
         op.insert("parameters".into(), Value::Array(params));
     }

@@ -7,7 +7,7 @@ use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, put};
 use ridewire_engine::sync::Change;
-use ridewire_engine::sync::record::{self, Edit, EditError, Outcome, Record, RecordKind};
+use ridewire_engine::sync::record::{self, Conflict, Edit, EditError, Outcome, Record, RecordKind};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::Value;
 
@@ -16,7 +16,29 @@ use crate::auth::AuthUser;
 use crate::db::log_change;
 use crate::error::{AppError, Result};
 use crate::quota::charge;
-use crate::routes::{Access, ApiJson, ApiPath, Route};
+use crate::routes::{Access, ApiJson, ApiPath, In, Param, Route, Values};
+
+/// A record's address: its kind and key.
+const ADDRESS: &[Param] = &[
+    Param {
+        name: "kind",
+        place: In::Path,
+        required: true,
+        description: "What the record describes",
+        values: Values::OneOf(&["vehicle", "ar_anchor"]),
+    },
+    Param {
+        name: "key",
+        place: In::Path,
+        required: true,
+        description: "Which one: 1 to 64 characters, no control characters",
+        values: Values::Text {
+            min: 1,
+            max: record::MAX_NAME,
+            pattern: r"^[^\x00-\x1f\x7f-\x9f]+$",
+        },
+    },
+];
 
 /// The routes of this resource.
 pub fn routes() -> Vec<Route> {
@@ -26,7 +48,7 @@ pub fn routes() -> Vec<Route> {
             path: "/api/v1/records/{kind}/{key}",
             summary: "A versioned record of the user's (kind: vehicle or ar_anchor)",
             access: Access::User,
-            query: &[],
+            params: ADDRESS,
             request: None,
             responses: &[
                 (200, "Record"),
@@ -38,10 +60,10 @@ pub fn routes() -> Vec<Route> {
         },
         Route {
             method: Method::PUT,
-            path: "/api/v1/records/{kind}/{key}",
-            summary: "Apply an edit: fields changed by nobody else merge; overlapping ones come back as a conflict",
+            path: "/api/v1/records",
+            summary: "Apply an edit to the record its kind and key name: fields changed by nobody else merge; overlapping ones (or a base version the server never gave out) come back as a conflict",
             access: Access::User,
-            query: &[],
+            params: &[],
             request: Some("Edit"),
             responses: &[
                 (200, "Record"),
@@ -141,15 +163,9 @@ fn check_privacy(edit: &Edit) -> Result<()> {
 async fn put_record(
     State(state): State<AppState>,
     user: AuthUser,
-    ApiPath((kind, key)): ApiPath<(RecordKind, String)>,
     ApiJson(edit): ApiJson<Edit>,
 ) -> Result<Response> {
-    if edit.kind != kind || edit.key != key {
-        return Err(AppError::bad_request(
-            "wrong_record",
-            "the edit's kind and key must match the address",
-        ));
-    }
+    let (kind, key) = (edit.kind, edit.key.clone());
     edit.validate().map_err(edit_error)?;
     check_privacy(&edit)?;
     let quota = state.config.quota;
@@ -157,7 +173,17 @@ async fn put_record(
         .db
         .write(move |tx| {
             let current = load(tx, user.id, kind, &key)?.unwrap_or_else(|| Record::empty(kind, &key));
-            let outcome = record::apply(&current, &edit).map_err(edit_error)?;
+            let outcome = match record::apply(&current, &edit) {
+                // The device saw a version this server never gave out (it
+                // was restored from an older backup, say): every field of
+                // the edit is in question, and the record as it is here
+                // goes back for the rider to compare with.
+                Err(EditError::FutureBase { .. }) => Outcome::Conflict(Conflict {
+                    fields: edit.changes.keys().cloned().collect(),
+                    current: current.clone(),
+                }),
+                other => other.map_err(edit_error)?,
+            };
             if let Outcome::Applied(next) = &outcome
                 && next.version != current.version
             {

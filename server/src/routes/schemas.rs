@@ -2,7 +2,27 @@
 //! document. They describe the engine's sync messages as serde writes them;
 //! a test checks real messages against them.
 
+use ridewire_engine::diagnostics::request::{
+    MAX_CODES, MAX_QUERY_CHARS, MAX_SYMPTOM_CHARS, MAX_SYMPTOMS, MAX_VEHICLE_NAME_CHARS, YEARS,
+};
+use ridewire_engine::sync::MAX_PUSH_EVENTS;
+use ridewire_engine::sync::record::{MAX_FIELDS, MAX_NAME};
 use serde_json::{Value, json};
+
+use crate::auth::password::{MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
+use crate::routes::auth::{EMAIL_PATTERN, MAX_EMAIL_CHARS};
+
+/// Unicode's White_Space, what Rust's `trim` and `is_whitespace` mean, as a
+/// regex character-class body every JSON Schema validator reads alike.
+const SPACE: &str = r"\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000";
+/// Control characters (Unicode's Cc), as a character-class body.
+const CONTROL: &str = r"\x00-\x1f\x7f-\x9f";
+
+/// Text without control characters: names, keys.
+fn printable(min: usize, max: usize) -> Value {
+    json!({"type": "string", "minLength": min, "maxLength": max,
+        "pattern": format!("^[^{CONTROL}]*$")})
+}
 
 fn r(name: &str) -> Value {
     json!({"$ref": format!("#/components/schemas/{name}")})
@@ -24,12 +44,16 @@ pub fn all() -> Value {
         "Status": {"type": "object", "required": ["status"], "properties": {"status": {"type": "string"}}},
         "Credentials": {
             "type": "object", "required": ["email", "password"], "additionalProperties": false,
-            "properties": {"email": {"type": "string"}, "password": {"type": "string", "minLength": 8}}
+            "properties": {
+                "email": {"type": "string", "maxLength": MAX_EMAIL_CHARS, "pattern": EMAIL_PATTERN,
+                    "description": "Compared without case and without spaces around it"},
+                "password": {"type": "string", "minLength": MIN_PASSWORD_CHARS, "maxLength": MAX_PASSWORD_CHARS}
+            }
         },
         "PasswordChange": {
             "type": "object", "required": ["current_password", "new_password"], "additionalProperties": false,
-            "properties": {"current_password": {"type": "string"},
-                "new_password": {"type": "string", "minLength": 8}}
+            "properties": {"current_password": {"type": "string", "maxLength": MAX_PASSWORD_CHARS},
+                "new_password": {"type": "string", "minLength": MIN_PASSWORD_CHARS, "maxLength": MAX_PASSWORD_CHARS}}
         },
         "RefreshRequest": {
             "type": "object", "required": ["refresh_token"], "additionalProperties": false,
@@ -76,7 +100,8 @@ pub fn all() -> Value {
         },
         "PushRequest": {
             "type": "object", "required": ["device", "events"],
-            "properties": {"device": uuid, "events": {"type": "array", "maxItems": 500, "items": r("Event")}}
+            "properties": {"device": uuid, "events": {"type": "array", "maxItems": MAX_PUSH_EVENTS,
+                "items": {"type": "object", "description": "An Event. Each is judged on its own: one that does not read as an Event (an unknown kind from a newer app, a missing field) is not stored and comes back in `rejected` with reason bad_payload, and the rest of the batch goes on"}}}
         },
         "Rejected": {
             "type": "object", "required": ["event_id", "seq", "reason"],
@@ -135,8 +160,12 @@ pub fn all() -> Value {
         },
         "Edit": {
             "type": "object", "required": ["kind", "key", "base_version", "changes"],
-            "properties": {"kind": {"enum": ["vehicle", "ar_anchor"]}, "key": {"type": "string"},
-                "base_version": {"type": "integer"}, "changes": {"type": "object"}}
+            "properties": {"kind": {"enum": ["vehicle", "ar_anchor"]}, "key": printable(1, MAX_NAME),
+                "base_version": {"type": "integer", "minimum": 0, "maximum": u64::MAX,
+                    "description": "The version the edit was made on; 0 for a new record"},
+                "changes": {"type": "object", "minProperties": 1, "maxProperties": MAX_FIELDS,
+                    "propertyNames": printable(1, MAX_NAME),
+                    "description": "New values by field name (each at most 16 KiB as JSON; a field named vin, at any depth, holds null or at most the last 6 characters)"}}
         },
         "Conflict": {
             "type": "object", "required": ["current", "fields"],
@@ -180,6 +209,9 @@ pub fn all() -> Value {
 fn diagnostics() -> Value {
     let uuid = json!({"type": "string", "format": UUID});
     let strings = json!({"type": "array", "items": {"type": "string"}});
+    // Not blank, no control characters.
+    let name = json!({"type": "string", "maxLength": MAX_VEHICLE_NAME_CHARS,
+        "pattern": format!("^[^{CONTROL}]*[^{SPACE}{CONTROL}][^{CONTROL}]*$")});
     let note = json!({"type": "string", "maxLength": 2000,
         "description": "The rider's note on the run (did the fix work?); absent until they leave one"});
     let note_ms = json!({"type": "integer",
@@ -187,14 +219,24 @@ fn diagnostics() -> Value {
     json!({
         "DiagnosticRequest": {
             "type": "object", "required": ["vehicle"],
+            "description": "Something to diagnose: a query that is not blank, a trouble code or a symptom",
+            "anyOf": [
+                {"required": ["query"], "properties": {"query": {"pattern": format!("[^{SPACE}]")}}},
+                {"required": ["codes"], "properties": {"codes": {"minItems": 1}}},
+                {"required": ["symptoms"], "properties": {"symptoms": {"minItems": 1}}}
+            ],
             "properties": {
-                "query": {"type": "string", "maxLength": 1000},
+                "query": {"type": "string", "maxLength": MAX_QUERY_CHARS,
+                    "pattern": r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"},
                 "vehicle": {"type": "object", "required": ["make", "model", "year"],
-                    "properties": {"make": {"type": "string"}, "model": {"type": "string"},
-                        "year": {"type": "integer"}}},
-                "symptoms": strings,
-                "codes": {"type": "array", "items": {"type": "string", "pattern": "^[PCBUpcbu][0-3][0-9A-Fa-f]{3}$"}},
-                "utc_offset_min": {"type": "integer"}
+                    "properties": {"make": name, "model": name,
+                        "year": {"type": "integer", "minimum": YEARS.start(), "maximum": YEARS.end()}}},
+                "symptoms": {"type": "array", "maxItems": MAX_SYMPTOMS, "items": {"type": "string",
+                    "minLength": 1, "maxLength": MAX_SYMPTOM_CHARS, "pattern": "^[a-z][a-z0-9]*(_[a-z0-9]+)*$"}},
+                "codes": {"type": "array", "maxItems": MAX_CODES,
+                    "items": {"type": "string",
+                        "pattern": format!("^[{SPACE}]*[PCBUpcbu][0-3][0-9A-Fa-f]{{3}}[{SPACE}]*$")}},
+                "utc_offset_min": {"type": "integer", "minimum": -840, "maximum": 840}
             }
         },
         "DiagnosticRun": {
@@ -236,7 +278,8 @@ fn diagnostics() -> Value {
         "DiagnosticFeedback": {
             "type": "object", "required": ["feedback", "at_ms"], "additionalProperties": false,
             "properties": {"feedback": note,
-                "at_ms": {"type": "integer", "description": "When the rider wrote it (Unix ms, the device's clock)"}}
+                "at_ms": {"type": "integer", "minimum": i64::MIN, "maximum": i64::MAX,
+                    "description": "When the rider wrote it (Unix ms, the device's clock)"}}
         },
         "RunFeedback": {
             "type": "object", "required": ["id", "feedback", "feedback_ms"],

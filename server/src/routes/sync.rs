@@ -15,7 +15,7 @@ use serde_json::Value;
 use crate::AppState;
 use crate::auth::AuthUser;
 use crate::error::{AppError, Result};
-use crate::routes::{Access, ApiQuery, Param, Route};
+use crate::routes::{Access, ApiQuery, In, Param, Route, Values};
 use crate::sync::push::{self, PushOutcome, Writer};
 
 /// The routes of this resource.
@@ -26,7 +26,7 @@ pub fn routes() -> Vec<Route> {
             path: "/api/v1/sync/push",
             summary: "Store the next events of one device's chain, exactly once",
             access: Access::User,
-            query: &[],
+            params: &[],
             request: Some("PushRequest"),
             responses: &[
                 (200, "PushResponse"),
@@ -44,16 +44,27 @@ pub fn routes() -> Vec<Route> {
             path: "/api/v1/sync/pull",
             summary: "Changes after a cursor: the user's events, plans, catalogue, overlay packs, records; and the server's progress",
             access: Access::User,
-            query: &[
+            params: &[
                 Param {
                     name: "cursor",
+                    place: In::Query,
                     required: false,
                     description: "EPOCH.POSITION from the last pull; empty or absent for the start",
+                    values: Values::Text {
+                        min: 0,
+                        max: 84,
+                        pattern: r"^([A-Za-z0-9_-]{1,64}\.[0-9]{1,19})?$",
+                    },
                 },
                 Param {
                     name: "limit",
+                    place: In::Query,
                     required: false,
-                    description: "Most changes to return (1 to 1000, default 1000)",
+                    description: "Most changes to return (default 1000)",
+                    values: Values::Integer {
+                        min: 1,
+                        max: MAX_PULL_CHANGES as i64,
+                    },
                 },
             ],
             request: None,
@@ -89,11 +100,23 @@ fn read_batch(body: &[u8]) -> Result<(DeviceId, Vec<Value>)> {
             "`events` must be an array",
         ));
     };
+    if let Some(at) = events.iter().position(|e| !e.is_object()) {
+        return Err(AppError::bad_request(
+            "invalid_body",
+            format!("events[{at}] is not a JSON object"),
+        ));
+    }
     if events.len() > MAX_PUSH_EVENTS {
-        return Err(AppError::TooLarge(format!(
-            "a push may carry at most {MAX_PUSH_EVENTS} events, this one has {}",
-            events.len()
-        )));
+        // A malformed batch, as the document's `maxItems` says (413 is for
+        // a body over the byte limit, on which the sync client halves its
+        // batches).
+        return Err(AppError::bad_request(
+            "too_many_events",
+            format!(
+                "a push may carry at most {MAX_PUSH_EVENTS} events, this one has {}",
+                events.len()
+            ),
+        ));
     }
     Ok((device, events))
 }
@@ -135,6 +158,12 @@ async fn pull_changes(
             AppError::bad_request("invalid_cursor", e.to_string())
         })?;
     let limit = query.limit.unwrap_or(MAX_PULL_CHANGES);
+    if !(1..=MAX_PULL_CHANGES).contains(&limit) {
+        return Err(AppError::bad_request(
+            "invalid_limit",
+            format!("limit must be 1 to {MAX_PULL_CHANGES}"),
+        ));
+    }
     let progress = std::sync::Arc::clone(&state.progress);
     let epoch = state.db.epoch().to_owned();
     let body = state

@@ -9,9 +9,9 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::auth::tokens::Account;
-use crate::auth::{AuthUser, Role};
+use crate::auth::{AdminUser, Role};
 use crate::error::{AppError, Result};
-use crate::routes::{Access, ApiJson, ApiPath, Route};
+use crate::routes::{Access, ApiJson, ApiPath, In, Param, Route, Values};
 
 /// The routes of this resource.
 pub fn routes() -> Vec<Route> {
@@ -20,7 +20,16 @@ pub fn routes() -> Vec<Route> {
         path: "/api/v1/users/{id}/role",
         summary: "Set an account's role: user, seller or admin (admin)",
         access: Access::Admin,
-        query: &[],
+        params: &[Param {
+            name: "id",
+            place: In::Path,
+            required: true,
+            description: "The account's id",
+            values: Values::Integer {
+                min: i64::MIN,
+                max: i64::MAX,
+            },
+        }],
         request: Some("RoleChange"),
         responses: &[
             (200, "Account"),
@@ -41,11 +50,10 @@ struct RoleChange {
 
 async fn set_role(
     State(state): State<AppState>,
-    admin: AuthUser,
+    _admin: AdminUser,
     ApiPath(id): ApiPath<i64>,
     ApiJson(change): ApiJson<RoleChange>,
 ) -> Result<Json<Account>> {
-    admin.require_admin()?;
     let key = state.email_key.clone();
     let account = state
         .db

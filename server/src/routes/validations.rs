@@ -27,7 +27,7 @@ pub fn routes() -> Vec<Route> {
         path: "/api/v1/validations",
         summary: "Vouch for another rider's quest completion (once per completion and account; never one's own)",
         access: Access::User,
-        query: &[],
+        params: &[],
         request: Some("NewValidation"),
         responses: &[
             (201, "Validation"),

@@ -198,7 +198,7 @@ async fn history_pages_newest_first() {
             .await;
         assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{bad}");
     }
-    // Another rider's run is no cursor either.
+    // Another rider's run is no cursor either: for them it does not exist.
     let other = server.user("other@ridewire.test").await;
     let reply = server
         .call(
@@ -208,7 +208,8 @@ async fn history_pages_newest_first() {
             None,
         )
         .await;
-    assert_eq!(reply.code(), "invalid_cursor");
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    assert_eq!(reply.code(), "not_found");
 }
 
 #[tokio::test]

@@ -269,8 +269,8 @@ async fn a_batch_larger_than_the_limit_is_refused_whole() {
         .collect();
     let before = server.snapshot();
     let reply = server.push(&token, phone.id(), &events).await;
-    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
-    assert_eq!(reply.code(), "too_large");
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert_eq!(reply.code(), "too_many_events");
     assert_eq!(server.snapshot(), before);
     let reply = answer(
         &server
