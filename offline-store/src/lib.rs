@@ -24,6 +24,6 @@ pub use diagnoses::{DiagnosisRecord, Feedback, FeedbackSync, MAX_FEEDBACK_CHARS}
 pub use error::{Error, Result};
 pub use migrate::SCHEMA_VERSION;
 pub use outbox::Settled;
-pub use pull::{PullApplied, StoredPlan};
+pub use pull::{PullApplied, SkippedChange, StoredPlan};
 pub use records::PendingEdit;
 pub use store::{Opened, OutboxItem, Recorded, Recovery, Store};

@@ -18,6 +18,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/003_diagnoses.sql"),
     include_str!("../migrations/004_sync.sql"),
     include_str!("../migrations/005_diagnosis_sync.sql"),
+    include_str!("../migrations/006_pull_skips.sql"),
 ];
 
 /// The schema version this build creates and understands.

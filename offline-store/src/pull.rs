@@ -25,6 +25,24 @@ pub struct PullApplied {
     pub events_conflicting: usize,
     /// Plans, catalogue, overlay packs and records written.
     pub other_changes: usize,
+    /// Changes that could not be applied and were kept aside (see
+    /// [`Store::apply_pull_skipping`]).
+    pub changes_skipped: usize,
+}
+
+/// A change from the server this device could not apply, kept as sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkippedChange {
+    /// The cursor of the page it came in.
+    pub cursor: String,
+    /// Its place in that page.
+    pub position: usize,
+    /// The change as JSON.
+    pub change: String,
+    /// Why it was not applied.
+    pub error: String,
+    /// When it was set aside.
+    pub at_ms: i64,
 }
 
 /// A maintenance plan as the server last sent it.
@@ -216,6 +234,58 @@ impl Store {
     /// after a real reset this device's events are queued for the server
     /// again, since it may have lost some.
     pub fn apply_pull(&mut self, page: &PullResponse, now_ms: i64) -> Result<PullApplied> {
+        self.apply_page(page, now_ms, false)
+    }
+
+    /// Applies a page as [`Store::apply_pull`] does, except that a change
+    /// that cannot be applied (an event that does not match its hash, a
+    /// catalogue this engine cannot read) is kept aside whole, with why, in
+    /// [`Store::skipped_changes`], and the rest of the page goes in. For a
+    /// page that failed [`crate::sync::MAX_PAGE_TRIES`] rounds in a row.
+    pub fn apply_pull_skipping(&mut self, page: &PullResponse, now_ms: i64) -> Result<PullApplied> {
+        self.apply_page(page, now_ms, true)
+    }
+
+    /// Counts one more failed round on the page at the current cursor;
+    /// returns how many there have been.
+    pub fn note_pull_failure(&mut self) -> Result<u32> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO sync_state (only_row, page_failures) VALUES (1, 1)
+                 ON CONFLICT (only_row) DO UPDATE SET page_failures = page_failures + 1",
+                [],
+            )?;
+            Ok(tx.query_row(
+                "SELECT page_failures FROM sync_state WHERE only_row = 1",
+                [],
+                |r| r.get(0),
+            )?)
+        })
+    }
+
+    /// Changes from the server that could not be applied, oldest first.
+    pub fn skipped_changes(&self) -> Result<Vec<SkippedChange>> {
+        let mut stmt = self.conn().prepare(
+            "SELECT cursor, position, change, error, at_ms FROM skipped_changes ORDER BY id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(SkippedChange {
+                cursor: r.get(0)?,
+                position: r.get::<_, i64>(1)? as usize,
+                change: r.get(2)?,
+                error: r.get(3)?,
+                at_ms: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn apply_page(
+        &mut self,
+        page: &PullResponse,
+        now_ms: i64,
+        skip_bad: bool,
+    ) -> Result<PullApplied> {
         let own = self.device().to_string();
         let summary = serde_json::to_string(&page.progress)
             .map_err(|e| Error::Invalid(format!("server progress: {e}")))?;
@@ -252,15 +322,34 @@ impl Store {
                     params![own],
                 )?;
             }
-            for change in &page.changes {
-                apply_change(tx, change, now_ms, &mut applied, &mut refold_needed)?;
+            for (position, change) in page.changes.iter().enumerate() {
+                if !skip_bad {
+                    apply_change(tx, change, now_ms, &mut applied, &mut refold_needed)?;
+                    continue;
+                }
+                tx.execute_batch("SAVEPOINT one_change")?;
+                match apply_change(tx, change, now_ms, &mut applied, &mut refold_needed) {
+                    Ok(()) => tx.execute_batch("RELEASE one_change")?,
+                    Err(Error::Invalid(why)) => {
+                        tx.execute_batch("ROLLBACK TO one_change; RELEASE one_change")?;
+                        let body = serde_json::to_string(change)
+                            .map_err(|e| Error::Invalid(e.to_string()))?;
+                        tx.execute(
+                            "INSERT INTO skipped_changes (cursor, position, change, error, at_ms)
+                             VALUES (?1, ?2, ?3, ?4, ?5)",
+                            params![page.cursor.to_string(), position as i64, body, why, now_ms],
+                        )?;
+                        applied.changes_skipped += 1;
+                    }
+                    Err(e) => return Err(e),
+                }
             }
             tx.execute(
                 "INSERT INTO sync_state (only_row, epoch, cursor, last_pull_ms, server_progress)
                  VALUES (1, ?1, ?2, ?3, ?4)
                  ON CONFLICT (only_row) DO UPDATE SET epoch = excluded.epoch,
                      cursor = excluded.cursor, last_pull_ms = excluded.last_pull_ms,
-                     server_progress = excluded.server_progress",
+                     server_progress = excluded.server_progress, page_failures = 0",
                 params![page.cursor.epoch, page.cursor.to_string(), now_ms, summary],
             )?;
             if refold_needed {

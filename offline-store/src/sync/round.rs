@@ -2,7 +2,7 @@
 //! Pure rules over a [`Store`] and a [`Transport`]; timing and retries
 //! belong to the [`super::Syncer`].
 
-use ridewire_engine::sync::{MAX_PULL_CHANGES, MAX_PUSH_EVENTS, PushRequest};
+use ridewire_engine::sync::{Cursor, MAX_PULL_CHANGES, MAX_PUSH_EVENTS, PushRequest};
 
 use super::{EditAnswer, Pushed, Transport, diagnoses};
 use crate::{Error, Result, Store};
@@ -12,6 +12,10 @@ use crate::{Error, Result, Store};
 const MAX_GAPS_IN_A_ROW: u32 = 4;
 /// Pull pages in one round before yielding to the next round.
 const MAX_PULL_PAGES: usize = 100_000;
+/// Rounds a pull page may fail to apply before it is applied change by
+/// change, the changes that still fail kept aside
+/// ([`Store::apply_pull_skipping`]).
+pub const MAX_PAGE_TRIES: u32 = 3;
 
 /// What one round did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -32,6 +36,10 @@ pub struct SyncReport {
     pub events_pulled: usize,
     /// Whether a pull dropped and re-fetched earlier pulled data.
     pub reset: bool,
+    /// Changes from the server that could not be applied after
+    /// [`MAX_PAGE_TRIES`] rounds and were kept aside
+    /// ([`Store::skipped_changes`]).
+    pub changes_skipped: usize,
     /// The rider's notes on runs the server took.
     pub feedback_sent: usize,
     /// Notes that stay on this device: the server does not know their run,
@@ -211,16 +219,30 @@ async fn pull_all<T: Transport + ?Sized>(
     for _ in 0..MAX_PULL_PAGES {
         let cursor = store.cursor()?;
         let page = transport.pull(&cursor, MAX_PULL_CHANGES).await?;
+        if !page.reset && cursor != Cursor::START && !cursor.is_from(&page.cursor.epoch) {
+            // Another epoch without a reset: this device's history and the
+            // server's cannot be mixed. Start again from the beginning.
+            store.restart_pull()?;
+            return Err(Error::Invalid(format!(
+                "pull answered from epoch {:?} without a reset (cursor was {cursor})",
+                page.cursor.epoch
+            )));
+        }
         let applied = match store.apply_pull(&page, now_ms) {
             Ok(applied) => applied,
             Err(e @ Error::Invalid(_)) => {
-                // A page this device cannot apply onto what it holds: start
-                // again from the beginning next time rather than stall.
-                store.restart_pull()?;
-                return Err(e);
+                // A page this device cannot apply: try it again next round
+                // (a fault on the way may have spoilt it); after a few
+                // rounds take what can be taken and keep the rest aside,
+                // rather than stall every round from now on.
+                if store.note_pull_failure()? < MAX_PAGE_TRIES {
+                    return Err(e);
+                }
+                store.apply_pull_skipping(&page, now_ms)?
             }
             Err(e) => return Err(e),
         };
+        report.changes_skipped += applied.changes_skipped;
         report.pull_pages += 1;
         report.events_pulled += applied.events_added;
         report.reset |= applied.reset;

@@ -333,6 +333,8 @@ fn notes_kept_before_version_5_are_sent_after_the_upgrade() {
          ALTER TABLE diagnoses DROP COLUMN feedback_sync;
          ALTER TABLE diagnoses DROP COLUMN feedback_ms;
          ALTER TABLE sync_state DROP COLUMN diagnoses_walk;
+         DROP TABLE skipped_changes;
+         ALTER TABLE sync_state DROP COLUMN page_failures;
          PRAGMA user_version = 4;",
     )
     .unwrap();

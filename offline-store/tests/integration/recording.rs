@@ -175,6 +175,8 @@ fn a_version_1_database_with_events_upgrades_and_keeps_them() {
         "DROP TABLE record_edits; DROP TABLE records; DROP INDEX outbox_unsent_in_order;
          ALTER TABLE sync_state DROP COLUMN server_progress;
          ALTER TABLE sync_state DROP COLUMN diagnoses_walk;
+         DROP TABLE skipped_changes;
+         ALTER TABLE sync_state DROP COLUMN page_failures;
          DROP TABLE diagnoses; DROP TABLE settings; PRAGMA user_version = 1;",
     )
     .unwrap();

@@ -359,3 +359,61 @@ fn a_stopped_syncer_reports_it_and_a_new_one_resumes_the_queue() {
     });
     assert_eq!(server.events().len(), 2);
 }
+
+#[test]
+fn a_change_that_cannot_be_applied_is_kept_aside_after_a_few_rounds_and_the_rest_goes_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = server();
+    let mut phone = store(&dir.path().join("phone.db"));
+    let mut terminal = store(&dir.path().join("terminal.db"));
+    record_n(&mut terminal, 100, 2);
+    sync(&mut terminal, &server).unwrap();
+    // A spoilt event sits in the server's log between two good changes.
+    let mut spoilt = server.events()[1].clone();
+    spoilt.at_ms += 1;
+    server.publish(Change::Event { event: spoilt });
+    server.publish(Change::Plan {
+        id: "spring-service".into(),
+        title: "Spring service".into(),
+        markdown: "# Spring service\n- [ ] chain".into(),
+        version: 1,
+    });
+    // The first rounds fail on that page and take nothing from it; each
+    // tries the same page again rather than starting over.
+    for round in 1..ridewire_offline_store::sync::MAX_PAGE_TRIES {
+        let failed = sync(&mut phone, &server);
+        assert!(
+            matches!(failed, Err(ridewire_offline_store::Error::Invalid(_))),
+            "round {round}: {failed:?}"
+        );
+        assert!(phone.plans().unwrap().is_empty());
+        assert_eq!(
+            phone.cursor().unwrap(),
+            ridewire_engine::sync::Cursor::START
+        );
+    }
+    // Then the page goes in without the spoilt change, which is kept whole.
+    let report = sync(&mut phone, &server).unwrap();
+    assert_eq!(report.changes_skipped, 1);
+    assert_eq!(phone.plans().unwrap()[0].title, "Spring service");
+    let held = server.events().len();
+    assert_eq!(
+        phone.events().unwrap().len(),
+        held,
+        "every good event came in"
+    );
+    let skipped = phone.skipped_changes().unwrap();
+    assert_eq!(skipped.len(), 1);
+    assert!(
+        skipped[0].error.contains("does not match its hash"),
+        "{skipped:?}"
+    );
+    assert!(
+        skipped[0].position >= held,
+        "after the good events: {skipped:?}"
+    );
+    assert!(skipped[0].change.contains("\"event\""));
+    // Later rounds go on from there.
+    let report = sync(&mut phone, &server).unwrap();
+    assert_eq!(report.changes_skipped, 0);
+}

@@ -118,6 +118,13 @@ fn issue_pair(
 /// Exchanges a refresh token for a new pair. The outer `Result` fails only
 /// on storage errors; the inner one is the answer, and the transaction
 /// commits either way so a reuse's revocation sticks.
+/// How long after a refresh the token it replaced may be sent once more,
+/// when the answer was lost on the way (the device never saw the new pair):
+/// it gets another new pair and the lost pair stops working. Later, or once
+/// the lost pair's refresh token has been used, a second use is a theft
+/// signal and ends the login.
+pub const REFRESH_GRACE_MS: i64 = 60_000;
+
 pub fn refresh(
     tx: &Connection,
     config: &Config,
@@ -151,7 +158,33 @@ pub fn refresh(
             "the refresh token is not valid",
         )));
     };
-    if used_ms.is_some() {
+    if let Some(used_ms) = used_ms {
+        // Was the answer to that refresh lost? Only if it was moments ago
+        // and nothing of the family has been refreshed since.
+        let later_use: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM refresh_tokens
+                            WHERE family = ?1 AND used_ms IS NOT NULL AND used_ms > ?2)",
+            params![family, used_ms],
+            |r| r.get(0),
+        )?;
+        if now_ms.saturating_sub(used_ms) <= REFRESH_GRACE_MS
+            && !later_use
+            && now_ms < expires_ms
+            && now_ms < logged_in_ms.saturating_add(config.login_max_age_ms)
+        {
+            // The lost pair stops working; a new one replaces it.
+            tx.execute(
+                "DELETE FROM refresh_tokens WHERE family = ?1 AND used_ms IS NULL",
+                [&family],
+            )?;
+            tx.execute("DELETE FROM access_tokens WHERE family = ?1", [&family])?;
+            let account = Account {
+                id,
+                email: key.open(&sealed)?,
+                role,
+            };
+            return issue_pair(tx, config, account, &family, now_ms).map(Ok);
+        }
         revoke_family(tx, &family)?;
         return Ok(Err(AppError::unauthorized(
             "refresh_token_reused",

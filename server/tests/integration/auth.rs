@@ -162,6 +162,38 @@ async fn an_access_token_expires_after_24_hours() {
 }
 
 #[tokio::test]
+async fn a_lost_refresh_answer_does_not_log_the_device_out() {
+    let server = TestServer::new();
+    let session = register(&server, "rider@ridewire.test").await;
+    let first_refresh = session["refresh_token"].as_str().expect("refresh");
+    // The server rotates the pair, but the answer never reaches the phone.
+    let lost = refresh(&server, first_refresh).await;
+    assert_eq!(lost.status, StatusCode::OK);
+    // Moments later the phone tries again with the token it still holds.
+    server.clock.advance(30_000);
+    let again = refresh(&server, first_refresh).await;
+    assert_eq!(again.status, StatusCode::OK, "{:?}", again.body);
+    let access = again.body["access_token"].as_str().expect("access");
+    assert_eq!(me(&server, access).await, StatusCode::OK);
+    // The pair in the lost answer no longer works.
+    let lost_access = lost.body["access_token"].as_str().expect("access");
+    assert_eq!(me(&server, lost_access).await, StatusCode::UNAUTHORIZED);
+    let lost_refresh = lost.body["refresh_token"].as_str().expect("refresh");
+    assert_eq!(
+        refresh(&server, lost_refresh).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    // Once the new pair has been refreshed, the first token is spent for
+    // good: sending it again, even within the grace, ends the login.
+    let next = refresh(&server, again.body["refresh_token"].as_str().expect("r")).await;
+    assert_eq!(next.status, StatusCode::OK);
+    let replay = refresh(&server, first_refresh).await;
+    assert_eq!(replay.code(), "refresh_token_reused");
+    let next_access = next.body["access_token"].as_str().expect("access");
+    assert_eq!(me(&server, next_access).await, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
 async fn refresh_tokens_rotate_and_a_reused_one_revokes_the_login() {
     let server = TestServer::new();
     let session = register(&server, "rider@ridewire.test").await;
@@ -171,7 +203,11 @@ async fn refresh_tokens_rotate_and_a_reused_one_revokes_the_login() {
     let second_access = second.body["access_token"].as_str().expect("access");
     assert_eq!(me(&server, second_access).await, StatusCode::OK);
 
-    // Someone replays the first refresh token: the whole login ends.
+    // Someone replays the first refresh token after the grace for lost
+    // answers: the whole login ends.
+    server
+        .clock
+        .advance(ridewire_server::auth::tokens::REFRESH_GRACE_MS + 1);
     let replay = refresh(&server, first_refresh).await;
     assert_eq!(replay.status, StatusCode::UNAUTHORIZED);
     assert_eq!(replay.code(), "refresh_token_reused");

@@ -161,12 +161,7 @@ async fn the_sync_messages_match_their_documented_schemas() {
     let edit =
         serde_json::json!({"kind": "vehicle", "key": "b", "base_version": 0, "changes": {"n": 1}});
     server
-        .call(
-            Method::PUT,
-            "/api/v1/records/vehicle/b",
-            Some(&token),
-            Some(edit),
-        )
+        .call(Method::PUT, "/api/v1/records", Some(&token), Some(edit))
         .await;
     let pull = server.pull(&token, "", None).await;
     let request = serde_json::json!({"device": demo[0].device, "events": demo});

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use axum::http::StatusCode;
 use proptest::prelude::*;
-use ridewire_engine::event::{Event, EventKind};
+use ridewire_engine::event::{DeviceChain, DeviceId, Event, EventId, EventKind};
 use ridewire_engine::progress::Progress;
 use ridewire_engine::quest::QuestId;
 use ridewire_engine::sync::{ProgressSummary, PullResponse, PushResponse};
@@ -117,5 +117,159 @@ proptest! {
             .build()
             .expect("runtime");
         runtime.block_on(run(sizes, deliveries))?;
+    }
+}
+
+/// When a device claims one of its events happened, next to its last one.
+#[derive(Debug, Clone, Copy)]
+enum Claim {
+    /// The server's now.
+    Now,
+    /// Minutes ahead of the server's clock.
+    Ahead(i64),
+    /// Days before the server's now (an offline device, or back-dating).
+    DaysBack(i64),
+    /// Minutes before the device's previous event.
+    Back(i64),
+    /// The same moment as the device's previous event.
+    Same,
+}
+
+fn claim() -> impl Strategy<Value = Claim> {
+    prop_oneof![
+        Just(Claim::Now),
+        (1i64..180).prop_map(Claim::Ahead),
+        (0i64..40).prop_map(Claim::DaysBack),
+        (1i64..60).prop_map(Claim::Back),
+        Just(Claim::Same),
+    ]
+}
+
+/// One thing a rider does (on the demo catalogue), by number.
+fn action(i: usize, pick: u8) -> EventKind {
+    let quests = ["tyre-pressure", "lights", "chain-lube"];
+    let quest = QuestId::new(quests[(pick as usize / 8) % 3]).expect("id");
+    match pick % 8 {
+        0 | 1 => diagnosis(i as u128),
+        2 => EventKind::ArScan {
+            diagnostic_id: None,
+            duration_seconds: 30,
+            quest: None,
+            vehicle: Some(
+                ridewire_engine::vehicle::ModelKey::new("harley-street-750-2022").expect("key"),
+            ),
+        },
+        3 => EventKind::QuestStarted { quest },
+        4 | 5 => EventKind::StepChecked {
+            quest,
+            step: format!("s{}", pick % 2 + 1),
+        },
+        6 => EventKind::QuestCompleted { quest },
+        _ => EventKind::ProofValidated {
+            quest,
+            validator: "my-other-account".into(),
+        },
+    }
+}
+
+const DAY: i64 = 86_400_000;
+
+/// Pushes every device's events in one go; returns what the server folded.
+async fn folded(devices: &[(DeviceId, Vec<Event>)]) -> ProgressSummary {
+    let server = TestServer::new();
+    let token = server.user("rider@ridewire.test").await;
+    for (device, events) in devices {
+        let reply = server.push(&token, *device, events).await;
+        assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+    }
+    let pulled: PullResponse =
+        serde_json::from_value(server.pull(&token, "", None).await.body).expect("pull");
+    pulled.progress
+}
+
+async fn forge(actions: Vec<(u8, usize, Claim)>) -> Result<(), TestCaseError> {
+    // The attacker: up to three devices, each claiming whatever times.
+    let mut chains: Vec<(DeviceChain, i64, Vec<Event>)> = (0..3u128)
+        .map(|d| {
+            (
+                DeviceChain::new(DeviceId(uuid::Uuid::from_u128(d + 1))),
+                crate::common::NOW - 60 * DAY,
+                Vec::new(),
+            )
+        })
+        .collect();
+    for (i, &(pick, device, claim)) in actions.iter().enumerate() {
+        let (chain, previous, events) = &mut chains[device % 3];
+        let at = match claim {
+            Claim::Now => crate::common::NOW,
+            Claim::Ahead(minutes) => crate::common::NOW + minutes * 60_000,
+            Claim::DaysBack(days) => crate::common::NOW - days * DAY,
+            Claim::Back(minutes) => *previous - minutes * 60_000,
+            Claim::Same => *previous,
+        };
+        *previous = at;
+        let mut random = [0u8; 10];
+        random[..8].copy_from_slice(&(i as u64).to_be_bytes());
+        events.push(
+            chain
+                .append(EventId::v7(at.max(0), random), at, 60, action(i, pick))
+                .expect("append"),
+        );
+    }
+    let attacker: Vec<(DeviceId, Vec<Event>)> = chains
+        .into_iter()
+        .map(|(chain, _, events)| (chain.device, events))
+        .collect();
+    let forged = folded(&attacker).await;
+
+    // The honest rider does the same things in the order the attacker says
+    // they happened, each on its own day, the last one today.
+    let mut done: Vec<&Event> = attacker.iter().flat_map(|(_, e)| e).collect();
+    done.sort_by_key(|e| e.canonical_key());
+    let mut honest = DeviceChain::new(DeviceId(uuid::Uuid::from_u128(99)));
+    let n = done.len() as i64;
+    let lived: Vec<Event> = done
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let at = crate::common::NOW - (n - 1 - i as i64) * DAY;
+            let mut random = [1u8; 10];
+            random[..8].copy_from_slice(&(i as u64).to_be_bytes());
+            honest
+                .append(EventId::v7(at, random), at, 60, e.kind.clone())
+                .expect("append")
+        })
+        .collect();
+    let earned = folded(&[(honest.device, lived)]).await;
+
+    prop_assert!(
+        forged.xp <= earned.xp,
+        "forged {} XP, an honest rider earns {}",
+        forged.xp,
+        earned.xp
+    );
+    for achievement in &forged.achievements {
+        prop_assert!(
+            earned.achievements.contains(achievement),
+            "forged {achievement}, which the honest rider does not earn"
+        );
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+
+    /// Whatever times, devices and kinds a client claims, the server never
+    /// credits more than an honest rider doing the same things for real.
+    #[test]
+    fn no_sequence_of_pushes_earns_more_than_doing_it_for_real(
+        actions in prop::collection::vec((any::<u8>(), 0usize..3, claim()), 1..40),
+    ) {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        runtime.block_on(forge(actions))?;
     }
 }

@@ -10,6 +10,8 @@ use serde_json::{Value, json};
 use crate::common::TestServer;
 
 const BIKE: &str = "/api/v1/records/vehicle/bike-1";
+/// Where edits go: each names its record.
+const EDITS: &str = "/api/v1/records";
 
 fn edit(base: u64, changes: Value) -> Value {
     json!({"kind": "vehicle", "key": "bike-1", "base_version": base, "changes": changes})
@@ -22,7 +24,7 @@ async fn two_terminals_editing_different_fields_both_land() {
     let v1 = server
         .call(
             Method::PUT,
-            BIKE,
+            EDITS,
             Some(&token),
             Some(edit(0, json!({"notes": "chain noisy"}))),
         )
@@ -33,7 +35,7 @@ async fn two_terminals_editing_different_fields_both_land() {
     let a = server
         .call(
             Method::PUT,
-            BIKE,
+            EDITS,
             Some(&token),
             Some(edit(1, json!({"mileage_km": 18000}))),
         )
@@ -42,7 +44,7 @@ async fn two_terminals_editing_different_fields_both_land() {
     let b = server
         .call(
             Method::PUT,
-            BIKE,
+            EDITS,
             Some(&token),
             Some(edit(1, json!({"notes": "chain adjusted"}))),
         )
@@ -66,7 +68,7 @@ async fn an_overlapping_edit_is_a_conflict_and_overwrites_nothing() {
     server
         .call(
             Method::PUT,
-            BIKE,
+            EDITS,
             Some(&token),
             Some(edit(0, json!({"notes": "a"}))),
         )
@@ -74,7 +76,7 @@ async fn an_overlapping_edit_is_a_conflict_and_overwrites_nothing() {
     server
         .call(
             Method::PUT,
-            BIKE,
+            EDITS,
             Some(&token),
             Some(edit(1, json!({"notes": "b"}))),
         )
@@ -83,7 +85,7 @@ async fn an_overlapping_edit_is_a_conflict_and_overwrites_nothing() {
     let late = server
         .call(
             Method::PUT,
-            BIKE,
+            EDITS,
             Some(&token),
             Some(edit(1, json!({"notes": "c"}))),
         )
@@ -105,7 +107,7 @@ async fn records_reach_the_accounts_devices_newest_only() {
         server
             .call(
                 Method::PUT,
-                BIKE,
+                EDITS,
                 Some(&token),
                 Some(edit(base, json!({"notes": notes}))),
             )
@@ -126,46 +128,51 @@ async fn records_reach_the_accounts_devices_newest_only() {
 }
 
 #[tokio::test]
-async fn an_edit_that_can_never_apply_is_a_clear_400() {
+async fn an_edit_that_can_never_apply_is_a_clear_400_and_one_from_the_future_a_conflict() {
     let server = TestServer::new();
     let token = server.user("workshop@ridewire.test").await;
     let cases = [
-        (BIKE, edit(0, json!({}))),
-        (BIKE, edit(5, json!({"notes": "x"}))),
-        (
-            "/api/v1/records/vehicle/bike-2",
-            edit(0, json!({"notes": "x"})),
-        ),
-        (
-            "/api/v1/records/ar_anchor/bike-1",
-            edit(0, json!({"notes": "x"})),
-        ),
-        (BIKE, json!({"kind": "vehicle", "key": "bike-1"})),
-        (
-            "/api/v1/records/spaceship/bike-1",
-            edit(0, json!({"notes": "x"})),
-        ),
+        edit(0, json!({})),
+        json!({"kind": "vehicle", "key": "bike-1"}),
+        json!({"kind": "spaceship", "key": "bike-1", "base_version": 0, "changes": {"notes": "x"}}),
+        json!({"kind": "vehicle", "key": "", "base_version": 0, "changes": {"notes": "x"}}),
         // Privacy: never a whole VIN.
-        (BIKE, edit(0, json!({"vin": "1HD1KB4197Y123456"}))),
+        edit(0, json!({"vin": "1HD1KB4197Y123456"})),
     ];
     let before = server.snapshot();
-    for (path, body) in cases {
+    for body in cases {
         let reply = server
-            .call(Method::PUT, path, Some(&token), Some(body.clone()))
+            .call(Method::PUT, EDITS, Some(&token), Some(body.clone()))
             .await;
         assert_eq!(
             reply.status,
             StatusCode::BAD_REQUEST,
-            "{path} {body}: {:?}",
+            "{body}: {:?}",
             reply.body
         );
         assert!(!reply.code().is_empty());
     }
     assert_eq!(server.snapshot(), before);
+    // An edit on a version this server never gave out (the device was
+    // restored from a newer backup, say) is a conflict with the record as it
+    // is here, every field of the edit in question; nothing is written.
+    let ahead = server
+        .call(
+            Method::PUT,
+            EDITS,
+            Some(&token),
+            Some(edit(5, json!({"notes": "x"}))),
+        )
+        .await;
+    assert_eq!(ahead.status, StatusCode::CONFLICT, "{:?}", ahead.body);
+    let conflict: Conflict = serde_json::from_value(ahead.body).expect("conflict");
+    assert_eq!(conflict.current.version, 0);
+    assert_eq!(conflict.fields, ["notes"]);
+    assert_eq!(server.snapshot(), before);
     let tail = server
         .call(
             Method::PUT,
-            BIKE,
+            EDITS,
             Some(&token),
             Some(edit(0, json!({"vin": "123456"}))),
         )

@@ -288,8 +288,7 @@ impl Transport for Link {
     }
 
     async fn send_edit(&self, edit: &Edit) -> Result<EditAnswer> {
-        let kind = serde_json::to_value(edit.kind).unwrap();
-        let path = format!("/api/v1/records/{}/{}", kind.as_str().unwrap(), edit.key);
+        let path = "/api/v1/records".to_owned();
         let body = serde_json::to_vec(edit).unwrap();
         let answer = self
             .wire

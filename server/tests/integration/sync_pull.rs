@@ -125,12 +125,7 @@ async fn pulls_never_carry_another_accounts_events_or_records() {
     let edit = json!({"kind": "vehicle", "key": "bike-1", "base_version": 0,
         "changes": {"notes": "bob's secret"}});
     let put = server
-        .call(
-            Method::PUT,
-            "/api/v1/records/vehicle/bike-1",
-            Some(&bob),
-            Some(edit),
-        )
+        .call(Method::PUT, "/api/v1/records", Some(&bob), Some(edit))
         .await;
     assert_eq!(put.status, StatusCode::OK);
 
