@@ -9,8 +9,7 @@
 
 use ridewire_engine::diagnostics::evidence::RunEvidence;
 use ridewire_engine::diagnostics::request::DiagnosticRequest;
-use ridewire_engine::event::{Event, EventKind};
-use ridewire_engine::progress::Progress;
+use ridewire_engine::event::EventKind;
 use ridewire_engine::quest::Catalog;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
@@ -20,6 +19,7 @@ use super::panel::Panel;
 use crate::config::Quota;
 use crate::error::{AppError, Result};
 use crate::quota::charge;
+use crate::sync::progress::ProgressCache;
 use crate::sync::server_device;
 
 /// A stored run, as `GET /api/v1/diagnostics/{id}` returns it.
@@ -108,25 +108,13 @@ pub fn new_run_id(now_ms: i64) -> Result<Uuid> {
     Ok(uuid::Builder::from_unix_timestamp_millis(millis, &random::<10>()?).into_uuid())
 }
 
-/// The user's accepted events.
-fn events_of(conn: &Connection, user: i64) -> Result<Vec<Event>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT body FROM events WHERE user_id = ?1 AND rejected IS NULL ORDER BY id",
-    )?;
-    let mut rows = stmt.query([user])?;
-    let mut events = Vec::new();
-    while let Some(row) = rows.next()? {
-        events.push(decode(&row.get::<_, String>(0)?)?);
-    }
-    Ok(events)
-}
-
 /// Records `panel` as a run of `user` at `now_ms`, with its `DiagnosticRun`
 /// event, in one transaction; returns the stored run with the XP and
 /// achievements the event earned (folded with the engine, as progress is).
 #[allow(clippy::too_many_arguments)]
 pub fn record(
     tx: &Connection,
+    progress: &ProgressCache,
     catalog: &Catalog,
     quota: Quota,
     user: i64,
@@ -136,8 +124,9 @@ pub fn record(
     panel: Panel,
 ) -> Result<StoredRun> {
     let id = new_run_id(now_ms)?;
-    let mut events = events_of(tx, user)?;
-    let before = Progress::from_events(catalog, &events);
+    // The cached fold, extended by what came since (normally nothing: the
+    // route warmed it before taking the writer).
+    let before = progress.snapshot(tx, user)?;
     let kind = EventKind::DiagnosticRun {
         diagnostic_id: id,
         vehicle: None,
@@ -153,8 +142,7 @@ pub fn record(
     // then the whole log is folded again, as the progress cache does.
     let mut after = before.clone();
     if after.apply(catalog, &event).is_err() {
-        events.push(event.clone());
-        after = Progress::from_events(catalog, &events);
+        after = progress.snapshot(tx, user)?;
     }
     let xp_earned = after.xp().saturating_sub(before.xp());
     let had: Vec<&str> = before

@@ -159,11 +159,28 @@ async fn run(
     let progress = std::sync::Arc::clone(&state.progress);
     let offset = body.utc_offset_min;
     let quota = state.config.quota;
+    // Fold the rider's history now, under a read permit, if the cache has
+    // none: the writer then only adds the new event to it.
+    let warm = std::sync::Arc::clone(&progress);
+    let user_id = user.id;
+    if let Some(refold) = state
+        .db
+        .read(move |conn| match warm.summary(conn, user_id)? {
+            crate::sync::progress::Folding::Done(_) => Ok(None),
+            crate::sync::progress::Folding::Refold(refold) => Ok(Some(refold)),
+        })
+        .await?
+    {
+        let folds = std::sync::Arc::clone(&progress);
+        tokio::task::spawn_blocking(move || folds.finish(refold)).await??;
+    }
     let stored = state
         .db
         .write(move |tx| {
             let (_, catalog) = progress.catalog(tx)?;
-            runs::record(tx, &catalog, quota, user.id, now, offset, request, panel)
+            runs::record(
+                tx, &progress, &catalog, quota, user.id, now, offset, request, panel,
+            )
         })
         .await?;
     Ok((StatusCode::CREATED, Json(stored)))

@@ -166,11 +166,19 @@ async fn pull_changes(
     }
     let progress = std::sync::Arc::clone(&state.progress);
     let epoch = state.db.epoch().to_owned();
-    let body = state
+    let folds = std::sync::Arc::clone(&progress);
+    let (mut page, refold) = state
         .db
-        .read(move |conn| {
-            crate::sync::pull::pull(conn, &progress, &epoch, user.id, &cursor, limit)?.to_json()
-        })
+        .read(move |conn| crate::sync::pull::pull(conn, &progress, &epoch, user.id, &cursor, limit))
         .await?;
+    let body = tokio::task::spawn_blocking(move || {
+        // A back-dated event: the whole history is folded here, with no
+        // database permit held.
+        if let Some(refold) = refold {
+            page.progress = folds.finish(refold)?;
+        }
+        page.to_json()
+    })
+    .await??;
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }

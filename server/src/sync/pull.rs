@@ -4,7 +4,7 @@ use ridewire_engine::sync::{Cursor, MAX_PULL_BYTES, MAX_PULL_CHANGES, ProgressSu
 use rusqlite::Connection;
 
 use crate::error::{AppError, Result};
-use crate::sync::progress::ProgressCache;
+use crate::sync::progress::{Folding, ProgressCache, Refold};
 
 /// A page of the change log, with each change still the JSON text it was
 /// stored as: a [`ridewire_engine::sync::PullResponse`] on the wire without parsing and encoding
@@ -59,7 +59,10 @@ impl PullPage {
 
 /// One page of changes for `user` after `cursor`, with the user's progress.
 /// A cursor from another epoch starts again from the beginning with
-/// `reset` set.
+/// `reset` set. When the progress must be folded again from the whole
+/// history, the page comes with that history read but not folded: fold it
+/// with [`ProgressCache::finish`] after letting go of the connection and put
+/// the result in [`PullPage::progress`].
 pub fn pull(
     conn: &Connection,
     progress: &ProgressCache,
@@ -67,7 +70,7 @@ pub fn pull(
     user: i64,
     cursor: &Cursor,
     limit: usize,
-) -> Result<PullPage> {
+) -> Result<(PullPage, Option<Refold>)> {
     let limit = limit.clamp(1, MAX_PULL_CHANGES);
     // One snapshot for the page and the progress.
     let tx = conn.unchecked_transaction()?;
@@ -116,9 +119,12 @@ pub fn pull(
             position = u64::try_from(at).unwrap_or(position);
         }
     }
-    let summary = progress.summary(&tx, user)?;
+    let (summary, refold) = match progress.summary(&tx, user)? {
+        Folding::Done(summary) => (summary, None),
+        Folding::Refold(refold) => (ProgressSummary::default(), Some(refold)),
+    };
     tx.finish()?;
-    Ok(PullPage {
+    let page = PullPage {
         cursor: Cursor {
             epoch: epoch.to_owned(),
             position,
@@ -127,7 +133,8 @@ pub fn pull(
         changes,
         more,
         progress: summary,
-    })
+    };
+    Ok((page, refold))
 }
 
 #[cfg(test)]
