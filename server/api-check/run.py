@@ -76,8 +76,9 @@ def register(base, email):
         return json.load(response)["access_token"]
 
 
-def schemathesis(tool, base, token, seed, examples, operations, include):
-    """One schemathesis run over the listed operations (or all but them)."""
+def schemathesis(tool, base, token, seed, examples, operations, include, workdir):
+    """One schemathesis run over the listed operations (or all but them), in
+    `workdir` (schemathesis keeps a cache in the folder it runs in)."""
     command = [
         tool, "run", base + "/api/v1/openapi.json",
         "--header", f"Authorization: Bearer {token}",
@@ -90,7 +91,7 @@ def schemathesis(tool, base, token, seed, examples, operations, include):
     for operation in operations:
         command += ["--include-operation-id" if include else "--exclude-operation-id", operation]
     print("api-check:", " ".join(c if "Bearer" not in c else "Authorization: Bearer …" for c in command), flush=True)
-    return subprocess.call(command)
+    return subprocess.call(command, cwd=workdir)
 
 
 def main():
@@ -106,11 +107,11 @@ def main():
         try:
             rider = register(base, "rider@api-check.test")
             codes = [schemathesis(args.schemathesis, base, rider, args.seed, args.examples,
-                                  SESSION_ENDING, include=False)]
+                                  SESSION_ENDING, include=False, workdir=tmp)]
             for n, operation in enumerate(SESSION_ENDING):
                 leaver = register(base, f"leaver{n}@api-check.test")
                 codes.append(schemathesis(args.schemathesis, base, leaver, args.seed,
-                                          args.examples, [operation], include=True))
+                                          args.examples, [operation], include=True, workdir=tmp))
         finally:
             process.terminate()
             process.wait(timeout=30)
