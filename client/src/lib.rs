@@ -15,6 +15,7 @@ pub mod quests;
 pub mod scan;
 pub mod screens;
 pub mod settings;
+pub mod shared;
 pub mod sync;
 pub mod theme;
 

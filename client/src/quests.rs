@@ -101,7 +101,7 @@ fn draw(
                 .catalog
                 .quests_in_zone(&zone.id)
                 .filter_map(|q| {
-                    let state = player.catalog.quest_state(&q.id, player.progress())?;
+                    let state = player.progress().quest_state(&player.catalog, &q.id)?;
                     filter.accepts(q, state).then_some((q, state))
                 })
                 .collect();
@@ -233,7 +233,7 @@ mod tests {
             catalog
                 .quests()
                 .filter(|q| {
-                    let state = catalog.quest_state(&q.id, &progress).expect("state");
+                    let state = progress.quest_state(&catalog, &q.id).expect("state");
                     f.accepts(q, state)
                 })
                 .count()

@@ -6,7 +6,8 @@ use bevy_egui::egui::{self, RichText};
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
 use clap::ValueEnum;
 
-use crate::{UiSystems, player::Player, settings::Settings, theme};
+use crate::shared::Settings;
+use crate::{UiSystems, player::Player, theme};
 
 pub(super) fn plugin(app: &mut App) {
     app.init_state::<Screen>()

@@ -7,8 +7,9 @@ use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
 use ridewire_ar::frames::{CameraName, Webcam};
 
 use crate::player::Player;
-use crate::scan::{CAMERA_SIZES, CameraChoice, CameraOverride};
 use crate::screens::{ContentArea, Screen, show_content};
+pub use crate::shared::Settings;
+use crate::shared::{CAMERA_SIZES, CameraChoice, CameraOverride};
 use crate::{UiSystems, theme};
 
 pub(super) fn plugin(app: &mut App) {
@@ -88,30 +89,6 @@ fn persist(
         }
     }
     *saved = Some(settings.clone());
-}
-
-/// How the app looks and reacts.
-#[derive(Resource, Debug, Clone, PartialEq)]
-pub struct Settings {
-    /// egui zoom factor (1.0 = 100 %).
-    pub ui_scale: f32,
-    /// Finger-sized targets for touch terminals.
-    pub touch_layout: bool,
-    /// The scanner's picture source.
-    pub camera: CameraChoice,
-    /// The picture size asked of a camera (one of [`CAMERA_SIZES`]).
-    pub camera_size: (u32, u32),
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Self {
-            ui_scale: 1.0,
-            touch_layout: false,
-            camera: CameraChoice::Auto,
-            camera_size: (1280, 720),
-        }
-    }
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -23,8 +23,8 @@ use ridewire_offline_store::{DiagnosisRecord, Store};
 use ridewire_engine::diagnostics::gate::GatedDiagnosis;
 use ridewire_engine::diagnostics::request::DiagnosticRequest;
 
-use crate::commands::diagnose::Run;
 use crate::player::{Clock, Player, RecordEvent};
+use crate::shared::Run;
 use crate::{AppSystems, theme};
 
 /// Setting: the server's base URL.

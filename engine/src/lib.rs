@@ -51,6 +51,7 @@ pub mod demo;
 pub mod diagnostics;
 mod error;
 pub mod event;
+pub mod geo;
 pub mod merkle;
 pub mod overworld;
 pub mod plan;

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::achievement::{ACHIEVEMENTS, Rule};
 use crate::event::{DeviceId, Event, EventId, EventKind};
 use crate::proof::{PreviousProof, ProofVerdict, check_location};
-use crate::quest::{Catalog, ProofRequirement, Quest, QuestId};
+use crate::quest::{Catalog, ProofRequirement, Quest, QuestId, QuestState};
 use crate::vehicle::ModelKey;
 use crate::xp::{self, Authenticity, LevelProgress, Multipliers};
 
@@ -222,6 +222,29 @@ pub struct Progress {
 }
 
 impl Progress {
+    /// Where a quest stands for this rider; `None` for a quest the catalogue
+    /// does not hold.
+    pub fn quest_state(&self, catalog: &Catalog, id: &QuestId) -> Option<QuestState> {
+        let quest = catalog.quest(id)?;
+        if let Some(record) = self.quest(id) {
+            if record.in_progress() {
+                return Some(QuestState::Active);
+            }
+            if record.completions > 0 {
+                return Some(QuestState::Completed);
+            }
+        }
+        let unlocked = quest
+            .prerequisites
+            .iter()
+            .all(|p| self.quest(p).is_some_and(|r| r.completions > 0));
+        Some(if unlocked {
+            QuestState::Available
+        } else {
+            QuestState::Locked
+        })
+    }
+
     /// Folds a set of events in canonical order; duplicates are ignored.
     pub fn from_events<'a>(catalog: &Catalog, events: impl IntoIterator<Item = &'a Event>) -> Self {
         let mut sorted: Vec<&Event> = events.into_iter().collect();

@@ -5,8 +5,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::progress::Progress;
-use crate::proof::GeoPoint;
+use crate::geo::GeoPoint;
 use crate::{Error, Result};
 
 macro_rules! text_id {
@@ -277,29 +276,6 @@ impl Catalog {
     /// The quests of one zone, ordered by id.
     pub fn quests_in_zone<'a>(&'a self, zone: &'a ZoneId) -> impl Iterator<Item = &'a Quest> + 'a {
         self.quests.values().filter(move |q| &q.zone == zone)
-    }
-
-    /// Where a quest stands given the rider's progress; `None` for an unknown quest.
-    pub fn quest_state(&self, id: &QuestId, progress: &Progress) -> Option<QuestState> {
-        let quest = self.quests.get(id)?;
-        let record = progress.quest(id);
-        if let Some(record) = record {
-            if record.in_progress() {
-                return Some(QuestState::Active);
-            }
-            if record.completions > 0 {
-                return Some(QuestState::Completed);
-            }
-        }
-        let unlocked = quest
-            .prerequisites
-            .iter()
-            .all(|p| progress.quest(p).is_some_and(|r| r.completions > 0));
-        Some(if unlocked {
-            QuestState::Available
-        } else {
-            QuestState::Locked
-        })
     }
 }
 

@@ -18,6 +18,7 @@ mod pull;
 mod records;
 mod recover;
 mod store;
+mod stored;
 pub mod sync;
 
 pub use diagnoses::{DiagnosisRecord, Feedback, FeedbackSync, MAX_FEEDBACK_CHARS};

@@ -8,7 +8,7 @@ use ridewire_engine::event::{DeviceId, Event, EventId};
 use rusqlite::{Connection, OpenFlags};
 use uuid::Uuid;
 
-use crate::store::decode_event;
+use crate::stored::decode_event;
 use crate::{Error, Result, migrate};
 
 /// Whether a database file can be used as it is.

@@ -11,6 +11,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, 
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use crate::stored::decode_event;
 use crate::{Error, Result, migrate, recover};
 
 /// How long a writer waits for another connection's lock before giving up.
@@ -494,18 +495,6 @@ pub(crate) fn insert_event_if_new(tx: &Transaction<'_>, event: &Event) -> Result
     }
     insert_event(tx, event)?;
     Ok(true)
-}
-
-pub(crate) fn decode_event(body: &str) -> Result<Event> {
-    let event: Event =
-        serde_json::from_str(body).map_err(|e| Error::Damaged(format!("event: {e}")))?;
-    if event.compute_hash()? != event.hash {
-        return Err(Error::Damaged(format!(
-            "event {} does not match its hash",
-            event.id
-        )));
-    }
-    Ok(event)
 }
 
 pub(crate) fn all_events(conn: &Connection) -> Result<Vec<Event>> {

@@ -15,6 +15,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::player::{Clock, DataSource, Outcome, Player};
+pub use crate::shared::Run;
 
 /// What the rider asked.
 #[derive(Debug, Clone)]
@@ -23,20 +24,6 @@ pub struct Ask {
     pub symptoms: Vec<String>,
     pub query: Option<String>,
     pub vehicle: VehicleInfo,
-}
-
-/// A finished run: the gated diagnosis and what recording it earned.
-#[derive(Debug, Serialize)]
-pub struct Run {
-    pub id: Uuid,
-    pub request: DiagnosticRequest,
-    pub result: GatedDiagnosis,
-    /// XP the run earned (10 per run).
-    pub xp: u64,
-    /// Achievements the run unlocked.
-    pub achievements: Vec<String>,
-    /// Where the run was recorded, or why it was not.
-    pub recorded: String,
 }
 
 /// Why the command could not run, with the exit code it maps to.

@@ -25,6 +25,7 @@ use crate::commands::diagnose::{self, Ask, DiagnoseError};
 use crate::commands::obd::{self, LinkArgs};
 use crate::player::{Clock, Outcome, Player};
 use crate::screens::{ContentArea, Screen, show_content};
+pub use crate::shared::{ApprovedHighlights, Finding};
 use crate::{AppSystems, UiSystems, theme};
 
 mod panel;
@@ -127,49 +128,6 @@ pub struct Finished {
     pub offline_only: bool,
     /// What the rider should know about where it was answered and kept.
     pub note: Option<String>,
-}
-
-/// Components of the latest APPROVED diagnosis, for the AR view to
-/// highlight. Escalated and rejected runs never fill it.
-#[derive(Resource, Debug, Clone, Default, PartialEq, Eq)]
-pub struct ApprovedHighlights {
-    /// The run they come from.
-    pub diagnosis: Option<Uuid>,
-    /// Component ids from the shared vocabulary.
-    pub components: Vec<String>,
-    /// What the run found, what to do and what it may cost, for the
-    /// component panel.
-    pub finding: Option<Finding>,
-}
-
-/// An approved diagnosis in the rider's words.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Finding {
-    pub diagnosis: String,
-    pub action: String,
-    pub cost: Option<String>,
-}
-
-impl ApprovedHighlights {
-    /// The highlights a run gives: its components if it was approved,
-    /// nothing otherwise.
-    pub fn of(id: Uuid, result: &GatedDiagnosis) -> Self {
-        match (&result.consensus, result.decision) {
-            (Some(c), Decision::Approved) => ApprovedHighlights {
-                diagnosis: Some(id),
-                components: result.highlighted_components.clone(),
-                finding: Some(Finding {
-                    diagnosis: c.diagnosis.clone(),
-                    action: c.recommended_action.clone(),
-                    cost: c
-                        .estimated_cost
-                        .as_ref()
-                        .map(|cost| format!("{:.0}–{:.0} {}", cost.min, cost.max, cost.currency)),
-                }),
-            },
-            _ => ApprovedHighlights::default(),
-        }
-    }
 }
 
 /// Earlier runs, newest first, read when the screen opens and after each

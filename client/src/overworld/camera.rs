@@ -21,6 +21,9 @@ use crate::screens::Screen;
 
 /// World units per map tile (one screen pixel per unit at zoom 1).
 pub const TILE: f32 = 16.0;
+/// Side of a chunk of the map, in tiles: the tiles are drawn and the nodes
+/// looked up a chunk at a time.
+pub const CHUNK: u32 = 32;
 /// Farthest out: one pixel per tile.
 pub const MIN_ZOOM: f32 = 1.0 / 16.0;
 /// Closest in: 64 pixels per tile.

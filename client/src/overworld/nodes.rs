@@ -7,8 +7,7 @@ use ridewire_engine::overworld::Overworld;
 use ridewire_engine::plan::{MilestoneKind, Section};
 use ridewire_engine::quest::{QuestId, QuestState};
 
-use super::camera::{MapInput, MapView, TILE, world_to_tile};
-use super::tiles::CHUNK;
+use super::camera::{CHUNK, MapInput, MapView, TILE, world_to_tile};
 use super::{LevelMap, MapPlan};
 use crate::player::Player;
 use crate::screens::Screen;
@@ -181,7 +180,7 @@ fn section_quests(section: &Section, out: &mut Vec<QuestId>) {
 /// Node states from the rider's progress; a quest the catalogue does not
 /// know (yet) shows what the plan says.
 pub fn node_states(map: &LevelMap, plan: &MapPlan, player: Option<&Player>) -> Vec<NodeState> {
-    let quest_state = |id: &QuestId| player.and_then(|p| p.catalog.quest_state(id, p.progress()));
+    let quest_state = |id: &QuestId| player.and_then(|p| p.progress().quest_state(&p.catalog, id));
     map.milestones
         .iter()
         .map(|m| match (m.kind, &m.quest, &m.path) {

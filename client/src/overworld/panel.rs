@@ -113,7 +113,7 @@ pub fn panel_info(
                     .filter(|t| {
                         QuestId::new(t.id.clone())
                             .ok()
-                            .and_then(|q| player.catalog.quest_state(&q, player.progress()))
+                            .and_then(|q| player.progress().quest_state(&player.catalog, &q))
                             == Some(QuestState::Completed)
                     })
                     .count();
@@ -143,8 +143,8 @@ pub fn panel_info(
                     })
                     .collect();
                 let qstate = player
-                    .catalog
-                    .quest_state(&id, player.progress())
+                    .progress()
+                    .quest_state(&player.catalog, &id)
                     .unwrap_or(QuestState::Available);
                 let last_here = player
                     .events()

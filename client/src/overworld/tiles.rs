@@ -18,14 +18,12 @@ use bevy::render::render_resource::{
 use bevy::sprite_render::{AlphaMode2d, TileData, TilemapChunk, TilemapChunkTileData};
 use ridewire_engine::overworld::Overworld;
 
-use super::camera::TILE;
+use super::camera::{CHUNK, TILE};
 use super::nodes::{NodeState, NodeStates, update_states};
 use super::{LevelMap, build_level};
 use crate::commands::plan::{COLUMNS, TILE as SHEET_TILE, TILESET, ZONE_BORDER, base_tile};
 use crate::screens::Screen;
 
-/// Chunk side in tiles.
-pub const CHUNK: u32 = 32;
 /// First marker tile (locked); available, active and done follow.
 const MARKER_LOCKED: u16 = 24;
 /// Tiles in the sheet (8 × 4).

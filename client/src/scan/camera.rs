@@ -15,50 +15,10 @@ use ridewire_ar::overlay::OverlayPack;
 use super::{ScanProblem, ScanSession, open_demo};
 use crate::capture::HoldCapture;
 use crate::screens::Screen;
+use crate::shared::{CameraChoice, CameraOverride};
 
 /// How long a camera may take to deliver its first frame.
 pub const CAMERA_START_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// Which picture the scanner shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum CameraChoice {
-    /// The first camera, else the demo recording.
-    #[default]
-    Auto,
-    /// The demo recording, even with a camera attached.
-    Demo,
-    /// One camera by its index in the system's list.
-    Device(u32),
-}
-
-impl fmt::Display for CameraChoice {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            CameraChoice::Auto => f.write_str("auto"),
-            CameraChoice::Demo => f.write_str("demo"),
-            CameraChoice::Device(n) => write!(f, "{n}"),
-        }
-    }
-}
-
-impl FromStr for CameraChoice {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "auto" => Ok(CameraChoice::Auto),
-            "demo" => Ok(CameraChoice::Demo),
-            other => other.parse::<u32>().map(CameraChoice::Device).map_err(|_| {
-                format!("{s:?} is not a camera: use auto, demo or a camera number (0, 1, …)")
-            }),
-        }
-    }
-}
-
-/// A camera chosen for this run (`ridewire --camera`, or `RIDEWIRE_CAMERA`)
-/// that wins over the one saved in Settings.
-#[derive(Resource, Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct CameraOverride(pub Option<CameraChoice>);
 
 /// Starts a camera streaming on its own thread. The app uses the webcam;
 /// tests put a recorded sequence behind it.
@@ -72,10 +32,6 @@ impl Default for CameraDriver {
         })
     }
 }
-
-/// Picture sizes the rider can ask the camera for (it streams the nearest
-/// it offers uncompressed).
-pub const CAMERA_SIZES: [(u32, u32); 3] = [(640, 480), (1280, 720), (1920, 1080)];
 
 /// A camera that was asked for and has not delivered its first frame yet.
 #[derive(Resource)]

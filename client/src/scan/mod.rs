@@ -27,9 +27,9 @@ use ridewire_engine::event::EventKind;
 use ridewire_engine::vehicle::ModelKey;
 
 use crate::capture::{CaptureTarget, HoldCapture, retarget};
-use crate::diagnostics::ApprovedHighlights;
 use crate::player::{Player, RecordEvent};
 use crate::screens::{ContentArea, Screen};
+use crate::shared::ApprovedHighlights;
 use crate::{UiCamera, UiSystems, theme};
 
 mod camera;
@@ -38,9 +38,8 @@ mod hud;
 #[cfg(test)]
 mod tests;
 
-pub use camera::{
-    CAMERA_SIZES, CAMERA_START_TIMEOUT, CameraChoice, CameraDriver, CameraOverride, CameraStarting,
-};
+pub use crate::shared::{CAMERA_SIZES, CameraChoice, CameraOverride};
+pub use camera::{CAMERA_START_TIMEOUT, CameraDriver, CameraStarting};
 use highlight::{model_ready, pulse_highlights, tapped};
 use hud::draw_overlay;
 pub use hud::view_rect;
@@ -222,7 +221,7 @@ fn open_scan(
     player: Option<Res<Player>>,
     mut highlights: ResMut<ApprovedHighlights>,
     capture: Option<Res<CaptureTarget>>,
-    settings: Res<crate::settings::Settings>,
+    settings: Res<crate::shared::Settings>,
     camera_override: Res<CameraOverride>,
     driver: Res<CameraDriver>,
     mut ui_cameras: Query<&mut Camera, With<UiCamera>>,

@@ -134,7 +134,7 @@ fn a_pack_from_the_server_is_used_when_sound_else_the_bundled_one() {
 /// camera, take frames (no 3D view: no renderer here).
 fn camera_app(choice: CameraChoice, driver: CameraDriver) -> App {
     let mut app = app();
-    app.init_resource::<crate::settings::Settings>()
+    app.init_resource::<crate::shared::Settings>()
         .insert_resource(CameraOverride(Some(choice)))
         .insert_resource(driver)
         .init_resource::<Assets<Image>>()
@@ -218,7 +218,7 @@ fn recorded_camera(
 fn a_live_camera_is_tracked_frame_by_frame() {
     let mut app = camera_app(CameraChoice::Device(3), CameraDriver(recorded_camera));
     app.world_mut()
-        .resource_mut::<crate::settings::Settings>()
+        .resource_mut::<crate::shared::Settings>()
         .camera_size = (640, 480);
     until_session(&mut app);
     let asked = ASKED.lock().unwrap().clone().expect("the camera was asked");

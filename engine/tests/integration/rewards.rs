@@ -118,7 +118,7 @@ fn completing_a_quest_needs_every_step() {
         matches!(&p.rejections()[0].reason, RejectReason::StepsMissing { missing } if missing == &["s2", "s3"])
     );
     assert_eq!(
-        catalog.quest_state(&q("lights"), &p),
+        p.quest_state(&catalog, &q("lights")),
         Some(QuestState::Active)
     );
     events.push(dev.at(
@@ -140,7 +140,7 @@ fn completing_a_quest_needs_every_step() {
     // Easy ×1.0, first ×1.5: 15 → 22.
     assert_eq!(p.xp(), 22);
     assert_eq!(
-        catalog.quest_state(&q("lights"), &p),
+        p.quest_state(&catalog, &q("lights")),
         Some(QuestState::Completed)
     );
     assert!(p.has_achievement("ACH-FIRST-QUEST"));
@@ -176,11 +176,11 @@ fn prerequisites_lock_quests() {
     let catalog = demo::catalog().expect("catalog");
     let p = Progress::default();
     assert_eq!(
-        catalog.quest_state(&q("chain-tension"), &p),
+        p.quest_state(&catalog, &q("chain-tension")),
         Some(QuestState::Locked)
     );
     assert_eq!(
-        catalog.quest_state(&q("chain-lube"), &p),
+        p.quest_state(&catalog, &q("chain-lube")),
         Some(QuestState::Available)
     );
     let mut dev = Device::new(1);
@@ -193,7 +193,7 @@ fn prerequisites_lock_quests() {
     let p = Progress::from_events(&catalog, [&e]);
     assert!(matches!(p.rejections()[0].reason, RejectReason::Locked));
     assert_eq!(
-        catalog.quest_state(&q("chain-tension"), &p),
+        p.quest_state(&catalog, &q("chain-tension")),
         Some(QuestState::Locked)
     );
 }

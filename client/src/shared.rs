@@ -1,0 +1,142 @@
+//! What features share: the resources more than one screen reads or writes,
+//! defined here, below every feature, so features meet only in this one
+//! place and never import each other (issue 12). Settings are written by
+//! the Settings screen and read by the screens and the scanner; the camera
+//! choice by the command line, Settings and the scanner; the approved
+//! highlights by Diagnose and read by the scanner; a finished diagnosis run
+//! by the command line, the Diagnose screen and the online diagnosis.
+
+use std::fmt;
+use std::str::FromStr;
+
+use bevy::prelude::*;
+use ridewire_engine::diagnostics::gate::{Decision, GatedDiagnosis};
+use ridewire_engine::diagnostics::request::DiagnosticRequest;
+use serde::Serialize;
+use uuid::Uuid;
+
+/// How the app looks and reacts.
+#[derive(Resource, Debug, Clone, PartialEq)]
+pub struct Settings {
+    /// egui zoom factor (1.0 = 100 %).
+    pub ui_scale: f32,
+    /// Finger-sized targets for touch terminals.
+    pub touch_layout: bool,
+    /// The scanner's picture source.
+    pub camera: CameraChoice,
+    /// The picture size asked of a camera (one of [`CAMERA_SIZES`]).
+    pub camera_size: (u32, u32),
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            ui_scale: 1.0,
+            touch_layout: false,
+            camera: CameraChoice::Auto,
+            camera_size: (1280, 720),
+        }
+    }
+}
+
+/// Which picture the scanner shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CameraChoice {
+    /// The first camera, else the demo recording.
+    #[default]
+    Auto,
+    /// The demo recording, even with a camera attached.
+    Demo,
+    /// One camera by its index in the system's list.
+    Device(u32),
+}
+
+impl fmt::Display for CameraChoice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CameraChoice::Auto => f.write_str("auto"),
+            CameraChoice::Demo => f.write_str("demo"),
+            CameraChoice::Device(n) => write!(f, "{n}"),
+        }
+    }
+}
+
+impl FromStr for CameraChoice {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "auto" => Ok(CameraChoice::Auto),
+            "demo" => Ok(CameraChoice::Demo),
+            other => other.parse::<u32>().map(CameraChoice::Device).map_err(|_| {
+                format!("{s:?} is not a camera: use auto, demo or a camera number (0, 1, …)")
+            }),
+        }
+    }
+}
+
+/// A camera chosen for this run (`ridewire --camera`, or `RIDEWIRE_CAMERA`)
+/// that wins over the one saved in Settings.
+#[derive(Resource, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CameraOverride(pub Option<CameraChoice>);
+
+/// Picture sizes the rider can ask the camera for (it streams the nearest
+/// it offers uncompressed).
+pub const CAMERA_SIZES: [(u32, u32); 3] = [(640, 480), (1280, 720), (1920, 1080)];
+
+/// Components of the latest APPROVED diagnosis, for the AR view to
+/// highlight. Escalated and rejected runs never fill it.
+#[derive(Resource, Debug, Clone, Default, PartialEq, Eq)]
+pub struct ApprovedHighlights {
+    /// The run they come from.
+    pub diagnosis: Option<Uuid>,
+    /// Component ids from the shared vocabulary.
+    pub components: Vec<String>,
+    /// What the run found, what to do and what it may cost, for the
+    /// component panel.
+    pub finding: Option<Finding>,
+}
+
+/// An approved diagnosis in the rider's words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub diagnosis: String,
+    pub action: String,
+    pub cost: Option<String>,
+}
+
+impl ApprovedHighlights {
+    /// The highlights a run gives: its components if it was approved,
+    /// nothing otherwise.
+    pub fn of(id: Uuid, result: &GatedDiagnosis) -> Self {
+        match (&result.consensus, result.decision) {
+            (Some(c), Decision::Approved) => ApprovedHighlights {
+                diagnosis: Some(id),
+                components: result.highlighted_components.clone(),
+                finding: Some(Finding {
+                    diagnosis: c.diagnosis.clone(),
+                    action: c.recommended_action.clone(),
+                    cost: c
+                        .estimated_cost
+                        .as_ref()
+                        .map(|cost| format!("{:.0}–{:.0} {}", cost.min, cost.max, cost.currency)),
+                }),
+            },
+            _ => ApprovedHighlights::default(),
+        }
+    }
+}
+
+/// A finished run: the gated diagnosis and what recording it earned.
+#[derive(Debug, Serialize)]
+pub struct Run {
+    pub id: Uuid,
+    pub request: DiagnosticRequest,
+    pub result: GatedDiagnosis,
+    /// XP the run earned (10 per run).
+    pub xp: u64,
+    /// Achievements the run unlocked.
+    pub achievements: Vec<String>,
+    /// Where the run was recorded, or why it was not.
+    pub recorded: String,
+}
