@@ -11,7 +11,6 @@ use ridewire_engine::diagnostics::gate::{self, Decision, GatedDiagnosis, SafetyF
 use ridewire_engine::diagnostics::outcome::AgentStatus;
 use ridewire_engine::diagnostics::request::{DiagnosticRequest, VehicleInfo};
 use ridewire_engine::diagnostics::{Dtc, offline};
-use serde::Serialize;
 use uuid::Uuid;
 
 use crate::player::{Clock, DataSource, Outcome, Player};

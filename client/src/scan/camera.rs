@@ -4,8 +4,6 @@
 //! demo recording, saying why, when there is no camera or it gives no
 //! picture in time.
 
-use std::fmt;
-use std::str::FromStr;
 use std::time::Duration;
 
 use bevy::prelude::*;
@@ -15,7 +13,7 @@ use ridewire_ar::overlay::OverlayPack;
 use super::{ScanProblem, ScanSession, open_demo};
 use crate::capture::HoldCapture;
 use crate::screens::Screen;
-use crate::shared::{CameraChoice, CameraOverride};
+use crate::shared::CameraChoice;
 
 /// How long a camera may take to deliver its first frame.
 pub const CAMERA_START_TIMEOUT: Duration = Duration::from_secs(5);
