@@ -8,7 +8,6 @@ pub mod capture;
 pub mod commands;
 pub mod diagnostics;
 pub mod home;
-pub mod obd;
 pub mod overworld;
 pub mod player;
 pub mod quests;

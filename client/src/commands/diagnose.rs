@@ -6,35 +6,15 @@
 
 use std::fmt::Write as _;
 
-use ridewire_engine::diagnostics::codes::CodeDatabase;
-use ridewire_engine::diagnostics::gate::{self, Decision, GatedDiagnosis, SafetyFlag};
+use ridewire_engine::diagnostics::Dtc;
+use ridewire_engine::diagnostics::gate::{Decision, GatedDiagnosis, SafetyFlag};
 use ridewire_engine::diagnostics::outcome::AgentStatus;
-use ridewire_engine::diagnostics::request::{DiagnosticRequest, VehicleInfo};
-use ridewire_engine::diagnostics::{Dtc, offline};
+use ridewire_engine::diagnostics::request::DiagnosticRequest;
 use uuid::Uuid;
 
 use crate::player::{Clock, DataSource, Outcome, Player};
 pub use crate::shared::Run;
-
-/// What the rider asked.
-#[derive(Debug, Clone)]
-pub struct Ask {
-    pub codes: Vec<String>,
-    pub symptoms: Vec<String>,
-    pub query: Option<String>,
-    pub vehicle: VehicleInfo,
-}
-
-/// Why the command could not run, with the exit code it maps to.
-#[derive(Debug, thiserror::Error)]
-pub enum DiagnoseError {
-    /// The rider's input is wrong (exit 2).
-    #[error("{0}")]
-    BadInput(String),
-    /// Something the rider cannot fix by retyping (exit 1).
-    #[error("{0}")]
-    Failed(String),
-}
+pub use ridewire_app::diagnosis::{Ask, DiagnoseError, gate_offline};
 
 /// Runs the diagnosis and records it as a `DiagnosticRun` event. When the
 /// rider has signed in to a server, the server's agents answer (with the
@@ -69,41 +49,6 @@ pub fn run(ask: Ask, data: &DataSource, clock: &Clock) -> Result<Run, DiagnoseEr
         achievements,
         recorded,
     })
-}
-
-/// Checks the rider's input, asks the agents reachable without a network
-/// (the rule-based agent over the bundled code database) and gates their
-/// consensus. Records nothing: the caller does.
-pub fn gate_offline(ask: Ask) -> Result<(DiagnosticRequest, GatedDiagnosis), DiagnoseError> {
-    let codes = ask
-        .codes
-        .iter()
-        .map(|c| {
-            c.parse::<Dtc>()
-                .map_err(|e| DiagnoseError::BadInput(e.to_string()))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let request = DiagnosticRequest {
-        query: ask.query.unwrap_or_else(|| {
-            let mut q = String::from("Diagnose");
-            for c in &codes {
-                let _ = write!(q, " {c}");
-            }
-            q
-        }),
-        vehicle: ask.vehicle,
-        symptoms: ask.symptoms,
-        codes,
-    };
-    request
-        .validate()
-        .map_err(|e| DiagnoseError::BadInput(e.to_string()))?;
-    let db = CodeDatabase::bundled()
-        .map_err(|e| DiagnoseError::Failed(format!("the bundled code database is damaged: {e}")))?;
-    let outcomes = vec![offline::answer(&request, &db)];
-    let result =
-        gate::diagnose(&request, outcomes).map_err(|e| DiagnoseError::BadInput(e.to_string()))?;
-    Ok((request, result))
 }
 
 /// Records the run in the rider's data; a failure to record is reported,
@@ -217,6 +162,8 @@ pub fn report(run: &Run) -> String {
 
 #[cfg(test)]
 mod tests {
+    use ridewire_engine::diagnostics::request::VehicleInfo;
+
     use super::*;
 
     fn ask(codes: &[&str]) -> Ask {

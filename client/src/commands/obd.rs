@@ -3,13 +3,13 @@
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
-use std::time::Duration;
 
 use clap::{Args, Subcommand};
-use ridewire_engine::diagnostics::elm327::{ClearCodes, EcuCodes};
+use ridewire_engine::diagnostics::elm327::EcuCodes;
 use serde::Serialize;
 
-use crate::obd::{Adapter, ObdError, Reading, TcpLink, Transport};
+use ridewire_app::obd::Reading;
+pub use ridewire_app::obd::{Link, ObdCommandError, all_codes};
 
 /// What to do with the adapter.
 #[derive(Debug, Subcommand)]
@@ -72,27 +72,6 @@ pub struct LinkArgs {
     pub baud: u32,
 }
 
-/// Why the command failed, with the exit code it maps to.
-#[derive(Debug, thiserror::Error)]
-pub enum ObdCommandError {
-    /// The command line asks for something refused or impossible (exit 2).
-    #[error("{0}")]
-    BadInput(String),
-    /// The adapter or the bike let us down (exit 1).
-    #[error(transparent)]
-    Failed(#[from] ObdError),
-}
-
-impl ObdCommandError {
-    /// The process exit code: 2 for bad input, 1 otherwise.
-    pub fn exit_code(&self) -> u8 {
-        match self {
-            ObdCommandError::BadInput(_) => 2,
-            ObdCommandError::Failed(_) => 1,
-        }
-    }
-}
-
 /// The reading as printed with `--json`: codes as text, the VIN only as its tail.
 #[derive(Debug, Serialize)]
 pub struct ReadingJson {
@@ -112,86 +91,25 @@ pub struct EcuCodesJson {
     pub codes: Vec<String>,
 }
 
+impl From<&LinkArgs> for Link {
+    fn from(args: &LinkArgs) -> Self {
+        Link {
+            serial: args.serial.clone(),
+            tcp: args.tcp.clone(),
+            timeout_ms: args.timeout_ms,
+            baud: args.baud,
+        }
+    }
+}
+
 /// Connects, sets up the adapter and reads everything.
 pub fn read(link: &LinkArgs) -> Result<Reading, ObdCommandError> {
-    with_adapter(link, |adapter| adapter.read_all())
+    ridewire_app::obd::read(&Link::from(link))
 }
 
 /// Clears the codes; refused unless `yes` is set.
 pub fn clear(link: &LinkArgs, yes: bool) -> Result<Vec<String>, ObdCommandError> {
-    if !yes {
-        return Err(ObdCommandError::BadInput(
-            "refusing to clear codes without --yes: clearing erases the stored codes and \
-             resets the bike's readiness monitors. Read them first with `ridewire obd read`, \
-             then run `ridewire obd clear ... --yes`"
-                .to_owned(),
-        ));
-    }
-    // The rider typed --yes: that is the confirmation the engine asks for.
-    with_adapter(link, |adapter| adapter.clear_codes(ClearCodes::confirmed()))
-}
-
-fn with_adapter<R>(
-    link: &LinkArgs,
-    work: impl FnOnce(&mut dyn AdapterOps) -> Result<R, ObdError>,
-) -> Result<R, ObdCommandError> {
-    let timeout = Duration::from_millis(link.timeout_ms);
-    match (&link.tcp, &link.serial) {
-        (Some(address), _) => {
-            let mut adapter = Adapter::set_up(TcpLink::connect(address, timeout)?, timeout)?;
-            Ok(work(&mut adapter)?)
-        }
-        (None, Some(path)) => serial(path, link.baud, timeout, work),
-        (None, None) => Err(ObdCommandError::BadInput(
-            "say where the adapter is: --serial PATH or --tcp HOST:PORT".to_owned(),
-        )),
-    }
-}
-
-#[cfg(unix)]
-fn serial<R>(
-    path: &std::path::Path,
-    baud: u32,
-    timeout: Duration,
-    work: impl FnOnce(&mut dyn AdapterOps) -> Result<R, ObdError>,
-) -> Result<R, ObdCommandError> {
-    let path = path.to_string_lossy();
-    let link = crate::obd::SerialLink::open(&path, baud)?;
-    let mut adapter = Adapter::set_up(link, timeout)?;
-    Ok(work(&mut adapter)?)
-}
-
-#[cfg(not(unix))]
-fn serial<R>(
-    _path: &std::path::Path,
-    _baud: u32,
-    _timeout: Duration,
-    _work: impl FnOnce(&mut dyn AdapterOps) -> Result<R, ObdError>,
-) -> Result<R, ObdCommandError> {
-    Err(ObdCommandError::BadInput(
-        "serial adapters work on Linux and macOS in this version: use a Wi-Fi adapter \
-         with --tcp HOST:PORT"
-            .to_owned(),
-    ))
-}
-
-/// The requests the commands make, whatever the link (keeps the generic
-/// adapter out of the command's signatures).
-pub trait AdapterOps {
-    /// See [`Adapter::read_all`].
-    fn read_all(&mut self) -> Result<Reading, ObdError>;
-    /// See [`Adapter::clear_codes`].
-    fn clear_codes(&mut self, confirmed: ClearCodes) -> Result<Vec<String>, ObdError>;
-}
-
-impl<T: Transport> AdapterOps for Adapter<T> {
-    fn read_all(&mut self) -> Result<Reading, ObdError> {
-        Adapter::read_all(self)
-    }
-
-    fn clear_codes(&mut self, confirmed: ClearCodes) -> Result<Vec<String>, ObdError> {
-        Adapter::clear_codes(self, confirmed)
-    }
+    ridewire_app::obd::clear(&Link::from(link), yes)
 }
 
 /// The reading as JSON-ready data.
@@ -213,20 +131,6 @@ pub fn to_json(reading: &Reading) -> ReadingJson {
         pending: ecus(&reading.pending),
         notes: reading.notes.clone(),
     }
-}
-
-/// All codes of a reading, stored first, each once (for `ridewire diagnose`).
-pub fn all_codes(reading: &Reading) -> Vec<String> {
-    let mut codes = Vec::new();
-    for ecu in reading.stored.iter().chain(&reading.pending) {
-        for code in &ecu.codes {
-            let code = code.to_string();
-            if !codes.contains(&code) {
-                codes.push(code);
-            }
-        }
-    }
-    codes
 }
 
 /// The reading as a rider reads it.

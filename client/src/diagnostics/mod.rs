@@ -21,12 +21,12 @@ use ridewire_engine::vehicle;
 use ridewire_offline_store::DiagnosisRecord;
 use uuid::Uuid;
 
-use crate::commands::diagnose::{self, Ask, DiagnoseError};
-use crate::commands::obd::{self, LinkArgs};
 use crate::player::{Clock, Outcome, Player};
 use crate::screens::{ContentArea, Screen, show_content};
 pub use crate::shared::{ApprovedHighlights, Finding};
 use crate::{AppSystems, UiSystems, theme};
+use ridewire_app::diagnosis::{self, Ask, DiagnoseError};
+use ridewire_app::obd::{self, Link};
 
 mod panel;
 #[cfg(test)]
@@ -185,7 +185,7 @@ fn run_diagnosis(
         query: None,
         vehicle: vehicle_info(&player),
     };
-    let (request, result) = match diagnose::gate_offline(ask) {
+    let (request, result) = match diagnosis::gate_offline(ask) {
         Ok(gated) => gated,
         Err(DiagnoseError::BadInput(e) | DiagnoseError::Failed(e)) => {
             latest.0 = Some(Err(e));
@@ -254,7 +254,7 @@ fn finish_offline(
 /// A diagnosis the server's agents are working on.
 #[derive(Resource)]
 struct OnlineJob {
-    answer: Mutex<Receiver<Option<Result<crate::commands::diagnose::Run, String>>>>,
+    answer: Mutex<Receiver<Option<Result<crate::shared::Run, String>>>>,
     request: DiagnosticRequest,
     offline: GatedDiagnosis,
 }
@@ -347,7 +347,7 @@ fn start_adapter_read(mut commands: Commands, mut reads: MessageReader<ReadAdapt
         return;
     };
     let (send, receive) = mpsc::channel();
-    let link = LinkArgs {
+    let link = Link {
         serial: None,
         tcp: Some(address),
         timeout_ms: 2_000,

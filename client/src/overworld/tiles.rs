@@ -21,8 +21,8 @@ use ridewire_engine::overworld::Overworld;
 use super::camera::{CHUNK, TILE};
 use super::nodes::{NodeState, NodeStates, update_states};
 use super::{LevelMap, build_level};
-use crate::commands::plan::{COLUMNS, TILE as SHEET_TILE, TILESET, ZONE_BORDER, base_tile};
 use crate::screens::Screen;
+use ridewire_app::maps::{COLUMNS, TILE as SHEET_TILE, TILESET, ZONE_BORDER, base_tile};
 
 /// First marker tile (locked); available, active and done follow.
 const MARKER_LOCKED: u16 = 24;

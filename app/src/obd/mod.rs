@@ -9,12 +9,14 @@
 mod driver;
 #[cfg(unix)]
 mod serial;
+mod session;
 mod tcp;
 mod transport;
 
 pub use driver::{Adapter, AdapterInfo, Reading};
 #[cfg(unix)]
 pub use serial::{BAUD_RATES, SerialLink};
+pub use session::{AdapterOps, Link, ObdCommandError, all_codes, clear, read};
 pub use tcp::TcpLink;
 pub use transport::{LinkError, Transport};
 
