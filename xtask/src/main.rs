@@ -27,6 +27,7 @@ mod models;
 mod scan_demo;
 mod system;
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::env;
 use std::path::PathBuf;
 use std::process::{Command, ExitCode};
@@ -173,6 +174,7 @@ fn test() -> Result<(), String> {
     eprintln!("==> build directory: {}", target_dir().display());
     system::ensure(system::Purpose::Test)?;
     step("rustfmt", cargo(&["fmt", "--all", "--check"]))?;
+    one_build_for_test_and_run()?;
     for (name, packages) in GROUPS {
         let mut clippy = cargo(&["clippy", "--all-targets", "--locked"]);
         clippy.args(packages).args(["--", "-D", "warnings"]);
@@ -207,6 +209,72 @@ fn api_check() -> Result<(), String> {
         "api check (schemathesis)",
         api_check::command(&workspace_root(), &target_dir())?,
     )
+}
+
+/// Each package's features as cargo resolves them for `args`.
+fn resolved(args: &[&str]) -> Result<BTreeMap<String, BTreeSet<String>>, String> {
+    let mut cmd = cargo(&[
+        "tree", "--locked", "--prefix", "none", "--format", "{p}|{f}",
+    ]);
+    let out = cmd
+        .args(args)
+        .output()
+        .map_err(|e| format!("could not run cargo tree: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "cargo tree {} failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    let mut packages: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        // A package seen before ends its line with " (*)".
+        let line = line.trim_end().trim_end_matches(" (*)");
+        let Some((package, features)) = line.split_once('|') else {
+            continue;
+        };
+        // "name v1.2.3 (/path) (*)" → "name v1.2.3"
+        let package = package.split(" (").next().unwrap_or(package).trim();
+        packages.entry(package.to_owned()).or_default().extend(
+            features
+                .split(',')
+                .filter(|f| !f.is_empty())
+                .map(str::to_owned),
+        );
+    }
+    Ok(packages)
+}
+
+/// The app (`cargo xtask run`) must resolve every package it shares with
+/// the tests with the same features, or running the app after the tests
+/// rebuilds half of Bevy (the pins in `client/Cargo.toml` keep it so).
+fn one_build_for_test_and_run() -> Result<(), String> {
+    let run = resolved(&["--package", "ridewire-client", "--edges", "normal,build"])?;
+    let (_, app_group) = GROUPS[1];
+    let tests = resolved(app_group)?;
+    let differ: Vec<String> = run
+        .iter()
+        .filter_map(|(package, features)| {
+            let tested = tests.get(package)?;
+            (tested != features).then(|| {
+                let only_tests: Vec<&String> = tested.difference(features).collect();
+                let only_run: Vec<&String> = features.difference(tested).collect();
+                format!("  {package}: the tests add {only_tests:?}, the app adds {only_run:?}")
+            })
+        })
+        .collect();
+    if differ.is_empty() {
+        eprintln!("==> the app and the tests resolve the same features: one build");
+        Ok(())
+    } else {
+        Err(format!(
+            "the app and the tests resolve these packages with other features, so \
+             `cargo xtask run` would rebuild them (and what depends on them) after \
+             `cargo xtask test`; pin the features in client/Cargo.toml:\n{}",
+            differ.join("\n")
+        ))
+    }
 }
 
 fn bench(args: &[String]) -> Result<(), String> {
