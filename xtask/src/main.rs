@@ -124,6 +124,22 @@ fn cargo(args: &[&str]) -> Command {
     cmd.args(args)
         .current_dir(workspace_root())
         .env("CARGO_TARGET_DIR", target_dir());
+    // `cargo xtask` runs this program with xtask's own package variables
+    // set. Build scripts (ring's, for one) ask to rerun when such a variable
+    // changes, so passing them on would make every build from here and every
+    // plain `cargo build` rebuild those crates for each other.
+    for (name, _) in env::vars_os() {
+        let name = name.to_string_lossy();
+        if name.starts_with("CARGO_PKG_")
+            || name.starts_with("CARGO_MANIFEST_")
+            || matches!(
+                &*name,
+                "CARGO_CRATE_NAME" | "CARGO_BIN_NAME" | "CARGO_PRIMARY_PACKAGE" | "OUT_DIR"
+            )
+        {
+            cmd.env_remove(&*name);
+        }
+    }
     cmd
 }
 
