@@ -19,8 +19,7 @@ use uuid::Uuid;
 use crate::store::record_in;
 use crate::{Error, Recorded, Result, Store};
 
-/// The longest feedback a rider can leave on a run.
-pub const MAX_FEEDBACK_CHARS: usize = 2_000;
+pub use ridewire_engine::sync::MAX_FEEDBACK_CHARS;
 
 /// One stored diagnostic run.
 #[derive(Debug, Clone, PartialEq)]

@@ -38,6 +38,9 @@ pub const MAX_PULL_CHANGES: usize = 1_000;
 /// change, whatever its size; no single change is larger than a request
 /// body, 1 MiB by default).
 pub const MAX_PULL_BYTES: usize = 4 * 1024 * 1024;
+/// The longest note a rider can leave on a diagnostic run, in characters:
+/// the device keeps no more, and the server takes no more.
+pub const MAX_FEEDBACK_CHARS: usize = 2_000;
 /// The largest answer a device reads from the server; anything larger is
 /// refused unread, so a broken or hostile server cannot exhaust a phone's
 /// memory.

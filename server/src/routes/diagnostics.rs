@@ -28,9 +28,7 @@ const RUN_ID: Param = Param {
 pub const DEFAULT_PAGE: usize = 20;
 /// Most runs per history page.
 pub const MAX_PAGE: usize = 100;
-/// The longest note a rider can leave on a run, in characters (the device
-/// keeps no more either).
-pub const MAX_FEEDBACK_CHARS: usize = 2_000;
+pub use ridewire_engine::sync::MAX_FEEDBACK_CHARS;
 
 /// The routes of this resource.
 pub fn routes() -> Vec<Route> {

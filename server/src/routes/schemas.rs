@@ -212,7 +212,7 @@ fn diagnostics() -> Value {
     // Not blank, no control characters.
     let name = json!({"type": "string", "maxLength": MAX_VEHICLE_NAME_CHARS,
         "pattern": format!("^[^{CONTROL}]*[^{SPACE}{CONTROL}][^{CONTROL}]*$")});
-    let note = json!({"type": "string", "maxLength": 2000,
+    let note = json!({"type": "string", "maxLength": ridewire_engine::sync::MAX_FEEDBACK_CHARS,
         "description": "The rider's note on the run (did the fix work?); absent until they leave one"});
     let note_ms = json!({"type": "integer",
         "description": "When the note was written (Unix ms); of two notes the later one is kept"});
