@@ -30,7 +30,11 @@ proptest! {
         let truth = Pose { rvec: rodrigues_from_rotation(&r), tvec: [x * z, y * z, z] };
         let corners = project_corners(&truth, 0.05, &k).unwrap();
         let [best, _] = solve_square(&corners, 0.05, &k).unwrap();
-        prop_assert!(best.reprojection_rms < 1e-6);
+        // Exact corners reproject to within floating-point noise: near a
+        // frontal view the homography IPPE starts from leaves about 1e-6 px
+        // (a saved case: 1.2e-6 px with the pose right to 1e-7 rad), so the
+        // bound is 1e-5 px; the pose itself is held to 1e-5 rad below.
+        prop_assert!(best.reprojection_rms < 1e-5);
         prop_assert!(rotation_angle_between(&best.pose.rotation(), &truth.rotation()) < 1e-5);
         for i in 0..3 {
             prop_assert!((best.pose.tvec[i] - truth.tvec[i]).abs() < 1e-6 * z.max(1.0));
