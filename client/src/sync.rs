@@ -13,15 +13,12 @@ use std::sync::mpsc::{self, Receiver, TryRecvError};
 
 use bevy::prelude::*;
 use bevy_egui::egui::{self, RichText};
-use ridewire_engine::event::EventId;
+use ridewire_engine::diagnostics::request::DiagnosticRequest;
+use ridewire_offline_store::Store;
 use ridewire_offline_store::sync::{
     Account, HttpTransport, Session, SyncConfig, SyncReport, SyncStatus, Syncer,
-    is_cleartext_remote, sync_once,
+    is_cleartext_remote, record_of, sync_once,
 };
-use ridewire_offline_store::{DiagnosisRecord, Store};
-
-use ridewire_engine::diagnostics::gate::GatedDiagnosis;
-use ridewire_engine::diagnostics::request::DiagnosticRequest;
 
 use crate::player::{Clock, Player, RecordEvent};
 use crate::shared::Run;
@@ -553,12 +550,10 @@ pub fn diagnose_online(
             .map_err(|e| e.to_string())?;
         let (_, offset) = clock.now();
         runtime.block_on(async {
-            let answer = transport
+            let stored = transport
                 .diagnose(request, offset)
                 .await
                 .map_err(|e| e.to_string())?;
-            let stored: ServerRun =
-                serde_json::from_value(answer).map_err(|e| format!("unexpected answer: {e}"))?;
             // Bring the server's DiagnosticRun event (and its XP) here now.
             let now = now_ms();
             let pulled = sync_once(&mut store, &transport, now, now + 1_000).await;
@@ -566,17 +561,7 @@ pub fn diagnose_online(
                 Ok(_) => {
                     // The run's event is here now: keep its full record too,
                     // for the screen's earlier runs.
-                    let record = DiagnosisRecord {
-                        id: stored.id,
-                        event: EventId(stored.event_id),
-                        at_ms: stored.created_ms,
-                        request: stored.request.clone(),
-                        result: stored.panel.diagnosis.clone(),
-                        xp: stored.xp_earned,
-                        achievements: stored.achievements.clone(),
-                        feedback: None,
-                    };
-                    if let Err(e) = store.keep_remote_diagnosis(&record) {
+                    if let Err(e) = store.keep_remote_diagnosis(&record_of(&stored)) {
                         warn!("the server's run could not be kept in the history: {e}");
                     }
                     format!("on {server}, and on this device")
@@ -594,21 +579,4 @@ pub fn diagnose_online(
         })
     };
     Some(online())
-}
-
-/// The parts of the server's stored run the app shows.
-#[derive(Debug, serde::Deserialize)]
-struct ServerRun {
-    id: uuid::Uuid,
-    event_id: uuid::Uuid,
-    created_ms: i64,
-    request: DiagnosticRequest,
-    panel: ServerPanel,
-    xp_earned: u64,
-    achievements: Vec<String>,
-}
-
-#[derive(Debug, serde::Deserialize)]
-struct ServerPanel {
-    diagnosis: GatedDiagnosis,
 }

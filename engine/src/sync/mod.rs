@@ -22,6 +22,7 @@
 //! with [`crate::progress::Progress`].
 
 pub mod record;
+pub mod runs;
 
 use std::fmt;
 use std::str::FromStr;

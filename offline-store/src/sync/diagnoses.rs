@@ -10,10 +10,11 @@
 //! stopped. Nothing here fails the round: a server that does not know
 //! these endpoints, or one that fails, is reported in the [`SyncReport`].
 
-use ridewire_engine::diagnostics::gate::GatedDiagnosis;
-use ridewire_engine::diagnostics::request::DiagnosticRequest;
 use ridewire_engine::event::EventId;
-use serde::{Deserialize, Serialize};
+pub use ridewire_engine::sync::runs::{
+    History as HistoryPage, Panel as RemotePanel, Run as RemoteRun, RunFeedback as HeldFeedback,
+    RunSummary as RunLine,
+};
 use uuid::Uuid;
 
 use super::{SyncReport, Transport};
@@ -26,95 +27,24 @@ pub const MAX_DIAGNOSIS_REQUESTS: usize = 60;
 /// Runs per history page.
 pub const HISTORY_PAGE: usize = 50;
 
-/// One line of the server's history (`GET /api/v1/diagnostics`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RunLine {
-    /// The run's id.
-    pub id: Uuid,
-    /// Its `DiagnosticRun` event.
-    pub event_id: Uuid,
-    /// The rider's note on it, if any.
-    #[serde(default)]
-    pub feedback: Option<String>,
-    /// When the note was written (Unix ms).
-    #[serde(default)]
-    pub feedback_ms: Option<i64>,
-}
-
-/// A page of the server's history, newest first.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct HistoryPage {
-    /// The runs.
-    pub runs: Vec<RunLine>,
-    /// Pass as `before` for the next page; `None` on the last page.
-    #[serde(default)]
-    pub next_before: Option<Uuid>,
-}
-
-/// A run as the server stored it (`GET /api/v1/diagnostics/{id}`, and the
-/// answer to `POST /api/v1/diagnostics`): the parts a device keeps.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RemoteRun {
-    /// The run's id.
-    pub id: Uuid,
-    /// Its `DiagnosticRun` event.
-    pub event_id: Uuid,
-    /// When it ran (Unix ms).
-    pub created_ms: i64,
-    /// What was asked.
-    pub request: DiagnosticRequest,
-    /// What the agents said and what the gate made of it.
-    pub panel: RemotePanel,
-    /// XP the run earned.
-    pub xp_earned: u64,
-    /// Achievements it unlocked.
-    pub achievements: Vec<String>,
-    /// The rider's note on it, if any.
-    #[serde(default)]
-    pub feedback: Option<String>,
-    /// When the note was written (Unix ms).
-    #[serde(default)]
-    pub feedback_ms: Option<i64>,
-}
-
-/// The part of the server's agent panel a device keeps.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RemotePanel {
-    /// Every agent's answer, the consensus, the decision and the flags.
-    pub diagnosis: GatedDiagnosis,
-}
-
-impl RemoteRun {
-    /// The run as this device keeps it ([`Store::keep_remote_diagnosis`]);
-    /// its note, if any, is the one the server holds.
-    pub fn to_record(&self) -> DiagnosisRecord {
-        DiagnosisRecord {
-            id: self.id,
-            event: EventId(self.event_id),
-            at_ms: self.created_ms,
-            request: self.request.clone(),
-            result: self.panel.diagnosis.clone(),
-            xp: self.xp_earned,
-            achievements: self.achievements.clone(),
-            feedback: self.feedback.clone().map(|text| Feedback {
-                text,
-                at_ms: self.feedback_ms.unwrap_or(self.created_ms),
-                sync: FeedbackSync::Sent,
-            }),
-        }
+/// A run the server's agents answered, as this device keeps it
+/// ([`Store::keep_remote_diagnosis`]); its note, if any, is the one the
+/// server holds.
+pub fn record_of(run: &RemoteRun) -> DiagnosisRecord {
+    DiagnosisRecord {
+        id: run.id,
+        event: EventId(run.event_id),
+        at_ms: run.created_ms,
+        request: run.request.clone(),
+        result: run.panel.diagnosis.clone(),
+        xp: run.xp_earned,
+        achievements: run.achievements.clone(),
+        feedback: run.feedback.clone().map(|text| Feedback {
+            text,
+            at_ms: run.feedback_ms.unwrap_or(run.created_ms),
+            sync: FeedbackSync::Sent,
+        }),
     }
-}
-
-/// The note the server holds on a run after `PUT /api/v1/diagnostics/{id}/feedback`:
-/// the one sent, or a later one another device sent first.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct HeldFeedback {
-    /// The run's id.
-    pub id: Uuid,
-    /// The note kept.
-    pub feedback: String,
-    /// When it was written (Unix ms).
-    pub feedback_ms: i64,
 }
 
 /// Sends unsent notes and keeps the runs and notes of other devices, within
@@ -261,7 +191,7 @@ async fn pass<T: Transport + ?Sized>(
                     *budget = left;
                     match transport.diagnosis(line.id).await {
                         Ok(run) => {
-                            if store.keep_remote_diagnosis(&run.to_record())? {
+                            if store.keep_remote_diagnosis(&record_of(&run))? {
                                 report.diagnoses_kept += 1;
                             }
                         }

@@ -415,12 +415,12 @@ impl HttpTransport {
     /// Asks the server's diagnosis agents (`POST /api/v1/diagnostics`): the
     /// server gates their consensus, stores the run and records it as a
     /// `DiagnosticRun` event for the rider, which reaches this device with
-    /// the next pull. Answers the stored run as the server sent it.
+    /// the next pull. Answers the stored run.
     pub async fn diagnose(
         &self,
         request: &DiagnosticRequest,
         utc_offset_min: i16,
-    ) -> Result<serde_json::Value> {
+    ) -> Result<RemoteRun> {
         let url = self.url("/api/v1/diagnostics");
         let mut body = serde_json::to_value(request).map_err(|e| Error::Invalid(e.to_string()))?;
         if let Some(fields) = body.as_object_mut() {

@@ -181,6 +181,7 @@ impl FakeServer {
             request: request.clone(),
             panel: RemotePanel {
                 diagnosis: result.clone(),
+                calls: Vec::new(),
             },
             xp_earned: after.xp() - before.xp(),
             achievements: after
@@ -383,6 +384,20 @@ impl Transport for FakeServer {
             .take(limit)
             .map(|r| RunLine {
                 id: r.id,
+                created_ms: r.created_ms,
+                request: r.request.clone(),
+                decision: serde_json::to_value(r.panel.diagnosis.decision)
+                    .ok()
+                    .and_then(|d| d.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+                diagnosis: r
+                    .panel
+                    .diagnosis
+                    .consensus
+                    .as_ref()
+                    .map(|c| c.diagnosis.clone()),
+                highlighted_components: r.panel.diagnosis.highlighted_components.clone(),
+                xp_earned: r.xp_earned,
                 event_id: r.event_id,
                 feedback: r.feedback.clone(),
                 feedback_ms: r.feedback_ms,

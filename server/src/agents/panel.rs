@@ -4,11 +4,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ridewire_engine::diagnostics::codes::CodeDatabase;
-use ridewire_engine::diagnostics::gate::{self, AgentOutcome, GatedDiagnosis};
+use ridewire_engine::diagnostics::gate::{self, AgentOutcome};
 use ridewire_engine::diagnostics::offline;
 use ridewire_engine::diagnostics::request::{DiagnosticRequest, RequestError};
-use serde::{Deserialize, Serialize};
 use tokio::task::JoinSet;
+
+pub use ridewire_engine::sync::runs::{AgentCall, Panel};
 
 use super::config::{ConfigError, ProviderConfig, ProviderKind};
 use super::left_out::{LeftOut, WhyLeftOut};
@@ -24,64 +25,6 @@ pub struct Agents {
     http: reqwest::Client,
     providers: Arc<[ProviderConfig]>,
     codes: Arc<CodeDatabase>,
-}
-
-/// One run: the gated diagnosis and what became of each agent, for storage.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Panel {
-    /// Consensus, decision, flags, highlights and every agent's report
-    /// (used, or left out as the engine classifies it).
-    pub diagnosis: GatedDiagnosis,
-    /// One entry per agent asked, sorted by agent name.
-    pub calls: Vec<AgentCall>,
-}
-
-/// How asking one agent went.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AgentCall {
-    /// The agent's name.
-    pub agent: String,
-    /// `offline`, or the wire format: `openai`, `anthropic`, `gemini`.
-    pub provider: String,
-    /// The model asked; `None` for the offline agent.
-    pub model: Option<String>,
-    /// From sending the request to having the reply (or giving up), in
-    /// milliseconds.
-    pub elapsed_ms: f64,
-    /// Whether the agent missed its deadline (it gave no answer at all).
-    pub timed_out: bool,
-    /// `None` when the answer went into the consensus; otherwise the line a
-    /// reviewer reads, e.g. "left out: anthropic: timed out after 800 ms".
-    pub left_out: Option<String>,
-}
-
-impl Panel {
-    /// Every left-out line, in agent order.
-    pub fn left_out(&self) -> Vec<&str> {
-        self.calls
-            .iter()
-            .filter_map(|c| c.left_out.as_deref())
-            .collect()
-    }
-
-    /// The agents whose answers went into the consensus, in name order.
-    pub fn used(&self) -> Vec<&str> {
-        self.calls
-            .iter()
-            .filter(|c| c.left_out.is_none())
-            .map(|c| c.agent.as_str())
-            .collect()
-    }
-
-    /// The longest time any agent took among those that gave an answer
-    /// (used or not) before its deadline.
-    pub fn slowest_answer_ms(&self) -> Option<f64> {
-        self.calls
-            .iter()
-            .filter(|c| !c.timed_out)
-            .map(|c| c.elapsed_ms)
-            .max_by(f64::total_cmp)
-    }
 }
 
 impl Agents {

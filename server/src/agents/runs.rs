@@ -15,77 +15,14 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+pub use ridewire_engine::sync::runs::{Run as StoredRun, RunFeedback, RunSummary};
+
 use super::panel::Panel;
 use crate::config::Quota;
 use crate::error::{AppError, Result};
 use crate::quota::charge;
 use crate::sync::progress::ProgressCache;
 use crate::sync::server_device;
-
-/// A stored run, as `GET /api/v1/diagnostics/{id}` returns it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct StoredRun {
-    /// The run's id (a UUID v7: time-ordered).
-    pub id: Uuid,
-    /// When it ran, Unix milliseconds.
-    pub created_ms: i64,
-    /// What was asked.
-    pub request: DiagnosticRequest,
-    /// What every agent said and what the gate made of it.
-    pub panel: Panel,
-    /// XP the run earned.
-    pub xp_earned: u64,
-    /// Achievements the run unlocked.
-    pub achievements: Vec<String>,
-    /// The `DiagnosticRun` event that recorded it.
-    pub event_id: Uuid,
-    /// The rider's note on it (did the fix work?); absent until they leave one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub feedback: Option<String>,
-    /// When the note was written, Unix milliseconds by the writing device's clock.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub feedback_ms: Option<i64>,
-}
-
-/// One line of the history.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RunSummary {
-    /// The run's id.
-    pub id: Uuid,
-    /// When it ran, Unix milliseconds.
-    pub created_ms: i64,
-    /// What was asked.
-    pub request: DiagnosticRequest,
-    /// `approved`, `escalated` or `rejected`.
-    pub decision: String,
-    /// The consensus diagnosis, when there was one.
-    pub diagnosis: Option<String>,
-    /// Components highlighted in AR (empty unless approved).
-    pub highlighted_components: Vec<String>,
-    /// XP the run earned.
-    pub xp_earned: u64,
-    /// The `DiagnosticRun` event that recorded it (a device keeps the run
-    /// once this event has reached it).
-    pub event_id: Uuid,
-    /// The rider's note on it; absent until they leave one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub feedback: Option<String>,
-    /// When the note was written, Unix milliseconds by the writing device's clock.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub feedback_ms: Option<i64>,
-}
-
-/// The rider's note on a run as the server holds it, answered to
-/// `PUT /api/v1/diagnostics/{id}/feedback`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RunFeedback {
-    /// The run's id.
-    pub id: Uuid,
-    /// The note kept: the one sent, or a later one another device sent first.
-    pub feedback: String,
-    /// When the kept note was written, Unix milliseconds.
-    pub feedback_ms: i64,
-}
 
 fn encode<T: Serialize>(value: &T) -> Result<String> {
     serde_json::to_string(value).map_err(|e| AppError::Internal(format!("encoding a run: {e}")))

@@ -7,11 +7,13 @@ use axum::extract::State;
 use axum::http::{Method, StatusCode};
 use axum::routing::{get, post, put};
 use ridewire_engine::diagnostics::request::DiagnosticRequest;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::agents::runs::{self, RunFeedback, RunSummary, StoredRun};
+use ridewire_engine::sync::runs::History;
+
+use crate::agents::runs::{self, RunFeedback, StoredRun};
 use crate::auth::AuthUser;
 use crate::error::{AppError, Result};
 use crate::routes::{Access, ApiJson, ApiPath, ApiQuery, In, Param, Route, Values};
@@ -245,15 +247,6 @@ async fn feedback(
 struct HistoryQuery {
     before: Option<String>,
     limit: Option<usize>,
-}
-
-/// A page of the history.
-#[derive(Debug, Serialize)]
-struct History {
-    runs: Vec<RunSummary>,
-    /// Pass as `before` for the next page; absent on the last page.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    next_before: Option<Uuid>,
 }
 
 async fn history(

@@ -61,6 +61,34 @@ async fn every_served_route_is_documented_and_every_documented_route_is_served()
     }
     assert_eq!(documented, served);
     assert_eq!(served.len(), 28);
+    // Every `{name}` of a path is a documented path parameter with the values
+    // it takes, and every parameter says what it takes.
+    for (path, ops) in doc.body["paths"].as_object().expect("paths") {
+        let in_path: BTreeSet<&str> = path
+            .split('/')
+            .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+            .collect();
+        for (method, op) in ops.as_object().expect("operations") {
+            let params = op["parameters"].as_array().cloned().unwrap_or_default();
+            let declared: BTreeSet<&str> = params
+                .iter()
+                .filter(|p| p["in"] == "path")
+                .filter_map(|p| p["name"].as_str())
+                .collect();
+            assert_eq!(declared, in_path, "{method} {path}");
+            for param in &params {
+                let schema = &param["schema"];
+                assert!(
+                    schema["type"].is_string()
+                        && (schema.get("format").is_some()
+                            || schema.get("pattern").is_some()
+                            || schema.get("enum").is_some()
+                            || schema.get("maximum").is_some()),
+                    "{method} {path}: {param} says too little"
+                );
+            }
+        }
+    }
     // Every schema a route names exists.
     let schemas = doc.body["components"]["schemas"]
         .as_object()

@@ -50,8 +50,7 @@ async fn a_run_asked_on_the_phone_shows_whole_on_the_terminal_and_notes_follow()
         .unwrap();
 
     // The phone asks the server's agents; the terminal was not there.
-    let answer = phone_link.diagnose(&request(), 60).await.unwrap();
-    let asked: RemoteRun = serde_json::from_value(answer).unwrap();
+    let asked: RemoteRun = phone_link.diagnose(&request(), 60).await.unwrap();
     let report = sync_once(&mut phone, &phone_link, now_ms(), now_ms())
         .await
         .unwrap();
