@@ -7,6 +7,9 @@
 //! components' names and ids, and every word the rule table itself uses. Words with digits (codes, figures) are not counted, and
 //! a text without words has nothing to read and counts as covered.
 
+use std::collections::HashSet;
+use std::sync::OnceLock;
+
 use super::rules::RULES;
 use crate::vehicle::COMPONENTS;
 
@@ -358,31 +361,49 @@ pub(super) fn covered(words: &[String]) -> bool {
     known * 100 >= counted.len() * MIN_KNOWN_PERCENT
 }
 
-fn known(word: &str) -> bool {
-    ENGLISH.contains(&word) || in_rules(word) || in_components(word)
+/// Every word the reader knows exactly, and the prefixes it knows words
+/// by (the rule table's `word*`): built once, since each gated answer asks
+/// for every one of its words (the server gates every pushed offline run).
+struct Vocabulary {
+    words: HashSet<String>,
+    prefixes: Vec<&'static str>,
 }
 
-/// Whether `word` is part of a known component's id or name.
-fn in_components(word: &str) -> bool {
-    COMPONENTS.iter().any(|c| {
-        c.id.split('_').any(|w| w == word)
-            || c.name
-                .split(|ch: char| !ch.is_alphanumeric())
-                .any(|w| w.eq_ignore_ascii_case(word))
+fn vocabulary() -> &'static Vocabulary {
+    static VOCABULARY: OnceLock<Vocabulary> = OnceLock::new();
+    VOCABULARY.get_or_init(|| {
+        let mut words: HashSet<String> = ENGLISH.iter().map(|w| (*w).to_owned()).collect();
+        let mut prefixes = Vec::new();
+        let alternatives = RULES
+            .iter()
+            .flat_map(|rule| rule.triggers.iter().chain(rule.context).chain(rule.unless))
+            .flat_map(|pattern| pattern.split_whitespace())
+            .flat_map(|part| part.split('|'));
+        for alt in alternatives {
+            match alt.strip_suffix('*') {
+                Some(prefix) => prefixes.push(prefix),
+                None => {
+                    words.insert(alt.to_owned());
+                }
+            }
+        }
+        for component in COMPONENTS {
+            words.extend(component.id.split('_').map(str::to_owned));
+            words.extend(
+                component
+                    .name
+                    .split(|ch: char| !ch.is_alphanumeric())
+                    .filter(|w| !w.is_empty())
+                    .map(str::to_lowercase),
+            );
+        }
+        Vocabulary { words, prefixes }
     })
 }
 
-/// Whether the rule table uses `word` (exactly, or as a `prefix*`).
-fn in_rules(word: &str) -> bool {
-    RULES
-        .iter()
-        .flat_map(|rule| rule.triggers.iter().chain(rule.context).chain(rule.unless))
-        .flat_map(|pattern| pattern.split_whitespace())
-        .flat_map(|part| part.split('|'))
-        .any(|alt| match alt.strip_suffix('*') {
-            Some(prefix) => word.starts_with(prefix),
-            None => alt == word,
-        })
+fn known(word: &str) -> bool {
+    let vocabulary = vocabulary();
+    vocabulary.words.contains(word) || vocabulary.prefixes.iter().any(|p| word.starts_with(p))
 }
 
 #[cfg(test)]
