@@ -1,7 +1,9 @@
 //! The diagnosis a rider asks for, answered without a network: the rider's
 //! input checked, the rule-based agent over the bundled code database asked,
 //! its answer gated. The command line and the Diagnose screen both start
-//! here; recording the run and asking the server's agents are theirs.
+//! here. Recording a run is the rider's session's
+//! ([`crate::rider::Rider::record_diagnosis`]); the server's agents are
+//! asked through the syncer ([`crate::account`]).
 
 use std::fmt::Write as _;
 
@@ -9,6 +11,20 @@ use ridewire_engine::diagnostics::codes::CodeDatabase;
 use ridewire_engine::diagnostics::gate::{self, GatedDiagnosis};
 use ridewire_engine::diagnostics::request::{DiagnosticRequest, VehicleInfo};
 use ridewire_engine::diagnostics::{Dtc, offline};
+
+/// A finished run: the gated diagnosis and what recording it earned.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Run {
+    pub id: uuid::Uuid,
+    pub request: DiagnosticRequest,
+    pub result: GatedDiagnosis,
+    /// XP the run earned (10 per run).
+    pub xp: u64,
+    /// Achievements the run unlocked.
+    pub achievements: Vec<String>,
+    /// Where the run was recorded, or why it was not.
+    pub recorded: String,
+}
 
 /// What the rider asked.
 #[derive(Debug, Clone)]

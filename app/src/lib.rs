@@ -1,11 +1,25 @@
 //! RideWire's app layer: what a rider can do, without Bevy.
 //!
-//! The command line (`ridewire plan`, `ridewire diagnose`), the Bevy screens
-//! and, next, the phones' bindings call these use cases instead of keeping
-//! them inside a screen or a command (issue 12). Today: maps of plans and
-//! the tileset ([`maps`]); the offline diagnosis ([`diagnosis`]); reading
-//! and clearing codes through an OBD-II adapter ([`obd`]).
+//! The command line, the Bevy screens and, next, the phones' bindings call
+//! these use cases instead of keeping them inside a screen or a command
+//! (issue 12):
+//! - [`rider`]: the rider's session — the database (or the demo garage in
+//!   memory), recording, progress, quests, merging what a sync round brought;
+//! - [`account`]: signing in, the kept session, and the one background
+//!   syncer that talks to the server (rounds and the server's agents);
+//! - [`diagnosis`]: the offline diagnosis, and a finished run;
+//! - [`maps`]: plans → overworld maps → PNG/JSON, and the tileset;
+//! - [`obd`]: reading and clearing codes through an OBD-II adapter;
+//! - [`task`]: waiting on work done on another thread without blocking.
+//!
+//! Errors are one enum, [`Error`], whose messages are what the rider reads.
 
+pub mod account;
 pub mod diagnosis;
+mod error;
 pub mod maps;
 pub mod obd;
+pub mod rider;
+pub mod task;
+
+pub use error::{Error, Result};

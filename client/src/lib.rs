@@ -83,6 +83,16 @@ impl Plugin for ClientPlugin {
     }
 }
 
+/// The features that need no window, renderer or egui: the rider's data,
+/// recording, diagnosis runs and sync. Headless tests drive the app through
+/// these with `MinimalPlugins`; [`ClientPlugin`] adds the screens on top.
+pub fn headless_features(app: &mut App) {
+    app.configure_sets(Update, (AppSystems::Navigate, AppSystems::Record).chain());
+    player::plugin(app);
+    diagnostics::add_runs(app);
+    sync::plugin(app);
+}
+
 fn spawn_ui_camera(mut commands: Commands, capture: Option<Res<capture::CaptureTarget>>) {
     let mut camera = commands.spawn((UiCamera, Camera2d, PrimaryEguiContext));
     if let Some(target) = capture::retarget(capture) {

@@ -210,7 +210,7 @@ fn sync_command(
     };
     // A new server or account, or a new account, needs the password.
     let password = password_for_sync(register || server.is_some() || email.is_some());
-    match ridewire_client::sync::run_once(database, server, email, password, register) {
+    match ridewire_app::account::sync_once_now(database, server, email, password, register) {
         Ok((server, report)) => {
             println!(
                 "Synced with {server}: {} event(s) sent and acknowledged, {} refused, {} pulled{}.",
@@ -430,7 +430,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     if cli.insecure {
         eprintln!("ridewire: --insecure: a plain http:// sync server will be used unencrypted");
-        ridewire_client::sync::allow_cleartext();
+        ridewire_app::account::allow_cleartext();
     }
     let data = data_source(cli.demo, cli.database);
     if let Some(command) = cli.command {

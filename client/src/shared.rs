@@ -3,16 +3,18 @@
 //! place and never import each other (issue 12). Settings are written by
 //! the Settings screen and read by the screens and the scanner; the camera
 //! choice by the command line, Settings and the scanner; the approved
-//! highlights by Diagnose and read by the scanner; a finished diagnosis run
-//! by the command line, the Diagnose screen and the online diagnosis.
+//! highlights by Diagnose and read by the scanner; the running syncer
+//! ([`SyncLink`], started by Sync, asked by Diagnose) and the news that a
+//! round brought something ([`Synced`]). (A finished diagnosis
+//! run, which the command line and the Diagnose screen share, is the app
+//! layer's `ridewire_app::diagnosis::Run`.)
 
 use std::fmt;
 use std::str::FromStr;
 
 use bevy::prelude::*;
 use ridewire_engine::diagnostics::gate::{Decision, GatedDiagnosis};
-use ridewire_engine::diagnostics::request::DiagnosticRequest;
-use serde::Serialize;
+use ridewire_offline_store::sync::{SyncStatus, Syncer};
 use uuid::Uuid;
 
 /// How the app looks and reacts.
@@ -127,16 +129,40 @@ impl ApprovedHighlights {
     }
 }
 
-/// A finished run: the gated diagnosis and what recording it earned.
-#[derive(Debug, Serialize)]
-pub struct Run {
-    pub id: Uuid,
-    pub request: DiagnosticRequest,
-    pub result: GatedDiagnosis,
-    /// XP the run earned (10 per run).
-    pub xp: u64,
-    /// Achievements the run unlocked.
-    pub achievements: Vec<String>,
-    /// Where the run was recorded, or why it was not.
-    pub recorded: String,
+/// The background syncer, when the rider has signed in.
+#[derive(Resource, Default)]
+pub struct SyncLink {
+    pub(crate) syncer: Option<Syncer>,
+    /// The server it talks to.
+    pub server: Option<String>,
+    /// Why sync could not start.
+    pub problem: Option<String>,
+}
+
+impl SyncLink {
+    /// The syncer's latest status, when one runs.
+    pub fn status(&self) -> Option<SyncStatus> {
+        self.syncer.as_ref().map(Syncer::status)
+    }
+
+    /// The running syncer, to send it work (an online diagnosis).
+    pub fn syncer(&self) -> Option<&Syncer> {
+        self.syncer.as_ref()
+    }
+
+    /// Asks for a round now.
+    pub fn sync_now(&self) {
+        if let Some(syncer) = &self.syncer {
+            // A stopped thread shows up in the status; nothing to add here.
+            let _ = syncer.sync_now();
+        }
+    }
+}
+
+/// A round brought something the screens show (sent after it was merged
+/// into the [`Player`]).
+#[derive(Message, Debug, Clone, Copy)]
+pub struct Synced {
+    /// The history of diagnoses changed (runs or notes from elsewhere).
+    pub history_changed: bool,
 }

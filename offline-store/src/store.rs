@@ -14,6 +14,9 @@ use uuid::Uuid;
 use crate::stored::decode_event;
 use crate::{Error, Result, migrate, recover};
 
+/// The name [`Store::path`] gives a store in memory.
+const IN_MEMORY: &str = ":memory:";
+
 /// How long a writer waits for another connection's lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -120,6 +123,31 @@ impl Store {
             store,
             recovery: None,
         })
+    }
+
+    /// A database that lives in memory only and is gone when dropped (the
+    /// demo garage, trying the app out): the same schema, recording and
+    /// folding as a file, nothing written to disk. It writes events as
+    /// `device` (the demo garage continues its own device's chain).
+    pub fn in_memory(device: DeviceId, now_ms: i64) -> Result<Self> {
+        let path = PathBuf::from(IN_MEMORY);
+        let mut conn = Connection::open_in_memory().map_err(|e| Error::Open {
+            path: path.clone(),
+            reason: e.to_string(),
+        })?;
+        // journal_mode answers "memory" here; the other settings hold.
+        configure(&conn)?;
+        migrate::migrate(&mut conn, &path)?;
+        conn.execute(
+            "INSERT INTO device (only_row, device_id, created_at_ms) VALUES (1, ?1, ?2)",
+            params![device.to_string(), now_ms],
+        )?;
+        Ok(Self { conn, path, device })
+    }
+
+    /// Whether this store lives in memory only ([`Store::in_memory`]).
+    pub fn is_in_memory(&self) -> bool {
+        self.path.as_os_str() == IN_MEMORY
     }
 
     fn open_sound(path: &Path, now_ms: i64) -> Result<Self> {
@@ -268,6 +296,34 @@ impl Store {
     /// Every stored event, in the engine's canonical order.
     pub fn events(&self) -> Result<Vec<Event>> {
         all_events(&self.conn)
+    }
+
+    /// Where the event log stands now: every event stored later, by any
+    /// connection, is found by [`Store::events_after`] with this mark. A
+    /// pull that resets drops events, after which marks start over; readers
+    /// then read everything again.
+    pub fn event_mark(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("SELECT coalesce(max(rowid), 0) FROM events", [], |r| {
+                r.get(0)
+            })?)
+    }
+
+    /// The events stored after `mark` (in the order they were stored) and
+    /// the mark after them: what a reader that already holds the log up to
+    /// `mark` is missing, without reading the rest again.
+    pub fn events_after(&self, mark: i64) -> Result<(Vec<Event>, i64)> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT rowid, body FROM events WHERE rowid > ?1 ORDER BY rowid")?;
+        let mut rows = stmt.query(params![mark])?;
+        let (mut events, mut last) = (Vec::new(), mark);
+        while let Some(row) = rows.next()? {
+            last = row.get(0)?;
+            events.push(decode_event(&row.get::<_, String>(1)?)?);
+        }
+        Ok((events, last))
     }
 
     /// The outbox, oldest first, wedged rows included.

@@ -47,6 +47,7 @@ commands:
   bench overworld   map generation and the Map screen's frame time
   bench ar          AR tracker figures, side by side with OpenCV when Python can be set up
   bench agents      time request → gated answer with agents answering in 50/200/800 ms
+  bench refresh     the app's main-thread time after a sync round (empty, 1,000 events), before and after
   api-check         build the server, then run schemathesis (every check) over
                     its OpenAPI document on loopback, as `test` does
   target-dir        print the build directory every command uses
@@ -377,8 +378,23 @@ fn bench(args: &[String]) -> Result<(), String> {
                 "agents",
             ]),
         ),
+        // The main thread's work after a sync round, before and after
+        // issue 12, in the profile the app runs in.
+        Some("refresh") => step(
+            "bench refresh",
+            cargo(&[
+                "bench",
+                "--locked",
+                "--profile",
+                "dev",
+                "--package",
+                "ridewire-app",
+                "--bench",
+                "refresh",
+            ]),
+        ),
         other => Err(format!(
-            "unknown benchmark {:?}; available: engine, ar, sync, overworld, agents",
+            "unknown benchmark {:?}; available: engine, ar, sync, overworld, agents, refresh",
             other.unwrap_or("")
         )),
     }

@@ -13,21 +13,41 @@ use ridewire_engine::diagnostics::request::DiagnosticRequest;
 use uuid::Uuid;
 
 use crate::player::{Clock, DataSource, Outcome, Player};
-pub use crate::shared::Run;
-pub use ridewire_app::diagnosis::{Ask, DiagnoseError, gate_offline};
+pub use ridewire_app::diagnosis::{Ask, DiagnoseError, Run, gate_offline};
 
 /// Runs the diagnosis and records it as a `DiagnosticRun` event. When the
 /// rider has signed in to a server, the server's agents answer (with the
-/// offline one among them) and the server records the run, which the same
-/// call then pulls; when the server cannot be reached the offline agent
-/// answers here and the run is recorded locally, to sync later.
+/// offline one among them) through the syncer, and the server records the
+/// run, which the same syncer then pulls; when the server cannot be reached
+/// the offline agent answers here and the run is recorded locally, to sync
+/// later.
 pub fn run(ask: Ask, data: &DataSource, clock: &Clock) -> Result<Run, DiagnoseError> {
     // Bad input is refused before anything goes over the network.
     let (request, result) = gate_offline(ask)?;
     let mut note = None;
     if let DataSource::Database(path) = data {
-        match crate::sync::diagnose_online(path, &request, clock) {
-            Some(Ok(run)) => return Ok(run),
+        let (_, offset) = clock.now();
+        match ridewire_app::account::diagnose_once(path, request.clone(), offset) {
+            Some(Ok(online)) => {
+                let server = ridewire_app::account::Saved::read_file(path)
+                    .server
+                    .unwrap_or_else(|| "the server".into());
+                let recorded = match online.not_synced {
+                    None => format!("on {server}, and on this device"),
+                    Some(e) => {
+                        format!("on {server}; reaches this device with the next sync ({e})")
+                    }
+                };
+                let run = online.run;
+                return Ok(Run {
+                    id: run.id,
+                    request: run.request,
+                    result: run.panel.diagnosis,
+                    xp: run.xp_earned,
+                    achievements: run.achievements,
+                    recorded,
+                });
+            }
             Some(Err(e)) => {
                 note = Some(format!(
                     "the server's agents could not be asked ({e}); the offline agent answered"
@@ -60,15 +80,13 @@ fn record(
     data: &DataSource,
     clock: &Clock,
 ) -> (u64, Vec<String>, String) {
-    let mut player = match data {
-        DataSource::Demo => match Player::demo(clock) {
-            Ok(p) => p,
-            Err(e) => return (0, vec![], format!("not recorded: {e}")),
-        },
-        DataSource::Database(path) => match Player::open(path, clock) {
-            Ok(p) => p,
-            Err(e) => return (0, vec![], format!("not recorded: {e}")),
-        },
+    let player = match data {
+        DataSource::Demo => Player::demo(clock),
+        DataSource::Database(path) => Player::open(path, clock),
+    };
+    let mut player = match player {
+        Ok(p) => p,
+        Err(e) => return (0, vec![], format!("not recorded: {e}")),
     };
     let (at, offset) = clock.now();
     match player.record_diagnosis(id, request, result, at, offset) {

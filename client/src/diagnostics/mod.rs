@@ -7,23 +7,23 @@
 //! alone, and the screen says so. Only an approved diagnosis names the
 //! components the AR view highlights ([`ApprovedHighlights`]).
 
-use std::sync::Mutex;
-use std::sync::mpsc::{self, Receiver, TryRecvError};
-
 use bevy::prelude::*;
 use bevy_egui::egui::{self, RichText};
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
+use ridewire_app::task::Pending;
 use ridewire_engine::diagnostics::gate::{Decision, GatedDiagnosis, SafetyFlag};
 use ridewire_engine::diagnostics::offline;
 use ridewire_engine::diagnostics::outcome::AgentStatus;
 use ridewire_engine::diagnostics::request::{DiagnosticRequest, VehicleInfo};
 use ridewire_engine::vehicle;
 use ridewire_offline_store::DiagnosisRecord;
+use ridewire_offline_store::sync::OnlineDiagnosis;
 use uuid::Uuid;
 
 use crate::player::{Clock, Outcome, Player};
 use crate::screens::{ContentArea, Screen, show_content};
 pub use crate::shared::{ApprovedHighlights, Finding};
+use crate::shared::{SyncLink, Synced};
 use crate::{AppSystems, UiSystems, theme};
 use ridewire_app::diagnosis::{self, Ask, DiagnoseError};
 use ridewire_app::obd::{self, Link};
@@ -46,8 +46,9 @@ pub(super) fn plugin(app: &mut App) {
 }
 
 /// Everything but the drawing: runs, adapter reads, history, highlights.
-fn add_runs(app: &mut App) {
+pub(crate) fn add_runs(app: &mut App) {
     app.init_resource::<DiagnosisForm>()
+        .add_message::<Synced>()
         .init_resource::<LatestDiagnosis>()
         .init_resource::<ApprovedHighlights>()
         .init_resource::<History>()
@@ -61,6 +62,7 @@ fn add_runs(app: &mut App) {
                 finish_online,
                 save_feedback,
                 load_history.run_if(resource_changed::<LatestDiagnosis>),
+                load_history.run_if(history_synced),
                 start_adapter_read,
                 finish_adapter_read,
             )
@@ -146,13 +148,25 @@ pub const HISTORY_SHOWN: usize = 10;
 
 fn load_history(player: Option<Res<Player>>, mut history: ResMut<History>) {
     if let Some(player) = player {
-        history.0 = player.recent_diagnoses(HISTORY_SHOWN);
+        history.0 = recent(&player);
     }
+}
+
+/// The runs the screen lists, newest first.
+fn recent(player: &Player) -> Result<Vec<DiagnosisRecord>, String> {
+    player
+        .recent_diagnoses(HISTORY_SHOWN)
+        .map_err(|e| e.to_string())
+}
+
+/// A sync round brought runs or notes from elsewhere.
+fn history_synced(mut synced: MessageReader<Synced>) -> bool {
+    synced.read().fold(false, |any, s| any | s.history_changed)
 }
 
 /// The adapter read running on its own thread (it blocks on the network).
 #[derive(Resource)]
-struct AdapterJob(Mutex<Receiver<Result<Vec<String>, String>>>);
+struct AdapterJob(Pending<Result<Vec<String>, String>>);
 
 fn vehicle_info(player: &Player) -> VehicleInfo {
     VehicleInfo {
@@ -171,6 +185,7 @@ fn run_diagnosis(
     clock: Res<Clock>,
     mut latest: ResMut<LatestDiagnosis>,
     mut highlights: ResMut<ApprovedHighlights>,
+    link: Option<Res<SyncLink>>,
 ) {
     if asks.read().last().is_none() {
         return;
@@ -194,32 +209,36 @@ fn run_diagnosis(
     };
     form.feedback.clear();
     form.feedback_status = None;
-    // Signed in to a server: its agents answer on a worker thread (the
-    // network may be slow); the offline answer waits as the fallback.
-    if let Some(database) = player.database()
-        && player.setting(crate::sync::SERVER_KEY).is_some()
+    // Signed in to a server: the syncer asks its agents (the network may be
+    // slow); the offline answer waits as the fallback.
+    let mut note = None;
+    if let Some(syncer) = link.as_ref().and_then(|l| l.syncer())
+        && !player.is_demo()
     {
-        let (send, receive) = mpsc::channel();
-        let clock = *clock;
-        let asked = request.clone();
-        std::thread::spawn(move || {
-            let online = crate::sync::diagnose_online(&database, &asked, &clock);
-            let _ = send.send(online);
-        });
-        commands.insert_resource(OnlineJob {
-            answer: Mutex::new(receive),
-            request,
-            offline: result,
-        });
-        latest.0 = None;
-        return;
+        let (_, offset) = clock.now();
+        match syncer.diagnose(request.clone(), offset) {
+            Ok(answer) => {
+                commands.insert_resource(OnlineJob {
+                    answer: Pending::from("the sync thread", answer),
+                    request,
+                    offline: result,
+                });
+                latest.0 = None;
+                return;
+            }
+            Err(e) => {
+                note = Some(format!(
+                    "The server's agents could not be asked ({e}); the built-in code database answered."
+                ));
+            }
+        }
     }
     finish_offline(
         &mut player,
         &clock,
         request,
         result,
-        None,
+        note,
         &mut latest,
         &mut highlights,
     );
@@ -254,60 +273,65 @@ fn finish_offline(
 /// A diagnosis the server's agents are working on.
 #[derive(Resource)]
 struct OnlineJob {
-    answer: Mutex<Receiver<Option<Result<crate::shared::Run, String>>>>,
+    answer: Pending<ridewire_offline_store::Result<OnlineDiagnosis>>,
     request: DiagnosticRequest,
     offline: GatedDiagnosis,
 }
 
+#[allow(clippy::too_many_arguments)]
 fn finish_online(
     mut commands: Commands,
     job: Option<Res<OnlineJob>>,
     player: Option<ResMut<Player>>,
     clock: Res<Clock>,
+    link: Option<Res<SyncLink>>,
     mut latest: ResMut<LatestDiagnosis>,
     mut highlights: ResMut<ApprovedHighlights>,
 ) {
     let Some(job) = job else { return };
-    let answer = match job.answer.lock() {
-        Ok(receiver) => receiver.try_recv(),
-        Err(_) => Err(TryRecvError::Disconnected),
-    };
-    let answer = match answer {
-        Err(TryRecvError::Empty) => return,
-        Err(TryRecvError::Disconnected) => Some(Err("the request stopped unexpectedly".into())),
-        Ok(answer) => answer,
+    let Some(answer) = job.answer.poll() else {
+        return;
     };
     commands.remove_resource::<OnlineJob>();
     let Some(mut player) = player else { return };
-    match answer {
-        Some(Ok(run)) => {
-            // The server recorded the run and the pull brought it here.
-            if let Err(e) = player.reload() {
-                warn!("could not re-read the rider's data: {e}");
-            }
-            *highlights = ApprovedHighlights::of(run.id, &run.result);
+    let server = link
+        .as_ref()
+        .and_then(|l| l.server.clone())
+        .unwrap_or_else(|| "the server".into());
+    match answer
+        .map_err(ridewire_app::Error::from)
+        .and_then(|a| Ok(a?))
+    {
+        Ok(OnlineDiagnosis { run, not_synced }) => {
+            // The server recorded the run; its event comes with the round
+            // the syncer ran after asking, merged like any other.
+            *highlights = ApprovedHighlights::of(run.id, &run.panel.diagnosis);
+            let recorded = match not_synced {
+                None => format!("on {server}, and on this device"),
+                Some(e) => format!("on {server}; reaches this device with the next sync ({e})"),
+            };
             latest.0 = Some(Ok(Finished {
                 id: run.id,
                 request: run.request,
-                result: run.result,
+                result: run.panel.diagnosis,
                 earned: Outcome::Counted {
-                    xp: run.xp,
+                    xp: run.xp_earned,
                     achievements: run.achievements,
                 },
                 offline_only: false,
-                note: Some(format!("Recorded {}.", run.recorded)),
+                note: Some(format!("Recorded {recorded}.")),
             }));
         }
-        other => {
-            let note = other.and_then(Result::err).map(|e| {
-                format!("The server's agents could not be asked ({e}); the built-in code database answered.")
-            });
+        Err(e) => {
+            let note = format!(
+                "The server's agents could not be asked ({e}); the built-in code database answered."
+            );
             finish_offline(
                 &mut player,
                 &clock,
                 job.request.clone(),
                 job.offline.clone(),
-                note,
+                Some(note),
                 &mut latest,
                 &mut highlights,
             );
@@ -321,7 +345,7 @@ fn save_feedback(
     mut form: ResMut<DiagnosisForm>,
     mut history: ResMut<History>,
     clock: Res<Clock>,
-    link: Option<Res<crate::sync::SyncLink>>,
+    link: Option<Res<SyncLink>>,
 ) {
     let Some(SaveFeedback { run, text }) = saves.read().last().cloned() else {
         return;
@@ -337,30 +361,26 @@ fn save_feedback(
             Ok("feedback saved".to_owned())
         }
         Ok(false) => Err("that run is not in your data".to_owned()),
-        Err(e) => Err(e),
+        Err(e) => Err(e.to_string()),
     });
-    history.0 = player.recent_diagnoses(HISTORY_SHOWN);
+    history.0 = recent(&player);
 }
 
 fn start_adapter_read(mut commands: Commands, mut reads: MessageReader<ReadAdapter>) {
     let Some(ReadAdapter(address)) = reads.read().last().cloned() else {
         return;
     };
-    let (send, receive) = mpsc::channel();
     let link = Link {
         serial: None,
         tcp: Some(address),
         timeout_ms: 2_000,
         baud: 38_400,
     };
-    std::thread::spawn(move || {
-        let result = obd::read(&link)
+    commands.insert_resource(AdapterJob(Pending::spawn("the adapter read", move || {
+        obd::read(&link)
             .map(|reading| obd::all_codes(&reading))
-            .map_err(|e| e.to_string());
-        // The screen may be gone; then nobody wants the answer.
-        let _ = send.send(result);
-    });
-    commands.insert_resource(AdapterJob(Mutex::new(receive)));
+            .map_err(|e| e.to_string())
+    })));
 }
 
 fn finish_adapter_read(
@@ -369,21 +389,16 @@ fn finish_adapter_read(
     mut form: ResMut<DiagnosisForm>,
 ) {
     let Some(job) = job else { return };
-    let answer = match job.0.lock() {
-        Ok(receiver) => receiver.try_recv(),
-        Err(_) => Err(TryRecvError::Disconnected),
-    };
-    let status = match answer {
-        Err(TryRecvError::Empty) => return,
-        Err(TryRecvError::Disconnected) => Err("the adapter read stopped unexpectedly".into()),
-        Ok(Ok(codes)) if codes.is_empty() => {
+    let Some(answer) = job.0.poll() else { return };
+    let status = match answer.map_err(|e| e.to_string()).and_then(|read| read) {
+        Ok(codes) if codes.is_empty() => {
             Ok("the adapter reports no stored or pending codes".into())
         }
-        Ok(Ok(codes)) => {
+        Ok(codes) => {
             form.codes = codes.join(" ");
             Ok(format!("read {} code(s) from the adapter", codes.len()))
         }
-        Ok(Err(e)) => Err(e),
+        Err(e) => Err(e),
     };
     form.adapter_status = Some(status);
     commands.remove_resource::<AdapterJob>();

@@ -161,13 +161,14 @@ fn work_from_one_device_reaches_another_through_the_server() {
     // note to the server and the whole run, with the note, to the terminal.
     let server_run = runs[0].id;
     let mut on_phone = Player::open(&phone, &clock).expect("phone data");
-    assert_eq!(
-        on_phone.save_feedback(
-            server_run,
-            "vacuum leak at the intake boot",
-            1_800_000_000_000
-        ),
-        Ok(true)
+    assert!(
+        on_phone
+            .save_feedback(
+                server_run,
+                "vacuum leak at the intake boot",
+                1_800_000_000_000
+            )
+            .expect("the note is kept")
     );
     drop(on_phone);
     let (code, text) = sync(&phone, &[], None);
@@ -215,4 +216,95 @@ fn work_from_one_device_reaches_another_through_the_server() {
     assert!(text.contains("no connection"), "{text}");
     let on_phone = Player::open(&phone, &clock).expect("phone data");
     assert_eq!(on_phone.progress().xp(), 30, "every run is kept");
+}
+
+/// Runs the headless app until `done` holds (the syncer works on its own
+/// thread) or a minute has passed.
+fn update_until(
+    app: &mut bevy::app::App,
+    what: &str,
+    done: impl Fn(&bevy::ecs::world::World) -> bool,
+) {
+    let started = std::time::Instant::now();
+    while !done(app.world()) {
+        assert!(started.elapsed().as_secs() < 60, "gave up waiting: {what}");
+        app.update();
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn the_running_app_takes_in_what_a_round_brought_and_asks_the_agents_through_its_syncer() {
+    use bevy::prelude::*;
+    use ridewire_client::diagnostics::{DiagnosisForm, History, LatestDiagnosis, RunDiagnosis};
+    use ridewire_client::player::DataSource;
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let Some(server) = start_server(dir.path()) else {
+        return;
+    };
+    let (phone, terminal) = (dir.path().join("phone.db"), dir.path().join("terminal.db"));
+    let password = "correct horse battery staple";
+    let email = "rider@example.com";
+    for (db, extra) in [(&phone, Some("--register")), (&terminal, None)] {
+        let mut args = vec!["--server", server.url.as_str(), "--email", email];
+        args.extend(extra);
+        let (code, text) = sync(db, &args, Some(password));
+        assert_eq!(code, 0, "{text}");
+    }
+    // The terminal asks the server's agents before the phone's app starts.
+    let out = ridewire(&[
+        "diagnose",
+        "P0300",
+        "--database",
+        terminal.to_str().expect("utf-8"),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let mut app = App::new();
+    app.add_plugins(MinimalPlugins)
+        .insert_resource(DataSource::Database(phone.clone()))
+        .insert_resource(Clock::System);
+    ridewire_client::headless_features(&mut app);
+    app.update();
+    // The first round brings the terminal's run: its event merged into the
+    // session, its record into the history, without a restart.
+    update_until(&mut app, "the terminal's run reaches the phone", |world| {
+        world.resource::<Player>().progress().xp() == 10
+            && world
+                .resource::<History>()
+                .0
+                .as_ref()
+                .is_ok_and(|runs| runs.len() == 1)
+    });
+    assert_eq!(app.world().resource::<Player>().verify(), Ok(()));
+
+    // A diagnosis on the phone goes to the agents through the same syncer;
+    // the run and its XP arrive with the round it runs after asking.
+    app.world_mut().resource_mut::<DiagnosisForm>().codes = "P0171".into();
+    app.world_mut().write_message(RunDiagnosis);
+    update_until(&mut app, "the agents answer", |world| {
+        world.resource::<LatestDiagnosis>().0.is_some()
+    });
+    let latest = app.world().resource::<LatestDiagnosis>().0.clone();
+    let done = latest.expect("answered").expect("a run");
+    assert!(!done.offline_only, "the server's agents answered");
+    let note = done.note.clone().unwrap_or_default();
+    assert!(note.contains(&server.url), "{note}");
+    update_until(&mut app, "the phone's run is merged", |world| {
+        world.resource::<Player>().progress().xp() == 20
+    });
+    let player = app.world().resource::<Player>();
+    assert!(player.events().iter().any(|e| matches!(
+        &e.kind,
+        ridewire_engine::event::EventKind::DiagnosticRun { diagnostic_id, .. } if *diagnostic_id == done.id
+    )));
+    // What the session holds is what the file holds.
+    let reread = Player::open(&phone, &Clock::System).expect("phone data");
+    assert_eq!(player.events(), reread.events());
+    assert_eq!(player.progress(), reread.progress());
 }

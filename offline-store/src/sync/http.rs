@@ -411,12 +411,8 @@ impl HttpTransport {
     }
 }
 
-impl HttpTransport {
-    /// Asks the server's diagnosis agents (`POST /api/v1/diagnostics`): the
-    /// server gates their consensus, stores the run and records it as a
-    /// `DiagnosticRun` event for the rider, which reaches this device with
-    /// the next pull. Answers the stored run.
-    pub async fn diagnose(
+impl Transport for HttpTransport {
+    async fn diagnose(
         &self,
         request: &DiagnosticRequest,
         utc_offset_min: i16,
@@ -433,9 +429,7 @@ impl HttpTransport {
             Err(failure(response).await)
         }
     }
-}
 
-impl Transport for HttpTransport {
     async fn push(&self, request: &PushRequest) -> Result<Pushed> {
         let url = self.url("/api/v1/sync/push");
         let response = self.send(|c| c.post(&url).json(request)).await?;

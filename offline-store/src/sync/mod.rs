@@ -26,6 +26,7 @@ mod syncer;
 
 use std::future::Future;
 
+use ridewire_engine::diagnostics::request::DiagnosticRequest;
 use ridewire_engine::sync::record::{Conflict, Edit, Record};
 use ridewire_engine::sync::{Cursor, Gap, PullResponse, PushRequest, PushResponse};
 use uuid::Uuid;
@@ -34,7 +35,9 @@ pub use backoff::Backoff;
 pub use diagnoses::{HeldFeedback, HistoryPage, RemotePanel, RemoteRun, RunLine, record_of};
 pub use http::{Account, HttpTransport, MAX_RETRY_AFTER, Session, is_cleartext_remote};
 pub use round::{MAX_PAGE_TRIES, SyncReport, pull_changes, push_outbox, sync_once};
-pub use syncer::{SyncConfig, SyncHandle, SyncStatus, Syncer};
+pub use syncer::{
+    Brought, OnlineDiagnosis, RoundReport, SyncConfig, SyncHandle, SyncStatus, Syncer,
+};
 
 use crate::Result;
 
@@ -84,6 +87,24 @@ pub trait Transport: Send + Sync {
     /// One of the rider's runs on the server, whole.
     fn diagnosis(&self, id: Uuid) -> impl Future<Output = Result<RemoteRun>> + Send;
 
+    /// Asks the server's diagnosis agents (`POST /api/v1/diagnostics`): the
+    /// server gates their consensus, stores the run and records it as a
+    /// `DiagnosticRun` event for the rider, which reaches this device with
+    /// the next pull. Answers the stored run. A transport to a server
+    /// without agents answers as such a server does: `404 not_found`.
+    fn diagnose(
+        &self,
+        request: &DiagnosticRequest,
+        utc_offset_min: i16,
+    ) -> impl Future<Output = Result<RemoteRun>> + Send {
+        let _ = (request, utc_offset_min);
+        std::future::ready(Err(crate::Error::Refused {
+            status: 404,
+            code: "not_found".into(),
+            message: "this server has no diagnosis agents".into(),
+        }))
+    }
+
     /// Sends the rider's note on run `id`, written at `at_ms`; answers the
     /// note the server holds afterwards (a later one from another device
     /// stays). A run the server does not know is `Refused` with status 404
@@ -124,6 +145,14 @@ impl<T: Transport + ?Sized> Transport for std::sync::Arc<T> {
 
     fn diagnosis(&self, id: Uuid) -> impl Future<Output = Result<RemoteRun>> + Send {
         (**self).diagnosis(id)
+    }
+
+    fn diagnose(
+        &self,
+        request: &DiagnosticRequest,
+        utc_offset_min: i16,
+    ) -> impl Future<Output = Result<RemoteRun>> + Send {
+        (**self).diagnose(request, utc_offset_min)
     }
 
     fn send_feedback(

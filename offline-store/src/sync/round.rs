@@ -34,6 +34,8 @@ pub struct SyncReport {
     pub pull_pages: usize,
     /// Events from the server this device did not have.
     pub events_pulled: usize,
+    /// Plans, catalogue, overlay packs and records the pull wrote.
+    pub other_changes: usize,
     /// Whether a pull dropped and re-fetched earlier pulled data.
     pub reset: bool,
     /// Changes from the server that could not be applied after
@@ -245,6 +247,7 @@ async fn pull_all<T: Transport + ?Sized>(
         report.changes_skipped += applied.changes_skipped;
         report.pull_pages += 1;
         report.events_pulled += applied.events_added;
+        report.other_changes += applied.other_changes;
         report.reset |= applied.reset;
         if !page.more {
             return Ok(());

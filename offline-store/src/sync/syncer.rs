@@ -2,17 +2,86 @@
 //! rounds when asked, on a timer, and after failures with backoff — so
 //! queued work goes out even when the rider records nothing new. The app
 //! (which is not async) talks to it through a [`SyncHandle`].
+//!
+//! It is the only thing that talks to the server for a device: besides
+//! rounds it asks the server's diagnosis agents ([`SyncHandle::diagnose`]),
+//! and after every round it publishes what the round brought
+//! ([`RoundReport`], taken with [`SyncHandle::take_reports`]), read on this
+//! thread so the app's screens only merge it.
 
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use ridewire_engine::diagnostics::request::DiagnosticRequest;
+use ridewire_engine::event::Event;
+use ridewire_engine::progress::Progress;
+use ridewire_engine::quest::Catalog;
 use ridewire_engine::sync::ProgressSummary;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use super::{Backoff, Transport, sync_once};
+use super::{Backoff, RemoteRun, SyncReport, Transport, record_of, sync_once};
 use crate::{Error, Result, Store};
+
+/// Reports kept for the app before older ones are folded into one that
+/// asks for a full re-read (an app that stopped taking them loses nothing).
+const MAX_REPORTS_KEPT: usize = 64;
+
+/// What one round brought to this device, read by the sync thread right
+/// after it, so the app only merges it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Brought {
+    /// Events from other devices stored since the last report, in the order
+    /// they were stored.
+    pub events: Vec<Event>,
+    /// The catalogue, when the round wrote plans, catalogue or records.
+    pub catalog: Option<Catalog>,
+    /// Progress as the store folded it after the round, when events or the
+    /// catalogue came. Newer local events may be missing from it (the app
+    /// records while the round runs): compare [`Progress::event_count`].
+    pub progress: Option<Progress>,
+    /// Runs answered elsewhere or notes written elsewhere reached the
+    /// device's history of diagnoses.
+    pub history_changed: bool,
+    /// Earlier pulled data was dropped and fetched again, or reports were
+    /// missed: read everything again instead of merging.
+    pub reread_all: bool,
+}
+
+impl Brought {
+    /// Whether the round changed anything the app shows.
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty()
+            && self.catalog.is_none()
+            && self.progress.is_none()
+            && !self.history_changed
+            && !self.reread_all
+    }
+}
+
+/// One finished round, as the syncer publishes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoundReport {
+    /// Its number since the syncer started (1, 2, …).
+    pub round: u64,
+    /// What the round did, or why it failed (what it settled before the
+    /// failure is stored all the same, and in [`RoundReport::brought`]).
+    pub outcome: std::result::Result<SyncReport, String>,
+    /// What reached the device.
+    pub brought: Brought,
+}
+
+/// The server's agents' answer to [`SyncHandle::diagnose`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct OnlineDiagnosis {
+    /// The run as the server stored it.
+    pub run: RemoteRun,
+    /// `None` when the round after it brought the run's event and record to
+    /// this device; otherwise why not (the next round will).
+    pub not_synced: Option<String>,
+}
 
 /// When rounds run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,8 +130,16 @@ pub struct SyncStatus {
     pub diagnoses_problem: Option<String>,
 }
 
+/// A diagnosis to ask the server's agents, and where the answer goes.
+struct DiagnoseJob {
+    request: DiagnosticRequest,
+    utc_offset_min: i16,
+    reply: std::sync::mpsc::Sender<Result<OnlineDiagnosis>>,
+}
+
 enum Command {
     SyncNow,
+    Diagnose(Box<DiagnoseJob>),
     Stop,
 }
 
@@ -71,35 +148,65 @@ enum Command {
 pub struct SyncHandle {
     commands: mpsc::UnboundedSender<Command>,
     status: Arc<Mutex<SyncStatus>>,
+    reports: Arc<Mutex<VecDeque<RoundReport>>>,
 }
 
 impl std::fmt::Debug for Command {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
             Command::SyncNow => "SyncNow",
+            Command::Diagnose(_) => "Diagnose",
             Command::Stop => "Stop",
         })
     }
 }
 
-fn lock(status: &Mutex<SyncStatus>) -> MutexGuard<'_, SyncStatus> {
+fn lock<T>(shared: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panic elsewhere while holding the lock leaves plain data behind;
     // showing it is better than taking the app down.
-    status.lock().unwrap_or_else(|p| p.into_inner())
+    shared.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn stopped() -> Error {
+    Error::SyncStopped("the sync thread has ended".into())
 }
 
 impl SyncHandle {
     /// Asks for a round now (after the rider recorded something, or tapped
     /// "sync"), cutting short any backoff wait.
     pub fn sync_now(&self) -> Result<()> {
+        self.commands.send(Command::SyncNow).map_err(|_| stopped())
+    }
+
+    /// Asks the server's diagnosis agents, then runs a round so the run's
+    /// event and record reach this device (they also come in that round's
+    /// [`RoundReport`]). The answer arrives on the returned channel; it waits
+    /// for a round already running.
+    pub fn diagnose(
+        &self,
+        request: DiagnosticRequest,
+        utc_offset_min: i16,
+    ) -> Result<std::sync::mpsc::Receiver<Result<OnlineDiagnosis>>> {
+        let (reply, answer) = std::sync::mpsc::channel();
+        let job = DiagnoseJob {
+            request,
+            utc_offset_min,
+            reply,
+        };
         self.commands
-            .send(Command::SyncNow)
-            .map_err(|_| Error::SyncStopped("the sync thread has ended".into()))
+            .send(Command::Diagnose(Box::new(job)))
+            .map_err(|_| stopped())?;
+        Ok(answer)
     }
 
     /// The latest status.
     pub fn status(&self) -> SyncStatus {
         lock(&self.status).clone()
+    }
+
+    /// The rounds finished since the last call, oldest first.
+    pub fn take_reports(&self) -> Vec<RoundReport> {
+        lock(&self.reports).drain(..).collect()
     }
 }
 
@@ -137,14 +244,25 @@ impl Syncer {
         let (commands, receiver) = mpsc::unbounded_channel();
         let mut first = SyncStatus::default();
         refresh_counts(&store, &mut first);
+        let mark = store.event_mark()?;
         let status = Arc::new(Mutex::new(first));
-        let shared = Arc::clone(&status);
+        let reports = Arc::new(Mutex::new(VecDeque::new()));
+        let shared = Shared {
+            status: Arc::clone(&status),
+            reports: Arc::clone(&reports),
+        };
         let thread = std::thread::Builder::new()
             .name("ridewire-sync".into())
-            .spawn(move || runtime.block_on(run(store, transport, config, receiver, shared)))
+            .spawn(move || {
+                runtime.block_on(run(store, mark, transport, config, receiver, shared));
+            })
             .map_err(|e| Error::SyncStopped(format!("cannot start the sync thread: {e}")))?;
         Ok(Syncer {
-            handle: SyncHandle { commands, status },
+            handle: SyncHandle {
+                commands,
+                status,
+                reports,
+            },
             thread: Some(thread),
         })
     }
@@ -159,9 +277,23 @@ impl Syncer {
         self.handle.sync_now()
     }
 
+    /// Asks the server's diagnosis agents ([`SyncHandle::diagnose`]).
+    pub fn diagnose(
+        &self,
+        request: DiagnosticRequest,
+        utc_offset_min: i16,
+    ) -> Result<std::sync::mpsc::Receiver<Result<OnlineDiagnosis>>> {
+        self.handle.diagnose(request, utc_offset_min)
+    }
+
     /// The latest status.
     pub fn status(&self) -> SyncStatus {
         self.handle.status()
+    }
+
+    /// The rounds finished since the last call ([`SyncHandle::take_reports`]).
+    pub fn take_reports(&self) -> Vec<RoundReport> {
+        self.handle.take_reports()
     }
 
     /// Stops the thread and waits for it.
@@ -195,9 +327,16 @@ fn refresh_counts(store: &Store, status: &mut SyncStatus) {
     }
 }
 
+/// What the syncer shares with the app.
+struct Shared {
+    status: Arc<Mutex<SyncStatus>>,
+    reports: Arc<Mutex<VecDeque<RoundReport>>>,
+}
+
 /// What the loop does after looking at its commands.
 enum Next {
     Round,
+    Diagnose(Box<DiagnoseJob>),
     Stop,
 }
 
@@ -207,25 +346,91 @@ async fn wait(receiver: &mut mpsc::UnboundedReceiver<Command>, due: Instant) -> 
         command = receiver.recv() => match command {
             Some(Command::SyncNow) => {
                 while let Ok(command) = receiver.try_recv() {
-                    if matches!(command, Command::Stop) {
-                        return Next::Stop;
+                    match command {
+                        Command::SyncNow => {}
+                        // A diagnosis runs a round of its own.
+                        Command::Diagnose(job) => return Next::Diagnose(job),
+                        Command::Stop => return Next::Stop,
                     }
                 }
                 Next::Round
             }
+            Some(Command::Diagnose(job)) => Next::Diagnose(job),
             Some(Command::Stop) | None => Next::Stop,
         },
         () = tokio::time::sleep_until(due) => Next::Round,
     }
 }
 
+/// What changed on the device since `mark`: other devices' events, and the
+/// catalogue, progress and history when the round says they moved. Read
+/// here, on the sync thread, so the app's main thread only merges.
+fn brought(store: &mut Store, mark: &mut i64, outcome: &Result<SyncReport>) -> Brought {
+    let mut brought = Brought::default();
+    let (reset, other_changes, history) = match outcome {
+        Ok(r) => (
+            r.reset,
+            r.other_changes,
+            r.diagnoses_kept + r.feedback_taken > 0,
+        ),
+        // A failed round may still have applied pages before it failed.
+        Err(_) => (false, 0, false),
+    };
+    brought.history_changed = history;
+    if reset {
+        brought.reread_all = true;
+        *mark = store.event_mark().unwrap_or(*mark);
+        return brought;
+    }
+    match store.events_after(*mark) {
+        Ok((events, last)) => {
+            let own = store.device();
+            brought.events = events.into_iter().filter(|e| e.device != own).collect();
+            *mark = last;
+        }
+        Err(_) => {
+            brought.reread_all = true;
+            return brought;
+        }
+    }
+    if other_changes > 0 {
+        brought.catalog = store.catalog().ok().flatten();
+    }
+    if !brought.events.is_empty() || brought.catalog.is_some() {
+        match store.progress() {
+            Ok(progress) => brought.progress = Some(progress),
+            Err(_) => brought.reread_all = true,
+        }
+    }
+    brought
+}
+
+fn publish(reports: &Mutex<VecDeque<RoundReport>>, report: RoundReport) {
+    let mut kept = lock(reports);
+    if kept.len() >= MAX_REPORTS_KEPT {
+        // Nobody is taking them: keep one that asks for a full re-read.
+        kept.clear();
+        kept.push_back(RoundReport {
+            brought: Brought {
+                reread_all: true,
+                ..Brought::default()
+            },
+            ..report
+        });
+    } else {
+        kept.push_back(report);
+    }
+}
+
 async fn run<T: Transport>(
     mut store: Store,
+    mut mark: i64,
     transport: T,
     config: SyncConfig,
     mut receiver: mpsc::UnboundedReceiver<Command>,
-    status: Arc<Mutex<SyncStatus>>,
+    shared: Shared,
 ) {
+    let status = &shared.status;
     let seed = store.device().0.as_u128() as u64 ^ unix_ms() as u64;
     let mut backoff = Backoff::new(config.backoff_base, config.backoff_cap, seed);
     let stored_wait = store
@@ -236,42 +441,75 @@ async fn run<T: Transport>(
         .unwrap_or_default()
         .min(config.backoff_cap);
     let mut due = Instant::now() + stored_wait;
-    lock(&status).next_round_ms = Some(unix_ms() + millis(stored_wait));
+    lock(status).next_round_ms = Some(unix_ms() + millis(stored_wait));
+    // Diagnoses asked while a round ran; each runs before the next wait.
+    let mut queued: VecDeque<Box<DiagnoseJob>> = VecDeque::new();
     loop {
-        if let Next::Stop = wait(&mut receiver, due).await {
-            return;
-        }
-        lock(&status).syncing = true;
+        let job = match queued.pop_front() {
+            Some(job) => Some(job),
+            None => match wait(&mut receiver, due).await {
+                Next::Stop => return,
+                Next::Round => None,
+                Next::Diagnose(job) => Some(job),
+            },
+        };
+        lock(status).syncing = true;
         let now_ms = unix_ms();
         // Computed before the round so failed events can note when they
         // will be tried again; forgotten again on success.
         let fail_wait = backoff.next_delay();
         let mut again = false;
-        let outcome = {
-            let round = sync_once(&mut store, &transport, now_ms, now_ms + millis(fail_wait));
-            tokio::pin!(round);
+        let finished = {
+            let work = async {
+                let answer = match &job {
+                    Some(job) => Some(transport.diagnose(&job.request, job.utc_offset_min).await),
+                    None => None,
+                };
+                let outcome =
+                    sync_once(&mut store, &transport, now_ms, now_ms + millis(fail_wait)).await;
+                (answer, outcome)
+            };
+            tokio::pin!(work);
             loop {
                 tokio::select! {
-                    outcome = &mut round => break Some(outcome),
+                    finished = &mut work => break Some(finished),
                     command = receiver.recv() => match command {
                         Some(Command::SyncNow) => again = true,
+                        Some(Command::Diagnose(job)) => queued.push_back(job),
                         Some(Command::Stop) | None => break None,
                     },
                 }
             }
         };
-        let Some(outcome) = outcome else {
+        let Some((answer, outcome)) = finished else {
             return;
         };
-        let mut s = lock(&status);
+        if let (Some(job), Some(answer)) = (job, answer) {
+            let answer = answer.map(|run| {
+                let not_synced = match &outcome {
+                    // The round brought the run's event: keep its record too.
+                    Ok(_) => store
+                        .keep_remote_diagnosis(&record_of(&run))
+                        .err()
+                        .map(|e| format!("its record could not be kept here: {e}")),
+                    Err(e) => Some(e.to_string()),
+                };
+                OnlineDiagnosis { run, not_synced }
+            });
+            // The asker may have gone away; the run is kept all the same.
+            let _ = job.reply.send(answer);
+        }
+        let brought = brought(&mut store, &mut mark, &outcome);
+        let mut s = lock(status);
         s.syncing = false;
         s.rounds += 1;
-        let wait_for = match outcome {
+        let round = s.rounds;
+        let wait_for = match &outcome {
             Ok(report) => {
                 backoff.reset();
                 s.last_success_ms = Some(unix_ms());
                 s.last_error = None;
-                s.diagnoses_problem = report.diagnoses_error;
+                s.diagnoses_problem = report.diagnoses_error.clone();
                 if again {
                     Duration::ZERO
                 } else {
@@ -279,7 +517,7 @@ async fn run<T: Transport>(
                 }
             }
             Err(e) => {
-                let wait_for = match &e {
+                let wait_for = match e {
                     Error::RateLimited { retry_after } => (*retry_after)
                         .min(super::http::MAX_RETRY_AFTER)
                         .max(fail_wait),
@@ -292,6 +530,15 @@ async fn run<T: Transport>(
         s.failures = backoff.failures();
         s.next_round_ms = Some(unix_ms().saturating_add(millis(wait_for)));
         refresh_counts(&store, &mut s);
+        drop(s);
+        publish(
+            &shared.reports,
+            RoundReport {
+                round,
+                outcome: outcome.map_err(|e| e.to_string()),
+                brought,
+            },
+        );
         due = Instant::now() + wait_for;
     }
 }

@@ -1,7 +1,8 @@
 //! Recording events: what commits together, and what survives a reopen.
 
 use ridewire_engine::chain;
-use ridewire_engine::event::EventKind;
+use ridewire_engine::demo;
+use ridewire_engine::event::{DeviceId, EventKind};
 use ridewire_engine::quest::QuestId;
 use ridewire_offline_store::{SCHEMA_VERSION, Store};
 
@@ -185,4 +186,25 @@ fn a_version_1_database_with_events_upgrades_and_keeps_them() {
     assert_eq!(s.events().unwrap(), vec![recorded]);
     assert_eq!(s.progress().unwrap().xp(), 10);
     s.set_setting("touch_layout", "true").unwrap();
+}
+
+#[test]
+fn a_store_in_memory_records_and_folds_like_a_file_and_leaves_nothing_behind() {
+    let device = DeviceId(uuid::Uuid::now_v7());
+    let mut memory = Store::in_memory(device, T0).unwrap();
+    assert_eq!(memory.device(), device);
+    assert!(memory.is_in_memory());
+    memory.set_catalog(&demo::catalog().unwrap()).unwrap();
+    let mark = memory.event_mark().unwrap();
+    let recorded = memory.record(diagnosis(1), T0, 60, random(1)).unwrap();
+    assert_eq!(recorded.progress.xp(), 10);
+    assert_eq!(memory.progress().unwrap().xp(), 10);
+    let (after, new_mark) = memory.events_after(mark).unwrap();
+    assert_eq!(after, vec![recorded.event.clone()]);
+    assert!(new_mark > mark);
+    assert_eq!(memory.events_after(new_mark).unwrap().0, vec![]);
+    // Two stores in memory are two riders, not one shared file.
+    let other = Store::in_memory(DeviceId(uuid::Uuid::now_v7()), T0).unwrap();
+    assert_eq!(other.events().unwrap(), vec![]);
+    assert_ne!(other.device(), memory.device());
 }

@@ -278,6 +278,22 @@ fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
     }
 }
 
+/// A syncer on `path` that retries within milliseconds and waits an hour
+/// between successful rounds (the tests ask for rounds).
+fn start_quick(path: &std::path::Path, server: &Arc<FakeServer>) -> Syncer {
+    let config = SyncConfig {
+        interval: Duration::from_secs(3600),
+        backoff_base: Duration::from_millis(5),
+        backoff_cap: Duration::from_millis(50),
+    };
+    Syncer::start(
+        Store::open(path, T0).unwrap().store,
+        Arc::clone(server),
+        config,
+    )
+    .unwrap()
+}
+
 #[test]
 fn the_background_syncer_retries_on_its_own_until_everything_is_sent() {
     let dir = tempfile::tempdir().unwrap();
@@ -287,17 +303,7 @@ fn the_background_syncer_retries_on_its_own_until_everything_is_sent() {
     record_n(&mut phone, 0, 3);
     // The first four requests fail; nothing new is recorded meanwhile.
     server.fail_requests.store(4, Ordering::SeqCst);
-    let config = SyncConfig {
-        interval: Duration::from_secs(3600),
-        backoff_base: Duration::from_millis(5),
-        backoff_cap: Duration::from_millis(50),
-    };
-    let syncer = Syncer::start(
-        Store::open(&path, T0).unwrap().store,
-        Arc::clone(&server),
-        config,
-    )
-    .unwrap();
+    let syncer = start_quick(&path, &server);
     wait_until("the outbox drains", || {
         let s = syncer.status();
         s.pending == 0 && s.last_success_ms.is_some()
@@ -416,4 +422,94 @@ fn a_change_that_cannot_be_applied_is_kept_aside_after_a_few_rounds_and_the_rest
     // Later rounds go on from there.
     let report = sync(&mut phone, &server).unwrap();
     assert_eq!(report.changes_skipped, 0);
+}
+
+#[test]
+fn the_syncer_reports_what_each_round_brought_and_nothing_for_an_empty_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("phone.db");
+    let server = Arc::new(server());
+    let mut phone = store(&path);
+    record_n(&mut phone, 0, 2);
+    let mut terminal = store(&dir.path().join("terminal.db"));
+    let syncer = start_quick(&path, &server);
+    let mut reports = Vec::new();
+    wait_until("the first round is reported", || {
+        reports.extend(syncer.take_reports());
+        !reports.is_empty()
+    });
+    // The phone's own events went out; no one else's came in (the server's
+    // catalogue did, with the progress folded against it).
+    let first = &reports[0];
+    assert_eq!(first.round, 1);
+    assert_eq!(first.outcome.as_ref().map(|r| r.acknowledged), Ok(2));
+    assert_eq!(first.brought.events, vec![]);
+    assert!(first.brought.catalog.is_some());
+    assert_eq!(first.brought.progress.as_ref().map(|p| p.xp()), Some(10));
+
+    // The terminal records three things; the phone's next round brings them
+    // with the progress they make, and they are not reported again.
+    record_n(&mut terminal, 10, 3);
+    sync(&mut terminal, &server).unwrap();
+    syncer.sync_now().unwrap();
+    let mut brought = Vec::new();
+    wait_until("the terminal's events are reported", || {
+        for report in syncer.take_reports() {
+            brought.extend(report.brought.events.clone());
+            if let Some(progress) = report.brought.progress {
+                assert_eq!(progress.event_count(), 5, "both devices' events folded");
+            }
+        }
+        brought.len() >= 3
+    });
+    let terminal_events = terminal.events().unwrap();
+    let theirs: Vec<_> = terminal_events
+        .iter()
+        .filter(|e| e.device == terminal.device())
+        .cloned()
+        .collect();
+    assert_eq!(
+        brought, theirs,
+        "each of the terminal's events once, in order"
+    );
+    syncer.sync_now().unwrap();
+    wait_until("an empty round is reported", || {
+        syncer
+            .take_reports()
+            .iter()
+            .any(|r| r.outcome.is_ok() && r.brought.is_empty())
+    });
+    syncer.stop();
+}
+
+#[test]
+fn a_diagnosis_asked_of_a_server_without_agents_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("phone.db");
+    store(&path);
+    let server = Arc::new(server());
+    let syncer = Syncer::start(
+        Store::open(&path, T0).unwrap().store,
+        Arc::clone(&server),
+        SyncConfig::default(),
+    )
+    .unwrap();
+    let request = ridewire_engine::diagnostics::request::DiagnosticRequest {
+        query: "P0300".into(),
+        vehicle: ridewire_engine::diagnostics::request::VehicleInfo {
+            make: "Harley-Davidson".into(),
+            model: "Street 750".into(),
+            year: 2022,
+        },
+        symptoms: vec![],
+        codes: vec!["P0300".parse().unwrap()],
+    };
+    let answer = syncer
+        .diagnose(request, 60)
+        .unwrap()
+        .recv_timeout(Duration::from_secs(60))
+        .unwrap();
+    let err = answer.unwrap_err();
+    assert!(err.to_string().contains("no diagnosis agents"), "{err}");
+    syncer.stop();
 }
