@@ -34,7 +34,7 @@ const ROUNDS: usize = 7;
 const NOW: i64 = 1_772_438_400_000;
 
 fn kind(i: u64) -> EventKind {
-    if i % 3 == 0 {
+    if i.is_multiple_of(3) {
         EventKind::DiagnosticRun {
             diagnostic_id: Uuid::from_u128(u128::from(i)),
             vehicle: None,

@@ -1,4 +1,7 @@
 //! The app layer's use cases as a screen or the command line calls them,
 //! on real SQLite files.
 
+// Helpers outside `#[test]` functions unwrap too: a failure is the test's.
+#![allow(clippy::unwrap_used)]
+
 mod rider;

@@ -298,10 +298,7 @@ fn finish_online(
         .as_ref()
         .and_then(|l| l.server.clone())
         .unwrap_or_else(|| "the server".into());
-    match answer
-        .map_err(ridewire_app::Error::from)
-        .and_then(|a| Ok(a?))
-    {
+    match answer.and_then(|a| Ok(a?)) {
         Ok(OnlineDiagnosis { run, not_synced }) => {
             // The server recorded the run; its event comes with the round
             // the syncer ran after asking, merged like any other.
