@@ -30,38 +30,14 @@ use ridewire_client::overworld::tiles::MapChunk;
 use ridewire_client::overworld::{LevelMap, MapPlugin, MapView, VisibleNodes};
 use ridewire_client::player::{Clock, DataSource, Player, RecordEvent};
 use ridewire_client::{Options, Screen, UiCamera};
+use ridewire_engine::demo::milestones;
 use ridewire_engine::overworld;
-use ridewire_engine::plan::{Milestone, MilestoneKind};
 
 /// Frames measured per run, after warming up.
 const FRAMES: usize = 300;
 const WARM_UP: usize = 30;
 /// Screen pixels the view pans per frame (a brisk drag).
 const PAN_PER_FRAME: f32 = 6.0;
-
-/// A level of `n` milestones: a section every 25, quests between.
-fn milestones(n: usize) -> Vec<Milestone> {
-    (0..n)
-        .map(|i| {
-            let section = i % 25 == 0;
-            Milestone {
-                kind: if section {
-                    MilestoneKind::Section
-                } else {
-                    MilestoneKind::Quest
-                },
-                id: format!("{:012x}", i * 2_654_435_761 % (1 << 48)),
-                quest: None,
-                path: section.then(|| vec![i / 25]),
-                title: format!("Milestone {i}"),
-                level: 1,
-                has_children: section,
-                done: i % 3 == 0,
-                line: i + 1,
-            }
-        })
-        .collect()
-}
 
 /// A map of `generated` milestones keeping every `keep_every`-th node:
 /// 50,000 milestones fill the largest (1024×1024) map, and every fifth of

@@ -3,32 +3,8 @@
 //! Targets: 50 milestones ≤ 1 ms, 5,000 ≤ 20 ms, 50,000 ≤ 200 ms.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use ridewire_engine::demo::milestones;
 use ridewire_engine::overworld;
-use ridewire_engine::plan::{Milestone, MilestoneKind};
-
-/// A level of `n` milestones: a section every 25, quests between.
-fn milestones(n: usize) -> Vec<Milestone> {
-    (0..n)
-        .map(|i| {
-            let section = i % 25 == 0;
-            Milestone {
-                kind: if section {
-                    MilestoneKind::Section
-                } else {
-                    MilestoneKind::Quest
-                },
-                id: format!("{:012x}", i * 2_654_435_761 % (1 << 48)),
-                quest: None,
-                path: section.then(|| vec![i / 25]),
-                title: format!("Milestone {i}"),
-                level: 1,
-                has_children: section,
-                done: i % 3 == 0,
-                line: i + 1,
-            }
-        })
-        .collect()
-}
 
 fn generate(c: &mut Criterion) {
     let mut group = c.benchmark_group("overworld_generate");

@@ -8,6 +8,7 @@ use crate::diagnostics::codes::CodeDatabase;
 use crate::diagnostics::evidence::{RunEvidence, gate_offline};
 use crate::diagnostics::request::{DiagnosticRequest, VehicleInfo};
 use crate::event::{DeviceChain, DeviceId, Event, EventId, EventKind};
+use crate::plan::{Milestone, MilestoneKind};
 use crate::proof::{GeoPoint, LocationProof};
 use crate::quest::{Catalog, Difficulty, ProofRequirement, Quest, QuestId, Step, Zone, ZoneId};
 use crate::vehicle::ModelKey;
@@ -214,11 +215,11 @@ pub fn catalog() -> Result<Catalog> {
 /// The demo bike's model key (its overlay pack is bundled).
 const DEMO_MODEL: &str = "harley-street-750-2022";
 
-/// The demo's diagnosis as the offline agent answers it: a misfire code on
-/// the demo bike, with the request and decision the server checks (what an
-/// honest device's offline run carries; tests and benchmarks use it too).
-pub fn offline_run_evidence() -> Result<RunEvidence> {
-    let request = DiagnosticRequest {
+/// The demo's diagnosis request: a misfire code (P0300) with a rough idle
+/// and the check-engine light on the demo bike (tests and benchmarks of the
+/// engine, the store and the server ask it).
+pub fn diagnosis_request() -> Result<DiagnosticRequest> {
+    Ok(DiagnosticRequest {
         query: "Check engine light on, code P0300".into(),
         vehicle: VehicleInfo {
             make: "Harley-Davidson".into(),
@@ -227,7 +228,39 @@ pub fn offline_run_evidence() -> Result<RunEvidence> {
         },
         symptoms: vec!["rough_idle".into(), "check_engine_light".into()],
         codes: vec!["P0300".parse()?],
-    };
+    })
+}
+
+/// A synthetic overworld level of `n` milestones: a section every 25 with
+/// quests between, every third one done (for the map benchmarks).
+pub fn milestones(n: usize) -> Vec<Milestone> {
+    (0..n)
+        .map(|i| {
+            let section = i % 25 == 0;
+            Milestone {
+                kind: if section {
+                    MilestoneKind::Section
+                } else {
+                    MilestoneKind::Quest
+                },
+                id: format!("{:012x}", i * 2_654_435_761 % (1 << 48)),
+                quest: None,
+                path: section.then(|| vec![i / 25]),
+                title: format!("Milestone {i}"),
+                level: 1,
+                has_children: section,
+                done: i % 3 == 0,
+                line: i + 1,
+            }
+        })
+        .collect()
+}
+
+/// The demo's diagnosis as the offline agent answers it: a misfire code on
+/// the demo bike, with the request and decision the server checks (what an
+/// honest device's offline run carries; tests and benchmarks use it too).
+pub fn offline_run_evidence() -> Result<RunEvidence> {
+    let request = diagnosis_request()?;
     let db = CodeDatabase::bundled()
         .map_err(|e| Error::Catalogue(format!("the bundled code database: {e}")))?;
     let gated = gate_offline(&request, &db)

@@ -23,7 +23,7 @@ use mock_providers::{Behaviour, MockProvider};
 use ridewire_engine::diagnostics::codes::CodeDatabase;
 use ridewire_engine::diagnostics::gate::{self, AgentOutcome};
 use ridewire_engine::diagnostics::offline;
-use ridewire_engine::diagnostics::request::{DiagnosticRequest, VehicleInfo};
+use ridewire_engine::diagnostics::request::DiagnosticRequest;
 use ridewire_server::agents::{Agents, ProviderConfig, ProviderKind};
 use serde_json::json;
 
@@ -32,16 +32,7 @@ const DEADLINE: Duration = Duration::from_millis(2_000);
 const SHORT_DEADLINE: Duration = Duration::from_millis(1_000);
 
 fn request() -> DiagnosticRequest {
-    DiagnosticRequest {
-        query: "Check engine light on, code P0300".into(),
-        vehicle: VehicleInfo {
-            make: "Harley-Davidson".into(),
-            model: "Street 750".into(),
-            year: 2022,
-        },
-        symptoms: vec!["rough_idle".into(), "check_engine_light".into()],
-        codes: vec!["P0300".parse().unwrap_or_else(|e| panic!("{e}"))],
-    }
+    ridewire_engine::demo::diagnosis_request().unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Percentiles of `samples` (sorted here), as a JSON line.

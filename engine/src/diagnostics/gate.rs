@@ -182,21 +182,11 @@ mod tests {
     use super::*;
     use crate::diagnostics::answer::{AgentAnswer, CostRange};
     use crate::diagnostics::consensus::tests::{answer, answers_strategy};
-    use crate::diagnostics::request::VehicleInfo;
     use crate::vehicle::COMPONENTS;
     use proptest::prelude::*;
 
     fn request() -> DiagnosticRequest {
-        DiagnosticRequest {
-            query: "Check engine light on, code P0300".into(),
-            vehicle: VehicleInfo {
-                make: "Harley-Davidson".into(),
-                model: "Street 750".into(),
-                year: 2022,
-            },
-            symptoms: vec!["rough_idle".into(), "check_engine_light".into()],
-            codes: vec!["P0300".parse().expect("code")],
-        }
+        crate::demo::diagnosis_request().expect("request")
     }
 
     fn gate(answers: Vec<AgentAnswer>) -> GatedDiagnosis {

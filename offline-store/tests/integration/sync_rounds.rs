@@ -494,16 +494,7 @@ fn a_diagnosis_asked_of_a_server_without_agents_says_so() {
         SyncConfig::default(),
     )
     .unwrap();
-    let request = ridewire_engine::diagnostics::request::DiagnosticRequest {
-        query: "P0300".into(),
-        vehicle: ridewire_engine::diagnostics::request::VehicleInfo {
-            make: "Harley-Davidson".into(),
-            model: "Street 750".into(),
-            year: 2022,
-        },
-        symptoms: vec![],
-        codes: vec!["P0300".parse().unwrap()],
-    };
+    let request = demo::diagnosis_request().unwrap();
     let answer = syncer
         .diagnose(request, 60)
         .unwrap()

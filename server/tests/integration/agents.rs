@@ -6,7 +6,7 @@ use std::time::Duration;
 use ridewire_engine::diagnostics::codes::CodeDatabase;
 use ridewire_engine::diagnostics::gate::{AgentOutcome, AgentStatus, Decision, SafetyFlag};
 use ridewire_engine::diagnostics::offline;
-use ridewire_engine::diagnostics::request::{DiagnosticRequest, RequestError, VehicleInfo};
+use ridewire_engine::diagnostics::request::{DiagnosticRequest, RequestError};
 use ridewire_server::agents::{Agents, Panel, ProviderConfig, ProviderKind};
 use serde_json::{Value, json};
 
@@ -18,16 +18,7 @@ const ANTHROPIC_KEY: &str = "sk-ant-test-0123456789";
 const GEMINI_KEY: &str = "AIza-test-0123456789";
 
 fn request() -> DiagnosticRequest {
-    DiagnosticRequest {
-        query: "Check engine light on, code P0300".into(),
-        vehicle: VehicleInfo {
-            make: "Harley-Davidson".into(),
-            model: "Street 750".into(),
-            year: 2022,
-        },
-        symptoms: vec!["rough_idle".into(), "check_engine_light".into()],
-        codes: vec!["P0300".parse().expect("code")],
-    }
+    ridewire_engine::demo::diagnosis_request().expect("request")
 }
 
 fn codes() -> CodeDatabase {

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use axum::extract::Request;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use ridewire_engine::diagnostics::request::{DiagnosticRequest, VehicleInfo};
+use ridewire_engine::diagnostics::request::DiagnosticRequest;
 use ridewire_engine::event::EventKind;
 use ridewire_offline_store::sync::{HttpTransport, RemoteRun, Transport, sync_once};
 use ridewire_offline_store::{Feedback, FeedbackSync};
@@ -24,16 +24,7 @@ use crate::sync_client::{account, device, now_ms, random, start};
 const PASSWORD: Option<&str> = Some("correct horse battery");
 
 fn request() -> DiagnosticRequest {
-    DiagnosticRequest {
-        query: "Check engine light on, code P0300".into(),
-        vehicle: VehicleInfo {
-            make: "Harley-Davidson".into(),
-            model: "Street 750".into(),
-            year: 2022,
-        },
-        symptoms: vec!["rough_idle".into()],
-        codes: vec!["P0300".parse().unwrap()],
-    }
+    ridewire_engine::demo::diagnosis_request().unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
