@@ -16,7 +16,7 @@ use ridewire_engine::demo;
 use ridewire_engine::diagnostics::gate::GatedDiagnosis;
 use ridewire_engine::diagnostics::request::DiagnosticRequest;
 use ridewire_engine::event::{DeviceId, Event, EventId, EventKind};
-use ridewire_engine::progress::{Progress, RejectReason};
+use ridewire_engine::progress::{Progress, ProofKind, RejectReason};
 use ridewire_engine::quest::{Catalog, Quest, Zone};
 use ridewire_engine::vehicle::{ModelKey, Vehicle};
 use ridewire_offline_store::sync::Brought;
@@ -34,6 +34,28 @@ pub enum Outcome {
     NotCounted(RejectReason),
     /// Could not be recorded at all.
     Failed(String),
+}
+
+/// A rejection in the rider's words.
+pub fn explain(reason: &RejectReason) -> String {
+    match reason {
+        RejectReason::UnknownQuest => "this quest is not in your plan".into(),
+        RejectReason::UnknownStep { step } => format!("step {step} is not part of this quest"),
+        RejectReason::Locked => "finish the quests before this one first".into(),
+        RejectReason::AlreadyCompleted => "already completed".into(),
+        RejectReason::StepsMissing { missing } => {
+            format!("{} step(s) still to tick off", missing.len())
+        }
+        RejectReason::ProofMissing { proof } => match proof {
+            ProofKind::Location => "submit a location proof at the workshop first".into(),
+            ProofKind::ArScan => "scan the component in AR first".into(),
+            ProofKind::DiagnosticRun => "run a diagnosis first".into(),
+        },
+        RejectReason::ProofFailed { .. } => "the location proof did not pass its checks".into(),
+        RejectReason::DailyLimit { limit } => {
+            format!("kept, but only {limit} a day per bike earn XP")
+        }
+    }
 }
 
 /// What [`Rider::merge`] took in.

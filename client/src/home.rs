@@ -138,7 +138,7 @@ fn outcome_banner(ui: &mut egui::Ui, outcome: &Outcome) {
             theme::OK,
         ),
         Outcome::NotCounted(reason) => (
-            format!("Not counted: {}", crate::quests::explain(reason)),
+            format!("Not counted: {}", ridewire_app::rider::explain(reason)),
             theme::WARN,
         ),
         Outcome::Failed(e) => (format!("Could not record: {e}"), theme::WARN),

@@ -5,12 +5,12 @@ use bevy::prelude::*;
 use bevy_egui::egui::{self, RichText};
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
 use ridewire_engine::event::EventKind;
-use ridewire_engine::progress::{ProofKind, RejectReason};
 use ridewire_engine::quest::{Difficulty, Quest, QuestState};
 
 use crate::player::{Player, RecordEvent};
 use crate::screens::{ContentArea, Screen, show_content};
 use crate::{UiSystems, theme};
+use ridewire_app::rider::explain;
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<QuestFilter>().add_systems(
@@ -34,28 +34,6 @@ impl QuestFilter {
     pub fn accepts(&self, quest: &Quest, state: QuestState) -> bool {
         self.state.is_none_or(|s| s == state)
             && self.difficulty.is_none_or(|d| d == quest.difficulty)
-    }
-}
-
-/// A rejection in the rider's words.
-pub fn explain(reason: &RejectReason) -> String {
-    match reason {
-        RejectReason::UnknownQuest => "this quest is not in your plan".into(),
-        RejectReason::UnknownStep { step } => format!("step {step} is not part of this quest"),
-        RejectReason::Locked => "finish the quests before this one first".into(),
-        RejectReason::AlreadyCompleted => "already completed".into(),
-        RejectReason::StepsMissing { missing } => {
-            format!("{} step(s) still to tick off", missing.len())
-        }
-        RejectReason::ProofMissing { proof } => match proof {
-            ProofKind::Location => "submit a location proof at the workshop first".into(),
-            ProofKind::ArScan => "scan the component in AR first".into(),
-            ProofKind::DiagnosticRun => "run a diagnosis first".into(),
-        },
-        RejectReason::ProofFailed { .. } => "the location proof did not pass its checks".into(),
-        RejectReason::DailyLimit { limit } => {
-            format!("kept, but only {limit} a day per bike earn XP")
-        }
     }
 }
 

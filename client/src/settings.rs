@@ -9,8 +9,9 @@ use ridewire_ar::frames::{CameraName, Webcam};
 use crate::player::Player;
 use crate::screens::{ContentArea, Screen, show_content};
 pub use crate::shared::Settings;
-use crate::shared::{CAMERA_SIZES, CameraChoice, CameraOverride};
+use crate::shared::{CAMERA_SIZES, CameraChoice, CameraOverride, SignIn, SignInForm, SyncLink};
 use crate::{UiSystems, theme};
+use ridewire_app::account::cleartext_warning;
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<Settings>()
@@ -98,9 +99,9 @@ fn draw(
     mut settings: ResMut<Settings>,
     player: Option<Res<Player>>,
     mut dragging_scale: Local<Option<f32>>,
-    mut sync_form: ResMut<crate::sync::SignInForm>,
-    sync_link: Res<crate::sync::SyncLink>,
-    mut sign_in: MessageWriter<crate::sync::SignIn>,
+    mut sync_form: ResMut<SignInForm>,
+    sync_link: Res<SyncLink>,
+    mut sign_in: MessageWriter<SignIn>,
     camera_override: Res<CameraOverride>,
     mut cameras: Local<Option<Result<Vec<CameraName>, String>>>,
 ) -> Result {
@@ -156,10 +157,121 @@ fn draw(
         ui.add_space(12.0);
         theme::card().show(ui, |ui| {
             ui.set_width(ui.available_width());
-            crate::sync::section(ui, &mut sync_form, &sync_link, &mut sign_in);
+            sync_section(ui, &mut sync_form, &sync_link, &mut sign_in);
         });
     });
     Ok(())
+}
+
+/// The "Sync" card of the settings screen: status, "Sync now", and the
+/// sign-in form.
+fn sync_section(
+    ui: &mut egui::Ui,
+    form: &mut SignInForm,
+    link: &SyncLink,
+    sign_in: &mut MessageWriter<SignIn>,
+) {
+    ui.label(RichText::new("Sync").size(20.0).strong());
+    if let Some(problem) = &link.problem {
+        ui.label(RichText::new(format!("Sync could not start: {problem}")).color(theme::WARN));
+    }
+    match (link.status(), &link.server) {
+        (Some(status), Some(server)) => {
+            ui.label(format!("Server: {server} ({})", form.email));
+            if let Some(warning) = cleartext_warning(server) {
+                ui.label(RichText::new(warning).color(theme::WARN));
+            }
+            let when = status.last_success_ms.map_or_else(
+                || "not yet".to_owned(),
+                |ms| {
+                    chrono::DateTime::from_timestamp_millis(ms).map_or_else(String::new, |t| {
+                        t.with_timezone(&chrono::Local)
+                            .format("%H:%M:%S")
+                            .to_string()
+                    })
+                },
+            );
+            let state = if status.syncing {
+                " · syncing now"
+            } else {
+                ""
+            };
+            ui.label(format!(
+                "Last synced: {when}{state} · {} waiting to send · {} refused by the server",
+                status.pending, status.wedged
+            ));
+            if let Some(e) = &status.last_error {
+                ui.label(
+                    RichText::new(format!(
+                        "Last attempt failed ({} in a row): {e}. Your work is kept and goes out when \
+                         the server answers.",
+                        status.failures
+                    ))
+                    .color(theme::WARN),
+                );
+            }
+            if let Some(problem) = &status.diagnoses_problem {
+                ui.label(
+                    RichText::new(format!("Diagnosis runs and notes not synced: {problem}"))
+                        .color(theme::MUTED),
+                );
+            }
+            if let Some(progress) = &status.server_progress {
+                ui.label(
+                    RichText::new(format!(
+                        "Server says: level {} · {} XP · {} events",
+                        progress.level, progress.xp, progress.events
+                    ))
+                    .color(theme::MUTED),
+                );
+            }
+            if ui.button("Sync now").clicked() {
+                link.sync_now();
+            }
+        }
+        _ => {
+            ui.label(
+                RichText::new("Offline only. Sign in to a RideWire server to back up your work and share it with your other devices.")
+                    .color(theme::MUTED),
+            );
+        }
+    }
+    ui.add_space(6.0);
+    egui::Grid::new("sync-form").num_columns(2).show(ui, |ui| {
+        ui.label("Server");
+        ui.add(egui::TextEdit::singleline(&mut form.server).hint_text("http://127.0.0.1:8787"));
+        ui.end_row();
+        ui.label("E-mail");
+        ui.add(egui::TextEdit::singleline(&mut form.email));
+        ui.end_row();
+        ui.label("Password");
+        ui.add(egui::TextEdit::singleline(&mut form.password).password(true));
+        ui.end_row();
+    });
+    ui.horizontal(|ui| {
+        let idle = !form.busy();
+        if ui.add_enabled(idle, egui::Button::new("Sign in")).clicked() {
+            sign_in.write(SignIn { register: false });
+        }
+        if ui
+            .add_enabled(idle, egui::Button::new("Create account"))
+            .clicked()
+        {
+            sign_in.write(SignIn { register: true });
+        }
+        if !idle {
+            ui.label(RichText::new("signing in…").color(theme::MUTED));
+        }
+    });
+    match &form.message {
+        Some(Ok(m)) => {
+            ui.label(RichText::new(m).color(theme::OK));
+        }
+        Some(Err(e)) => {
+            ui.label(RichText::new(e).color(theme::WARN));
+        }
+        None => {}
+    }
 }
 
 /// The scanner's camera: automatic, the demo recording, or one of the

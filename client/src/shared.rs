@@ -4,8 +4,9 @@
 //! the Settings screen and read by the screens and the scanner; the camera
 //! choice by the command line, Settings and the scanner; the approved
 //! highlights by Diagnose and read by the scanner; the running syncer
-//! ([`SyncLink`], started by Sync, asked by Diagnose) and the news that a
-//! round brought something ([`Synced`]). (A finished diagnosis
+//! ([`SyncLink`], started by Sync, asked by Diagnose, shown by Settings),
+//! the sign-in form Settings draws and Sync acts on ([`SignInForm`],
+//! [`SignIn`]) and the news that a round brought something ([`Synced`]). (A finished diagnosis
 //! run, which the command line and the Diagnose screen share, is the app
 //! layer's `ridewire_app::diagnosis::Run`.)
 
@@ -13,6 +14,8 @@ use std::fmt;
 use std::str::FromStr;
 
 use bevy::prelude::*;
+use ridewire_app::account::SignedIn;
+use ridewire_app::task::Pending;
 use ridewire_engine::diagnostics::gate::{Decision, GatedDiagnosis};
 use ridewire_offline_store::sync::{SyncStatus, Syncer};
 use uuid::Uuid;
@@ -165,4 +168,29 @@ impl SyncLink {
 pub struct Synced {
     /// The history of diagnoses changed (runs or notes from elsewhere).
     pub history_changed: bool,
+}
+
+/// What the rider typed to sign in.
+#[derive(Resource, Default)]
+pub struct SignInForm {
+    pub server: String,
+    pub email: String,
+    pub password: String,
+    /// The answer of the last attempt.
+    pub message: Option<Result<String, String>>,
+    pub(crate) job: Option<Pending<ridewire_app::Result<SignedIn>>>,
+}
+
+impl SignInForm {
+    /// Whether a sign-in is under way.
+    pub fn busy(&self) -> bool {
+        self.job.is_some()
+    }
+}
+
+/// Sign in (or create the account) with the form's details.
+#[derive(Message, Debug, Clone, Copy)]
+pub struct SignIn {
+    /// Create the account first.
+    pub register: bool,
 }

@@ -1,17 +1,16 @@
 //! Syncing with a RideWire server, as the screens see it: the app layer's
 //! [`account`] signs in and starts the one background syncer; after each
 //! round this plugin merges what the round brought into the rider's session
-//! (nothing at all for an empty round).
+//! (nothing at all for an empty round). The Sync card itself is drawn by
+//! the settings screen from the shared [`SignInForm`] and [`SyncLink`].
 
-use crate::player::{Player, RecordEvent};
-pub use crate::shared::{SyncLink, Synced};
-use crate::{AppSystems, theme};
 use bevy::prelude::*;
-use bevy_egui::egui::{self, RichText};
-use ridewire_app::account::{self, SignedIn};
+use ridewire_app::account;
 use ridewire_app::task::Pending;
 
-pub use ridewire_app::account::{allow_cleartext, cleartext_warning};
+use crate::AppSystems;
+use crate::player::{Player, RecordEvent};
+pub use crate::shared::{SignIn, SignInForm, SyncLink, Synced};
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<SyncLink>()
@@ -30,31 +29,6 @@ pub(super) fn plugin(app: &mut App) {
                 .chain()
                 .after(AppSystems::Record),
         );
-}
-
-/// What the rider typed to sign in.
-#[derive(Resource, Default)]
-pub struct SignInForm {
-    pub server: String,
-    pub email: String,
-    pub password: String,
-    /// The answer of the last attempt.
-    pub message: Option<Result<String, String>>,
-    job: Option<Pending<ridewire_app::Result<SignedIn>>>,
-}
-
-impl SignInForm {
-    /// Whether a sign-in is under way.
-    pub fn busy(&self) -> bool {
-        self.job.is_some()
-    }
-}
-
-/// Sign in (or create the account) with the form's details.
-#[derive(Message, Debug, Clone, Copy)]
-pub struct SignIn {
-    /// Create the account first.
-    pub register: bool,
 }
 
 fn resume_from_settings(
@@ -168,116 +142,5 @@ fn merge_rounds(
                 report.round
             ),
         }
-    }
-}
-
-/// The "Sync" card of the settings screen: status, "Sync now", and the
-/// sign-in form.
-pub fn section(
-    ui: &mut egui::Ui,
-    form: &mut SignInForm,
-    link: &SyncLink,
-    sign_in: &mut MessageWriter<SignIn>,
-) {
-    ui.label(RichText::new("Sync").size(20.0).strong());
-    if let Some(problem) = &link.problem {
-        ui.label(RichText::new(format!("Sync could not start: {problem}")).color(theme::WARN));
-    }
-    match (link.status(), &link.server) {
-        (Some(status), Some(server)) => {
-            ui.label(format!("Server: {server} ({})", form.email));
-            if let Some(warning) = cleartext_warning(server) {
-                ui.label(RichText::new(warning).color(theme::WARN));
-            }
-            let when = status.last_success_ms.map_or_else(
-                || "not yet".to_owned(),
-                |ms| {
-                    chrono::DateTime::from_timestamp_millis(ms).map_or_else(String::new, |t| {
-                        t.with_timezone(&chrono::Local)
-                            .format("%H:%M:%S")
-                            .to_string()
-                    })
-                },
-            );
-            let state = if status.syncing {
-                " · syncing now"
-            } else {
-                ""
-            };
-            ui.label(format!(
-                "Last synced: {when}{state} · {} waiting to send · {} refused by the server",
-                status.pending, status.wedged
-            ));
-            if let Some(e) = &status.last_error {
-                ui.label(
-                    RichText::new(format!(
-                        "Last attempt failed ({} in a row): {e}. Your work is kept and goes out when \
-                         the server answers.",
-                        status.failures
-                    ))
-                    .color(theme::WARN),
-                );
-            }
-            if let Some(problem) = &status.diagnoses_problem {
-                ui.label(
-                    RichText::new(format!("Diagnosis runs and notes not synced: {problem}"))
-                        .color(theme::MUTED),
-                );
-            }
-            if let Some(progress) = &status.server_progress {
-                ui.label(
-                    RichText::new(format!(
-                        "Server says: level {} · {} XP · {} events",
-                        progress.level, progress.xp, progress.events
-                    ))
-                    .color(theme::MUTED),
-                );
-            }
-            if ui.button("Sync now").clicked() {
-                link.sync_now();
-            }
-        }
-        _ => {
-            ui.label(
-                RichText::new("Offline only. Sign in to a RideWire server to back up your work and share it with your other devices.")
-                    .color(theme::MUTED),
-            );
-        }
-    }
-    ui.add_space(6.0);
-    egui::Grid::new("sync-form").num_columns(2).show(ui, |ui| {
-        ui.label("Server");
-        ui.add(egui::TextEdit::singleline(&mut form.server).hint_text("http://127.0.0.1:8787"));
-        ui.end_row();
-        ui.label("E-mail");
-        ui.add(egui::TextEdit::singleline(&mut form.email));
-        ui.end_row();
-        ui.label("Password");
-        ui.add(egui::TextEdit::singleline(&mut form.password).password(true));
-        ui.end_row();
-    });
-    ui.horizontal(|ui| {
-        let idle = !form.busy();
-        if ui.add_enabled(idle, egui::Button::new("Sign in")).clicked() {
-            sign_in.write(SignIn { register: false });
-        }
-        if ui
-            .add_enabled(idle, egui::Button::new("Create account"))
-            .clicked()
-        {
-            sign_in.write(SignIn { register: true });
-        }
-        if !idle {
-            ui.label(RichText::new("signing in…").color(theme::MUTED));
-        }
-    });
-    match &form.message {
-        Some(Ok(m)) => {
-            ui.label(RichText::new(m).color(theme::OK));
-        }
-        Some(Err(e)) => {
-            ui.label(RichText::new(e).color(theme::WARN));
-        }
-        None => {}
     }
 }

@@ -13,9 +13,9 @@ use super::camera::{TILE, UiBlocks};
 use super::nodes::{NodeState, NodeStates, VisibleNodes};
 use super::{Level, LevelMap, MapAction, MapPlan, MapView, SelectedNode};
 use crate::player::{Outcome, Player};
-use crate::quests::explain;
 use crate::screens::{ContentArea, Screen};
 use crate::{UiSystems, theme};
+use ridewire_app::rider::explain;
 
 pub(super) fn plugin(app: &mut App) {
     app.add_systems(
