@@ -198,7 +198,12 @@ impl DailyAllowance {
 }
 
 /// Everything derived from the rider's events.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+///
+/// Two progresses are equal when everything they hold is, ids already folded
+/// aside: those are only a shortcut for duplicates (a fold read back from its
+/// stored form has none, and turns a duplicate away by its place in the
+/// order instead).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Progress {
     xp: u64,
     quests: BTreeMap<QuestId, QuestRecord>,
@@ -219,6 +224,39 @@ pub struct Progress {
     frontier: Option<(i64, DeviceId, u64, EventId)>,
     #[serde(skip)]
     seen: HashSet<EventId>,
+}
+
+impl PartialEq for Progress {
+    fn eq(&self, other: &Self) -> bool {
+        // Destructured, so a new field cannot be forgotten here.
+        let Progress {
+            xp,
+            quests,
+            achievements,
+            awards,
+            rejections,
+            stats,
+            active_days,
+            longest_streak,
+            last_proof,
+            runs_today,
+            scans_today,
+            frontier,
+            seen: _,
+        } = self;
+        *xp == other.xp
+            && *quests == other.quests
+            && *achievements == other.achievements
+            && *awards == other.awards
+            && *rejections == other.rejections
+            && *stats == other.stats
+            && *active_days == other.active_days
+            && *longest_streak == other.longest_streak
+            && *last_proof == other.last_proof
+            && *runs_today == other.runs_today
+            && *scans_today == other.scans_today
+            && *frontier == other.frontier
+    }
 }
 
 impl Progress {

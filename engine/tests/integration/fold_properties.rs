@@ -169,3 +169,19 @@ fn shuffle<T>(v: &mut [T], mut seed: u64) {
         v.swap(i, (z % (i as u64 + 1)) as usize);
     }
 }
+
+#[test]
+fn a_fold_read_back_from_its_stored_form_equals_the_fold_and_still_refuses_a_duplicate() {
+    let (catalog, events) = demo::garage(T0).expect("demo");
+    let folded = Progress::from_events(&catalog, &events);
+    let json = serde_json::to_string(&folded).expect("json");
+    let mut stored: Progress = serde_json::from_str(&json).expect("read back");
+    assert_eq!(
+        stored, folded,
+        "the same progress, whatever was kept in memory"
+    );
+    // Folding the newest event again earns nothing: it is turned away.
+    let last = events.last().expect("an event");
+    assert!(stored.apply(&catalog, last).is_err());
+    assert_eq!(stored.xp(), folded.xp());
+}
