@@ -19,6 +19,7 @@ pub mod filter;
 pub mod frames;
 pub mod geometry;
 pub mod image;
+pub mod live;
 pub mod overlay;
 pub mod pose;
 mod refine;

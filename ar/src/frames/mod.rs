@@ -50,3 +50,10 @@ pub trait FrameSource {
     /// Fills `frame` with the next frame, reusing its buffer.
     fn next_frame(&mut self, frame: &mut Frame) -> Result<Next>;
 }
+
+/// A boxed source (the app picks one at run time).
+impl<S: FrameSource + ?Sized> FrameSource for Box<S> {
+    fn next_frame(&mut self, frame: &mut Frame) -> Result<Next> {
+        (**self).next_frame(frame)
+    }
+}

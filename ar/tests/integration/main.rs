@@ -9,6 +9,7 @@ mod common;
 mod detection;
 mod false_positives;
 mod frames;
+mod live;
 mod jitter;
 mod opencv;
 #[path = "../opencv/support.rs"]

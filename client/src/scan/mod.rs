@@ -20,6 +20,7 @@ use bevy::world_serialization::WorldInstanceReady;
 use bevy_egui::egui::{self, RichText};
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
 use ridewire_ar::frames::{Frame, FrameSource, Next, Replay};
+use ridewire_ar::live::TrackingThread;
 use ridewire_ar::overlay::OverlayPack;
 use ridewire_ar::pose::{Intrinsics, Pose};
 use ridewire_ar::{TrackedMarker, Tracker, TrackerSettings};
@@ -91,7 +92,7 @@ const BACKDROP_M: f32 = 40.0;
 /// The scanner while its screen is open.
 #[derive(Resource)]
 pub struct ScanSession {
-    source: Box<dyn FrameSource + Send + Sync>,
+    feed: Feed,
     /// What the rider is looking at ("Demo recording", a camera's name).
     pub source_name: String,
     /// Why the demo plays although a camera was wanted.
@@ -102,7 +103,8 @@ pub struct ScanSession {
     /// Whether the 3D view has been set up for this session.
     view_ready: bool,
     frame: Frame,
-    tracker: Tracker,
+    /// The camera model the tracker and the 3D view share.
+    intrinsics: Intrinsics,
     /// The bike's overlay pack.
     pub pack: OverlayPack,
     image: Handle<Image>,
@@ -120,6 +122,21 @@ pub struct ScanSession {
     hold_first_frame: bool,
     /// Why the source stopped, if it did.
     pub problem: Option<String>,
+}
+
+/// Where frames and their markers come from.
+enum Feed {
+    /// A recording, paced by the app's clock and tracked as it plays (a
+    /// replay waits for the app, so the order of frames stays repeatable).
+    Paced {
+        source: Box<dyn FrameSource + Send + Sync>,
+        tracker: Box<Tracker>,
+    },
+    /// A camera: each new frame is tracked on a thread of its own
+    /// ([`TrackingThread`]); the app's frame loop takes the newest result.
+    Live(TrackingThread),
+    /// Only while a paced feed is handed to its thread.
+    Moving,
 }
 
 /// The component the rider tapped.
@@ -285,7 +302,7 @@ fn build_view(
     session.view_ready = true;
     session.hold_first_frame = capture.is_some();
     let (w, h) = (session.frame_size.x, session.frame_size.y);
-    let intrinsics = session.tracker.settings().intrinsics;
+    let intrinsics = session.intrinsics;
     let mut picture = Image::new_fill(
         Extent3d {
             width: w,
@@ -476,13 +493,16 @@ impl ScanSession {
         let intrinsics = intrinsics_for(w, h).map_err(|e| format!("camera calibration: {e}"))?;
         let tracker = Tracker::new(TrackerSettings::new(pack.marker.size_m, intrinsics));
         let mut session = ScanSession {
-            source,
+            feed: Feed::Paced {
+                source,
+                tracker: Box::new(tracker),
+            },
+            intrinsics,
             source_name,
             fallback: None,
             live,
             view_ready: false,
             frame,
-            tracker,
             pack,
             image: Handle::default(),
             marker: None,
@@ -495,6 +515,14 @@ impl ScanSession {
             problem: None,
         };
         session.track_current();
+        if live
+            && let Feed::Paced { source, tracker } =
+                std::mem::replace(&mut session.feed, Feed::Moving)
+        {
+            let thread = TrackingThread::spawn("ridewire-tracker", source, *tracker)
+                .map_err(|e| format!("the tracker could not start: {e}"))?;
+            session.feed = Feed::Live(thread);
+        }
         Ok(session)
     }
 
@@ -503,11 +531,27 @@ impl ScanSession {
         open_demo(pack_for(vehicle, None)?, None)
     }
 
-    /// Runs the tracker on the current frame and keeps the pack's marker.
+    /// Runs the tracker on the current frame (of a paced feed) and keeps
+    /// the pack's marker.
     fn track_current(&mut self) {
         let id = self.pack.marker.id;
-        let found = self.tracker.update(&self.frame.image, self.frame.timestamp);
-        self.marker = found.iter().find(|m| m.id == id).cloned();
+        if let Feed::Paced { tracker, .. } = &mut self.feed {
+            let found = tracker.update(&self.frame.image, self.frame.timestamp);
+            self.marker = found.iter().find(|m| m.id == id).cloned();
+        }
+    }
+
+    /// Takes a new frame into the session: its gap sets the step, a
+    /// looping replay restarts the clock.
+    fn took_frame(&mut self, before: Duration) {
+        let gap = self.frame.timestamp.saturating_sub(before);
+        if !gap.is_zero() {
+            self.step = gap;
+        }
+        if self.frame.timestamp < before || self.playhead > self.frame.timestamp + self.step * 4 {
+            self.playhead = self.frame.timestamp;
+        }
+        self.frames += 1;
     }
 }
 
@@ -547,19 +591,24 @@ fn next_frame(
         return;
     }
     let before = session.frame.timestamp;
-    match session.source.next_frame(&mut session.frame) {
+    let id = session.pack.marker.id;
+    let next = match &mut session.feed {
+        Feed::Paced { source, .. } => source.next_frame(&mut session.frame),
+        // Tracked on its own thread: take the newest result, if one came.
+        Feed::Live(thread) => match thread.take() {
+            Ok(Some(tracked)) => {
+                session.frame = tracked.frame;
+                session.marker = tracked.markers.into_iter().find(|m| m.id == id);
+                Ok(Next::Frame)
+            }
+            Ok(None) => Ok(Next::Waiting),
+            Err(e) => Err(e),
+        },
+        Feed::Moving => Ok(Next::Waiting),
+    };
+    match next {
         Ok(Next::Frame) => {
-            let gap = session.frame.timestamp.saturating_sub(before);
-            if !gap.is_zero() {
-                session.step = gap;
-            }
-            // A looping replay starts its clock again: follow it.
-            if session.frame.timestamp < before
-                || session.playhead > session.frame.timestamp + session.step * 4
-            {
-                session.playhead = session.frame.timestamp;
-            }
-            session.frames += 1;
+            session.took_frame(before);
             if let Some(mut image) = images.get_mut(&session.image) {
                 copy_luma(&session.frame, &mut image);
             }
