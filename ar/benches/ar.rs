@@ -325,4 +325,113 @@ fn main() {
     line(
         json!({"figure": "still_marker_jitter_px", "frames_seen": filtered[0].len(), "raw": worst(&raw), "filtered": jitter, "target": "<= 0.5", "met": jitter <= 0.5 && filtered[0].len() == 270}),
     );
+
+    frame_to_overlay(&k);
+}
+
+/// A camera that delivers one picture every 33 ms (30 fps), stamped with
+/// the time since `start` at which it was exposed.
+struct ClockedCamera {
+    picture: LumaImage,
+    start: Instant,
+    next: Duration,
+}
+
+impl ridewire_ar::FrameSource for ClockedCamera {
+    fn next_frame(
+        &mut self,
+        frame: &mut ridewire_ar::Frame,
+    ) -> ridewire_ar::Result<ridewire_ar::frames::Next> {
+        let due = self.start + self.next;
+        if let Some(wait) = due.checked_duration_since(Instant::now()) {
+            std::thread::sleep(wait);
+        }
+        frame.image.clone_from(&self.picture);
+        frame.timestamp = self.start.elapsed();
+        self.next += Duration::from_millis(33);
+        Ok(ridewire_ar::frames::Next::Frame)
+    }
+}
+
+fn percentile(v: &mut [f64], q: f64) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[((v.len() - 1) as f64 * q).round() as usize]
+}
+
+/// Frame-to-overlay latency as the scanner sees it: a 30 fps camera on its
+/// own thread, the app's frame loop at 60 Hz. Before (issue 12) the loop
+/// took the newest frame and tracked it itself; now a tracking thread does,
+/// and the loop takes the newest tracked frame. Latency is from exposure to
+/// the loop holding the pose; "loop busy" is the loop's own time per frame
+/// that brought a new picture. Three seconds each.
+fn frame_to_overlay(k: &Intrinsics) {
+    use ridewire_ar::frames::{FrameSource, InBackground, Next};
+    use ridewire_ar::live::TrackingThread;
+
+    let (picture, _, _) = (0..)
+        .find_map(|seed| marker_frame(seed, CameraEffects::default()))
+        .unwrap();
+    let tick = Duration::from_secs_f64(1.0 / 60.0);
+    let run = Duration::from_secs(3);
+    let camera = |start: Instant| {
+        let picture = picture.clone();
+        InBackground::spawn("bench-camera", move || {
+            Ok(ClockedCamera {
+                picture,
+                start,
+                next: Duration::ZERO,
+            })
+        })
+        .unwrap()
+    };
+    let mut figures = Vec::new();
+    for on_thread in [false, true] {
+        let start = Instant::now();
+        let mut tracker = Tracker::new(TrackerSettings::new(SIZE, *k));
+        let mut frame = ridewire_ar::Frame::default();
+        let (mut latency, mut busy) = (Vec::new(), Vec::new());
+        let mut source = Some(camera(start));
+        let thread = on_thread.then(|| {
+            TrackingThread::spawn(
+                "bench-tracker",
+                source.take().unwrap(),
+                Tracker::new(TrackerSettings::new(SIZE, *k)),
+            )
+            .unwrap()
+        });
+        let mut next_tick = start;
+        while start.elapsed() < run {
+            next_tick += tick;
+            let began = Instant::now();
+            let exposed = match (&thread, &mut source) {
+                (Some(thread), _) => thread.take().unwrap().map(|t| t.frame.timestamp),
+                (None, Some(source)) => match source.next_frame(&mut frame).unwrap() {
+                    Next::Frame => {
+                        let _ = tracker.update(&frame.image, frame.timestamp);
+                        Some(frame.timestamp)
+                    }
+                    _ => None,
+                },
+                (None, None) => None,
+            };
+            if let Some(exposed) = exposed {
+                let held = start.elapsed();
+                latency.push((held - exposed).as_secs_f64() * 1e3);
+                busy.push(began.elapsed().as_secs_f64() * 1e3);
+            }
+            if let Some(wait) = next_tick.checked_duration_since(Instant::now()) {
+                std::thread::sleep(wait);
+            }
+        }
+        figures.push(json!({
+            "tracking": if on_thread { "tracking thread (now)" } else { "app frame loop (before)" },
+            "frames": latency.len(),
+            "latency_ms_p50": percentile(&mut latency, 0.5),
+            "latency_ms_p95": percentile(&mut latency, 0.95),
+            "loop_busy_ms_p50": percentile(&mut busy, 0.5),
+        }));
+    }
+    line(
+        json!({"figure": "frame_to_overlay_latency", "frame": "1280x720, 30 fps camera, 60 Hz app loop", "runs": figures}),
+    );
 }

@@ -9,8 +9,8 @@ mod common;
 mod detection;
 mod false_positives;
 mod frames;
-mod live;
 mod jitter;
+mod live;
 mod opencv;
 #[path = "../opencv/support.rs"]
 mod opencv_support;
