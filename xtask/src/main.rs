@@ -45,7 +45,8 @@ commands:
   bench engine      benchmark the engine (progress fold, chain verification)
   bench sync        benchmark sync over loopback (push 10k, cold pull 100k, 1,000 clients)
   bench overworld   map generation and the Map screen's frame time
-  bench ar          AR tracker figures, side by side with OpenCV when Python can be set up
+  bench ar          AR tracker figures, side by side with OpenCV when Python can be set up;
+                    frame-to-overlay latency
   bench agents      time request → gated answer with agents answering in 50/200/800 ms
   bench refresh     the app's main-thread time after a sync round (empty, 1,000 events), before and after
   api-check         build the server, then run schemathesis (every check) over
