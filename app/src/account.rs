@@ -275,12 +275,13 @@ pub fn sync_once_now(
 
 /// Asks the server's agents once, for the command line: a syncer over the
 /// rider's database for the length of the question (it sends what waits,
-/// asks, and brings the run back). `None` when the rider has not signed in.
+/// asks, and brings the run back). Answers the server asked and the run;
+/// `None` when the rider has not signed in.
 pub fn diagnose_once(
     database: &Path,
     request: DiagnosticRequest,
     utc_offset_min: i16,
-) -> Option<Result<OnlineDiagnosis>> {
+) -> Option<Result<(String, OnlineDiagnosis)>> {
     let signed = Saved::read_file(database).signed_in()?;
     let asked = || -> Result<OnlineDiagnosis> {
         let syncer = start_syncer(database, &signed)?;
@@ -289,5 +290,5 @@ pub fn diagnose_once(
         syncer.stop();
         Ok(answer?)
     };
-    Some(asked())
+    Some(asked().map(|online| (signed.server.clone(), online)))
 }

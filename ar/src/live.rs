@@ -68,13 +68,15 @@ impl TrackingThread {
                             let arrived = Instant::now();
                             let markers = tracker.update(&frame.image, frame.timestamp).to_vec();
                             let tracked = Tracked {
-                                frame: frame.clone(),
+                                frame: std::mem::take(&mut frame),
                                 markers,
                                 arrived,
                                 ready: Instant::now(),
                             };
-                            if lock(&theirs.newest).replace(tracked).is_some() {
+                            if let Some(unread) = lock(&theirs.newest).replace(tracked) {
                                 *lock(&theirs.skipped) += 1;
+                                // Its picture buffer takes the next frame.
+                                frame = unread.frame;
                             }
                         }
                         Ok(Next::Waiting) => thread::sleep(IDLE),

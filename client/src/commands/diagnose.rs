@@ -1,8 +1,9 @@
 //! `ridewire diagnose CODE... [--symptom S]... [--json]`: ask the agents,
 //! gate their consensus, record the run, print the result.
 //!
-//! Today the offline agent (the bundled code database) always answers; the
-//! server's hosted agents join when the server side lands.
+//! Signed in, the server's agents answer through a syncer of the app layer
+//! (`ridewire_app::account::diagnose_once`); otherwise, or when the server
+//! cannot be asked, the offline agent (the bundled code database) answers.
 
 use std::fmt::Write as _;
 
@@ -28,10 +29,7 @@ pub fn run(ask: Ask, data: &DataSource, clock: &Clock) -> Result<Run, DiagnoseEr
     if let DataSource::Database(path) = data {
         let (_, offset) = clock.now();
         match ridewire_app::account::diagnose_once(path, request.clone(), offset) {
-            Some(Ok(online)) => {
-                let server = ridewire_app::account::Saved::read_file(path)
-                    .server
-                    .unwrap_or_else(|| "the server".into());
+            Some(Ok((server, online))) => {
                 let recorded = match online.not_synced {
                     None => format!("on {server}, and on this device"),
                     Some(e) => {

@@ -341,8 +341,11 @@ enum Next {
 }
 
 /// Waits until `due` or a command; several queued "sync now" count once.
+/// A command already waiting goes first (a diagnosis asked right after the
+/// start runs with the first round instead of after it).
 async fn wait(receiver: &mut mpsc::UnboundedReceiver<Command>, due: Instant) -> Next {
     tokio::select! {
+        biased;
         command = receiver.recv() => match command {
             Some(Command::SyncNow) => {
                 while let Ok(command) = receiver.try_recv() {
