@@ -22,7 +22,7 @@ use ridewire_app::rider::Rider;
 use ridewire_engine::event::EventKind;
 use ridewire_engine::quest::QuestId;
 use ridewire_offline_store::Store;
-use ridewire_offline_store::sync::Brought;
+use ridewire_sync_client::Brought;
 use uuid::Uuid;
 
 /// Events already in the log before the measured rounds.

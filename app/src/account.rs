@@ -13,7 +13,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use ridewire_engine::diagnostics::request::DiagnosticRequest;
 use ridewire_offline_store::Store;
-use ridewire_offline_store::sync::{
+use ridewire_sync_client::{
     Account, HttpTransport, OnlineDiagnosis, Session, SyncConfig, SyncReport, Syncer,
     is_cleartext_remote, sync_once,
 };
@@ -261,7 +261,7 @@ pub fn sync_once_now(
         }
         let now = now_ms();
         let report = sync_once(&mut store, &transport, now, now + 1_000).await?;
-        Ok::<_, ridewire_offline_store::Error>((report, transport.session().await))
+        Ok::<_, ridewire_sync_client::Error>((report, transport.session().await))
     })??;
     store.set_setting(SERVER_KEY, &server)?;
     store.set_setting(EMAIL_KEY, &email)?;

@@ -6,10 +6,14 @@ use std::path::PathBuf;
 /// Why something the rider asked for did not happen.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// The local database or the sync client failed (the store's own
-    /// message says which and what to do).
+    /// The local database failed (its own message says which and what to
+    /// do).
     #[error(transparent)]
     Store(#[from] ridewire_offline_store::Error),
+    /// Syncing with the server failed: no connection, the server failed or
+    /// refused, or the rider has to sign in again.
+    #[error(transparent)]
+    Sync(#[from] ridewire_sync_client::Error),
     /// The engine refused the data (a catalogue that does not hold
     /// together, a chain that cannot be extended).
     #[error(transparent)]

@@ -19,8 +19,8 @@ use ridewire_engine::event::{DeviceId, Event, EventId, EventKind};
 use ridewire_engine::progress::{Progress, ProofKind, RejectReason};
 use ridewire_engine::quest::{Catalog, Quest, Zone};
 use ridewire_engine::vehicle::{ModelKey, Vehicle};
-use ridewire_offline_store::sync::Brought;
 use ridewire_offline_store::{DiagnosisRecord, Recovery, Store};
+use ridewire_sync_client::Brought;
 use uuid::Uuid;
 
 use crate::{Error, Result};

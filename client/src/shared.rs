@@ -17,7 +17,7 @@ use bevy::prelude::*;
 use ridewire_app::account::SignedIn;
 use ridewire_app::task::Pending;
 use ridewire_engine::diagnostics::gate::{Decision, GatedDiagnosis};
-use ridewire_offline_store::sync::{SyncStatus, Syncer};
+use ridewire_sync_client::{SyncStatus, Syncer};
 use uuid::Uuid;
 
 /// How the app looks and reacts.

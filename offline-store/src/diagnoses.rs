@@ -323,7 +323,7 @@ impl Store {
     }
 
     /// Notes the next sync round sends, at most `limit`, oldest run first.
-    pub(crate) fn unsent_feedback(&self, limit: usize) -> Result<Vec<(Uuid, Feedback)>> {
+    pub fn unsent_feedback(&self, limit: usize) -> Result<Vec<(Uuid, Feedback)>> {
         let mut stmt = self.conn().prepare(
             "SELECT id, at_ms, feedback, feedback_ms, feedback_sync FROM diagnoses
              WHERE feedback_sync = 'unsent' ORDER BY at_ms, id LIMIT ?1",
@@ -349,7 +349,7 @@ impl Store {
     /// holds now (`sent` itself, or a later one from another device): that
     /// one is kept here as sent — unless the rider changed the note since it
     /// was sent, which then waits for the next round.
-    pub(crate) fn feedback_sent(
+    pub fn feedback_sent(
         &mut self,
         id: Uuid,
         sent: &Feedback,
@@ -367,7 +367,7 @@ impl Store {
 
     /// The note `sent` on run `id` stays on this device (`DeviceOnly` or
     /// `Refused`) and is not sent again — unless the rider changed it since.
-    pub(crate) fn feedback_stays_here(
+    pub fn feedback_stays_here(
         &mut self,
         id: Uuid,
         sent: &Feedback,
@@ -385,12 +385,7 @@ impl Store {
     /// Takes the server's note on run `id` (written on another device) when
     /// this device has none, or has one that is not waiting to be sent and
     /// was written no later. `true` when the note here changed.
-    pub(crate) fn take_server_feedback(
-        &mut self,
-        id: Uuid,
-        text: &str,
-        at_ms: i64,
-    ) -> Result<bool> {
+    pub fn take_server_feedback(&mut self, id: Uuid, text: &str, at_ms: i64) -> Result<bool> {
         self.write(|tx| {
             Ok(tx.execute(
                 "UPDATE diagnoses SET feedback = ?2, feedback_ms = ?3, feedback_sync = 'sent'
@@ -406,7 +401,7 @@ impl Store {
     }
 
     /// Whether run `id` is kept here.
-    pub(crate) fn has_diagnosis(&self, id: Uuid) -> Result<bool> {
+    pub fn has_diagnosis(&self, id: Uuid) -> Result<bool> {
         Ok(self.conn().query_row(
             "SELECT EXISTS (SELECT 1 FROM diagnoses WHERE id = ?1)",
             params![id.to_string()],
@@ -415,7 +410,7 @@ impl Store {
     }
 
     /// Whether event `id` is here (pulled or recorded).
-    pub(crate) fn has_event(&self, id: EventId) -> Result<bool> {
+    pub fn has_event(&self, id: EventId) -> Result<bool> {
         Ok(self.conn().query_row(
             "SELECT EXISTS (SELECT 1 FROM events WHERE id = ?1)",
             params![id.to_string()],
@@ -424,7 +419,7 @@ impl Store {
     }
 
     /// How far the walk through the server's history of runs has come.
-    pub(crate) fn diagnoses_walk(&self) -> Result<Walk> {
+    pub fn diagnoses_walk(&self) -> Result<Walk> {
         let stored: Option<Option<String>> = self
             .conn()
             .query_row(
@@ -443,7 +438,7 @@ impl Store {
     }
 
     /// Notes how far the walk has come.
-    pub(crate) fn set_diagnoses_walk(&mut self, walk: Walk) -> Result<()> {
+    pub fn set_diagnoses_walk(&mut self, walk: Walk) -> Result<()> {
         let stored = match walk {
             Walk::FromNewest => None,
             Walk::Before(id) => Some(id.to_string()),
@@ -463,7 +458,7 @@ impl Store {
 /// How far this device has walked the server's history of runs, newest to
 /// oldest, keeping the runs answered for its other devices.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Walk {
+pub enum Walk {
     /// Not begun (or begun again): from the newest run.
     FromNewest,
     /// Goes on with the runs older than this one.

@@ -7,8 +7,8 @@
 //! writes the event, its outbox row and the new progress in one transaction;
 //! applying a pull writes its changes and the new cursor in one transaction.
 //! A damaged file is moved aside, never deleted, and what can still be read
-//! is carried over. [`sync`] is the client that moves it all to and from the
-//! server.
+//! is carried over. It only stores: the client that moves it all to and from
+//! the server is the `ridewire-sync-client` crate.
 
 mod diagnoses;
 mod error;
@@ -19,9 +19,8 @@ mod records;
 mod recover;
 mod store;
 mod stored;
-pub mod sync;
 
-pub use diagnoses::{DiagnosisRecord, Feedback, FeedbackSync, MAX_FEEDBACK_CHARS};
+pub use diagnoses::{DiagnosisRecord, Feedback, FeedbackSync, MAX_FEEDBACK_CHARS, Walk};
 pub use error::{Error, Result};
 pub use migrate::SCHEMA_VERSION;
 pub use outbox::Settled;

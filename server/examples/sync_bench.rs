@@ -26,8 +26,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use ridewire_engine::event::{DeviceChain, DeviceId, Event, EventId, EventKind};
 use ridewire_engine::sync::{MAX_PULL_CHANGES, MAX_PUSH_EVENTS, PushRequest};
 use ridewire_offline_store::Store;
-use ridewire_offline_store::sync::{Account, HttpTransport, Pushed, Transport, push_outbox};
 use ridewire_server::{AppState, Config, Db, Rate, SystemClock, app};
+use ridewire_sync_client::{Account, HttpTransport, Pushed, Transport, push_outbox};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -153,7 +153,7 @@ impl<T> Timed<T> {
 }
 
 impl<T: Transport> Transport for Timed<T> {
-    async fn push(&self, request: &PushRequest) -> ridewire_offline_store::Result<Pushed> {
+    async fn push(&self, request: &PushRequest) -> ridewire_sync_client::Result<Pushed> {
         let t = Instant::now();
         let answer = self.inner.push(request).await;
         self.add(t.elapsed());
@@ -164,7 +164,7 @@ impl<T: Transport> Transport for Timed<T> {
         &self,
         cursor: &ridewire_engine::sync::Cursor,
         limit: usize,
-    ) -> ridewire_offline_store::Result<ridewire_engine::sync::PullResponse> {
+    ) -> ridewire_sync_client::Result<ridewire_engine::sync::PullResponse> {
         let t = Instant::now();
         let answer = self.inner.pull(cursor, limit).await;
         self.add(t.elapsed());
@@ -174,7 +174,7 @@ impl<T: Transport> Transport for Timed<T> {
     async fn send_edit(
         &self,
         edit: &ridewire_engine::sync::record::Edit,
-    ) -> ridewire_offline_store::Result<ridewire_offline_store::sync::EditAnswer> {
+    ) -> ridewire_sync_client::Result<ridewire_sync_client::EditAnswer> {
         let t = Instant::now();
         let answer = self.inner.send_edit(edit).await;
         self.add(t.elapsed());
@@ -185,7 +185,7 @@ impl<T: Transport> Transport for Timed<T> {
         &self,
         before: Option<Uuid>,
         limit: usize,
-    ) -> ridewire_offline_store::Result<ridewire_offline_store::sync::HistoryPage> {
+    ) -> ridewire_sync_client::Result<ridewire_sync_client::HistoryPage> {
         let t = Instant::now();
         let answer = self.inner.diagnosis_history(before, limit).await;
         self.add(t.elapsed());
@@ -195,7 +195,7 @@ impl<T: Transport> Transport for Timed<T> {
     async fn diagnosis(
         &self,
         id: Uuid,
-    ) -> ridewire_offline_store::Result<ridewire_offline_store::sync::RemoteRun> {
+    ) -> ridewire_sync_client::Result<ridewire_sync_client::RemoteRun> {
         let t = Instant::now();
         let answer = self.inner.diagnosis(id).await;
         self.add(t.elapsed());
@@ -207,7 +207,7 @@ impl<T: Transport> Transport for Timed<T> {
         id: Uuid,
         feedback: &str,
         at_ms: i64,
-    ) -> ridewire_offline_store::Result<ridewire_offline_store::sync::HeldFeedback> {
+    ) -> ridewire_sync_client::Result<ridewire_sync_client::HeldFeedback> {
         let t = Instant::now();
         let answer = self.inner.send_feedback(id, feedback, at_ms).await;
         self.add(t.elapsed());

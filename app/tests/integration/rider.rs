@@ -6,7 +6,7 @@ use ridewire_engine::event::EventKind;
 use ridewire_engine::progress::RejectReason;
 use ridewire_engine::quest::QuestId;
 use ridewire_offline_store::Store;
-use ridewire_offline_store::sync::Brought;
+use ridewire_sync_client::Brought;
 use uuid::Uuid;
 
 const NOW: i64 = 1_772_438_400_000;

@@ -17,7 +17,7 @@ use ridewire_engine::diagnostics::outcome::AgentStatus;
 use ridewire_engine::diagnostics::request::{DiagnosticRequest, VehicleInfo};
 use ridewire_engine::vehicle;
 use ridewire_offline_store::DiagnosisRecord;
-use ridewire_offline_store::sync::OnlineDiagnosis;
+use ridewire_sync_client::OnlineDiagnosis;
 use uuid::Uuid;
 
 use crate::player::{Clock, Outcome, Player};
@@ -273,7 +273,7 @@ fn finish_offline(
 /// A diagnosis the server's agents are working on.
 #[derive(Resource)]
 struct OnlineJob {
-    answer: Pending<ridewire_offline_store::Result<OnlineDiagnosis>>,
+    answer: Pending<ridewire_sync_client::Result<OnlineDiagnosis>>,
     request: DiagnosticRequest,
     offline: GatedDiagnosis,
 }

@@ -1,30 +1,11 @@
 //! Diagnostic runs: stored whole with their event, paged newest first,
 //! feedback kept, nothing half-written.
 
-use ridewire_engine::diagnostics::codes::CodeDatabase;
-use ridewire_engine::diagnostics::gate::{self, Decision, GatedDiagnosis};
-use ridewire_engine::diagnostics::offline;
-use ridewire_engine::diagnostics::request::{DiagnosticRequest, VehicleInfo};
+use ridewire_engine::diagnostics::gate::Decision;
 use ridewire_offline_store::{Error, Feedback, FeedbackSync, Store};
 use uuid::Uuid;
 
-use crate::support::{T0, random, store};
-
-pub fn run(code: &str) -> (DiagnosticRequest, GatedDiagnosis) {
-    let request = DiagnosticRequest {
-        query: format!("Check engine light on, code {code}"),
-        vehicle: VehicleInfo {
-            make: "Harley-Davidson".into(),
-            model: "Street 750".into(),
-            year: 2022,
-        },
-        symptoms: vec!["rough_idle".into(), "check_engine_light".into()],
-        codes: vec![code.parse().unwrap()],
-    };
-    let db = CodeDatabase::bundled().unwrap();
-    let result = gate::diagnose(&request, vec![offline::answer(&request, &db)]).unwrap();
-    (request, result)
-}
+use crate::support::{T0, random, run, store};
 
 #[test]
 fn a_run_is_stored_whole_with_its_event_and_xp() {

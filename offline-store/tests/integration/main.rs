@@ -6,9 +6,6 @@
 mod crash;
 mod damage;
 mod diagnoses;
-mod diagnosis_sync;
-mod fake_server;
 mod pulling;
 mod recording;
 mod support;
-mod sync_rounds;

@@ -1,4 +1,11 @@
+//! Fixtures shared by the store's tests and the sync client's (which
+//! include this file by path).
+
 use ridewire_engine::demo;
+use ridewire_engine::diagnostics::codes::CodeDatabase;
+use ridewire_engine::diagnostics::gate::{self, GatedDiagnosis};
+use ridewire_engine::diagnostics::offline;
+use ridewire_engine::diagnostics::request::{DiagnosticRequest, VehicleInfo};
 use ridewire_engine::event::EventKind;
 use ridewire_engine::quest::QuestId;
 use ridewire_offline_store::Store;
@@ -35,4 +42,21 @@ pub fn random(n: u64) -> [u8; 10] {
     let mut r = [0u8; 10];
     r[..8].copy_from_slice(&n.to_le_bytes());
     r
+}
+
+/// A diagnosis of `code` on the demo bike, gated with the offline agent.
+pub fn run(code: &str) -> (DiagnosticRequest, GatedDiagnosis) {
+    let request = DiagnosticRequest {
+        query: format!("Check engine light on, code {code}"),
+        vehicle: VehicleInfo {
+            make: "Harley-Davidson".into(),
+            model: "Street 750".into(),
+            year: 2022,
+        },
+        symptoms: vec!["rough_idle".into(), "check_engine_light".into()],
+        codes: vec![code.parse().unwrap()],
+    };
+    let db = CodeDatabase::bundled().unwrap();
+    let result = gate::diagnose(&request, vec![offline::answer(&request, &db)]).unwrap();
+    (request, result)
 }

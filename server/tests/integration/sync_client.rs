@@ -12,10 +12,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use ridewire_engine::demo;
 use ridewire_engine::event::EventKind;
 use ridewire_engine::sync::record::{Edit, RecordKind};
-use ridewire_offline_store::sync::{
-    Account, HttpTransport, Session, SyncConfig, Syncer, sync_once,
-};
-use ridewire_offline_store::{Error, Store};
+use ridewire_offline_store::Store;
+use ridewire_sync_client::{Account, Error, HttpTransport, Session, SyncConfig, Syncer, sync_once};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -417,7 +415,7 @@ async fn a_retry_after_of_u64_max_waits_at_most_an_hour_and_the_syncer_lives_on(
     let Error::RateLimited { retry_after } = err else {
         panic!("expected a rate limit, got {err}");
     };
-    assert_eq!(retry_after, ridewire_offline_store::sync::MAX_RETRY_AFTER);
+    assert_eq!(retry_after, ridewire_sync_client::MAX_RETRY_AFTER);
     assert_eq!(phone.pending_count().unwrap(), 1, "nothing is lost");
 
     let syncer = Syncer::start(

@@ -13,9 +13,9 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use ridewire_engine::diagnostics::request::DiagnosticRequest;
 use ridewire_engine::event::EventKind;
-use ridewire_offline_store::sync::{HttpTransport, RemoteRun, Transport, sync_once};
 use ridewire_offline_store::{Feedback, FeedbackSync};
 use ridewire_server::{AppError, AppState, Db, SystemClock, app};
+use ridewire_sync_client::{HttpTransport, RemoteRun, Transport, sync_once};
 use uuid::Uuid;
 
 use crate::common::test_config;

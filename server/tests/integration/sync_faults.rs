@@ -21,11 +21,11 @@ use ridewire_engine::event::{DeviceId, Event, EventKind};
 use ridewire_engine::quest::QuestId;
 use ridewire_engine::sync::record::Edit;
 use ridewire_engine::sync::{Cursor, PullResponse, PushRequest};
-use ridewire_offline_store::sync::{
-    EditAnswer, HeldFeedback, HistoryPage, Pushed, RemoteRun, Transport, sync_once,
-};
-use ridewire_offline_store::{Error, Result, Store};
+use ridewire_offline_store::Store;
 use ridewire_server::{AppState, Db, ManualClock, app};
+use ridewire_sync_client::{
+    EditAnswer, Error, HeldFeedback, HistoryPage, Pushed, RemoteRun, Result, Transport, sync_once,
+};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 use uuid::Uuid;

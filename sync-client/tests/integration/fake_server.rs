@@ -21,10 +21,10 @@ use ridewire_engine::sync::{
     Change, Cursor, Gap, ProgressSummary, PullResponse, PushRequest, PushResponse, RejectReason,
     Rejected,
 };
-use ridewire_offline_store::sync::{
+use ridewire_sync_client::{
     EditAnswer, HeldFeedback, HistoryPage, Pushed, RemotePanel, RemoteRun, RunLine, Transport,
 };
-use ridewire_offline_store::{Error, Result};
+use ridewire_sync_client::{Error, Result};
 use uuid::Uuid;
 
 #[derive(Default)]

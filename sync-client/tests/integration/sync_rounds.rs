@@ -12,7 +12,7 @@ use ridewire_engine::demo;
 use ridewire_engine::sync::record::{Edit, RecordKind};
 use ridewire_engine::sync::{Change, ProgressSummary};
 use ridewire_offline_store::Store;
-use ridewire_offline_store::sync::{SyncConfig, SyncReport, Syncer, sync_once};
+use ridewire_sync_client::{SyncConfig, SyncReport, Syncer, sync_once};
 use serde_json::json;
 
 use crate::fake_server::FakeServer;
@@ -26,7 +26,7 @@ pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
         .block_on(f)
 }
 
-fn sync(store: &mut Store, server: &FakeServer) -> ridewire_offline_store::Result<SyncReport> {
+fn sync(store: &mut Store, server: &FakeServer) -> ridewire_sync_client::Result<SyncReport> {
     block_on(sync_once(store, server, T0 + 99_000, T0 + 100_000))
 }
 
@@ -386,10 +386,15 @@ fn a_change_that_cannot_be_applied_is_kept_aside_after_a_few_rounds_and_the_rest
     });
     // The first rounds fail on that page and take nothing from it; each
     // tries the same page again rather than starting over.
-    for round in 1..ridewire_offline_store::sync::MAX_PAGE_TRIES {
+    for round in 1..ridewire_sync_client::MAX_PAGE_TRIES {
         let failed = sync(&mut phone, &server);
         assert!(
-            matches!(failed, Err(ridewire_offline_store::Error::Invalid(_))),
+            matches!(
+                failed,
+                Err(ridewire_sync_client::Error::Store(
+                    ridewire_offline_store::Error::Invalid(_)
+                ))
+            ),
             "round {round}: {failed:?}"
         );
         assert!(phone.plans().unwrap().is_empty());

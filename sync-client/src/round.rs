@@ -1,11 +1,12 @@
 //! One sync round: push, send edits, pull, then diagnostic runs and notes.
 //! Pure rules over a [`Store`] and a [`Transport`]; timing and retries
-//! belong to the [`super::Syncer`].
+//! belong to the [`crate::Syncer`].
 
 use ridewire_engine::sync::{Cursor, MAX_PULL_CHANGES, MAX_PUSH_EVENTS, PushRequest};
 
-use super::{EditAnswer, Pushed, Transport, diagnoses};
-use crate::{Error, Result, Store};
+use ridewire_offline_store::Store;
+
+use crate::{EditAnswer, Error, Pushed, Result, Transport, diagnoses};
 
 /// Gaps answered in a row before the round gives up (a server that keeps
 /// asking for something this device already sent is broken, not slow).
@@ -225,24 +226,27 @@ async fn pull_all<T: Transport + ?Sized>(
             // Another epoch without a reset: this device's history and the
             // server's cannot be mixed. Start again from the beginning.
             store.restart_pull()?;
-            return Err(Error::Invalid(format!(
-                "pull answered from epoch {:?} without a reset (cursor was {cursor})",
-                page.cursor.epoch
-            )));
+            return Err(Error::Server {
+                status: 200,
+                message: format!(
+                    "pull answered from epoch {:?} without a reset (cursor was {cursor})",
+                    page.cursor.epoch
+                ),
+            });
         }
         let applied = match store.apply_pull(&page, now_ms) {
             Ok(applied) => applied,
-            Err(e @ Error::Invalid(_)) => {
+            Err(e @ ridewire_offline_store::Error::Invalid(_)) => {
                 // A page this device cannot apply: try it again next round
                 // (a fault on the way may have spoilt it); after a few
                 // rounds take what can be taken and keep the rest aside,
                 // rather than stall every round from now on.
                 if store.note_pull_failure()? < MAX_PAGE_TRIES {
-                    return Err(e);
+                    return Err(e.into());
                 }
                 store.apply_pull_skipping(&page, now_ms)?
             }
-            Err(e) => return Err(e),
+            Err(e) => return Err(e.into()),
         };
         report.changes_skipped += applied.changes_skipped;
         report.pull_pages += 1;

@@ -19,8 +19,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
 use uuid::Uuid;
 
-use super::{EditAnswer, HeldFeedback, HistoryPage, Pushed, RemoteRun, Transport};
-use crate::{Error, Result};
+use crate::{EditAnswer, Error, HeldFeedback, HistoryPage, Pushed, RemoteRun, Result, Transport};
 
 /// How long one request may take before it counts as a network failure.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);

@@ -1,5 +1,8 @@
 //! The device side of sync: pushing this device's outbox to the server,
-//! sending record edits, and pulling what changed elsewhere.
+//! sending record edits, and pulling what changed elsewhere. The local
+//! database is `ridewire-offline-store`, which only stores; this crate is
+//! everything that talks to the server, with its own [`Error`] that tells
+//! the network's failures from the store's.
 //!
 //! - [`Transport`] is the line between the sync rules and the network, so
 //!   tests can drop, duplicate or reorder deliveries; [`HttpTransport`] is the
@@ -20,6 +23,7 @@
 
 mod backoff;
 pub mod diagnoses;
+mod error;
 mod http;
 mod round;
 mod syncer;
@@ -33,13 +37,12 @@ use uuid::Uuid;
 
 pub use backoff::Backoff;
 pub use diagnoses::{HeldFeedback, HistoryPage, RemotePanel, RemoteRun, RunLine, record_of};
+pub use error::{Error, Result};
 pub use http::{Account, HttpTransport, MAX_RETRY_AFTER, Session, is_cleartext_remote};
 pub use round::{MAX_PAGE_TRIES, SyncReport, pull_changes, push_outbox, sync_once};
 pub use syncer::{
     Brought, OnlineDiagnosis, RoundReport, SyncConfig, SyncHandle, SyncStatus, Syncer,
 };
-
-use crate::Result;
 
 /// The server's answer to a push it could read.
 #[derive(Debug, Clone, PartialEq)]
@@ -60,7 +63,7 @@ pub enum EditAnswer {
 }
 
 /// How the sync rules reach the server. Errors say whether trying again may
-/// help ([`crate::Error::is_transient`]).
+/// help ([`Error::is_transient`]).
 pub trait Transport: Send + Sync {
     /// Sends one batch of this device's events.
     fn push(&self, request: &PushRequest) -> impl Future<Output = Result<Pushed>> + Send;
@@ -98,7 +101,7 @@ pub trait Transport: Send + Sync {
         utc_offset_min: i16,
     ) -> impl Future<Output = Result<RemoteRun>> + Send {
         let _ = (request, utc_offset_min);
-        std::future::ready(Err(crate::Error::Refused {
+        std::future::ready(Err(Error::Refused {
             status: 404,
             code: "not_found".into(),
             message: "this server has no diagnosis agents".into(),

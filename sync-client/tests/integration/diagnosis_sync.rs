@@ -6,14 +6,13 @@
 
 use std::sync::atomic::Ordering;
 
-use ridewire_offline_store::sync::diagnoses::MAX_DIAGNOSIS_REQUESTS;
-use ridewire_offline_store::sync::{SyncReport, sync_once};
 use ridewire_offline_store::{Feedback, FeedbackSync, Store};
+use ridewire_sync_client::diagnoses::MAX_DIAGNOSIS_REQUESTS;
+use ridewire_sync_client::{SyncReport, sync_once};
 use uuid::Uuid;
 
-use crate::diagnoses::run;
 use crate::fake_server::FakeServer;
-use crate::support::{T0, random, step, store};
+use crate::support::{T0, random, run, step, store};
 use crate::sync_rounds::block_on;
 
 fn server() -> FakeServer {

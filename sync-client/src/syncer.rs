@@ -22,8 +22,9 @@ use ridewire_engine::sync::ProgressSummary;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use super::{Backoff, RemoteRun, SyncReport, Transport, record_of, sync_once};
-use crate::{Error, Result, Store};
+use ridewire_offline_store::Store;
+
+use crate::{Backoff, Error, RemoteRun, Result, SyncReport, Transport, record_of, sync_once};
 
 /// Reports kept for the app before older ones are folded into one that
 /// asks for a full re-read (an app that stopped taking them loses nothing).
@@ -168,7 +169,7 @@ fn lock<T>(shared: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 fn stopped() -> Error {
-    Error::SyncStopped("the sync thread has ended".into())
+    Error::Stopped("the sync thread has ended".into())
 }
 
 impl SyncHandle {
@@ -240,7 +241,7 @@ impl Syncer {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .map_err(|e| Error::SyncStopped(format!("cannot start the sync runtime: {e}")))?;
+            .map_err(|e| Error::Stopped(format!("cannot start the sync runtime: {e}")))?;
         let (commands, receiver) = mpsc::unbounded_channel();
         let mut first = SyncStatus::default();
         refresh_counts(&store, &mut first);
@@ -256,7 +257,7 @@ impl Syncer {
             .spawn(move || {
                 runtime.block_on(run(store, mark, transport, config, receiver, shared));
             })
-            .map_err(|e| Error::SyncStopped(format!("cannot start the sync thread: {e}")))?;
+            .map_err(|e| Error::Stopped(format!("cannot start the sync thread: {e}")))?;
         Ok(Syncer {
             handle: SyncHandle {
                 commands,
@@ -521,9 +522,9 @@ async fn run<T: Transport>(
             }
             Err(e) => {
                 let wait_for = match e {
-                    Error::RateLimited { retry_after } => (*retry_after)
-                        .min(super::http::MAX_RETRY_AFTER)
-                        .max(fail_wait),
+                    Error::RateLimited { retry_after } => {
+                        (*retry_after).min(crate::MAX_RETRY_AFTER).max(fail_wait)
+                    }
                     _ => fail_wait,
                 };
                 s.last_error = Some(e.to_string());

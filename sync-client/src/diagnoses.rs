@@ -17,9 +17,9 @@ pub use ridewire_engine::sync::runs::{
 };
 use uuid::Uuid;
 
-use super::{SyncReport, Transport};
-use crate::diagnoses::Walk;
-use crate::{DiagnosisRecord, Error, Feedback, FeedbackSync, Result, Store};
+use ridewire_offline_store::{DiagnosisRecord, Feedback, FeedbackSync, Store, Walk};
+
+use crate::{Error, Result, SyncReport, Transport};
 
 /// Requests about runs and notes in one round (notes sent, history pages,
 /// runs fetched); the rest waits for the next round.
@@ -139,7 +139,7 @@ async fn bring_runs<T: Transport + ?Sized>(
             {
                 // New runs beyond what one round takes: the walk goes on
                 // from there (and passes the older point it stood at).
-                return store.set_diagnoses_walk(Walk::Before(at));
+                return Ok(store.set_diagnoses_walk(Walk::Before(at))?);
             }
             match walk {
                 Walk::Before(at) => Some(at),
@@ -149,9 +149,9 @@ async fn bring_runs<T: Transport + ?Sized>(
     };
     match pass(store, transport, resume, false, budget, report).await? {
         Pass::OutOfRequests(at) => {
-            store.set_diagnoses_walk(at.map_or(Walk::FromNewest, Walk::Before))
+            Ok(store.set_diagnoses_walk(at.map_or(Walk::FromNewest, Walk::Before))?)
         }
-        Pass::End | Pass::CaughtUp => store.set_diagnoses_walk(Walk::Done),
+        Pass::End | Pass::CaughtUp => Ok(store.set_diagnoses_walk(Walk::Done)?),
     }
 }
 
