@@ -30,6 +30,20 @@ pub enum Error {
     /// No server or account is set up yet.
     #[error("{0}")]
     NotSignedIn(String),
+    /// The scanner has no picture: a camera, a recording or a calibration
+    /// that cannot be used (`what` says which).
+    #[error("{what}: {source}")]
+    Camera {
+        what: &'static str,
+        #[source]
+        source: ridewire_ar::Error,
+    },
+    /// The camera or recording gave nothing to show.
+    #[error("the camera gave no picture")]
+    NoPicture,
+    /// The bike's overlay pack cannot be used.
+    #[error(transparent)]
+    OverlayPack(#[from] ridewire_ar::overlay::PackError),
     /// A background task ended without answering.
     #[error("{0} stopped unexpectedly")]
     Stopped(&'static str),

@@ -9,6 +9,9 @@
 //!   syncer that talks to the server (rounds and the server's agents);
 //! - [`diagnosis`]: the offline diagnosis, and a finished run;
 //! - [`maps`]: plans → overworld maps → PNG/JSON, and the tileset;
+//! - [`scan`]: the scan session — frames, the bike's marker tracked in them
+//!   (a camera's on a thread of their own), its overlay pack, the scan it
+//!   earns;
 //! - [`obd`]: reading and clearing codes through an OBD-II adapter;
 //! - [`task`]: waiting on work done on another thread without blocking.
 //!
@@ -20,6 +23,7 @@ mod error;
 pub mod maps;
 pub mod obd;
 pub mod rider;
+pub mod scan;
 pub mod task;
 
 pub use error::{Error, Result};

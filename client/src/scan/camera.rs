@@ -7,6 +7,7 @@
 use std::time::Duration;
 
 use bevy::prelude::*;
+use ridewire_app::scan::Session;
 use ridewire_ar::frames::{Frame, FrameSource, InBackground, Next, Webcam, WebcamSettings};
 use ridewire_ar::overlay::OverlayPack;
 
@@ -105,10 +106,10 @@ pub(super) fn start(
     }
 }
 
-fn insert_session(commands: &mut Commands, session: Result<ScanSession, String>) {
+fn insert_session(commands: &mut Commands, session: Result<ScanSession, ridewire_app::Error>) {
     match session {
         Ok(session) => commands.insert_resource(session),
-        Err(e) => commands.insert_resource(ScanProblem(e)),
+        Err(e) => commands.insert_resource(ScanProblem(e.to_string())),
     }
 }
 
@@ -151,16 +152,17 @@ pub(super) fn await_camera(world: &mut World) {
         world.despawn(hold);
     }
     let session = match failure {
-        None => ScanSession::live(
+        None => Session::live(
             Box::new(starting.source),
             starting.name,
             starting.pack,
             starting.frame,
-        ),
+        )
+        .map(ScanSession::from),
         Some(why) => open_demo(starting.pack, Some(fallback_reason(starting.choice, &why))),
     };
     match session {
         Ok(session) => world.insert_resource(session),
-        Err(e) => world.insert_resource(ScanProblem(e)),
+        Err(e) => world.insert_resource(ScanProblem(e.to_string())),
     }
 }

@@ -59,7 +59,7 @@ pub(super) fn draw_overlay(
         return Ok(());
     };
     // Keep the 3D view inside the content area, shaped like the image.
-    let (position, size) = view_rect(content, ctx.pixels_per_point(), session.frame_size);
+    let (position, size) = view_rect(content, ctx.pixels_per_point(), session.image_size());
     for mut camera in &mut cameras {
         let viewport = Viewport {
             physical_position: position,
@@ -80,7 +80,7 @@ pub(super) fn draw_overlay(
         ui.label(
             RichText::new(format!(
                 "{} · {}×{}",
-                session.source_name, session.frame_size.x, session.frame_size.y
+                session.source_name, session.frame_size.0, session.frame_size.1
             ))
             .color(theme::TEXT)
             .background_color(theme::PANEL),

@@ -8,8 +8,7 @@
 //! (`assets/ar/demo`), so it works everywhere, tests included. Leaving the
 //! screen after the marker was in view for a second records an `ArScan`.
 
-use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::ops::{Deref, DerefMut};
 
 use bevy::asset::RenderAssetUsages;
 use bevy::camera::{ClearColorConfig, SubCameraView, Viewport};
@@ -19,13 +18,10 @@ use bevy::render::render_resource::{Extent3d, TextureDimension, TextureFormat};
 use bevy::world_serialization::WorldInstanceReady;
 use bevy_egui::egui::{self, RichText};
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
-use ridewire_ar::frames::{Frame, FrameSource, Next, Replay};
-use ridewire_ar::live::TrackingThread;
+use ridewire_app::scan::{Session, pack_for};
+use ridewire_ar::frames::Frame;
 use ridewire_ar::overlay::OverlayPack;
 use ridewire_ar::pose::{Intrinsics, Pose};
-use ridewire_ar::{TrackedMarker, Tracker, TrackerSettings};
-use ridewire_engine::event::EventKind;
-use ridewire_engine::vehicle::ModelKey;
 
 use crate::capture::{CaptureTarget, HoldCapture, retarget};
 use crate::player::{Player, RecordEvent};
@@ -44,6 +40,7 @@ pub use camera::{CAMERA_START_TIMEOUT, CameraDriver, CameraStarting};
 use highlight::{model_ready, pulse_highlights, tapped};
 use hud::draw_overlay;
 pub use hud::view_rect;
+pub use ridewire_app::scan::{DEFAULT_FOV_DEG, DEMO_FPS, assets_root};
 
 pub(super) fn plugin(app: &mut App) {
     if !app.is_plugin_added::<MeshPickingPlugin>() {
@@ -80,63 +77,58 @@ pub(super) fn plugin(app: &mut App) {
         );
 }
 
-/// Frames a second the demo recording was made at.
-pub const DEMO_FPS: f64 = 12.0;
-/// Horizontal field of view assumed without a calibration file.
-pub const DEFAULT_FOV_DEG: f64 = 60.0;
-/// Seconds the marker must be in view for a visit to count as a scan.
-const MIN_SCAN_SECONDS: f32 = 1.0;
 /// Distance of the camera-image backdrop in front of the 3D camera, metres.
 const BACKDROP_M: f32 = 40.0;
 
-/// The scanner while its screen is open.
+/// The scanner while its screen is open: the app layer's scan session
+/// (frames, the tracked marker, the scan it earns) and what the screen adds
+/// to it (the camera image as a texture, the 3D view).
 #[derive(Resource)]
 pub struct ScanSession {
-    feed: Feed,
-    /// What the rider is looking at ("Demo recording", a camera's name).
-    pub source_name: String,
-    /// Why the demo plays although a camera was wanted.
-    pub fallback: Option<String>,
-    /// A camera (take every frame as it comes) rather than a recording
-    /// (keep its pace).
-    pub live: bool,
+    scan: Session,
     /// Whether the 3D view has been set up for this session.
     view_ready: bool,
-    frame: Frame,
-    /// The camera model the tracker and the 3D view share.
-    intrinsics: Intrinsics,
-    /// The bike's overlay pack.
-    pub pack: OverlayPack,
     image: Handle<Image>,
-    /// The pack's marker as last tracked (`None`: not in view).
-    pub marker: Option<TrackedMarker>,
-    /// Camera image size, pixels.
-    pub frame_size: UVec2,
-    /// Frames taken from the source.
-    pub frames: u64,
-    /// Seconds the marker has been in view.
-    pub tracked_seconds: f32,
-    playhead: Duration,
-    step: Duration,
     /// Capture mode: keep the first frame so pictures are repeatable.
     hold_first_frame: bool,
-    /// Why the source stopped, if it did.
-    pub problem: Option<String>,
 }
 
-/// Where frames and their markers come from.
-enum Feed {
-    /// A recording, paced by the app's clock and tracked as it plays (a
-    /// replay waits for the app, so the order of frames stays repeatable).
-    Paced {
-        source: Box<dyn FrameSource + Send + Sync>,
-        tracker: Box<Tracker>,
-    },
-    /// A camera: each new frame is tracked on a thread of its own
-    /// ([`TrackingThread`]); the app's frame loop takes the newest result.
-    Live(TrackingThread),
-    /// Only while a paced feed is handed to its thread.
-    Moving,
+impl Deref for ScanSession {
+    type Target = Session;
+    fn deref(&self) -> &Session {
+        &self.scan
+    }
+}
+
+impl DerefMut for ScanSession {
+    fn deref_mut(&mut self) -> &mut Session {
+        &mut self.scan
+    }
+}
+
+impl From<Session> for ScanSession {
+    fn from(scan: Session) -> Self {
+        ScanSession {
+            scan,
+            view_ready: false,
+            image: Handle::default(),
+            hold_first_frame: false,
+        }
+    }
+}
+
+impl ScanSession {
+    /// Opens the demo recording for the bundled pack of `vehicle`.
+    pub fn demo(vehicle: &str) -> Result<Self, ridewire_app::Error> {
+        let root = assets_root();
+        let chosen = pack_for(&root, vehicle, None)?;
+        Ok(Session::demo(&root, chosen.pack, None)?.into())
+    }
+
+    /// The camera image's size, pixels.
+    pub fn image_size(&self) -> UVec2 {
+        UVec2::from(self.scan.frame_size)
+    }
 }
 
 /// The component the rider tapped.
@@ -160,74 +152,13 @@ pub struct Overlay {
     pub highlighted: bool,
 }
 
-/// Where the app's assets are: `RIDEWIRE_ASSETS`, else `assets` next to
-/// the executable, else the checkout's `assets` (running from source).
-pub fn assets_root() -> PathBuf {
-    if let Some(dir) = std::env::var_os("RIDEWIRE_ASSETS").filter(|v| !v.is_empty()) {
-        return PathBuf::from(dir);
-    }
-    let beside_exe = std::env::current_exe()
-        .ok()
-        .and_then(|exe| exe.parent().map(|d| d.join("assets")))
-        .filter(|d| d.join("overlays").is_dir());
-    beside_exe.unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets"))
-}
-
-/// The demo recording (`assets/ar/demo`) as a session; `fallback` says why
-/// it plays instead of a camera.
+/// The demo recording as a session; `fallback` says why it plays instead
+/// of a camera.
 pub(crate) fn open_demo(
     pack: OverlayPack,
     fallback: Option<String>,
-) -> Result<ScanSession, String> {
-    let demo = assets_root().join("ar").join("demo");
-    let replay = Replay::open(&demo, DEMO_FPS)
-        .map_err(|e| format!("the demo recording cannot be read: {e}"))?
-        .looping(true);
-    let mut session = ScanSession::start(Box::new(replay), "Demo recording".to_owned(), pack)?;
-    session.fallback = fallback;
-    Ok(session)
-}
-
-/// Camera intrinsics: a calibration file named by
-/// `RIDEWIRE_CAMERA_CALIBRATION`, else a default from the field of view.
-fn intrinsics_for(width: u32, height: u32) -> Result<Intrinsics, String> {
-    if let Some(path) = std::env::var_os("RIDEWIRE_CAMERA_CALIBRATION") {
-        return Intrinsics::load(Path::new(&path)).map_err(|e| e.to_string());
-    }
-    Intrinsics::from_fov(width as usize, height as usize, DEFAULT_FOV_DEG)
-        .map_err(|e| e.to_string())
-}
-
-/// The overlay pack for the rider's bike: the one the server sent (cached
-/// by the store for offline use) when it is sound and its models are here,
-/// else the one bundled with the app.
-pub fn pack_for(
-    vehicle: &str,
-    from_server: Option<serde_json::Value>,
-) -> Result<OverlayPack, String> {
-    let root = assets_root();
-    if let Some(body) = from_server {
-        let checked = OverlayPack::parse(&body.to_string())
-            .and_then(|pack| {
-                pack.check_models(|model| {
-                    std::fs::read(root.join(model)).map_err(|e| format!("cannot read it: {e}"))
-                })?;
-                Ok(pack)
-            })
-            .map_err(|e| e.to_string());
-        match checked {
-            Ok(pack) if pack.vehicle == vehicle => return Ok(pack),
-            Ok(pack) => warn!(
-                "the server's overlay pack is for {}, not {vehicle}: using the bundled one",
-                pack.vehicle
-            ),
-            Err(e) => warn!(
-                "the server's overlay pack for {vehicle} is not usable ({e}): using the bundled one"
-            ),
-        }
-    }
-    let path = root.join("overlays").join(format!("{vehicle}.json"));
-    OverlayPack::load(&path, &root).map_err(|e| e.to_string())
+) -> Result<ScanSession, ridewire_app::Error> {
+    Ok(Session::demo(&assets_root(), pack, fallback)?.into())
 }
 
 /// Opens the scanner: the latest approved diagnosis, the bike's pack and
@@ -262,10 +193,15 @@ fn open_scan(
     let from_server = player
         .as_ref()
         .and_then(|p| p.cached_overlay_pack(&vehicle));
-    let pack = match pack_for(&vehicle, from_server) {
-        Ok(pack) => pack,
+    let pack = match pack_for(&assets_root(), &vehicle, from_server) {
+        Ok(chosen) => {
+            if let Some(why) = chosen.passed_over {
+                warn!("{why}");
+            }
+            chosen.pack
+        }
         Err(e) => {
-            commands.insert_resource(ScanProblem(e));
+            commands.insert_resource(ScanProblem(e.to_string()));
             return;
         }
     };
@@ -301,7 +237,8 @@ fn build_view(
 ) {
     session.view_ready = true;
     session.hold_first_frame = capture.is_some();
-    let (w, h) = (session.frame_size.x, session.frame_size.y);
+    let size = session.image_size();
+    let (w, h) = (size.x, size.y);
     let intrinsics = session.intrinsics;
     let mut picture = Image::new_fill(
         Extent3d {
@@ -314,12 +251,12 @@ fn build_view(
         TextureFormat::Rgba8UnormSrgb,
         RenderAssetUsages::RENDER_WORLD | RenderAssetUsages::MAIN_WORLD,
     );
-    copy_luma(&session.frame, &mut picture);
+    copy_luma(session.frame(), &mut picture);
     let image = images.add(picture);
     session.image = image.clone();
     let pack = session.pack.clone();
 
-    let lens = Lens::of(&intrinsics, session.frame_size);
+    let lens = Lens::of(&intrinsics, size);
     let mut camera = commands.spawn((
         ScanCamera,
         Camera3d::default(),
@@ -455,106 +392,6 @@ impl Lens {
 #[derive(Resource, Debug, Clone)]
 pub struct ScanProblem(pub String);
 
-impl ScanSession {
-    /// Takes the first frame (its size sets up the tracker's intrinsics)
-    /// and looks for the pack's marker in it. Draws nothing.
-    pub fn start(
-        mut source: Box<dyn FrameSource + Send + Sync>,
-        source_name: String,
-        pack: OverlayPack,
-    ) -> Result<Self, String> {
-        let mut frame = Frame::default();
-        match source.next_frame(&mut frame) {
-            Ok(Next::Frame) => {}
-            Ok(_) => return Err("the camera gave no picture".into()),
-            Err(e) => return Err(format!("the camera gave no picture: {e}")),
-        }
-        Self::with_first_frame(source, source_name, pack, frame, false)
-    }
-
-    /// A session on a live camera whose first frame has arrived.
-    pub fn live(
-        source: Box<dyn FrameSource + Send + Sync>,
-        source_name: String,
-        pack: OverlayPack,
-        first: Frame,
-    ) -> Result<Self, String> {
-        Self::with_first_frame(source, source_name, pack, first, true)
-    }
-
-    fn with_first_frame(
-        source: Box<dyn FrameSource + Send + Sync>,
-        source_name: String,
-        pack: OverlayPack,
-        frame: Frame,
-        live: bool,
-    ) -> Result<Self, String> {
-        let (w, h) = (frame.image.width() as u32, frame.image.height() as u32);
-        let intrinsics = intrinsics_for(w, h).map_err(|e| format!("camera calibration: {e}"))?;
-        let tracker = Tracker::new(TrackerSettings::new(pack.marker.size_m, intrinsics));
-        let mut session = ScanSession {
-            feed: Feed::Paced {
-                source,
-                tracker: Box::new(tracker),
-            },
-            intrinsics,
-            source_name,
-            fallback: None,
-            live,
-            view_ready: false,
-            frame,
-            pack,
-            image: Handle::default(),
-            marker: None,
-            frame_size: UVec2::new(w, h),
-            frames: 1,
-            tracked_seconds: 0.0,
-            playhead: Duration::ZERO,
-            step: Duration::from_secs_f64(1.0 / DEMO_FPS),
-            hold_first_frame: false,
-            problem: None,
-        };
-        session.track_current();
-        if live
-            && let Feed::Paced { source, tracker } =
-                std::mem::replace(&mut session.feed, Feed::Moving)
-        {
-            let thread = TrackingThread::spawn("ridewire-tracker", source, *tracker)
-                .map_err(|e| format!("the tracker could not start: {e}"))?;
-            session.feed = Feed::Live(thread);
-        }
-        Ok(session)
-    }
-
-    /// Opens the demo recording for the pack of `vehicle`.
-    pub fn demo(vehicle: &str) -> Result<Self, String> {
-        open_demo(pack_for(vehicle, None)?, None)
-    }
-
-    /// Runs the tracker on the current frame (of a paced feed) and keeps
-    /// the pack's marker.
-    fn track_current(&mut self) {
-        let id = self.pack.marker.id;
-        if let Feed::Paced { tracker, .. } = &mut self.feed {
-            let found = tracker.update(&self.frame.image, self.frame.timestamp);
-            self.marker = found.iter().find(|m| m.id == id).cloned();
-        }
-    }
-
-    /// Takes a new frame into the session: its gap sets the step, a
-    /// looping replay restarts the clock.
-    fn took_frame(&mut self, before: Duration) {
-        let gap = self.frame.timestamp.saturating_sub(before);
-        if !gap.is_zero() {
-            self.step = gap;
-        }
-        if self.frame.timestamp < before || self.playhead > self.frame.timestamp + self.step * 4 {
-            self.playhead = self.frame.timestamp;
-        }
-        self.frames += 1;
-    }
-}
-
 /// Writes the grey frame into the RGBA texture, reusing its buffer.
 fn copy_luma(frame: &Frame, image: &mut Image) {
     let (w, h) = (frame.image.width() as u32, frame.image.height() as u32);
@@ -578,45 +415,14 @@ fn next_frame(
     mut images: ResMut<Assets<Image>>,
 ) {
     let session = &mut *session;
-    if session.hold_first_frame || session.problem.is_some() {
+    if session.hold_first_frame {
         return;
     }
-    if session.marker.is_some() {
-        session.tracked_seconds += time.delta_secs();
-    }
-    session.playhead += time.delta();
-    // Replays keep their own pace; live sources answer `Waiting` until a
-    // new picture arrives. Either way nothing is copied without a new frame.
-    if !session.live && session.playhead < session.frame.timestamp + session.step {
-        return;
-    }
-    let before = session.frame.timestamp;
-    let id = session.pack.marker.id;
-    let next = match &mut session.feed {
-        Feed::Paced { source, .. } => source.next_frame(&mut session.frame),
-        // Tracked on its own thread: take the newest result, if one came.
-        Feed::Live(thread) => match thread.take() {
-            Ok(Some(tracked)) => {
-                session.frame = tracked.frame;
-                session.marker = tracked.markers.into_iter().find(|m| m.id == id);
-                Ok(Next::Frame)
-            }
-            Ok(None) => Ok(Next::Waiting),
-            Err(e) => Err(e),
-        },
-        Feed::Moving => Ok(Next::Waiting),
-    };
-    match next {
-        Ok(Next::Frame) => {
-            session.took_frame(before);
-            if let Some(mut image) = images.get_mut(&session.image) {
-                copy_luma(&session.frame, &mut image);
-            }
-            session.track_current();
-        }
-        Ok(Next::Waiting) => {}
-        Ok(Next::Ended) => session.problem = Some("the recording ended".into()),
-        Err(e) => session.problem = Some(format!("the camera stopped: {e}")),
+    // Nothing is copied without a new frame.
+    if session.scan.advance(time.delta())
+        && let Some(mut image) = images.get_mut(&session.image)
+    {
+        copy_luma(session.scan.frame(), &mut image);
     }
 }
 
@@ -666,17 +472,8 @@ fn close_scan(
     for mut camera in &mut ui_cameras {
         camera.clear_color = ClearColorConfig::Default;
     }
-    if let Some(session) = session
-        && session.tracked_seconds >= MIN_SCAN_SECONDS
-    {
-        record.write(RecordEvent(EventKind::ArScan {
-            diagnostic_id: highlights.diagnosis,
-            duration_seconds: session.tracked_seconds.round() as u32,
-            quest: None,
-            // The bike whose marker was in view: scans earn XP once a day
-            // per bike, and the server checks the account has it.
-            vehicle: ModelKey::new(session.pack.vehicle.as_str()).ok(),
-        }));
+    if let Some(scan) = session.and_then(|s| s.scan_event(highlights.diagnosis)) {
+        record.write(RecordEvent(scan));
     }
     commands.remove_resource::<ScanSession>();
     commands.remove_resource::<ScanProblem>();

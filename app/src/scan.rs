@@ -1,0 +1,346 @@
+//! The scan session: frames from a camera or a recording, the bike's marker
+//! tracked in them, how long it has been in view, and the scan it earns. The
+//! scanner screen draws it and places the overlay; the phones' bindings will
+//! drive the same session. No Bevy.
+//!
+//! A recording keeps its own pace against the caller's clock
+//! ([`Session::advance`] with the time since the last call), so a replay is
+//! repeatable; a camera's frames are tracked on a thread of their own
+//! ([`TrackingThread`]) and the newest result is taken, so detection never
+//! holds up the caller's frame loop.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use ridewire_ar::frames::{Frame, FrameSource, Next, Replay};
+use ridewire_ar::live::TrackingThread;
+use ridewire_ar::overlay::OverlayPack;
+use ridewire_ar::pose::Intrinsics;
+use ridewire_ar::{TrackedMarker, Tracker, TrackerSettings};
+use ridewire_engine::event::EventKind;
+use ridewire_engine::vehicle::ModelKey;
+use uuid::Uuid;
+
+use crate::{Error, Result};
+
+/// Frames a second the demo recording was made at.
+pub const DEMO_FPS: f64 = 12.0;
+/// Horizontal field of view assumed without a calibration file.
+pub const DEFAULT_FOV_DEG: f64 = 60.0;
+/// Seconds the marker must be in view for a visit to count as a scan.
+pub const MIN_SCAN_SECONDS: f32 = 1.0;
+/// The name the demo recording goes by on screen.
+pub const DEMO_NAME: &str = "Demo recording";
+
+/// Where the app's assets are: `RIDEWIRE_ASSETS`, else `assets` next to
+/// the executable, else the checkout's `assets` (running from source).
+pub fn assets_root() -> PathBuf {
+    if let Some(dir) = std::env::var_os("RIDEWIRE_ASSETS").filter(|v| !v.is_empty()) {
+        return PathBuf::from(dir);
+    }
+    let beside_exe = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|d| d.join("assets")))
+        .filter(|d| d.join("overlays").is_dir());
+    beside_exe.unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets"))
+}
+
+/// Camera intrinsics for a `width`×`height` picture: a calibration file
+/// named by `RIDEWIRE_CAMERA_CALIBRATION`, else a default from the field of
+/// view.
+pub fn intrinsics_for(width: u32, height: u32) -> Result<Intrinsics> {
+    let read = match std::env::var_os("RIDEWIRE_CAMERA_CALIBRATION") {
+        Some(path) => Intrinsics::load(Path::new(&path)),
+        None => Intrinsics::from_fov(width as usize, height as usize, DEFAULT_FOV_DEG),
+    };
+    read.map_err(|source| Error::Camera {
+        what: "camera calibration",
+        source,
+    })
+}
+
+/// The overlay pack chosen for a bike.
+#[derive(Debug, Clone)]
+pub struct ChosenPack {
+    pub pack: OverlayPack,
+    /// Why the server's pack was passed over for the bundled one, if one
+    /// came and was.
+    pub passed_over: Option<String>,
+}
+
+/// The overlay pack for `vehicle`: the one the server sent (cached by the
+/// store for offline use) when it is sound, for this bike, and its models
+/// are here; else the one bundled under `root`.
+pub fn pack_for(
+    root: &Path,
+    vehicle: &str,
+    from_server: Option<serde_json::Value>,
+) -> Result<ChosenPack> {
+    let mut passed_over = None;
+    if let Some(body) = from_server {
+        let checked = OverlayPack::parse(&body.to_string()).and_then(|pack| {
+            pack.check_models(|model| {
+                std::fs::read(root.join(model)).map_err(|e| format!("cannot read it: {e}"))
+            })?;
+            Ok(pack)
+        });
+        match checked {
+            Ok(pack) if pack.vehicle == vehicle => {
+                return Ok(ChosenPack {
+                    pack,
+                    passed_over: None,
+                });
+            }
+            Ok(pack) => {
+                passed_over = Some(format!(
+                    "the server's overlay pack is for {}, not {vehicle}: using the bundled one",
+                    pack.vehicle
+                ));
+            }
+            Err(e) => {
+                passed_over = Some(format!(
+                    "the server's overlay pack for {vehicle} is not usable ({e}): using the bundled one"
+                ));
+            }
+        }
+    }
+    let path = root.join("overlays").join(format!("{vehicle}.json"));
+    Ok(ChosenPack {
+        pack: OverlayPack::load(&path, root)?,
+        passed_over,
+    })
+}
+
+/// Where frames and their markers come from.
+enum Feed {
+    /// A recording, paced by the caller's clock and tracked as it plays (a
+    /// replay waits for the caller, so the order of frames stays
+    /// repeatable).
+    Paced {
+        source: Box<dyn FrameSource + Send + Sync>,
+        tracker: Box<Tracker>,
+    },
+    /// A camera: each new frame is tracked on a thread of its own; the
+    /// caller takes the newest result.
+    Live(TrackingThread),
+    /// Only while a paced feed is handed to its thread.
+    Moving,
+}
+
+/// One visit to the scanner.
+pub struct Session {
+    feed: Feed,
+    /// What the rider is looking at ("Demo recording", a camera's name).
+    pub source_name: String,
+    /// Why the demo plays although a camera was wanted.
+    pub fallback: Option<String>,
+    /// A camera (take every frame as it comes) rather than a recording
+    /// (keep its pace).
+    pub live: bool,
+    frame: Frame,
+    /// The camera model the tracker (and a 3D view over it) use.
+    pub intrinsics: Intrinsics,
+    /// The bike's overlay pack.
+    pub pack: OverlayPack,
+    /// The pack's marker as last tracked (`None`: not in view).
+    pub marker: Option<TrackedMarker>,
+    /// Camera image size, pixels.
+    pub frame_size: (u32, u32),
+    /// Frames taken from the source.
+    pub frames: u64,
+    /// Seconds the marker has been in view.
+    pub tracked_seconds: f32,
+    playhead: Duration,
+    step: Duration,
+    /// Why the source stopped, if it did.
+    pub problem: Option<String>,
+}
+
+impl Session {
+    /// Takes the first frame of `source` (its size sets up the tracker's
+    /// intrinsics) and looks for the pack's marker in it; the source is then
+    /// played at its own pace.
+    pub fn start(
+        mut source: Box<dyn FrameSource + Send + Sync>,
+        source_name: String,
+        pack: OverlayPack,
+    ) -> Result<Self> {
+        let mut frame = Frame::default();
+        match source.next_frame(&mut frame) {
+            Ok(Next::Frame) => {}
+            Ok(_) => return Err(Error::NoPicture),
+            Err(source) => {
+                return Err(Error::Camera {
+                    what: "the camera gave no picture",
+                    source,
+                });
+            }
+        }
+        Self::with_first_frame(source, source_name, pack, frame, false)
+    }
+
+    /// A session on a live camera whose first frame has arrived: its frames
+    /// are tracked on a thread of their own from now on.
+    pub fn live(
+        source: Box<dyn FrameSource + Send + Sync>,
+        source_name: String,
+        pack: OverlayPack,
+        first: Frame,
+    ) -> Result<Self> {
+        Self::with_first_frame(source, source_name, pack, first, true)
+    }
+
+    /// The demo recording (`assets/ar/demo` under `root`), looping, with
+    /// `pack`; `fallback` says why it plays instead of a camera.
+    pub fn demo(root: &Path, pack: OverlayPack, fallback: Option<String>) -> Result<Self> {
+        let replay = Replay::open(&root.join("ar").join("demo"), DEMO_FPS)
+            .map_err(|source| Error::Camera {
+                what: "the demo recording cannot be read",
+                source,
+            })?
+            .looping(true);
+        let mut session = Session::start(Box::new(replay), DEMO_NAME.to_owned(), pack)?;
+        session.fallback = fallback;
+        Ok(session)
+    }
+
+    fn with_first_frame(
+        source: Box<dyn FrameSource + Send + Sync>,
+        source_name: String,
+        pack: OverlayPack,
+        frame: Frame,
+        live: bool,
+    ) -> Result<Self> {
+        let (w, h) = (frame.image.width() as u32, frame.image.height() as u32);
+        let intrinsics = intrinsics_for(w, h)?;
+        let tracker = Tracker::new(TrackerSettings::new(pack.marker.size_m, intrinsics));
+        let mut session = Session {
+            feed: Feed::Paced {
+                source,
+                tracker: Box::new(tracker),
+            },
+            intrinsics,
+            source_name,
+            fallback: None,
+            live,
+            frame,
+            pack,
+            marker: None,
+            frame_size: (w, h),
+            frames: 1,
+            tracked_seconds: 0.0,
+            playhead: Duration::ZERO,
+            step: Duration::from_secs_f64(1.0 / DEMO_FPS),
+            problem: None,
+        };
+        session.track_current();
+        if live
+            && let Feed::Paced { source, tracker } =
+                std::mem::replace(&mut session.feed, Feed::Moving)
+        {
+            let thread =
+                TrackingThread::spawn("ridewire-tracker", source, *tracker).map_err(|source| {
+                    Error::Camera {
+                        what: "the tracker could not start",
+                        source,
+                    }
+                })?;
+            session.feed = Feed::Live(thread);
+        }
+        Ok(session)
+    }
+
+    /// The frame on show.
+    pub fn frame(&self) -> &Frame {
+        &self.frame
+    }
+
+    /// Moves the session on by `elapsed` of the caller's clock: counts the
+    /// time the marker was in view, then takes a new frame when one is due
+    /// (a recording's next frame at its pace, a camera's newest tracked
+    /// frame when there is one) with the pack's marker in it. `true` when
+    /// the frame changed. A source that stops is kept in
+    /// [`Session::problem`], after which nothing moves.
+    pub fn advance(&mut self, elapsed: Duration) -> bool {
+        if self.problem.is_some() {
+            return false;
+        }
+        if self.marker.is_some() {
+            self.tracked_seconds += elapsed.as_secs_f32();
+        }
+        self.playhead += elapsed;
+        // Replays keep their own pace; live sources answer `Waiting` until a
+        // new picture arrives.
+        if !self.live && self.playhead < self.frame.timestamp + self.step {
+            return false;
+        }
+        let before = self.frame.timestamp;
+        let id = self.pack.marker.id;
+        let next = match &mut self.feed {
+            Feed::Paced { source, .. } => source.next_frame(&mut self.frame),
+            Feed::Live(thread) => match thread.take() {
+                Ok(Some(tracked)) => {
+                    self.frame = tracked.frame;
+                    self.marker = tracked.markers.into_iter().find(|m| m.id == id);
+                    Ok(Next::Frame)
+                }
+                Ok(None) => Ok(Next::Waiting),
+                Err(e) => Err(e),
+            },
+            Feed::Moving => Ok(Next::Waiting),
+        };
+        match next {
+            Ok(Next::Frame) => {
+                self.took_frame(before);
+                self.track_current();
+                true
+            }
+            Ok(Next::Waiting) => false,
+            Ok(Next::Ended) => {
+                self.problem = Some("the recording ended".into());
+                false
+            }
+            Err(e) => {
+                self.problem = Some(format!("the camera stopped: {e}"));
+                false
+            }
+        }
+    }
+
+    /// The scan this visit earns when it ends: an `ArScan` of the pack's
+    /// bike when the marker was in view for [`MIN_SCAN_SECONDS`], tied to
+    /// the diagnosis whose components were highlighted.
+    pub fn scan_event(&self, diagnosis: Option<Uuid>) -> Option<EventKind> {
+        (self.tracked_seconds >= MIN_SCAN_SECONDS).then(|| EventKind::ArScan {
+            diagnostic_id: diagnosis,
+            duration_seconds: self.tracked_seconds.round() as u32,
+            quest: None,
+            // The bike whose marker was in view: scans earn XP once a day
+            // per bike, and the server checks the account has it.
+            vehicle: ModelKey::new(self.pack.vehicle.as_str()).ok(),
+        })
+    }
+
+    /// Runs the tracker on the current frame (of a paced feed) and keeps
+    /// the pack's marker.
+    fn track_current(&mut self) {
+        let id = self.pack.marker.id;
+        if let Feed::Paced { tracker, .. } = &mut self.feed {
+            let found = tracker.update(&self.frame.image, self.frame.timestamp);
+            self.marker = found.iter().find(|m| m.id == id).cloned();
+        }
+    }
+
+    /// Takes a new frame into the session: its gap sets the step, a
+    /// looping replay restarts the clock.
+    fn took_frame(&mut self, before: Duration) {
+        let gap = self.frame.timestamp.saturating_sub(before);
+        if !gap.is_zero() {
+            self.step = gap;
+        }
+        if self.frame.timestamp < before || self.playhead > self.frame.timestamp + self.step * 4 {
+            self.playhead = self.frame.timestamp;
+        }
+        self.frames += 1;
+    }
+}

@@ -1,0 +1,188 @@
+//! The scan session on the demo recording, as the scanner screen and the
+//! phones drive it: the marker found, the recording's pace kept, the scan
+//! earned only with the marker in view, the server's overlay pack taken
+//! only when it is sound.
+
+use std::time::Duration;
+
+use ridewire_app::Error;
+use ridewire_app::scan::{DEMO_FPS, DEMO_NAME, MIN_SCAN_SECONDS, Session, assets_root, pack_for};
+use ridewire_ar::frames::{Frame, FrameSource, Next};
+use ridewire_engine::event::EventKind;
+use uuid::Uuid;
+
+const BIKE: &str = "harley-street-750-2022";
+
+fn demo() -> Session {
+    let root = assets_root();
+    let chosen = pack_for(&root, BIKE, None).unwrap();
+    Session::demo(&root, chosen.pack, None).unwrap()
+}
+
+#[test]
+fn the_demo_recording_shows_the_demo_bikes_marker_at_its_distance() {
+    let session = demo();
+    assert_eq!(session.source_name, DEMO_NAME);
+    assert!(!session.live);
+    let marker = session.marker.as_ref().expect("marker in the first frame");
+    assert_eq!(marker.id, session.pack.marker.id);
+    let distance = marker.pose.tvec.iter().map(|v| v * v).sum::<f64>().sqrt();
+    assert!((distance - 1.1).abs() < 0.05, "{distance} m");
+    let (w, h) = session.frame_size;
+    assert_eq!(
+        (
+            session.frame().image.width(),
+            session.frame().image.height()
+        ),
+        (w as usize, h as usize)
+    );
+}
+
+#[test]
+fn a_recording_keeps_its_own_pace_whatever_the_callers_frame_rate() {
+    // One second of a 60 Hz loop takes the recording's 12 frames, not 60.
+    let mut session = demo();
+    let mut changed: u32 = 0;
+    for _ in 0..60 {
+        if session.advance(Duration::from_secs_f64(1.0 / 60.0)) {
+            changed += 1;
+        }
+    }
+    let expected = DEMO_FPS as i64;
+    assert!(
+        (i64::from(changed) - expected).abs() <= 1,
+        "{changed} new frames in a second at {DEMO_FPS} fps"
+    );
+    assert_eq!(session.frames, 1 + u64::from(changed));
+    assert_eq!(session.problem, None);
+    // The marker stays in view in the demo: the second counts.
+    assert!(
+        (session.tracked_seconds - 1.0).abs() < 0.05,
+        "{}",
+        session.tracked_seconds
+    );
+}
+
+#[test]
+fn a_scan_is_earned_only_with_the_marker_in_view_long_enough() {
+    let mut session = demo();
+    let run = Uuid::from_u128(7);
+    session.tracked_seconds = MIN_SCAN_SECONDS - 0.6;
+    assert_eq!(
+        session.scan_event(Some(run)),
+        None,
+        "a glance earns nothing"
+    );
+    session.tracked_seconds = 3.4;
+    match session.scan_event(Some(run)) {
+        Some(EventKind::ArScan {
+            diagnostic_id,
+            duration_seconds,
+            vehicle,
+            quest,
+        }) => {
+            assert_eq!(diagnostic_id, Some(run));
+            assert_eq!(duration_seconds, 3);
+            assert_eq!(vehicle.map(|v| v.to_string()), Some(BIKE.to_owned()));
+            assert_eq!(quest, None);
+        }
+        other => panic!("expected a scan, got {other:?}"),
+    }
+}
+
+/// A camera that gives a few frames of the demo, then breaks.
+struct Breaking {
+    inner: Session,
+    left: u32,
+}
+
+impl FrameSource for Breaking {
+    fn next_frame(&mut self, frame: &mut Frame) -> ridewire_ar::Result<Next> {
+        if self.left == 0 {
+            return Err(ridewire_ar::Error::SourceFailed("unplugged".into()));
+        }
+        self.left -= 1;
+        self.inner.advance(Duration::from_secs_f64(1.0 / DEMO_FPS));
+        *frame = self.inner.frame().clone();
+        Ok(Next::Frame)
+    }
+}
+
+#[test]
+fn a_source_that_breaks_is_reported_and_the_session_stands_still() {
+    let pack = demo().pack.clone();
+    let source = Breaking {
+        inner: demo(),
+        left: 3,
+    };
+    let mut session = Session::start(Box::new(source), "Camera 0".into(), pack).unwrap();
+    let mut frames = 0;
+    for _ in 0..20 {
+        if session.advance(Duration::from_secs_f64(1.0 / DEMO_FPS)) {
+            frames += 1;
+        }
+    }
+    assert_eq!(frames, 2, "the frames it gave after the first");
+    let problem = session.problem.clone().expect("a problem");
+    assert!(problem.contains("unplugged"), "{problem}");
+    let seen = session.tracked_seconds;
+    assert!(!session.advance(Duration::from_secs(1)));
+    assert_eq!(
+        session.tracked_seconds, seen,
+        "nothing moves after it stopped"
+    );
+}
+
+#[test]
+fn a_source_without_a_first_picture_is_a_clear_error() {
+    struct Empty;
+    impl FrameSource for Empty {
+        fn next_frame(&mut self, _: &mut Frame) -> ridewire_ar::Result<Next> {
+            Ok(Next::Ended)
+        }
+    }
+    let pack = demo().pack.clone();
+    let err = Session::start(Box::new(Empty), "Camera 0".into(), pack)
+        .err()
+        .expect("no session");
+    assert!(matches!(err, Error::NoPicture), "{err}");
+    assert_eq!(err.to_string(), "the camera gave no picture");
+}
+
+#[test]
+fn a_pack_from_the_server_is_used_when_sound_else_the_bundled_one() {
+    let root = assets_root();
+    let bundled: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join("overlays").join(format!("{BIKE}.json"))).unwrap(),
+    )
+    .unwrap();
+    // The workshop moved the battery and published version 2.
+    let mut newer = bundled.clone();
+    newer["version"] = 2.into();
+    newer["components"][3]["translation"] = serde_json::json!([0.3, 0.0, -0.1]);
+    let chosen = pack_for(&root, BIKE, Some(newer)).unwrap();
+    assert_eq!(chosen.pack.version, 2);
+    assert_eq!(chosen.passed_over, None);
+    // A broken one (a model this app does not have) falls back, saying why.
+    let mut broken = bundled.clone();
+    broken["components"][0]["model"] = "models/not-here.glb".into();
+    let chosen = pack_for(&root, BIKE, Some(broken)).unwrap();
+    assert_eq!(chosen.pack.version, 1);
+    let why = chosen.passed_over.expect("a reason");
+    assert!(why.contains("not-here.glb"), "{why}");
+    // So does another bike's pack.
+    let other: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join("overlays/yamaha-mt-07-2021.json")).unwrap(),
+    )
+    .unwrap();
+    let chosen = pack_for(&root, BIKE, Some(other)).unwrap();
+    assert_eq!(chosen.pack.vehicle, BIKE);
+    assert!(chosen.passed_over.expect("a reason").contains("yamaha"));
+}
+
+#[test]
+fn a_bike_without_a_bundled_pack_is_a_clear_error() {
+    let err = pack_for(&assets_root(), "ural-gear-up-2020", None).expect_err("no pack");
+    assert!(matches!(err, Error::OverlayPack(_)), "{err}");
+    assert!(err.to_string().contains("ural-gear-up-2020"), "{err}");
+}
