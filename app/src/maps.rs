@@ -162,15 +162,19 @@ pub fn tile_size(width: u32) -> u32 {
         .unwrap_or(4)
 }
 
-/// The tileset decoded, with each tile scaled to `size` px.
-struct Sheet {
+/// The tileset decoded, with each tile scaled to `size` px (the PNG export
+/// draws with it; the Map screen makes its array texture from it at full
+/// size).
+pub struct Sheet {
     size: usize,
     /// RGBA, tile after tile, `size × size` each.
     tiles: Vec<[u8; 4]>,
 }
 
 impl Sheet {
-    fn load(size: usize) -> Result<Self, PlanError> {
+    /// Decodes the built-in tileset, each tile averaged down to `size` px
+    /// (a divisor of [`TILE`]).
+    pub fn load(size: usize) -> Result<Self, PlanError> {
         let broken = |e: String| PlanError::Failed(format!("the built-in tileset is damaged: {e}"));
         let mut reader = png::Decoder::new(std::io::Cursor::new(TILESET))
             .read_info()
@@ -207,7 +211,18 @@ impl Sheet {
         Ok(Self { size, tiles })
     }
 
-    fn tile(&self, index: usize) -> &[[u8; 4]] {
+    /// Tiles in the sheet.
+    pub fn len(&self) -> usize {
+        self.tiles.len() / (self.size * self.size).max(1)
+    }
+
+    /// Whether the sheet holds no tile.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Tile `index`'s pixels, row by row (empty past the last tile).
+    pub fn tile(&self, index: usize) -> &[[u8; 4]] {
         let n = self.size * self.size;
         self.tiles.get(index * n..(index + 1) * n).unwrap_or(&[])
     }

@@ -135,7 +135,7 @@ pub struct Finished {
 /// Earlier runs, newest first, read when the screen opens and after each
 /// run (not every frame).
 #[derive(Resource, Debug)]
-pub struct History(pub Result<Vec<DiagnosisRecord>, String>);
+pub struct History(pub ridewire_app::Result<Vec<DiagnosisRecord>>);
 
 impl Default for History {
     fn default() -> Self {
@@ -153,10 +153,8 @@ fn load_history(player: Option<Res<Player>>, mut history: ResMut<History>) {
 }
 
 /// The runs the screen lists, newest first.
-fn recent(player: &Player) -> Result<Vec<DiagnosisRecord>, String> {
-    player
-        .recent_diagnoses(HISTORY_SHOWN)
-        .map_err(|e| e.to_string())
+fn recent(player: &Player) -> ridewire_app::Result<Vec<DiagnosisRecord>> {
+    player.recent_diagnoses(HISTORY_SHOWN)
 }
 
 /// A sync round brought runs or notes from elsewhere.

@@ -167,10 +167,9 @@ pub struct LevelMap {
 
 impl LevelMap {
     /// Generates the map of the level at `path`.
-    pub fn generate(plan: &MapPlan, path: &[usize]) -> Result<Self, String> {
+    pub fn generate(plan: &MapPlan, path: &[usize]) -> Result<Self, overworld::OverworldError> {
         let milestones = plan.plan.milestones(path);
-        let map =
-            overworld::generate(&milestones, plan.seed_of(path)).map_err(|e| e.to_string())?;
+        let map = overworld::generate(&milestones, plan.seed_of(path))?;
         Ok(Self::from_map(path.to_vec(), milestones, map))
     }
 

@@ -22,7 +22,7 @@ use super::camera::{CHUNK, TILE};
 use super::nodes::{NodeState, NodeStates, update_states};
 use super::{LevelMap, build_level};
 use crate::screens::Screen;
-use ridewire_app::maps::{COLUMNS, TILE as SHEET_TILE, TILESET, ZONE_BORDER, base_tile};
+use ridewire_app::maps::{PlanError, Sheet, TILE as SHEET_TILE, ZONE_BORDER, base_tile};
 
 /// First marker tile (locked); available, active and done follow.
 const MARKER_LOCKED: u16 = 24;
@@ -83,25 +83,18 @@ pub struct MapChunk {
     pub path: Vec<usize>,
 }
 
-/// Builds the tileset array texture from the checked-in sheet.
-pub fn tileset_image() -> Result<Image, String> {
-    let mut reader = png::Decoder::new(std::io::Cursor::new(TILESET))
-        .read_info()
-        .map_err(|e| e.to_string())?;
-    let mut buf = vec![0; reader.output_buffer_size().unwrap_or(0)];
-    let info = reader.next_frame(&mut buf).map_err(|e| e.to_string())?;
-    if info.color_type != png::ColorType::Rgba || info.bit_depth != png::BitDepth::Eight {
-        return Err("the tileset is not 8-bit RGBA".into());
-    }
-    let width = info.width as usize;
+/// Builds the tileset array texture from the built-in sheet (decoded by the
+/// app layer, which draws the PNG export with the same tiles).
+pub fn tileset_image() -> Result<Image, PlanError> {
+    let sheet = Sheet::load(SHEET_TILE)?;
     let tile_px = SHEET_TILE * SHEET_TILE * 4;
     let layers = SHEET_TILES as usize + 16;
     let mut data = Vec::with_capacity(layers * tile_px);
     let pixel = |t: usize, x: usize, y: usize| -> [u8; 4] {
-        let (tx, ty) = (t % COLUMNS * SHEET_TILE, t / COLUMNS * SHEET_TILE);
-        let i = ((ty + y) * width + tx + x) * 4;
-        buf.get(i..i + 4)
-            .and_then(|p| p.try_into().ok())
+        sheet
+            .tile(t)
+            .get(y * SHEET_TILE + x)
+            .copied()
             .unwrap_or([0; 4])
     };
     for t in 0..SHEET_TILES as usize {
@@ -264,7 +257,7 @@ fn spawn_chunks(
                 handle
             }
             Err(e) => {
-                error!("the built-in tileset is damaged: {e}");
+                error!("{e}");
                 return;
             }
         },
