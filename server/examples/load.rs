@@ -16,6 +16,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use ridewire_engine::event::{DeviceChain, DeviceId, Event, EventId, EventKind};
+use ridewire_engine::sync::api::{Credentials, Session};
 use ridewire_engine::sync::{MAX_PUSH_EVENTS, PullResponse, PushResponse};
 use ridewire_server::{AppState, Config, Db, Rate, SystemClock, app};
 use serde_json::json;
@@ -62,19 +63,19 @@ struct Client {
 
 impl Client {
     async fn register(&self, email: &str) -> Result<String, Error> {
-        let session: serde_json::Value = self
+        let session: Session = self
             .http
             .post(format!("{}/api/v1/auth/register", self.base))
-            .json(&json!({"email": email, "password": "load test password"}))
+            .json(&Credentials {
+                email: email.to_owned(),
+                password: "load test password".to_owned(),
+            })
             .send()
             .await?
             .error_for_status()?
             .json()
             .await?;
-        Ok(session["access_token"]
-            .as_str()
-            .ok_or("no access token")?
-            .to_owned())
+        Ok(session.access_token)
     }
 
     async fn push(

@@ -6,7 +6,7 @@ use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use ridewire_engine::sync::api::{ErrorBody, ErrorDetail};
 
 /// `Result` with [`AppError`] as the error.
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
@@ -202,7 +202,12 @@ impl IntoResponse for AppError {
             StatusCode::INTERNAL_SERVER_ERROR => "internal error".to_owned(),
             _ => self.to_string(),
         };
-        let body = json!({"error": {"code": self.code(), "message": message}});
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code().to_owned(),
+                message,
+            },
+        };
         let mut response = (self.status(), Json(body)).into_response();
         if let Some(cause) = cause {
             response.extensions_mut().insert(ErrorCause(cause));

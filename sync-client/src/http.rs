@@ -10,6 +10,7 @@ use std::time::Duration;
 use reqwest::header::RETRY_AFTER;
 use reqwest::{Client, RequestBuilder, Response, StatusCode};
 use ridewire_engine::diagnostics::request::DiagnosticRequest;
+use ridewire_engine::sync::api::{self, Credentials, ErrorBody, RefreshRequest};
 use ridewire_engine::sync::record::{Conflict, Edit, Record};
 use ridewire_engine::sync::{
     Cursor, Gap, MAX_ANSWER_BYTES, PullResponse, PushRequest, PushResponse,
@@ -50,7 +51,8 @@ impl std::fmt::Debug for Account {
     }
 }
 
-/// A signed-in session's tokens.
+/// The tokens a device keeps of a signed-in session ([`api::Session`]
+/// is the server's whole answer).
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Session {
     /// Sent with every request; expires (24 h on the server).
@@ -84,28 +86,6 @@ impl std::fmt::Debug for HttpTransport {
             .field("account", &self.account)
             .finish_non_exhaustive()
     }
-}
-
-#[derive(Serialize)]
-struct Credentials<'a> {
-    email: &'a str,
-    password: &'a str,
-}
-
-#[derive(Serialize)]
-struct RefreshRequest<'a> {
-    refresh_token: &'a str,
-}
-
-#[derive(Deserialize)]
-struct ErrorBody {
-    error: ErrorDetail,
-}
-
-#[derive(Deserialize)]
-struct ErrorDetail {
-    code: String,
-    message: String,
 }
 
 fn network(e: reqwest::Error) -> Error {
@@ -269,8 +249,8 @@ impl HttpTransport {
             .client
             .post(self.url("/api/v1/auth/register"))
             .json(&Credentials {
-                email: &self.account.email,
-                password,
+                email: self.account.email.clone(),
+                password: password.to_owned(),
             })
             .send()
             .await
@@ -292,8 +272,8 @@ impl HttpTransport {
             .client
             .post(self.url("/api/v1/auth/login"))
             .json(&Credentials {
-                email: &self.account.email,
-                password,
+                email: self.account.email.clone(),
+                password: password.to_owned(),
             })
             .send()
             .await
@@ -313,7 +293,7 @@ impl HttpTransport {
             .post(self.url("/api/v1/auth/logout"))
             .bearer_auth(&session.access_token)
             .json(&RefreshRequest {
-                refresh_token: &session.refresh_token,
+                refresh_token: session.refresh_token.clone(),
             })
             .send()
             .await
@@ -338,7 +318,11 @@ impl HttpTransport {
                 other => other,
             });
         }
-        let session: Session = read_json(response).await?;
+        let signed_in: api::Session = read_json(response).await?;
+        let session = Session {
+            access_token: signed_in.access_token,
+            refresh_token: signed_in.refresh_token,
+        };
         if let Some(listener) = &self.on_session {
             listener(&session);
         }
@@ -367,9 +351,7 @@ impl HttpTransport {
             let response = self
                 .client
                 .post(self.url("/api/v1/auth/refresh"))
-                .json(&RefreshRequest {
-                    refresh_token: &refresh_token,
-                })
+                .json(&RefreshRequest { refresh_token })
                 .send()
                 .await
                 .map_err(network)?;

@@ -21,6 +21,7 @@
 //! Progress is never synced as a number: both sides fold the same events
 //! with [`crate::progress::Progress`].
 
+pub mod api;
 pub mod record;
 pub mod runs;
 

@@ -13,43 +13,11 @@ use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use rusqlite::OptionalExtension;
-use serde::{Deserialize, Serialize};
 
 use crate::AppState;
 use crate::error::{AppError, Result};
 
-/// What an account may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// A rider or mechanic.
-    User,
-    /// May sell repair diagrams (marketplace, later).
-    Seller,
-    /// Publishes plans, the quest catalogue and overlay packs.
-    Admin,
-}
-
-impl Role {
-    /// As stored and serialised.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::User => "user",
-            Role::Seller => "seller",
-            Role::Admin => "admin",
-        }
-    }
-
-    /// Reads a stored role; anything unknown is treated as the least
-    /// privileged.
-    pub fn from_stored(s: &str) -> Role {
-        match s {
-            "admin" => Role::Admin,
-            "seller" => Role::Seller,
-            _ => Role::User,
-        }
-    }
-}
+pub use ridewire_engine::sync::api::Role;
 
 /// Gives the account with `email` (compared in lower case) `role`; false
 /// when there is no such account. Every session of the account is ended

@@ -8,40 +8,13 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rusqlite::{Connection, OptionalExtension, params};
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::auth::Role;
 use crate::config::Config;
 use crate::error::{AppError, Result};
 
-/// A fresh login: the tokens and who they are for.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Session {
-    /// Send as `Authorization: Bearer ...`.
-    pub access_token: String,
-    /// Exchange at `/api/v1/auth/refresh` for a new pair; good once.
-    pub refresh_token: String,
-    /// Always `Bearer`.
-    pub token_type: String,
-    /// Seconds the access token is good for.
-    pub expires_in: i64,
-    /// Seconds the refresh token is good for.
-    pub refresh_expires_in: i64,
-    /// The account.
-    pub user: Account,
-}
-
-/// An account as its owner sees it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Account {
-    /// Server id.
-    pub id: i64,
-    /// Login e-mail (lower case).
-    pub email: String,
-    /// What the account may do.
-    pub role: Role,
-}
+pub use ridewire_engine::sync::api::{Account, Session};
 
 /// A new random token with a readable prefix (`rwa_` access, `rwr_`
 /// refresh) so a leaked one is recognisable.

@@ -4,8 +4,8 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{Method, StatusCode};
 use axum::routing::post;
+use ridewire_engine::sync::api::{Credentials, PasswordChange, RefreshRequest};
 use rusqlite::{OptionalExtension, params};
-use serde::Deserialize;
 
 use crate::AppState;
 use crate::auth::tokens::{self, Account, Session};
@@ -103,14 +103,6 @@ pub fn routes() -> Vec<Route> {
     ]
 }
 
-/// The current and the new password.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PasswordChange {
-    current_password: String,
-    new_password: String,
-}
-
 /// How recent a login must be for what cannot be undone (deleting the
 /// account) or gives everything away (the export): a stolen token that has
 /// been refreshed for weeks is not enough.
@@ -139,20 +131,6 @@ pub async fn require_fresh_login(state: &AppState, user: &AuthUser) -> Result<()
             "sign in again with your password first (within the last 10 minutes)",
         )),
     }
-}
-
-/// E-mail and password.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Credentials {
-    email: String,
-    password: String,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RefreshRequest {
-    refresh_token: String,
 }
 
 /// Longest e-mail address accepted, in characters (spaces around it

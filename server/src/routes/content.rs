@@ -7,10 +7,11 @@ use axum::http::Method;
 use axum::routing::{get, put};
 use ridewire_engine::quest::Catalog;
 use ridewire_engine::sync::Change;
+use ridewire_engine::sync::api::{Plan, PlanUpload, Published};
 use ridewire_engine::vehicle::ModelKey;
 use rusqlite::{OptionalExtension, params};
-use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde::Deserialize;
+use serde_json::Value;
 
 use crate::AppState;
 use crate::auth::{AdminUser, AuthUser};
@@ -136,24 +137,6 @@ pub fn routes() -> Vec<Route> {
             handler: put(put_overlay),
         },
     ]
-}
-
-/// A plan as published.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct Plan {
-    id: String,
-    title: String,
-    markdown: String,
-    version: u64,
-}
-
-/// What an admin uploads.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PlanUpload {
-    markdown: String,
-    /// Defaults to the plan's first heading.
-    title: Option<String>,
 }
 
 fn check_plan_id(id: &str) -> Result<()> {
@@ -287,7 +270,7 @@ async fn put_catalog(
     State(state): State<AppState>,
     _admin: AdminUser,
     ApiJson(catalog): ApiJson<Catalog>,
-) -> Result<Json<Value>> {
+) -> Result<Json<Published>> {
     // Deserialising does not check the rules a catalogue keeps (known zones,
     // prerequisites without cycles); building it again does.
     let checked = Catalog::new(
@@ -311,7 +294,9 @@ async fn put_catalog(
             Ok(version)
         })
         .await?;
-    Ok(Json(json!({ "version": version })))
+    Ok(Json(Published {
+        version: version as u64,
+    }))
 }
 
 #[derive(Debug, Deserialize)]
@@ -354,7 +339,7 @@ async fn put_overlay(
     _admin: AdminUser,
     ApiQuery(query): ApiQuery<VehicleQuery>,
     ApiJson(pack): ApiJson<Value>,
-) -> Result<Json<Value>> {
+) -> Result<Json<Published>> {
     let vehicle = model_key(query)?;
     if !pack.get("components").is_some_and(Value::is_array) {
         return Err(AppError::bad_request(
@@ -386,5 +371,7 @@ async fn put_overlay(
             Ok(version)
         })
         .await?;
-    Ok(Json(json!({ "version": version })))
+    Ok(Json(Published {
+        version: version as u64,
+    }))
 }

@@ -4,9 +4,7 @@
 use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::common::TestServer;
-
-const PASSWORD: &str = "correct horse battery";
+use crate::common::{PASSWORD, TestServer};
 
 async fn register(server: &TestServer, email: &str) -> Value {
     let reply = server
@@ -439,7 +437,7 @@ async fn changing_the_password_needs_the_old_one_and_ends_every_other_login() {
     let server = TestServer::new();
     let phone = register(&server, "rider@ridewire.test").await;
     let phone = phone["access_token"].as_str().expect("token").to_owned();
-    let laptop = log_in(&server, "rider@ridewire.test", "correct horse battery").await;
+    let laptop = log_in(&server, "rider@ridewire.test", PASSWORD).await;
     let laptop = laptop.body["access_token"]
         .as_str()
         .expect("token")

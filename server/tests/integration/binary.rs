@@ -2,16 +2,13 @@
 //! serves HTTP, stops cleanly on SIGTERM, and explains what stops it from
 //! starting.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
 use ridewire_engine::sync::{PullResponse, PushResponse};
 use serde_json::{Value, json};
 
-use crate::common::Device;
-
-const BINARY: &str = env!("CARGO_BIN_EXE_ridewire-server");
+use crate::common::{BINARY, Device, register_at, spawn_listening};
 
 fn command(database: &Path, listen: &str) -> Command {
     let mut cmd = Command::new(BINARY);
@@ -29,20 +26,7 @@ fn command(database: &Path, listen: &str) -> Command {
 
 /// Starts the server and reads the address from its first line.
 fn start(database: &Path) -> (Child, String) {
-    let mut child = command(database, "127.0.0.1:0")
-        .spawn()
-        .expect("spawn server");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("read line");
-    let addr = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .to_owned();
-    (child, addr)
+    spawn_listening(&mut command(database, "127.0.0.1:0"))
 }
 
 /// Runs the server expecting it to fail at start-up; returns stderr.
@@ -71,16 +55,9 @@ async fn the_binary_serves_sync_over_loopback_and_stops_on_sigterm() {
         .expect("json");
     assert_eq!(ready["status"], "ready");
 
-    let session: Value = http
-        .post(format!("{base}/api/v1/auth/register"))
-        .json(&json!({"email": "rider@ridewire.test", "password": "correct horse battery"}))
-        .send()
+    let token = register_at(&http, &base, "rider@ridewire.test")
         .await
-        .expect("register")
-        .json()
-        .await
-        .expect("json");
-    let token = session["access_token"].as_str().expect("token").to_owned();
+        .access_token;
 
     let mut phone = Device::new(1);
     let events = phone.steps(3);

@@ -1,6 +1,8 @@
 //! A server on a temporary database with a hand-moved clock, and helpers to
 //! call it and to make events the way a device does.
 
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 
 use axum::Router;
@@ -9,9 +11,58 @@ use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use ridewire_engine::diagnostics::evidence::RunEvidence;
 use ridewire_engine::event::{DeviceChain, DeviceId, Event, EventId, EventKind};
 use ridewire_engine::quest::QuestId;
+use ridewire_engine::sync::api::{Credentials, Session};
 use ridewire_server::{AppState, Config, Db, ManualClock, Rate, app};
 use serde_json::{Value, json};
 use tower::ServiceExt;
+
+/// The real server binary, for the tests that run it on loopback.
+pub const BINARY: &str = env!("CARGO_BIN_EXE_ridewire-server");
+
+/// Every test account's password.
+pub const PASSWORD: &str = "correct horse battery";
+
+/// Starts a server command that listens on `127.0.0.1:0` and reads the
+/// address from its first line ("listening on ADDR").
+pub fn spawn_listening(cmd: &mut Command) -> (Child, String) {
+    let mut child = cmd.stdout(Stdio::piped()).spawn().expect("spawn server");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("read line");
+    let addr = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_owned();
+    (child, addr)
+}
+
+/// Registers `email` with [`PASSWORD`] on the server at `base`; its session.
+pub async fn register_at(http: &reqwest::Client, base: &str, email: &str) -> Session {
+    sign_in_at(http, base, "register", email).await
+}
+
+/// Logs `email` in with [`PASSWORD`] on the server at `base`; its session.
+pub async fn login_at(http: &reqwest::Client, base: &str, email: &str) -> Session {
+    sign_in_at(http, base, "login", email).await
+}
+
+async fn sign_in_at(http: &reqwest::Client, base: &str, how: &str, email: &str) -> Session {
+    let response = http
+        .post(format!("{base}/api/v1/auth/{how}"))
+        .json(&Credentials {
+            email: email.to_owned(),
+            password: PASSWORD.to_owned(),
+        })
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{how}: {e}"));
+    let status = response.status();
+    let text = response.text().await.expect("body");
+    assert!(status.is_success(), "{how} {email}: {status} {text}");
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{how}: {e}: {text}"))
+}
 
 /// 2026-05-28, well inside what the server accepts as an event time.
 pub const NOW: i64 = 1_780_000_000_000;
@@ -128,7 +179,7 @@ impl TestServer {
                 Method::POST,
                 "/api/v1/auth/register",
                 None,
-                Some(json!({"email": email, "password": "correct horse battery"})),
+                Some(json!({"email": email, "password": PASSWORD})),
             )
             .await;
         assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);

@@ -17,6 +17,8 @@ use ridewire_sync_client::{Account, Error, HttpTransport, Session, SyncConfig, S
 use serde_json::json;
 use uuid::Uuid;
 
+use crate::common::PASSWORD;
+
 const BINARY: &str = env!("CARGO_BIN_EXE_ridewire-server");
 
 /// The server binary, killed when the test ends however it ends.
@@ -90,7 +92,7 @@ pub fn random(n: u64) -> [u8; 10] {
 async fn two_devices_sync_through_the_real_server_and_show_the_same_progress() {
     let dir = tempfile::tempdir().unwrap();
     let (_server, base) = start(&dir.path().join("server.db"));
-    let password = Some("correct horse battery");
+    let password = Some(PASSWORD);
 
     // The phone registers, then works offline for a while.
     let phone_link = HttpTransport::new(&base, account(password)).unwrap();
@@ -176,7 +178,7 @@ async fn two_devices_sync_through_the_real_server_and_show_the_same_progress() {
 async fn a_refused_session_is_renewed_once_else_the_rider_must_sign_in() {
     let dir = tempfile::tempdir().unwrap();
     let (_server, base) = start(&dir.path().join("server.db"));
-    HttpTransport::new(&base, account(Some("correct horse battery")))
+    HttpTransport::new(&base, account(Some(PASSWORD)))
         .unwrap()
         .register()
         .await
@@ -212,7 +214,7 @@ async fn a_refused_session_is_renewed_once_else_the_rider_must_sign_in() {
     assert_eq!(phone.pending_count().unwrap(), 1);
 
     // With the password kept, the refused session is replaced by a login.
-    let renewing = HttpTransport::new(&base, account(Some("correct horse battery")))
+    let renewing = HttpTransport::new(&base, account(Some(PASSWORD)))
         .unwrap()
         .with_session(forged.clone());
     sync_once(&mut phone, &renewing, now_ms(), now_ms())
@@ -228,7 +230,7 @@ fn the_background_syncer_sends_over_http_when_asked() {
     let dir = tempfile::tempdir().unwrap();
     let (_server, base) = start(&dir.path().join("server.db"));
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let link = HttpTransport::new(&base, account(Some("correct horse battery"))).unwrap();
+    let link = HttpTransport::new(&base, account(Some(PASSWORD))).unwrap();
     runtime.block_on(link.register()).unwrap();
     let path = dir.path().join("phone.db");
     let mut phone = device(&path);
@@ -281,7 +283,7 @@ async fn a_busy_server_says_when_to_come_back_and_the_event_waits_in_order() {
         &dir.path().join("server.db"),
         &[("RIDEWIRE_RATE_PER_USER", "1/2")],
     );
-    let link = HttpTransport::new(&base, account(Some("correct horse battery"))).unwrap();
+    let link = HttpTransport::new(&base, account(Some(PASSWORD))).unwrap();
     link.register().await.unwrap();
     let path = dir.path().join("phone.db");
     let mut phone = device(&path);
@@ -376,7 +378,7 @@ async fn an_answer_larger_than_16_mib_is_refused_unread() {
           Content-Length: 17000000\r\n\r\n{\"cursor\":\"",
     );
     let mut phone = device(&dir.path().join("phone.db"));
-    let link = HttpTransport::new(&base, account(Some("correct horse battery"))).unwrap();
+    let link = HttpTransport::new(&base, account(Some(PASSWORD))).unwrap();
     let err = sync_once(&mut phone, &link, now_ms(), now_ms())
         .await
         .unwrap_err();
@@ -408,7 +410,7 @@ async fn a_retry_after_of_u64_max_waits_at_most_an_hour_and_the_syncer_lives_on(
             random(1),
         )
         .unwrap();
-    let link = HttpTransport::new(&base, account(Some("correct horse battery"))).unwrap();
+    let link = HttpTransport::new(&base, account(Some(PASSWORD))).unwrap();
     let err = sync_once(&mut phone, &link, now_ms(), now_ms())
         .await
         .unwrap_err();
@@ -420,7 +422,7 @@ async fn a_retry_after_of_u64_max_waits_at_most_an_hour_and_the_syncer_lives_on(
 
     let syncer = Syncer::start(
         Store::open(&path, now_ms()).unwrap().store,
-        HttpTransport::new(&base, account(Some("correct horse battery"))).unwrap(),
+        HttpTransport::new(&base, account(Some(PASSWORD))).unwrap(),
         SyncConfig::default(),
     )
     .unwrap();

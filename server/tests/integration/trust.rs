@@ -2,7 +2,6 @@
 //! real `ridewire-server` binary on loopback: what a client may push, claim
 //! or keep after it should have lost it, and what it gains by trying.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
@@ -13,7 +12,7 @@ use ridewire_engine::quest::QuestId;
 use ridewire_engine::vehicle::ModelKey;
 use serde_json::{Value, json};
 
-const BINARY: &str = env!("CARGO_BIN_EXE_ridewire-server");
+use crate::common::{BINARY, PASSWORD, login_at, register_at, spawn_listening};
 const DAY: i64 = 86_400_000;
 
 /// The real server on a fresh database; killed when dropped.
@@ -56,22 +55,12 @@ impl Server {
 
     fn start_on(dir: tempfile::TempDir, extra: &[&str]) -> Server {
         let database = dir.path().join("server.db");
-        let mut child = server_command(&database)
-            .args(["--listen", "127.0.0.1:0"])
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn server");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("read line");
-        let addr = line
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-            .to_owned();
+        let (child, addr) = spawn_listening(
+            server_command(&database)
+                .args(["--listen", "127.0.0.1:0"])
+                .args(extra)
+                .stderr(Stdio::null()),
+        );
         Server {
             child,
             base: format!("http://{addr}"),
@@ -109,7 +98,7 @@ impl Server {
                 "POST",
                 "/api/v1/auth/register",
                 None,
-                Some(json!({"email": email, "password": "correct horse battery"})),
+                Some(json!({"email": email, "password": PASSWORD})),
             )
             .await;
         assert_eq!(status, 201, "{session}");
@@ -435,7 +424,7 @@ async fn registering_an_admins_email_makes_no_admin_the_operator_does() {
             "POST",
             "/api/v1/auth/login",
             None,
-            Some(json!({"email": "boss@ridewire.test", "password": "correct horse battery"})),
+            Some(json!({"email": "boss@ridewire.test", "password": PASSWORD})),
         )
         .await;
     assert_eq!(status, 200);
@@ -577,44 +566,21 @@ async fn a_stolen_database_does_not_list_e_mail_addresses() {
         cmd
     };
     let start = |extra: &[&str]| {
-        let mut child = with_key(server_command(&database))
-            .args(["--listen", "127.0.0.1:0"])
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn server");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("read line");
-        let addr = line
-            .trim()
-            .strip_prefix("listening on ")
-            .expect("address")
-            .to_owned();
+        let (child, addr) = spawn_listening(
+            with_key(server_command(&database))
+                .args(["--listen", "127.0.0.1:0"])
+                .args(extra)
+                .stderr(Stdio::null()),
+        );
         (child, format!("http://{addr}"))
     };
     let http = reqwest::Client::new();
-    let register = |base: String, email: &'static str| {
-        let http = http.clone();
-        async move {
-            http.post(format!("{base}/api/v1/auth/register"))
-                .json(&json!({"email": email, "password": "correct horse battery"}))
-                .send()
-                .await
-                .expect("register")
-                .json::<Value>()
-                .await
-                .expect("json")
-        }
-    };
     let (mut server, base) = start(&[]);
-    let session = register(base.clone(), "Rider@RideWire.test").await;
-    assert_eq!(session["user"]["email"], "rider@ridewire.test");
+    let session = register_at(&http, &base, "Rider@RideWire.test").await;
+    assert_eq!(session.user.email, "rider@ridewire.test");
     let me: Value = http
         .get(format!("{base}/api/v1/me"))
-        .bearer_auth(session["access_token"].as_str().expect("token"))
+        .bearer_auth(&session.access_token)
         .send()
         .await
         .expect("me")
@@ -639,16 +605,8 @@ async fn a_stolen_database_does_not_list_e_mail_addresses() {
     }
     assert!(files_hold(&database, "old@legacy.example"));
     let (mut server, base) = start(&[]);
-    let login: Value = http
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({"email": "old@legacy.example", "password": "correct horse battery"}))
-        .send()
-        .await
-        .expect("login")
-        .json()
-        .await
-        .expect("json");
-    assert_eq!(login["user"]["email"], "old@legacy.example", "{login}");
+    let login = login_at(&http, &base, "old@legacy.example").await;
+    assert_eq!(login.user.email, "old@legacy.example");
     server.kill().expect("stop");
     server.wait().expect("stopped");
     assert!(
