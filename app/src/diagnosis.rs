@@ -1,9 +1,8 @@
-//! The diagnosis a rider asks for, answered without a network: the rider's
-//! input checked, the rule-based agent over the bundled code database asked,
-//! its answer gated. The command line and the Diagnose screen both start
-//! here. Recording a run is the rider's session's
-//! ([`crate::rider::Rider::record_diagnosis`]); the server's agents are
-//! asked through the syncer ([`crate::account`]).
+//! The diagnosis a rider asks for: the rider's input checked, the
+//! rule-based agent over the bundled code database asked, its answer gated
+//! ([`gate_offline`], no network); then [`answer`] asks the server's agents
+//! when the rider has signed in and records the run. The command line, the
+//! Diagnose screen and the phones start here.
 
 use std::fmt::Write as _;
 
@@ -11,6 +10,8 @@ use ridewire_engine::diagnostics::codes::CodeDatabase;
 use ridewire_engine::diagnostics::gate::{self, GatedDiagnosis};
 use ridewire_engine::diagnostics::request::{DiagnosticRequest, VehicleInfo};
 use ridewire_engine::diagnostics::{Dtc, offline};
+
+use crate::rider::{Outcome, Rider};
 
 /// A finished run: the gated diagnosis and what recording it earned.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -80,4 +81,73 @@ pub fn gate_offline(ask: Ask) -> Result<(DiagnosticRequest, GatedDiagnosis), Dia
     let result =
         gate::diagnose(&request, outcomes).map_err(|e| DiagnoseError::BadInput(e.to_string()))?;
     Ok((request, result))
+}
+
+/// Answers a checked question ([`gate_offline`]) and records the run, as
+/// `ridewire diagnose` and the phones do. Signed in, the server's agents
+/// answer (the offline one among them) through a syncer on the rider's
+/// database; the server records the run and the same syncer brings it here
+/// (the rider's session is read again). Not signed in, in the demo garage,
+/// or when the server cannot be asked, the offline answer is recorded here
+/// and reaches the server with the next sync. A failure to record is
+/// reported in [`Run::recorded`], never hidden, and does not withhold the
+/// diagnosis.
+pub fn answer(
+    rider: &mut Rider,
+    checked: (DiagnosticRequest, GatedDiagnosis),
+    now_ms: i64,
+    utc_offset_min: i16,
+) -> Run {
+    let (request, result) = checked;
+    let mut note = None;
+    if let Some(database) = rider.database() {
+        match crate::account::diagnose_once(&database, request.clone(), utc_offset_min) {
+            Some(Ok((server, online))) => {
+                let mut recorded = match online.not_synced {
+                    None => format!("on {server}, and on this device"),
+                    Some(e) => {
+                        format!("on {server}; reaches this device with the next sync ({e})")
+                    }
+                };
+                if let Err(e) = rider.reload() {
+                    let _ = write!(recorded, "; this device could not read it back ({e})");
+                }
+                let run = online.run;
+                return Run {
+                    id: run.id,
+                    request: run.request,
+                    result: run.panel.diagnosis,
+                    xp: run.xp_earned,
+                    achievements: run.achievements,
+                    recorded,
+                };
+            }
+            Some(Err(e)) => {
+                note = Some(format!(
+                    "the server's agents could not be asked ({e}); the offline agent answered"
+                ));
+            }
+            None => {}
+        }
+    }
+    let id = uuid::Uuid::now_v7();
+    let (xp, achievements, mut recorded) =
+        match rider.record_diagnosis(id, &request, &result, now_ms, utc_offset_min) {
+            Outcome::Counted { xp, achievements } => (xp, achievements, rider.storage()),
+            Outcome::NotCounted(reason) => {
+                (0, vec![], format!("recorded, not counted: {reason:?}"))
+            }
+            Outcome::Failed(e) => (0, vec![], format!("not recorded: {e}")),
+        };
+    if let Some(note) = note {
+        recorded = format!("{recorded}; {note}");
+    }
+    Run {
+        id,
+        request,
+        result,
+        xp,
+        achievements,
+        recorded,
+    }
 }

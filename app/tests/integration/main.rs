@@ -4,5 +4,6 @@
 // Helpers outside `#[test]` functions unwrap too: a failure is the test's.
 #![allow(clippy::unwrap_used)]
 
+mod diagnosis;
 mod rider;
 mod scan;

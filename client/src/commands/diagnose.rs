@@ -1,97 +1,36 @@
 //! `ridewire diagnose CODE... [--symptom S]... [--json]`: ask the agents,
 //! gate their consensus, record the run, print the result.
 //!
-//! Signed in, the server's agents answer through a syncer of the app layer
-//! (`ridewire_app::account::diagnose_once`); otherwise, or when the server
-//! cannot be asked, the offline agent (the bundled code database) answers.
+//! The use case is the app layer's (`ridewire_app::diagnosis`); this module
+//! only words the run for the terminal.
 
 use std::fmt::Write as _;
 
 use ridewire_engine::diagnostics::Dtc;
-use ridewire_engine::diagnostics::gate::{Decision, GatedDiagnosis, SafetyFlag};
+use ridewire_engine::diagnostics::gate::{Decision, SafetyFlag};
 use ridewire_engine::diagnostics::outcome::AgentStatus;
-use ridewire_engine::diagnostics::request::DiagnosticRequest;
-use uuid::Uuid;
 
-use crate::player::{Clock, DataSource, Outcome, Player};
+use crate::player::{Clock, DataSource, Player};
 pub use ridewire_app::diagnosis::{Ask, DiagnoseError, Run, gate_offline};
 
-/// Runs the diagnosis and records it as a `DiagnosticRun` event. When the
-/// rider has signed in to a server, the server's agents answer (with the
-/// offline one among them) through the syncer, and the server records the
-/// run, which the same syncer then pulls; when the server cannot be reached
-/// the offline agent answers here and the run is recorded locally, to sync
-/// later.
+/// Checks the question, then answers and records it
+/// ([`ridewire_app::diagnosis::answer`]: the server's agents when signed in,
+/// else the offline agent). Bad input is refused before the rider's data is
+/// opened or anything goes over the network.
 pub fn run(ask: Ask, data: &DataSource, clock: &Clock) -> Result<Run, DiagnoseError> {
-    // Bad input is refused before anything goes over the network.
-    let (request, result) = gate_offline(ask)?;
-    let mut note = None;
-    if let DataSource::Database(path) = data {
-        let (_, offset) = clock.now();
-        match ridewire_app::account::diagnose_once(path, request.clone(), offset) {
-            Some(Ok((server, online))) => {
-                let recorded = match online.not_synced {
-                    None => format!("on {server}, and on this device"),
-                    Some(e) => {
-                        format!("on {server}; reaches this device with the next sync ({e})")
-                    }
-                };
-                let run = online.run;
-                return Ok(Run {
-                    id: run.id,
-                    request: run.request,
-                    result: run.panel.diagnosis,
-                    xp: run.xp_earned,
-                    achievements: run.achievements,
-                    recorded,
-                });
-            }
-            Some(Err(e)) => {
-                note = Some(format!(
-                    "the server's agents could not be asked ({e}); the offline agent answered"
-                ));
-            }
-            None => {}
-        }
-    }
-    let id = Uuid::now_v7();
-    let (xp, achievements, mut recorded) = record(id, &request, &result, data, clock);
-    if let Some(note) = note {
-        recorded = format!("{recorded}; {note}");
-    }
-    Ok(Run {
-        id,
-        request,
-        result,
-        xp,
-        achievements,
-        recorded,
-    })
-}
-
-/// Records the run in the rider's data; a failure to record is reported,
-/// never hidden, but does not withhold the diagnosis.
-fn record(
-    id: Uuid,
-    request: &DiagnosticRequest,
-    result: &GatedDiagnosis,
-    data: &DataSource,
-    clock: &Clock,
-) -> (u64, Vec<String>, String) {
-    let player = match data {
+    let checked = gate_offline(ask)?;
+    let mut player = match data {
         DataSource::Demo => Player::demo(clock),
         DataSource::Database(path) => Player::open(path, clock),
-    };
-    let mut player = match player {
-        Ok(p) => p,
-        Err(e) => return (0, vec![], format!("not recorded: {e}")),
-    };
-    let (at, offset) = clock.now();
-    match player.record_diagnosis(id, request, result, at, offset) {
-        Outcome::Counted { xp, achievements } => (xp, achievements, player.storage()),
-        Outcome::NotCounted(reason) => (0, vec![], format!("recorded, not counted: {reason:?}")),
-        Outcome::Failed(e) => (0, vec![], format!("not recorded: {e}")),
     }
+    .map_err(|e| DiagnoseError::Failed(format!("the rider's data cannot be opened: {e}")))?;
+    let (at, offset) = clock.now();
+    Ok(ridewire_app::diagnosis::answer(
+        &mut player,
+        checked,
+        at,
+        offset,
+    ))
 }
 
 /// The run as a rider reads it.
