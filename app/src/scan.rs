@@ -344,3 +344,108 @@ impl Session {
         self.frames += 1;
     }
 }
+
+/// Sides of a printed marker the tracker accepts, metres.
+pub const MARKER_SIZES_M: std::ops::RangeInclusive<f64> = 0.005..=2.0;
+
+/// Frames a host pushes one at a time (a phone's camera delivering Y
+/// planes), each tracked at once with the same tracker the scanner uses:
+/// what the phones' bindings call. Without a calibration the camera is
+/// guessed from the frame's size, as the scanner does.
+#[derive(Debug)]
+pub struct PushedFrames {
+    tracker: Option<Tracker>,
+    marker_size: f64,
+    camera: Option<Intrinsics>,
+    image: ridewire_ar::LumaImage,
+    /// The size of the last frame.
+    size: (u32, u32),
+}
+
+impl Default for PushedFrames {
+    fn default() -> Self {
+        PushedFrames {
+            tracker: None,
+            marker_size: ridewire_ar::report::DEFAULT_MARKER_SIZE,
+            camera: None,
+            image: ridewire_ar::LumaImage::default(),
+            size: (0, 0),
+        }
+    }
+}
+
+impl PushedFrames {
+    /// The camera's calibration (pixels; OpenCV's pinhole model).
+    pub fn set_camera(&mut self, fx: f64, fy: f64, cx: f64, cy: f64) -> Result<()> {
+        let camera = Intrinsics::new(fx, fy, cx, cy).map_err(|source| Error::Camera {
+            what: "camera calibration",
+            source,
+        })?;
+        self.camera = Some(camera);
+        if let Some(tracker) = &mut self.tracker {
+            tracker.set_intrinsics(camera);
+        }
+        Ok(())
+    }
+
+    /// The side of the printed marker's black square, metres.
+    pub fn set_marker_size(&mut self, metres: f64) -> Result<()> {
+        if !(metres.is_finite() && MARKER_SIZES_M.contains(&metres)) {
+            return Err(Error::Input(format!(
+                "a marker side of {metres} m: expected {} to {} m",
+                MARKER_SIZES_M.start(),
+                MARKER_SIZES_M.end()
+            )));
+        }
+        self.marker_size = metres;
+        // The next frame starts a tracker for the new size.
+        self.tracker = None;
+        Ok(())
+    }
+
+    /// Tracks the markers in one `width`×`height` luma plane (one byte a
+    /// pixel, rows without padding) taken at `timestamp_ms` since the
+    /// stream began. A buffer of another size is an error.
+    pub fn push(
+        &mut self,
+        width: u32,
+        height: u32,
+        luma: &[u8],
+        timestamp_ms: u64,
+    ) -> Result<Vec<TrackedMarker>> {
+        let (w, h) = (width as usize, height as usize);
+        let expected = w.checked_mul(h).filter(|&n| n > 0);
+        if expected != Some(luma.len()) {
+            return Err(Error::Camera {
+                what: "the pushed frame",
+                source: ridewire_ar::Error::FrameSize {
+                    width: w,
+                    height: h,
+                    expected: expected.unwrap_or(0),
+                    got: luma.len(),
+                },
+            });
+        }
+        self.image.resize(w, h);
+        self.image.pixels_mut().copy_from_slice(luma);
+        if self.camera.is_none() && self.size != (width, height) {
+            // A guessed camera is a guess for one frame size.
+            self.tracker = None;
+        }
+        self.size = (width, height);
+        let tracker = match &mut self.tracker {
+            Some(tracker) => tracker,
+            None => {
+                let camera = match self.camera {
+                    Some(camera) => camera,
+                    None => intrinsics_for(width, height)?,
+                };
+                self.tracker
+                    .insert(Tracker::new(TrackerSettings::new(self.marker_size, camera)))
+            }
+        };
+        Ok(tracker
+            .update(&self.image, Duration::from_millis(timestamp_ms))
+            .to_vec())
+    }
+}

@@ -186,3 +186,46 @@ fn a_bike_without_a_bundled_pack_is_a_clear_error() {
     assert!(matches!(err, Error::OverlayPack(_)), "{err}");
     assert!(err.to_string().contains("ural-gear-up-2020"), "{err}");
 }
+
+#[test]
+fn pushed_frames_are_tracked_at_once_and_a_wrong_buffer_is_refused() {
+    use ridewire_app::scan::PushedFrames;
+    // The demo recording's frames, pushed as a phone would push Y planes.
+    let mut recording = demo();
+    let expected = recording.marker.expect("marker").pose;
+    let k = recording.intrinsics;
+    let mut phone = PushedFrames::default();
+    phone.set_camera(k.fx, k.fy, k.cx, k.cy).unwrap();
+    phone.set_marker_size(recording.pack.marker.size_m).unwrap();
+    let (w, h) = recording.frame_size;
+    let seen = phone
+        .push(w, h, recording.frame().image.pixels(), 0)
+        .unwrap();
+    let marker = seen
+        .iter()
+        .find(|m| m.id == recording.pack.marker.id)
+        .expect("the pack's marker");
+    for (got, want) in marker.pose.tvec.iter().zip(expected.tvec) {
+        assert!(
+            (got - want).abs() < 1e-6,
+            "{:?} vs {:?}",
+            marker.pose,
+            expected
+        );
+    }
+    // The next frame of the recording is tracked too.
+    recording.advance(Duration::from_secs(1));
+    let seen = phone
+        .push(w, h, recording.frame().image.pixels(), 1_000)
+        .unwrap();
+    assert!(seen.iter().any(|m| m.id == recording.pack.marker.id));
+
+    let err = phone
+        .push(w, h, &recording.frame().image.pixels()[1..], 2_000)
+        .expect_err("short buffer");
+    assert!(err.to_string().contains("needs"), "{err}");
+    assert!(phone.push(0, 0, &[], 2_000).is_err(), "an empty frame");
+    assert!(phone.set_marker_size(0.0).is_err());
+    assert!(phone.set_marker_size(f64::NAN).is_err());
+    assert!(phone.set_camera(-1.0, 900.0, 640.0, 360.0).is_err());
+}
