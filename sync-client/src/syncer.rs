@@ -140,9 +140,14 @@ struct DiagnoseJob {
 
 enum Command {
     SyncNow,
+    /// A round now, and its report on this channel when it ends.
+    Round(std::sync::mpsc::Sender<RoundReport>),
     Diagnose(Box<DiagnoseJob>),
     Stop,
 }
+
+/// Those who watch the status, each told of every change.
+type Watchers = Arc<Mutex<Vec<std::sync::mpsc::Sender<SyncStatus>>>>;
 
 /// Talks to a running [`Syncer`] from any thread.
 #[derive(Debug, Clone)]
@@ -150,12 +155,14 @@ pub struct SyncHandle {
     commands: mpsc::UnboundedSender<Command>,
     status: Arc<Mutex<SyncStatus>>,
     reports: Arc<Mutex<VecDeque<RoundReport>>>,
+    watchers: Watchers,
 }
 
 impl std::fmt::Debug for Command {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
             Command::SyncNow => "SyncNow",
+            Command::Round(_) => "Round",
             Command::Diagnose(_) => "Diagnose",
             Command::Stop => "Stop",
         })
@@ -177,6 +184,28 @@ impl SyncHandle {
     /// "sync"), cutting short any backoff wait.
     pub fn sync_now(&self) -> Result<()> {
         self.commands.send(Command::SyncNow).map_err(|_| stopped())
+    }
+
+    /// Asks for a round now and answers its report when it ends: a round
+    /// that starts after this call (one already running finishes first, then
+    /// another runs), so everything recorded before the call is pushed.
+    pub fn round(&self) -> Result<std::sync::mpsc::Receiver<RoundReport>> {
+        let (reply, report) = std::sync::mpsc::channel();
+        self.commands
+            .send(Command::Round(reply))
+            .map_err(|_| stopped())?;
+        Ok(report)
+    }
+
+    /// Every change of the status from now on, starting with the current
+    /// one, until the receiver is dropped or the syncer stops.
+    pub fn watch(&self) -> std::sync::mpsc::Receiver<SyncStatus> {
+        let (tell, changes) = std::sync::mpsc::channel();
+        let mut watchers = lock(&self.watchers);
+        if tell.send(self.status()).is_ok() {
+            watchers.push(tell);
+        }
+        changes
     }
 
     /// Asks the server's diagnosis agents, then runs a round so the run's
@@ -248,9 +277,11 @@ impl Syncer {
         let mark = store.event_mark()?;
         let status = Arc::new(Mutex::new(first));
         let reports = Arc::new(Mutex::new(VecDeque::new()));
+        let watchers = Watchers::default();
         let shared = Shared {
             status: Arc::clone(&status),
             reports: Arc::clone(&reports),
+            watchers: Arc::clone(&watchers),
         };
         let thread = std::thread::Builder::new()
             .name("ridewire-sync".into())
@@ -263,6 +294,7 @@ impl Syncer {
                 commands,
                 status,
                 reports,
+                watchers,
             },
             thread: Some(thread),
         })
@@ -332,6 +364,15 @@ fn refresh_counts(store: &Store, status: &mut SyncStatus) {
 struct Shared {
     status: Arc<Mutex<SyncStatus>>,
     reports: Arc<Mutex<VecDeque<RoundReport>>>,
+    watchers: Watchers,
+}
+
+impl Shared {
+    /// Tells every watcher the status as it is now; forgets those gone.
+    fn announce(&self) {
+        let now = lock(&self.status).clone();
+        lock(&self.watchers).retain(|w| w.send(now.clone()).is_ok());
+    }
 }
 
 /// What the loop does after looking at its commands.
@@ -341,17 +382,26 @@ enum Next {
     Stop,
 }
 
-/// Waits until `due` or a command; several queued "sync now" count once.
-/// A command already waiting goes first (a diagnosis asked right after the
-/// start runs with the first round instead of after it).
-async fn wait(receiver: &mut mpsc::UnboundedReceiver<Command>, due: Instant) -> Next {
+/// Waits until `due` or a command; several queued "sync now" count once
+/// (those waiting for a report join `waiting`). A command already waiting
+/// goes first (a diagnosis asked right after the start runs with the first
+/// round instead of after it).
+async fn wait(
+    receiver: &mut mpsc::UnboundedReceiver<Command>,
+    due: Instant,
+    waiting: &mut Vec<std::sync::mpsc::Sender<RoundReport>>,
+) -> Next {
     tokio::select! {
         biased;
         command = receiver.recv() => match command {
-            Some(Command::SyncNow) => {
+            Some(first @ (Command::SyncNow | Command::Round(_))) => {
+                if let Command::Round(reply) = first {
+                    waiting.push(reply);
+                }
                 while let Ok(command) = receiver.try_recv() {
                     match command {
                         Command::SyncNow => {}
+                        Command::Round(reply) => waiting.push(reply),
                         // A diagnosis runs a round of its own.
                         Command::Diagnose(job) => return Next::Diagnose(job),
                         Command::Stop => return Next::Stop,
@@ -448,16 +498,23 @@ async fn run<T: Transport>(
     lock(status).next_round_ms = Some(unix_ms() + millis(stored_wait));
     // Diagnoses asked while a round ran; each runs before the next wait.
     let mut queued: VecDeque<Box<DiagnoseJob>> = VecDeque::new();
+    // Who waits for the report of the round about to run, and who asked
+    // while one ran (they get the next one).
+    let mut waiting: Vec<std::sync::mpsc::Sender<RoundReport>> = Vec::new();
+    let mut waiting_next: Vec<std::sync::mpsc::Sender<RoundReport>> = Vec::new();
     loop {
+        waiting.append(&mut waiting_next);
         let job = match queued.pop_front() {
             Some(job) => Some(job),
-            None => match wait(&mut receiver, due).await {
+            None if !waiting.is_empty() => None,
+            None => match wait(&mut receiver, due, &mut waiting).await {
                 Next::Stop => return,
                 Next::Round => None,
                 Next::Diagnose(job) => Some(job),
             },
         };
         lock(status).syncing = true;
+        shared.announce();
         let now_ms = unix_ms();
         // Computed before the round so failed events can note when they
         // will be tried again; forgotten again on success.
@@ -479,6 +536,10 @@ async fn run<T: Transport>(
                     finished = &mut work => break Some(finished),
                     command = receiver.recv() => match command {
                         Some(Command::SyncNow) => again = true,
+                        Some(Command::Round(reply)) => {
+                            again = true;
+                            waiting_next.push(reply);
+                        }
                         Some(Command::Diagnose(job)) => queued.push_back(job),
                         Some(Command::Stop) | None => break None,
                     },
@@ -535,14 +596,17 @@ async fn run<T: Transport>(
         s.next_round_ms = Some(unix_ms().saturating_add(millis(wait_for)));
         refresh_counts(&store, &mut s);
         drop(s);
-        publish(
-            &shared.reports,
-            RoundReport {
-                round,
-                outcome: outcome.map_err(|e| e.to_string()),
-                brought,
-            },
-        );
+        shared.announce();
+        let report = RoundReport {
+            round,
+            outcome: outcome.map_err(|e| e.to_string()),
+            brought,
+        };
+        for reply in waiting.drain(..) {
+            // One who asked and went away misses nothing it needs.
+            let _ = reply.send(report.clone());
+        }
+        publish(&shared.reports, report);
         due = Instant::now() + wait_for;
     }
 }

@@ -509,3 +509,42 @@ fn a_diagnosis_asked_of_a_server_without_agents_says_so() {
     assert!(err.to_string().contains("no diagnosis agents"), "{err}");
     syncer.stop();
 }
+
+#[test]
+fn a_round_asked_for_answers_its_report_and_watchers_see_every_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("phone.db");
+    let server = Arc::new(server());
+    let mut phone = store(&path);
+    let syncer = start_quick(&path, &server);
+    let watching = syncer.handle().watch();
+    wait_until("the first round", || syncer.status().rounds >= 1);
+    // Recorded after the first round: the round asked for must carry it.
+    record_n(&mut phone, 0, 2);
+    let report = syncer
+        .handle()
+        .round()
+        .unwrap()
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the round's report");
+    let done = report.outcome.expect("a good round");
+    assert_eq!(done.acknowledged, 2, "{done:?}");
+    assert_eq!(server.events().len(), 2);
+    // Every round showed itself starting and ending, in order.
+    let seen: Vec<_> = watching.try_iter().collect();
+    assert!(
+        seen.iter().any(|s| s.syncing),
+        "a round was seen running: {seen:?}"
+    );
+    let last = seen.last().expect("changes");
+    assert!(!last.syncing);
+    assert_eq!(last.rounds, report.round);
+    assert_eq!(last.pending, 0);
+    let rounds: Vec<u64> = seen.iter().map(|s| s.rounds).collect();
+    assert!(rounds.windows(2).all(|w| w[0] <= w[1]), "{rounds:?}");
+    // A watcher that went away costs nothing; asking a stopped syncer fails.
+    drop(watching);
+    let handle = syncer.handle();
+    syncer.stop();
+    assert!(handle.round().is_err());
+}
