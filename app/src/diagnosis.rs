@@ -11,6 +11,8 @@ use ridewire_engine::diagnostics::gate::{self, GatedDiagnosis};
 use ridewire_engine::diagnostics::request::{DiagnosticRequest, VehicleInfo};
 use ridewire_engine::diagnostics::{Dtc, offline};
 
+use ridewire_sync_client::{OnlineDiagnosis, SyncHandle};
+
 use crate::rider::{Outcome, Rider};
 
 /// A finished run: the gated diagnosis and what recording it earned.
@@ -85,50 +87,59 @@ pub fn gate_offline(ask: Ask) -> Result<(DiagnosticRequest, GatedDiagnosis), Dia
 
 /// Answers a checked question ([`gate_offline`]) and records the run, as
 /// `ridewire diagnose` and the phones do. Signed in, the server's agents
-/// answer (the offline one among them) through a syncer on the rider's
-/// database; the server records the run and the same syncer brings it here
-/// (the rider's session is read again). Not signed in, in the demo garage,
-/// or when the server cannot be asked, the offline answer is recorded here
-/// and reaches the server with the next sync. A failure to record is
-/// reported in [`Run::recorded`], never hidden, and does not withhold the
-/// diagnosis.
+/// answer (the offline one among them): through the device's running
+/// syncer when there is one (`syncer`), else through one started for the
+/// question; the server records the run and the syncer brings it here (the
+/// rider's session is read again). Not signed in, in the demo garage, or
+/// when the server cannot be asked, the offline answer is recorded here and
+/// reaches the server with the next sync. A failure to record is reported
+/// in [`Run::recorded`], never hidden, and does not withhold the diagnosis.
 pub fn answer(
     rider: &mut Rider,
     checked: (DiagnosticRequest, GatedDiagnosis),
     now_ms: i64,
     utc_offset_min: i16,
+    syncer: Option<&SyncHandle>,
 ) -> Run {
     let (request, result) = checked;
     let mut note = None;
-    if let Some(database) = rider.database() {
-        match crate::account::diagnose_once(&database, request.clone(), utc_offset_min) {
-            Some(Ok((server, online))) => {
-                let mut recorded = match online.not_synced {
-                    None => format!("on {server}, and on this device"),
-                    Some(e) => {
-                        format!("on {server}; reaches this device with the next sync ({e})")
-                    }
-                };
-                if let Err(e) = rider.reload() {
-                    let _ = write!(recorded, "; this device could not read it back ({e})");
-                }
-                let run = online.run;
-                return Run {
-                    id: run.id,
-                    request: run.request,
-                    result: run.panel.diagnosis,
-                    xp: run.xp_earned,
-                    achievements: run.achievements,
-                    recorded,
-                };
-            }
-            Some(Err(e)) => {
-                note = Some(format!(
-                    "the server's agents could not be asked ({e}); the offline agent answered"
-                ));
-            }
-            None => {}
+    let asked = match (syncer, rider.database()) {
+        (Some(handle), Some(_)) => {
+            let server = crate::account::Saved::of(rider).server.unwrap_or_default();
+            Some(ask_running(handle, request.clone(), utc_offset_min).map(|run| (server, run)))
         }
+        (None, Some(database)) => {
+            crate::account::diagnose_once(&database, request.clone(), utc_offset_min)
+        }
+        (_, None) => None,
+    };
+    match asked {
+        Some(Ok((server, online))) => {
+            let mut recorded = match online.not_synced {
+                None => format!("on {server}, and on this device"),
+                Some(e) => {
+                    format!("on {server}; reaches this device with the next sync ({e})")
+                }
+            };
+            if let Err(e) = rider.reload() {
+                let _ = write!(recorded, "; this device could not read it back ({e})");
+            }
+            let run = online.run;
+            return Run {
+                id: run.id,
+                request: run.request,
+                result: run.panel.diagnosis,
+                xp: run.xp_earned,
+                achievements: run.achievements,
+                recorded,
+            };
+        }
+        Some(Err(e)) => {
+            note = Some(format!(
+                "the server's agents could not be asked ({e}); the offline agent answered"
+            ));
+        }
+        None => {}
     }
     let id = uuid::Uuid::now_v7();
     let (xp, achievements, mut recorded) =
@@ -150,4 +161,15 @@ pub fn answer(
         achievements,
         recorded,
     }
+}
+
+/// Asks the server's agents through the running syncer and waits for the
+/// answer (the round after it brings the run here).
+fn ask_running(
+    handle: &SyncHandle,
+    request: DiagnosticRequest,
+    utc_offset_min: i16,
+) -> crate::Result<OnlineDiagnosis> {
+    let answer = handle.diagnose(request, utc_offset_min)?;
+    Ok(crate::task::Pending::from("the sync thread", answer).wait()??)
 }

@@ -13,11 +13,13 @@
 //!   (a camera's on a thread of their own), its overlay pack, the scan it
 //!   earns;
 //! - [`obd`]: reading and clearing codes through an OBD-II adapter;
-//! - [`task`]: waiting on work done on another thread without blocking.
+//! - [`task`]: waiting on work done on another thread without blocking;
+//! - [`clock`]: now and the local day, as events record them.
 //!
 //! Errors are one enum, [`Error`], whose messages are what the rider reads.
 
 pub mod account;
+pub mod clock;
 pub mod diagnosis;
 mod error;
 pub mod maps;

@@ -83,14 +83,26 @@ pub fn run(ask: &Ask) -> Result<Run, PlanError> {
             "{name} is not UTF-8 text: invalid byte at offset {at} (line {line})"
         ))
     })?;
-    let plan = plan::parse(text).map_err(|e| PlanError::BadInput(format!("{name}: {e}")))?;
-    let path = match &ask.level {
+    map_of(text, &name.to_string(), ask.level.as_deref(), ask.seed)
+}
+
+/// Parses a plan's Markdown (`name` says which in messages), selects the
+/// level (`2/1`, 1-based; `None` for the top) and generates its map: what
+/// [`run`] does once the file is read, for hosts that hold the text.
+pub fn map_of(
+    markdown: &str,
+    name: &str,
+    level: Option<&str>,
+    seed: u64,
+) -> Result<Run, PlanError> {
+    let plan = plan::parse(markdown).map_err(|e| PlanError::BadInput(format!("{name}: {e}")))?;
+    let path = match level {
         Some(level) => level_path(&plan, level)?,
         None => Vec::new(),
     };
     let milestones = plan.milestones(&path);
     let start = Instant::now();
-    let map = overworld::generate(&milestones, ask.seed)
+    let map = overworld::generate(&milestones, seed)
         .map_err(|e| PlanError::BadInput(format!("{name}: {e}")))?;
     Ok(Run {
         map,
@@ -139,10 +151,15 @@ pub fn report(run: &Run) -> String {
     )
 }
 
+/// The map as the pretty JSON `ridewire plan --json` writes.
+pub fn to_json(map: &Overworld) -> Result<String, PlanError> {
+    serde_json::to_string_pretty(map)
+        .map_err(|e| PlanError::Failed(format!("cannot encode the map as JSON: {e}")))
+}
+
 /// Writes the map as pretty JSON.
 pub fn write_json(map: &Overworld, to: &Path) -> Result<(), PlanError> {
-    let text = serde_json::to_string_pretty(map)
-        .map_err(|e| PlanError::Failed(format!("cannot encode the map as JSON: {e}")))?;
+    let text = to_json(map)?;
     std::fs::write(to, text)
         .map_err(|e| PlanError::Failed(format!("cannot write {}: {e}", to.display())))
 }

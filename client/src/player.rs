@@ -43,18 +43,14 @@ impl Clock {
                 at_ms,
                 utc_offset_min,
             } => (at_ms, utc_offset_min),
-            Clock::System => {
-                let now = chrono::Local::now();
-                let offset = (now.offset().local_minus_utc() / 60) as i16;
-                (now.timestamp_millis(), offset)
-            }
+            Clock::System => ridewire_app::clock::now(),
         }
     }
 
     /// Today's local day number (days since 1970-01-01).
     pub fn today(&self) -> i64 {
         let (at, off) = self.now();
-        (at + i64::from(off) * 60_000).div_euclid(86_400_000)
+        ridewire_app::clock::local_day(at, off)
     }
 }
 

@@ -28,7 +28,7 @@ fn an_offline_run_is_recorded_whole_and_the_session_shows_it_at_once() {
     let path = dir.path().join("rider.db");
     let mut rider = Rider::open(&path, NOW).unwrap();
     let checked = gate_offline(ask(&["P0300"])).unwrap();
-    let run = answer(&mut rider, checked, NOW, 60);
+    let run = answer(&mut rider, checked, NOW, 60, None);
     assert_eq!(run.result.decision, Decision::Approved);
     assert_eq!(run.xp, 10);
     assert_eq!(run.achievements, ["ACH-FIRST-DIAG"]);

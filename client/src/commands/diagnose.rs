@@ -30,6 +30,7 @@ pub fn run(ask: Ask, data: &DataSource, clock: &Clock) -> Result<Run, DiagnoseEr
         checked,
         at,
         offset,
+        None,
     ))
 }
 
