@@ -7,7 +7,8 @@
 use std::fmt::Write as _;
 
 use ridewire_engine::diagnostics::codes::CodeDatabase;
-use ridewire_engine::diagnostics::gate::{self, GatedDiagnosis};
+use ridewire_engine::diagnostics::gate::{self, GatedDiagnosis, SafetyFlag};
+use ridewire_engine::diagnostics::outcome::AgentStatus;
 use ridewire_engine::diagnostics::request::{DiagnosticRequest, VehicleInfo};
 use ridewire_engine::diagnostics::{Dtc, offline};
 
@@ -172,4 +173,30 @@ fn ask_running(
 ) -> crate::Result<OnlineDiagnosis> {
     let answer = handle.diagnose(request, utc_offset_min)?;
     Ok(crate::task::Pending::from("the sync thread", answer).wait()??)
+}
+
+/// What became of one agent's answer, in the rider's words ("used", or
+/// "left out: …").
+pub fn agent_status(status: &AgentStatus) -> String {
+    match status {
+        AgentStatus::Used { .. } => "used".to_owned(),
+        AgentStatus::InvalidOutput { error, .. } => format!("left out: {error}"),
+        AgentStatus::TimedOut => "left out: timed out".to_owned(),
+        AgentStatus::Failed { reason } => format!("left out: {reason}"),
+        AgentStatus::DuplicateAgent { .. } => "left out: answered twice".to_owned(),
+    }
+}
+
+/// A safety flag of the gate, in the rider's words.
+pub fn flag_text(flag: &SafetyFlag) -> String {
+    match flag {
+        SafetyFlag::UnsafeRecommendation { finding, .. } => {
+            format!("unsafe_recommendation: {}", finding.reason)
+        }
+        SafetyFlag::LanguageNotCovered { agent } => {
+            format!("language_not_covered: {agent}'s answer is not in English")
+        }
+        SafetyFlag::NoValidAnswers => "no agent gave a usable answer".to_owned(),
+        SafetyFlag::SingleAgent => "single agent (offline): agreement is discounted".to_owned(),
+    }
 }

@@ -7,11 +7,10 @@
 use std::fmt::Write as _;
 
 use ridewire_engine::diagnostics::Dtc;
-use ridewire_engine::diagnostics::gate::{Decision, SafetyFlag};
-use ridewire_engine::diagnostics::outcome::AgentStatus;
+use ridewire_engine::diagnostics::gate::Decision;
 
 use crate::player::{Clock, DataSource, Player};
-pub use ridewire_app::diagnosis::{Ask, DiagnoseError, Run, gate_offline};
+pub use ridewire_app::diagnosis::{Ask, DiagnoseError, Run, agent_status, flag_text, gate_offline};
 
 /// Checks the question, then answers and records it
 /// ([`ridewire_app::diagnosis::answer`]: the server's agents when signed in,
@@ -81,27 +80,15 @@ pub fn report(run: &Run) -> String {
         }
     }
     for report in &r.answers {
-        let status = match &report.status {
-            AgentStatus::Used { .. } => "used".to_owned(),
-            AgentStatus::InvalidOutput { error, .. } => format!("left out: {error}"),
-            AgentStatus::TimedOut => "left out: timed out".to_owned(),
-            AgentStatus::Failed { reason } => format!("left out: {reason}"),
-            AgentStatus::DuplicateAgent { .. } => "left out: answered twice".to_owned(),
-        };
-        let _ = writeln!(out, "Agent:      {} ({status})", report.agent);
+        let _ = writeln!(
+            out,
+            "Agent:      {} ({})",
+            report.agent,
+            agent_status(&report.status)
+        );
     }
     for flag in &r.flags {
-        let text = match flag {
-            SafetyFlag::UnsafeRecommendation { finding, .. } => {
-                format!("unsafe_recommendation: {}", finding.reason)
-            }
-            SafetyFlag::LanguageNotCovered { agent } => {
-                format!("language_not_covered: {agent}'s answer is not in English")
-            }
-            SafetyFlag::NoValidAnswers => "no agent gave a usable answer".to_owned(),
-            SafetyFlag::SingleAgent => "single agent (offline): agreement is discounted".to_owned(),
-        };
-        let _ = writeln!(out, "Flag:       {text}");
+        let _ = writeln!(out, "Flag:       {}", flag_text(flag));
     }
     let unlocked = if run.achievements.is_empty() {
         String::new()

@@ -1,0 +1,380 @@
+//! RideWire for native hosts: the Android and iOS apps (and, in the tests,
+//! Python and Kotlin on this machine) reach the same core the desktop app
+//! and the command line use, through uniffi bindings (namespace
+//! `ridewire`).
+//!
+//! There is no logic here: one object, [`RideWire`], wraps the app layer's
+//! use cases (`ridewire-app`: the rider's session over the SQLite file, the
+//! account and the one background syncer, diagnosis, the scanner's tracker
+//! for pushed camera frames, plan maps) and turns its types into plain
+//! records ([`views`]) and its errors into [`RideWireError`]. A panic never
+//! crosses the boundary: uniffi catches it and the host gets an internal
+//! error.
+
+mod error;
+mod views;
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use ridewire_app::account;
+use ridewire_app::clock;
+use ridewire_app::diagnosis::{self, Ask};
+use ridewire_app::maps;
+use ridewire_app::rider::Rider;
+use ridewire_app::scan::PushedFrames;
+use ridewire_engine::diagnostics::request::VehicleInfo;
+use ridewire_engine::event::EventKind;
+use ridewire_engine::quest::QuestId;
+use ridewire_sync_client::{SyncHandle, Syncer};
+
+pub use error::RideWireError;
+pub use views::{
+    Achievement, AgentAnswer, Decision, Diagnosis, Marker, Point, Progress, Quest, QuestState,
+    QuestStep, Recorded, SyncState, SyncSummary,
+};
+
+uniffi::setup_scaffolding!("ridewire");
+
+/// The file name of the rider's database inside the host's data folder
+/// (the desktop app's is `ridewire.db` in its data folder too).
+pub const DATABASE_FILE: &str = "ridewire.db";
+
+/// How long `sync_now` waits for its round.
+const ROUND_TIMEOUT: Duration = Duration::from_secs(120);
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Plain data behind the lock: a panic elsewhere leaves it usable.
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// The rider's RideWire on this device.
+#[derive(uniffi::Object)]
+pub struct RideWire {
+    database: PathBuf,
+    rider: Mutex<Rider>,
+    frames: Mutex<PushedFrames>,
+    /// The one background syncer, once signed in.
+    syncer: Mutex<Option<Syncer>>,
+}
+
+impl RideWire {
+    fn handle(&self) -> Option<SyncHandle> {
+        lock(&self.syncer).as_ref().map(Syncer::handle)
+    }
+
+    /// Records what the rider did, as the app does, and nudges sync.
+    fn record(&self, kind: EventKind) -> Result<Recorded, RideWireError> {
+        let (now, offset) = clock::now();
+        let outcome = lock(&self.rider).record(kind, now, offset);
+        if let Some(handle) = self.handle() {
+            // Sync picks it up with its next round all the same.
+            let _ = handle.sync_now();
+        }
+        Recorded::try_from(outcome)
+    }
+
+    fn quest_id(&self, id: &str) -> Result<QuestId, RideWireError> {
+        let quest = QuestId::new(id).map_err(|e| RideWireError::invalid(e.to_string()))?;
+        if lock(&self.rider).catalog.quest(&quest).is_none() {
+            return Err(RideWireError::invalid(format!("there is no quest {id:?}")));
+        }
+        Ok(quest)
+    }
+
+    fn start_syncer(&self, signed: &account::SignedIn) -> Result<(), RideWireError> {
+        let mut running = lock(&self.syncer);
+        // The one syncer for this device: the old one stops first.
+        if let Some(old) = running.take() {
+            old.stop();
+        }
+        *running = Some(account::start_syncer(&self.database, signed)?);
+        Ok(())
+    }
+}
+
+#[uniffi::export(async_runtime = "tokio")]
+impl RideWire {
+    /// Opens (or creates) the rider's data in `data_dir`: the same SQLite
+    /// file the app uses, which a background job may have open too. Syncing
+    /// starts by itself when an account was kept.
+    #[uniffi::constructor]
+    pub fn open(data_dir: String) -> Result<Arc<Self>, RideWireError> {
+        if data_dir.trim().is_empty() {
+            return Err(RideWireError::invalid("no data folder given"));
+        }
+        let database = Path::new(&data_dir).join(DATABASE_FILE);
+        let rider = Rider::open(&database, clock::now().0)?;
+        let syncer = match account::resume(&rider) {
+            Some(Ok((_, syncer))) => Some(syncer),
+            // Kept but not usable (a damaged setting): sign in again.
+            Some(Err(_)) | None => None,
+        };
+        Ok(Arc::new(RideWire {
+            database,
+            rider: Mutex::new(rider),
+            frames: Mutex::new(PushedFrames::default()),
+            syncer: Mutex::new(syncer),
+        }))
+    }
+
+    /// Level, XP, streak and achievements.
+    pub fn progress(&self) -> Progress {
+        let (now, offset) = clock::now();
+        Progress::of(lock(&self.rider).progress(), clock::local_day(now, offset))
+    }
+
+    /// Every quest of the catalogue with the rider's state in it.
+    pub fn quests(&self) -> Vec<Quest> {
+        let rider = lock(&self.rider);
+        rider
+            .catalog
+            .quests()
+            .map(|q| Quest::of(q, &rider.catalog, rider.progress()))
+            .collect()
+    }
+
+    /// Starts quest `id`.
+    pub fn start_quest(&self, id: String) -> Result<Recorded, RideWireError> {
+        let quest = self.quest_id(&id)?;
+        self.record(EventKind::QuestStarted { quest })
+    }
+
+    /// Checks off `step` of quest `id`.
+    pub fn check_step(&self, id: String, step: String) -> Result<Recorded, RideWireError> {
+        let quest = self.quest_id(&id)?;
+        let known = lock(&self.rider)
+            .catalog
+            .quest(&quest)
+            .is_some_and(|q| q.steps.iter().any(|s| s.id == step));
+        if !known {
+            return Err(RideWireError::invalid(format!(
+                "quest {id:?} has no step {step:?}"
+            )));
+        }
+        self.record(EventKind::StepChecked { quest, step })
+    }
+
+    /// Completes quest `id` (every step checked and every proof given, or
+    /// it is recorded without counting, saying why).
+    pub fn complete_quest(&self, id: String) -> Result<Recorded, RideWireError> {
+        let quest = self.quest_id(&id)?;
+        self.record(EventKind::QuestCompleted { quest })
+    }
+
+    /// Diagnoses trouble codes and symptoms on the rider's bike, gates the
+    /// answer and records the run, as `ridewire diagnose` does: the
+    /// server's agents when signed in, the offline agent otherwise (or
+    /// when the server cannot be asked). Waits on the network: call it off
+    /// the UI thread.
+    pub fn diagnose(
+        &self,
+        codes: Vec<String>,
+        symptoms: Vec<String>,
+    ) -> Result<Diagnosis, RideWireError> {
+        let vehicle = {
+            let rider = lock(&self.rider);
+            VehicleInfo {
+                make: rider.vehicle.make.clone(),
+                model: rider.vehicle.model.clone(),
+                year: rider.vehicle.year,
+            }
+        };
+        let checked = diagnosis::gate_offline(Ask {
+            codes,
+            symptoms,
+            query: None,
+            vehicle,
+        })?;
+        let handle = self.handle();
+        let (now, offset) = clock::now();
+        let mut rider = lock(&self.rider);
+        Ok(diagnosis::answer(&mut rider, checked, now, offset, handle.as_ref()).into())
+    }
+
+    /// The camera's calibration, pixels (OpenCV's pinhole model). Without
+    /// one the camera is guessed from the frame size.
+    pub fn set_camera(&self, fx: f64, fy: f64, cx: f64, cy: f64) -> Result<(), RideWireError> {
+        Ok(lock(&self.frames).set_camera(fx, fy, cx, cy)?)
+    }
+
+    /// The side of the printed marker's black square, metres.
+    pub fn set_marker_size(&self, metres: f64) -> Result<(), RideWireError> {
+        Ok(lock(&self.frames).set_marker_size(metres)?)
+    }
+
+    /// Tracks the markers in one camera frame: `luma` is the Y plane,
+    /// `width`×`height` bytes without row padding; `timestamp_ms` counts
+    /// from the start of the stream. The scanner's tracker (detection,
+    /// pose, smoothing over frames). A buffer of the wrong size is
+    /// `InvalidInput`.
+    pub fn push_camera_frame(
+        &self,
+        width: u32,
+        height: u32,
+        luma: Vec<u8>,
+        timestamp_ms: u64,
+    ) -> Result<Vec<Marker>, RideWireError> {
+        let seen = lock(&self.frames).push(width, height, &luma, timestamp_ms)?;
+        Ok(seen.iter().map(Marker::from).collect())
+    }
+
+    /// Signs in to `server` (or creates the account first with `register`),
+    /// keeps the session in the rider's data and starts syncing. Waits on
+    /// the network: call it off the UI thread.
+    pub fn sign_in(
+        &self,
+        server: String,
+        email: String,
+        password: String,
+        register: bool,
+    ) -> Result<(), RideWireError> {
+        let (server, who) = account::sign_in_form(&server, &email, password)?;
+        let signed = account::sign_in(server, who, register)?;
+        account::keep(&mut lock(&self.rider), &signed)?;
+        self.start_syncer(&signed)
+    }
+
+    /// Runs a sync round now and answers what was pushed and pulled since
+    /// the host last asked (this round and any the timer ran): everything
+    /// recorded before the call is sent, what other devices recorded
+    /// arrives and the rider's progress takes it in.
+    pub async fn sync_now(&self) -> Result<SyncSummary, RideWireError> {
+        let handle = self.handle().ok_or_else(|| RideWireError::Auth {
+            message: "not signed in: sign in to sync".into(),
+        })?;
+        let round = handle.round()?;
+        let report = tokio::task::spawn_blocking(move || round.recv_timeout(ROUND_TIMEOUT))
+            .await
+            .map_err(|e| RideWireError::Busy {
+                message: format!("the sync wait stopped: {e}"),
+            })?
+            .map_err(|_| RideWireError::Busy {
+                message: "the sync round did not finish in time".into(),
+            })?;
+        let mut summary = match &report.outcome {
+            Ok(done) => SyncSummary::of(report.round, done, handle.status().pending),
+            Err(why) => {
+                return Err(RideWireError::Network {
+                    message: why.clone(),
+                });
+            }
+        };
+        let mut rider = lock(&self.rider);
+        rider.merge(&report.brought)?;
+        // Rounds nobody waited for (the timer's) may have brought more.
+        for other in handle.take_reports() {
+            if other.round != report.round {
+                rider.merge(&other.brought)?;
+                if let Ok(done) = &other.outcome {
+                    summary.add(done);
+                }
+            }
+        }
+        Ok(summary)
+    }
+
+    /// Where sync stands; `None` until signed in.
+    pub fn sync_state(&self) -> Option<SyncState> {
+        self.handle().map(|h| SyncState::from(&h.status()))
+    }
+
+    /// Calls `listener` with every change of the sync state (first with the
+    /// current one) until the returned subscription is cancelled or
+    /// dropped. The calls come from a thread of their own.
+    pub fn watch_sync(
+        &self,
+        listener: Arc<dyn SyncListener>,
+    ) -> Result<Arc<SyncSubscription>, RideWireError> {
+        let handle = self.handle().ok_or_else(|| RideWireError::Auth {
+            message: "not signed in: sign in to sync".into(),
+        })?;
+        SyncSubscription::start(&handle, listener)
+    }
+
+    /// The overworld map of a Markdown plan, as the JSON `ridewire plan
+    /// --json` writes, so the host can draw it.
+    pub fn plan_map(&self, markdown: String, seed: u64) -> Result<String, RideWireError> {
+        let run = maps::map_of(&markdown, "the plan", None, seed)?;
+        Ok(maps::to_json(&run.map)?)
+    }
+
+    /// Stops syncing: call it before the host goes away (opening again
+    /// resumes). Named so as not to clash with the bindings' own `close()`,
+    /// which frees the object.
+    pub fn shutdown(&self) {
+        if let Some(syncer) = lock(&self.syncer).take() {
+            syncer.stop();
+        }
+    }
+}
+
+/// Told of every change of the sync state. Implemented by the host; it is
+/// called from a thread of RideWire's and must not throw.
+#[uniffi::export(foreign)]
+pub trait SyncListener: Send + Sync {
+    fn on_sync_state(&self, state: SyncState);
+}
+
+/// A running [`RideWire::watch_sync`]: it stops on `cancel()` or when the
+/// host drops it.
+#[derive(uniffi::Object)]
+pub struct SyncSubscription {
+    stop: Arc<AtomicBool>,
+    thread: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl SyncSubscription {
+    fn start(
+        handle: &SyncHandle,
+        listener: Arc<dyn SyncListener>,
+    ) -> Result<Arc<Self>, RideWireError> {
+        let changes = handle.watch();
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopped = Arc::clone(&stop);
+        let thread = std::thread::Builder::new()
+            .name("ridewire-sync-watch".into())
+            .spawn(move || {
+                while !stopped.load(Ordering::SeqCst) {
+                    match changes.recv_timeout(Duration::from_millis(50)) {
+                        Ok(status) if !stopped.load(Ordering::SeqCst) => {
+                            listener.on_sync_state(SyncState::from(&status));
+                        }
+                        Ok(_) | Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+                        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+                    }
+                }
+            })
+            .map_err(|e| RideWireError::Busy {
+                message: format!("cannot start watching sync: {e}"),
+            })?;
+        Ok(Arc::new(SyncSubscription {
+            stop,
+            thread: Mutex::new(Some(thread)),
+        }))
+    }
+}
+
+#[uniffi::export]
+impl SyncSubscription {
+    /// Stops the calls; none comes after this returns.
+    pub fn cancel(&self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(thread) = lock(&self.thread).take() {
+            // A listener cancelling from its own call must not wait on
+            // itself.
+            if thread.thread().id() != std::thread::current().id() {
+                let _ = thread.join();
+            }
+        }
+    }
+}
+
+impl Drop for SyncSubscription {
+    fn drop(&mut self) {
+        self.cancel();
+    }
+}

@@ -1,0 +1,113 @@
+// A rider's phone, played by Kotlin on the JVM through the generated
+// bindings (the same code an Android app's view-model calls). Run by
+// ffi/tests/hosts.rs with RIDEWIRE_SERVER (a ridewire-server on loopback)
+// and RIDEWIRE_FRAMES (synthetic camera frames and their true pose).
+
+import java.io.File
+import java.nio.file.Files
+import kotlin.math.sqrt
+import kotlinx.coroutines.runBlocking
+import uniffi.ridewire.*
+
+fun check(what: String, ok: Boolean, detail: Any? = "") {
+    if (!ok) throw AssertionError("$what: $detail")
+    println("ok  $what")
+}
+
+fun number(json: String, key: String): Double =
+    Regex("\"$key\":(-?[0-9.eE+-]+)").find(json)!!.groupValues[1].toDouble()
+
+fun numbers(json: String, key: String): List<Double> =
+    Regex("\"$key\":\\[([^\\]]*)\\]").find(json)!!.groupValues[1].split(",").map { it.toDouble() }
+
+fun strings(json: String, key: String): List<String> =
+    Regex("\"$key\":\\[([^\\]]*)\\]").find(json)!!.groupValues[1].split(",").map { it.trim('"') }
+
+class Watcher : SyncListener {
+    val states = java.util.Collections.synchronizedList(mutableListOf<SyncState>())
+    override fun onSyncState(state: SyncState) { states.add(state) }
+}
+
+fun quests(rw: RideWire) {
+    val quest = rw.quests().first { it.state == QuestState.AVAILABLE && it.proofs.isEmpty() }
+    val before = rw.progress().xp
+    check("starting a quest is recorded", rw.startQuest(quest.id).counted)
+    for (step in quest.steps) check("step ${step.id} is checked", rw.checkStep(quest.id, step.id).counted)
+    val done = rw.completeQuest(quest.id)
+    check("completing it earns its XP", done.counted && done.xp > 0u, done)
+    check("progress shows it", rw.progress().xp == before + done.xp, rw.progress())
+    try {
+        rw.checkStep(quest.id, "no-such-step")
+        check("an unknown step is refused", false)
+    } catch (e: RideWireException.InvalidInput) {
+        check("an unknown step is refused", e.detail.contains("no-such-step"), e.detail)
+    }
+}
+
+fun frames(rw: RideWire, dir: File) {
+    val meta = File(dir, "frames.json").readText()
+    rw.setCamera(number(meta, "fx"), number(meta, "fy"), number(meta, "cx"), number(meta, "cy"))
+    rw.setMarkerSize(number(meta, "marker_size"))
+    val (w, h) = Pair(number(meta, "width").toUInt(), number(meta, "height").toUInt())
+    val id = number(meta, "id").toInt().toUShort()
+    var seen: Marker? = null
+    strings(meta, "frames").forEachIndexed { i, name ->
+        val luma = Files.readAllBytes(File(dir, name).toPath())
+        seen = rw.pushCameraFrame(w, h, luma, (i * 33).toULong()).firstOrNull { it.id == id }
+        check("frame $i: marker $id found", seen != null)
+    }
+    val truth = numbers(meta, "tvec")
+    val off = sqrt(seen!!.tvec.zip(truth).sumOf { (a, b) -> (a - b) * (a - b) })
+    check("the pose is where the marker is (within 1 cm)", off < 0.01, "${seen!!.tvec} vs $truth")
+    try {
+        rw.pushCameraFrame(w, h, ByteArray(100), 0u)
+        check("a short buffer is refused", false)
+    } catch (e: RideWireException.InvalidInput) {
+        check("a short buffer is refused, not a crash", e.detail.contains("needs"), e.detail)
+    }
+}
+
+fun main() {
+    val server = System.getenv("RIDEWIRE_SERVER")!!
+    val frames = File(System.getenv("RIDEWIRE_FRAMES")!!)
+    val email = "kotlin@ridewire.test"
+    val password = "correct horse battery"
+    val phoneDir = Files.createTempDirectory("ridewire-phone").toFile()
+    val tabletDir = Files.createTempDirectory("ridewire-tablet").toFile()
+    try {
+        val rw = RideWire.open(phoneDir.path)
+        check("a fresh store starts with no XP", rw.progress().xp == 0uL, rw.progress())
+        quests(rw)
+        val run = rw.diagnose(listOf("P0300"), listOf("rough_idle"))
+        check("P0300 is approved", run.decision == Decision.APPROVED, run.decision)
+        check("the spark plugs light up", "spark_plugs" in run.highlightedComponents)
+        frames(rw, frames)
+        try {
+            runBlocking { rw.syncNow() }
+            check("syncing before signing in asks to sign in", false)
+        } catch (e: RideWireException.Auth) {
+            check("syncing before signing in asks to sign in", true)
+        }
+        rw.signIn(server, email, password, true)
+        val watcher = Watcher()
+        val subscription = rw.watchSync(watcher)
+        val summary = runBlocking { rw.syncNow() }
+        check("sync sends what the phone recorded", summary.pushed >= 3uL && summary.pending == 0uL, summary)
+        subscription.cancel()
+        check("the listener saw sync run", watcher.states.any { it.syncing }, watcher.states)
+        val xp = rw.progress().xp
+        rw.shutdown()
+
+        val tablet = RideWire.open(tabletDir.path)
+        tablet.signIn(server, email, password, false)
+        val pulled = runBlocking { tablet.syncNow() }
+        check("the second device pulls the phone's events", pulled.pulled >= 3uL, pulled)
+        check("the second device shows the same XP", tablet.progress().xp == xp, "${tablet.progress().xp} vs $xp")
+        tablet.shutdown()
+        check("a plan's map comes back as JSON", tablet.planMap("# Plan\n## Chain\n- [ ] lube\n", 7uL).contains("\"nodes\""))
+        println("kotlin scenario: all checks passed")
+    } finally {
+        phoneDir.deleteRecursively()
+        tabletDir.deleteRecursively()
+    }
+}
