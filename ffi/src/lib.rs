@@ -222,18 +222,18 @@ impl RideWire {
         Ok(seen.iter().map(Marker::from).collect())
     }
 
-    /// Signs in to `server` (or creates the account first with `register`),
-    /// keeps the session in the rider's data and starts syncing. Waits on
-    /// the network: call it off the UI thread.
+    /// Signs in to `server` (or creates the account first with
+    /// `create_account`), keeps the session in the rider's data and starts
+    /// syncing. Waits on the network: call it off the UI thread.
     pub fn sign_in(
         &self,
         server: String,
         email: String,
         password: String,
-        register: bool,
+        create_account: bool,
     ) -> Result<(), RideWireError> {
         let (server, who) = account::sign_in_form(&server, &email, password)?;
-        let signed = account::sign_in(server, who, register)?;
+        let signed = account::sign_in(server, who, create_account)?;
         account::keep(&mut lock(&self.rider), &signed)?;
         self.start_syncer(&signed)
     }

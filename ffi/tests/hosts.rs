@@ -268,3 +268,29 @@ fn kotlin_drives_the_library_on_the_jvm() {
         .env("RIDEWIRE_FRAMES", &frames));
     assert!(String::from_utf8_lossy(&out.stdout).contains("all checks passed"));
 }
+
+#[test]
+fn the_swift_bindings_header_passes_a_c_syntax_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(swift) = generate("swift", &dir.path().join("swift")) else {
+        return;
+    };
+    for file in ["ridewire.swift", "ridewireFFI.h", "ridewireFFI.modulemap"] {
+        assert!(swift.join(file).is_file(), "{file} was written");
+    }
+    // No Swift compiler here: the C header the Swift module imports is
+    // checked with the C compiler (clang's nullability words defined away
+    // for gcc).
+    let source = dir.path().join("check.c");
+    std::fs::write(
+        &source,
+        "#include \"ridewireFFI.h\"\nint main(void) { return 0; }\n",
+    )
+    .unwrap();
+    run(Command::new("cc")
+        .args(["-fsyntax-only", "-std=c11", "-Wall", "-Wextra", "-Werror"])
+        .args(["-D_Nonnull=", "-D_Nullable="])
+        .arg("-I")
+        .arg(&swift)
+        .arg(&source));
+}

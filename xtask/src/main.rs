@@ -8,6 +8,8 @@
 //!   (`assets/models/*.glb`) and the overlay packs (`assets/overlays/*.json`).
 //! - `cargo xtask api-check`: schemathesis over the server's OpenAPI document
 //!   (also part of `test`).
+//! - `cargo xtask bindings [--out DIR]`: the phones' bindings (Kotlin, Swift,
+//!   Python) of `ridewire-ffi`, with the library beside the Python module.
 //! - `cargo xtask bench engine`: the engine's benchmarks.
 //! - `cargo xtask bench sync`: sync over loopback (push, cold pull, 1,000
 //!   clients), one JSON line per figure.
@@ -22,6 +24,7 @@
 
 mod api_check;
 mod assets;
+mod bindings;
 mod marker_sheet;
 mod models;
 mod scan_demo;
@@ -49,8 +52,13 @@ commands:
                     frame-to-overlay latency
   bench agents      time request → gated answer with agents answering in 50/200/800 ms
   bench refresh     the app's main-thread time after a sync round (empty, 1,000 events), before and after
+  bench phones      one push_camera_frame (1280x720) through the Python bindings vs in Rust
   api-check         build the server, then run schemathesis (every check) over
                     its OpenAPI document on loopback, as `test` does
+  bindings [--out DIR]
+                    build ridewire-ffi and write its Kotlin, Swift and Python
+                    bindings to DIR (default TARGET/bindings), the library
+                    beside the Python module
   target-dir        print the build directory every command uses
 
 environment:
@@ -72,6 +80,7 @@ fn main() -> ExitCode {
         }
         Some("bench") => bench(&args[1..]),
         Some("api-check") => api_check(),
+        Some("bindings") => make_bindings(&args[1..]),
         Some("target-dir") => {
             println!("{}", target_dir().display());
             Ok(())
@@ -175,16 +184,29 @@ fn run(args: &[String]) -> Result<(), String> {
     step("ridewire", cmd)
 }
 
-/// The workspace is checked and tested in two cargo invocations. The server's
-/// dependencies turn on features of crates Bevy shares; built together with
-/// the client, cargo would unify those features and rebuild all of Bevy. Built
-/// apart, each group keeps its own warm build in the same directory.
+/// The workspace is checked and tested in three cargo invocations. The
+/// server's dependencies, and the phones' (uniffi), turn on features of
+/// crates Bevy shares; built together with the client, cargo would unify
+/// those features and rebuild all of Bevy. Built apart, each group keeps its
+/// own warm build in the same directory.
 ///
 /// The server goes first: its tests build `ridewire-server`, which the app's
-/// sync test then runs on loopback.
-const GROUPS: [(&str, &[&str]); 2] = [
+/// sync test and the phones' scenarios then run on loopback.
+const GROUPS: [(&str, &[&str]); 3] = [
     ("server", &["--package", "ridewire-server"]),
-    ("app", &["--workspace", "--exclude", "ridewire-server"]),
+    (
+        "app",
+        &[
+            "--workspace",
+            "--exclude",
+            "ridewire-server",
+            "--exclude",
+            "ridewire-ffi",
+            "--exclude",
+            "uniffi-bindgen",
+        ],
+    ),
+    ("phones", &bindings::PACKAGES),
 ];
 
 fn test() -> Result<(), String> {
@@ -200,7 +222,11 @@ fn test() -> Result<(), String> {
     }
     for (name, packages) in GROUPS {
         let mut tests = cargo(&["test", "--locked"]);
-        tests.args(packages).env("RIDEWIRE_REQUIRE_SERVER", "1");
+        tests
+            .args(packages)
+            .env("RIDEWIRE_REQUIRE_SERVER", "1")
+            .env("RIDEWIRE_REQUIRE_BINDINGS", "1")
+            .env("RIDEWIRE_KOTLIN_HOME", system::kotlin_home());
         step(&format!("tests ({name})"), tests)?;
         if name == "server" {
             // The OpenAPI document against the server the tests just built.
@@ -213,6 +239,28 @@ fn test() -> Result<(), String> {
     eprintln!(
         "==> all checks passed in {:.0} s",
         start.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn make_bindings(args: &[String]) -> Result<(), String> {
+    let target = target_dir();
+    let out = bindings::out_dir(args, &target)?;
+    let mut build = cargo(&["build", "--locked"]);
+    build.args(bindings::PACKAGES);
+    step("build (phones)", build)?;
+    let root = workspace_root();
+    for language in ["kotlin", "swift", "python"] {
+        step(
+            &format!("bindings ({language})"),
+            bindings::generate(&root, &target, language, &out.join(language)),
+        )?;
+    }
+    bindings::place_library(&target, &out.join("python"))?;
+    eprintln!(
+        "==> bindings in {}; try: cd {} && python3 -c 'import ridewire'",
+        out.display(),
+        out.join("python").display()
     );
     Ok(())
 }
@@ -394,8 +442,18 @@ fn bench(args: &[String]) -> Result<(), String> {
                 "refresh",
             ]),
         ),
+        // One push_camera_frame through the Python bindings vs in Rust, on
+        // the library the hosts load (the dev profile's).
+        Some("phones") => {
+            let mut build = cargo(&["build", "--locked"]);
+            build.args(bindings::PACKAGES);
+            step("build (phones)", build)?;
+            let mut bench = cargo(&["bench", "--locked", "--profile", "dev", "--bench", "push"]);
+            bench.args(bindings::PACKAGES);
+            step("bench phones", bench)
+        }
         other => Err(format!(
-            "unknown benchmark {:?}; available: engine, ar, sync, overworld, agents, refresh",
+            "unknown benchmark {:?}; available: engine, ar, sync, overworld, agents, refresh, phones",
             other.unwrap_or("")
         )),
     }

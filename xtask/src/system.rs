@@ -25,6 +25,17 @@ const X11: &[&str] = &[
 ];
 /// The API check runs schemathesis from a Python virtual environment.
 const PYTHON: &[&str] = &["python3", "python3-venv"];
+/// The phones' Kotlin scenario runs on the host JVM through JNA.
+const JNA: &str = "libjna-java";
+/// A Java runtime for the Kotlin compiler and the scenario, when none is
+/// installed.
+const JAVA: &str = "default-jre-headless";
+/// npm installs the Kotlin compiler (Maven repositories may be out of
+/// reach), when no npm is installed.
+const NPM: &str = "npm";
+/// The Kotlin compiler's npm package (it carries kotlinx-coroutines too).
+const KOTLIN_COMPILER: &str = "kotlin-compiler@2.4";
+
 /// Building the webcam support (nokhwa's V4L2 binding is generated with
 /// bindgen) needs libclang; any installed version will do.
 const LIBCLANG: &str = "libclang-dev";
@@ -117,11 +128,22 @@ pub fn ensure(purpose: Purpose) -> Result<(), String> {
         .into_iter()
         .filter(|p| !installed(p))
         .collect();
+    if purpose == Purpose::Test {
+        if !installed(JNA) {
+            missing.push(JNA);
+        }
+        if !have("java") {
+            missing.push(JAVA);
+        }
+        if !have("npm") && !kotlin_home().join("bin/kotlinc").is_file() {
+            missing.push(NPM);
+        }
+    }
     if !has_libclang() {
         missing.push(LIBCLANG);
     }
     if missing.is_empty() {
-        return Ok(());
+        return ensure_kotlin(purpose);
     }
     let line = format!(
         "apt-get update && apt-get install -y --no-install-recommends {}",
@@ -145,5 +167,48 @@ pub fn ensure(purpose: Purpose) -> Result<(), String> {
             "installing packages failed ({status}); the command was:\n  {line}"
         ));
     }
-    Ok(())
+    ensure_kotlin(purpose)
+}
+
+/// Where the Kotlin compiler lives: `ridewire/kotlin` in the user's cache
+/// folder (the phones' tests look there too).
+pub fn kotlin_home() -> std::path::PathBuf {
+    let cache = env::var_os("XDG_CACHE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(std::path::PathBuf::from)
+        .or_else(|| env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".cache")))
+        .unwrap_or_else(env::temp_dir);
+    cache
+        .join("ridewire")
+        .join("kotlin")
+        .join("node_modules")
+        .join("kotlin-compiler")
+}
+
+/// Installs the Kotlin compiler with npm (no root needed) for the tests.
+fn ensure_kotlin(purpose: Purpose) -> Result<(), String> {
+    if purpose != Purpose::Test || kotlin_home().join("bin/kotlinc").is_file() {
+        return Ok(());
+    }
+    let prefix = kotlin_home()
+        .parent()
+        .and_then(|p| p.parent())
+        .map(std::path::Path::to_path_buf)
+        .ok_or("no folder for the Kotlin compiler")?;
+    eprintln!("==> installing {KOTLIN_COMPILER} into {}", prefix.display());
+    let status = Command::new("npm")
+        .args(["install", "--no-audit", "--no-fund", "--prefix"])
+        .arg(&prefix)
+        .arg(KOTLIN_COMPILER)
+        .stdin(Stdio::null())
+        .status()
+        .map_err(|e| format!("could not run npm: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "installing the Kotlin compiler failed ({status}); the command was:\n  npm install --prefix {} {KOTLIN_COMPILER}",
+            prefix.display()
+        ))
+    }
 }
