@@ -326,7 +326,100 @@ fn main() {
         json!({"figure": "still_marker_jitter_px", "frames_seen": filtered[0].len(), "raw": worst(&raw), "filtered": jitter, "target": "<= 0.5", "met": jitter <= 0.5 && filtered[0].len() == 270}),
     );
 
+    opencv_drawn_frames(&k);
     frame_to_overlay(&k);
+}
+
+/// Markers found, their corner RMS against the truth, and ids reported
+/// that were not drawn, over frames with several markers each.
+fn score_drawn(
+    drawn: &[opencv_support::DrawnFrame],
+    detections: impl Iterator<Item = Vec<(u16, [Point; 4])>>,
+) -> (usize, f64, usize) {
+    let (mut hits, mut sq, mut stray) = (0usize, 0.0, 0usize);
+    for (found, frame) in detections.zip(drawn) {
+        for truth in &frame.markers {
+            if let Some((_, corners)) = found.iter().find(|(id, _)| *id == truth.id) {
+                hits += 1;
+                sq += (0..4)
+                    .map(|c| {
+                        let [x, y] = truth.corners[c];
+                        corners[c].distance(Point::new(x, y)).powi(2)
+                    })
+                    .sum::<f64>();
+            }
+        }
+        stray += found
+            .iter()
+            .filter(|(id, _)| frame.markers.iter().all(|t| t.id != *id))
+            .count();
+    }
+    (hits, (sq / (4 * hits.max(1)) as f64).sqrt(), stray)
+}
+
+/// Frames drawn by OpenCV itself (`draw_plain_frames.py`): one to four
+/// markers 40–300 px wide on a plain grey background, tilted up to 60°,
+/// mild blur and noise; the frames where OpenCV is quickest. The same PNGs
+/// go through both detectors; time per frame is the best of five passes
+/// each, one thread, ours with the pose of every marker found.
+fn opencv_drawn_frames(k: &Intrinsics) {
+    const FRAMES: usize = 100;
+    let compare = || -> Result<serde_json::Value, String> {
+        let python = opencv_support::opencv_python()?;
+        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let drawn = opencv_support::draw_plain_frames(&python, 12, FRAMES, dir.path())?;
+        let images = drawn
+            .iter()
+            .map(|f| ridewire_ar::frames::load_png_luma(&f.file).map_err(|e| e.to_string()))
+            .collect::<Result<Vec<_>, _>>()?;
+        let pngs: Vec<_> = drawn.iter().map(|f| f.file.clone()).collect();
+        let cv = opencv_support::run_opencv(&python, 5, &pngs)?;
+
+        let mut detector = Detector::default();
+        let mut found = Vec::new();
+        let mut best = Duration::MAX;
+        for _ in 0..5 {
+            let start = Instant::now();
+            for img in &images {
+                detector.detect_into(img, &mut found);
+                for m in &found {
+                    std::hint::black_box(solve_square(&m.corners, SIZE, k));
+                }
+            }
+            best = best.min(start.elapsed());
+        }
+        let ours_ms = best.as_secs_f64() * 1000.0 / images.len() as f64;
+        let (ours_found, ours_rms, ours_stray) = score_drawn(
+            &drawn,
+            images.iter().map(|img| {
+                detector.detect_into(img, &mut found);
+                found.iter().map(|m| (m.id, m.corners)).collect()
+            }),
+        );
+        let (cv_found, cv_rms, cv_stray) = score_drawn(
+            &drawn,
+            cv.frames.iter().map(|f| {
+                f.markers
+                    .iter()
+                    .map(|m| (m.id, m.corners.map(|[x, y]| Point::new(x, y))))
+                    .collect()
+            }),
+        );
+        let ratio = ours_ms / cv.ms_per_frame;
+        Ok(
+            json!({"figure": "opencv_drawn_plain_frames", "frames": images.len(),
+            "markers": drawn.iter().map(|f| f.markers.len()).sum::<usize>(),
+            "ours_ms": ours_ms, "opencv_ms": cv.ms_per_frame, "opencv_version": cv.version,
+            "ratio": ratio, "target": "<= 1.0x OpenCV", "met": ratio <= 1.0,
+            "ours_found": ours_found, "opencv_found": cv_found,
+            "ours_corner_rms_px": ours_rms, "opencv_corner_rms_px": cv_rms,
+            "ours_wrong_ids": ours_stray, "opencv_wrong_ids": cv_stray,
+            "debug_assertions": cfg!(debug_assertions)}),
+        )
+    };
+    line(compare().unwrap_or_else(
+        |why| json!({"figure": "opencv_drawn_plain_frames", "note": format!("skipped: {why}")}),
+    ));
 }
 
 /// A camera that delivers one picture every 33 ms (30 fps), stamped with

@@ -47,6 +47,45 @@ fn script() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/opencv/aruco_opencv.py")
 }
 
+/// A frame OpenCV drew: its PNG and the markers in it, with their true
+/// corners (OpenCV order, pixel centres at integers).
+#[derive(Debug, Deserialize)]
+pub struct DrawnFrame {
+    /// The PNG path.
+    pub file: PathBuf,
+    /// The markers drawn.
+    pub markers: Vec<OpenCvMarker>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Drawn {
+    frames: Vec<DrawnFrame>,
+}
+
+/// Has OpenCV draw `count` plain 1280×720 frames into `dir` (grey
+/// background, one to four markers 40–300 px wide tilted up to 60°, mild
+/// blur and noise; see `draw_plain_frames.py`); the same seed draws the
+/// same frames.
+pub fn draw_plain_frames(
+    python: &Path,
+    seed: u64,
+    count: usize,
+    dir: &Path,
+) -> Result<Vec<DrawnFrame>, String> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/opencv/draw_plain_frames.py");
+    let out = run_bounded(
+        Command::new(python)
+            .arg(script)
+            .arg(seed.to_string())
+            .arg(count.to_string())
+            .arg(dir),
+        Duration::from_secs(600),
+    )?;
+    let drawn: Drawn =
+        serde_json::from_str(&out).map_err(|e| format!("unreadable drawing output: {e}"))?;
+    Ok(drawn.frames)
+}
+
 /// The virtual environment holding OpenCV: `RIDEWIRE_OPENCV_VENV`, else
 /// `ridewire/opencv-venv` in the user's cache folder.
 fn venv() -> PathBuf {
