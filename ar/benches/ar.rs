@@ -1,7 +1,9 @@
 //! `cargo xtask bench ar`: the tracker against its targets, and OpenCV's
 //! `ArucoDetector` (CORNER_REFINE_SUBPIX) on the same 1280×720 frames in
 //! the same run when Python with `opencv-contrib-python-headless` can be set
-//! up. Prints one JSON line per figure.
+//! up: our synthetic frames, and plain frames OpenCV draws itself. Prints one
+//! JSON line per figure. xtask runs it in the dev profile, the build the app
+//! runs in (`cargo bench --profile dev -p ridewire-ar --bench ar`).
 
 // Index loops over the four corners read clearer than zipped iterators here.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::needless_range_loop)]

@@ -15,7 +15,9 @@
 //!   clients), one JSON line per figure.
 //! - `cargo xtask bench overworld`: map generation and the Map screen's frame cost.
 //! - `cargo xtask bench ar`: the AR tracker's figures (detection rate, corner
-//!   error, false positives, jitter, time per 1280×720 frame next to OpenCV's).
+//!   error, false positives, jitter, time per 1280×720 frame next to OpenCV's,
+//!   also on plain frames OpenCV drew itself), in the dev profile the app is
+//!   built in.
 //! - `cargo xtask bench agents`: request to gated answer with mock
 //!   providers answering in 50/200/800 ms (one JSON line per figure).
 //!
@@ -48,7 +50,8 @@ commands:
   bench engine      benchmark the engine (progress fold, chain verification)
   bench sync        benchmark sync over loopback (push 10k, cold pull 100k, 1,000 clients)
   bench overworld   map generation and the Map screen's frame time
-  bench ar          AR tracker figures, side by side with OpenCV when Python can be set up;
+  bench ar          AR tracker figures in the app's (dev) build, side by side with OpenCV
+                    when Python can be set up (also on plain frames OpenCV draws);
                     frame-to-overlay latency
   bench agents      time request → gated answer with agents answering in 50/200/800 ms
   bench refresh     the app's main-thread time after a sync round (empty, 1,000 events), before and after
@@ -356,11 +359,16 @@ fn bench(args: &[String]) -> Result<(), String> {
                 "fold",
             ]),
         ),
+        // The dev profile: the build `cargo xtask run` makes and riders
+        // use (ridewire-ar at opt-level 3, its own profile settings), so the
+        // times beside OpenCV's are the app's.
         Some("ar") => step(
             "bench ar",
             cargo(&[
                 "bench",
                 "--locked",
+                "--profile",
+                "dev",
                 "--package",
                 "ridewire-ar",
                 "--bench",
