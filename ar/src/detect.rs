@@ -42,8 +42,8 @@ impl Marker {
 /// where the meaning is the same.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct DetectorSettings {
-    /// Adaptive-threshold window in pixels (odd); `0` picks one from the
-    /// frame size (about a thirtieth of the shorter side).
+    /// Adaptive-threshold window in pixels (odd, at most 2,001); `0` picks
+    /// one from the frame size (about a thirtieth of the shorter side).
     pub threshold_window: usize,
     /// How much darker than its neighbourhood a pixel must be to count as ink.
     pub threshold_offset: u8,
