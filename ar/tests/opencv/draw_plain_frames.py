@@ -33,18 +33,28 @@ def rotation(axis, angle):
 
 
 def project(rng, width_px):
-    """Corners of a square that is `width_px` wide face-on, tilted up to 60
-    degrees about a random axis in its plane and turned any way in the
-    image, at a random place in the frame (None when it leaves the frame)."""
+    """Corners of a square that is `width_px` wide face-on, at a random
+    place in the frame, turned any way and tilted up to 60 degrees away from
+    the line of sight about a random axis (None when it leaves the frame)."""
     z = 1.0
     side = width_px * z / FOCAL
-    tilt_axis = rng.uniform(0, 2 * math.pi)
-    tilt = math.radians(rng.uniform(0, 60))
-    r = rotation([math.cos(tilt_axis), math.sin(tilt_axis), 0], tilt) @ rotation(
-        [0, 0, 1], rng.uniform(0, 2 * math.pi)
-    )
     cx, cy = rng.uniform(0, W), rng.uniform(0, H)
     centre = np.array([(cx - W / 2) * z / FOCAL, (cy - H / 2) * z / FOCAL, z])
+    # Face the camera first: turn the square's normal (z) onto the line of
+    # sight, so the tilt is measured from there, not from the optical axis.
+    sight = centre / np.linalg.norm(centre)
+    axis = np.cross([0.0, 0.0, 1.0], sight)
+    if np.linalg.norm(axis) > 1e-12:
+        facing = rotation(axis / np.linalg.norm(axis), math.acos(sight[2]))
+    else:
+        facing = np.eye(3)
+    tilt_axis = rng.uniform(0, 2 * math.pi)
+    tilt = math.radians(rng.uniform(0, 60))
+    r = (
+        facing
+        @ rotation([math.cos(tilt_axis), math.sin(tilt_axis), 0], tilt)
+        @ rotation([0, 0, 1], rng.uniform(0, 2 * math.pi))
+    )
     h = side / 2
     square = np.array([[-h, -h, 0], [h, -h, 0], [h, h, 0], [-h, h, 0]])
     points = (r @ square.T).T + centre
