@@ -6,6 +6,7 @@
 import java.io.File
 import java.nio.file.Files
 import kotlin.math.sqrt
+import com.ridewire.core.RideWireModel
 import kotlinx.coroutines.runBlocking
 import uniffi.ridewire.*
 
@@ -98,13 +99,21 @@ fun main() {
         val xp = rw.progress().xp
         rw.shutdown()
 
+        // The second device through the app's view-model, as its screens use it.
         val tablet = RideWire.open(tabletDir.path)
-        tablet.signIn(server, email, password, false)
-        val pulled = runBlocking { tablet.syncNow() }
-        check("the second device pulls the phone's events", pulled.pulled >= 3uL, pulled)
-        check("the second device shows the same XP", tablet.progress().xp == xp, "${tablet.progress().xp} vs $xp")
-        tablet.shutdown()
+        val model = RideWireModel(tablet)
+        check("the model starts at no XP", model.screen.value.progress.xp == 0uL, model.screen.value)
+        val refused = runBlocking { model.signIn(server, email, "wrong password", false) }
+        check("a wrong password is shown, not thrown", !refused && model.screen.value.message!!.startsWith("Please sign in again"), model.screen.value.message)
+        check("signing in works", runBlocking { model.signIn(server, email, password, false) })
+        val pulled = runBlocking { model.sync() }
+        check("the second device pulls the phone's events", pulled != null && pulled.pulled >= 3uL, pulled)
+        check("its screen shows the same XP", model.screen.value.progress.xp == xp, "${model.screen.value.progress.xp} vs $xp")
+        check("its screen shows sync", model.screen.value.sync?.pending == 0uL, model.screen.value.sync)
+        val bad = model.cameraFrame(1280, 720, ByteArray(10), 0)
+        check("a bad camera frame is shown, not thrown", bad.isEmpty() && model.screen.value.message!!.contains("needs"), model.screen.value.message)
         check("a plan's map comes back as JSON", tablet.planMap("# Plan\n## Chain\n- [ ] lube\n", 7uL).contains("\"nodes\""))
+        model.close()
         println("kotlin scenario: all checks passed")
     } finally {
         phoneDir.deleteRecursively()

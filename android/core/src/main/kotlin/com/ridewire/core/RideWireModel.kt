@@ -1,0 +1,108 @@
+// The rider's screens over the Rust core, in plain Kotlin (no Android
+// classes): the Android app's activities observe `screen` and call the
+// actions; the JVM test in ffi/tests/hosts.rs runs this same file.
+
+package com.ridewire.core
+
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.flow.MutableStateFlow
+import kotlinx.coroutines.flow.StateFlow
+import kotlinx.coroutines.flow.asStateFlow
+import kotlinx.coroutines.withContext
+import uniffi.ridewire.Diagnosis
+import uniffi.ridewire.Marker
+import uniffi.ridewire.Progress
+import uniffi.ridewire.Quest
+import uniffi.ridewire.RideWire
+import uniffi.ridewire.RideWireException
+import uniffi.ridewire.SyncListener
+import uniffi.ridewire.SyncState
+import uniffi.ridewire.SyncSubscription
+import uniffi.ridewire.SyncSummary
+
+/** What the screens show: read from the core after every change. */
+data class Screen(
+    val progress: Progress,
+    val quests: List<Quest>,
+    val sync: SyncState?,
+    /** The last thing the rider should read: XP earned, or what went wrong. */
+    val message: String?,
+)
+
+/** The five kinds of error, in the words a rider reads. */
+fun RideWireException.words(): String = when (this) {
+    is RideWireException.Network -> "No connection to the server: $detail"
+    is RideWireException.Auth -> "Please sign in again: $detail"
+    is RideWireException.Storage -> "Your data on this phone could not be saved: $detail"
+    is RideWireException.InvalidInput -> detail
+    is RideWireException.Busy -> "Busy, try again in a moment: $detail"
+}
+
+class RideWireModel(private val core: RideWire) : AutoCloseable {
+    private val state = MutableStateFlow(read(null))
+    private var watching: SyncSubscription? = null
+
+    /** The screen's state; a new value after every action and sync change. */
+    val screen: StateFlow<Screen> = state.asStateFlow()
+
+    private fun read(message: String?) =
+        Screen(core.progress(), core.quests(), core.syncState(), message)
+
+    private fun show(message: String? = state.value.message) {
+        state.value = read(message)
+    }
+
+    private inline fun <T> attempt(action: () -> T): T? = try {
+        action()
+    } catch (e: RideWireException) {
+        show(e.words())
+        null
+    }
+
+    private fun record(action: () -> uniffi.ridewire.Recorded) = attempt {
+        val recorded = action()
+        show(if (recorded.counted) "+${recorded.xp} XP" else recorded.reason)
+        recorded
+    }
+
+    fun startQuest(id: String) = record { core.startQuest(id) }
+
+    fun checkStep(id: String, step: String) = record { core.checkStep(id, step) }
+
+    fun completeQuest(id: String) = record { core.completeQuest(id) }
+
+    /** Asks the agents (the network when signed in): off the main thread. */
+    suspend fun diagnose(codes: List<String>, symptoms: List<String>): Diagnosis? =
+        withContext(Dispatchers.IO) {
+            attempt { core.diagnose(codes, symptoms).also { show("+${it.xp} XP: ${it.decision}") } }
+        }
+
+    /** One camera frame's Y plane; a bad frame is shown, not thrown. */
+    fun cameraFrame(width: Int, height: Int, luma: ByteArray, timestampMs: Long): List<Marker> =
+        attempt { core.pushCameraFrame(width.toUInt(), height.toUInt(), luma, timestampMs.toULong()) }
+            ?: emptyList()
+
+    /** Signs in, then follows sync on the screen. */
+    suspend fun signIn(server: String, email: String, password: String, createAccount: Boolean): Boolean =
+        withContext(Dispatchers.IO) {
+            attempt { core.signIn(server, email, password, createAccount) } != null
+        }.also { if (it) watchSync() }
+
+    private fun watchSync() {
+        watching?.cancel()
+        watching = attempt {
+            core.watchSync(object : SyncListener {
+                override fun onSyncState(state: SyncState) = show()
+            })
+        }
+    }
+
+    /** A sync round now (WorkManager's job calls this too). */
+    suspend fun sync(): SyncSummary? = attempt { core.syncNow() }?.also { show() }
+
+    override fun close() {
+        watching?.cancel()
+        watching = null
+        core.shutdown()
+    }
+}
