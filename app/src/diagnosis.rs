@@ -102,18 +102,58 @@ pub fn answer(
     utc_offset_min: i16,
     syncer: Option<&SyncHandle>,
 ) -> Run {
-    let (request, result) = checked;
-    let mut note = None;
-    let asked = match (syncer, rider.database()) {
-        (Some(handle), Some(_)) => {
-            let server = crate::account::Saved::of(rider).server.unwrap_or_default();
+    let asked = ask(&Asking::of(rider), &checked.0, utc_offset_min, syncer);
+    finish(rider, checked, asked, now_ms, utc_offset_min)
+}
+
+/// What asking the server's agents needs from the rider's session, read
+/// beforehand so the network wait holds none of it.
+#[derive(Debug, Clone)]
+pub struct Asking {
+    database: Option<std::path::PathBuf>,
+    server: Option<String>,
+}
+
+impl Asking {
+    pub fn of(rider: &Rider) -> Self {
+        Asking {
+            database: rider.database(),
+            server: crate::account::Saved::of(rider).server,
+        }
+    }
+}
+
+/// The network part of [`answer`]: the server's agents through the
+/// running syncer, else through one started for the question when the
+/// rider has signed in; `None` when there is no server to ask.
+pub fn ask(
+    asking: &Asking,
+    request: &DiagnosticRequest,
+    utc_offset_min: i16,
+    syncer: Option<&SyncHandle>,
+) -> Option<crate::Result<(String, OnlineDiagnosis)>> {
+    let database = asking.database.as_ref()?;
+    match syncer {
+        Some(handle) => {
+            let server = asking.server.clone().unwrap_or_default();
             Some(ask_running(handle, request.clone(), utc_offset_min).map(|run| (server, run)))
         }
-        (None, Some(database)) => {
-            crate::account::diagnose_once(&database, request.clone(), utc_offset_min)
-        }
-        (_, None) => None,
-    };
+        None => crate::account::diagnose_once(database, request.clone(), utc_offset_min),
+    }
+}
+
+/// The recording part of [`answer`]: the server's run read back into the
+/// rider's session, or the offline answer recorded (saying why the server's
+/// agents were not asked, when they could not be).
+pub fn finish(
+    rider: &mut Rider,
+    checked: (DiagnosticRequest, GatedDiagnosis),
+    asked: Option<crate::Result<(String, OnlineDiagnosis)>>,
+    now_ms: i64,
+    utc_offset_min: i16,
+) -> Run {
+    let (request, result) = checked;
+    let mut note = None;
     match asked {
         Some(Ok((server, online))) => {
             let mut recorded = match online.not_synced {

@@ -428,8 +428,9 @@ impl PushedFrames {
         }
         self.image.resize(w, h);
         self.image.pixels_mut().copy_from_slice(luma);
-        if self.camera.is_none() && self.size != (width, height) {
-            // A guessed camera is a guess for one frame size.
+        if self.size != (width, height) {
+            // Another stream: a guessed camera is a guess for one frame
+            // size, and corners smoothed over the old frames do not carry.
             self.tracker = None;
         }
         self.size = (width, height);

@@ -4,7 +4,7 @@
 use ridewire_app::Error as AppError;
 use ridewire_app::diagnosis::DiagnoseError;
 use ridewire_app::maps::PlanError;
-use ridewire_sync_client::Error as SyncError;
+use ridewire_sync_client::{Error as SyncError, Trouble};
 
 /// Why a call did not do what was asked.
 #[derive(Debug, thiserror::Error, uniffi::Error)]
@@ -37,23 +37,22 @@ impl RideWireError {
     }
 }
 
+impl RideWireError {
+    /// The error for a kind of sync trouble.
+    pub(crate) fn of(trouble: Trouble, message: String) -> Self {
+        match trouble {
+            Trouble::Network => RideWireError::Network { message },
+            Trouble::Auth => RideWireError::Auth { message },
+            Trouble::Busy => RideWireError::Busy { message },
+            Trouble::Storage => RideWireError::Storage { message },
+            Trouble::Refused => RideWireError::InvalidInput { message },
+        }
+    }
+}
+
 impl From<SyncError> for RideWireError {
     fn from(e: SyncError) -> Self {
-        let message = e.to_string();
-        match e {
-            SyncError::Store(_) => RideWireError::Storage { message },
-            SyncError::Network(_) | SyncError::Server { .. } => RideWireError::Network { message },
-            SyncError::RateLimited { .. } | SyncError::Stopped(_) => {
-                RideWireError::Busy { message }
-            }
-            SyncError::Auth(_) => RideWireError::Auth { message },
-            SyncError::Refused { status, .. } if status == 401 || status == 403 => {
-                RideWireError::Auth { message }
-            }
-            SyncError::Refused { .. } | SyncError::Invalid(_) => {
-                RideWireError::InvalidInput { message }
-            }
-        }
+        RideWireError::of(e.trouble(), e.to_string())
     }
 }
 

@@ -15,7 +15,7 @@ mod error;
 mod views;
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -29,7 +29,7 @@ use ridewire_app::scan::PushedFrames;
 use ridewire_engine::diagnostics::request::VehicleInfo;
 use ridewire_engine::event::EventKind;
 use ridewire_engine::quest::QuestId;
-use ridewire_sync_client::{SyncHandle, Syncer};
+use ridewire_sync_client::{RoundReport, SyncHandle, Syncer, Trouble};
 
 pub use error::RideWireError;
 pub use views::{
@@ -59,6 +59,11 @@ pub struct RideWire {
     frames: Mutex<PushedFrames>,
     /// The one background syncer, once signed in.
     syncer: Mutex<Option<Syncer>>,
+    /// The newest of its rounds merged into `rider` (kept with the rider's
+    /// lock held, so no round is merged twice or after a newer one).
+    merged: AtomicU64,
+    /// What the merged rounds did since the host last asked `sync_now`.
+    unreported: Mutex<SyncSummary>,
 }
 
 impl RideWire {
@@ -77,6 +82,41 @@ impl RideWire {
         Recorded::try_from(outcome)
     }
 
+    /// The rider's session with what the syncer's rounds brought since it
+    /// was last looked at (timer rounds pull other devices' work too).
+    fn rider(&self) -> MutexGuard<'_, Rider> {
+        let mut rider = lock(&self.rider);
+        if let Some(handle) = self.handle() {
+            self.merge_rounds(&mut rider, handle.take_reports());
+        }
+        rider
+    }
+
+    /// Merges the rounds newer than the last merged one, oldest first (a
+    /// newer catalogue or progress is never replaced by an older one);
+    /// returns those merged. Call with the rider's lock held.
+    fn merge_rounds(&self, rider: &mut Rider, mut rounds: Vec<RoundReport>) -> Vec<RoundReport> {
+        let after = self.merged.load(Ordering::SeqCst);
+        rounds.retain(|r| r.round > after);
+        rounds.sort_by_key(|r| r.round);
+        let mut unreported = lock(&self.unreported);
+        let mut whole = true;
+        for round in &rounds {
+            if let Ok(done) = &round.outcome {
+                unreported.add(done);
+            }
+            if whole && rider.merge(&round.brought).is_err() {
+                // It is all in the database: read it whole.
+                let _ = rider.reload();
+                whole = false;
+            }
+        }
+        if let Some(last) = rounds.last() {
+            self.merged.store(last.round, Ordering::SeqCst);
+        }
+        rounds
+    }
+
     fn quest_id(&self, id: &str) -> Result<QuestId, RideWireError> {
         let quest = QuestId::new(id).map_err(|e| RideWireError::invalid(e.to_string()))?;
         if lock(&self.rider).catalog.quest(&quest).is_none() {
@@ -91,7 +131,10 @@ impl RideWire {
         if let Some(old) = running.take() {
             old.stop();
         }
-        *running = Some(account::start_syncer(&self.database, signed)?);
+        let syncer = account::start_syncer(&self.database, signed)?;
+        // A new syncer counts its rounds from 1.
+        self.merged.store(0, Ordering::SeqCst);
+        *running = Some(syncer);
         Ok(())
     }
 }
@@ -118,18 +161,20 @@ impl RideWire {
             rider: Mutex::new(rider),
             frames: Mutex::new(PushedFrames::default()),
             syncer: Mutex::new(syncer),
+            merged: AtomicU64::new(0),
+            unreported: Mutex::new(SyncSummary::default()),
         }))
     }
 
     /// Level, XP, streak and achievements.
     pub fn progress(&self) -> Progress {
         let (now, offset) = clock::now();
-        Progress::of(lock(&self.rider).progress(), clock::local_day(now, offset))
+        Progress::of(self.rider().progress(), clock::local_day(now, offset))
     }
 
     /// Every quest of the catalogue with the rider's state in it.
     pub fn quests(&self) -> Vec<Quest> {
-        let rider = lock(&self.rider);
+        let rider = self.rider();
         rider
             .catalog
             .quests()
@@ -191,8 +236,11 @@ impl RideWire {
         })?;
         let handle = self.handle();
         let (now, offset) = clock::now();
+        // The network wait holds nothing: the screens keep reading.
+        let asking = diagnosis::Asking::of(&lock(&self.rider));
+        let asked = diagnosis::ask(&asking, &checked.0, offset, handle.as_ref());
         let mut rider = lock(&self.rider);
-        Ok(diagnosis::answer(&mut rider, checked, now, offset, handle.as_ref()).into())
+        Ok(diagnosis::finish(&mut rider, checked, asked, now, offset).into())
     }
 
     /// The camera's calibration, pixels (OpenCV's pinhole model). Without
@@ -255,25 +303,26 @@ impl RideWire {
             .map_err(|_| RideWireError::Busy {
                 message: "the sync round did not finish in time".into(),
             })?;
-        let mut summary = match &report.outcome {
-            Ok(done) => SyncSummary::of(report.round, done, handle.status().pending),
+        match &report.outcome {
+            Ok(_) => {}
             Err(why) => {
-                return Err(RideWireError::Network {
-                    message: why.clone(),
-                });
+                return Err(RideWireError::of(
+                    report.trouble.unwrap_or(Trouble::Network),
+                    why.clone(),
+                ));
             }
         };
-        let mut rider = lock(&self.rider);
-        rider.merge(&report.brought)?;
-        // Rounds nobody waited for (the timer's) may have brought more.
-        for other in handle.take_reports() {
-            if other.round != report.round {
-                rider.merge(&other.brought)?;
-                if let Ok(done) = &other.outcome {
-                    summary.add(done);
-                }
-            }
+        // Every round since the host last looked (the timer's too).
+        let mut rounds = handle.take_reports();
+        if !rounds.iter().any(|r| r.round == report.round) {
+            rounds.push(report.clone());
         }
+        let mut rider = lock(&self.rider);
+        self.merge_rounds(&mut rider, rounds);
+        drop(rider);
+        let mut summary = std::mem::take(&mut *lock(&self.unreported));
+        summary.round = report.round;
+        summary.pending = handle.status().pending as u64;
         Ok(summary)
     }
 
@@ -363,7 +412,10 @@ impl SyncSubscription {
     /// Stops the calls; none comes after this returns.
     pub fn cancel(&self) {
         self.stop.store(true, Ordering::SeqCst);
-        if let Some(thread) = lock(&self.thread).take() {
+        // Taken in a statement of its own: the join below must not hold the
+        // lock a listener's own `cancel()` would wait on.
+        let thread = lock(&self.thread).take();
+        if let Some(thread) = thread {
             // A listener cancelling from its own call must not wait on
             // itself.
             if thread.thread().id() != std::thread::current().id() {

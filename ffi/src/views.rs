@@ -290,7 +290,7 @@ impl From<&TrackedMarker> for Marker {
 }
 
 /// What sync did since the host last asked.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+#[derive(Debug, Clone, Default, PartialEq, uniffi::Record)]
 pub struct SyncSummary {
     /// The round's number since sync started on this device.
     pub round: u64,
@@ -310,20 +310,6 @@ pub struct SyncSummary {
 }
 
 impl SyncSummary {
-    pub(crate) fn of(round: u64, report: &SyncReport, pending: usize) -> Self {
-        let mut summary = SyncSummary {
-            round,
-            pushed: 0,
-            refused: 0,
-            pulled: 0,
-            other_changes: 0,
-            conflicts: 0,
-            pending: pending as u64,
-        };
-        summary.add(report);
-        summary
-    }
-
     /// Counts another round's work in.
     pub(crate) fn add(&mut self, report: &SyncReport) {
         let n = |v: usize| v as u64;

@@ -48,5 +48,35 @@ impl Error {
     }
 }
 
+/// What kind of trouble a failed round met, for a caller to act on (the
+/// round's error itself travels as words).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trouble {
+    /// No connection, or the server failed: later may work.
+    Network,
+    /// The rider has to sign in again.
+    Auth,
+    /// The server asks to slow down, or sync is not running.
+    Busy,
+    /// The server refused the request for good.
+    Refused,
+    /// The local database failed.
+    Storage,
+}
+
+impl Error {
+    /// The kind of trouble this is.
+    pub fn trouble(&self) -> Trouble {
+        match self {
+            Error::Store(_) => Trouble::Storage,
+            Error::Network(_) | Error::Server { .. } => Trouble::Network,
+            Error::RateLimited { .. } | Error::Stopped(_) => Trouble::Busy,
+            Error::Auth(_) => Trouble::Auth,
+            Error::Refused { status, .. } if *status == 401 || *status == 403 => Trouble::Auth,
+            Error::Refused { .. } | Error::Invalid(_) => Trouble::Refused,
+        }
+    }
+}
+
 /// Result with the sync client's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;

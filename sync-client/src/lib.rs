@@ -37,7 +37,7 @@ use uuid::Uuid;
 
 pub use backoff::Backoff;
 pub use diagnoses::{HeldFeedback, HistoryPage, RemotePanel, RemoteRun, RunLine, record_of};
-pub use error::{Error, Result};
+pub use error::{Error, Result, Trouble};
 pub use http::{Account, HttpTransport, MAX_RETRY_AFTER, Session, is_cleartext_remote};
 pub use round::{MAX_PAGE_TRIES, SyncReport, pull_changes, push_outbox, sync_once};
 pub use syncer::{

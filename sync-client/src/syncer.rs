@@ -70,6 +70,8 @@ pub struct RoundReport {
     /// What the round did, or why it failed (what it settled before the
     /// failure is stored all the same, and in [`RoundReport::brought`]).
     pub outcome: std::result::Result<SyncReport, String>,
+    /// The kind of the failure, when the round failed.
+    pub trouble: Option<crate::Trouble>,
     /// What reached the device.
     pub brought: Brought,
 }
@@ -547,6 +549,9 @@ async fn run<T: Transport>(
             }
         };
         let Some((answer, outcome)) = finished else {
+            // Stopped mid-round: watchers see it end.
+            lock(status).syncing = false;
+            shared.announce();
             return;
         };
         if let (Some(job), Some(answer)) = (job, answer) {
@@ -599,6 +604,7 @@ async fn run<T: Transport>(
         shared.announce();
         let report = RoundReport {
             round,
+            trouble: outcome.as_ref().err().map(Error::trouble),
             outcome: outcome.map_err(|e| e.to_string()),
             brought,
         };

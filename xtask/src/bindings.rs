@@ -15,7 +15,11 @@ pub const PACKAGES: [&str; 4] = ["--package", "ridewire-ffi", "--package", "unif
 pub fn out_dir(args: &[String], target: &Path) -> Result<PathBuf, String> {
     match args {
         [] => Ok(target.join("bindings")),
-        [flag, dir] if flag == "--out" => Ok(PathBuf::from(dir)),
+        // The generator runs in the workspace: a relative folder is taken
+        // from where the command was given.
+        [flag, dir] if flag == "--out" => {
+            std::path::absolute(dir).map_err(|e| format!("--out {dir}: {e}"))
+        }
         _ => Err("usage: cargo xtask bindings [--out DIR]".into()),
     }
 }

@@ -111,7 +111,12 @@ fn have(cmd: &str) -> bool {
 /// Makes sure the packages for `purpose` are there.
 pub fn ensure(purpose: Purpose) -> Result<(), String> {
     if env::var_os("RIDEWIRE_SKIP_SYSTEM_PACKAGES").is_some() {
-        return Ok(());
+        // Not a system package: the Kotlin compiler goes in the user's cache.
+        return if have("npm") {
+            ensure_kotlin(purpose)
+        } else {
+            Ok(())
+        };
     }
     if !have("dpkg-query") {
         eprintln!(

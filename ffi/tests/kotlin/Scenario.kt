@@ -94,8 +94,13 @@ fun main() {
         val subscription = rw.watchSync(watcher)
         val summary = runBlocking { rw.syncNow() }
         check("sync sends what the phone recorded", summary.pushed >= 3uL && summary.pending == 0uL, summary)
+        val deadline = System.nanoTime() + 10_000_000_000L
+        while (watcher.states.toList().none { !it.syncing && it.rounds >= summary.round }) {
+            check("the listener hears the round end", System.nanoTime() < deadline, watcher.states)
+            Thread.sleep(20)
+        }
         subscription.cancel()
-        check("the listener saw sync run", watcher.states.any { it.syncing }, watcher.states)
+        check("the listener saw the round run and end", watcher.states.toList().any { it.syncing }, watcher.states)
         val xp = rw.progress().xp
         rw.shutdown()
 

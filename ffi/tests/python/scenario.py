@@ -12,6 +12,7 @@ import math
 import os
 import sys
 import tempfile
+import time
 
 import ridewire
 from ridewire import RideWire, RideWireError, SyncListener
@@ -127,11 +128,22 @@ def sync(rw, server, email, password):
     subscription = rw.watch_sync(watcher)
     summary = asyncio.run(rw.sync_now())
     check("sync sends what the phone recorded", summary.pushed >= 2 and summary.pending == 0, summary)
+    # The listener hears the round asked for end (on its own thread, soon).
+    deadline = time.monotonic() + 10
+    while not any(not s.syncing and s.rounds >= summary.round for s in list(watcher.states)):
+        check("the listener hears the round end", time.monotonic() < deadline, watcher.states)
+        time.sleep(0.02)
     subscription.cancel()
-    check("the listener saw sync run", any(s.syncing for s in watcher.states) and watcher.states, watcher.states)
+    check("the listener saw the round run and end", any(s.syncing for s in watcher.states), watcher.states)
     seen = len(watcher.states)
     asyncio.run(rw.sync_now())
     check("nothing is heard after cancel()", len(watcher.states) == seen, watcher.states[seen:])
+    # Signed in, a diagnosis goes to the server's agents through the same
+    # syncer, and the run comes back to this device.
+    before = rw.progress().xp
+    online = rw.diagnose(["P0171"], ["rough_idle"])
+    check("signed in, the server records the run", online.recorded.startswith(f"on {server}"), online.recorded)
+    check("and this device has it at once", rw.progress().xp == before + online.xp, (rw.progress(), online.xp))
     return summary
 
 

@@ -8,6 +8,7 @@ import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow
+import kotlinx.coroutines.flow.update
 import kotlinx.coroutines.withContext
 import uniffi.ridewire.Diagnosis
 import uniffi.ridewire.Marker
@@ -40,7 +41,12 @@ fun RideWireException.words(): String = when (this) {
 
 class RideWireModel(private val core: RideWire) : AutoCloseable {
     private val state = MutableStateFlow(read(null))
-    private var watching: SyncSubscription? = null
+    @Volatile private var watching: SyncSubscription? = null
+
+    init {
+        // A kept account syncs from the start: follow it on the screen.
+        if (core.syncState() != null) watchSync()
+    }
 
     /** The screen's state; a new value after every action and sync change. */
     val screen: StateFlow<Screen> = state.asStateFlow()
@@ -48,8 +54,11 @@ class RideWireModel(private val core: RideWire) : AutoCloseable {
     private fun read(message: String?) =
         Screen(core.progress(), core.quests(), core.syncState(), message)
 
-    private fun show(message: String? = state.value.message) {
-        state.value = read(message)
+    /** Reads the core again; keeps the last message unless given a new one. */
+    private fun show(message: String? = null, replace: Boolean = message != null) {
+        val fresh = read(null)
+        // Atomic against the sync thread's updates: no message is lost.
+        state.update { old -> fresh.copy(message = if (replace) message else old.message) }
     }
 
     private inline fun <T> attempt(action: () -> T): T? = try {
@@ -61,7 +70,7 @@ class RideWireModel(private val core: RideWire) : AutoCloseable {
 
     private fun record(action: () -> uniffi.ridewire.Recorded) = attempt {
         val recorded = action()
-        show(if (recorded.counted) "+${recorded.xp} XP" else recorded.reason)
+        show(if (recorded.counted) "+${recorded.xp} XP" else recorded.reason, replace = true)
         recorded
     }
 
