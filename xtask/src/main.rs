@@ -10,6 +10,8 @@
 //!   (also part of `test`).
 //! - `cargo xtask bindings [--out DIR]`: the phones' bindings (Kotlin, Swift,
 //!   Python) of `ridewire-ffi`, with the library beside the Python module.
+//! - `cargo xtask ios`, `cargo xtask android`: the phones' native libraries
+//!   with the platforms' tools (they stop, naming what is missing, without).
 //! - `cargo xtask bench engine`: the engine's benchmarks.
 //! - `cargo xtask bench sync`: sync over loopback (push, cold pull, 1,000
 //!   clients), one JSON line per figure.
@@ -29,6 +31,7 @@ mod assets;
 mod bindings;
 mod marker_sheet;
 mod models;
+mod phones;
 mod scan_demo;
 mod system;
 
@@ -62,6 +65,11 @@ commands:
                     build ridewire-ffi and write its Kotlin, Swift and Python
                     bindings to DIR (default TARGET/bindings), the library
                     beside the Python module
+  ios               on macOS with Xcode: the XCFramework of ridewire-ffi (device +
+                    simulator) in ios/; elsewhere it says so and lists its commands
+  android           with the Android SDK, NDK and cargo-ndk: the native libraries
+                    (arm64-v8a, x86_64) and Kotlin bindings in android/core;
+                    otherwise it names what is missing
   target-dir        print the build directory every command uses
 
 environment:
@@ -84,6 +92,8 @@ fn main() -> ExitCode {
         Some("bench") => bench(&args[1..]),
         Some("api-check") => api_check(),
         Some("bindings") => make_bindings(&args[1..]),
+        Some("ios") => phones::ios(&workspace_root(), &target_dir()),
+        Some("android") => phones::android(&workspace_root(), &target_dir()),
         Some("target-dir") => {
             println!("{}", target_dir().display());
             Ok(())
