@@ -57,10 +57,12 @@ pub fn ios_commands(root: &Path, target: &Path) -> Vec<Words> {
     ]));
     commands.push(lipo);
     let headers = target.join("ios-headers");
+    // The bindings depend only on the API: generated from the Mac's own
+    // build of the library (built with the generator first).
     commands.push(vec![
         path(&target.join("release/uniffi-bindgen")),
         "generate".into(),
-        path(&lib("aarch64-apple-ios")),
+        path(&target.join("release/libridewire_ffi.dylib")),
         "--language".into(),
         "swift".into(),
         "--no-format".into(),
@@ -177,17 +179,11 @@ pub fn ios(root: &Path, target: &Path) -> Result<(), String> {
                 .join("\n  ")
         ));
     }
-    let mut bindgen = Command::new("cargo");
-    bindgen
-        .args([
-            "build",
-            "--locked",
-            "--release",
-            "--package",
-            "uniffi-bindgen",
-        ])
+    let mut host = Command::new("cargo");
+    host.args(["build", "--locked", "--release"])
+        .args(crate::bindings::PACKAGES)
         .current_dir(root);
-    crate::step("build uniffi-bindgen", bindgen)?;
+    crate::step("build (phones, this Mac)", host)?;
     run_all(root, &ios_commands(root, target))
 }
 
