@@ -191,9 +191,6 @@ if __name__ == "__main__":
     except Exception as e:  # noqa: BLE001 - report and fail
         print(f"FAILED: {type(e).__name__}: {e}", file=sys.stderr)
         rc = 1
-    # CPython may abort at exit while the bindings' runtime thread still
-    # hands it a finished future (uniffi async + interpreter shutdown); the
-    # scenario's verdict is decided, so leave without finalising.
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(rc)
+    # A normal exit: a host's interpreter shutting down after async calls
+    # must not crash (the bindings' runtime thread is idle by then).
+    sys.exit(rc)
