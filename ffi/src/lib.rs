@@ -29,7 +29,7 @@ use ridewire_app::scan::PushedFrames;
 use ridewire_engine::diagnostics::request::VehicleInfo;
 use ridewire_engine::event::EventKind;
 use ridewire_engine::quest::QuestId;
-use ridewire_sync_client::{RoundReport, SyncHandle, Syncer, Trouble};
+use ridewire_sync_client::{RoundReport, SyncHandle, Syncer, Trouble, Unwatch};
 
 pub use error::RideWireError;
 pub use views::{
@@ -373,6 +373,7 @@ pub trait SyncListener: Send + Sync {
 #[derive(uniffi::Object)]
 pub struct SyncSubscription {
     stop: Arc<AtomicBool>,
+    unwatch: Unwatch,
     thread: Mutex<Option<JoinHandle<()>>>,
 }
 
@@ -381,20 +382,20 @@ impl SyncSubscription {
         handle: &SyncHandle,
         listener: Arc<dyn SyncListener>,
     ) -> Result<Arc<Self>, RideWireError> {
-        let changes = handle.watch();
+        let watch = handle.watch();
+        let unwatch = watch.stopper.clone();
         let stop = Arc::new(AtomicBool::new(false));
         let stopped = Arc::clone(&stop);
         let thread = std::thread::Builder::new()
             .name("ridewire-sync-watch".into())
             .spawn(move || {
-                while !stopped.load(Ordering::SeqCst) {
-                    match changes.recv_timeout(Duration::from_millis(50)) {
-                        Ok(status) if !stopped.load(Ordering::SeqCst) => {
-                            listener.on_sync_state(SyncState::from(&status));
-                        }
-                        Ok(_) | Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
-                        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+                // Sleeps until a change: the watch ends when cancelled or
+                // when the syncer is gone.
+                while let Ok(status) = watch.changes.recv() {
+                    if stopped.load(Ordering::SeqCst) {
+                        break;
                     }
+                    listener.on_sync_state(SyncState::from(&status));
                 }
             })
             .map_err(|e| RideWireError::Busy {
@@ -402,6 +403,7 @@ impl SyncSubscription {
             })?;
         Ok(Arc::new(SyncSubscription {
             stop,
+            unwatch,
             thread: Mutex::new(Some(thread)),
         }))
     }
@@ -412,6 +414,8 @@ impl SyncSubscription {
     /// Stops the calls; none comes after this returns.
     pub fn cancel(&self) {
         self.stop.store(true, Ordering::SeqCst);
+        // Wakes the thread: its watch ends at once.
+        self.unwatch.stop();
         // Taken in a statement of its own: the join below must not hold the
         // lock a listener's own `cancel()` would wait on.
         let thread = lock(&self.thread).take();

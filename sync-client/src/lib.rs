@@ -41,7 +41,8 @@ pub use error::{Error, Result, Trouble};
 pub use http::{Account, HttpTransport, MAX_RETRY_AFTER, Session, is_cleartext_remote};
 pub use round::{MAX_PAGE_TRIES, SyncReport, pull_changes, push_outbox, sync_once};
 pub use syncer::{
-    Brought, OnlineDiagnosis, RoundReport, SyncConfig, SyncHandle, SyncStatus, Syncer,
+    Brought, OnlineDiagnosis, RoundReport, SyncConfig, SyncHandle, SyncStatus, Syncer, Unwatch,
+    Watch,
 };
 
 /// The server's answer to a push it could read.

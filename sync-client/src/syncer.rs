@@ -149,7 +149,34 @@ enum Command {
 }
 
 /// Those who watch the status, each told of every change.
-type Watchers = Arc<Mutex<Vec<std::sync::mpsc::Sender<SyncStatus>>>>;
+type Watchers = Arc<Mutex<Vec<(u64, std::sync::mpsc::Sender<SyncStatus>)>>>;
+
+/// Numbers the watches, so one can be stopped.
+static NEXT_WATCH: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+/// A watch on the status ([`SyncHandle::watch`]).
+#[derive(Debug)]
+pub struct Watch {
+    /// Every change, starting with the status when the watch began; ends
+    /// (disconnects) when the watch is stopped or the syncer is gone.
+    pub changes: std::sync::mpsc::Receiver<SyncStatus>,
+    /// Stops the watch from any thread.
+    pub stopper: Unwatch,
+}
+
+/// Stops a [`Watch`]: its receiver then ends at once, so a thread blocked
+/// on it wakes.
+#[derive(Debug, Clone)]
+pub struct Unwatch {
+    id: u64,
+    watchers: Watchers,
+}
+
+impl Unwatch {
+    pub fn stop(&self) {
+        lock(&self.watchers).retain(|(id, _)| *id != self.id);
+    }
+}
 
 /// Talks to a running [`Syncer`] from any thread.
 #[derive(Debug, Clone)]
@@ -200,14 +227,22 @@ impl SyncHandle {
     }
 
     /// Every change of the status from now on, starting with the current
-    /// one, until the receiver is dropped or the syncer stops.
-    pub fn watch(&self) -> std::sync::mpsc::Receiver<SyncStatus> {
+    /// one, until the watch is stopped, its receiver dropped, or the syncer
+    /// gone.
+    pub fn watch(&self) -> Watch {
         let (tell, changes) = std::sync::mpsc::channel();
+        let id = NEXT_WATCH.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let mut watchers = lock(&self.watchers);
         if tell.send(self.status()).is_ok() {
-            watchers.push(tell);
+            watchers.push((id, tell));
         }
-        changes
+        Watch {
+            changes,
+            stopper: Unwatch {
+                id,
+                watchers: Arc::clone(&self.watchers),
+            },
+        }
     }
 
     /// Asks the server's diagnosis agents, then runs a round so the run's
@@ -373,7 +408,7 @@ impl Shared {
     /// Tells every watcher the status as it is now; forgets those gone.
     fn announce(&self) {
         let now = lock(&self.status).clone();
-        lock(&self.watchers).retain(|w| w.send(now.clone()).is_ok());
+        lock(&self.watchers).retain(|(_, w)| w.send(now.clone()).is_ok());
     }
 }
 

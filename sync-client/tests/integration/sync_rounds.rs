@@ -517,7 +517,8 @@ fn a_round_asked_for_answers_its_report_and_watchers_see_every_change() {
     let server = Arc::new(server());
     let mut phone = store(&path);
     let syncer = start_quick(&path, &server);
-    let watching = syncer.handle().watch();
+    let watch = syncer.handle().watch();
+    let watching = &watch.changes;
     wait_until("the first round", || syncer.status().rounds >= 1);
     // Recorded after the first round: the round asked for must carry it.
     record_n(&mut phone, 0, 2);
@@ -542,8 +543,18 @@ fn a_round_asked_for_answers_its_report_and_watchers_see_every_change() {
     assert_eq!(last.pending, 0);
     let rounds: Vec<u64> = seen.iter().map(|s| s.rounds).collect();
     assert!(rounds.windows(2).all(|w| w[0] <= w[1]), "{rounds:?}");
-    // A watcher that went away costs nothing; asking a stopped syncer fails.
-    drop(watching);
+    // A stopped watch ends at once (a thread blocked on it wakes) and hears
+    // nothing more; asking a stopped syncer fails.
+    watch.stopper.stop();
+    loop {
+        // Changes sent before the stop drain, then the watch ends at once.
+        match watching.recv_timeout(Duration::from_secs(10)) {
+            Ok(_) => {}
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => panic!("the watch did not end"),
+        }
+    }
+    syncer.sync_now().unwrap();
     let handle = syncer.handle();
     syncer.stop();
     assert!(handle.round().is_err());
