@@ -10,6 +10,7 @@
 //! holds up the caller's frame loop.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, LazyLock, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use ridewire_ar::frames::{Frame, FrameSource, Next, Replay};
@@ -176,18 +177,21 @@ impl Session {
                 });
             }
         }
-        Self::with_first_frame(source, source_name, pack, frame, false)
+        Self::with_first_frame(source, source_name, pack, frame, None)
     }
 
     /// A session on a live camera whose first frame has arrived: its frames
-    /// are tracked on a thread of their own from now on.
+    /// are tracked on a thread of their own from now on. The camera's
+    /// `calibration`, when known, else one guessed as [`intrinsics_for`]
+    /// does.
     pub fn live(
         source: Box<dyn FrameSource + Send + Sync>,
         source_name: String,
         pack: OverlayPack,
         first: Frame,
+        calibration: Option<Intrinsics>,
     ) -> Result<Self> {
-        Self::with_first_frame(source, source_name, pack, first, true)
+        Self::with_first_frame(source, source_name, pack, first, Some(calibration))
     }
 
     /// The demo recording (`assets/ar/demo` under `root`), looping, with
@@ -209,10 +213,15 @@ impl Session {
         source_name: String,
         pack: OverlayPack,
         frame: Frame,
-        live: bool,
+        // `Some` for a live camera, with its calibration if known.
+        live: Option<Option<Intrinsics>>,
     ) -> Result<Self> {
         let (w, h) = (frame.image.width() as u32, frame.image.height() as u32);
-        let intrinsics = intrinsics_for(w, h)?;
+        let intrinsics = match live.flatten() {
+            Some(calibration) => calibration,
+            None => intrinsics_for(w, h)?,
+        };
+        let live = live.is_some();
         let tracker = Tracker::new(TrackerSettings::new(pack.marker.size_m, intrinsics));
         let mut session = Session {
             feed: Feed::Paced {
@@ -345,6 +354,113 @@ impl Session {
     }
 }
 
+/// The camera of a native host. A phone's camera session hands each luma
+/// plane to [`HostCamera::offer`] (the bindings' `push_camera_frame` does),
+/// and the scanner reads them through a [`HostFrames`] source. On a phone
+/// the bindings and the Bevy client are one library, so both use
+/// [`HostCamera::shared`]. A frame is copied only while a reader is open,
+/// and only the newest one waits: a reader that falls behind skips frames,
+/// it never queues them.
+#[derive(Debug, Clone, Default)]
+pub struct HostCamera {
+    slot: Arc<Mutex<HostSlot>>,
+}
+
+#[derive(Debug, Default)]
+struct HostSlot {
+    readers: usize,
+    /// The newest frame offered (its buffer is reused).
+    frame: Frame,
+    /// `frame` has not been read yet.
+    fresh: bool,
+    calibration: Option<Intrinsics>,
+}
+
+static SHARED_HOST_CAMERA: LazyLock<HostCamera> = LazyLock::new(HostCamera::default);
+
+impl HostCamera {
+    /// The process's host camera.
+    pub fn shared() -> HostCamera {
+        SHARED_HOST_CAMERA.clone()
+    }
+
+    fn slot(&self) -> MutexGuard<'_, HostSlot> {
+        self.slot.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Hands over one `width`×`height` luma plane (rows without padding)
+    /// taken at `timestamp` since the stream began, replacing any frame not
+    /// read yet. `false` when no reader is open (nothing is copied). A
+    /// buffer of another size is an error.
+    pub fn offer(&self, width: u32, height: u32, luma: &[u8], timestamp: Duration) -> Result<bool> {
+        let (w, h) = plane_size(width, height, luma)?;
+        let mut slot = self.slot();
+        if slot.readers == 0 {
+            return Ok(false);
+        }
+        slot.frame.image.resize(w, h);
+        slot.frame.image.pixels_mut().copy_from_slice(luma);
+        slot.frame.timestamp = timestamp;
+        slot.fresh = true;
+        Ok(true)
+    }
+
+    /// Whether a reader is open (the scanner is showing the host's camera).
+    pub fn is_read(&self) -> bool {
+        self.slot().readers > 0
+    }
+
+    /// The host camera's calibration, for the frames it offers.
+    pub fn set_calibration(&self, calibration: Option<Intrinsics>) {
+        self.slot().calibration = calibration;
+    }
+
+    /// The calibration the host set, if it did.
+    pub fn calibration(&self) -> Option<Intrinsics> {
+        self.slot().calibration
+    }
+
+    /// A frame source over the frames offered from now on.
+    pub fn reader(&self) -> HostFrames {
+        self.slot().readers += 1;
+        HostFrames {
+            camera: self.clone(),
+        }
+    }
+}
+
+/// The frames a host offers, as a frame source: `Waiting` until a new one
+/// arrives. Closing it (dropping) stops the copying once no reader is left.
+#[derive(Debug)]
+pub struct HostFrames {
+    camera: HostCamera,
+}
+
+impl FrameSource for HostFrames {
+    fn next_frame(&mut self, frame: &mut Frame) -> ridewire_ar::Result<Next> {
+        let mut slot = self.camera.slot();
+        if !slot.fresh {
+            return Ok(Next::Waiting);
+        }
+        // The reader's old buffer goes back for the next offer.
+        std::mem::swap(&mut frame.image, &mut slot.frame.image);
+        frame.timestamp = slot.frame.timestamp;
+        slot.fresh = false;
+        Ok(Next::Frame)
+    }
+}
+
+impl Drop for HostFrames {
+    fn drop(&mut self) {
+        let mut slot = self.camera.slot();
+        slot.readers = slot.readers.saturating_sub(1);
+        if slot.readers == 0 {
+            slot.fresh = false;
+            slot.frame = Frame::default();
+        }
+    }
+}
+
 /// Sides of a printed marker the tracker accepts, metres.
 pub const MARKER_SIZES_M: std::ops::RangeInclusive<f64> = 0.005..=2.0;
 
@@ -413,19 +529,7 @@ impl PushedFrames {
         luma: &[u8],
         timestamp_ms: u64,
     ) -> Result<Vec<TrackedMarker>> {
-        let (w, h) = (width as usize, height as usize);
-        let expected = w.checked_mul(h).filter(|&n| n > 0);
-        if expected != Some(luma.len()) {
-            return Err(Error::Camera {
-                what: "the pushed frame",
-                source: ridewire_ar::Error::FrameSize {
-                    width: w,
-                    height: h,
-                    expected: expected.unwrap_or(0),
-                    got: luma.len(),
-                },
-            });
-        }
+        let (w, h) = plane_size(width, height, luma)?;
         self.image.resize(w, h);
         self.image.pixels_mut().copy_from_slice(luma);
         if self.size != (width, height) {
@@ -449,4 +553,22 @@ impl PushedFrames {
             .update(&self.image, Duration::from_millis(timestamp_ms))
             .to_vec())
     }
+}
+
+/// The size of a pushed luma plane, checked against its buffer.
+fn plane_size(width: u32, height: u32, luma: &[u8]) -> Result<(usize, usize)> {
+    let (w, h) = (width as usize, height as usize);
+    let expected = w.checked_mul(h).filter(|&n| n > 0);
+    if expected != Some(luma.len()) {
+        return Err(Error::Camera {
+            what: "the pushed frame",
+            source: ridewire_ar::Error::FrameSize {
+                width: w,
+                height: h,
+                expected: expected.unwrap_or(0),
+                got: luma.len(),
+            },
+        });
+    }
+    Ok((w, h))
 }

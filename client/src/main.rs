@@ -34,9 +34,10 @@ struct Cli {
     /// Use the demo garage (kept in memory, nothing is saved).
     #[arg(long, global = true)]
     demo: bool,
-    /// The scanner's camera: auto, demo (the recorded demo) or a camera
-    /// number; also RIDEWIRE_CAMERA [default: the one chosen in Settings].
-    #[arg(long, value_name = "auto|demo|N", value_parser = parse_camera)]
+    /// The scanner's camera: auto, demo (the recorded demo), a camera
+    /// number, or phone (frames a native host pushes through the bindings);
+    /// also RIDEWIRE_CAMERA [default: the one chosen in Settings].
+    #[arg(long, value_name = "auto|demo|phone|N", value_parser = parse_camera)]
     camera: Option<CameraChoice>,
     /// Allow a sync server at a plain http:// address elsewhere than this
     /// machine: the password and session then cross the network unencrypted

@@ -312,6 +312,11 @@ fn camera_section(
             format!("Camera {n} (not found now)"),
         );
     }
+    // The phone's camera exists only where a native host feeds it.
+    if cfg!(any(target_os = "android", target_os = "ios")) || settings.camera == CameraChoice::Phone
+    {
+        ui.radio_value(&mut choice, CameraChoice::Phone, "The phone's camera");
+    }
     ui.radio_value(
         &mut choice,
         CameraChoice::Demo,

@@ -54,6 +54,9 @@ pub enum CameraChoice {
     Demo,
     /// One camera by its index in the system's list.
     Device(u32),
+    /// The phone's camera: frames the app's native host pushes through the
+    /// bindings ([`ridewire_app::scan::HostCamera`]).
+    Phone,
 }
 
 impl fmt::Display for CameraChoice {
@@ -62,6 +65,7 @@ impl fmt::Display for CameraChoice {
             CameraChoice::Auto => f.write_str("auto"),
             CameraChoice::Demo => f.write_str("demo"),
             CameraChoice::Device(n) => write!(f, "{n}"),
+            CameraChoice::Phone => f.write_str("phone"),
         }
     }
 }
@@ -73,8 +77,9 @@ impl FromStr for CameraChoice {
         match s.trim().to_ascii_lowercase().as_str() {
             "auto" => Ok(CameraChoice::Auto),
             "demo" => Ok(CameraChoice::Demo),
+            "phone" => Ok(CameraChoice::Phone),
             other => other.parse::<u32>().map(CameraChoice::Device).map_err(|_| {
-                format!("{s:?} is not a camera: use auto, demo or a camera number (0, 1, …)")
+                format!("{s:?} is not a camera: use auto, demo, phone or a camera number (0, 1, …)")
             }),
         }
     }

@@ -229,3 +229,111 @@ fn pushed_frames_are_tracked_at_once_and_a_wrong_buffer_is_refused() {
     assert!(phone.set_marker_size(f64::NAN).is_err());
     assert!(phone.set_camera(-1.0, 900.0, 640.0, 360.0).is_err());
 }
+
+#[test]
+fn a_host_camera_copies_only_while_read_and_hands_over_the_newest_frame() {
+    use ridewire_app::scan::HostCamera;
+    let camera = HostCamera::default();
+    let plane = |v: u8| vec![v; 64 * 48];
+    // Nobody reads: nothing is copied, and the host is told so.
+    assert!(!camera.offer(64, 48, &plane(1), Duration::ZERO).unwrap());
+    assert!(!camera.is_read());
+
+    let mut reader = camera.reader();
+    assert!(camera.is_read());
+    let mut frame = Frame::default();
+    assert_eq!(reader.next_frame(&mut frame).unwrap(), Next::Waiting);
+    assert!(camera.offer(64, 48, &plane(10), Duration::from_millis(33)).unwrap());
+    assert!(camera.offer(64, 48, &plane(20), Duration::from_millis(66)).unwrap());
+    // A reader that fell behind gets the newest frame, once.
+    assert_eq!(reader.next_frame(&mut frame).unwrap(), Next::Frame);
+    assert_eq!(frame.timestamp, Duration::from_millis(66));
+    assert_eq!((frame.image.width(), frame.image.height()), (64, 48));
+    assert!(frame.image.pixels().iter().all(|&p| p == 20));
+    assert_eq!(reader.next_frame(&mut frame).unwrap(), Next::Waiting);
+    // A new size is taken as it comes; a buffer of the wrong size is refused.
+    assert!(camera.offer(32, 24, &vec![5; 32 * 24], Duration::from_millis(99)).unwrap());
+    assert_eq!(reader.next_frame(&mut frame).unwrap(), Next::Frame);
+    assert_eq!((frame.image.width(), frame.image.height()), (32, 24));
+    let err = camera
+        .offer(64, 48, &plane(1)[1..], Duration::ZERO)
+        .expect_err("short buffer");
+    assert!(matches!(err, Error::Camera { .. }), "{err}");
+    assert!(camera.offer(0, 0, &[], Duration::ZERO).is_err());
+
+    drop(reader);
+    assert!(!camera.is_read());
+    assert!(!camera.offer(64, 48, &plane(1), Duration::ZERO).unwrap());
+}
+
+#[test]
+fn a_live_session_on_a_host_camera_tracks_what_the_host_pushes() {
+    use ridewire_app::scan::HostCamera;
+    // The demo recording's frames, offered from another thread as a phone's
+    // camera callback would; the scanner's session tracks them on its own.
+    let mut recording = demo();
+    let expected = recording.marker.expect("marker").pose;
+    let calibration = recording.intrinsics;
+    let (w, h) = recording.frame_size;
+    let mut planes = Vec::new();
+    for _ in 0..6 {
+        planes.push(recording.frame().image.pixels().to_vec());
+        recording.advance(Duration::from_secs_f64(1.0 / DEMO_FPS));
+    }
+    let camera = HostCamera::default();
+    camera.set_calibration(Some(calibration));
+    let mut reader = camera.reader();
+    camera
+        .offer(w, h, &planes[0], Duration::ZERO)
+        .expect("first frame");
+    let mut first = Frame::default();
+    assert_eq!(reader.next_frame(&mut first).unwrap(), Next::Frame);
+    let pack = pack_for(&assets_root(), BIKE, None).unwrap().pack;
+    let mut session = Session::live(
+        Box::new(reader),
+        "Phone camera".into(),
+        pack,
+        first,
+        camera.calibration(),
+    )
+    .unwrap();
+    assert!(session.live);
+    assert_eq!(session.intrinsics.fx, calibration.fx);
+    let marker = session.marker.as_ref().expect("marker in the first frame");
+    for (got, want) in marker.pose.tvec.iter().zip(expected.tvec) {
+        assert!((got - want).abs() < 1e-6, "{:?} vs {expected:?}", marker.pose);
+    }
+
+    let host = {
+        let camera = camera.clone();
+        std::thread::spawn(move || {
+            for (i, plane) in planes.iter().enumerate().skip(1) {
+                camera
+                    .offer(w, h, plane, Duration::from_millis(83 * i as u64))
+                    .expect("offer");
+                std::thread::sleep(Duration::from_millis(40));
+            }
+        })
+    };
+    let mut newer = 0;
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while newer < 3 && std::time::Instant::now() < deadline {
+        if session.advance(Duration::from_millis(10)) {
+            newer += 1;
+            assert!(session.marker.is_some(), "marker lost in a pushed frame");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    host.join().unwrap();
+    assert!(newer >= 3, "only {newer} pushed frames reached the session");
+    assert!(session.frame().timestamp > Duration::ZERO);
+    assert!(session.problem.is_none(), "{:?}", session.problem);
+    // The tracking thread stops after its current frame (it is not joined,
+    // so a hung source cannot hang the app) and closes the reader then.
+    drop(session);
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while camera.is_read() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert!(!camera.is_read(), "closing the scanner closes the reader");
+}

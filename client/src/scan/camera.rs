@@ -7,9 +7,10 @@
 use std::time::Duration;
 
 use bevy::prelude::*;
-use ridewire_app::scan::Session;
+use ridewire_app::scan::{HostCamera, Session};
 use ridewire_ar::frames::{Frame, FrameSource, InBackground, Next, Webcam, WebcamSettings};
 use ridewire_ar::overlay::OverlayPack;
+use ridewire_ar::pose::Intrinsics;
 
 use super::{ScanProblem, ScanSession, open_demo};
 use crate::capture::HoldCapture;
@@ -32,12 +33,29 @@ impl Default for CameraDriver {
     }
 }
 
+/// The phone's camera, which the native host feeds through the bindings
+/// (on a phone they are one library with the app). Tests put their own
+/// behind it.
+#[derive(Resource, Clone)]
+pub struct HostFeed(pub HostCamera);
+
+impl Default for HostFeed {
+    fn default() -> Self {
+        HostFeed(HostCamera::shared())
+    }
+}
+
+/// The name the phone's camera goes by on screen.
+pub const PHONE_CAMERA: &str = "Phone camera";
+
 /// A camera that was asked for and has not delivered its first frame yet.
 #[derive(Resource)]
 pub struct CameraStarting {
-    source: InBackground,
+    source: Box<dyn FrameSource + Send + Sync>,
     /// "Camera 0 (name)".
     pub name: String,
+    /// The camera's own calibration, when its host gave one.
+    calibration: Option<Intrinsics>,
     choice: CameraChoice,
     pack: OverlayPack,
     waited: Duration,
@@ -69,6 +87,7 @@ pub(super) fn start(
     capturing: bool,
     pack: OverlayPack,
     driver: CameraDriver,
+    host: &HostFeed,
 ) {
     let device = match choice {
         // Screenshots stay repeatable: the demo unless a camera is named.
@@ -76,6 +95,19 @@ pub(super) fn start(
         CameraChoice::Auto => Some(0),
         CameraChoice::Device(n) => Some(n),
         CameraChoice::Demo => None,
+        CameraChoice::Phone => {
+            // The host's frames are already streaming (or will be): read
+            // them like any camera that has yet to deliver its first.
+            waiting_for(
+                commands,
+                Box::new(host.0.reader()),
+                PHONE_CAMERA.to_owned(),
+                host.0.calibration(),
+                choice,
+                pack,
+            );
+            return;
+        }
     };
     let Some(device) = device else {
         insert_session(commands, open_demo(pack, None));
@@ -88,22 +120,40 @@ pub(super) fn start(
         ..WebcamSettings::default()
     };
     match (driver.0)(settings) {
-        Ok(source) => {
-            commands.spawn((StartingHold, HoldCapture, DespawnOnExit(Screen::Scan)));
-            commands.insert_resource(CameraStarting {
-                source,
-                name: camera_name(device),
-                choice,
-                pack,
-                waited: Duration::ZERO,
-                frame: Frame::default(),
-            });
-        }
+        Ok(source) => waiting_for(
+            commands,
+            Box::new(source),
+            camera_name(device),
+            None,
+            choice,
+            pack,
+        ),
         Err(e) => {
             let why = fallback_reason(choice, &e.to_string());
             insert_session(commands, open_demo(pack, Some(why)));
         }
     }
+}
+
+/// Waits for `source`'s first frame (see [`await_camera`]).
+fn waiting_for(
+    commands: &mut Commands,
+    source: Box<dyn FrameSource + Send + Sync>,
+    name: String,
+    calibration: Option<Intrinsics>,
+    choice: CameraChoice,
+    pack: OverlayPack,
+) {
+    commands.spawn((StartingHold, HoldCapture, DespawnOnExit(Screen::Scan)));
+    commands.insert_resource(CameraStarting {
+        source,
+        name,
+        calibration,
+        choice,
+        pack,
+        waited: Duration::ZERO,
+        frame: Frame::default(),
+    });
 }
 
 fn insert_session(commands: &mut Commands, session: Result<ScanSession, ridewire_app::Error>) {
@@ -117,6 +167,10 @@ fn insert_session(commands: &mut Commands, session: Result<ScanSession, ridewire
 fn fallback_reason(choice: CameraChoice, error: &str) -> String {
     match choice {
         CameraChoice::Auto => format!("Showing the demo recording: no camera to use ({error})"),
+        CameraChoice::Phone => format!(
+            "Showing the demo recording: the phone's camera sent no picture ({error}); \
+             check that RideWire may use the camera"
+        ),
         _ => format!("Showing the demo recording: the camera did not start ({error})"),
     }
 }
@@ -153,10 +207,11 @@ pub(super) fn await_camera(world: &mut World) {
     }
     let session = match failure {
         None => Session::live(
-            Box::new(starting.source),
+            starting.source,
             starting.name,
             starting.pack,
             starting.frame,
+            starting.calibration,
         )
         .map(ScanSession::from),
         Some(why) => open_demo(starting.pack, Some(fallback_reason(starting.choice, &why))),

@@ -36,7 +36,7 @@ mod hud;
 mod tests;
 
 pub use crate::shared::{CAMERA_SIZES, CameraChoice, CameraOverride};
-pub use camera::{CAMERA_START_TIMEOUT, CameraDriver, CameraStarting};
+pub use camera::{CAMERA_START_TIMEOUT, CameraDriver, CameraStarting, HostFeed, PHONE_CAMERA};
 use highlight::{model_ready, pulse_highlights, tapped};
 use hud::draw_overlay;
 pub use hud::view_rect;
@@ -49,6 +49,7 @@ pub(super) fn plugin(app: &mut App) {
     app.init_resource::<SelectedComponent>()
         .init_resource::<CameraOverride>()
         .init_resource::<CameraDriver>()
+        .init_resource::<HostFeed>()
         .add_systems(OnExit(Screen::Scan), close_scan)
         .add_systems(
             Update,
@@ -172,6 +173,7 @@ fn open_scan(
     settings: Res<crate::shared::Settings>,
     camera_override: Res<CameraOverride>,
     driver: Res<CameraDriver>,
+    host: Res<HostFeed>,
     mut ui_cameras: Query<&mut Camera, With<UiCamera>>,
 ) {
     // The panels draw over the 3D view instead of clearing it.
@@ -214,6 +216,7 @@ fn open_scan(
         capture.is_some(),
         pack,
         *driver,
+        &host,
     );
 }
 

@@ -105,6 +105,7 @@ fn camera_app(choice: CameraChoice, driver: CameraDriver) -> App {
     app.init_resource::<crate::shared::Settings>()
         .insert_resource(CameraOverride(Some(choice)))
         .insert_resource(driver)
+        .init_resource::<super::HostFeed>()
         .init_resource::<Assets<Image>>()
         .add_systems(
             Update,
@@ -220,12 +221,13 @@ fn camera_choices_read_and_write_the_same_way() {
         CameraChoice::Auto,
         CameraChoice::Demo,
         CameraChoice::Device(2),
+        CameraChoice::Phone,
     ] {
         assert_eq!(choice.to_string().parse::<CameraChoice>(), Ok(choice));
     }
     assert_eq!(" DEMO ".parse::<CameraChoice>(), Ok(CameraChoice::Demo));
     let bad = "webcam".parse::<CameraChoice>().unwrap_err();
-    assert!(bad.contains("auto, demo or a camera number"), "{bad}");
+    assert!(bad.contains("auto, demo, phone or a camera number"), "{bad}");
     assert!("-1".parse::<CameraChoice>().is_err());
 }
 
@@ -291,4 +293,55 @@ fn a_centred_lens_is_the_plain_image() {
     assert_eq!(lens.sub_view.full_size, image);
     assert!(lens.sub_view.offset.length() < 1e-3);
     assert!(lens.backdrop_centre.truncate().length() < 1e-4);
+}
+
+#[test]
+fn the_phones_camera_is_what_its_host_pushes() {
+    use ridewire_app::scan::HostCamera;
+    use ridewire_ar::frames::FrameSource as _;
+    // A phone's camera callback: pushes the demo recording's frames from a
+    // thread of its own through the host camera, as the bindings do.
+    let camera = HostCamera::default();
+    let mut app = camera_app(CameraChoice::Phone, CameraDriver(|camera| {
+        panic!("webcam {} was opened for the phone's camera", camera.device)
+    }));
+    app.insert_resource(super::HostFeed(camera.clone()));
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let host = {
+        let (camera, stop) = (camera.clone(), stop.clone());
+        std::thread::spawn(move || {
+            let mut replay = Replay::open(&assets_root().join("ar").join("demo"), DEMO_FPS)
+                .unwrap()
+                .looping(true);
+            let mut frame = ridewire_ar::frames::Frame::default();
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                replay.next_frame(&mut frame).unwrap();
+                let (w, h) = (frame.image.width() as u32, frame.image.height() as u32);
+                camera
+                    .offer(w, h, frame.image.pixels(), frame.timestamp)
+                    .unwrap();
+                std::thread::sleep(Duration::from_millis(15));
+            }
+        })
+    };
+    until_session(&mut app);
+    {
+        let session = app.world().resource::<ScanSession>();
+        assert!(session.live);
+        assert_eq!(session.fallback, None);
+        assert_eq!(session.source_name, super::PHONE_CAMERA);
+        assert!(session.marker.is_some(), "marker in the first frame");
+    }
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while app.world().resource::<ScanSession>().frames < 10 {
+        assert!(std::time::Instant::now() < deadline, "pushed frames stopped");
+        app.update();
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    host.join().unwrap();
+    let session = app.world().resource::<ScanSession>();
+    assert_eq!(session.problem, None);
+    assert!(session.marker.is_some(), "the marker stays tracked");
+    assert!(camera.is_read());
 }
