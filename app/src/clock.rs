@@ -17,3 +17,8 @@ pub fn now() -> (i64, i16) {
 pub fn local_day(at_ms: i64, utc_offset_min: i16) -> i64 {
     (at_ms + i64::from(utc_offset_min) * 60_000).div_euclid(DAY_MS)
 }
+
+/// Today's date where the device is.
+pub fn today() -> chrono::NaiveDate {
+    chrono::Local::now().date_naive()
+}

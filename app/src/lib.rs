@@ -24,6 +24,7 @@ pub mod diagnosis;
 mod error;
 pub mod maps;
 pub mod obd;
+pub mod reminders;
 pub mod rider;
 pub mod scan;
 pub mod task;

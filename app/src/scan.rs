@@ -10,7 +10,7 @@
 //! holds up the caller's frame loop.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, LazyLock, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, LazyLock, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::Duration;
 
 use ridewire_ar::frames::{Frame, FrameSource, Next, Replay};
@@ -33,9 +33,25 @@ pub const MIN_SCAN_SECONDS: f32 = 1.0;
 /// The name the demo recording goes by on screen.
 pub const DEMO_NAME: &str = "Demo recording";
 
-/// Where the app's assets are: `RIDEWIRE_ASSETS`, else `assets` next to
-/// the executable, else the checkout's `assets` (running from source).
+/// The assets folder a phone app unpacked its assets to (see
+/// [`use_assets_root`]).
+static ASSETS_ROOT: OnceLock<PathBuf> = OnceLock::new();
+
+/// Sets where the app's assets are for the rest of the process: a phone
+/// app's files folder, where its host unpacks them from the package (an APK
+/// or app bundle has no folder of its own to read). The first call wins;
+/// `false` when it was set already.
+pub fn use_assets_root(dir: PathBuf) -> bool {
+    ASSETS_ROOT.set(dir).is_ok()
+}
+
+/// Where the app's assets are: the folder [`use_assets_root`] set, else
+/// `RIDEWIRE_ASSETS`, else `assets` next to the executable, else the
+/// checkout's `assets` (running from source).
 pub fn assets_root() -> PathBuf {
+    if let Some(dir) = ASSETS_ROOT.get() {
+        return dir.clone();
+    }
     if let Some(dir) = std::env::var_os("RIDEWIRE_ASSETS").filter(|v| !v.is_empty()) {
         return PathBuf::from(dir);
     }
@@ -502,6 +518,11 @@ impl PushedFrames {
             tracker.set_intrinsics(camera);
         }
         Ok(())
+    }
+
+    /// The calibration set with [`PushedFrames::set_camera`], if any.
+    pub fn camera(&self) -> Option<Intrinsics> {
+        self.camera
     }
 
     /// The side of the printed marker's black square, metres.

@@ -313,8 +313,7 @@ fn camera_section(
         );
     }
     // The phone's camera exists only where a native host feeds it.
-    if cfg!(any(target_os = "android", target_os = "ios")) || settings.camera == CameraChoice::Phone
-    {
+    if crate::shared::ON_A_PHONE || settings.camera == CameraChoice::Phone {
         ui.radio_value(&mut choice, CameraChoice::Phone, "The phone's camera");
     }
     ui.radio_value(

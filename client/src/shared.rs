@@ -37,12 +37,20 @@ impl Default for Settings {
     fn default() -> Self {
         Self {
             ui_scale: 1.0,
-            touch_layout: false,
-            camera: CameraChoice::Auto,
+            // Phones are touch screens, and their camera is the host's.
+            touch_layout: ON_A_PHONE,
+            camera: if ON_A_PHONE {
+                CameraChoice::Phone
+            } else {
+                CameraChoice::Auto
+            },
             camera_size: (1280, 720),
         }
     }
 }
+
+/// Built for Android or iOS, where the app runs inside a native host.
+pub const ON_A_PHONE: bool = cfg!(any(target_os = "android", target_os = "ios"));
 
 /// Which picture the scanner shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

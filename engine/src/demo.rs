@@ -69,6 +69,7 @@ fn quest(spec: QuestSpec<'_>) -> Result<Quest> {
             .collect(),
         proofs: spec.proofs.to_vec(),
         repeatable: spec.repeatable,
+        due: None,
     })
 }
 

@@ -124,6 +124,10 @@ pub struct Quest {
     /// Recurring maintenance (chain lube every 500 km) can be completed again.
     #[serde(default)]
     pub repeatable: bool,
+    /// When the plan wants it done: an ISO `YYYY-MM-DD` date (the plan
+    /// parser checks it against the calendar).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due: Option<String>,
 }
 
 /// An area of the overworld; quests with a location proof are checked against it.
@@ -307,6 +311,7 @@ mod tests {
             steps: vec![],
             proofs: vec![],
             repeatable: false,
+            due: None,
         }
     }
 

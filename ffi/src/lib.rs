@@ -12,6 +12,8 @@
 //! error.
 
 mod error;
+#[cfg(any(target_os = "android", target_os = "ios"))]
+mod phone_app;
 mod views;
 
 use std::path::{Path, PathBuf};
@@ -24,8 +26,9 @@ use ridewire_app::account;
 use ridewire_app::clock;
 use ridewire_app::diagnosis::{self, Ask};
 use ridewire_app::maps;
+use ridewire_app::reminders;
 use ridewire_app::rider::Rider;
-use ridewire_app::scan::PushedFrames;
+use ridewire_app::scan::{HostCamera, PushedFrames};
 use ridewire_engine::diagnostics::request::VehicleInfo;
 use ridewire_engine::event::EventKind;
 use ridewire_engine::quest::QuestId;
@@ -33,8 +36,8 @@ use ridewire_sync_client::{RoundReport, SyncHandle, Syncer, Trouble, Unwatch};
 
 pub use error::RideWireError;
 pub use views::{
-    Achievement, AgentAnswer, Decision, Diagnosis, Marker, Point, Progress, Quest, QuestState,
-    QuestStep, Recorded, SyncState, SyncSummary,
+    Achievement, AgentAnswer, Decision, Diagnosis, Marker, Notice, Point, Progress, Quest,
+    QuestState, QuestStep, Recorded, SyncState, SyncSummary,
 };
 
 uniffi::setup_scaffolding!("ridewire");
@@ -243,10 +246,14 @@ impl RideWire {
         Ok(diagnosis::finish(&mut rider, checked, asked, now, offset).into())
     }
 
-    /// The camera's calibration, pixels (OpenCV's pinhole model). Without
-    /// one the camera is guessed from the frame size.
+    /// The camera's calibration, pixels (OpenCV's pinhole model), for these
+    /// bindings' tracker and the app's scanner alike. Without one the camera
+    /// is guessed from the frame size.
     pub fn set_camera(&self, fx: f64, fy: f64, cx: f64, cy: f64) -> Result<(), RideWireError> {
-        Ok(lock(&self.frames).set_camera(fx, fy, cx, cy)?)
+        let mut frames = lock(&self.frames);
+        frames.set_camera(fx, fy, cx, cy)?;
+        HostCamera::shared().set_calibration(frames.camera());
+        Ok(())
     }
 
     /// The side of the printed marker's black square, metres.
@@ -266,6 +273,10 @@ impl RideWire {
         luma: Vec<u8>,
         timestamp_ms: u64,
     ) -> Result<Vec<Marker>, RideWireError> {
+        // On a phone the scanner reads the same camera (the app and these
+        // bindings are one library): it gets the frame too, and tracks it on
+        // its own thread. Nothing is copied while the scanner is closed.
+        HostCamera::shared().offer(width, height, &luma, Duration::from_millis(timestamp_ms))?;
         let seen = lock(&self.frames).push(width, height, &luma, timestamp_ms)?;
         Ok(seen.iter().map(Marker::from).collect())
     }
@@ -342,6 +353,16 @@ impl RideWire {
             message: "not signed in: sign in to sync".into(),
         })?;
         SyncSubscription::start(&handle, listener)
+    }
+
+    /// What to tell the rider outside the app: a level reached, an
+    /// achievement unlocked, a quest due within three days or overdue. Each
+    /// once per device (what was told is kept in the rider's file): the
+    /// phones post these as notifications after a background sync. The
+    /// first call only remembers the level and achievements.
+    pub fn notices(&self) -> Result<Vec<Notice>, RideWireError> {
+        let told = reminders::notices(&mut self.rider(), clock::today())?;
+        Ok(told.into_iter().map(Notice::from).collect())
     }
 
     /// The overworld map of a Markdown plan, as the JSON `ridewire plan

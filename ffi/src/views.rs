@@ -95,6 +95,27 @@ pub struct Quest {
     pub steps: Vec<QuestStep>,
     /// Proofs needed before completion (`location`, `photo`, …).
     pub proofs: Vec<String>,
+    /// When the plan wants it done (`YYYY-MM-DD`), if it says.
+    pub due: Option<String>,
+}
+
+/// Something to tell the rider in a notification; `key` is stable, so a
+/// host can replace or dismiss it.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct Notice {
+    pub key: String,
+    pub title: String,
+    pub text: String,
+}
+
+impl From<ridewire_app::reminders::Notice> for Notice {
+    fn from(n: ridewire_app::reminders::Notice) -> Self {
+        Notice {
+            key: n.key,
+            title: n.title,
+            text: n.text,
+        }
+    }
 }
 
 /// One step of a quest's checklist.
@@ -139,6 +160,7 @@ impl Quest {
                 })
                 .collect(),
             proofs: quest.proofs.iter().map(as_json_word).collect(),
+            due: quest.due.clone(),
         }
     }
 }

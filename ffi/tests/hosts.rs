@@ -256,8 +256,10 @@ fn kotlin_drives_the_library_on_the_jvm() {
         .arg("-cp")
         .arg(&classpath)
         .arg(bindings.join("uniffi/ridewire/ridewire.kt"))
-        // The Android app's view-model is plain Kotlin: it runs here too.
+        // The Android app's view-model and background sync are plain
+        // Kotlin: they run here too.
         .arg(workspace().join("android/core/src/main/kotlin/com/ridewire/core/RideWireModel.kt"))
+        .arg(workspace().join("android/core/src/main/kotlin/com/ridewire/core/BackgroundSync.kt"))
         .arg(workspace().join("ffi/tests/kotlin/Scenario.kt"))
         .args(["-include-runtime", "-d"])
         .arg(&jar));

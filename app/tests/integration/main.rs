@@ -5,5 +5,6 @@
 #![allow(clippy::unwrap_used)]
 
 mod diagnosis;
+mod reminders;
 mod rider;
 mod scan;

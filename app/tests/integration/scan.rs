@@ -243,8 +243,16 @@ fn a_host_camera_copies_only_while_read_and_hands_over_the_newest_frame() {
     assert!(camera.is_read());
     let mut frame = Frame::default();
     assert_eq!(reader.next_frame(&mut frame).unwrap(), Next::Waiting);
-    assert!(camera.offer(64, 48, &plane(10), Duration::from_millis(33)).unwrap());
-    assert!(camera.offer(64, 48, &plane(20), Duration::from_millis(66)).unwrap());
+    assert!(
+        camera
+            .offer(64, 48, &plane(10), Duration::from_millis(33))
+            .unwrap()
+    );
+    assert!(
+        camera
+            .offer(64, 48, &plane(20), Duration::from_millis(66))
+            .unwrap()
+    );
     // A reader that fell behind gets the newest frame, once.
     assert_eq!(reader.next_frame(&mut frame).unwrap(), Next::Frame);
     assert_eq!(frame.timestamp, Duration::from_millis(66));
@@ -252,7 +260,11 @@ fn a_host_camera_copies_only_while_read_and_hands_over_the_newest_frame() {
     assert!(frame.image.pixels().iter().all(|&p| p == 20));
     assert_eq!(reader.next_frame(&mut frame).unwrap(), Next::Waiting);
     // A new size is taken as it comes; a buffer of the wrong size is refused.
-    assert!(camera.offer(32, 24, &vec![5; 32 * 24], Duration::from_millis(99)).unwrap());
+    assert!(
+        camera
+            .offer(32, 24, &vec![5; 32 * 24], Duration::from_millis(99))
+            .unwrap()
+    );
     assert_eq!(reader.next_frame(&mut frame).unwrap(), Next::Frame);
     assert_eq!((frame.image.width(), frame.image.height()), (32, 24));
     let err = camera
@@ -301,7 +313,11 @@ fn a_live_session_on_a_host_camera_tracks_what_the_host_pushes() {
     assert_eq!(session.intrinsics.fx, calibration.fx);
     let marker = session.marker.as_ref().expect("marker in the first frame");
     for (got, want) in marker.pose.tvec.iter().zip(expected.tvec) {
-        assert!((got - want).abs() < 1e-6, "{:?} vs {expected:?}", marker.pose);
+        assert!(
+            (got - want).abs() < 1e-6,
+            "{:?} vs {expected:?}",
+            marker.pose
+        );
     }
 
     let host = {

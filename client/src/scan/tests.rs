@@ -227,7 +227,10 @@ fn camera_choices_read_and_write_the_same_way() {
     }
     assert_eq!(" DEMO ".parse::<CameraChoice>(), Ok(CameraChoice::Demo));
     let bad = "webcam".parse::<CameraChoice>().unwrap_err();
-    assert!(bad.contains("auto, demo, phone or a camera number"), "{bad}");
+    assert!(
+        bad.contains("auto, demo, phone or a camera number"),
+        "{bad}"
+    );
     assert!("-1".parse::<CameraChoice>().is_err());
 }
 
@@ -302,9 +305,10 @@ fn the_phones_camera_is_what_its_host_pushes() {
     // A phone's camera callback: pushes the demo recording's frames from a
     // thread of its own through the host camera, as the bindings do.
     let camera = HostCamera::default();
-    let mut app = camera_app(CameraChoice::Phone, CameraDriver(|camera| {
-        panic!("webcam {} was opened for the phone's camera", camera.device)
-    }));
+    let mut app = camera_app(
+        CameraChoice::Phone,
+        CameraDriver(|camera| panic!("webcam {} was opened for the phone's camera", camera.device)),
+    );
     app.insert_resource(super::HostFeed(camera.clone()));
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let host = {
@@ -334,7 +338,10 @@ fn the_phones_camera_is_what_its_host_pushes() {
     }
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     while app.world().resource::<ScanSession>().frames < 10 {
-        assert!(std::time::Instant::now() < deadline, "pushed frames stopped");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "pushed frames stopped"
+        );
         app.update();
         std::thread::sleep(Duration::from_millis(2));
     }

@@ -153,6 +153,7 @@ fn add_quests(
                 .collect(),
             proofs: Vec::new(),
             repeatable: task.repeatable,
+            due: task.due.clone(),
         });
         previous = Some(id);
     }

@@ -388,6 +388,7 @@ fn catalogue_zones_quests_xp_and_prerequisites() {
     assert_eq!(bleed.difficulty, Difficulty::Medium);
     assert_eq!(bleed.xp_reward, 30);
     assert_eq!(bleed.prerequisites, vec![pads.id.clone()]);
+    assert_eq!(pads.due, None);
     let wash = QuestId::new(plan.tasks[0].id.clone()).ok();
     let wash = wash.and_then(|id| catalog.quest(&id).cloned());
     assert_eq!(
@@ -466,4 +467,20 @@ fn plans_serialise_as_json_and_back() {
     let json = serde_json::to_string(&plan).unwrap_or_default();
     let back: Result<Plan, _> = serde_json::from_str(&json);
     assert_eq!(back.ok(), Some(plan));
+}
+
+#[test]
+fn a_tasks_due_date_carries_into_its_quest() {
+    let plan = ok("- [ ] Oil #medium 📅 2026-04-01\n  - [ ] Drain due:2026-03-30\n");
+    let catalog = plan.to_catalog().unwrap_or_else(|e| panic!("{e}"));
+    let oil = QuestId::new(plan.tasks[0].id.clone()).unwrap_or_else(|e| panic!("{e}"));
+    let oil = catalog.quest(&oil).unwrap_or_else(|| panic!("oil quest"));
+    assert_eq!(oil.due.as_deref(), Some("2026-04-01"));
+    // Saved catalogues stay as they were for quests without a date.
+    let json = serde_json::to_string(oil).unwrap_or_else(|e| panic!("{e}"));
+    assert!(json.contains(r#""due":"2026-04-01""#), "{json}");
+    let mut undated = oil.clone();
+    undated.due = None;
+    let json = serde_json::to_string(&undated).unwrap_or_else(|e| panic!("{e}"));
+    assert!(!json.contains("due"), "{json}");
 }

@@ -6,7 +6,9 @@
 import java.io.File
 import java.nio.file.Files
 import kotlin.math.sqrt
+import com.ridewire.core.BackgroundSync
 import com.ridewire.core.RideWireModel
+import com.ridewire.core.syncInBackground
 import kotlinx.coroutines.runBlocking
 import uniffi.ridewire.*
 
@@ -78,6 +80,10 @@ fun main() {
     try {
         val rw = RideWire.open(phoneDir.path)
         check("a fresh store starts with no XP", rw.progress().xp == 0uL, rw.progress())
+        // Signed out, the background job only reads the notices; the
+        // first look remembers and tells nothing.
+        val signedOut = runBlocking { syncInBackground(rw) }
+        check("signed out, the background job only reminds", signedOut is BackgroundSync.Done && signedOut.summary == null && signedOut.notices.isEmpty(), signedOut)
         quests(rw)
         val run = rw.diagnose(listOf("P0300"), listOf("rough_idle"))
         check("P0300 is approved", run.decision == Decision.APPROVED, run.decision)
@@ -102,12 +108,16 @@ fun main() {
         subscription.cancel()
         check("the listener saw the round run and end", watcher.states.toList().any { it.syncing }, watcher.states)
         val xp = rw.progress().xp
+        val unlocked = rw.progress().achievements.map { it.id }
+        check("the phone's work unlocked an achievement", unlocked.isNotEmpty(), rw.progress())
         rw.shutdown()
 
         // The second device through the app's view-model, as its screens use it.
         val tablet = RideWire.open(tabletDir.path)
         val model = RideWireModel(tablet)
         check("the model starts at no XP", model.screen.value.progress.xp == 0uL, model.screen.value)
+        // The tablet's first look at what to tell: remembered, nothing told.
+        check("a new device has nothing to tell", tablet.notices().isEmpty())
         val refused = runBlocking { model.signIn(server, email, "wrong password", false) }
         check("a wrong password is shown, not thrown", !refused && model.screen.value.message!!.startsWith("Please sign in again"), model.screen.value.message)
         check("signing in works", runBlocking { model.signIn(server, email, password, false) })
@@ -115,6 +125,11 @@ fun main() {
         check("the second device pulls the phone's events", pulled != null && pulled.pulled >= 3uL, pulled)
         check("its screen shows the same XP", model.screen.value.progress.xp == xp, "${model.screen.value.progress.xp} vs $xp")
         check("its screen shows sync", model.screen.value.sync?.pending == 0uL, model.screen.value.sync)
+        val background = runBlocking { syncInBackground(tablet) }
+        check("a background sync runs", background is BackgroundSync.Done, background)
+        val told = (background as BackgroundSync.Done).notices.map { it.key }
+        check("it tells the achievements the phone unlocked", told.filter { it.startsWith("achievement-") } == unlocked.map { "achievement-$it" }, told)
+        check("and only once", tablet.notices().isEmpty())
         val bad = model.cameraFrame(1280, 720, ByteArray(10), 0)
         check("a bad camera frame is shown, not thrown", bad.isEmpty() && model.screen.value.message!!.contains("needs"), model.screen.value.message)
         check("a plan's map comes back as JSON", tablet.planMap("# Plan\n## Chain\n- [ ] lube\n", 7uL).contains("\"nodes\""))
