@@ -100,6 +100,54 @@ fn generate(language: &str, out: &Path) -> Option<PathBuf> {
     Some(out.to_path_buf())
 }
 
+/// The `RideWire` methods the phone apps' own code calls (`core.name(` and
+/// `RideWire.name(` in the Kotlin and Swift files under `dir`): that code
+/// needs the platforms' SDKs and is not compiled here, so the tests check
+/// its calls against the generated bindings instead.
+fn app_calls(dir: &Path, extension: &str) -> std::collections::BTreeSet<String> {
+    let mut calls = std::collections::BTreeSet::new();
+    let mut folders = vec![dir.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                folders.push(path);
+                continue;
+            }
+            if path.extension().is_none_or(|e| e != extension) {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            for receiver in ["core.", "RideWire."] {
+                for (at, _) in text.match_indices(receiver) {
+                    let rest = &text[at + receiver.len()..];
+                    let name: String = rest
+                        .chars()
+                        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                        .collect();
+                    if !name.is_empty() && rest[name.len()..].starts_with('(') {
+                        calls.insert(name);
+                    }
+                }
+            }
+        }
+    }
+    calls
+}
+
+/// Every call in `calls` is declared in `bindings` as `{keyword} name(`.
+fn assert_declared(calls: &std::collections::BTreeSet<String>, bindings: &str, keyword: &str) {
+    assert!(!calls.is_empty(), "no calls found: the scan is broken");
+    for name in calls {
+        let declared = bindings.contains(&format!("{keyword} {name}("))
+            || bindings.contains(&format!("{keyword} `{name}`("));
+        assert!(
+            declared,
+            "the app calls {name}, which the bindings do not declare"
+        );
+    }
+}
+
 struct Server {
     child: Child,
     url: String,
@@ -263,6 +311,18 @@ fn kotlin_drives_the_library_on_the_jvm() {
         .arg(workspace().join("ffi/tests/kotlin/Scenario.kt"))
         .args(["-include-runtime", "-d"])
         .arg(&jar));
+    // The Android app's framework glue needs the Android SDK: its calls
+    // into the core are checked against these bindings.
+    let declared = std::fs::read_to_string(bindings.join("uniffi/ridewire/ridewire.kt")).unwrap();
+    let calls = app_calls(&workspace().join("android/app"), "kt");
+    // (Sync and notices go through the core module's Kotlin, compiled above.)
+    for expected in ["open", "pushCameraFrame", "setCamera", "shutdown"] {
+        assert!(
+            calls.contains(expected),
+            "{expected} not found in {calls:?}"
+        );
+    }
+    assert_declared(&calls, &declared, "fun");
     let out = run(Command::new("java")
         .arg(format!("-Djna.library.path={}", bindings.display()))
         .arg("-cp")
@@ -297,4 +357,32 @@ fn the_swift_bindings_header_passes_a_c_syntax_check() {
         .arg("-I")
         .arg(&swift)
         .arg(&source));
+    // The iOS app's entry point header, and its calls into the core (the
+    // Swift code needs Xcode: checked against the bindings instead).
+    let entry = dir.path().join("entry.c");
+    std::fs::write(
+        &entry,
+        "#include \"RideWireApp.h\"\nint main(void) { ridewire_run_app(\"/tmp\"); return 0; }\n",
+    )
+    .unwrap();
+    run(Command::new("cc")
+        .args([
+            "-fsyntax-only",
+            "-std=c11",
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-I",
+        ])
+        .arg(workspace().join("ios/RideWire"))
+        .arg(&entry));
+    let declared = std::fs::read_to_string(swift.join("ridewire.swift")).unwrap();
+    let calls = app_calls(&workspace().join("ios"), "swift");
+    for expected in ["open", "pushCameraFrame", "setCamera", "notices", "syncNow"] {
+        assert!(
+            calls.contains(expected),
+            "{expected} not found in {calls:?}"
+        );
+    }
+    assert_declared(&calls, &declared, "func");
 }

@@ -66,10 +66,14 @@ commands:
                     bindings to DIR (default TARGET/bindings), the library
                     beside the Python module
   ios               on macOS with Xcode: the XCFramework of ridewire-ffi (device +
-                    simulator) in ios/; elsewhere it says so and lists its commands
-  android           with the Android SDK, NDK and cargo-ndk: the native libraries
-                    (arm64-v8a, x86_64) and Kotlin bindings in android/core;
-                    otherwise it names what is missing
+                    simulator) and the Swift bindings in ios/; elsewhere it says
+                    so and lists its commands
+  android           with the Android SDK, NDK, cargo-ndk and Gradle: the native
+                    libraries (arm64-v8a, x86_64), the Kotlin bindings in
+                    android/core, then the debug APK; otherwise it names what
+                    is missing
+  android-check     compile the Android build's Rust (bindings + the Bevy app
+                    behind android_main) for aarch64-linux-android, no NDK needed
   target-dir        print the build directory every command uses
 
 environment:
@@ -94,6 +98,7 @@ fn main() -> ExitCode {
         Some("bindings") => make_bindings(&args[1..]),
         Some("ios") => phones::ios(&workspace_root(), &target_dir()),
         Some("android") => phones::android(&workspace_root(), &target_dir()),
+        Some("android-check") => phones::android_check(&workspace_root(), &target_dir()),
         Some("target-dir") => {
             println!("{}", target_dir().display());
             Ok(())

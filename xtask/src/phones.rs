@@ -69,6 +69,20 @@ pub fn ios_commands(root: &Path, target: &Path) -> Vec<Words> {
         "--out-dir".into(),
         path(&headers),
     ]);
+    // The Swift file is compiled with the app; the header directory keeps
+    // the C header and a module map under the name Xcode looks for.
+    let generated = root.join("ios/Generated");
+    commands.push(words(&["mkdir", "-p", &path(&generated)]));
+    commands.push(words(&[
+        "mv",
+        &path(&headers.join("ridewire.swift")),
+        &path(&generated.join("ridewire.swift")),
+    ]));
+    commands.push(words(&[
+        "mv",
+        &path(&headers.join("ridewireFFI.modulemap")),
+        &path(&headers.join("module.modulemap")),
+    ]));
     let framework = root.join("ios/RideWireCore.xcframework");
     commands.push(words(&["rm", "-rf", &path(&framework)]));
     commands.push(vec![
@@ -88,8 +102,12 @@ pub fn ios_commands(root: &Path, target: &Path) -> Vec<Words> {
     commands
 }
 
-/// What `cargo xtask android` runs: the shared library for each ABI into
-/// the app's `jniLibs`, and the Kotlin bindings into the core module.
+/// The APK `cargo xtask android` leaves.
+pub const ANDROID_APK: &str = "android/app/build/outputs/apk/debug/app-debug.apk";
+
+/// What `cargo xtask android` runs: the shared library (the bindings and
+/// the Bevy app in one) for each ABI into the core module's `jniLibs`, the
+/// Kotlin bindings into the core module, then Gradle's debug APK.
 pub fn android_commands(root: &Path, target: &Path) -> Vec<Words> {
     let mut build = words(&["cargo", "ndk"]);
     for abi in ANDROID_ABIS {
@@ -118,11 +136,22 @@ pub fn android_commands(root: &Path, target: &Path) -> Vec<Words> {
             "--out-dir".into(),
             path(&root.join("android/core/build/generated/uniffi")),
         ],
+        words(&[
+            "gradle",
+            "--project-dir",
+            &path(&root.join("android")),
+            ":app:assembleDebug",
+        ]),
     ]
 }
 
 /// What the Android build needs that is not here, each with how to get it.
-pub fn android_missing(sdk: Option<&Path>, ndk: Option<&Path>, has_cargo_ndk: bool) -> Vec<String> {
+pub fn android_missing(
+    sdk: Option<&Path>,
+    ndk: Option<&Path>,
+    has_cargo_ndk: bool,
+    has_gradle: bool,
+) -> Vec<String> {
     let mut missing = Vec::new();
     if sdk.is_none_or(|p| !p.is_dir()) {
         missing.push(
@@ -137,6 +166,12 @@ pub fn android_missing(sdk: Option<&Path>, ndk: Option<&Path>, has_cargo_ndk: bo
     }
     if !has_cargo_ndk {
         missing.push("cargo-ndk: `cargo install cargo-ndk`".to_owned());
+    }
+    if !has_gradle {
+        missing.push(
+            "Gradle 8.9 or newer on the PATH (or Android Studio: open android/ and build there)"
+                .to_owned(),
+        );
     }
     missing
 }
@@ -192,7 +227,8 @@ pub fn android(root: &Path, target: &Path) -> Result<(), String> {
     let sdk = env_dir(&["ANDROID_HOME", "ANDROID_SDK_ROOT"]);
     let ndk = env_dir(&["ANDROID_NDK_HOME", "ANDROID_NDK_ROOT"]);
     let has_cargo_ndk = have("cargo", &["ndk", "--version"]);
-    let missing = android_missing(sdk.as_deref(), ndk.as_deref(), has_cargo_ndk);
+    let has_gradle = have("gradle", &["--version"]);
+    let missing = android_missing(sdk.as_deref(), ndk.as_deref(), has_cargo_ndk, has_gradle);
     if !missing.is_empty() {
         return Err(format!(
             "cargo xtask android needs:\n  - {}",
@@ -206,11 +242,89 @@ pub fn android(root: &Path, target: &Path) -> Result<(), String> {
         .current_dir(root);
     crate::step("build (phones)", bindgen)?;
     run_all(root, &android_commands(root, target))?;
-    Err(
-        "the native libraries and Kotlin bindings are in android/core; the Gradle app that \
-         packages them into an APK is not written yet (issue 13)"
-            .into(),
-    )
+    eprintln!(
+        "==> {}; install it with: adb install -r {ANDROID_APK}",
+        root.join(ANDROID_APK).display()
+    );
+    Ok(())
+}
+
+/// The Android target's standard library, which `cargo xtask
+/// android-check` needs.
+pub const ANDROID_CHECK_TARGET: &str = "aarch64-linux-android";
+
+/// A stand-in C and C++ compiler for type-checking the Android build
+/// without the NDK: `cargo check` links nothing, so the C parts of
+/// dependencies (SQLite, ring, GameActivity's glue) only have to leave an
+/// object file behind; every line of Rust is really compiled. It answers
+/// the `cc` crate's probes as clang does (and refuses `-?`, which only
+/// MSVC-style compilers take).
+const STAND_IN_CC: &str = r#"#!/bin/sh
+out=""
+prev=""
+for a in "$@"; do
+  [ "$prev" = "-o" ] && out="$a"
+  prev="$a"
+done
+case " $* " in *" -? "*) exit 1;; esac
+case " $* " in *" --version "*) echo "clang version 18 (ridewire stand-in)"; exit 0;; esac
+case " $* " in *" -E "*) echo '"clang"'; echo '"gcc"'; exit 0;; esac
+[ -n "$out" ] && : > "$out"
+exit 0
+"#;
+
+/// What `cargo xtask android-check` runs: `cargo check` of the library for
+/// Android, with `cc` as its C compiler.
+pub fn android_check_command(cc: &Path) -> (Words, Vec<(String, String)>) {
+    let triple = ANDROID_CHECK_TARGET.replace('-', "_");
+    let env = vec![
+        (format!("CC_{triple}"), path(cc)),
+        (format!("CXX_{triple}"), path(cc)),
+        (format!("AR_{triple}"), "ar".to_owned()),
+    ];
+    let command = words(&[
+        "cargo",
+        "check",
+        "--locked",
+        "--target",
+        ANDROID_CHECK_TARGET,
+        "--package",
+        "ridewire-ffi",
+    ]);
+    (command, env)
+}
+
+/// `cargo xtask android-check`: compiles the Android build's Rust (the
+/// bindings, and the Bevy client behind `android_main`) for
+/// `aarch64-linux-android` on any machine, without the NDK.
+pub fn android_check(root: &Path, target: &Path) -> Result<(), String> {
+    let installed = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default();
+    if !installed.lines().any(|l| l.trim() == ANDROID_CHECK_TARGET) {
+        return Err(format!(
+            "cargo xtask android-check needs the Android target's standard library:              rustup target add {ANDROID_CHECK_TARGET}"
+        ));
+    }
+    let cc = target.join("android-check").join("cc");
+    write_executable(&cc, STAND_IN_CC)?;
+    let (command, env) = android_check_command(&cc);
+    let (program, args) = command.split_first().ok_or("an empty command")?;
+    let mut cmd = Command::new(program);
+    cmd.args(args).envs(env).current_dir(root);
+    crate::step("check (android, stand-in C compiler)", cmd)
+}
+
+fn write_executable(file: &Path, text: &str) -> Result<(), String> {
+    use std::os::unix::fs::PermissionsExt;
+    let fail = |e: std::io::Error| format!("cannot write {}: {e}", file.display());
+    if let Some(dir) = file.parent() {
+        std::fs::create_dir_all(dir).map_err(fail)?;
+    }
+    std::fs::write(file, text).map_err(fail)?;
+    std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o755)).map_err(fail)
 }
 
 #[cfg(test)]
@@ -263,16 +377,47 @@ mod tests {
         }
         assert!(build.contains(&"/src/android/core/src/main/jniLibs".to_owned()));
         assert!(commands[1].contains(&"kotlin".to_owned()));
+        let gradle = commands.last().expect("gradle");
+        assert_eq!(gradle[0], "gradle");
+        assert!(gradle.contains(&"/src/android".to_owned()));
+        assert!(gradle.contains(&":app:assembleDebug".to_owned()));
+    }
+
+    #[test]
+    fn the_stand_in_compiler_leaves_objects_and_answers_probes_as_clang() {
+        let dir = std::env::temp_dir().join(format!("ridewire-stand-in-cc-{}", std::process::id()));
+        let cc = dir.join("cc");
+        write_executable(&cc, STAND_IN_CC).expect("written");
+        let object = dir.join("sqlite3.o");
+        let compiled = Command::new(&cc)
+            .args(["-O2", "-c", "sqlite3.c", "-o"])
+            .arg(&object)
+            .status()
+            .expect("runs");
+        assert!(compiled.success() && object.is_file());
+        let probe = Command::new(&cc)
+            .args(["-E", "detect.c"])
+            .output()
+            .expect("runs");
+        assert!(String::from_utf8_lossy(&probe.stdout).contains("\"clang\""));
+        let msvc = Command::new(&cc).arg("-?").status().expect("runs");
+        assert!(!msvc.success(), "not taken for an MSVC-style compiler");
+        let (command, env) = android_check_command(&cc);
+        assert_eq!(command[..2], ["cargo", "check"]);
+        assert!(command.contains(&ANDROID_CHECK_TARGET.to_owned()));
+        assert!(env.iter().any(|(k, _)| k == "CC_aarch64_linux_android"));
+        std::fs::remove_dir_all(&dir).expect("cleaned up");
     }
 
     #[test]
     fn a_missing_android_tool_is_named_with_how_to_get_it() {
         let here = std::env::temp_dir();
-        assert!(android_missing(Some(&here), Some(&here), true).is_empty());
-        let all = android_missing(None, Some(Path::new("/no/such/ndk")), false);
-        assert_eq!(all.len(), 3, "{all:?}");
+        assert!(android_missing(Some(&here), Some(&here), true, true).is_empty());
+        let all = android_missing(None, Some(Path::new("/no/such/ndk")), false, false);
+        assert_eq!(all.len(), 4, "{all:?}");
         assert!(all[0].contains("ANDROID_HOME"));
         assert!(all[1].contains("ANDROID_NDK_HOME"));
         assert!(all[2].contains("cargo install cargo-ndk"));
+        assert!(all[3].contains("Gradle"));
     }
 }

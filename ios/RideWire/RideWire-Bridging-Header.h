@@ -1,0 +1,2 @@
+// What Swift sees of the Rust library besides the uniffi bindings.
+#include "RideWireApp.h"
