@@ -352,3 +352,105 @@ fn the_phones_camera_is_what_its_host_pushes() {
     assert!(session.marker.is_some(), "the marker stays tracked");
     assert!(camera.is_read());
 }
+
+/// A finger on a part of the overlay opens it, through the same picking the
+/// app runs (touches are pointers to `bevy_picking`), without a renderer:
+/// the camera's projection and target size are set by hand.
+#[test]
+fn tapping_a_part_with_a_finger_selects_it() {
+    use bevy::camera::primitives::Aabb;
+    use bevy::camera::{CameraProjection, ComputedCameraValues, RenderTargetInfo};
+    use bevy::input::touch::{TouchInput, TouchPhase};
+    use bevy::picking::mesh_picking::{MeshPickingSettings, ray_cast::RayCastVisibility};
+    use bevy::window::PrimaryWindow;
+
+    let mut app = App::new();
+    app.add_plugins((
+        MinimalPlugins,
+        bevy::input::InputPlugin,
+        bevy::window::WindowPlugin::default(),
+        bevy::transform::TransformPlugin,
+        bevy::asset::AssetPlugin::default(),
+        bevy::picking::DefaultPickingPlugins,
+        MeshPickingPlugin,
+    ))
+    .init_asset::<Mesh>()
+    .init_resource::<SelectedComponent>()
+    .insert_resource(MeshPickingSettings {
+        require_markers: false,
+        ray_cast_visibility: RayCastVisibility::Any,
+    });
+    app.update();
+    let window = app
+        .world_mut()
+        .query_filtered::<Entity, With<PrimaryWindow>>()
+        .single(app.world())
+        .expect("a primary window");
+    let size = UVec2::new(1280, 720);
+    let projection = PerspectiveProjection {
+        aspect_ratio: size.x as f32 / size.y as f32,
+        ..default()
+    };
+    app.world_mut().spawn((
+        Camera3d::default(),
+        Camera {
+            computed: ComputedCameraValues {
+                clip_from_view: projection.get_clip_from_view(),
+                target_info: Some(RenderTargetInfo {
+                    physical_size: size,
+                    scale_factor: 1.0,
+                }),
+                ..default()
+            },
+            ..default()
+        },
+        Transform::default(),
+    ));
+    let cube = app
+        .world_mut()
+        .resource_mut::<Assets<Mesh>>()
+        .add(Cuboid::new(0.5, 0.5, 0.5));
+    // The part as the scanner spawns it: an overlay whose mesh is a child.
+    app.world_mut()
+        .spawn((
+            Overlay {
+                id: "spark_plugs".into(),
+                highlighted: true,
+            },
+            Transform::from_xyz(0.0, 0.0, -2.0),
+            Visibility::default(),
+        ))
+        .with_child((
+            Mesh3d(cube),
+            Aabb::from_min_max(Vec3::splat(-0.25), Vec3::splat(0.25)),
+            Transform::default(),
+            Visibility::default(),
+        ))
+        .observe(super::highlight::tapped);
+    let finger = |app: &mut App, phase, x: f32| {
+        // What winit sends for a finger: the window event (which picking
+        // reads) and the input message.
+        let touch = TouchInput {
+            phase,
+            position: Vec2::new(x, 360.0),
+            window,
+            force: None,
+            id: 1,
+        };
+        app.world_mut()
+            .write_message(bevy::window::WindowEvent::TouchInput(touch));
+        app.world_mut().write_message(touch);
+        app.update();
+        app.update();
+    };
+    // A tap beside the part selects nothing; on it, the part.
+    finger(&mut app, TouchPhase::Started, 100.0);
+    finger(&mut app, TouchPhase::Ended, 100.0);
+    assert_eq!(app.world().resource::<SelectedComponent>().0, None);
+    finger(&mut app, TouchPhase::Started, 640.0);
+    finger(&mut app, TouchPhase::Ended, 640.0);
+    assert_eq!(
+        app.world().resource::<SelectedComponent>().0.as_deref(),
+        Some("spark_plugs")
+    );
+}
