@@ -2,7 +2,7 @@
 
 use super::Elm327Error;
 use super::command::CodeKind;
-use super::frame::{Framing, Message};
+use super::frame::Message;
 use super::reply;
 use crate::diagnostics::Dtc;
 
@@ -49,14 +49,13 @@ pub fn parse_codes(kind: CodeKind, text: &str) -> Result<Vec<EcuCodes>, Elm327Er
 /// The codes in one message, padding (`00 00`) left out.
 fn codes_in(message: &Message) -> Result<Vec<Dtc>, Elm327Error> {
     let body = message.data.get(1..).unwrap_or_default();
-    // CAN replies carry a count byte, so their body is odd (count + pairs);
-    // K-line lines carry three fixed slots and no count, so theirs is even.
-    let slots = match message.framing {
-        Framing::Line if body.len() % 2 == 0 => body,
-        _ => {
-            let Some((&count, pairs)) = body.split_first() else {
-                return Err(bad(message, "reply without its code count".into()));
-            };
+    // Codes are byte pairs. A reply with a count byte in front has an odd
+    // body (count + pairs): CAN ECUs as ISO 15765-4 has them. Without one the
+    // body is even: K-line lines (three fixed slots), and CAN ECUs and
+    // adapters that leave the count out (the ELM327-emulator sends
+    // `43 03 00 01 71 40 35`: three codes, no count).
+    let slots = match body.split_first() {
+        Some((&count, pairs)) if body.len() % 2 == 1 => {
             let count = usize::from(count);
             if pairs.len() < count * 2 {
                 return Err(bad(
@@ -66,6 +65,7 @@ fn codes_in(message: &Message) -> Result<Vec<Dtc>, Elm327Error> {
             }
             &pairs[..count * 2]
         }
+        _ => body,
     };
     Ok(slots
         .chunks_exact(2)
@@ -284,6 +284,26 @@ mod tests {
                 ecu("18DAF110", &["P0133", "P0300"]),
                 ecu("18DAF128", &[])
             ])
+        );
+    }
+
+    #[test]
+    fn can_replies_without_a_count_byte_are_read() {
+        // The ELM327-emulator (4.0) and some ECUs leave the count out: an
+        // even body is all code pairs.
+        let text = "7E8 07 43 03 00 01 71 04 20 \r\r>";
+        assert_eq!(
+            stored(text),
+            Ok(vec![ecu("7E8", &["P0300", "P0171", "P0420"])])
+        );
+        assert_eq!(
+            stored("43 03 00 01 71 04 20 \r\r>"),
+            Ok(vec![ecu("", &["P0300", "P0171", "P0420"])])
+        );
+        // With the count, the body is odd: the count still decides.
+        assert_eq!(
+            stored("7E8 06 43 02 03 00 01 71\r\r>"),
+            Ok(vec![ecu("7E8", &["P0300", "P0171"])])
         );
     }
 
