@@ -78,6 +78,12 @@ pub struct MapView {
     pub zoom: f32,
     /// Size of the screen in logical pixels.
     pub viewport: Vec2,
+    /// Logical pixels at the top covered by the navigation bar.
+    pub top_inset: f32,
+    /// The screen (viewport, inset) the whole level was last fitted to,
+    /// while the rider has not moved the view since: a new screen size
+    /// fits it again.
+    pub fitted_for: Option<(Vec2, f32)>,
 }
 
 impl Default for MapView {
@@ -86,9 +92,14 @@ impl Default for MapView {
             center: Vec2::ZERO,
             zoom: 1.0,
             viewport: Vec2::new(1280.0, 720.0),
+            top_inset: 0.0,
+            fitted_for: None,
         }
     }
 }
+
+/// Share of the free screen a fitted level fills, leaving a small margin.
+const FIT_MARGIN: f32 = 0.94;
 
 impl MapView {
     /// The world point under a screen point (logical pixels, y down).
@@ -110,6 +121,7 @@ impl MapView {
     /// Zooms by `factor` (clamped to the limits), keeping the world point
     /// under `anchor` (a screen point) where it is.
     pub fn zoom_about(&mut self, factor: f32, anchor: Vec2) {
+        self.fitted_for = None;
         let before = self.to_world(anchor);
         self.zoom = (self.zoom * factor).clamp(MIN_ZOOM, MAX_ZOOM);
         let after = self.to_world(anchor);
@@ -118,15 +130,22 @@ impl MapView {
 
     /// Moves the view as if the map were dragged by `delta` screen pixels.
     pub fn drag_by(&mut self, delta: Vec2) {
+        self.fitted_for = None;
         self.center -= delta * Vec2::new(1.0, -1.0) / self.zoom;
     }
 
-    /// Zoom 1, centred on the first node still to do (or the first node).
-    pub fn look_at_start(&mut self, map: &Overworld) {
-        self.zoom = 1.0;
-        if let Some(node) = map.nodes.iter().find(|n| !n.done).or(map.nodes.first()) {
-            self.center = tile_to_world(node.x, node.y);
-        }
+    /// The whole level on screen, centred in the part below the navigation
+    /// bar, as large as fits (within the zoom limits).
+    pub fn fit(&mut self, map: &Overworld) {
+        let size = Vec2::new(map.width as f32, map.height as f32) * TILE;
+        let free = Vec2::new(self.viewport.x, self.viewport.y - self.top_inset).max(Vec2::ONE);
+        self.zoom =
+            ((free / size.max(Vec2::ONE)).min_element() * FIT_MARGIN).clamp(MIN_ZOOM, MAX_ZOOM);
+        // The level's middle at the free area's middle, which is
+        // `top_inset / 2` below the screen's.
+        let middle = Vec2::new(size.x / 2.0, -size.y / 2.0);
+        self.center = middle + Vec2::new(0.0, self.top_inset / (2.0 * self.zoom));
+        self.fitted_for = Some((self.viewport, self.top_inset));
     }
 }
 
@@ -401,8 +420,15 @@ fn keyboard(keys: Option<Res<ButtonInput<KeyCode>>>, time: Res<Time>, mut view: 
 }
 
 /// Keeps the middle of the screen over the map, so the rider cannot pan
-/// off into nothing and lose it.
+/// off into nothing and lose it; fits a level the rider has not moved
+/// again when the screen changes size.
 fn keep_on_map(map: Res<LevelMap>, mut view: ResMut<MapView>) {
+    if view
+        .fitted_for
+        .is_some_and(|screen| screen != (view.viewport, view.top_inset))
+    {
+        view.fit(&map.map);
+    }
     let (w, h) = (map.map.width as f32 * TILE, map.map.height as f32 * TILE);
     let clamped = Vec2::new(view.center.x.clamp(0.0, w), view.center.y.clamp(-h, 0.0));
     if clamped != view.center {

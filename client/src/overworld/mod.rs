@@ -267,7 +267,7 @@ fn build_level(
     }
     match LevelMap::generate(&plan, &level.0) {
         Ok(map) => {
-            view.look_at_start(&map.map);
+            view.fit(&map.map);
             commands.insert_resource(map);
             *failed = None;
         }

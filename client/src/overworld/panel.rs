@@ -338,7 +338,7 @@ fn draw(
     plan: Option<Res<MapPlan>>,
     level: Res<Level>,
     map: Option<Res<LevelMap>>,
-    view: Res<MapView>,
+    mut view: ResMut<MapView>,
     visible: Res<VisibleNodes>,
     states: Res<NodeStates>,
     selected: Res<SelectedNode>,
@@ -351,6 +351,11 @@ fn draw(
         return Ok(());
     };
     let scale = ctx.zoom_factor();
+    let top_inset = area.0.min.y * scale;
+    // Written only when different: a still map costs no change detection.
+    if view.top_inset != top_inset {
+        view.top_inset = top_inset;
+    }
     let mut covered = vec![egui::Rect::from_min_max(
         egui::Pos2::ZERO,
         egui::pos2(area.0.max.x, area.0.min.y),

@@ -12,7 +12,7 @@ use bevy_egui::egui;
 use ridewire_engine::event::EventKind;
 use ridewire_engine::quest::QuestId;
 
-use super::camera::{MAX_ZOOM, MIN_ZOOM, UiBlocks, tile_to_world};
+use super::camera::{MAX_ZOOM, MIN_ZOOM, TILE, UiBlocks, tile_to_world};
 use super::nodes::{NodeStates, tile_middle};
 use super::panel::{PanelInfo, node_panel, panel_info};
 use super::*;
@@ -148,7 +148,8 @@ fn one_finger_drags_like_the_mouse() {
     app.update();
     touch(&mut app, 7, TouchPhase::Ended, 340.0, 420.0);
     app.update();
-    let moved = view(&app).center - before.center;
+    // 60 px left and 20 px down on screen, in world units at this zoom.
+    let moved = (view(&app).center - before.center) * before.zoom;
     assert!((moved - Vec2::new(60.0, 20.0)).length() < 1e-3, "{moved}");
 }
 
@@ -173,6 +174,7 @@ fn the_wheel_zooms_in_and_out_within_the_limits() {
     cursor(&mut app, 200.0, 150.0);
     app.update();
     let under = view(&app).to_world(Vec2::new(200.0, 150.0));
+    let opened = view(&app).zoom;
     let wheel = |app: &mut App, y: f32| {
         app.world_mut().write_message(MouseWheel {
             unit: MouseScrollUnit::Line,
@@ -185,7 +187,11 @@ fn the_wheel_zooms_in_and_out_within_the_limits() {
     };
     wheel(&mut app, 2.0);
     let zoomed = view(&app);
-    assert!((zoomed.zoom - 1.44).abs() < 1e-4, "{}", zoomed.zoom);
+    assert!(
+        (zoomed.zoom / opened - 1.44).abs() < 1e-4,
+        "{} from {opened}",
+        zoomed.zoom
+    );
     // The spot under the cursor stays under the cursor.
     assert!((zoomed.to_world(Vec2::new(200.0, 150.0)) - under).length() < 1e-3);
     wheel(&mut app, 40.0);
@@ -503,4 +509,66 @@ fn going_back_returns_to_the_plan_and_the_same_map() {
     assert!(map.path.is_empty());
     let again: Vec<(u32, u32)> = map.map.nodes.iter().map(|n| n.tile).collect();
     assert_eq!(top, again, "the same seed gives the same map");
+}
+
+/// Where the level's corners are on screen: its margins left, right, above
+/// (below `inset`) and below.
+fn margins(app: &App, inset: f32) -> [f32; 4] {
+    let v = view(app);
+    let map = &app.world().resource::<LevelMap>().map;
+    let size = Vec2::new(map.width as f32, map.height as f32) * TILE;
+    let top_left = v.to_screen(Vec2::ZERO);
+    let bottom_right = v.to_screen(Vec2::new(size.x, -size.y));
+    [
+        top_left.x,
+        v.viewport.x - bottom_right.x,
+        top_left.y - inset,
+        v.viewport.y - bottom_right.y,
+    ]
+}
+
+fn assert_fitted(app: &App, inset: f32) {
+    let [left, right, top, bottom] = margins(app, inset);
+    let v = view(app);
+    assert!(
+        left >= 0.0 && right >= 0.0 && top >= 0.0 && bottom >= 0.0,
+        "the whole level is on screen: {:?}",
+        [left, right, top, bottom]
+    );
+    assert!(
+        (left - right).abs() <= 1.0,
+        "centred across: {left} vs {right}"
+    );
+    assert!(
+        (top - bottom).abs() <= 1.0,
+        "centred down: {top} vs {bottom}"
+    );
+    // As large as fits: the tighter direction keeps only a small margin.
+    let spare = ((left + right) / v.viewport.x).min((top + bottom) / (v.viewport.y - inset));
+    assert!(spare < 0.07, "{spare} of the screen left over");
+}
+
+#[test]
+fn a_level_opens_whole_and_centred_and_stays_so_after_a_resize() {
+    let mut app = app();
+    assert_fitted(&app, 0.0);
+    // A tall, narrow window with a 48 px navigation bar: fitted again.
+    {
+        let mut v = app.world_mut().resource_mut::<MapView>();
+        v.viewport = Vec2::new(600.0, 900.0);
+        v.top_inset = 48.0;
+    }
+    app.update();
+    assert_fitted(&app, 48.0);
+    // Once the rider has moved the map, a resize leaves their view alone.
+    app.world_mut()
+        .resource_mut::<MapView>()
+        .drag_by(Vec2::new(40.0, 0.0));
+    let moved = view(&app);
+    app.world_mut().resource_mut::<MapView>().viewport = Vec2::new(1280.0, 720.0);
+    app.update();
+    assert_eq!(
+        (view(&app).center, view(&app).zoom),
+        (moved.center, moved.zoom)
+    );
 }
