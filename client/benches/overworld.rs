@@ -58,6 +58,7 @@ fn middle_of(map: &LevelMap, viewport: Vec2) -> MapView {
         center: tile_to_world(half, half),
         zoom: 1.0,
         viewport,
+        ..MapView::default()
     }
 }
 
