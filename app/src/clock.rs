@@ -22,3 +22,9 @@ pub fn local_day(at_ms: i64, utc_offset_min: i16) -> i64 {
 pub fn today() -> chrono::NaiveDate {
     chrono::Local::now().date_naive()
 }
+
+/// The date of local day number `day` (days since 1970-01-01, as
+/// [`local_day`] counts).
+pub fn date_of_day(day: i64) -> chrono::NaiveDate {
+    chrono::DateTime::UNIX_EPOCH.date_naive() + chrono::Days::new(day.max(0).unsigned_abs())
+}

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 
 use chrono::NaiveDate;
 use ridewire_engine::achievement;
-use ridewire_engine::quest::QuestState;
+use ridewire_engine::quest::{QuestId, QuestState};
 use serde::{Deserialize, Serialize};
 
 use crate::Result;
@@ -20,13 +20,70 @@ pub const SOON_DAYS: i64 = 3;
 /// The setting that keeps what was told.
 const TOLD: &str = "reminders_told";
 
+/// What a notice is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoticeKind {
+    Level,
+    Achievement,
+    Due,
+}
+
 /// One thing to tell. `key` is stable, so a host can replace or dismiss
 /// its notification.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notice {
     pub key: String,
+    pub kind: NoticeKind,
     pub title: String,
     pub text: String,
+}
+
+/// A quest whose plan gives it a date, not completed yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Due {
+    pub quest: QuestId,
+    pub title: String,
+    /// `YYYY-MM-DD`.
+    pub date: String,
+    /// Days from today to the date; negative when overdue.
+    pub days_left: i64,
+}
+
+impl Due {
+    /// "Due in 2 days (2026-12-06)", "Due today", "Overdue by 3 days (was
+    /// due 2026-12-01)".
+    pub fn words(&self) -> String {
+        let date = &self.date;
+        match self.days_left {
+            ..0 => format!("Overdue by {} (was due {date})", days(-self.days_left)),
+            0 => "Due today".to_owned(),
+            left => format!("Due in {} ({date})", days(left)),
+        }
+    }
+}
+
+/// The rider's dated quests that are not completed and due at most
+/// `within_days` from `today` (or overdue), soonest first.
+pub fn coming_up(rider: &Rider, today: NaiveDate, within_days: i64) -> Vec<Due> {
+    let progress = rider.progress();
+    let mut out: Vec<Due> = rider
+        .catalog
+        .quests()
+        .filter(|q| progress.quest_state(&rider.catalog, &q.id) != Some(QuestState::Completed))
+        .filter_map(|q| {
+            let date = q.due.as_ref()?;
+            let due = NaiveDate::parse_from_str(date, "%Y-%m-%d").ok()?;
+            let days_left = (due - today).num_days();
+            (days_left <= within_days).then(|| Due {
+                quest: q.id.clone(),
+                title: q.title.clone(),
+                date: date.clone(),
+                days_left,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| a.days_left.cmp(&b.days_left).then(a.title.cmp(&b.title)));
+    out
 }
 
 /// What this device has told its rider.
@@ -59,6 +116,7 @@ pub fn check(rider: &Rider, told: &mut Told, today: NaiveDate, soon_days: i64) -
         if level.level > known {
             out.push(Notice {
                 key: format!("level-{}", level.level),
+                kind: NoticeKind::Level,
                 title: format!("Level {} reached", level.level),
                 text: format!(
                     "{} XP to level {}.",
@@ -71,6 +129,7 @@ pub fn check(rider: &Rider, told: &mut Told, today: NaiveDate, soon_days: i64) -
             if !told.achievements.contains(&unlocked.id) {
                 out.push(Notice {
                     key: format!("achievement-{}", unlocked.id),
+                    kind: NoticeKind::Achievement,
                     title: "Achievement unlocked".to_owned(),
                     text: achievement::by_id(&unlocked.id)
                         .map_or_else(|| unlocked.id.clone(), |a| a.title.to_owned()),
@@ -85,34 +144,26 @@ pub fn check(rider: &Rider, told: &mut Told, today: NaiveDate, soon_days: i64) -
         .map(|u| u.id.clone())
         .collect();
 
-    for quest in rider.catalog.quests() {
-        let state = progress.quest_state(&rider.catalog, &quest.id);
-        if state == Some(QuestState::Completed) {
-            continue;
+    // In catalogue order, as the plan lists them.
+    let mut dues = coming_up(rider, today, soon_days);
+    dues.sort_by_key(|d| {
+        rider
+            .catalog
+            .quests()
+            .position(|q| q.id == d.quest)
+            .unwrap_or(usize::MAX)
+    });
+    for due in dues {
+        let when = if due.days_left < 0 { "overdue" } else { "soon" };
+        let key = format!("due-{}-{}-{when}", due.quest, due.date);
+        if told.due.insert(key.clone()) {
+            out.push(Notice {
+                key,
+                kind: NoticeKind::Due,
+                title: due.title.clone(),
+                text: due.words(),
+            });
         }
-        let Some(date) = &quest.due else { continue };
-        let Ok(due) = NaiveDate::parse_from_str(date, "%Y-%m-%d") else {
-            continue;
-        };
-        let left = (due - today).num_days();
-        if left > soon_days {
-            continue;
-        }
-        let when = if left < 0 { "overdue" } else { "soon" };
-        let key = format!("due-{}-{date}-{when}", quest.id);
-        if !told.due.insert(key.clone()) {
-            continue;
-        }
-        let text = match left {
-            ..0 => format!("Overdue by {} (was due {date})", days(-left)),
-            0 => "Due today".to_owned(),
-            _ => format!("Due in {} ({date})", days(left)),
-        };
-        out.push(Notice {
-            key,
-            title: quest.title.clone(),
-            text,
-        });
     }
     out
 }

@@ -4,6 +4,8 @@
 use bevy::prelude::*;
 use bevy_egui::egui::{self, RichText, Sense};
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
+use ridewire_app::clock::date_of_day;
+use ridewire_app::reminders::{Due, coming_up};
 use ridewire_engine::achievement::ACHIEVEMENTS;
 use ridewire_engine::progress::{AwardReason, Progress};
 
@@ -101,6 +103,11 @@ fn home(ui: &mut egui::Ui, player: &Player, today: i64) {
         ui.add_space(8.0);
         outcome_banner(ui, outcome);
     }
+    let dues = coming_up(player, date_of_day(today), COMING_UP_DAYS);
+    if !dues.is_empty() {
+        ui.add_space(12.0);
+        coming_up_card(ui, &dues);
+    }
     ui.add_space(12.0);
     stats_row(ui, progress, today);
     ui.add_space(12.0);
@@ -111,6 +118,31 @@ fn home(ui: &mut egui::Ui, player: &Player, today: i64) {
     ui.label(RichText::new("Recent rewards").size(20.0).strong());
     ui.add_space(4.0);
     recent_awards(ui, player);
+}
+
+/// How far ahead Home lists dated tasks.
+pub const COMING_UP_DAYS: i64 = 14;
+
+/// The plan's dated tasks due within two weeks or overdue, soonest first.
+fn coming_up_card(ui: &mut egui::Ui, dues: &[Due]) {
+    theme::card().show(ui, |ui| {
+        ui.set_width(ui.available_width());
+        ui.label(RichText::new("Coming up").size(20.0).strong());
+        ui.add_space(4.0);
+        for due in dues {
+            ui.horizontal(|ui| {
+                ui.label(RichText::new(&due.title).size(17.0));
+                let colour = if due.days_left < 0 {
+                    theme::WARN
+                } else {
+                    theme::GOLD
+                };
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    ui.label(RichText::new(due.words()).color(colour));
+                });
+            });
+        }
+    });
 }
 
 /// The XP bar: a track the full width of the card, filled to `fraction`.

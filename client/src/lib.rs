@@ -17,6 +17,7 @@ pub mod settings;
 pub mod shared;
 pub mod sync;
 pub mod theme;
+pub mod toasts;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -80,6 +81,7 @@ impl Plugin for ClientPlugin {
         scan::plugin(app);
         sync::plugin(app);
         overworld::plugin(app);
+        toasts::plugin(app);
     }
 }
 

@@ -2,7 +2,7 @@
 //! and an achievement, each told once, remembered in the rider's file.
 
 use chrono::NaiveDate;
-use ridewire_app::reminders::notices;
+use ridewire_app::reminders::{NoticeKind, coming_up, notices};
 use ridewire_app::rider::{Outcome, Rider};
 use ridewire_engine::event::EventKind;
 use ridewire_engine::plan::parse;
@@ -36,6 +36,13 @@ fn dates_levels_and_achievements_are_told_once_across_restarts() {
     assert_eq!(first[0].text, "Due in 2 days (2026-12-06)");
     assert_eq!(first[1].text, "Overdue by 3 days (was due 2026-12-01)");
     assert!(notices(&mut rider, today).unwrap().is_empty(), "told once");
+    // What Home lists: dated and not done, soonest (most overdue) first.
+    let soon: Vec<(String, i64)> = coming_up(&rider, today, 14)
+        .into_iter()
+        .map(|d| (d.title, d.days_left))
+        .collect();
+    assert_eq!(soon, vec![("Brakes".into(), -3), ("Oil".into(), 2)]);
+    assert_eq!(coming_up(&rider, today, 30).len(), 3, "the chain too");
 
     // Completing the oil change unlocks the first-quest achievement.
     for kind in [
@@ -54,6 +61,16 @@ fn dates_levels_and_achievements_are_told_once_across_restarts() {
     assert!(
         earned.iter().all(|n| !n.key.starts_with("due-")),
         "{earned:?}"
+    );
+    assert_eq!(achievement.kind, NoticeKind::Achievement);
+    let titles: Vec<String> = coming_up(&rider, today, 14)
+        .into_iter()
+        .map(|d| d.title)
+        .collect();
+    assert_eq!(
+        titles,
+        vec!["Brakes"],
+        "a done quest is no longer coming up"
     );
 
     // What was told is in the file: a restart tells nothing again.
