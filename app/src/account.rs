@@ -14,8 +14,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use ridewire_engine::diagnostics::request::DiagnosticRequest;
 use ridewire_offline_store::Store;
 use ridewire_sync_client::{
-    Account, HttpTransport, OnlineDiagnosis, Session, SyncConfig, SyncReport, Syncer,
-    is_cleartext_remote, sync_once,
+    Account, HttpTransport, OnlineDiagnosis, Session, SyncConfig, SyncReport, SyncStatus, Syncer,
+    Trouble, is_cleartext_remote, sync_once,
 };
 
 use crate::rider::Rider;
@@ -291,4 +291,117 @@ pub fn diagnose_once(
         Ok(answer?)
     };
     Some(asked().map(|online| (signed.server.clone(), online)))
+}
+
+/// How sync stands, in the rider's words, for a line that is always on
+/// screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncLine {
+    pub text: String,
+    pub tone: Tone,
+    /// What the rider can do about it, when anything.
+    pub advice: Option<String>,
+}
+
+/// How a [`SyncLine`] is coloured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tone {
+    /// All sent and received.
+    Good,
+    /// Working on it, or waiting to send.
+    Busy,
+    /// Not signed in: everything stays on this device.
+    Quiet,
+    /// Something needs the rider or keeps failing.
+    Trouble,
+}
+
+/// The sync line for a device: `status` of the running syncer (`None`: not
+/// signed in), `problem` why syncing could not start, at `now_ms`.
+pub fn sync_line(status: Option<&SyncStatus>, problem: Option<&str>, now_ms: i64) -> SyncLine {
+    let line = |text: String, tone, advice: Option<&str>| SyncLine {
+        text,
+        tone,
+        advice: advice.map(str::to_owned),
+    };
+    if let Some(problem) = problem {
+        return line(
+            format!("Sync is off: {problem}"),
+            Tone::Trouble,
+            Some("Sign in again under Settings."),
+        );
+    }
+    let Some(s) = status else {
+        return line(
+            "On this device only".to_owned(),
+            Tone::Quiet,
+            Some("Sign in under Settings to keep your progress on your other devices."),
+        );
+    };
+    if s.syncing {
+        return line("Syncing…".to_owned(), Tone::Busy, None);
+    }
+    let retry = s
+        .next_round_ms
+        .map(|at| ((at - now_ms).max(0) + 999) / 1000)
+        .map_or_else(String::new, |secs| format!(", next try in {secs} s"));
+    match s.last_trouble {
+        Some(Trouble::Auth) => {
+            return line(
+                "Signed out by the server".to_owned(),
+                Tone::Trouble,
+                Some("Sign in again under Settings; nothing recorded here is lost."),
+            );
+        }
+        Some(Trouble::Network | Trouble::Busy) => {
+            let waiting = if s.pending > 0 {
+                format!("Offline: {} waiting to send{retry}", s.pending)
+            } else {
+                format!("Offline{retry}")
+            };
+            return line(
+                waiting,
+                Tone::Busy,
+                Some("Everything is kept on this device and sent when the server answers."),
+            );
+        }
+        Some(Trouble::Refused) => {
+            return line(
+                format!("The server refused the last round{retry}"),
+                Tone::Trouble,
+                Some(s.last_error.as_deref().unwrap_or("see Settings → Sync")),
+            );
+        }
+        Some(Trouble::Storage) => {
+            return line(
+                "Your data on this device could not be read for sync".to_owned(),
+                Tone::Trouble,
+                Some(s.last_error.as_deref().unwrap_or("see Settings → Sync")),
+            );
+        }
+        None => {}
+    }
+    if s.wedged > 0 {
+        return line(
+            format!("{} event(s) the server will not take", s.wedged),
+            Tone::Trouble,
+            Some("They stay on this device; see Settings → Sync."),
+        );
+    }
+    if s.pending > 0 {
+        return line(format!("{} waiting to send", s.pending), Tone::Busy, None);
+    }
+    match s.last_success_ms {
+        Some(at) => {
+            let minutes = (now_ms - at).max(0) / 60_000;
+            let ago = match minutes {
+                0 => "just now".to_owned(),
+                1 => "1 min ago".to_owned(),
+                m if m < 120 => format!("{m} min ago"),
+                m => format!("{} h ago", m / 60),
+            };
+            line(format!("Synced {ago}"), Tone::Good, None)
+        }
+        None => line("Waiting for the first sync".to_owned(), Tone::Busy, None),
+    }
 }

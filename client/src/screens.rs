@@ -6,8 +6,11 @@ use bevy_egui::egui::{self, RichText};
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
 use clap::ValueEnum;
 
-use crate::shared::Settings;
-use crate::{UiSystems, player::Player, theme};
+use ridewire_app::account::{Tone, sync_line};
+
+use crate::player::{Clock, Player};
+use crate::shared::{Settings, SyncLink};
+use crate::{UiSystems, theme};
 
 pub(super) fn plugin(app: &mut App) {
     app.init_state::<Screen>()
@@ -89,11 +92,14 @@ fn navigate(
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn nav_bar(
     mut contexts: EguiContexts,
     current: Res<State<Screen>>,
     settings: Res<Settings>,
     player: Option<Res<Player>>,
+    link: Option<Res<SyncLink>>,
+    clock: Res<Clock>,
     mut navigate: MessageWriter<Navigate>,
     mut area: ResMut<ContentArea>,
     mut applied: Local<Option<Settings>>,
@@ -120,15 +126,17 @@ fn nav_bar(
                         .size(22.0)
                         .color(theme::ACCENT),
                 );
-                // Narrow screens need the room for the tabs.
-                let roomy = ui.ctx().content_rect().width() >= 800.0;
-                if let Some(player) = player.as_ref().filter(|_| roomy) {
+                // Narrow screens need the room for the tabs: the bike goes
+                // first, then the sync line's words (its dot stays).
+                let width = ui.ctx().content_rect().width();
+                if let Some(player) = player.as_ref().filter(|_| width >= 1100.0) {
                     let v = &player.vehicle;
                     ui.label(
                         RichText::new(format!("{} {} ({})", v.make, v.model, v.year))
                             .color(theme::MUTED),
                     );
                 }
+                sync_state(ui, link.as_deref(), clock.now().0, width >= 800.0);
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                     for screen in Screen::ALL.iter().rev() {
                         let selected = *screen == **current;
@@ -144,6 +152,35 @@ fn nav_bar(
     content.min.y = bar.response.rect.max.y;
     area.0 = content;
     Ok(())
+}
+
+/// How sync stands, always in the bar: a dot coloured by how it goes and,
+/// when there is room, a few words; what to do about it on hover (or
+/// press, on a touch screen).
+fn sync_state(ui: &mut egui::Ui, link: Option<&SyncLink>, now_ms: i64, words: bool) {
+    let line = match link {
+        Some(link) => sync_line(link.status().as_ref(), link.problem.as_deref(), now_ms),
+        None => sync_line(None, None, now_ms),
+    };
+    let colour = match line.tone {
+        Tone::Good => theme::OK,
+        Tone::Busy => theme::GOLD,
+        Tone::Quiet => theme::MUTED,
+        Tone::Trouble => theme::WARN,
+    };
+    ui.add_space(8.0);
+    // A painted dot: the UI font has no bullet glyph.
+    let (dot, mut shown) = ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
+    ui.painter().circle_filled(dot.center(), 4.0, colour);
+    let mut hint = line.advice.unwrap_or_default();
+    if words {
+        shown = shown.union(ui.label(RichText::new(line.text).color(colour)));
+    } else {
+        hint = format!("{}. {hint}", line.text);
+    }
+    if !hint.trim().is_empty() {
+        shown.on_hover_text(hint.trim().to_owned());
+    }
 }
 
 /// A top-level egui `Ui` covering `rect`, behind any windows.

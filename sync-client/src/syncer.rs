@@ -24,7 +24,9 @@ use tokio::time::Instant;
 
 use ridewire_offline_store::Store;
 
-use crate::{Backoff, Error, RemoteRun, Result, SyncReport, Transport, record_of, sync_once};
+use crate::{
+    Backoff, Error, RemoteRun, Result, SyncReport, Transport, Trouble, record_of, sync_once,
+};
 
 /// Reports kept for the app before older ones are folded into one that
 /// asks for a full re-read (an app that stopped taking them loses nothing).
@@ -71,7 +73,7 @@ pub struct RoundReport {
     /// failure is stored all the same, and in [`RoundReport::brought`]).
     pub outcome: std::result::Result<SyncReport, String>,
     /// The kind of the failure, when the round failed.
-    pub trouble: Option<crate::Trouble>,
+    pub trouble: Option<Trouble>,
     /// What reached the device.
     pub brought: Brought,
 }
@@ -122,6 +124,8 @@ pub struct SyncStatus {
     pub wedged: usize,
     /// Why the last round failed, if it did.
     pub last_error: Option<String>,
+    /// What kind of trouble that was, for the rider's next step.
+    pub last_trouble: Option<Trouble>,
     /// Failures in a row.
     pub failures: u32,
     /// When the next round is due (Unix ms).
@@ -614,6 +618,7 @@ async fn run<T: Transport>(
                 backoff.reset();
                 s.last_success_ms = Some(unix_ms());
                 s.last_error = None;
+                s.last_trouble = None;
                 s.diagnoses_problem = report.diagnoses_error.clone();
                 if again {
                     Duration::ZERO
@@ -629,6 +634,7 @@ async fn run<T: Transport>(
                     _ => fail_wait,
                 };
                 s.last_error = Some(e.to_string());
+                s.last_trouble = Some(e.trouble());
                 wait_for
             }
         };

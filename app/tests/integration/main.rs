@@ -8,3 +8,4 @@ mod diagnosis;
 mod reminders;
 mod rider;
 mod scan;
+mod sync_line;
