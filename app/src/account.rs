@@ -56,7 +56,7 @@ fn now_ms() -> i64 {
 
 /// The transport to `server`: refused when it is cleartext `http://` off
 /// this machine, unless the rider passed `--insecure`.
-fn transport(server: &str, account: Account) -> Result<HttpTransport> {
+pub(crate) fn transport(server: &str, account: Account) -> Result<HttpTransport> {
     Ok(if CLEARTEXT_ALLOWED.load(Ordering::SeqCst) {
         HttpTransport::new_cleartext(server, account)
     } else {
@@ -66,7 +66,7 @@ fn transport(server: &str, account: Account) -> Result<HttpTransport> {
 
 /// Runs one piece of network work to its end on this thread (the callers
 /// are not async: a worker thread of the app, the command line).
-fn block_on<F: Future>(work: F) -> Result<F::Output> {
+pub(crate) fn block_on<F: Future>(work: F) -> Result<F::Output> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

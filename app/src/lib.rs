@@ -20,6 +20,7 @@
 
 pub mod account;
 pub mod clock;
+pub mod data;
 pub mod diagnosis;
 mod error;
 pub mod maps;

@@ -471,6 +471,22 @@ impl Rider {
         Ok(lock(&self.store).set_setting(key, value)?)
     }
 
+    /// Forgets a setting on this device.
+    pub fn forget_setting(&mut self, key: &str) -> Result<()> {
+        Ok(lock(&self.store).remove_setting(key)?)
+    }
+
+    /// This device's whole file as JSON, but the settings named in
+    /// `leave_out` (see `Store::export`); `progress(done, total)` counts
+    /// rows.
+    pub fn export(
+        &self,
+        leave_out: &[&str],
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<serde_json::Value> {
+        Ok(lock(&self.store).export(leave_out, progress)?)
+    }
+
     /// Whether every device's hash chain is intact as far as this session
     /// has read it; the message names the first break.
     pub fn verify(&self) -> std::result::Result<(), String> {

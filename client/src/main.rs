@@ -115,6 +115,12 @@ enum Command {
         #[arg(long)]
         register: bool,
     },
+    /// Your data: export it all, delete your account on the server, or
+    /// wipe this device.
+    Data {
+        #[command(subcommand)]
+        action: ridewire_client::commands::data::DataAction,
+    },
     /// Draw one level of a Markdown maintenance plan as an overworld map.
     Plan {
         /// The plan, a Markdown file with `- [ ]` tasks under headings.
@@ -293,6 +299,13 @@ fn run_command(command: Command, data: &DataSource) -> ExitCode {
             email,
             register,
         } => sync_command(data, server.as_deref(), email.as_deref(), register),
+        Command::Data { action } => {
+            let DataSource::Database(database) = data else {
+                eprintln!("ridewire data: the demo garage keeps nothing; leave out --demo");
+                return ExitCode::from(2);
+            };
+            ridewire_client::commands::data::run(action, database, || password_for_sync(true))
+        }
         Command::Detect {
             inputs,
             json,

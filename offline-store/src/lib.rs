@@ -12,6 +12,7 @@
 
 mod diagnoses;
 mod error;
+mod export;
 mod migrate;
 mod outbox;
 mod pull;
@@ -22,6 +23,7 @@ mod stored;
 
 pub use diagnoses::{DiagnosisRecord, Feedback, FeedbackSync, MAX_FEEDBACK_CHARS, Walk};
 pub use error::{Error, Result};
+pub use export::EXPORT_FORMAT;
 pub use migrate::SCHEMA_VERSION;
 pub use outbox::Settled;
 pub use pull::{PullApplied, SkippedChange, StoredPlan};

@@ -403,6 +403,13 @@ impl Store {
         })
     }
 
+    /// Forgets a setting on this device.
+    pub fn remove_setting(&mut self, key: &str) -> Result<()> {
+        self.conn
+            .execute("DELETE FROM settings WHERE key = ?1", [key])?;
+        Ok(())
+    }
+
     /// Carries salvaged events into this (fresh) database.
     fn adopt(&mut self, salvage: recover::Salvage) -> Result<(usize, usize)> {
         let device = self.device;

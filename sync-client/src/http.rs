@@ -26,6 +26,9 @@ use crate::{EditAnswer, Error, HeldFeedback, HistoryPage, Pushed, RemoteRun, Res
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long connecting may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The largest account export taken: every event of every device, which
+/// outgrows an ordinary answer.
+const MAX_EXPORT_BYTES: usize = 256 * 1024 * 1024;
 /// The pause assumed when a `429` names none.
 const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(1);
 /// The longest `Retry-After` believed: a server (or something posing as one)
@@ -299,6 +302,32 @@ impl HttpTransport {
             .await
             .map_err(network)?;
         if response.status().is_success() || response.status() == StatusCode::UNAUTHORIZED {
+            Ok(())
+        } else {
+            Err(failure(response).await)
+        }
+    }
+
+    /// Everything the server keeps for the account (`GET /api/v1/me/export`;
+    /// the server wants a login made in the last ten minutes: log in first).
+    pub async fn export_account(&self) -> Result<serde_json::Value> {
+        let url = self.url("/api/v1/me/export");
+        let response = self.send(|c| c.get(&url)).await?;
+        if response.status().is_success() {
+            read_json_within(response, MAX_EXPORT_BYTES).await
+        } else {
+            Err(failure(response).await)
+        }
+    }
+
+    /// Deletes the account and everything the server keeps for it
+    /// (`DELETE /api/v1/me`; needs a fresh login, like the export), then
+    /// forgets the session here.
+    pub async fn delete_account(&self) -> Result<()> {
+        let url = self.url("/api/v1/me");
+        let response = self.send(|c| c.delete(&url)).await?;
+        if response.status().is_success() {
+            self.session.lock().await.take();
             Ok(())
         } else {
             Err(failure(response).await)

@@ -1,5 +1,6 @@
 //! Commands of the `ridewire` binary that need no window.
 
+pub mod data;
 pub mod diagnose;
 pub mod obd;
 pub mod plan;

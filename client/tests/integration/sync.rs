@@ -308,3 +308,141 @@ fn the_running_app_takes_in_what_a_round_brought_and_asks_the_agents_through_its
     assert_eq!(player.events(), reread.events());
     assert_eq!(player.progress(), reread.progress());
 }
+
+/// `ridewire data …` on `db`, with the password in RIDEWIRE_PASSWORD when
+/// given (standard input stays empty).
+fn data(db: &std::path::Path, args: &[&str], password: Option<&str>) -> (i32, String) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ridewire"));
+    command
+        .arg("data")
+        .args(args)
+        .args(["--database", db.to_str().expect("utf-8")])
+        .env("RUST_LOG", "warn")
+        .env_remove("RIDEWIRE_PASSWORD");
+    if let Some(p) = password {
+        command.env("RIDEWIRE_PASSWORD", p);
+    }
+    let out = command.output().expect("run ridewire");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code().unwrap_or(-1), text)
+}
+
+fn read_json(path: &std::path::Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(path).expect("export written")).expect("export is JSON")
+}
+
+#[test]
+fn a_riders_data_is_exported_deleted_and_wiped_through_the_binaries() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let Some(server) = start_server(dir.path()) else {
+        return;
+    };
+    let db = dir.path().join("rider.db");
+    let out = ridewire(&[
+        "diagnose",
+        "P0300",
+        "--database",
+        db.to_str().expect("utf-8"),
+    ]);
+    assert!(out.status.success());
+    let (password, email) = ("correct horse battery staple", "rider@example.com");
+    let (code, text) = sync(
+        &db,
+        &["--server", &server.url, "--email", email, "--register"],
+        Some(password),
+    );
+    assert_eq!(code, 0, "{text}");
+
+    // This device's copy: every table, the diagnosis in it, no session.
+    let local = dir.path().join("local.json");
+    let (code, text) = data(&db, &["export", local.to_str().expect("utf-8")], None);
+    assert_eq!(code, 0, "{text}");
+    let copy = read_json(&local);
+    assert_eq!(copy["format"], "ridewire-export/1");
+    assert!(copy["server"].is_null());
+    let tables = &copy["this_device"]["tables"];
+    assert_eq!(
+        tables["events"].as_array().map(Vec::len),
+        Some(1),
+        "{tables}"
+    );
+    assert_eq!(tables["diagnoses"].as_array().map(Vec::len), Some(1));
+    let settings = tables["settings"].as_array().expect("settings");
+    assert!(
+        settings
+            .iter()
+            .any(|s| s["key"] == "sync.email" && s["value"] == email)
+    );
+    assert!(
+        settings.iter().all(|s| s["key"] != "sync.session"),
+        "no session"
+    );
+    assert_eq!(copy["this_device"]["settings_left_out"][0], "sync.session");
+    assert!(
+        !copy.to_string().contains("refresh_token"),
+        "no token anywhere"
+    );
+
+    // With the server's copy: only with the right password.
+    let both = dir.path().join("both.json");
+    let both_arg = both.to_str().expect("utf-8");
+    let (code, text) = data(&db, &["export", both_arg, "--with-server"], None);
+    assert_eq!(code, 2, "{text}");
+    assert!(text.contains("password"), "{text}");
+    let (code, text) = data(&db, &["export", both_arg, "--with-server"], Some("wrong"));
+    assert_eq!(code, 1, "{text}");
+    assert!(!both.exists(), "nothing written after a refusal");
+    let (code, text) = data(&db, &["export", both_arg, "--with-server"], Some(password));
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("with the server's copy"), "{text}");
+    let copy = read_json(&both);
+    assert_eq!(
+        copy["server"]["events"].as_array().map(Vec::len),
+        Some(1),
+        "{copy}"
+    );
+    assert_eq!(copy["server"]["devices"].as_array().map(Vec::len), Some(1));
+
+    // Deleting the account: the server forgets it, this device signs out
+    // and keeps its work.
+    let (code, text) = data(&db, &["delete-account"], Some(password));
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("Deleted the account"), "{text}");
+    let (code, text) = sync(&db, &[], None);
+    assert_ne!(code, 0, "signed out: {text}");
+    let elsewhere = dir.path().join("elsewhere.db");
+    let (code, text) = sync(
+        &elsewhere,
+        &["--server", &server.url, "--email", email],
+        Some(password),
+    );
+    assert_ne!(code, 0, "the account is gone on the server: {text}");
+    let (code, text) = data(&db, &["export", local.to_str().expect("utf-8")], None);
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(
+        read_json(&local)["this_device"]["tables"]["events"]
+            .as_array()
+            .map(Vec::len),
+        Some(1),
+        "the work stays here"
+    );
+
+    // Wiping this device: only when asked twice.
+    let (code, text) = data(&db, &["wipe"], None);
+    assert_eq!(code, 2, "{text}");
+    assert!(db.exists());
+    let (code, text) = data(&db, &["wipe", "--yes"], None);
+    assert_eq!(code, 0, "{text}");
+    assert!(!db.exists(), "the file is gone");
+    let out = ridewire(&[
+        "diagnose",
+        "P0300",
+        "--database",
+        db.to_str().expect("utf-8"),
+    ]);
+    assert!(out.status.success(), "a fresh start after the wipe");
+}
