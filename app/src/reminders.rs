@@ -144,15 +144,8 @@ pub fn check(rider: &Rider, told: &mut Told, today: NaiveDate, soon_days: i64) -
         .map(|u| u.id.clone())
         .collect();
 
-    // In catalogue order, as the plan lists them.
-    let mut dues = coming_up(rider, today, soon_days);
-    dues.sort_by_key(|d| {
-        rider
-            .catalog
-            .quests()
-            .position(|q| q.id == d.quest)
-            .unwrap_or(usize::MAX)
-    });
+    // Soonest (most overdue) first, as Home lists them.
+    let dues = coming_up(rider, today, soon_days);
     for due in dues {
         let when = if due.days_left < 0 { "overdue" } else { "soon" };
         let key = format!("due-{}-{}-{when}", due.quest, due.date);

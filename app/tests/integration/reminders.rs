@@ -31,10 +31,11 @@ fn dates_levels_and_achievements_are_told_once_across_restarts() {
     let first = notices(&mut rider, today).unwrap();
     let oil = format!("due-{}-2026-12-06-soon", id(0));
     let brakes = format!("due-{}-2026-12-01-overdue", id(2));
-    assert_eq!(keys(&first), vec![oil.clone(), brakes.clone()]);
-    assert_eq!(first[0].title, "Oil");
-    assert_eq!(first[0].text, "Due in 2 days (2026-12-06)");
-    assert_eq!(first[1].text, "Overdue by 3 days (was due 2026-12-01)");
+    // Most overdue first, as Home lists them.
+    assert_eq!(keys(&first), vec![brakes.clone(), oil.clone()]);
+    assert_eq!(first[1].title, "Oil");
+    assert_eq!(first[1].text, "Due in 2 days (2026-12-06)");
+    assert_eq!(first[0].text, "Overdue by 3 days (was due 2026-12-01)");
     assert!(notices(&mut rider, today).unwrap().is_empty(), "told once");
     // What Home lists: dated and not done, soonest (most overdue) first.
     let soon: Vec<(String, i64)> = coming_up(&rider, today, 14)
