@@ -153,6 +153,31 @@ pub fn delete_account(rider: &mut Rider, password: String) -> Result<()> {
     Ok(())
 }
 
+/// The whole export for a worker thread while the app keeps its own
+/// session open: opens the data file at `database` (SQLite lets both
+/// read), fetches the server's copy when `password` is given, and writes
+/// `to` as [`export`] does.
+pub fn export_file(
+    database: &Path,
+    password: Option<String>,
+    to: &Path,
+    progress: &ExportProgress,
+) -> Result<Exported> {
+    let rider = Rider::open(database, crate::clock::now().0)?;
+    let server = password
+        .map(|password| server_copy(&rider, password))
+        .transpose()?;
+    export(&rider, server, to, progress)
+}
+
+/// [`delete_account`] for a worker thread, on its own session of the data
+/// file at `database`; stop the device's syncer first (it would otherwise
+/// keep asking with a session the server no longer knows).
+pub fn delete_account_of(database: &Path, password: String) -> Result<()> {
+    let mut rider = Rider::open(database, crate::clock::now().0)?;
+    delete_account(&mut rider, password)
+}
+
 /// Deletes this device's data file at `database` with SQLite's companions
 /// (`-wal`, `-shm`). Close the rider first. A file moved aside earlier
 /// because it was damaged is left alone.

@@ -6,6 +6,7 @@
 
 pub mod capture;
 pub mod commands;
+pub mod data;
 pub mod diagnostics;
 pub mod home;
 pub mod overworld;
@@ -80,6 +81,7 @@ impl Plugin for ClientPlugin {
         diagnostics::plugin(app);
         scan::plugin(app);
         sync::plugin(app);
+        data::plugin(app);
         overworld::plugin(app);
         toasts::plugin(app);
     }
@@ -93,6 +95,7 @@ pub fn headless_features(app: &mut App) {
     player::plugin(app);
     diagnostics::add_runs(app);
     sync::plugin(app);
+    data::plugin(app);
 }
 
 fn spawn_ui_camera(mut commands: Commands, capture: Option<Res<capture::CaptureTarget>>) {

@@ -9,7 +9,9 @@ use ridewire_ar::frames::{CameraName, Webcam};
 use crate::player::Player;
 use crate::screens::{ContentArea, Screen, show_content};
 pub use crate::shared::Settings;
-use crate::shared::{CAMERA_SIZES, CameraChoice, CameraOverride, SignIn, SignInForm, SyncLink};
+use crate::shared::{
+    CAMERA_SIZES, CameraChoice, CameraOverride, DataAsk, DataForm, SignIn, SignInForm, SyncLink,
+};
 use crate::{UiSystems, theme};
 use ridewire_app::account::cleartext_warning;
 
@@ -104,6 +106,8 @@ fn draw(
     mut sign_in: MessageWriter<SignIn>,
     camera_override: Res<CameraOverride>,
     mut cameras: Local<Option<Result<Vec<CameraName>, String>>>,
+    mut data_form: ResMut<DataForm>,
+    mut data_asks: MessageWriter<DataAsk>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
     show_content(ctx, &area, "settings", |ui| {
@@ -159,8 +163,121 @@ fn draw(
             ui.set_width(ui.available_width());
             sync_section(ui, &mut sync_form, &sync_link, &mut sign_in);
         });
+        if let Some(player) = &player {
+            ui.add_space(12.0);
+            theme::card().show(ui, |ui| {
+                ui.set_width(ui.available_width());
+                data_section(ui, &mut data_form, player, &mut data_asks);
+            });
+        }
     });
     Ok(())
+}
+
+/// The "Your data" card: export everything, delete the account on the
+/// server, wipe this device; the last two after an "are you sure" step.
+fn data_section(
+    ui: &mut egui::Ui,
+    form: &mut DataForm,
+    player: &Player,
+    asks: &mut MessageWriter<DataAsk>,
+) {
+    ui.label(RichText::new("Your data").size(20.0).strong());
+    ui.label(
+        RichText::new("Everything RideWire keeps is yours: take a copy of it, or remove it.")
+            .color(theme::MUTED),
+    );
+    let account = ridewire_app::data::signed_in_as(player);
+    let idle = !form.busy();
+    ui.add_space(6.0);
+    ui.horizontal(|ui| {
+        ui.label("Export to");
+        ui.add(egui::TextEdit::singleline(&mut form.export_to).desired_width(f32::INFINITY));
+    });
+    if let Some((server, email)) = &account {
+        ui.checkbox(
+            &mut form.with_server,
+            format!("With the server's copy ({email} on {server})"),
+        );
+        if form.with_server || form.confirming == Some(DataAsk::DeleteAccount) {
+            ui.horizontal(|ui| {
+                ui.label("Password");
+                ui.add(egui::TextEdit::singleline(&mut form.password).password(true));
+            });
+        }
+    } else {
+        form.with_server = false;
+    }
+    ui.horizontal(|ui| {
+        if ui
+            .add_enabled(idle, egui::Button::new("Export everything"))
+            .clicked()
+        {
+            asks.write(DataAsk::Export);
+        }
+        if let Some(done) = form.export_progress() {
+            ui.add(egui::ProgressBar::new(done).show_percentage());
+        } else if form.deletion.is_some() {
+            ui.label(RichText::new("deleting the account…").color(theme::MUTED));
+        }
+    });
+    ui.add_space(6.0);
+    match form.confirming {
+        Some(ask @ (DataAsk::DeleteAccount | DataAsk::Wipe)) => {
+            let warning = if ask == DataAsk::Wipe {
+                format!(
+                    "Delete everything on this device ({} events, its settings and sign-in)? \
+                     This cannot be undone; export first to keep a copy.",
+                    player.events().len()
+                )
+            } else {
+                "Delete the account and everything the server keeps for it? This device keeps \
+                 what it recorded. Enter your password above."
+                    .to_owned()
+            };
+            ui.label(RichText::new(warning).color(theme::WARN));
+            ui.horizontal(|ui| {
+                let yes = if ask == DataAsk::Wipe {
+                    "Wipe this device"
+                } else {
+                    "Delete the account"
+                };
+                if ui.add_enabled(idle, egui::Button::new(yes)).clicked() {
+                    asks.write(ask);
+                }
+                if ui.button("Cancel").clicked() {
+                    form.confirming = None;
+                }
+            });
+        }
+        _ => {
+            ui.horizontal(|ui| {
+                if account.is_some()
+                    && ui
+                        .add_enabled(idle, egui::Button::new("Delete my account…"))
+                        .clicked()
+                {
+                    form.confirming = Some(DataAsk::DeleteAccount);
+                }
+                if !player.is_demo()
+                    && ui
+                        .add_enabled(idle, egui::Button::new("Wipe this device…"))
+                        .clicked()
+                {
+                    form.confirming = Some(DataAsk::Wipe);
+                }
+            });
+        }
+    }
+    match &form.message {
+        Some(Ok(m)) => {
+            ui.label(RichText::new(m).color(theme::OK));
+        }
+        Some(Err(e)) => {
+            ui.label(RichText::new(e).color(theme::WARN));
+        }
+        None => {}
+    }
 }
 
 /// The "Sync" card of the settings screen: status, "Sync now", and the

@@ -6,15 +6,19 @@
 //! highlights by Diagnose and read by the scanner; the running syncer
 //! ([`SyncLink`], started by Sync, asked by Diagnose, shown by Settings),
 //! the sign-in form Settings draws and Sync acts on ([`SignInForm`],
-//! [`SignIn`]) and the news that a round brought something ([`Synced`]). (A finished diagnosis
+//! [`SignIn`]), the news that a round brought something ([`Synced`]), and
+//! the Your data card Settings draws and the data feature acts on
+//! ([`DataForm`], [`DataAsk`]). (A finished diagnosis
 //! run, which the command line and the Diagnose screen share, is the app
 //! layer's `ridewire_app::diagnosis::Run`.)
 
 use std::fmt;
+use std::path::PathBuf;
 use std::str::FromStr;
 
 use bevy::prelude::*;
 use ridewire_app::account::SignedIn;
+use ridewire_app::data::{ExportProgress, Exported};
 use ridewire_app::task::Pending;
 use ridewire_engine::diagnostics::gate::{Decision, GatedDiagnosis};
 use ridewire_sync_client::{SyncStatus, Syncer};
@@ -206,4 +210,72 @@ impl SignInForm {
 pub struct SignIn {
     /// Create the account first.
     pub register: bool,
+}
+
+/// What the rider asks of their data on the Settings screen. The screen
+/// asks for the confirmation of the last two before sending them.
+#[derive(Message, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DataAsk {
+    /// Write everything to [`DataForm::export_to`] (with the server's copy
+    /// when [`DataForm::with_server`]).
+    Export,
+    /// Delete the account on the server, keeping this device's data.
+    DeleteAccount,
+    /// Delete this device's data file and start afresh.
+    Wipe,
+}
+
+/// The Your data card: what the rider typed and the work under way.
+#[derive(Resource, Debug)]
+pub struct DataForm {
+    /// Where the export goes.
+    pub export_to: String,
+    /// Include the server's copy (needs the password).
+    pub with_server: bool,
+    /// The account's password (the server wants a fresh login for an
+    /// export of its copy and for a deletion); cleared once used.
+    pub password: String,
+    /// A destructive action shown with its "are you sure" step.
+    pub confirming: Option<DataAsk>,
+    /// The answer of the last action.
+    pub message: Option<Result<String, String>>,
+    pub(crate) export: Option<(Pending<ridewire_app::Result<Exported>>, ExportProgress)>,
+    pub(crate) deletion: Option<Pending<ridewire_app::Result<()>>>,
+}
+
+impl Default for DataForm {
+    fn default() -> Self {
+        let folder = dirs::document_dir()
+            .or_else(dirs::home_dir)
+            .unwrap_or_else(std::env::temp_dir);
+        let name = format!("ridewire-export-{}.json", ridewire_app::clock::today());
+        Self {
+            export_to: folder.join(name).display().to_string(),
+            with_server: false,
+            password: String::new(),
+            confirming: None,
+            message: None,
+            export: None,
+            deletion: None,
+        }
+    }
+}
+
+impl DataForm {
+    /// How far the export under way is (0.0 ..= 1.0), if one is.
+    pub fn export_progress(&self) -> Option<f32> {
+        self.export
+            .as_ref()
+            .map(|(_, progress)| progress.fraction())
+    }
+
+    /// Whether an export or a deletion is under way.
+    pub fn busy(&self) -> bool {
+        self.export.is_some() || self.deletion.is_some()
+    }
+
+    /// The export's file.
+    pub fn export_path(&self) -> PathBuf {
+        PathBuf::from(self.export_to.trim())
+    }
 }

@@ -446,3 +446,127 @@ fn a_riders_data_is_exported_deleted_and_wiped_through_the_binaries() {
     ]);
     assert!(out.status.success(), "a fresh start after the wipe");
 }
+
+#[test]
+fn the_settings_card_exports_deletes_the_account_and_wipes_the_device() {
+    use bevy::prelude::*;
+    use ridewire_client::data::{DataAsk, DataForm};
+    use ridewire_client::player::DataSource;
+    use ridewire_client::sync::SyncLink;
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let Some(server) = start_server(dir.path()) else {
+        return;
+    };
+    let db = dir.path().join("rider.db");
+    let out = ridewire(&[
+        "diagnose",
+        "P0300",
+        "--database",
+        db.to_str().expect("utf-8"),
+    ]);
+    assert!(out.status.success());
+    let (password, email) = ("correct horse battery staple", "card@example.com");
+    let (code, text) = sync(
+        &db,
+        &["--server", &server.url, "--email", email, "--register"],
+        Some(password),
+    );
+    assert_eq!(code, 0, "{text}");
+
+    let mut app = App::new();
+    app.add_plugins(MinimalPlugins)
+        .insert_resource(DataSource::Database(db.clone()))
+        .insert_resource(Clock::System);
+    ridewire_client::headless_features(&mut app);
+    app.update();
+    assert!(app.world().resource::<SyncLink>().syncer().is_some());
+    let message = |app: &App| app.world().resource::<DataForm>().message.clone();
+
+    // The export, with the server's copy, on a worker thread: the card
+    // shows its progress until it is written.
+    let to = dir.path().join("exports").join("mine.json");
+    std::fs::create_dir_all(to.parent().expect("folder")).expect("folder");
+    {
+        let mut form = app.world_mut().resource_mut::<DataForm>();
+        form.export_to = to.display().to_string();
+        form.with_server = true;
+        form.password = password.into();
+    }
+    app.world_mut().write_message(DataAsk::Export);
+    app.update();
+    assert!(app.world().resource::<DataForm>().busy());
+    update_until(&mut app, "the export is written", |world| {
+        !world.resource::<DataForm>().busy()
+    });
+    let said = message(&app).expect("an answer");
+    assert!(
+        said.as_ref()
+            .is_ok_and(|m| m.contains("with the server's copy")),
+        "{said:?}"
+    );
+    assert!(
+        app.world().resource::<DataForm>().password.is_empty(),
+        "not kept"
+    );
+    let copy = read_json(&to);
+    assert_eq!(copy["format"], "ridewire-export/1");
+    assert_eq!(copy["server"]["events"].as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        copy["this_device"]["tables"]["events"]
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
+
+    // A wrong password: refused, still signed in and syncing.
+    app.world_mut().resource_mut::<DataForm>().password = "wrong".into();
+    app.world_mut().write_message(DataAsk::DeleteAccount);
+    app.update();
+    update_until(&mut app, "the refusal", |world| {
+        !world.resource::<DataForm>().busy()
+    });
+    let said = message(&app).expect("an answer");
+    assert!(said.is_err(), "{said:?}");
+    assert!(app.world().resource::<SyncLink>().syncer().is_some());
+
+    // The right one: the account is gone, the device signed out, its work kept.
+    app.world_mut().resource_mut::<DataForm>().password = password.into();
+    app.world_mut().write_message(DataAsk::DeleteAccount);
+    app.update();
+    update_until(&mut app, "the deletion", |world| {
+        !world.resource::<DataForm>().busy()
+    });
+    let said = message(&app).expect("an answer");
+    assert!(
+        said.as_ref()
+            .is_ok_and(|m| m.contains("Deleted the account")),
+        "{said:?}"
+    );
+    let link = app.world().resource::<SyncLink>();
+    assert!(link.syncer().is_none() && link.server.is_none());
+    assert_eq!(app.world().resource::<Player>().events().len(), 1);
+    let elsewhere = dir.path().join("elsewhere.db");
+    let (code, text) = sync(
+        &elsewhere,
+        &["--server", &server.url, "--email", email],
+        Some(password),
+    );
+    assert_ne!(code, 0, "the account is gone on the server: {text}");
+
+    // Wiping: the session closes, the file goes, a fresh one takes its place.
+    app.world_mut().write_message(DataAsk::Wipe);
+    app.update();
+    app.update();
+    let said = message(&app).expect("an answer");
+    assert!(
+        said.as_ref().is_ok_and(|m| m.contains("afresh")),
+        "{said:?}"
+    );
+    let player = app.world().resource::<Player>();
+    assert!(player.events().is_empty(), "a fresh start");
+    assert_eq!(player.database().as_deref(), Some(db.as_path()));
+    let reread = Player::open(&db, &Clock::System).expect("the fresh file");
+    assert!(reread.events().is_empty());
+    assert_eq!(reread.setting("sync.email"), None);
+}
