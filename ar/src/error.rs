@@ -27,13 +27,13 @@ pub enum Error {
     #[error("{0}: no PNG or JPEG images or recordings found")]
     NoImages(PathBuf),
     /// A frame's pixel buffer does not match its stated size.
-    #[error("frame of {width}×{height} needs {expected} bytes of luma, got {got}")]
+    #[error("frame of {width}×{height} needs {expected} bytes, got {got}")]
     FrameSize {
         /// Width in pixels.
         width: usize,
         /// Height in pixels.
         height: usize,
-        /// Bytes a plane of that size needs.
+        /// Bytes a buffer of that size and layout needs.
         expected: usize,
         /// Bytes actually given.
         got: usize,

@@ -3,7 +3,10 @@
 //! [`Tracker`] on it and keeps the newest result for the app to pick up.
 //! The app's frame loop then only copies pixels and places the overlay;
 //! detection and pose never hold it up. The newest result wins: a tracker
-//! slower than the camera skips frames instead of falling behind.
+//! slower than the camera skips frames instead of falling behind. Frames
+//! (colour included) move between the threads without being copied; a
+//! frame the app is done with can go back ([`TrackingThread::recycle`]) so
+//! its buffers carry a later one.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -37,6 +40,8 @@ struct Shared {
     ended: AtomicBool,
     /// Results replaced before anyone took them.
     skipped: Mutex<u64>,
+    /// A frame the app gave back, whose buffers the next frame fills.
+    spare: Mutex<Option<Frame>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -73,11 +78,16 @@ impl TrackingThread {
                                 arrived,
                                 ready: Instant::now(),
                             };
-                            if let Some(unread) = lock(&theirs.newest).replace(tracked) {
-                                *lock(&theirs.skipped) += 1;
-                                // Its picture buffer takes the next frame.
-                                frame = unread.frame;
-                            }
+                            let unread = lock(&theirs.newest).replace(tracked);
+                            // The next frame fills the buffers of one nobody
+                            // took, or of one the app gave back.
+                            frame = match unread {
+                                Some(unread) => {
+                                    *lock(&theirs.skipped) += 1;
+                                    unread.frame
+                                }
+                                None => lock(&theirs.spare).take().unwrap_or_default(),
+                            };
                         }
                         Ok(Next::Waiting) => thread::sleep(IDLE),
                         Ok(Next::Ended) => break,
@@ -106,6 +116,13 @@ impl TrackingThread {
             };
         }
         Ok(None)
+    }
+
+    /// Gives back a frame taken earlier that the caller no longer shows:
+    /// the thread fills its buffers (luma and colour) with a later frame
+    /// instead of allocating new ones.
+    pub fn recycle(&self, frame: Frame) {
+        *lock(&self.shared.spare) = Some(frame);
     }
 
     /// Tracked frames that were replaced before being taken.

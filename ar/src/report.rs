@@ -74,7 +74,8 @@ impl Default for ReportOptions {
 /// or `.rwluma` recordings). Each frame's pose is solved independently
 /// (best-fitting IPPE solution), so frames can be compared one by one.
 pub fn detect_files(inputs: &[PathBuf], options: &ReportOptions) -> Result<Report> {
-    let mut replay = Replay::open_all(inputs, crate::frames::replay_fps())?;
+    // Only the luma is detected in: colour would be decoded for nothing.
+    let mut replay = Replay::open_all(inputs, crate::frames::replay_fps())?.colour(false);
     let mut detector = Detector::new(options.detector);
     let mut frame = Frame::default();
     let mut markers = Vec::new();

@@ -1,7 +1,9 @@
 //! Runs a blocking frame source (a webcam waits for each exposure) on its
 //! own thread, so the app's frame loop never waits for the camera. The
 //! newest frame wins, as with [`Pushed`]: a slow tracker skips frames
-//! instead of falling behind.
+//! instead of falling behind. Frames cross between the threads by swapping
+//! buffers, never by copying pixels, so a camera's colour conversion (done
+//! on this thread) costs the reader nothing.
 //!
 //! The source is opened on the thread too (opening a camera can take a
 //! second), so [`InBackground::next_frame`] first answers
@@ -75,16 +77,9 @@ where
     let mut frame = Frame::default();
     while !shared.stop.load(Ordering::Relaxed) {
         match source.next_frame(&mut frame)? {
-            Next::Frame => {
-                let image = &frame.image;
-                pusher.push(
-                    image.width(),
-                    image.height(),
-                    image.width(),
-                    image.pixels(),
-                    frame.timestamp,
-                )?;
-            }
+            // Handed over whole (colour too) by swapping buffers: the
+            // source fills the reader's old ones next.
+            Next::Frame => pusher.push_frame(&mut frame)?,
             Next::Waiting => thread::sleep(IDLE),
             Next::Ended => break,
         }
@@ -117,7 +112,6 @@ mod tests {
     use std::time::Instant;
 
     use super::*;
-    use crate::image::LumaImage;
 
     /// A source that takes a while per frame, like a camera.
     struct Slow {
@@ -141,8 +135,11 @@ mod tests {
                 };
             }
             self.left -= 1;
-            frame.image = LumaImage::new(8, 4);
-            frame.image.pixels_mut().fill(self.left as u8);
+            let (luma, colour) = frame.pictures_mut();
+            luma.resize(8, 4);
+            luma.pixels_mut().fill(self.left as u8);
+            colour.resize(8, 4);
+            colour.pixels_mut().fill(self.left as u8);
             frame.timestamp = Duration::from_millis(u64::from(self.left));
             Ok(Next::Frame)
         }
@@ -158,6 +155,9 @@ mod tests {
             match source.next_frame(&mut frame) {
                 Ok(Next::Frame) => {
                     assert_eq!((frame.image.width(), frame.image.height()), (8, 4));
+                    // The colour crosses the thread with the luma.
+                    let colour = frame.colour.as_ref().expect("colour");
+                    assert_eq!(colour.get(7, 3)[0], frame.image.get(7, 3));
                     got += 1;
                 }
                 Ok(Next::Waiting) => thread::sleep(Duration::from_millis(1)),

@@ -1,19 +1,19 @@
 //! Frames pushed by a mobile shell (Android's `ImageReader`, iOS's
 //! `AVCaptureVideoDataOutput`): the shell hands over each camera frame's
 //! Y plane; the tracker takes whatever is newest when it is ready. A slow
-//! tracker skips frames instead of queueing them (latest frame wins).
+//! tracker skips frames instead of queueing them (latest frame wins). A
+//! source on a thread of its own ([`super::InBackground`]) hands over whole
+//! frames, colour included, by swapping buffers instead of copying them.
 
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use super::{Frame, FrameSource, Next};
 use crate::error::{Error, Result};
-use crate::image::LumaImage;
 
 #[derive(Debug, Default)]
 struct Slot {
-    latest: LumaImage,
-    timestamp: Duration,
+    latest: Frame,
     /// Frames pushed so far.
     pushed: u64,
     /// Live `FramePusher` handles.
@@ -77,8 +77,21 @@ impl FramePusher {
     ) -> Result<()> {
         let mut slot = lock(&self.slot)?;
         slot.latest
+            .image
             .copy_from_plane(width, height, stride, y_plane)?;
-        slot.timestamp = timestamp;
+        slot.latest.colour = None;
+        slot.latest.timestamp = timestamp;
+        slot.pushed += 1;
+        Ok(())
+    }
+
+    /// Pushes a whole frame, colour included, without copying it: `frame`
+    /// is swapped with the slot's, so it comes back holding the buffers of
+    /// an older frame for the next one to fill. Replaces any frame not yet
+    /// taken.
+    pub fn push_frame(&self, frame: &mut Frame) -> Result<()> {
+        let mut slot = lock(&self.slot)?;
+        std::mem::swap(&mut slot.latest, frame);
         slot.pushed += 1;
         Ok(())
     }
@@ -113,10 +126,9 @@ impl FrameSource for Pushed {
                 Next::Waiting
             });
         }
-        // Swap rather than copy: the pusher reuses the frame's old buffer,
-        // so neither side allocates once both buffers have grown.
-        std::mem::swap(&mut frame.image, &mut slot.latest);
-        frame.timestamp = slot.timestamp;
+        // Swap rather than copy: the pusher reuses the frame's old buffers,
+        // so neither side allocates once both sides' buffers have grown.
+        std::mem::swap(frame, &mut slot.latest);
         self.skipped += slot.pushed - self.taken - 1;
         self.taken = slot.pushed;
         Ok(Next::Frame)

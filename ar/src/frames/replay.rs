@@ -1,6 +1,8 @@
 //! Replay of recorded frames: a folder of PNG images (with optional
 //! timestamps), single PNG files, or a recording made by [`super::Recorder`].
-//! Demos and tests run on these when there is no camera.
+//! Demos and tests run on these when there is no camera. Colour images
+//! give their colour as well as their luma; grey ones and recordings give
+//! luma only.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -11,7 +13,7 @@ use std::time::Duration;
 use super::recording::RecordingReader;
 use super::{Frame, FrameSource, Next};
 use crate::error::{Error, Result};
-use crate::image::LumaImage;
+use crate::image::{LumaImage, RgbaImage, rec601_luma};
 
 /// Frames per second assumed when images come without timestamps.
 pub const DEFAULT_FPS: f64 = 30.0;
@@ -27,6 +29,7 @@ pub struct Replay {
     next: usize,
     recording: Option<RecordingReader>,
     scratch: Vec<u8>,
+    colour: bool,
     looping: bool,
     loop_offset: Duration,
     last_timestamp: Duration,
@@ -89,10 +92,19 @@ impl Replay {
             next: 0,
             recording: None,
             scratch: Vec::new(),
+            colour: true,
             looping: false,
             loop_offset: Duration::ZERO,
             last_timestamp: Duration::ZERO,
         })
+    }
+
+    /// Whether colour images give their colour too (they do unless told
+    /// otherwise); without, every frame is luma only, which saves a JPEG's
+    /// colour decoding when nothing shows the picture.
+    pub fn colour(mut self, colour: bool) -> Self {
+        self.colour = colour;
+        self
     }
 
     /// Starts again from the first frame after the last (for demos);
@@ -127,6 +139,7 @@ impl FrameSource for Replay {
         loop {
             if let Some(rec) = &mut self.recording {
                 if rec.read(frame)? {
+                    frame.colour = None;
                     frame.timestamp += self.loop_offset;
                     self.last_timestamp = frame.timestamp;
                     return Ok(Next::Frame);
@@ -146,7 +159,7 @@ impl FrameSource for Replay {
             };
             match item {
                 Item::Image { path, timestamp } => {
-                    load_image_into(path, &mut frame.image, &mut self.scratch)?;
+                    load_image_into(path, frame, self.colour, &mut self.scratch)?;
                     frame.timestamp = *timestamp + self.loop_offset;
                     self.last_timestamp = frame.timestamp;
                     self.next += 1;
@@ -262,26 +275,55 @@ fn read_timestamps(dir: &Path) -> Result<Option<HashMap<String, f64>>> {
 /// luma weights, as camera Y planes are).
 pub fn load_png_luma(path: &Path) -> Result<LumaImage> {
     let mut image = LumaImage::default();
-    load_png_into(path, &mut image, &mut Vec::new())?;
+    load_png_into(path, &mut image, None, &mut Vec::new())?;
     Ok(image)
 }
 
-/// Reads a PNG or (by its extension) JPEG image's luma into `image`.
-fn load_image_into(path: &Path, image: &mut LumaImage, scratch: &mut Vec<u8>) -> Result<()> {
-    if !is_jpeg(path) {
-        return load_png_into(path, image, scratch);
+/// Reads a PNG or (by its extension) JPEG image into `frame`: its luma,
+/// and its colour when it has colour and `colour` is wanted (else the
+/// frame's colour is `None`).
+fn load_image_into(
+    path: &Path,
+    frame: &mut Frame,
+    colour: bool,
+    scratch: &mut Vec<u8>,
+) -> Result<()> {
+    let coloured = if is_jpeg(path) {
+        scratch.clear();
+        File::open(path)
+            .and_then(|mut f| std::io::Read::read_to_end(&mut f, scratch))
+            .map_err(|e| Error::io(path, e))?;
+        let decoded = if colour {
+            let (luma, rgba) = frame.pictures_mut();
+            super::mjpeg_to_rgba(scratch, luma, rgba)
+        } else {
+            super::jpeg_luma(scratch, &mut frame.image).map(|()| false)
+        };
+        decoded.map_err(|message| Error::BadImage {
+            path: path.to_path_buf(),
+            message,
+        })?
+    } else if colour {
+        let (luma, rgba) = frame.pictures_mut();
+        load_png_into(path, luma, Some(rgba), scratch)?
+    } else {
+        load_png_into(path, &mut frame.image, None, scratch)?
+    };
+    if !coloured {
+        frame.colour = None;
     }
-    scratch.clear();
-    File::open(path)
-        .and_then(|mut f| std::io::Read::read_to_end(&mut f, scratch))
-        .map_err(|e| Error::io(path, e))?;
-    super::jpeg_luma(scratch, image).map_err(|message| Error::BadImage {
-        path: path.to_path_buf(),
-        message,
-    })
+    Ok(())
 }
 
-fn load_png_into(path: &Path, image: &mut LumaImage, scratch: &mut Vec<u8>) -> Result<()> {
+/// Reads a PNG's luma into `image` and, when it has colour and `colour` is
+/// given, its colour (opaque: alpha is dropped) into `colour`. `true` when
+/// `colour` was filled.
+fn load_png_into(
+    path: &Path,
+    image: &mut LumaImage,
+    colour: Option<&mut RgbaImage>,
+    scratch: &mut Vec<u8>,
+) -> Result<bool> {
     let bad = |message: String| Error::BadImage {
         path: path.to_path_buf(),
         message,
@@ -307,25 +349,34 @@ fn load_png_into(path: &Path, image: &mut LumaImage, scratch: &mut Vec<u8>) -> R
         return Err(bad("truncated image data".into()));
     }
     image.resize(w, h);
-    let out = image.pixels_mut();
-    for y in 0..h {
-        let row = &scratch[y * info.line_size..y * info.line_size + w * channels];
-        let dst = &mut out[y * w..(y + 1) * w];
-        match channels {
-            1 => dst.copy_from_slice(row),
-            2 => dst
-                .iter_mut()
+    let rows = scratch
+        .chunks(info.line_size.max(1))
+        .zip(image.pixels_mut().chunks_exact_mut(w.max(1)))
+        .map(|(row, dst)| (&row[..w * channels], dst));
+    match (channels, colour) {
+        (1, _) => rows.for_each(|(row, dst)| dst.copy_from_slice(row)),
+        (2, _) => rows.for_each(|(row, dst)| {
+            dst.iter_mut()
                 .zip(row.chunks_exact(2))
-                .for_each(|(d, p)| *d = p[0]),
-            _ => dst
-                .iter_mut()
+                .for_each(|(d, p)| *d = p[0]);
+        }),
+        (_, None) => rows.for_each(|(row, dst)| {
+            dst.iter_mut()
                 .zip(row.chunks_exact(channels))
-                .for_each(|(d, p)| {
-                    // Rec. 601: Y = 0.299 R + 0.587 G + 0.114 B, in fixed point.
-                    *d =
-                        ((77 * p[0] as u32 + 150 * p[1] as u32 + 29 * p[2] as u32 + 128) >> 8) as u8
-                }),
+                .for_each(|(d, p)| *d = rec601_luma(p[0], p[1], p[2]));
+        }),
+        (_, Some(colour)) => {
+            colour.resize(w, h);
+            let out = colour.pixels_mut().chunks_exact_mut(4 * w.max(1));
+            for ((row, dst), out) in rows.zip(out) {
+                let pixels = row.chunks_exact(channels).zip(out.as_chunks_mut::<4>().0);
+                for (d, (p, o)) in dst.iter_mut().zip(pixels) {
+                    *d = rec601_luma(p[0], p[1], p[2]);
+                    *o = [p[0], p[1], p[2], 255];
+                }
+            }
+            return Ok(true);
         }
     }
-    Ok(())
+    Ok(false)
 }

@@ -1,9 +1,12 @@
 //! The desktop webcam through `nokhwa`. Built only with the `webcam`
 //! feature (it needs the platform's camera headers: V4L2 and libclang on
 //! Linux); without it, opening a camera says so instead of failing
-//! obscurely. Frames are read as raw YUYV, NV12 or grey and only their luma
-//! is kept, so no colour decoding happens per frame; the mode is chosen by
-//! [`choose_mode`] from everything the camera offers.
+//! obscurely. Frames are read as raw YUYV, NV12, grey or MJPEG; each frame
+//! gives its luma to the tracker and, but for grey, its colour as RGBA for
+//! the screen, both converted in one pass on the thread that reads the
+//! camera ([`super::yuyv_to_rgba`], [`super::nv12_to_rgba`],
+//! [`super::mjpeg_to_rgba`]). The mode is chosen by [`choose_mode`] from
+//! everything the camera offers.
 
 use super::{Frame, FrameSource, Next};
 #[cfg(not(feature = "webcam"))]
@@ -48,14 +51,14 @@ pub struct CameraName {
 pub enum PixelLayout {
     /// Colour-only layouts (packed RGB): not read by this build.
     Other,
-    /// Motion JPEG: each frame a JPEG, decoded to luma (costs a few
-    /// milliseconds a frame, so uncompressed modes win a tie).
+    /// Motion JPEG: each frame a JPEG, decoded to luma and colour (costs a
+    /// few milliseconds a frame, so uncompressed modes win a tie).
     Mjpeg,
-    /// Packed YUV 4:2:2: luma is every other byte.
+    /// Packed YUV 4:2:2: luma is every other byte, chroma shared by pairs.
     Yuyv,
     /// A full luma plane followed by interleaved chroma.
     Nv12,
-    /// Luma only.
+    /// Luma only (the frames have no colour).
     Grey,
 }
 
@@ -279,27 +282,24 @@ mod backend {
             frame.timestamp = self.started.elapsed();
             match kind {
                 FrameFormat::YUYV => {
-                    if raw.len() < w * h * 2 {
-                        return Err(Error::FrameSize {
-                            width: w,
-                            height: h,
-                            expected: w * h * 2,
-                            got: raw.len(),
-                        });
-                    }
-                    frame.image.resize(w, h);
-                    for (dst, pair) in frame.image.pixels_mut().iter_mut().zip(raw.chunks_exact(2))
-                    {
-                        *dst = pair[0];
-                    }
+                    let (luma, colour) = frame.pictures_mut();
+                    crate::frames::yuyv_to_rgba(w, h, &raw, luma, colour)?;
                 }
-                // NV12 and grey both start with the full-size luma plane.
-                FrameFormat::NV12 | FrameFormat::GRAY => {
+                FrameFormat::NV12 => {
+                    let (luma, colour) = frame.pictures_mut();
+                    crate::frames::nv12_to_rgba(w, h, &raw, luma, colour)?;
+                }
+                FrameFormat::GRAY => {
                     frame.image.copy_from_plane(w, h, w, &raw)?;
+                    frame.colour = None;
                 }
                 FrameFormat::MJPEG => {
-                    crate::frames::jpeg_luma(&raw, &mut frame.image)
+                    let (luma, colour) = frame.pictures_mut();
+                    let coloured = crate::frames::mjpeg_to_rgba(&raw, luma, colour)
                         .map_err(|e| no_camera(format!("a frame from the camera: {e}")))?;
+                    if !coloured {
+                        frame.colour = None;
+                    }
                 }
                 other => {
                     return Err(no_camera(format!(

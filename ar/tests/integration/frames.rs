@@ -95,6 +95,81 @@ fn colour_pngs_are_read_as_luma() {
     assert_eq!(img.pixels()[0], 101);
 }
 
+/// An RGBA PNG whose pixel `i` is `(i, 2i, 3i, alpha)` (wrapping).
+fn write_rgba_png(path: &Path, w: u32, h: u32, alpha: u8) -> Vec<u8> {
+    let file = std::fs::File::create(path).unwrap();
+    let mut enc = png::Encoder::new(std::io::BufWriter::new(file), w, h);
+    enc.set_color(png::ColorType::Rgba);
+    enc.set_depth(png::BitDepth::Eight);
+    let data: Vec<u8> = (0..w * h)
+        .flat_map(|i| {
+            let i = i as u8;
+            [i, i.wrapping_mul(2), i.wrapping_mul(3), alpha]
+        })
+        .collect();
+    enc.write_header().unwrap().write_image_data(&data).unwrap();
+    data
+}
+
+#[test]
+fn colour_images_replay_in_colour_and_grey_ones_and_recordings_without() {
+    let dir = tempfile::tempdir().unwrap();
+    write_png(&dir.path().join("a-rgb.png"), 3, 2, 100, true);
+    let rgba = write_rgba_png(&dir.path().join("b-rgba.png"), 4, 3, 128);
+    write_png(&dir.path().join("c-grey.png"), 3, 2, 50, false);
+    let mut data = Vec::new();
+    jpeg_encoder::Encoder::new(&mut data, 95)
+        .encode(
+            &[30, 90, 200].repeat(16 * 8),
+            16,
+            8,
+            jpeg_encoder::ColorType::Rgb,
+        )
+        .unwrap();
+    std::fs::write(dir.path().join("d-colour.jpg"), &data).unwrap();
+    let mut rec = Recorder::create(&dir.path().join("e.rwluma")).unwrap();
+    rec.record(&Frame {
+        image: LumaImage::new(3, 2),
+        colour: None,
+        timestamp: Duration::ZERO,
+    })
+    .unwrap();
+    rec.finish().unwrap();
+
+    let frames = all_frames(&mut Replay::open(dir.path(), 30.0).unwrap());
+    assert_eq!(frames.len(), 5);
+    // RGB: (100, 101, 102) first, as written; the luma as before.
+    let rgb = frames[0].colour.as_ref().expect("colour");
+    assert_eq!((rgb.width(), rgb.height()), (3, 2));
+    assert_eq!(rgb.get(0, 0), [100, 101, 102, 255]);
+    assert_eq!(frames[0].image.pixels()[0], 101);
+    // RGBA: the colours as written, shown opaque.
+    let shown = frames[1].colour.as_ref().expect("colour");
+    let opaque: Vec<u8> = rgba
+        .chunks_exact(4)
+        .flat_map(|p| [p[0], p[1], p[2], 255])
+        .collect();
+    assert_eq!(shown.pixels(), opaque.as_slice());
+    assert_eq!(
+        frames[1].image,
+        ridewire_ar::frames::load_png_luma(&dir.path().join("b-rgba.png")).unwrap()
+    );
+    // Grey images and recordings have no colour.
+    assert_eq!(frames[2].colour, None);
+    assert_eq!(frames[4].colour, None);
+    // A colour JPEG does, close to what was encoded.
+    let jpeg = frames[3].colour.as_ref().expect("colour");
+    let [r, g, b, a] = jpeg.get(8, 4);
+    assert!(r.abs_diff(30) <= 4 && g.abs_diff(90) <= 4 && b.abs_diff(200) <= 4 && a == 255);
+
+    // Told not to, nothing has colour; the luma is the same.
+    let grey = all_frames(&mut Replay::open(dir.path(), 30.0).unwrap().colour(false));
+    assert!(grey.iter().all(|f| f.colour.is_none()));
+    for (a, b) in grey.iter().zip(&frames) {
+        assert_eq!(a.image, b.image);
+    }
+}
+
 #[test]
 fn replay_reuses_one_buffer_for_same_sized_frames() {
     let dir = tempfile::tempdir().unwrap();
@@ -108,6 +183,20 @@ fn replay_reuses_one_buffer_for_same_sized_frames() {
     while replay.next_frame(&mut frame).unwrap() == Next::Frame {
         assert_eq!(frame.image.pixels().as_ptr(), buffer);
     }
+
+    // Colour frames reuse their colour buffer too.
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..5 {
+        write_png(&dir.path().join(format!("{i}.png")), 64, 48, i, true);
+    }
+    let mut replay = Replay::open(dir.path(), 30.0).unwrap();
+    replay.next_frame(&mut frame).unwrap();
+    let colour = |f: &Frame| f.colour.as_ref().map(|c| c.pixels().as_ptr());
+    let buffers = (frame.image.pixels().as_ptr(), colour(&frame));
+    assert!(buffers.1.is_some());
+    while replay.next_frame(&mut frame).unwrap() == Next::Frame {
+        assert_eq!((frame.image.pixels().as_ptr(), colour(&frame)), buffers);
+    }
 }
 
 #[test]
@@ -120,6 +209,7 @@ fn a_recording_plays_back_exactly_what_was_recorded() {
         let pixels: Vec<u8> = (0..40).map(|p| p * 3 + i).collect();
         let frame = Frame {
             image: LumaImage::from_pixels(8, 5, pixels).unwrap(),
+            colour: None,
             timestamp: Duration::from_millis(33 * i as u64),
         };
         rec.record(&frame).unwrap();
@@ -258,6 +348,37 @@ fn pushed_frames_alternate_between_two_buffers() {
         buffers.insert(frame.image.pixels().as_ptr() as usize);
     }
     assert!(buffers.len() <= 2, "{} buffers", buffers.len());
+}
+
+#[test]
+fn whole_frames_are_pushed_with_their_colour_by_swapping_buffers() {
+    let (mut source, pusher) = Pushed::new();
+    let mut reader = Frame::default();
+    let mut camera = Frame::default();
+    let mut buffers = std::collections::HashSet::new();
+    for i in 0..10u8 {
+        let (luma, colour) = camera.pictures_mut();
+        luma.resize(8, 4);
+        luma.pixels_mut().fill(i);
+        colour.resize(8, 4);
+        colour.pixels_mut().fill(i);
+        camera.timestamp = Duration::from_millis(u64::from(i));
+        pusher.push_frame(&mut camera).unwrap();
+        assert_eq!(source.next_frame(&mut reader).unwrap(), Next::Frame);
+        let colour = reader.colour.as_ref().expect("colour");
+        assert!(colour.pixels().iter().all(|&p| p == i));
+        assert!(reader.image.pixels().iter().all(|&p| p == i));
+        assert_eq!(reader.timestamp, Duration::from_millis(u64::from(i)));
+        buffers.insert(colour.pixels().as_ptr() as usize);
+    }
+    // Camera, slot and reader pass the same few buffers round.
+    assert!(buffers.len() <= 3, "{} buffers", buffers.len());
+    // A Y plane pushed after a colour frame has no colour.
+    pusher
+        .push(8, 4, 8, &[1; 32], Duration::from_millis(20))
+        .unwrap();
+    assert_eq!(source.next_frame(&mut reader).unwrap(), Next::Frame);
+    assert_eq!(reader.colour, None);
 }
 
 #[test]
