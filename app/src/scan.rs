@@ -275,7 +275,9 @@ impl Session {
         Ok(session)
     }
 
-    /// The frame on show.
+    /// The frame on show: the luma the tracker read and, when the source
+    /// has colour (the demo recording, a webcam streaming YUYV, NV12 or
+    /// MJPEG), the same picture as RGBA in [`Frame::colour`].
     pub fn frame(&self) -> &Frame {
         &self.frame
     }
@@ -305,7 +307,8 @@ impl Session {
             Feed::Paced { source, .. } => source.next_frame(&mut self.frame),
             Feed::Live(thread) => match thread.take() {
                 Ok(Some(tracked)) => {
-                    self.frame = tracked.frame;
+                    // The frame it replaces goes back for its buffers.
+                    thread.recycle(std::mem::replace(&mut self.frame, tracked.frame));
                     self.marker = tracked.markers.into_iter().find(|m| m.id == id);
                     Ok(Next::Frame)
                 }
@@ -371,7 +374,8 @@ impl Session {
 }
 
 /// The camera of a native host. A phone's camera session hands each luma
-/// plane to [`HostCamera::offer`] (the bindings' `push_camera_frame` does),
+/// plane to [`HostCamera::offer`] (the bindings' `push_camera_frame` does;
+/// phones hand over no colour yet),
 /// and the scanner reads them through a [`HostFrames`] source. On a phone
 /// the bindings and the Bevy client are one library, so both use
 /// [`HostCamera::shared`]. A frame is copied only while a reader is open,
@@ -460,6 +464,7 @@ impl FrameSource for HostFrames {
         }
         // The reader's old buffer goes back for the next offer.
         std::mem::swap(&mut frame.image, &mut slot.frame.image);
+        frame.colour = None;
         frame.timestamp = slot.frame.timestamp;
         slot.fresh = false;
         Ok(Next::Frame)

@@ -1,7 +1,8 @@
 //! Synthetic camera frames with known ground truth: `DICT_4X4_50` markers
 //! drawn at a known pose over varied backgrounds, with blur and sensor
 //! noise. The tests and the benchmark measure the tracker against these,
-//! and the same drawing gives printable markers.
+//! and the same drawing gives printable markers. Over a colour backdrop
+//! ([`render_colour`]) it draws the app's demo recording.
 
 mod effects;
 
@@ -9,7 +10,7 @@ pub use effects::CameraEffects;
 
 use crate::dictionary::{DICT_4X4_50, MARKER_BITS, bit};
 use crate::geometry::{Mat3, Point, apply_homography, invert, mul, mul_vec};
-use crate::image::LumaImage;
+use crate::image::{LumaImage, RgbaImage};
 use crate::pose::{Intrinsics, Pose, project_corners};
 
 /// A small deterministic random generator (SplitMix64): the same seed
@@ -137,18 +138,69 @@ pub fn render(scene: &Scene, out: &mut LumaImage) -> Vec<Option<[Point; 4]>> {
     let mut rng = Rng::new(scene.seed);
     let mut plane = vec![0.0f64; w * h];
     draw_background(scene.background, w, h, &mut rng, &mut plane);
+    let truth = draw_markers(scene, &mut plane);
+    develop(scene, &mut plane, &mut rng, out.pixels_mut());
+    truth
+}
+
+/// Draws the scene's markers over a colour `backdrop` (in place of
+/// `scene.background`) into `out`, each channel seen through the same
+/// camera as [`render`] (blur, motion, rolling shutter, noise, JPEG), and
+/// returns the markers' true corners as [`render`] does. The cards are
+/// neutral, as printed paper is; a backdrop of another size than the
+/// scene's is black where it does not reach.
+pub fn render_colour(
+    scene: &Scene,
+    backdrop: &RgbaImage,
+    out: &mut RgbaImage,
+) -> Vec<Option<[Point; 4]>> {
+    let (w, h) = (scene.width, scene.height);
+    out.resize(w, h);
+    let mut rng = Rng::new(scene.seed);
+    let mut truth = Vec::new();
+    let mut channel = vec![0u8; w * h];
+    for c in 0..3 {
+        let mut plane: Vec<f64> = (0..w * h)
+            .map(|i| {
+                let (x, y) = (i % w, i / w);
+                if x < backdrop.width() && y < backdrop.height() {
+                    f64::from(backdrop.get(x, y)[c])
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        truth = draw_markers(scene, &mut plane);
+        develop(scene, &mut plane, &mut rng, &mut channel);
+        for (o, v) in out.pixels_mut().chunks_exact_mut(4).zip(&channel) {
+            o[c] = *v;
+            o[3] = 255;
+        }
+    }
+    truth
+}
+
+/// Draws the markers on their cards into the plane; their true corners.
+fn draw_markers(scene: &Scene, plane: &mut [f64]) -> Vec<Option<[Point; 4]>> {
     let mut truth = Vec::new();
     for m in &scene.markers {
         let corners = project_corners(&m.pose, m.size, &scene.intrinsics);
-        truth.push(corners.map(|c| c.map(|p| scene.effects.displace(p, h))));
-        draw_marker(scene, m, &mut plane);
+        truth.push(corners.map(|c| c.map(|p| scene.effects.displace(p, scene.height))));
+        draw_marker(scene, m, plane);
     }
+    truth
+}
+
+/// What the camera does to the light falling on it: blur, motion smear,
+/// rolling shutter, sensor noise, 8-bit levels and compression.
+fn develop(scene: &Scene, plane: &mut [f64], rng: &mut Rng, out: &mut [u8]) {
+    let (w, h) = (scene.width, scene.height);
     if scene.blur_sigma > 0.0 {
-        gaussian_blur(&mut plane, w, h, scene.blur_sigma);
+        gaussian_blur(plane, w, h, scene.blur_sigma);
     }
-    effects::motion_blur(&mut plane, w, h, scene.effects.motion_px);
-    effects::rolling_shutter(&mut plane, w, h, &scene.effects);
-    for (o, v) in out.pixels_mut().iter_mut().zip(&plane) {
+    effects::motion_blur(plane, w, h, scene.effects.motion_px);
+    effects::rolling_shutter(plane, w, h, &scene.effects);
+    for (o, v) in out.iter_mut().zip(plane.iter()) {
         let noisy = v + scene.noise_sigma
             * if scene.noise_sigma > 0.0 {
                 rng.normal()
@@ -158,9 +210,8 @@ pub fn render(scene: &Scene, out: &mut LumaImage) -> Vec<Option<[Point; 4]>> {
         *o = noisy.round().clamp(0.0, 255.0) as u8;
     }
     if let Some(quality) = scene.effects.jpeg_quality {
-        effects::jpeg_roundtrip(out.pixels_mut(), w, h, quality);
+        effects::jpeg_roundtrip(out, w, h, quality);
     }
-    truth
 }
 
 fn draw_background(kind: Background, w: usize, h: usize, rng: &mut Rng, plane: &mut [f64]) {
@@ -447,6 +498,50 @@ pub fn random_pose(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_colour_scene_shows_the_marker_where_the_grey_one_does() {
+        let k = Intrinsics::from_fov(320, 240, 60.0).unwrap();
+        let mut scene = Scene {
+            width: 320,
+            height: 240,
+            intrinsics: k,
+            background: Background::Flat(0),
+            markers: vec![PlacedMarker {
+                id: 3,
+                size: 0.05,
+                pose: Pose {
+                    rvec: [std::f64::consts::PI, 0.0, 0.0],
+                    tvec: [0.0, 0.0, k.fx * 0.05 / 60.0],
+                },
+            }],
+            blur_sigma: 0.5,
+            noise_sigma: 1.0,
+            effects: Default::default(),
+            seed: 9,
+        };
+        let mut backdrop = RgbaImage::new(320, 240);
+        for p in backdrop.pixels_mut().chunks_exact_mut(4) {
+            p.copy_from_slice(&[40, 120, 200, 255]);
+        }
+        let mut colour = RgbaImage::default();
+        let truth = render_colour(&scene, &backdrop, &mut colour);
+        // The backdrop far from the card, the card's paper neutral.
+        let [r, g, b, a] = colour.get(10, 10);
+        assert!(r.abs_diff(40) <= 4 && g.abs_diff(120) <= 4 && b.abs_diff(200) <= 4);
+        assert_eq!(a, 255);
+        let [r, g, b, _] = colour.get(160 + 33, 120);
+        assert!(r.abs_diff(b) <= 6 && r > 200, "card {r} {g} {b}");
+        let mut luma = LumaImage::default();
+        colour.luma_into(&mut luma);
+        let found = crate::Detector::default().detect(&luma);
+        assert_eq!(found.iter().map(|m| m.id).collect::<Vec<_>>(), vec![3]);
+        scene.background = Background::Flat(128);
+        assert_eq!(render(&scene, &mut LumaImage::default()), truth);
+        for (c, t) in found[0].corners.iter().zip(truth[0].unwrap()) {
+            assert!(c.distance(t) < 0.5, "{c:?} vs {t:?}");
+        }
+    }
 
     #[test]
     fn printable_markers_are_read_back_with_their_id() {

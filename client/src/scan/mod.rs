@@ -12,6 +12,7 @@ use std::ops::{Deref, DerefMut};
 
 use bevy::asset::RenderAssetUsages;
 use bevy::camera::{ClearColorConfig, SubCameraView, Viewport};
+use bevy::core_pipeline::tonemapping::Tonemapping;
 use bevy::picking::mesh_picking::MeshPickingPlugin;
 use bevy::prelude::*;
 use bevy::render::render_resource::{Extent3d, TextureDimension, TextureFormat};
@@ -254,7 +255,7 @@ fn build_view(
         TextureFormat::Rgba8UnormSrgb,
         RenderAssetUsages::RENDER_WORLD | RenderAssetUsages::MAIN_WORLD,
     );
-    copy_luma(session.frame(), &mut picture);
+    copy_frame(session.frame(), &mut picture);
     let image = images.add(picture);
     session.image = image.clone();
     let pack = session.pack.clone();
@@ -263,6 +264,9 @@ fn build_view(
     let mut camera = commands.spawn((
         ScanCamera,
         Camera3d::default(),
+        // The camera image shows as the camera took it: a tone curve would
+        // dim its bright parts (a white wall came out 13% darker).
+        Tonemapping::None,
         Camera {
             order: -1,
             clear_color: ClearColorConfig::Custom(Color::BLACK),
@@ -295,7 +299,7 @@ fn build_view(
         ));
         c.spawn((
             DirectionalLight {
-                illuminance: 6_000.0,
+                illuminance: 4_000.0,
                 ..default()
             },
             Transform::from_xyz(0.5, 1.0, 0.5).looking_at(Vec3::new(0.0, 0.0, -1.0), Vec3::Y),
@@ -303,7 +307,7 @@ fn build_view(
     });
     commands.insert_resource(GlobalAmbientLight {
         color: Color::WHITE,
-        brightness: 400.0,
+        brightness: 250.0,
         ..default()
     });
 
@@ -395,8 +399,10 @@ impl Lens {
 #[derive(Resource, Debug, Clone)]
 pub struct ScanProblem(pub String);
 
-/// Writes the grey frame into the RGBA texture, reusing its buffer.
-fn copy_luma(frame: &Frame, image: &mut Image) {
+/// Writes the frame into the RGBA texture, reusing its buffer: the colour
+/// picture when the source has one (the demo recording, a webcam), else
+/// the luma the tracker read, as grey.
+fn copy_frame(frame: &Frame, image: &mut Image) {
     let (w, h) = (frame.image.width() as u32, frame.image.height() as u32);
     if image.width() != w || image.height() != h {
         image.resize(Extent3d {
@@ -405,9 +411,17 @@ fn copy_luma(frame: &Frame, image: &mut Image) {
             depth_or_array_layers: 1,
         });
     }
-    if let Some(data) = image.data.as_mut() {
-        for (rgba, luma) in data.chunks_exact_mut(4).zip(frame.image.pixels()) {
-            rgba.copy_from_slice(&[*luma, *luma, *luma, 255]);
+    let Some(data) = image.data.as_mut() else {
+        return;
+    };
+    match &frame.colour {
+        Some(colour) if colour.pixels().len() == data.len() => {
+            data.copy_from_slice(colour.pixels());
+        }
+        _ => {
+            for (rgba, luma) in data.chunks_exact_mut(4).zip(frame.image.pixels()) {
+                rgba.copy_from_slice(&[*luma, *luma, *luma, 255]);
+            }
         }
     }
 }
@@ -425,7 +439,7 @@ fn next_frame(
     if session.scan.advance(time.delta())
         && let Some(mut image) = images.get_mut(&session.image)
     {
-        copy_luma(session.scan.frame(), &mut image);
+        copy_frame(session.scan.frame(), &mut image);
     }
 }
 

@@ -146,11 +146,28 @@ fn components_sit_where_the_marker_puts_them_and_the_diagnosis_glows_red() {
         orange > 40,
         "no oil filter at {oil_filter:?} ({orange} orange px)"
     );
-    // Between the parts the camera image shows through, untouched.
-    let gap = to_picture(&pic, [300.0, 300.0], camera);
-    assert_eq!(
-        count_near(&pic, gap, 6, grey),
-        13 * 13,
-        "no camera image at {gap:?}"
+    // Between the parts the camera image shows through, in colour: the
+    // demo recording's first frame: the blue tank, the warm workshop wall.
+    let frame = Picture::load(&root.join("ar/demo/frame-000.png"));
+    for at in [[200.0, 120.0], [800.0, 60.0]] {
+        let seen = to_picture(&pic, at, camera);
+        let recorded = frame.pixel(at[0] as u32, at[1] as u32);
+        let same = count_near(&pic, seen, 6, |p| {
+            p.iter().zip(recorded).all(|(a, b)| a.abs_diff(b) <= 10)
+        });
+        assert_eq!(
+            same,
+            13 * 13,
+            "the camera image at {at:?} is not the recording's {recorded:?}"
+        );
+    }
+    let [tank, wall] = [frame.pixel(200, 120), frame.pixel(800, 60)];
+    assert!(
+        tank[2] > tank[0].saturating_add(60),
+        "the recording's tank is not blue: {tank:?}"
+    );
+    assert!(
+        !grey(wall) && wall[0] > wall[2].saturating_add(30),
+        "the recording's wall is not warm: {wall:?}"
     );
 }
