@@ -22,6 +22,7 @@
 //! with [`crate::progress::Progress`].
 
 pub mod api;
+pub mod leaderboard;
 pub mod record;
 pub mod runs;
 

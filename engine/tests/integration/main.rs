@@ -4,6 +4,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod fold_properties;
+mod leaderboard;
 mod plan_properties;
 mod rewards;
 mod support;

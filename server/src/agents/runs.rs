@@ -74,6 +74,7 @@ pub fn record(
         })),
     };
     let event = server_device::append(tx, quota, user, now_ms, utc_offset_min, kind)?;
+    crate::leaderboard::refresh(tx, progress, user, now_ms)?;
     // The new event is normally the newest, so it folds onto `before`; one
     // of the user's devices may hold later times (its clock runs ahead), and
     // then the whole log is folded again, as the progress cache does.

@@ -18,6 +18,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/003_diagnostic_feedback.sql"),
     include_str!("../../migrations/004_trust.sql"),
     include_str!("../../migrations/005_email_at_rest.sql"),
+    include_str!("../../migrations/006_leaderboards.sql"),
 ];
 
 /// The schema version this build creates and understands.

@@ -130,6 +130,7 @@ async fn export(State(state): State<AppState>, user: AuthUser) -> Result<Json<Va
                 records.push(parse(&r.get::<_, String>(0)?)?);
             }
             let diagnostic_runs = crate::agents::runs::all(&tx, user.id)?;
+            let display_name = crate::leaderboard::name_of(&tx, user.id)?;
             Ok(json!({
                 "account": account,
                 "devices": devices,
@@ -137,6 +138,7 @@ async fn export(State(state): State<AppState>, user: AuthUser) -> Result<Json<Va
                 "rejected_events": rejected,
                 "records": records,
                 "diagnostic_runs": diagnostic_runs,
+                "leaderboard": {"display_name": display_name},
             }))
         })
         .await?;

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod content;
 pub mod diagnostics;
 pub mod health;
+pub mod leaderboards;
 pub mod me;
 pub mod openapi;
 pub mod records;
@@ -132,6 +133,7 @@ pub fn table() -> Vec<(&'static str, Vec<Route>)> {
         ("diagnostics", diagnostics::routes()),
         ("content", content::routes()),
         ("me", me::routes()),
+        ("leaderboards", leaderboards::routes()),
         ("users", users::routes()),
         ("openapi", openapi::routes()),
     ]

@@ -18,6 +18,11 @@ const SPACE: &str = r"\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u20
 /// Control characters (Unicode's Cc), as a character-class body.
 const CONTROL: &str = r"\x00-\x1f\x7f-\x9f";
 
+/// A name shown to others: no control characters, no spaces around it.
+pub fn name_pattern() -> String {
+    format!("^[^{SPACE}{CONTROL}]([^{CONTROL}]*[^{SPACE}{CONTROL}])?$")
+}
+
 /// Text without control characters: names, keys.
 fn printable(min: usize, max: usize) -> Value {
     json!({"type": "string", "minLength": min, "maxLength": max,
@@ -196,11 +201,14 @@ pub fn all() -> Value {
             "properties": {"account": r("Account"), "devices": {"type": "array"},
                 "events": {"type": "array", "items": r("Event")},
                 "rejected_events": {"type": "array"}, "records": {"type": "array", "items": r("Record")},
-                "diagnostic_runs": {"type": "array", "items": r("DiagnosticRun")}}
+                "diagnostic_runs": {"type": "array", "items": r("DiagnosticRun")},
+                "leaderboard": r("DisplayName")}
         }
     });
-    if let (Some(all), Value::Object(more)) = (all.as_object_mut(), diagnostics()) {
-        all.extend(more);
+    for part in [diagnostics(), crate::routes::leaderboards::schemas()] {
+        if let (Some(all), Value::Object(more)) = (all.as_object_mut(), part) {
+            all.extend(more);
+        }
     }
     all
 }

@@ -129,9 +129,14 @@ async fn push_events(
     let (device, events) = read_batch(&body?)?;
     let now = state.clock.now_ms();
     let quota = state.config.quota;
+    let progress = state.progress.clone();
     let outcome = state
         .db
-        .write(move |tx| push::push(tx, user.id, now, device, &events, Writer::Device, quota))
+        .write(move |tx| {
+            let outcome = push::push(tx, user.id, now, device, &events, Writer::Device, quota)?;
+            crate::leaderboard::refresh(tx, &progress, user.id, now)?;
+            Ok(outcome)
+        })
         .await?;
     Ok(match outcome {
         PushOutcome::Acked(answer) => Json(answer).into_response(),

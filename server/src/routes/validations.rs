@@ -72,6 +72,7 @@ async fn validate(
 ) -> Result<(StatusCode, Json<Validation>)> {
     let now = state.clock.now_ms();
     let quota = state.config.quota;
+    let progress = state.progress.clone();
     let completion = body.completion;
     let recorded = state
         .db
@@ -112,6 +113,7 @@ async fn validate(
                 validator: validator_name(validator.id),
             };
             let recorded = server_device::append(tx, quota, owner, now, 0, kind)?;
+            crate::leaderboard::refresh(tx, &progress, owner, now)?;
             tx.execute(
                 "UPDATE validations SET event_id = ?1 WHERE completion = ?2 AND validator_id = ?3",
                 params![recorded.id.0.to_string(), completion.to_string(), validator.id],

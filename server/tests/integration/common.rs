@@ -334,6 +334,7 @@ pub fn concrete(path: &str) -> String {
         .replace("{kind}", "vehicle")
         .replace("{key}", "bike-1")
         .replace("{id}", "winter")
+        .replace("{board}", "xp")
         .replace("/users/winter/", "/users/1/");
     if path == "/api/v1/ar/overlay" {
         format!("{path}?vehicle=harley-street-750-2022")

@@ -38,7 +38,7 @@ async fn a_body_over_the_limit_is_refused_with_413() {
     }
     // Every route with a body, the diagnostics request and the note on a
     // run included.
-    assert_eq!(checked, 13);
+    assert_eq!(checked, 14);
     assert_eq!(server.snapshot(), before);
 }
 

@@ -10,6 +10,7 @@ mod auth;
 mod binary;
 mod common;
 mod diagnostics;
+mod leaderboards;
 mod limits;
 mod malformed;
 mod mock_providers;
