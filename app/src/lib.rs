@@ -8,6 +8,8 @@
 //! - [`account`]: signing in, the kept session, and the one background
 //!   syncer that talks to the server (rounds and the server's agents);
 //! - [`diagnosis`]: the offline diagnosis, and a finished run;
+//! - [`leaderboard`]: the server's boards, the last copy kept offline, and
+//!   joining or leaving them under a display name;
 //! - [`maps`]: plans → overworld maps → PNG/JSON, and the tileset;
 //! - [`scan`]: the scan session — frames, the bike's marker tracked in them
 //!   (a camera's on a thread of their own), its overlay pack, the scan it
@@ -23,6 +25,7 @@ pub mod clock;
 pub mod data;
 pub mod diagnosis;
 mod error;
+pub mod leaderboard;
 pub mod maps;
 pub mod obd;
 pub mod reminders;

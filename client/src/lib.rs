@@ -9,6 +9,7 @@ pub mod commands;
 pub mod data;
 pub mod diagnostics;
 pub mod home;
+pub mod leaderboard;
 pub mod overworld;
 pub mod player;
 pub mod quests;
@@ -82,6 +83,7 @@ impl Plugin for ClientPlugin {
         scan::plugin(app);
         sync::plugin(app);
         data::plugin(app);
+        leaderboard::plugin(app);
         overworld::plugin(app);
         toasts::plugin(app);
     }
@@ -96,6 +98,7 @@ pub fn headless_features(app: &mut App) {
     diagnostics::add_runs(app);
     sync::plugin(app);
     data::plugin(app);
+    leaderboard::add_boards(app);
 }
 
 fn spawn_ui_camera(mut commands: Commands, capture: Option<Res<capture::CaptureTarget>>) {

@@ -121,6 +121,9 @@ enum Command {
         #[command(subcommand)]
         action: ridewire_client::commands::data::DataAction,
     },
+    /// One of the server's leaderboards (the last copy kept here when
+    /// offline), and joining or leaving the boards under a display name.
+    Leaderboard(ridewire_client::commands::leaderboard::Ask),
     /// Draw one level of a Markdown maintenance plan as an overworld map.
     Plan {
         /// The plan, a Markdown file with `- [ ]` tasks under headings.
@@ -305,6 +308,13 @@ fn run_command(command: Command, data: &DataSource) -> ExitCode {
                 return ExitCode::from(2);
             };
             ridewire_client::commands::data::run(action, database, || password_for_sync(true))
+        }
+        Command::Leaderboard(ask) => {
+            let DataSource::Database(database) = data else {
+                eprintln!("ridewire leaderboard: the demo garage has no account; leave out --demo");
+                return ExitCode::from(2);
+            };
+            ridewire_client::commands::leaderboard::run(&ask, database)
         }
         Command::Detect {
             inputs,

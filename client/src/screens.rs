@@ -34,18 +34,21 @@ pub enum Screen {
     Diagnostics,
     /// The AR scanner: component overlays on the camera image.
     Scan,
+    /// The server's leaderboards, and joining them under a display name.
+    Leaderboard,
     /// Display and device settings.
     Settings,
 }
 
 impl Screen {
     /// Every screen, in navigation-bar order.
-    pub const ALL: [Screen; 6] = [
+    pub const ALL: [Screen; 7] = [
         Screen::Home,
         Screen::Overworld,
         Screen::Quests,
         Screen::Diagnostics,
         Screen::Scan,
+        Screen::Leaderboard,
         Screen::Settings,
     ];
 
@@ -57,6 +60,7 @@ impl Screen {
             Screen::Quests => "Quests",
             Screen::Diagnostics => "Diagnose",
             Screen::Scan => "Scan",
+            Screen::Leaderboard => "Leaderboard",
             Screen::Settings => "Settings",
         }
     }

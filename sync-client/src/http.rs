@@ -11,6 +11,7 @@ use reqwest::header::RETRY_AFTER;
 use reqwest::{Client, RequestBuilder, Response, StatusCode};
 use ridewire_engine::diagnostics::request::DiagnosticRequest;
 use ridewire_engine::sync::api::{self, Credentials, ErrorBody, RefreshRequest};
+use ridewire_engine::sync::leaderboard::{Board, DisplayName, LeaderboardPage, Period};
 use ridewire_engine::sync::record::{Conflict, Edit, Record};
 use ridewire_engine::sync::{
     Cursor, Gap, MAX_ANSWER_BYTES, PullResponse, PushRequest, PushResponse,
@@ -501,6 +502,30 @@ impl Transport for HttpTransport {
     async fn send_feedback(&self, id: Uuid, feedback: &str, at_ms: i64) -> Result<HeldFeedback> {
         let url = self.url(&format!("/api/v1/diagnostics/{id}/feedback"));
         let body = serde_json::json!({"feedback": feedback, "at_ms": at_ms});
+        let response = self.send(|c| c.put(&url).json(&body)).await?;
+        if response.status().is_success() {
+            read_json(response).await
+        } else {
+            Err(failure(response).await)
+        }
+    }
+
+    async fn leaderboard(&self, board: Board, period: Period) -> Result<LeaderboardPage> {
+        let url = self.url(&format!("/api/v1/leaderboards/{board}"));
+        let query = [("period", period.as_str())];
+        let response = self.send(|c| c.get(&url).query(&query)).await?;
+        if response.status().is_success() {
+            read_json(response).await
+        } else {
+            Err(failure(response).await)
+        }
+    }
+
+    async fn set_display_name(&self, name: Option<&str>) -> Result<DisplayName> {
+        let url = self.url("/api/v1/me/leaderboard");
+        let body = DisplayName {
+            display_name: name.map(str::to_owned),
+        };
         let response = self.send(|c| c.put(&url).json(&body)).await?;
         if response.status().is_success() {
             read_json(response).await

@@ -31,6 +31,7 @@ mod syncer;
 use std::future::Future;
 
 use ridewire_engine::diagnostics::request::DiagnosticRequest;
+use ridewire_engine::sync::leaderboard::{Board, DisplayName, LeaderboardPage, Period};
 use ridewire_engine::sync::record::{Conflict, Edit, Record};
 use ridewire_engine::sync::{Cursor, Gap, PullResponse, PushRequest, PushResponse};
 use uuid::Uuid;
@@ -119,6 +120,38 @@ pub trait Transport: Send + Sync {
         feedback: &str,
         at_ms: i64,
     ) -> impl Future<Output = Result<HeldFeedback>> + Send;
+
+    /// One leaderboard as the server ranks it now: its top riders and
+    /// where this rider stands. A transport to a server without boards
+    /// answers as such a server does: `404 not_found`.
+    fn leaderboard(
+        &self,
+        board: Board,
+        period: Period,
+    ) -> impl Future<Output = Result<LeaderboardPage>> + Send {
+        let _ = (board, period);
+        std::future::ready(Err(no_boards()))
+    }
+
+    /// Lists this rider on the boards under `name`, or takes them off every
+    /// board with `None`; answers the name the server keeps. A name another
+    /// rider has is `Refused` with status 409 and code `display_name_taken`.
+    fn set_display_name(
+        &self,
+        name: Option<&str>,
+    ) -> impl Future<Output = Result<DisplayName>> + Send {
+        let _ = name;
+        std::future::ready(Err(no_boards()))
+    }
+}
+
+/// What a server without leaderboards answers.
+fn no_boards() -> Error {
+    Error::Refused {
+        status: 404,
+        code: "not_found".into(),
+        message: "this server has no leaderboards".into(),
+    }
 }
 
 /// A shared transport (the app keeps one to sign in, the syncer uses it).
@@ -166,5 +199,20 @@ impl<T: Transport + ?Sized> Transport for std::sync::Arc<T> {
         at_ms: i64,
     ) -> impl Future<Output = Result<HeldFeedback>> + Send {
         (**self).send_feedback(id, feedback, at_ms)
+    }
+
+    fn leaderboard(
+        &self,
+        board: Board,
+        period: Period,
+    ) -> impl Future<Output = Result<LeaderboardPage>> + Send {
+        (**self).leaderboard(board, period)
+    }
+
+    fn set_display_name(
+        &self,
+        name: Option<&str>,
+    ) -> impl Future<Output = Result<DisplayName>> + Send {
+        (**self).set_display_name(name)
     }
 }

@@ -19,6 +19,7 @@ use ridewire_engine::event::Event;
 use ridewire_engine::progress::Progress;
 use ridewire_engine::quest::Catalog;
 use ridewire_engine::sync::ProgressSummary;
+use ridewire_engine::sync::leaderboard::{Board, DisplayName, LeaderboardPage, Period};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
@@ -144,11 +145,45 @@ struct DiagnoseJob {
     reply: std::sync::mpsc::Sender<Result<OnlineDiagnosis>>,
 }
 
+/// A question for the server that needs no round; answered between
+/// rounds, with the syncer's session.
+enum Ask {
+    Leaderboard {
+        board: Board,
+        period: Period,
+        reply: std::sync::mpsc::Sender<Result<LeaderboardPage>>,
+    },
+    DisplayName {
+        name: Option<String>,
+        reply: std::sync::mpsc::Sender<Result<DisplayName>>,
+    },
+}
+
+impl Ask {
+    /// Asks the server and hands the answer over (to no one when the asker
+    /// went away).
+    async fn answer<T: Transport>(self, transport: &T) {
+        match self {
+            Ask::Leaderboard {
+                board,
+                period,
+                reply,
+            } => {
+                let _ = reply.send(transport.leaderboard(board, period).await);
+            }
+            Ask::DisplayName { name, reply } => {
+                let _ = reply.send(transport.set_display_name(name.as_deref()).await);
+            }
+        }
+    }
+}
+
 enum Command {
     SyncNow,
     /// A round now, and its report on this channel when it ends.
     Round(std::sync::mpsc::Sender<RoundReport>),
     Diagnose(Box<DiagnoseJob>),
+    Ask(Ask),
     Stop,
 }
 
@@ -197,6 +232,7 @@ impl std::fmt::Debug for Command {
             Command::SyncNow => "SyncNow",
             Command::Round(_) => "Round",
             Command::Diagnose(_) => "Diagnose",
+            Command::Ask(_) => "Ask",
             Command::Stop => "Stop",
         })
     }
@@ -266,6 +302,37 @@ impl SyncHandle {
         };
         self.commands
             .send(Command::Diagnose(Box::new(job)))
+            .map_err(|_| stopped())?;
+        Ok(answer)
+    }
+
+    /// Asks the server for one leaderboard, between rounds (a round
+    /// running is waited for). The answer arrives on the returned channel.
+    pub fn leaderboard(
+        &self,
+        board: Board,
+        period: Period,
+    ) -> Result<std::sync::mpsc::Receiver<Result<LeaderboardPage>>> {
+        let (reply, answer) = std::sync::mpsc::channel();
+        self.commands
+            .send(Command::Ask(Ask::Leaderboard {
+                board,
+                period,
+                reply,
+            }))
+            .map_err(|_| stopped())?;
+        Ok(answer)
+    }
+
+    /// Lists the rider on the boards under `name` (`None`: off every
+    /// board), between rounds. The answer arrives on the returned channel.
+    pub fn set_display_name(
+        &self,
+        name: Option<String>,
+    ) -> Result<std::sync::mpsc::Receiver<Result<DisplayName>>> {
+        let (reply, answer) = std::sync::mpsc::channel();
+        self.commands
+            .send(Command::Ask(Ask::DisplayName { name, reply }))
             .map_err(|_| stopped())?;
         Ok(answer)
     }
@@ -360,6 +427,23 @@ impl Syncer {
         self.handle.diagnose(request, utc_offset_min)
     }
 
+    /// One leaderboard from the server ([`SyncHandle::leaderboard`]).
+    pub fn leaderboard(
+        &self,
+        board: Board,
+        period: Period,
+    ) -> Result<std::sync::mpsc::Receiver<Result<LeaderboardPage>>> {
+        self.handle.leaderboard(board, period)
+    }
+
+    /// Joins or leaves the boards ([`SyncHandle::set_display_name`]).
+    pub fn set_display_name(
+        &self,
+        name: Option<String>,
+    ) -> Result<std::sync::mpsc::Receiver<Result<DisplayName>>> {
+        self.handle.set_display_name(name)
+    }
+
     /// The latest status.
     pub fn status(&self) -> SyncStatus {
         self.handle.status()
@@ -420,6 +504,7 @@ impl Shared {
 enum Next {
     Round,
     Diagnose(Box<DiagnoseJob>),
+    Ask(Ask),
     Stop,
 }
 
@@ -431,6 +516,7 @@ async fn wait(
     receiver: &mut mpsc::UnboundedReceiver<Command>,
     due: Instant,
     waiting: &mut Vec<std::sync::mpsc::Sender<RoundReport>>,
+    asks: &mut VecDeque<Ask>,
 ) -> Next {
     tokio::select! {
         biased;
@@ -445,12 +531,15 @@ async fn wait(
                         Command::Round(reply) => waiting.push(reply),
                         // A diagnosis runs a round of its own.
                         Command::Diagnose(job) => return Next::Diagnose(job),
+                        // Answered after the round.
+                        Command::Ask(ask) => asks.push_back(ask),
                         Command::Stop => return Next::Stop,
                     }
                 }
                 Next::Round
             }
             Some(Command::Diagnose(job)) => Next::Diagnose(job),
+            Some(Command::Ask(ask)) => Next::Ask(ask),
             Some(Command::Stop) | None => Next::Stop,
         },
         () = tokio::time::sleep_until(due) => Next::Round,
@@ -543,15 +632,24 @@ async fn run<T: Transport>(
     // while one ran (they get the next one).
     let mut waiting: Vec<std::sync::mpsc::Sender<RoundReport>> = Vec::new();
     let mut waiting_next: Vec<std::sync::mpsc::Sender<RoundReport>> = Vec::new();
+    // Questions asked while a round ran, answered after it.
+    let mut asks: VecDeque<Ask> = VecDeque::new();
     loop {
+        while let Some(ask) = asks.pop_front() {
+            ask.answer(&transport).await;
+        }
         waiting.append(&mut waiting_next);
         let job = match queued.pop_front() {
             Some(job) => Some(job),
             None if !waiting.is_empty() => None,
-            None => match wait(&mut receiver, due, &mut waiting).await {
+            None => match wait(&mut receiver, due, &mut waiting, &mut asks).await {
                 Next::Stop => return,
                 Next::Round => None,
                 Next::Diagnose(job) => Some(job),
+                Next::Ask(ask) => {
+                    ask.answer(&transport).await;
+                    continue;
+                }
             },
         };
         lock(status).syncing = true;
@@ -582,6 +680,7 @@ async fn run<T: Transport>(
                             waiting_next.push(reply);
                         }
                         Some(Command::Diagnose(job)) => queued.push_back(job),
+                        Some(Command::Ask(ask)) => asks.push_back(ask),
                         Some(Command::Stop) | None => break None,
                     },
                 }

@@ -2,5 +2,6 @@
 
 pub mod data;
 pub mod diagnose;
+pub mod leaderboard;
 pub mod obd;
 pub mod plan;

@@ -5,6 +5,7 @@
 
 mod command_line;
 mod data;
+mod leaderboard;
 mod obd;
 mod overworld;
 mod picture;

@@ -135,3 +135,57 @@ pub fn render(screen: &str, size: &str, dir: &Path) -> Picture {
     }
     Picture::load(&path)
 }
+
+/// How far two pictures are apart: the mean absolute difference per
+/// channel, and the share of pixels where some channel differs by more than 32.
+fn difference(a: &Picture, b: &Picture) -> (f64, f64) {
+    let mut sum = 0u64;
+    let mut off = 0usize;
+    for (p, q) in a.rgba.chunks(4).zip(b.rgba.chunks(4)) {
+        let d: Vec<u8> = p[..3]
+            .iter()
+            .zip(&q[..3])
+            .map(|(x, y)| x.abs_diff(*y))
+            .collect();
+        sum += d.iter().map(|&v| u64::from(v)).sum::<u64>();
+        if d.iter().any(|&v| v > 32) {
+            off += 1;
+        }
+    }
+    let pixels = (a.width * a.height) as f64;
+    (sum as f64 / (pixels * 3.0), off as f64 / pixels)
+}
+
+/// Compares the picture at `rendered` with the checked-in `golden` one
+/// (a mean difference under 2 per channel, under 1 % of pixels far off).
+/// With `RIDEWIRE_BLESS=1` it writes the golden file instead: look at it,
+/// then commit it.
+pub fn assert_matches_golden(rendered: &Path, golden: &str) {
+    let golden = Path::new(golden);
+    if std::env::var_os("RIDEWIRE_BLESS").is_some() {
+        std::fs::create_dir_all(golden.parent().expect("folder")).expect("golden folder");
+        std::fs::copy(rendered, golden).expect("write golden");
+        return;
+    }
+    let (pic, expected) = (Picture::load(rendered), Picture::load(golden));
+    assert_eq!(
+        (expected.width, expected.height),
+        (pic.width, pic.height),
+        "{} has another size",
+        golden.display()
+    );
+    let (mean, off) = difference(&pic, &expected);
+    if mean >= 2.0 || off >= 0.01 {
+        let name = golden.file_name().expect("file name").to_string_lossy();
+        let keep = std::env::temp_dir().join(format!("actual-{name}"));
+        let _ = std::fs::copy(rendered, &keep);
+        panic!(
+            "the picture differs from {}: mean difference {mean:.2} per channel, \
+             {:.2} % of pixels off by more than 32; the picture is at {} \
+             (RIDEWIRE_BLESS=1 accepts it)",
+            golden.display(),
+            off * 100.0,
+            keep.display()
+        );
+    }
+}

@@ -13,9 +13,9 @@ use ridewire_client::player::{Clock, Player};
 
 use crate::picture::ridewire;
 
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    url: String,
+    pub(crate) url: String,
 }
 
 impl Drop for Server {
@@ -33,7 +33,7 @@ fn server_binary() -> Option<PathBuf> {
     bin.is_file().then_some(bin)
 }
 
-fn start_server(dir: &std::path::Path) -> Option<Server> {
+pub(crate) fn start_server(dir: &std::path::Path) -> Option<Server> {
     let Some(bin) = server_binary() else {
         assert!(
             std::env::var("RIDEWIRE_REQUIRE_SERVER").as_deref() != Ok("1"),
@@ -65,7 +65,7 @@ fn start_server(dir: &std::path::Path) -> Option<Server> {
     })
 }
 
-fn sync(db: &std::path::Path, args: &[&str], password: Option<&str>) -> (i32, String) {
+pub(crate) fn sync(db: &std::path::Path, args: &[&str], password: Option<&str>) -> (i32, String) {
     let mut all = vec!["sync", "--database", db.to_str().expect("utf-8")];
     all.extend_from_slice(args);
     let out = match password {
@@ -220,7 +220,7 @@ fn work_from_one_device_reaches_another_through_the_server() {
 
 /// Runs the headless app until `done` holds (the syncer works on its own
 /// thread) or a minute has passed.
-fn update_until(
+pub(crate) fn update_until(
     app: &mut bevy::app::App,
     what: &str,
     done: impl Fn(&bevy::ecs::world::World) -> bool,

@@ -511,6 +511,41 @@ fn a_diagnosis_asked_of_a_server_without_agents_says_so() {
 }
 
 #[test]
+fn a_leaderboard_asked_between_rounds_runs_no_round_and_says_when_there_is_none() {
+    use ridewire_engine::sync::leaderboard::{Board, Period};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("phone.db");
+    store(&path);
+    let server = Arc::new(server());
+    let syncer = start_quick(&path, &server);
+    wait_until("the first round", || syncer.status().rounds >= 1);
+    let rounds = syncer.status().rounds;
+    let answer = syncer
+        .leaderboard(Board::Xp, Period::Week)
+        .unwrap()
+        .recv_timeout(Duration::from_secs(60))
+        .unwrap();
+    let err = answer.unwrap_err();
+    assert!(err.to_string().contains("no leaderboards"), "{err}");
+    let named = syncer
+        .set_display_name(Some("Ana".into()))
+        .unwrap()
+        .recv_timeout(Duration::from_secs(60))
+        .unwrap();
+    assert!(named.is_err());
+    assert_eq!(syncer.status().rounds, rounds, "no round for a question");
+    // The syncer still runs rounds afterwards.
+    let report = syncer
+        .handle()
+        .round()
+        .unwrap()
+        .recv_timeout(Duration::from_secs(60))
+        .unwrap();
+    assert!(report.outcome.is_ok());
+    syncer.stop();
+}
+
+#[test]
 fn a_round_asked_for_answers_its_report_and_watchers_see_every_change() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("phone.db");
