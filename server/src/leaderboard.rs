@@ -135,10 +135,13 @@ pub fn page(
 ) -> Result<LeaderboardPage> {
     let week = week_of(now_ms);
     let col = column(board, period);
-    let this_week = if period == Period::Week {
-        format!("AND week = {week} AND {col} > 0")
+    let (this_week, same_week) = if period == Period::Week {
+        (
+            format!("AND week = {week} AND {col} > 0"),
+            format!("AND week = {week}"),
+        )
     } else {
-        String::new()
+        (String::new(), String::new())
     };
     let mut top: Vec<Entry> = Vec::with_capacity(TOP);
     let mut stmt = conn.prepare_cached(&format!(
@@ -177,10 +180,12 @@ pub fn page(
             } else {
                 to_u64(value)
             };
+            // `> ?1` alone bounds the index scan: a `> 0` beside it would
+            // make SQLite walk the whole week's list for every rank.
             let above: i64 = conn
                 .prepare_cached(&format!(
                     "SELECT count(*) FROM standings
-                     WHERE display_name IS NOT NULL {this_week} AND {col} > ?1"
+                     WHERE display_name IS NOT NULL {same_week} AND {col} > ?1"
                 ))?
                 .query_row([to_i64(value)], |r| r.get(0))?;
             Me {

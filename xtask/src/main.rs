@@ -22,6 +22,9 @@
 //!   built in.
 //! - `cargo xtask bench agents`: request to gated answer with mock
 //!   providers answering in 50/200/800 ms (one JSON line per figure).
+//! - `cargo xtask bench leaderboard`: a leaderboard page (top 100 and the
+//!   asker's rank) and the refresh a push does, with 1,000 and 100,000
+//!   riders (one JSON line per figure).
 //!
 //! Every cargo call uses one build directory outside the checkout (see
 //! [`target_dir`]), so the app, the tests and CI share one warm Bevy build.
@@ -57,6 +60,9 @@ commands:
                     when Python can be set up (also on plain frames OpenCV draws);
                     frame-to-overlay latency
   bench agents      time request → gated answer with agents answering in 50/200/800 ms
+  bench leaderboard
+                    a leaderboard page (top 100 + own rank) and a push's refresh,
+                    1,000 vs 100,000 riders
   bench refresh     the app's main-thread time after a sync round (empty, 1,000 events), before and after
   bench phones      one push_camera_frame (1280x720) through the Python bindings vs in Rust
   api-check         build the server, then run schemathesis (every check) over
@@ -451,6 +457,21 @@ fn bench(args: &[String]) -> Result<(), String> {
                 "agents",
             ]),
         ),
+        // The server's build (the dev profile it runs in, dependencies and
+        // SQLite optimised) over a database file like the server's.
+        Some("leaderboard") => step(
+            "bench leaderboard",
+            cargo(&[
+                "bench",
+                "--locked",
+                "--profile",
+                "dev",
+                "--package",
+                "ridewire-server",
+                "--bench",
+                "leaderboard",
+            ]),
+        ),
         // The main thread's work after a sync round, before and after
         // issue 12, in the profile the app runs in.
         Some("refresh") => step(
@@ -477,7 +498,7 @@ fn bench(args: &[String]) -> Result<(), String> {
             step("bench phones", bench)
         }
         other => Err(format!(
-            "unknown benchmark {:?}; available: engine, ar, sync, overworld, agents, refresh, phones",
+            "unknown benchmark {:?}; available: engine, ar, sync, overworld, agents, leaderboard, refresh, phones",
             other.unwrap_or("")
         )),
     }
