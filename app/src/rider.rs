@@ -18,7 +18,7 @@ use ridewire_engine::diagnostics::request::DiagnosticRequest;
 use ridewire_engine::event::{DeviceId, Event, EventId, EventKind};
 use ridewire_engine::progress::{Progress, ProofKind, RejectReason};
 use ridewire_engine::quest::{Catalog, Quest, Zone};
-use ridewire_engine::vehicle::{ModelKey, Vehicle};
+use ridewire_engine::vehicle::Vehicle;
 use ridewire_offline_store::{DiagnosisRecord, Recovery, Store};
 use ridewire_sync_client::Brought;
 use uuid::Uuid;
@@ -71,6 +71,9 @@ pub struct Merged {
     pub history_changed: bool,
     /// Everything was read again (after a reset or missed reports).
     pub reread: bool,
+    /// The garage changed (bikes from another device, a change taken or
+    /// crossed by another device's).
+    pub garage_changed: bool,
 }
 
 impl Merged {
@@ -83,7 +86,11 @@ impl Merged {
 /// The rider, their bike and everything derived from their events.
 #[derive(Debug)]
 pub struct Rider {
+    /// This device's current bike ([`crate::garage`]): the starter bike
+    /// while the garage is empty.
     pub vehicle: Vehicle,
+    /// The current bike's id in the garage; `None` for the starter bike.
+    pub bike: Option<String>,
     pub catalog: Catalog,
     /// Result of the most recent recording.
     pub last_outcome: Option<Outcome>,
@@ -136,18 +143,6 @@ fn check_all(events: &[Event]) -> (ChainVerifier, std::result::Result<(), String
     (verifier, Ok(()))
 }
 
-/// The bike the starter plan is written for (until the garage lets the
-/// rider add their own).
-fn starter_vehicle() -> Result<Vehicle> {
-    Ok(Vehicle::new(
-        ModelKey::new("harley-street-750-2022")?,
-        "Harley-Davidson",
-        "Street 750",
-        2022,
-        None,
-    )?)
-}
-
 /// The store, even if a panic elsewhere poisoned its lock: every write is
 /// its own transaction, so the data is consistent either way.
 fn lock(store: &Mutex<Store>) -> MutexGuard<'_, Store> {
@@ -170,8 +165,10 @@ impl Rider {
         let events = store.events()?;
         let progress = store.progress()?;
         let (verifier, integrity) = check_all(&events);
+        let (bike, vehicle) = crate::garage::current_in(&store)?;
         Ok(Self {
-            vehicle: starter_vehicle()?,
+            vehicle,
+            bike,
             catalog,
             last_outcome: None,
             recovery,
@@ -391,6 +388,12 @@ impl Rider {
             history_changed: brought.history_changed,
             ..Merged::default()
         };
+        if brought.reread_all || brought.records_changed {
+            let before = (self.bike.clone(), self.vehicle.clone());
+            self.refresh_garage()?;
+            merged.garage_changed =
+                before != (self.bike.clone(), self.vehicle.clone()) || brought.records_changed;
+        }
         if brought.reread_all {
             self.reload()?;
             merged.reread = true;
@@ -464,6 +467,20 @@ impl Rider {
     /// A setting saved on this device (`None` if never saved).
     pub fn setting(&self, key: &str) -> Option<String> {
         lock(&self.store).setting(key).ok().flatten()
+    }
+
+    /// The store, for the app layer's own modules.
+    pub(crate) fn store(&self) -> MutexGuard<'_, Store> {
+        lock(&self.store)
+    }
+
+    /// Reads the current bike again (after the garage changed here or a
+    /// sync round brought records).
+    pub fn refresh_garage(&mut self) -> Result<()> {
+        let (bike, vehicle) = crate::garage::current_in(&lock(&self.store))?;
+        self.bike = bike;
+        self.vehicle = vehicle;
+        Ok(())
     }
 
     /// Saves a setting on this device (the demo keeps it until it closes).

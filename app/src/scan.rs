@@ -87,7 +87,10 @@ pub struct ChosenPack {
 
 /// The overlay pack for `vehicle`: the one the server sent (cached by the
 /// store for offline use) when it is sound, for this bike, and its models
-/// are here; else the one bundled under `root`.
+/// are here; else the one bundled under `root`; else, for a bike no model
+/// set exists for yet, a bare pack ([`OverlayPack::bare`]: the "any other
+/// bike" marker and no components). A bundled pack that is damaged is an
+/// error.
 pub fn pack_for(
     root: &Path,
     vehicle: &str,
@@ -122,6 +125,14 @@ pub fn pack_for(
         }
     }
     let path = root.join("overlays").join(format!("{vehicle}.json"));
+    if !path.exists() {
+        // No model set for this bike yet: it still scans, on the "any
+        // other bike" marker, with nothing to overlay.
+        return Ok(ChosenPack {
+            pack: OverlayPack::bare(vehicle, vehicle),
+            passed_over,
+        });
+    }
     Ok(ChosenPack {
         pack: OverlayPack::load(&path, root)?,
         passed_over,

@@ -44,6 +44,15 @@ pub struct PackMarker {
     pub placement: String,
 }
 
+/// The marker for a bike no overlay pack exists for yet: printed on the
+/// marker sheet as "any other bike". The scanner shows it and its axes.
+pub const ANY_BIKE_MARKER_ID: u16 = 0;
+/// Its printed side, metres.
+pub const ANY_BIKE_MARKER_SIZE_M: f64 = 0.08;
+/// Where to stick it.
+pub const ANY_BIKE_MARKER_PLACEMENT: &str =
+    "flat on the frame where the camera sees it, printed face outwards, top edge level";
+
 /// One component's overlay.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -82,6 +91,26 @@ pub struct OverlayPack {
     pub marker: PackMarker,
     /// The overlays.
     pub components: Vec<PackComponent>,
+}
+
+impl OverlayPack {
+    /// A pack with no components for a bike no model set exists for yet:
+    /// the "any other bike" marker, so the scanner still finds the bike.
+    pub fn bare(vehicle: &str, name: &str) -> Self {
+        Self {
+            format: FORMAT,
+            vehicle: vehicle.to_owned(),
+            name: name.to_owned(),
+            version: 0,
+            marker: PackMarker {
+                dictionary: "DICT_4X4_50".to_owned(),
+                id: ANY_BIKE_MARKER_ID,
+                size_m: ANY_BIKE_MARKER_SIZE_M,
+                placement: ANY_BIKE_MARKER_PLACEMENT.to_owned(),
+            },
+            components: Vec::new(),
+        }
+    }
 }
 
 /// What is wrong with a pack or one of its models.

@@ -10,7 +10,7 @@ use ridewire_engine::achievement::ACHIEVEMENTS;
 use ridewire_engine::progress::{AwardReason, Progress};
 
 use crate::player::{Clock, LoadError, Outcome, Player};
-use crate::screens::{ContentArea, Screen, show_content};
+use crate::screens::{ContentArea, Navigate, Screen, show_content};
 use crate::{UiSystems, theme};
 
 pub(super) fn plugin(app: &mut App) {
@@ -30,10 +30,16 @@ fn draw(
     player: Option<Res<Player>>,
     load_error: Option<Res<LoadError>>,
     clock: Res<Clock>,
+    mut navigate: MessageWriter<Navigate>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
     show_content(ctx, &area, "home", |ui| match (&player, &load_error) {
-        (Some(player), _) => home(ui, player, clock.today()),
+        (Some(player), _) => {
+            if player.bike.is_none() && !player.is_demo() {
+                first_bike(ui, &mut navigate);
+            }
+            home(ui, player, clock.today());
+        }
         (None, Some(error)) => {
             theme::card().show(ui, |ui| {
                 ui.set_width(ui.available_width());
@@ -51,6 +57,23 @@ fn draw(
         }
     });
     Ok(())
+}
+
+/// A garage with no bike yet: the first thing to do.
+fn first_bike(ui: &mut egui::Ui, navigate: &mut MessageWriter<Navigate>) {
+    theme::card().show(ui, |ui| {
+        ui.set_width(ui.available_width());
+        ui.horizontal(|ui| {
+            ui.label(
+                RichText::new("Add your bike, so the scanner, diagnoses and quests are about it.")
+                    .size(18.0),
+            );
+            if ui.button("Add a bike").clicked() {
+                navigate.write(Navigate(Screen::Settings));
+            }
+        });
+    });
+    ui.add_space(8.0);
 }
 
 fn home(ui: &mut egui::Ui, player: &Player, today: i64) {

@@ -10,7 +10,8 @@ use crate::player::Player;
 use crate::screens::{ContentArea, Screen, show_content};
 pub use crate::shared::Settings;
 use crate::shared::{
-    CAMERA_SIZES, CameraChoice, CameraOverride, DataAsk, DataForm, SignIn, SignInForm, SyncLink,
+    CAMERA_SIZES, CameraChoice, CameraOverride, DataAsk, DataForm, GarageAsk, GarageForm, SignIn,
+    SignInForm, SyncLink,
 };
 use crate::{UiSystems, theme};
 use ridewire_app::account::cleartext_warning;
@@ -108,9 +109,18 @@ fn draw(
     mut cameras: Local<Option<Result<Vec<CameraName>, String>>>,
     mut data_form: ResMut<DataForm>,
     mut data_asks: MessageWriter<DataAsk>,
+    mut garage_form: ResMut<GarageForm>,
+    mut garage_asks: MessageWriter<GarageAsk>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
     show_content(ctx, &area, "settings", |ui| {
+        if let Some(player) = &player {
+            theme::card().show(ui, |ui| {
+                ui.set_width(ui.available_width());
+                garage_section(ui, &mut garage_form, player, &mut garage_asks);
+            });
+            ui.add_space(12.0);
+        }
         theme::card().show(ui, |ui| {
             ui.set_width(ui.available_width());
             ui.label(RichText::new("Display").size(20.0).strong());
@@ -172,6 +182,123 @@ fn draw(
         }
     });
     Ok(())
+}
+
+/// The Garage card: the rider's bikes (the current one marked), adding a
+/// bike from the known models or any other, the VIN tail read from the
+/// bike, and changes that crossed another device's.
+fn garage_section(
+    ui: &mut egui::Ui,
+    form: &mut GarageForm,
+    player: &Player,
+    asks: &mut MessageWriter<GarageAsk>,
+) {
+    use ridewire_app::garage::{self, KNOWN_MODELS};
+    ui.label(RichText::new("Garage").size(20.0).strong());
+    let bikes = garage::bikes(player).unwrap_or_default();
+    if bikes.is_empty() {
+        ui.label(
+            RichText::new(
+                "No bike yet: add yours so the scanner, diagnoses and quests are about it \
+                 (until then the starter Street 750 stands in).",
+            )
+            .color(theme::MUTED),
+        );
+    }
+    for bike in &bikes {
+        ui.horizontal(|ui| {
+            let current = player.bike.as_ref() == Some(&bike.id);
+            if ui.radio(current, bike.title()).clicked() && !current {
+                asks.write(GarageAsk::Choose(bike.id.clone()));
+            }
+            if let Some(tail) = &bike.vehicle.vin_tail {
+                ui.label(RichText::new(format!("VIN …{}", tail.as_str())).color(theme::MUTED));
+            }
+            if bike.waiting {
+                ui.label(RichText::new("waiting to sync").color(theme::GOLD));
+            }
+            let confirming = form.confirming_removal.as_ref() == Some(&bike.id);
+            let label = if confirming {
+                "Yes, remove it"
+            } else {
+                "Remove"
+            };
+            if ui.button(label).clicked() {
+                asks.write(GarageAsk::Remove(bike.id.clone()));
+            }
+        });
+    }
+    for conflict in garage::conflicts(player).unwrap_or_default() {
+        ui.label(RichText::new("Another device changed this bike too:").color(theme::WARN));
+        for (field, mine, theirs) in &conflict.fields {
+            ui.label(format!("{field}: yours {mine}, theirs {theirs}"));
+        }
+        ui.horizontal(|ui| {
+            if ui.button("Keep mine").clicked() {
+                asks.write(GarageAsk::Settle {
+                    edit: conflict.edit,
+                    keep_mine: true,
+                });
+            }
+            if ui.button("Keep theirs").clicked() {
+                asks.write(GarageAsk::Settle {
+                    edit: conflict.edit,
+                    keep_mine: false,
+                });
+            }
+        });
+    }
+    if let Some(tail) = garage::read_vin_tail(player)
+        && player.bike.is_some()
+        && ui
+            .button(format!("Use VIN …{} read from the bike", tail.as_str()))
+            .clicked()
+    {
+        asks.write(GarageAsk::UseReadVin);
+    }
+    ui.add_space(6.0);
+    ui.horizontal_wrapped(|ui| {
+        ui.label("Add a bike");
+        let shown = form.known.and_then(|i| KNOWN_MODELS.get(i)).map_or_else(
+            || "Other…".to_owned(),
+            |k| format!("{} {} ({})", k.make, k.model, k.year),
+        );
+        egui::ComboBox::from_id_salt("garage-model")
+            .selected_text(shown)
+            .show_ui(ui, |ui| {
+                for (i, k) in KNOWN_MODELS.iter().enumerate() {
+                    let text = format!("{} {} ({})", k.make, k.model, k.year);
+                    ui.selectable_value(&mut form.known, Some(i), text);
+                }
+                ui.selectable_value(&mut form.known, None, "Other…");
+            });
+        if form.known.is_none() {
+            ui.label("Make");
+            ui.add(egui::TextEdit::singleline(&mut form.make).desired_width(140.0));
+            ui.label("Model");
+            ui.add(egui::TextEdit::singleline(&mut form.model).desired_width(140.0));
+            ui.label("Year");
+            ui.add(egui::TextEdit::singleline(&mut form.year).desired_width(60.0));
+        }
+        ui.label("VIN (optional)");
+        ui.add(
+            egui::TextEdit::singleline(&mut form.vin)
+                .desired_width(190.0)
+                .hint_text("only the last 6 are kept"),
+        );
+        if ui.button("Add").clicked() {
+            asks.write(GarageAsk::Add);
+        }
+    });
+    match &form.message {
+        Some(Ok(text)) => {
+            ui.label(RichText::new(text).color(theme::OK));
+        }
+        Some(Err(text)) => {
+            ui.label(RichText::new(text).color(theme::WARN));
+        }
+        None => {}
+    }
 }
 
 /// The "Your data" card: export everything, delete the account on the

@@ -279,3 +279,34 @@ impl DataForm {
         PathBuf::from(self.export_to.trim())
     }
 }
+
+/// What the rider asks of the Garage card.
+#[derive(Message, Debug, Clone, PartialEq, Eq)]
+pub enum GarageAsk {
+    /// Add the bike typed in the form (and make it current).
+    Add,
+    /// Make this bike current on this device.
+    Choose(String),
+    /// Take this bike out of the garage.
+    Remove(String),
+    /// Keep the VIN tail read from the bike for the current bike.
+    UseReadVin,
+    /// Settle a crossed change: keep this device's, or the other one's.
+    Settle { edit: i64, keep_mine: bool },
+}
+
+/// The Garage card's form: the model picked from the list (`None`:
+/// "Other", typed in), the year, the VIN, and how the last action went.
+#[derive(Resource, Debug, Default)]
+pub struct GarageForm {
+    /// Index into `ridewire_app::garage::KNOWN_MODELS`; `None` for another bike.
+    pub known: Option<usize>,
+    pub make: String,
+    pub model: String,
+    pub year: String,
+    /// Optional; only its last six characters are kept.
+    pub vin: String,
+    /// A removal shown with its "are you sure" step.
+    pub confirming_removal: Option<String>,
+    pub message: Option<Result<String, String>>,
+}

@@ -97,6 +97,18 @@ impl Store {
         read_record(self.conn(), kind, key)
     }
 
+    /// The server's copies of every record of `kind`, by key.
+    pub fn shared_records(&self, kind: RecordKind) -> Result<Vec<Record>> {
+        let keys: Vec<String> = self
+            .conn()
+            .prepare("SELECT key FROM records WHERE kind = ?1 ORDER BY key")?
+            .query_map(params![kind_text(kind)?], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        keys.iter()
+            .filter_map(|key| read_record(self.conn(), kind, key).transpose())
+            .collect()
+    }
+
     /// Queues the rider's change to a record for the server; returns its
     /// queue id. Edits the engine could never apply are refused here.
     pub fn edit_record(&mut self, edit: &Edit, now_ms: i64) -> Result<i64> {

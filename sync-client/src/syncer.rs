@@ -52,6 +52,9 @@ pub struct Brought {
     /// Earlier pulled data was dropped and fetched again, or reports were
     /// missed: read everything again instead of merging.
     pub reread_all: bool,
+    /// Shared records (bikes, anchors) came from elsewhere, or the server
+    /// took or crossed this device's edits.
+    pub records_changed: bool,
 }
 
 impl Brought {
@@ -62,6 +65,7 @@ impl Brought {
             && self.progress.is_none()
             && !self.history_changed
             && !self.reread_all
+            && !self.records_changed
     }
 }
 
@@ -551,16 +555,18 @@ async fn wait(
 /// here, on the sync thread, so the app's main thread only merges.
 fn brought(store: &mut Store, mark: &mut i64, outcome: &Result<SyncReport>) -> Brought {
     let mut brought = Brought::default();
-    let (reset, other_changes, history) = match outcome {
+    let (reset, other_changes, history, edits) = match outcome {
         Ok(r) => (
             r.reset,
             r.other_changes,
             r.diagnoses_kept + r.feedback_taken > 0,
+            r.edits_saved + r.edits_conflicted,
         ),
         // A failed round may still have applied pages before it failed.
-        Err(_) => (false, 0, false),
+        Err(_) => (false, 0, false, 0),
     };
     brought.history_changed = history;
+    brought.records_changed = other_changes > 0 || edits > 0;
     if reset {
         brought.reread_all = true;
         *mark = store.event_mark().unwrap_or(*mark);

@@ -9,6 +9,23 @@ use std::path::Path;
 use ridewire_ar::synthetic::marker_cell_is_white;
 
 use crate::models::PACKS;
+use crate::models::packs::Pack;
+use ridewire_ar::overlay::{ANY_BIKE_MARKER_ID, ANY_BIKE_MARKER_PLACEMENT, ANY_BIKE_MARKER_SIZE_M};
+
+/// The markers on the sheet: each bundled pack's, then the one for any
+/// other bike (no model set yet: the scanner shows the marker and axes).
+fn sheet() -> Vec<Pack> {
+    let mut all = PACKS.to_vec();
+    all.push(Pack {
+        vehicle: "any",
+        name: "Any other bike",
+        marker_id: u32::from(ANY_BIKE_MARKER_ID),
+        marker_size_m: ANY_BIKE_MARKER_SIZE_M as f32,
+        marker_placement: ANY_BIKE_MARKER_PLACEMENT,
+        components: &[],
+    });
+    all
+}
 
 /// A4 portrait, millimetres.
 const PAGE_MM: (f64, f64) = (210.0, 297.0);
@@ -36,7 +53,7 @@ pub fn svg() -> String {
          <text x=\"20\" y=\"20\" font-family=\"sans-serif\" font-size=\"6\">RideWire markers \
          (ArUco DICT_4X4_50). Print at 100 %, no scaling.</text>\n"
     );
-    for (k, pack) in PACKS.iter().enumerate() {
+    for (k, pack) in sheet().iter().enumerate() {
         let (x0, y0) = slot(k);
         let side = f64::from(pack.marker_size_m) * 1000.0;
         let cell = side / CELLS as f64;
@@ -91,7 +108,7 @@ pub fn png() -> Result<Vec<u8>, String> {
             pixels[y * w + x0.min(w)..y * w + x1.min(w)].fill(v);
         }
     };
-    for (k, pack) in PACKS.iter().enumerate() {
+    for (k, pack) in sheet().iter().enumerate() {
         let (x0, y0) = slot(k);
         let side = f64::from(pack.marker_size_m) * 1000.0;
         let cell = side / CELLS as f64;
@@ -182,7 +199,7 @@ mod tests {
             .map(|m| m.id)
             .collect();
         ids.sort_unstable();
-        let mut expected: Vec<u16> = PACKS.iter().map(|p| p.marker_id as u16).collect();
+        let mut expected: Vec<u16> = sheet().iter().map(|p| p.marker_id as u16).collect();
         expected.sort_unstable();
         assert_eq!(ids, expected);
         // True size: 80 mm at 300 dpi is 945 px; at quarter scale ~236 px.

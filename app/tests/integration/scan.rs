@@ -181,10 +181,20 @@ fn a_pack_from_the_server_is_used_when_sound_else_the_bundled_one() {
 }
 
 #[test]
-fn a_bike_without_a_bundled_pack_is_a_clear_error() {
-    let err = pack_for(&assets_root(), "ural-gear-up-2020", None).expect_err("no pack");
+fn a_bike_without_a_model_set_scans_on_the_any_bike_marker() {
+    let chosen = pack_for(&assets_root(), "ural-gear-up-2020", None).expect("a bare pack");
+    assert_eq!(chosen.pack.vehicle, "ural-gear-up-2020");
+    assert!(chosen.pack.components.is_empty());
+    assert_eq!(
+        chosen.pack.marker.id,
+        ridewire_ar::overlay::ANY_BIKE_MARKER_ID
+    );
+    // A bundled pack that is damaged is still an error, not a bare pack.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("overlays")).unwrap();
+    std::fs::write(dir.path().join("overlays/ural-gear-up-2020.json"), "{").unwrap();
+    let err = pack_for(dir.path(), "ural-gear-up-2020", None).expect_err("damaged");
     assert!(matches!(err, Error::OverlayPack(_)), "{err}");
-    assert!(err.to_string().contains("ural-gear-up-2020"), "{err}");
 }
 
 #[test]
@@ -352,4 +362,52 @@ fn a_live_session_on_a_host_camera_tracks_what_the_host_pushes() {
         std::thread::sleep(Duration::from_millis(5));
     }
     assert!(!camera.is_read(), "closing the scanner closes the reader");
+}
+
+/// One synthetic frame, shown again and again.
+struct Still(Frame);
+
+impl FrameSource for Still {
+    fn next_frame(&mut self, frame: &mut Frame) -> ridewire_ar::Result<Next> {
+        *frame = self.0.clone();
+        Ok(Next::Frame)
+    }
+}
+
+#[test]
+fn a_bike_without_a_model_set_finds_the_any_bike_marker_in_a_frame() {
+    use ridewire_ar::overlay::{ANY_BIKE_MARKER_ID, ANY_BIKE_MARKER_SIZE_M};
+    use ridewire_ar::pose::{Intrinsics, Pose};
+    use ridewire_ar::synthetic::{Background, PlacedMarker, Scene, render};
+    let (w, h) = (640, 480);
+    let k = Intrinsics::from_fov(w, h, ridewire_app::scan::DEFAULT_FOV_DEG).unwrap();
+    let scene = Scene {
+        width: w,
+        height: h,
+        intrinsics: k,
+        background: Background::Flat(150),
+        markers: vec![PlacedMarker {
+            id: ANY_BIKE_MARKER_ID,
+            size: ANY_BIKE_MARKER_SIZE_M,
+            pose: Pose {
+                rvec: [std::f64::consts::PI, 0.0, 0.0],
+                tvec: [0.0, 0.0, 0.6],
+            },
+        }],
+        blur_sigma: 0.5,
+        noise_sigma: 1.0,
+        effects: Default::default(),
+        seed: 3,
+    };
+    let mut frame = Frame::default();
+    render(&scene, &mut frame.image);
+    let chosen = pack_for(&assets_root(), "ural-gear-up-2020", None).unwrap();
+    let session = Session::start(Box::new(Still(frame)), "Camera 0".into(), chosen.pack).unwrap();
+    let marker = session
+        .marker
+        .as_ref()
+        .expect("the any-bike marker is found");
+    assert_eq!(marker.id, ANY_BIKE_MARKER_ID);
+    let distance = marker.pose.tvec.iter().map(|v| v * v).sum::<f64>().sqrt();
+    assert!((distance - 0.6).abs() < 0.03, "{distance} m");
 }

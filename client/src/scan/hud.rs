@@ -94,6 +94,19 @@ pub(super) fn draw_overlay(
             );
         }
     });
+    if session.pack.components.is_empty() {
+        ui.horizontal(|ui| {
+            ui.add_space(12.0);
+            ui.label(
+                RichText::new(format!(
+                    "No model set exists for the {} yet: the marker and its axes are shown.",
+                    session.pack.name
+                ))
+                .color(theme::GOLD)
+                .background_color(theme::PANEL),
+            );
+        });
+    }
     if let Some(why) = &session.fallback {
         ui.horizontal(|ui| {
             ui.add_space(12.0);

@@ -201,7 +201,14 @@ fn open_scan(
             if let Some(why) = chosen.passed_over {
                 warn!("{why}");
             }
-            chosen.pack
+            let mut pack = chosen.pack;
+            if pack.components.is_empty()
+                && let Some(p) = &player
+            {
+                let v = &p.vehicle;
+                pack.name = format!("{} {} ({})", v.make, v.model, v.year);
+            }
+            pack
         }
         Err(e) => {
             commands.insert_resource(ScanProblem(e.to_string()));
@@ -219,6 +226,62 @@ fn open_scan(
         *driver,
         &host,
     );
+}
+
+/// The marker's outline and its axes (x red, y green, z blue, out of the
+/// marker), a marker side long: what a bike without a model set shows.
+fn marker_axes(
+    commands: &mut Commands,
+    meshes: &mut Assets<Mesh>,
+    materials: &mut Assets<StandardMaterial>,
+    anchor: Entity,
+    side: f32,
+) {
+    let bar = side * 0.06;
+    let mut paint = |colour: Color| {
+        materials.add(StandardMaterial {
+            base_color: colour,
+            unlit: true,
+            ..default()
+        })
+    };
+    let (red, green, blue, white) = (
+        paint(Color::srgb(0.95, 0.2, 0.15)),
+        paint(Color::srgb(0.2, 0.85, 0.3)),
+        paint(Color::srgb(0.2, 0.45, 1.0)),
+        paint(Color::srgb(1.0, 0.8, 0.2)),
+    );
+    let half = side / 2.0;
+    let parts = [
+        (Vec3::new(side, bar, bar), Vec3::new(half, 0.0, 0.0), red),
+        (Vec3::new(bar, side, bar), Vec3::new(0.0, half, 0.0), green),
+        (Vec3::new(bar, bar, side), Vec3::new(0.0, 0.0, half), blue),
+        (
+            Vec3::new(side, bar, bar),
+            Vec3::new(0.0, half, 0.0),
+            white.clone(),
+        ),
+        (
+            Vec3::new(side, bar, bar),
+            Vec3::new(0.0, -half, 0.0),
+            white.clone(),
+        ),
+        (
+            Vec3::new(bar, side, bar),
+            Vec3::new(half, 0.0, 0.0),
+            white.clone(),
+        ),
+        (Vec3::new(bar, side, bar), Vec3::new(-half, 0.0, 0.0), white),
+    ];
+    for (size, at, material) in parts {
+        commands.spawn((
+            Mesh3d(meshes.add(Cuboid::from_size(size))),
+            MeshMaterial3d(material),
+            Transform::from_translation(at),
+            Pickable::IGNORE,
+            ChildOf(anchor),
+        ));
+    }
 }
 
 fn view_missing(session: Res<ScanSession>) -> bool {
@@ -319,6 +382,15 @@ fn build_view(
             DespawnOnExit(Screen::Scan),
         ))
         .id();
+    if pack.components.is_empty() {
+        marker_axes(
+            &mut commands,
+            &mut meshes,
+            &mut materials,
+            anchor,
+            pack.marker.size_m as f32,
+        );
+    }
     for component in &pack.components {
         let highlighted = highlights.components.iter().any(|c| c == &component.id);
         let [x, y, z] = component.translation.map(|v| v as f32);

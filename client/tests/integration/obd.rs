@@ -123,10 +123,53 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// `ridewire obd …`, in the demo garage unless a database is given (so no
+/// test writes to the rider's own file).
 fn obd(args: &[&str]) -> Output {
     let mut all = vec!["obd"];
     all.extend_from_slice(args);
+    if !args.contains(&"--database") && !args.contains(&"--demo") {
+        all.push("--demo");
+    }
     ridewire(&all)
+}
+
+#[test]
+fn the_vin_tail_read_is_offered_for_the_current_bike() {
+    use ridewire_app::garage;
+    use ridewire_app::rider::Rider;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("rider.db");
+    let adapter = FakeAdapter::start(Behaviour::Answers(&[]));
+    let out = obd(&[
+        "read",
+        "--tcp",
+        &adapter.address,
+        "--database",
+        db.to_str().expect("utf-8"),
+    ]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("VIN …523456 kept"), "{stdout}");
+    let mut rider = Rider::open(&db, 0).expect("rider");
+    let offered = garage::read_vin_tail(&rider).expect("offered");
+    assert_eq!(offered.as_str(), "523456");
+    let bike =
+        garage::add(&mut rider, "Harley-Davidson", "Street 750", 2022, None, 0).expect("bike");
+    garage::set_vin_tail(&mut rider, &bike.id, &offered, 0).expect("kept");
+    assert_eq!(
+        rider.vehicle.vin_tail.as_ref().map(|t| t.as_str()),
+        Some("523456")
+    );
+    assert_eq!(garage::read_vin_tail(&rider), None, "not offered again");
+    for file in [db.clone(), db.with_extension("db-wal")] {
+        let kept = std::fs::read(&file).unwrap_or_default();
+        assert!(
+            !kept.windows(7).any(|w| w == b"1HD4LEK"),
+            "the full VIN never reaches {}",
+            file.display()
+        );
+    }
 }
 
 #[test]

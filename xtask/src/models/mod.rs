@@ -8,7 +8,7 @@
 
 mod glb;
 mod mesh;
-mod packs;
+pub mod packs;
 #[cfg(test)]
 mod validator;
 

@@ -1,0 +1,468 @@
+//! The rider's garage: their bikes, one of them current.
+//!
+//! Each bike is a versioned record ([`RecordKind::Vehicle`], keyed by the
+//! bike's id) that syncs like every record: this device's additions and
+//! changes wait as edits until the server takes them, and a change that
+//! crosses another device's comes back as a conflict the rider settles
+//! ([`conflicts`], [`settle`]); nothing is overwritten unseen. Which bike is
+//! current is this device's choice (a setting), so a workshop terminal and
+//! the rider's phone can each look at another bike.
+//!
+//! The scanner takes the current bike's overlay pack; a bike with none
+//! still scans (the marker and its axes, and a line saying no model set
+//! exists for it yet).
+
+use std::collections::BTreeMap;
+
+use ridewire_engine::sync::record::{Edit, Record, RecordKind};
+use ridewire_engine::vehicle::{ModelKey, Vehicle, VinTail};
+use ridewire_offline_store::Store;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::rider::Rider;
+use crate::{Error, Result};
+
+/// Setting: the id of this device's current bike.
+pub const CURRENT_KEY: &str = "garage.current";
+
+/// A model the app knows, with a bundled overlay pack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KnownModel {
+    pub make: &'static str,
+    pub model: &'static str,
+    pub year: u16,
+    /// The overlay pack's vehicle key.
+    pub key: &'static str,
+}
+
+/// The models whose overlay packs come with the app (`assets/overlays`).
+pub const KNOWN_MODELS: [KnownModel; 2] = [
+    KnownModel {
+        make: "Harley-Davidson",
+        model: "Street 750",
+        year: 2022,
+        key: "harley-street-750-2022",
+    },
+    KnownModel {
+        make: "Yamaha",
+        model: "MT-07",
+        year: 2021,
+        key: "yamaha-mt-07-2021",
+    },
+];
+
+/// The bike a garage without bikes shows: the starter plan's Street 750.
+pub fn starter() -> Vehicle {
+    let m = KNOWN_MODELS[0];
+    Vehicle {
+        model_key: ModelKey::new(m.key).unwrap_or_else(|_| unreachable!("a checked key")),
+        make: m.make.to_owned(),
+        model: m.model.to_owned(),
+        year: m.year,
+        vin_tail: None,
+    }
+}
+
+/// One bike in the garage.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bike {
+    /// The record's key.
+    pub id: String,
+    pub vehicle: Vehicle,
+    /// A change to it (or the bike itself) waits to reach the server.
+    pub waiting: bool,
+}
+
+impl Bike {
+    /// "Yamaha MT-07 (2021)".
+    pub fn title(&self) -> String {
+        let v = &self.vehicle;
+        format!("{} {} ({})", v.make, v.model, v.year)
+    }
+}
+
+/// A change of this device's that crossed another device's.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BikeConflict {
+    /// The waiting edit's id.
+    pub edit: i64,
+    /// The bike's id.
+    pub bike: String,
+    /// The fields both changed, with this device's value and the other's.
+    pub fields: Vec<(String, Value, Value)>,
+}
+
+/// The key a model has in overlay packs: a known model's, else one made
+/// from the make, model and year ("other": no pack exists for it).
+pub fn model_key(make: &str, model: &str, year: u16) -> Result<ModelKey> {
+    if make.trim().is_empty() || model.trim().is_empty() {
+        return Err(Error::Input("enter the bike's make and model".into()));
+    }
+    let same = |a: &str, b: &str| a.trim().eq_ignore_ascii_case(b);
+    if let Some(known) = KNOWN_MODELS
+        .iter()
+        .find(|k| same(make, k.make) && same(model, k.model) && k.year == year)
+    {
+        return Ok(ModelKey::new(known.key)?);
+    }
+    let mut slug = String::new();
+    for c in format!("{make} {model} {year}").chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c.to_ascii_lowercase());
+        } else if !slug.is_empty() && !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    let slug = slug.trim_end_matches('-');
+    ModelKey::new(slug).map_err(|_| Error::Input("enter the bike's make and model".into()))
+}
+
+fn vehicle_of(record: &BTreeMap<String, Value>) -> Option<Vehicle> {
+    let text = |f: &str| record.get(f).and_then(Value::as_str).map(str::to_owned);
+    let year = record.get("year").and_then(Value::as_u64)?;
+    Some(Vehicle {
+        model_key: ModelKey::new(text("model_key")?).ok()?,
+        make: text("make")?,
+        model: text("model")?,
+        year: u16::try_from(year).ok()?,
+        vin_tail: text("vin_tail").and_then(|t| serde_json::from_value(json!(t)).ok()),
+    })
+}
+
+fn values(record: &Record) -> BTreeMap<String, Value> {
+    record
+        .fields
+        .iter()
+        .map(|(name, field)| (name.clone(), field.value.clone()))
+        .collect()
+}
+
+/// The bikes as this device sees them: the server's copies with this
+/// device's waiting changes on top, oldest first; removed ones left out.
+pub fn bikes_in(store: &Store) -> Result<Vec<Bike>> {
+    let mut seen: BTreeMap<String, (BTreeMap<String, Value>, bool)> = store
+        .shared_records(RecordKind::Vehicle)?
+        .iter()
+        .map(|r| (r.key.clone(), (values(r), false)))
+        .collect();
+    for pending in store.pending_edits()? {
+        if pending.edit.kind != RecordKind::Vehicle || pending.refused || pending.conflict.is_some()
+        {
+            continue;
+        }
+        let (fields, waiting) = seen.entry(pending.edit.key.clone()).or_default();
+        fields.extend(pending.edit.changes.clone());
+        *waiting = true;
+    }
+    let mut bikes: Vec<(i64, Bike)> = seen
+        .into_iter()
+        .filter(|(_, (fields, _))| fields.get("removed") != Some(&Value::Bool(true)))
+        .filter_map(|(id, (fields, waiting))| {
+            let added = fields.get("added_ms").and_then(Value::as_i64).unwrap_or(0);
+            let vehicle = vehicle_of(&fields)?;
+            Some((
+                added,
+                Bike {
+                    id,
+                    vehicle,
+                    waiting,
+                },
+            ))
+        })
+        .collect();
+    bikes.sort_by(|a, b| (a.0, &a.1.id).cmp(&(b.0, &b.1.id)));
+    Ok(bikes.into_iter().map(|(_, b)| b).collect())
+}
+
+/// This device's current bike: the one chosen here, else the first one,
+/// else the starter bike (a garage with no bikes yet).
+pub fn current_in(store: &Store) -> Result<(Option<String>, Vehicle)> {
+    let bikes = bikes_in(store)?;
+    let chosen = store.setting(CURRENT_KEY)?;
+    let bike = bikes
+        .iter()
+        .find(|b| Some(&b.id) == chosen.as_ref())
+        .or(bikes.first());
+    Ok(match bike {
+        Some(b) => (Some(b.id.clone()), b.vehicle.clone()),
+        None => (None, starter()),
+    })
+}
+
+/// The rider's bikes.
+pub fn bikes(rider: &Rider) -> Result<Vec<Bike>> {
+    bikes_in(&rider.store())
+}
+
+/// Adds a bike and makes it current. A full VIN is cut to its last six
+/// characters before anything is stored. Returns the bike.
+pub fn add(
+    rider: &mut Rider,
+    make: &str,
+    model: &str,
+    year: u16,
+    vin: Option<&str>,
+    now_ms: i64,
+) -> Result<Bike> {
+    let (make, model) = (make.trim(), model.trim());
+    if make.is_empty() || model.is_empty() {
+        return Err(Error::Input("enter the bike's make and model".into()));
+    }
+    let vin = vin.map(str::trim).filter(|v| !v.is_empty());
+    let vehicle = Vehicle::new(model_key(make, model, year)?, make, model, year, vin)?;
+    let id = Uuid::now_v7().to_string();
+    let mut changes = BTreeMap::from([
+        ("make".to_owned(), json!(vehicle.make)),
+        ("model".to_owned(), json!(vehicle.model)),
+        ("year".to_owned(), json!(vehicle.year)),
+        ("model_key".to_owned(), json!(vehicle.model_key)),
+        ("added_ms".to_owned(), json!(now_ms)),
+    ]);
+    if let Some(tail) = &vehicle.vin_tail {
+        changes.insert("vin_tail".to_owned(), json!(tail));
+    }
+    rider.store().edit_record(
+        &Edit {
+            kind: RecordKind::Vehicle,
+            key: id.clone(),
+            base_version: 0,
+            changes,
+        },
+        now_ms,
+    )?;
+    rider.save_setting(CURRENT_KEY, &id)?;
+    rider.refresh_garage()?;
+    Ok(Bike {
+        id,
+        vehicle,
+        waiting: true,
+    })
+}
+
+/// The version this device last saw of bike `id` (0 before the server has
+/// it).
+fn base_version(store: &Store, id: &str) -> Result<u64> {
+    Ok(store
+        .shared_record(RecordKind::Vehicle, id)?
+        .map_or(0, |r| r.version))
+}
+
+fn change(
+    rider: &mut Rider,
+    id: &str,
+    changes: BTreeMap<String, Value>,
+    now_ms: i64,
+) -> Result<()> {
+    if !bikes(rider)?.iter().any(|b| b.id == id) {
+        return Err(Error::Input(format!("there is no bike {id} in the garage")));
+    }
+    let base_version = base_version(&rider.store(), id)?;
+    rider.store().edit_record(
+        &Edit {
+            kind: RecordKind::Vehicle,
+            key: id.to_owned(),
+            base_version,
+            changes,
+        },
+        now_ms,
+    )?;
+    rider.refresh_garage()
+}
+
+/// Setting: the VIN tail last read from a bike's ECU (`ridewire obd
+/// read`), offered for the current bike.
+pub const READ_VIN_KEY: &str = "garage.read_vin_tail";
+
+/// Keeps the last six characters of `vin` for bike `id`.
+pub fn set_vin(rider: &mut Rider, id: &str, vin: &str, now_ms: i64) -> Result<()> {
+    set_vin_tail(rider, id, &VinTail::from_vin(vin)?, now_ms)
+}
+
+/// Keeps a VIN tail for bike `id`.
+pub fn set_vin_tail(rider: &mut Rider, id: &str, tail: &VinTail, now_ms: i64) -> Result<()> {
+    change(
+        rider,
+        id,
+        BTreeMap::from([("vin_tail".to_owned(), json!(tail))]),
+        now_ms,
+    )
+}
+
+/// Remembers the VIN tail read from a bike, to offer it for the current
+/// bike.
+pub fn offer_vin_tail(rider: &mut Rider, tail: &VinTail) -> Result<()> {
+    rider.save_setting(READ_VIN_KEY, tail.as_str())
+}
+
+/// The VIN tail read from a bike, when it is not the current bike's yet.
+pub fn read_vin_tail(rider: &Rider) -> Option<VinTail> {
+    let tail: VinTail = serde_json::from_value(json!(rider.setting(READ_VIN_KEY)?)).ok()?;
+    (rider.vehicle.vin_tail.as_ref() != Some(&tail)).then_some(tail)
+}
+
+/// Takes bike `id` out of the garage (on every device, once synced).
+pub fn remove(rider: &mut Rider, id: &str, now_ms: i64) -> Result<()> {
+    change(
+        rider,
+        id,
+        BTreeMap::from([("removed".to_owned(), json!(true))]),
+        now_ms,
+    )
+}
+
+/// Makes bike `id` this device's current bike.
+pub fn choose(rider: &mut Rider, id: &str) -> Result<()> {
+    if !bikes(rider)?.iter().any(|b| b.id == id) {
+        return Err(Error::Input(format!("there is no bike {id} in the garage")));
+    }
+    rider.save_setting(CURRENT_KEY, id)?;
+    rider.refresh_garage()
+}
+
+/// This device's bike changes that crossed another device's, for the rider
+/// to settle.
+pub fn conflicts(rider: &Rider) -> Result<Vec<BikeConflict>> {
+    let store = rider.store();
+    Ok(store
+        .pending_edits()?
+        .into_iter()
+        .filter(|p| p.edit.kind == RecordKind::Vehicle)
+        .filter_map(|p| {
+            let conflict = p.conflict?;
+            let fields = conflict
+                .fields
+                .iter()
+                .map(|f| {
+                    let mine = p.edit.changes.get(f).cloned().unwrap_or(Value::Null);
+                    let theirs = conflict.current.get(f).cloned().unwrap_or(Value::Null);
+                    (f.clone(), mine, theirs)
+                })
+                .collect();
+            Some(BikeConflict {
+                edit: p.id,
+                bike: p.edit.key,
+                fields,
+            })
+        })
+        .collect())
+}
+
+/// Settles a conflict: `keep_mine` sends this device's change again over
+/// the other one; otherwise the other device's stands and this change is
+/// dropped.
+pub fn settle(rider: &mut Rider, edit: i64, keep_mine: bool, now_ms: i64) -> Result<()> {
+    let pending = rider
+        .store()
+        .pending_edits()?
+        .into_iter()
+        .find(|p| p.id == edit && p.conflict.is_some())
+        .ok_or_else(|| Error::Input("that conflict is settled already".into()))?;
+    let replacement = keep_mine.then(|| Edit {
+        base_version: pending.conflict.as_ref().map_or(0, |c| c.current.version),
+        ..pending.edit.clone()
+    });
+    rider
+        .store()
+        .resolve_edit(edit, replacement.as_ref(), now_ms)?;
+    rider.refresh_garage()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_known_model_has_its_bundled_pack_and_every_pack_is_known() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/overlays");
+        let mut packs: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .filter_map(|e| {
+                let name = e.ok()?.file_name().to_string_lossy().into_owned();
+                name.strip_suffix(".json").map(str::to_owned)
+            })
+            .collect();
+        packs.sort();
+        let mut known: Vec<String> = KNOWN_MODELS.iter().map(|k| k.key.to_owned()).collect();
+        known.sort();
+        assert_eq!(packs, known);
+    }
+
+    #[test]
+    fn model_keys_are_the_packs_for_known_models_and_slugs_for_others() {
+        assert_eq!(
+            model_key(" yamaha ", "mt-07", 2021).unwrap().as_str(),
+            "yamaha-mt-07-2021"
+        );
+        assert_eq!(
+            model_key("Moto Guzzi", "V7 Stone!", 2023).unwrap().as_str(),
+            "moto-guzzi-v7-stone-2023"
+        );
+        assert!(model_key("", "", 2023).is_err());
+    }
+
+    #[test]
+    fn bikes_are_added_chosen_removed_and_kept_across_a_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rider.db");
+        let now = 1_800_000_000_000;
+        {
+            let mut rider = Rider::open(&path, now).unwrap();
+            assert!(bikes(&rider).unwrap().is_empty());
+            assert_eq!(
+                rider.vehicle,
+                starter(),
+                "an empty garage shows the starter bike"
+            );
+            let yamaha = add(
+                &mut rider,
+                "Yamaha",
+                "MT-07",
+                2021,
+                Some("JYARM321000123456"),
+                now,
+            )
+            .unwrap();
+            assert_eq!(rider.vehicle.model_key.as_str(), "yamaha-mt-07-2021");
+            assert_eq!(
+                yamaha
+                    .vehicle
+                    .vin_tail
+                    .as_ref()
+                    .map(|t| t.as_str().to_owned()),
+                Some("123456".to_owned()),
+                "only the VIN's tail is kept"
+            );
+            let guzzi = add(&mut rider, "Moto Guzzi", "V7", 2023, None, now + 1).unwrap();
+            assert_eq!(rider.vehicle.model_key.as_str(), "moto-guzzi-v7-2023");
+            choose(&mut rider, &yamaha.id).unwrap();
+            remove(&mut rider, &guzzi.id, now + 2).unwrap();
+            assert!(choose(&mut rider, &guzzi.id).is_err());
+        }
+        let rider = Rider::open(&path, now).unwrap();
+        let all = bikes(&rider).unwrap();
+        assert_eq!(all.len(), 1);
+        assert_eq!(all[0].title(), "Yamaha MT-07 (2021)");
+        assert!(all[0].waiting, "not on a server yet");
+        assert_eq!(rider.vehicle.model, "MT-07");
+        let export =
+            serde_json::to_string(&rider.store().pending_edits().unwrap()[0].edit).unwrap();
+        assert!(
+            !export.contains("JYARM321000"),
+            "no full VIN stored: {export}"
+        );
+    }
+
+    #[test]
+    fn bad_input_is_refused_with_what_is_expected() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut rider = Rider::open(&dir.path().join("rider.db"), 0).unwrap();
+        let err = add(&mut rider, "Yamaha", "", 2021, None, 0).unwrap_err();
+        assert!(err.to_string().contains("make and model"), "{err}");
+        let err = add(&mut rider, "Yamaha", "MT-07", 1700, None, 0).unwrap_err();
+        assert!(err.to_string().contains("1700"), "{err}");
+        let err = add(&mut rider, "Yamaha", "MT-07", 2021, Some("123"), 0).unwrap_err();
+        assert!(err.to_string().contains("17"), "{err}");
+        assert!(bikes(&rider).unwrap().is_empty(), "nothing half-added");
+    }
+}
