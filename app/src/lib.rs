@@ -8,12 +8,15 @@
 //! - [`account`]: signing in, the kept session, and the one background
 //!   syncer that talks to the server (rounds and the server's agents);
 //! - [`diagnosis`]: the offline diagnosis, and a finished run;
+//! - [`garage`]: the rider's bikes (synced records), the current one;
 //! - [`leaderboard`]: the server's boards, the last copy kept offline, and
 //!   joining or leaving them under a display name;
 //! - [`maps`]: plans → overworld maps → PNG/JSON, and the tileset;
 //! - [`scan`]: the scan session — frames, the bike's marker tracked in them
 //!   (a camera's on a thread of their own), its overlay pack, the scan it
 //!   earns;
+//! - [`location`]: where the rider is — fixes from gpsd or a phone, and
+//!   completing a quest with a location proof at its zone;
 //! - [`obd`]: reading and clearing codes through an OBD-II adapter;
 //! - [`task`]: waiting on work done on another thread without blocking;
 //! - [`clock`]: now and the local day, as events record them.
@@ -25,7 +28,9 @@ pub mod clock;
 pub mod data;
 pub mod diagnosis;
 mod error;
+pub mod garage;
 pub mod leaderboard;
+pub mod location;
 pub mod maps;
 pub mod obd;
 pub mod reminders;

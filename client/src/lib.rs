@@ -8,6 +8,7 @@ pub mod capture;
 pub mod commands;
 pub mod data;
 pub mod diagnostics;
+pub mod garage;
 pub mod home;
 pub mod leaderboard;
 pub mod overworld;
@@ -83,6 +84,7 @@ impl Plugin for ClientPlugin {
         scan::plugin(app);
         sync::plugin(app);
         data::plugin(app);
+        garage::plugin(app);
         leaderboard::plugin(app);
         overworld::plugin(app);
         toasts::plugin(app);
@@ -98,6 +100,7 @@ pub fn headless_features(app: &mut App) {
     diagnostics::add_runs(app);
     sync::plugin(app);
     data::plugin(app);
+    garage::plugin(app);
     leaderboard::add_boards(app);
 }
 

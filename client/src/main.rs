@@ -121,6 +121,17 @@ enum Command {
         #[command(subcommand)]
         action: ridewire_client::commands::data::DataAction,
     },
+    /// Complete a quest at its zone with a location proof from gpsd, or
+    /// hear how far away the zone is.
+    Quest {
+        #[command(subcommand)]
+        action: ridewire_client::commands::quest::QuestAction,
+    },
+    /// Your bikes: list, add, choose the current one, remove.
+    Garage {
+        #[command(subcommand)]
+        action: ridewire_client::commands::garage::GarageAction,
+    },
     /// One of the server's leaderboards (the last copy kept here when
     /// offline), and joining or leaving the boards under a display name.
     Leaderboard(ridewire_client::commands::leaderboard::Ask),
@@ -309,6 +320,16 @@ fn run_command(command: Command, data: &DataSource) -> ExitCode {
             };
             ridewire_client::commands::data::run(action, database, || password_for_sync(true))
         }
+        Command::Quest { action } => {
+            ridewire_client::commands::quest::run(action, data, &Clock::System)
+        }
+        Command::Garage { action } => {
+            let DataSource::Database(database) = data else {
+                eprintln!("ridewire garage: the demo garage keeps nothing; leave out --demo");
+                return ExitCode::from(2);
+            };
+            ridewire_client::commands::garage::run(action, database)
+        }
         Command::Leaderboard(ask) => {
             let DataSource::Database(database) = data else {
                 eprintln!("ridewire leaderboard: the demo garage has no account; leave out --demo");
@@ -359,6 +380,23 @@ fn plan_command(ask: &plan::Ask, png: Option<&Path>, json: Option<&Path>) -> Exi
     }
 }
 
+/// Keeps the VIN tail read from the bike, so the Garage card offers it
+/// for the current bike.
+fn offer_vin(database: &Path, tail: &ridewire_engine::vehicle::VinTail, quiet: bool) {
+    let kept = ridewire_app::rider::Rider::open(database, ridewire_app::clock::now().0)
+        .and_then(|mut rider| ridewire_app::garage::offer_vin_tail(&mut rider, tail));
+    match kept {
+        Ok(()) if !quiet => {
+            println!(
+                "VIN …{} kept: Settings → Garage offers it for your current bike.",
+                tail.as_str()
+            );
+        }
+        Ok(()) => {}
+        Err(e) => eprintln!("ridewire obd read: the VIN tail could not be kept ({e})"),
+    }
+}
+
 fn obd_command(action: ObdAction, data: &DataSource) -> ExitCode {
     match action {
         ObdAction::Read {
@@ -383,6 +421,9 @@ fn obd_command(action: ObdAction, data: &DataSource) -> ExitCode {
                 }
             } else {
                 print!("{}", obd::report(&reading));
+            }
+            if let (DataSource::Database(database), Some(tail)) = (data, &reading.vin_tail) {
+                offer_vin(database, tail, json);
             }
             if !then_diagnose {
                 return ExitCode::SUCCESS;

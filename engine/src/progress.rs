@@ -603,6 +603,12 @@ impl Progress {
         self.quests.get(id)
     }
 
+    /// The last location proof folded, passed or not: the next proof is
+    /// checked against it for speed and bursts.
+    pub fn last_proof(&self) -> Option<&PreviousProof> {
+        self.last_proof.as_ref()
+    }
+
     /// Unlocked achievements, in the order they were earned.
     pub fn achievements(&self) -> &[Unlocked] {
         &self.achievements

@@ -25,18 +25,20 @@ use std::time::Duration;
 use ridewire_app::account;
 use ridewire_app::clock;
 use ridewire_app::diagnosis::{self, Ask};
+use ridewire_app::location::{self, Fix};
 use ridewire_app::maps;
 use ridewire_app::reminders;
 use ridewire_app::rider::Rider;
 use ridewire_app::scan::{HostCamera, PushedFrames};
 use ridewire_engine::diagnostics::request::VehicleInfo;
 use ridewire_engine::event::EventKind;
+use ridewire_engine::geo::GeoPoint;
 use ridewire_engine::quest::QuestId;
 use ridewire_sync_client::{RoundReport, SyncHandle, Syncer, Trouble, Unwatch};
 
 pub use error::RideWireError;
 pub use views::{
-    Achievement, AgentAnswer, Decision, Diagnosis, Marker, Notice, Point, Progress, Quest,
+    Achievement, AgentAnswer, AtZone, Decision, Diagnosis, Marker, Notice, Point, Progress, Quest,
     QuestState, QuestStep, Recorded, SyncState, SyncSummary,
 };
 
@@ -211,6 +213,46 @@ impl RideWire {
     pub fn complete_quest(&self, id: String) -> Result<Recorded, RideWireError> {
         let quest = self.quest_id(&id)?;
         self.record(EventKind::QuestCompleted { quest })
+    }
+
+    /// Completes quest `id` at its zone with a position from the phone's
+    /// platform (WGS84 degrees, horizontal accuracy in metres, speed in
+    /// m/s and the fix's time in Unix ms when known), as `ridewire quest
+    /// complete --gps` does: checked with the engine's proof rules first,
+    /// nothing is recorded when the rider is not there yet, and the message
+    /// says how far the zone is or how rough the fix.
+    pub fn complete_quest_at_zone(
+        &self,
+        id: String,
+        lat: f64,
+        lon: f64,
+        accuracy_m: f64,
+        speed_mps: Option<f64>,
+        time_ms: Option<i64>,
+    ) -> Result<AtZone, RideWireError> {
+        let quest = self.quest_id(&id)?;
+        let fix = Fix {
+            at: GeoPoint { lat, lon },
+            accuracy_m,
+            speed_mps,
+            time_ms,
+        };
+        let (now, offset) = clock::now();
+        let mut rider = self.rider();
+        let title = rider
+            .catalog
+            .quest(&quest)
+            .map_or_else(|| id.clone(), |q| q.title.clone());
+        let attempt = location::complete_at_zone(&mut rider, &quest, &fix, now, offset);
+        drop(rider);
+        let at_zone = AtZone::of(attempt, &title)?;
+        if at_zone.proof_recorded
+            && let Some(handle) = self.handle()
+        {
+            // Sync picks it up with its next round all the same.
+            let _ = handle.sync_now();
+        }
+        Ok(at_zone)
     }
 
     /// Diagnoses trouble codes and symptoms on the rider's bike, gates the

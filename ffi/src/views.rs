@@ -2,6 +2,7 @@
 //! with nothing decided here.
 
 use ridewire_app::diagnosis::{Run, agent_status, flag_text};
+use ridewire_app::location::Attempt;
 use ridewire_app::rider::{Outcome, explain};
 use ridewire_ar::TrackedMarker;
 use ridewire_engine::diagnostics::gate::Decision as GateDecision;
@@ -162,6 +163,44 @@ impl Quest {
             proofs: quest.proofs.iter().map(as_json_word).collect(),
             due: quest.due.clone(),
         }
+    }
+}
+
+/// What came of completing a quest at its zone with a position fix.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct AtZone {
+    /// The quest was completed.
+    pub completed: bool,
+    /// The location proof was recorded (with the completion, or kept for
+    /// the steps still to tick off).
+    pub proof_recorded: bool,
+    pub xp: u64,
+    pub achievements: Vec<String>,
+    /// What happened, in the rider's words ("312 m from the zone; come
+    /// within 50 m").
+    pub message: String,
+}
+
+impl AtZone {
+    /// The app layer's attempt at the quest titled `title`.
+    pub(crate) fn of(attempt: Attempt, title: &str) -> Result<Self, RideWireError> {
+        let message = attempt.words(title);
+        let completed = attempt.completed();
+        let (proof_recorded, xp, achievements) = match attempt {
+            Attempt::Completed { xp, achievements } => (true, xp, achievements),
+            Attempt::ProofKept { .. } => (true, 0, Vec::new()),
+            Attempt::Failed(_) => return Err(RideWireError::Storage { message }),
+            Attempt::NotThere(_) | Attempt::NoLocationNeeded | Attempt::Refused(_) => {
+                (false, 0, Vec::new())
+            }
+        };
+        Ok(AtZone {
+            completed,
+            proof_recorded,
+            xp,
+            achievements,
+            message,
+        })
     }
 }
 

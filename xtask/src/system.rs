@@ -25,6 +25,9 @@ const X11: &[&str] = &[
 ];
 /// The API check runs schemathesis from a Python virtual environment.
 const PYTHON: &[&str] = &["python3", "python3-venv"];
+/// The location-proof tests drive a real GPS daemon (fed NMEA over TCP, so
+/// no `gpsd-clients`: its gpsfake would bring GTK and SciPy along).
+const GPSD: &str = "gpsd";
 /// The phones' Kotlin scenario runs on the host JVM through JNA.
 const JNA: &str = "libjna-java";
 /// A Java runtime for the Kotlin compiler and the scenario, when none is
@@ -136,6 +139,9 @@ pub fn ensure(purpose: Purpose) -> Result<(), String> {
     if purpose == Purpose::Test {
         if !installed(JNA) {
             missing.push(JNA);
+        }
+        if !installed(GPSD) {
+            missing.push(GPSD);
         }
         if !have("java") {
             missing.push(JAVA);

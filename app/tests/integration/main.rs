@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod diagnosis;
+mod location;
 mod reminders;
 mod rider;
 mod scan;

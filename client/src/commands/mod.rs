@@ -2,6 +2,8 @@
 
 pub mod data;
 pub mod diagnose;
+pub mod garage;
 pub mod leaderboard;
 pub mod obd;
 pub mod plan;
+pub mod quest;

@@ -5,11 +5,13 @@
 
 mod command_line;
 mod data;
+mod garage;
 mod leaderboard;
 mod obd;
 mod overworld;
 mod picture;
 mod plan;
+mod quest;
 mod scan;
 mod screenshot;
 mod sync;

@@ -65,6 +65,25 @@ def quests(rw):
         check("an unknown quest is refused", "no-such-quest" in e.message, e.message)
 
 
+def location_proof(rw):
+    # The starter plan's oil change is proved at the demo workshop
+    # (48.137154 N, 11.576124 E; a zone of 30 m).
+    quest = next(q for q in rw.quests() if q.id == "oil-change")
+    check("the oil change asks for a location proof", "location" in quest.proofs, quest.proofs)
+    far = rw.complete_quest_at_zone(quest.id, 48.134078, 11.576124, 6.0, None, None)
+    check("342 m south of the workshop nothing is recorded and the distance is told",
+          not far.proof_recorded and "312 m from the zone; come within 50 m" in far.message, far)
+    rough = rw.complete_quest_at_zone(quest.id, 48.137154, 11.576124, 40.0, None, None)
+    check("a rough fix says what accuracy is needed",
+          not rough.proof_recorded and "15 m or better is needed" in rough.message, rough)
+    for step in quest.steps:
+        rw.check_step(quest.id, step.id)
+    before = rw.progress().xp
+    there = rw.complete_quest_at_zone(quest.id, 48.137160, 11.576130, 6.0, 0.0, int(time.time() * 1000))
+    check("at the workshop the proof completes the quest", there.completed and there.proof_recorded and there.xp > 0, there)
+    check("progress shows its XP", rw.progress().xp == before + there.xp, rw.progress())
+
+
 def diagnose(rw):
     before = rw.progress().xp
     run = rw.diagnose(["P0300"], ["rough_idle"])
@@ -169,6 +188,7 @@ def main():
     with tempfile.TemporaryDirectory() as folder:
         rw = open_phone(folder)
         quests(rw)
+        location_proof(rw)
         diagnose(rw)
         frames(rw, frames_dir)
         sync(rw, server, email, password)
