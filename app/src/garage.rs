@@ -14,7 +14,7 @@
 
 use std::collections::BTreeMap;
 
-use ridewire_engine::sync::record::{Edit, Record, RecordKind};
+use ridewire_engine::sync::record::{Edit, RecordKind};
 use ridewire_engine::vehicle::{ModelKey, Vehicle, VinTail};
 use ridewire_offline_store::Store;
 use serde_json::{Value, json};
@@ -130,49 +130,19 @@ fn vehicle_of(record: &BTreeMap<String, Value>) -> Option<Vehicle> {
     })
 }
 
-fn values(record: &Record) -> BTreeMap<String, Value> {
-    record
-        .fields
-        .iter()
-        .map(|(name, field)| (name.clone(), field.value.clone()))
-        .collect()
-}
-
 /// The bikes as this device sees them: the server's copies with this
 /// device's waiting changes on top, oldest first; removed ones left out.
 pub fn bikes_in(store: &Store) -> Result<Vec<Bike>> {
-    let mut seen: BTreeMap<String, (BTreeMap<String, Value>, bool)> = store
-        .shared_records(RecordKind::Vehicle)?
-        .iter()
-        .map(|r| (r.key.clone(), (values(r), false)))
-        .collect();
-    for pending in store.pending_edits()? {
-        if pending.edit.kind != RecordKind::Vehicle || pending.refused || pending.conflict.is_some()
-        {
-            continue;
-        }
-        let (fields, waiting) = seen.entry(pending.edit.key.clone()).or_default();
-        fields.extend(pending.edit.changes.clone());
-        *waiting = true;
-    }
-    let mut bikes: Vec<(i64, Bike)> = seen
+    Ok(crate::records::view(store, RecordKind::Vehicle)?
         .into_iter()
-        .filter(|(_, (fields, _))| fields.get("removed") != Some(&Value::Bool(true)))
-        .filter_map(|(id, (fields, waiting))| {
-            let added = fields.get("added_ms").and_then(Value::as_i64).unwrap_or(0);
-            let vehicle = vehicle_of(&fields)?;
-            Some((
-                added,
-                Bike {
-                    id,
-                    vehicle,
-                    waiting,
-                },
-            ))
+        .filter_map(|seen| {
+            Some(Bike {
+                vehicle: vehicle_of(&seen.fields)?,
+                id: seen.key,
+                waiting: seen.waiting,
+            })
         })
-        .collect();
-    bikes.sort_by(|a, b| (a.0, &a.1.id).cmp(&(b.0, &b.1.id)));
-    Ok(bikes.into_iter().map(|(_, b)| b).collect())
+        .collect())
 }
 
 /// This device's current bike: the one chosen here, else the first one,
@@ -217,7 +187,7 @@ pub fn add(
         ("model".to_owned(), json!(vehicle.model)),
         ("year".to_owned(), json!(vehicle.year)),
         ("model_key".to_owned(), json!(vehicle.model_key)),
-        ("added_ms".to_owned(), json!(now_ms)),
+        (crate::records::ADDED.to_owned(), json!(now_ms)),
     ]);
     if let Some(tail) = &vehicle.vin_tail {
         changes.insert("vin_tail".to_owned(), json!(tail));
@@ -306,7 +276,7 @@ pub fn remove(rider: &mut Rider, id: &str, now_ms: i64) -> Result<()> {
     change(
         rider,
         id,
-        BTreeMap::from([("removed".to_owned(), json!(true))]),
+        BTreeMap::from([(crate::records::REMOVED.to_owned(), json!(true))]),
         now_ms,
     )
 }

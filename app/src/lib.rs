@@ -12,6 +12,8 @@
 //! - [`leaderboard`]: the server's boards, the last copy kept offline, and
 //!   joining or leaving them under a display name;
 //! - [`maps`]: plans → overworld maps → PNG/JSON, and the tileset;
+//! - [`plans`]: the rider's own plans (files, templates, the workshop's),
+//!   synced, one current per device;
 //! - [`scan`]: the scan session — frames, the bike's marker tracked in them
 //!   (a camera's on a thread of their own), its overlay pack, the scan it
 //!   earns;
@@ -33,6 +35,8 @@ pub mod leaderboard;
 pub mod location;
 pub mod maps;
 pub mod obd;
+pub mod plans;
+mod records;
 pub mod reminders;
 pub mod rider;
 pub mod scan;

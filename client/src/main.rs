@@ -25,6 +25,10 @@ struct Cli {
     /// The screen to open on.
     #[arg(long, value_enum, default_value = "home")]
     screen: Screen,
+    /// Open this Markdown plan on the Map (it joins your plans; tasks
+    /// ticked in the file since it was last opened are recorded).
+    #[arg(long, value_name = "PLAN.md")]
+    plan: Option<PathBuf>,
     /// Window or picture size in pixels, as WIDTHxHEIGHT.
     #[arg(long, value_name = "WxH", default_value = "1280x720", value_parser = parse_size)]
     size: UVec2,
@@ -516,10 +520,19 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let mut screen = cli.screen;
+    if let Some(file) = &cli.plan {
+        if let Err(code) = open_plan(file, &data) {
+            return code;
+        }
+        if screen == Screen::Home {
+            screen = Screen::Overworld;
+        }
+    }
     let options = Options {
         camera,
         screenshot: cli.screenshot,
-        screen: cli.screen,
+        screen,
         size: cli.size,
         data,
     };
@@ -528,6 +541,32 @@ fn main() -> ExitCode {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
+    }
+}
+
+/// `--plan FILE`: opens the plan in the rider's data before the app starts.
+fn open_plan(file: &Path, data: &DataSource) -> Result<(), ExitCode> {
+    let DataSource::Database(database) = data else {
+        eprintln!("ridewire: --plan keeps the plan in your data; leave out --demo");
+        return Err(ExitCode::from(2));
+    };
+    let (now, offset) = ridewire_app::clock::now();
+    let opened = ridewire_app::rider::Rider::open(database, now)
+        .and_then(|mut rider| ridewire_app::plans::open_file(&mut rider, file, now, offset));
+    match opened {
+        Ok(o) => {
+            if o.recorded > 0 {
+                println!(
+                    "{}: {} task(s) ticked since it was last opened are recorded ({} XP).",
+                    o.plan.title, o.recorded, o.xp
+                );
+            }
+            Ok(())
+        }
+        Err(e) => {
+            eprintln!("ridewire: {e}");
+            Err(ExitCode::from(2))
+        }
     }
 }
 

@@ -6,6 +6,7 @@
 
 mod diagnosis;
 mod location;
+mod plans;
 mod reminders;
 mod rider;
 mod scan;

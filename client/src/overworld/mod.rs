@@ -7,14 +7,16 @@
 //! opens its panel ([`panel`]), where steps are ticked off and sections are
 //! entered. Everything the rider does becomes a [`RecordEvent`].
 //!
-//! The plan is the built-in starter plan for the demo bike
-//! (`assets/plans/street-750.md`) until plans sync from a workshop; its
-//! quests join the rider's catalogue the first time the map opens, and the
-//! tasks it already marks as done are recorded then.
+//! The plan is the device's current one ([`plans`]: the rider's own
+//! Markdown files, templates, or a workshop's), else the built-in starter
+//! plan for the demo bike (`assets/plans/street-750.md`), whose quests join
+//! the rider's catalogue the first time the map opens, with the tasks it
+//! already marks as done recorded then.
 
 pub mod camera;
 pub mod nodes;
 pub mod panel;
+pub mod plans;
 pub mod tiles;
 
 use bevy::prelude::*;
@@ -65,6 +67,7 @@ pub(super) fn plugin(app: &mut App) {
     nodes::plugin(app);
     tiles::plugin(app);
     panel::plugin(app);
+    plans::plugin(app);
 }
 
 /// The map on its own, for headless use (benchmarks): the same systems
@@ -203,6 +206,11 @@ fn adopt_plan(
         return;
     };
     commands.insert_resource(PlanAdopted);
+    if player.setting(ridewire_app::plans::CURRENT_KEY).is_some() {
+        // The rider's own plan: the app layer took its quests and ticks
+        // when it was opened.
+        return;
+    }
     let catalog = match plan.plan.to_catalog() {
         Ok(catalog) => catalog,
         Err(e) => {

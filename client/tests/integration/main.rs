@@ -9,6 +9,7 @@ mod garage;
 mod leaderboard;
 mod obd;
 mod overworld;
+mod own_plans;
 mod picture;
 mod plan;
 mod quest;

@@ -22,6 +22,9 @@ pub enum RecordKind {
     Vehicle,
     /// Where the marker sits on a vehicle, as calibrated on a device.
     ArAnchor,
+    /// A maintenance plan of the rider's own (its Markdown in fields of at
+    /// most [`MAX_VALUE_BYTES`] each).
+    Plan,
 }
 
 /// One field's value and the version that last changed it.

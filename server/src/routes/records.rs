@@ -25,7 +25,7 @@ const ADDRESS: &[Param] = &[
         place: In::Path,
         required: true,
         description: "What the record describes",
-        values: Values::OneOf(&["vehicle", "ar_anchor"]),
+        values: Values::OneOf(&["vehicle", "ar_anchor", "plan"]),
     },
     Param {
         name: "key",
@@ -46,7 +46,7 @@ pub fn routes() -> Vec<Route> {
         Route {
             method: Method::GET,
             path: "/api/v1/records/{kind}/{key}",
-            summary: "A versioned record of the user's (kind: vehicle or ar_anchor)",
+            summary: "A versioned record of the user's (kind: vehicle, ar_anchor or plan)",
             access: Access::User,
             params: ADDRESS,
             request: None,
@@ -81,6 +81,7 @@ fn kind_name(kind: RecordKind) -> &'static str {
     match kind {
         RecordKind::Vehicle => "vehicle",
         RecordKind::ArAnchor => "ar_anchor",
+        RecordKind::Plan => "plan",
     }
 }
 

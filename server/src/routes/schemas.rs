@@ -159,13 +159,13 @@ pub fn all() -> Value {
         },
         "Record": {
             "type": "object", "required": ["kind", "key", "version", "fields"],
-            "properties": {"kind": {"enum": ["vehicle", "ar_anchor"]}, "key": {"type": "string"},
+            "properties": {"kind": {"enum": ["vehicle", "ar_anchor", "plan"]}, "key": {"type": "string"},
                 "version": {"type": "integer"},
                 "fields": {"type": "object", "additionalProperties": r("Field")}}
         },
         "Edit": {
             "type": "object", "required": ["kind", "key", "base_version", "changes"],
-            "properties": {"kind": {"enum": ["vehicle", "ar_anchor"]}, "key": printable(1, MAX_NAME),
+            "properties": {"kind": {"enum": ["vehicle", "ar_anchor", "plan"]}, "key": printable(1, MAX_NAME),
                 "base_version": {"type": "integer", "minimum": 0, "maximum": u64::MAX,
                     "description": "The version the edit was made on; 0 for a new record"},
                 "changes": {"type": "object", "minProperties": 1, "maxProperties": MAX_FIELDS,

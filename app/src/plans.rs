@@ -1,0 +1,432 @@
+//! The rider's own maintenance plans: Markdown files opened from disk,
+//! started from a template, or sent by a workshop through the server.
+//!
+//! An own plan is a synced record ([`RecordKind::Plan`]: its title, map
+//! seed and Markdown, split into fields the server takes), so it reaches the
+//! rider's other devices. Where the file lies is this device's business (a
+//! setting per plan). Opening a file again after ticking tasks in an editor
+//! records what was ticked since ([`Plan::checked_off`]) and keeps the new
+//! text; the quests of every plan join the rider's catalogue. One plan is
+//! current on each device: the Map draws it, as `ridewire plan` does.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use ridewire_engine::event::EventKind;
+use ridewire_engine::plan::{self, Plan};
+use ridewire_engine::sync::record::{Edit, MAX_VALUE_BYTES, RecordKind};
+use ridewire_offline_store::Store;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::records::{ADDED, REMOVED, view};
+use crate::rider::{Outcome, Rider};
+use crate::{Error, Result};
+
+/// Setting: this device's current plan (an own plan's id, or `server:ID`
+/// for one a workshop sent); absent: the starter plan.
+pub const CURRENT_KEY: &str = "plans.current";
+/// The biggest plan file read (a plan is text: this is thousands of tasks).
+pub const MAX_PLAN_BYTES: u64 = 512 * 1024;
+/// The plans to start from, by name: title and Markdown.
+pub const TEMPLATES: [(&str, &str); 3] = [
+    (
+        "spring-service",
+        include_str!("../../assets/plans/templates/spring-service.md"),
+    ),
+    (
+        "before-a-long-ride",
+        include_str!("../../assets/plans/templates/before-a-long-ride.md"),
+    ),
+    (
+        "winter-storage",
+        include_str!("../../assets/plans/templates/winter-storage.md"),
+    ),
+];
+
+/// The prefix of a current plan a workshop sent.
+const SERVER: &str = "server:";
+/// Fields holding the Markdown: `md.0`, `md.1`, …
+const MARKDOWN: &str = "md.";
+/// The most Markdown fields a plan record has (the rest of the 64 hold the
+/// title, seed and dates).
+const MAX_CHUNKS: usize = 48;
+
+fn file_key(id: &str) -> String {
+    format!("plans.file.{id}")
+}
+
+/// Where a plan came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// The rider's own (from a file or a template), synced as a record.
+    Own {
+        /// The file it was last opened from on this device.
+        file: Option<PathBuf>,
+        /// A change waits to reach the server.
+        waiting: bool,
+    },
+    /// Sent by a workshop (read-only here).
+    Server,
+}
+
+/// A plan the rider can open on the Map.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListedPlan {
+    /// The id to choose it by.
+    pub id: String,
+    pub title: String,
+    pub markdown: String,
+    /// The map seed (the same plan and seed, the same map).
+    pub seed: u64,
+    pub source: Source,
+}
+
+/// What opening a plan did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Opened {
+    pub plan: ListedPlan,
+    /// Opened for the first time (its quests joined the catalogue).
+    pub new: bool,
+    /// Tasks and steps ticked since it was last opened, now recorded.
+    pub recorded: usize,
+    /// XP those earned.
+    pub xp: u64,
+}
+
+/// Splits Markdown into fields of at most [`MAX_VALUE_BYTES`] (as JSON
+/// strings, escapes included), on character boundaries.
+fn chunks(markdown: &str) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    for c in markdown.chars() {
+        let mut probe = current.clone();
+        probe.push(c);
+        if json!(probe).to_string().len() > MAX_VALUE_BYTES {
+            out.push(std::mem::take(&mut current));
+        }
+        current.push(c);
+    }
+    out.push(current);
+    if out.len() > MAX_CHUNKS {
+        return Err(Error::Input(format!(
+            "the plan is too big to sync ({} KiB; at most about {} KiB)",
+            markdown.len() / 1024,
+            MAX_CHUNKS * MAX_VALUE_BYTES / 1024
+        )));
+    }
+    Ok(out)
+}
+
+fn markdown_of(fields: &BTreeMap<String, Value>) -> String {
+    (0..)
+        .map_while(|i| {
+            fields
+                .get(&format!("{MARKDOWN}{i}"))
+                .and_then(Value::as_str)
+        })
+        .collect()
+}
+
+/// The rider's own plans (not removed), oldest first, then those the
+/// server sent.
+pub fn plans_in(store: &Store) -> Result<Vec<ListedPlan>> {
+    let mut all: Vec<ListedPlan> = view(store, RecordKind::Plan)?
+        .into_iter()
+        .map(|seen| ListedPlan {
+            title: seen
+                .fields
+                .get("title")
+                .and_then(Value::as_str)
+                .unwrap_or("Plan")
+                .to_owned(),
+            markdown: markdown_of(&seen.fields),
+            seed: seen.fields.get("seed").and_then(Value::as_u64).unwrap_or(0),
+            source: Source::Own {
+                file: store
+                    .setting(&file_key(&seen.key))
+                    .ok()
+                    .flatten()
+                    .map(PathBuf::from),
+                waiting: seen.waiting,
+            },
+            id: seen.key,
+        })
+        .collect();
+    all.extend(store.plans()?.into_iter().map(|p| ListedPlan {
+        id: format!("{SERVER}{}", p.id),
+        title: p.title,
+        markdown: p.markdown,
+        seed: 0,
+        source: Source::Server,
+    }));
+    Ok(all)
+}
+
+/// The rider's plans.
+pub fn plans(rider: &Rider) -> Result<Vec<ListedPlan>> {
+    plans_in(&rider.store())
+}
+
+/// This device's current plan; `None` for the starter plan.
+pub fn current(rider: &Rider) -> Result<Option<ListedPlan>> {
+    let Some(id) = rider.setting(CURRENT_KEY) else {
+        return Ok(None);
+    };
+    Ok(plans(rider)?.into_iter().find(|p| p.id == id))
+}
+
+/// Makes a listed plan current on this device (`None`: the starter plan),
+/// taking its quests into the catalogue.
+pub fn choose(rider: &mut Rider, id: Option<&str>) -> Result<Option<ListedPlan>> {
+    let Some(id) = id else {
+        rider.forget_setting(CURRENT_KEY)?;
+        return Ok(None);
+    };
+    let plan = plans(rider)?
+        .into_iter()
+        .find(|p| p.id == id)
+        .ok_or_else(|| Error::Input(format!("there is no plan {id}")))?;
+    let parsed = parse(&plan.markdown, &plan.title)?;
+    rider.add_quests(&parsed.to_catalog()?)?;
+    rider.save_setting(CURRENT_KEY, id)?;
+    Ok(Some(plan))
+}
+
+fn parse(markdown: &str, name: &str) -> Result<Plan> {
+    plan::parse(markdown).map_err(|e| Error::Input(format!("{name}: {e}")))
+}
+
+/// Reads a plan file: a clear error for a missing, huge or non-text file.
+fn read(path: &Path) -> Result<String> {
+    let shown = path.display();
+    let size = std::fs::metadata(path)
+        .map_err(|e| Error::Input(format!("cannot open {shown}: {e}")))?
+        .len();
+    if size > MAX_PLAN_BYTES {
+        return Err(Error::Input(format!(
+            "{shown} is {} KiB: a plan is at most {} KiB of Markdown",
+            size / 1024,
+            MAX_PLAN_BYTES / 1024
+        )));
+    }
+    let bytes =
+        std::fs::read(path).map_err(|e| Error::Input(format!("cannot read {shown}: {e}")))?;
+    String::from_utf8(bytes)
+        .map_err(|_| Error::Input(format!("{shown} is not a text file (UTF-8 Markdown)")))
+}
+
+/// Records the tasks and steps `plan` shows ticked that the rider's
+/// progress does not have yet: (recorded, XP).
+fn record_ticked(
+    rider: &mut Rider,
+    plan: &Plan,
+    now_ms: i64,
+    utc_offset_min: i16,
+) -> Result<(usize, u64)> {
+    let ticked = plan.checked_off()?;
+    let mut events = Vec::new();
+    for done in ticked.iter().filter(|c| c.step.is_some()) {
+        let step = done.step.clone().unwrap_or_default();
+        let has = rider
+            .progress()
+            .quest(&done.quest)
+            .is_some_and(|q| q.steps_checked.contains(&step) || q.completions > 0);
+        if !has {
+            events.push(EventKind::StepChecked {
+                quest: done.quest.clone(),
+                step,
+            });
+        }
+    }
+    for done in ticked.iter().filter(|c| c.step.is_none()) {
+        let has = rider
+            .progress()
+            .quest(&done.quest)
+            .is_some_and(|q| q.completions > 0);
+        if !has {
+            events.push(EventKind::QuestCompleted {
+                quest: done.quest.clone(),
+            });
+        }
+    }
+    let (mut recorded, mut xp) = (0, 0);
+    for kind in events {
+        match rider.record(kind, now_ms, utc_offset_min) {
+            Outcome::Counted { xp: earned, .. } => {
+                recorded += 1;
+                xp += earned;
+            }
+            Outcome::NotCounted(_) => recorded += 1,
+            Outcome::Failed(e) => return Err(Error::Input(format!("could not record: {e}"))),
+        }
+    }
+    Ok((recorded, xp))
+}
+
+/// Opens a Markdown plan file and makes it current. A file opened before
+/// (the same path) is read again: what was ticked since is recorded and
+/// the new text kept (and synced); a new one joins the rider's plans.
+pub fn open_file(
+    rider: &mut Rider,
+    path: &Path,
+    now_ms: i64,
+    utc_offset_min: i16,
+) -> Result<Opened> {
+    let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned());
+    let markdown = read(&path)?;
+    let name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let parsed = parse(&markdown, &name)?;
+    let title = if parsed.title.trim().is_empty() {
+        name.trim_end_matches(".md").to_owned()
+    } else {
+        parsed.title.clone()
+    };
+    let pieces = chunks(&markdown)?;
+    let known = plans(rider)?
+        .into_iter()
+        .find(|p| matches!(&p.source, Source::Own { file: Some(f), .. } if *f == path));
+    rider.add_quests(&parsed.to_catalog()?)?;
+    let (id, seed, new, base) = match &known {
+        Some(plan) => {
+            let base = rider
+                .store()
+                .shared_record(RecordKind::Plan, &plan.id)?
+                .map_or(0, |r| r.version);
+            (plan.id.clone(), plan.seed, false, base)
+        }
+        None => {
+            // Kept with the plan, so every device draws the same map; `ridewire
+            // plan FILE` draws it too (its seed is 0 unless given).
+            (Uuid::now_v7().to_string(), 0, true, 0)
+        }
+    };
+    let changed = known
+        .as_ref()
+        .is_none_or(|p| p.markdown != markdown || p.title != title);
+    if changed {
+        let mut changes = BTreeMap::from([("title".to_owned(), json!(title))]);
+        if new {
+            changes.insert("seed".to_owned(), json!(seed));
+            changes.insert(ADDED.to_owned(), json!(now_ms));
+        }
+        let old_chunks = known
+            .as_ref()
+            .map_or(0, |p| chunks(&p.markdown).map_or(0, |c| c.len()));
+        for i in 0..pieces.len().max(old_chunks) {
+            let value = pieces.get(i).map_or(Value::Null, |p| json!(p));
+            changes.insert(format!("{MARKDOWN}{i}"), value);
+        }
+        rider.store().edit_record(
+            &Edit {
+                kind: RecordKind::Plan,
+                key: id.clone(),
+                base_version: base,
+                changes,
+            },
+            now_ms,
+        )?;
+    }
+    rider.save_setting(&file_key(&id), &path.display().to_string())?;
+    rider.save_setting(CURRENT_KEY, &id)?;
+    let (recorded, xp) = record_ticked(rider, &parsed, now_ms, utc_offset_min)?;
+    let plan = current(rider)?.ok_or(Error::Stopped("the plan list"))?;
+    Ok(Opened {
+        plan,
+        new,
+        recorded,
+        xp,
+    })
+}
+
+/// Starts a plan from template `name`: writes it to a new file in `folder`
+/// (never over an existing one) and opens that.
+pub fn from_template(
+    rider: &mut Rider,
+    name: &str,
+    folder: &Path,
+    now_ms: i64,
+    utc_offset_min: i16,
+) -> Result<Opened> {
+    let (_, markdown) = TEMPLATES.iter().find(|(n, _)| *n == name).ok_or_else(|| {
+        let names: Vec<&str> = TEMPLATES.iter().map(|(n, _)| *n).collect();
+        Error::Input(format!(
+            "no template {name:?}: there are {}",
+            names.join(", ")
+        ))
+    })?;
+    std::fs::create_dir_all(folder).map_err(|e| Error::Folder {
+        path: folder.to_owned(),
+        reason: e.to_string(),
+    })?;
+    let mut path = folder.join(format!("{name}.md"));
+    let mut n = 2;
+    while path.exists() {
+        path = folder.join(format!("{name}-{n}.md"));
+        n += 1;
+    }
+    std::fs::write(&path, markdown)
+        .map_err(|e| Error::Input(format!("cannot write {}: {e}", path.display())))?;
+    open_file(rider, &path, now_ms, utc_offset_min)
+}
+
+/// Takes an own plan off the list (on every device, once synced); the
+/// starter plan becomes current if it was.
+pub fn remove(rider: &mut Rider, id: &str, now_ms: i64) -> Result<()> {
+    let base = rider
+        .store()
+        .shared_record(RecordKind::Plan, id)?
+        .map_or(0, |r| r.version);
+    if !plans(rider)?
+        .iter()
+        .any(|p| p.id == id && matches!(p.source, Source::Own { .. }))
+    {
+        return Err(Error::Input(format!("there is no plan of yours {id}")));
+    }
+    rider.store().edit_record(
+        &Edit {
+            kind: RecordKind::Plan,
+            key: id.to_owned(),
+            base_version: base,
+            changes: BTreeMap::from([(REMOVED.to_owned(), json!(true))]),
+        },
+        now_ms,
+    )?;
+    if rider.setting(CURRENT_KEY).as_deref() == Some(id) {
+        rider.forget_setting(CURRENT_KEY)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_splits_into_fields_the_server_takes_and_joins_back() {
+        let text = "- [ ] Check the \"chain\" – ünïcode\n".repeat(2_000);
+        let pieces = chunks(&text).unwrap();
+        assert!(pieces.len() > 1);
+        for p in &pieces {
+            assert!(json!(p).to_string().len() <= MAX_VALUE_BYTES);
+        }
+        let fields: BTreeMap<String, Value> = pieces
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (format!("{MARKDOWN}{i}"), json!(p)))
+            .collect();
+        assert_eq!(markdown_of(&fields), text);
+    }
+
+    #[test]
+    fn every_template_parses_into_quests() {
+        for (name, markdown) in TEMPLATES {
+            let plan = plan::parse(markdown).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert!(!plan.title.is_empty(), "{name}");
+            assert!(plan.to_catalog().unwrap().quests().count() >= 3, "{name}");
+        }
+    }
+}

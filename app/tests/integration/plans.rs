@@ -1,0 +1,112 @@
+//! The rider's own plans on a real SQLite file: opened from a Markdown
+//! file, ticked in an editor and opened again (only what changed is
+//! recorded), started from a template, refused clearly when the file is
+//! not a plan.
+
+use ridewire_app::plans::{self, Source};
+use ridewire_app::rider::Rider;
+
+const NOW: i64 = 1_800_000_000_000;
+
+const PLAN: &str = "# My MT-07\n\n## Chain\n\n- [ ] Clean the chain #easy\n    - [ ] Degrease\n    - [ ] Lube\n- [ ] Adjust the slack #medium\n\n## Brakes\n\n- [ ] Check the pads #easy\n";
+
+#[test]
+fn a_plan_file_is_opened_and_what_is_ticked_later_is_recorded_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("mt07.md");
+    std::fs::write(&file, PLAN).unwrap();
+    let db = dir.path().join("rider.db");
+    let mut rider = Rider::open(&db, NOW).unwrap();
+    let opened = plans::open_file(&mut rider, &file, NOW, 60).unwrap();
+    assert!(opened.new);
+    assert_eq!(opened.recorded, 0, "nothing ticked yet");
+    assert_eq!(opened.plan.title, "My MT-07");
+    assert!(matches!(
+        opened.plan.source,
+        Source::Own { waiting: true, .. }
+    ));
+    assert_eq!(
+        plans::current(&rider).unwrap().map(|p| p.id),
+        Some(opened.plan.id.clone())
+    );
+    let quests_before = rider.catalog.quests().count();
+
+    // Ticked in an editor: a step and a whole task.
+    let ticked = PLAN
+        .replace("    - [ ] Degrease", "    - [x] Degrease")
+        .replace("- [ ] Check the pads", "- [x] Check the pads");
+    std::fs::write(&file, &ticked).unwrap();
+    let again = plans::open_file(&mut rider, &file, NOW + 1_000, 60).unwrap();
+    assert!(!again.new);
+    assert_eq!(
+        again.plan.id, opened.plan.id,
+        "the same plan, not a second one"
+    );
+    assert_eq!(again.recorded, 2);
+    assert!(again.xp > 0);
+    assert_eq!(again.plan.markdown, ticked, "the new text is kept");
+    assert_eq!(rider.catalog.quests().count(), quests_before);
+    let events = rider.events().len();
+    // Opened once more, unchanged: nothing recorded twice.
+    let third = plans::open_file(&mut rider, &file, NOW + 2_000, 60).unwrap();
+    assert_eq!(third.recorded, 0);
+    assert_eq!(rider.events().len(), events);
+    assert_eq!(plans::plans(&rider).unwrap().len(), 1);
+    drop(rider);
+
+    // Kept across a restart, with the file it came from.
+    let rider = Rider::open(&db, NOW).unwrap();
+    let listed = plans::plans(&rider).unwrap();
+    assert_eq!(listed.len(), 1);
+    assert!(
+        matches!(&listed[0].source, Source::Own { file: Some(f), .. } if f.ends_with("mt07.md"))
+    );
+    assert_eq!(rider.verify(), Ok(()));
+}
+
+#[test]
+fn templates_start_a_new_file_and_plans_can_be_removed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rider = Rider::open(&dir.path().join("rider.db"), NOW).unwrap();
+    let first = plans::from_template(&mut rider, "spring-service", dir.path(), NOW, 0).unwrap();
+    let second = plans::from_template(&mut rider, "spring-service", dir.path(), NOW, 0).unwrap();
+    assert!(dir.path().join("spring-service.md").is_file());
+    assert!(
+        dir.path().join("spring-service-2.md").is_file(),
+        "never over a file"
+    );
+    assert_ne!(first.plan.id, second.plan.id);
+    assert_eq!(plans::plans(&rider).unwrap().len(), 2);
+    let err = plans::from_template(&mut rider, "nope", dir.path(), NOW, 0).unwrap_err();
+    assert!(err.to_string().contains("spring-service"), "{err}");
+    plans::remove(&mut rider, &second.plan.id, NOW).unwrap();
+    assert_eq!(plans::plans(&rider).unwrap().len(), 1);
+    assert_eq!(
+        plans::current(&rider).unwrap(),
+        None,
+        "the starter plan again"
+    );
+    plans::choose(&mut rider, Some(&first.plan.id)).unwrap();
+    assert_eq!(
+        plans::current(&rider).unwrap().map(|p| p.id),
+        Some(first.plan.id)
+    );
+}
+
+#[test]
+fn files_that_are_not_plans_are_refused_and_nothing_is_added() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rider = Rider::open(&dir.path().join("rider.db"), NOW).unwrap();
+    let missing = plans::open_file(&mut rider, &dir.path().join("nope.md"), NOW, 0).unwrap_err();
+    assert!(missing.to_string().contains("cannot open"), "{missing}");
+    let binary = dir.path().join("photo.md");
+    std::fs::write(&binary, [0xff, 0xd8, 0xff, 0xe0, 0x00]).unwrap();
+    let err = plans::open_file(&mut rider, &binary, NOW, 0).unwrap_err();
+    assert!(err.to_string().contains("not a text file"), "{err}");
+    let huge = dir.path().join("huge.md");
+    std::fs::write(&huge, "- [ ] x\n".repeat(100_000)).unwrap();
+    let err = plans::open_file(&mut rider, &huge, NOW, 0).unwrap_err();
+    assert!(err.to_string().contains("KiB"), "{err}");
+    assert!(plans::plans(&rider).unwrap().is_empty());
+    assert_eq!(plans::current(&rider).unwrap(), None);
+}

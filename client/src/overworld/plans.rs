@@ -1,0 +1,281 @@
+//! Which plan the Map draws: the rider's plans (their own files, started
+//! from templates, and those a workshop sent) listed at the Map's foot,
+//! one current. Opening and choosing are the app layer's
+//! [`ridewire_app::plans`]; this keeps [`MapPlan`] on the current one.
+
+use std::path::PathBuf;
+
+use bevy::prelude::*;
+use bevy_egui::egui::{self, RichText};
+use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
+use ridewire_app::plans::{self, ListedPlan, Source, TEMPLATES};
+use ridewire_engine::plan;
+
+use super::{Level, LevelMap, MapPlan, STARTER_SEED, SelectedNode};
+use crate::player::{Clock, Player};
+use crate::screens::{ContentArea, Screen};
+use crate::shared::SyncLink;
+use crate::{UiSystems, theme};
+
+pub(super) fn plugin(app: &mut App) {
+    app.init_resource::<PlanForm>()
+        .init_resource::<Clock>()
+        .add_message::<PlanAsk>()
+        .add_message::<crate::shared::Synced>()
+        .add_systems(
+            Update,
+            (
+                follow_current.run_if(resource_added::<Player>),
+                (act, refresh_list).chain().after(crate::AppSystems::Record),
+            ),
+        )
+        .add_systems(
+            EguiPrimaryContextPass,
+            draw.in_set(UiSystems::Screen)
+                .run_if(in_state(Screen::Overworld)),
+        );
+}
+
+/// What the rider asks of the plan bar.
+#[derive(Message, Debug, Clone, PartialEq, Eq)]
+pub enum PlanAsk {
+    /// Draw this plan (`None`: the starter plan).
+    Choose(Option<String>),
+    /// Open the Markdown file typed in the bar.
+    OpenFile,
+    /// Start a plan from this template.
+    Template(&'static str),
+}
+
+/// The plan bar: the file path typed, how the last action went, and the
+/// rider's plans as last read (again after each change and sync round).
+#[derive(Resource, Debug)]
+pub struct PlanForm {
+    pub path: String,
+    pub message: Option<Result<String, String>>,
+    pub listed: Vec<ListedPlan>,
+    stale: bool,
+}
+
+impl Default for PlanForm {
+    fn default() -> Self {
+        Self {
+            path: String::new(),
+            message: None,
+            listed: Vec::new(),
+            stale: true,
+        }
+    }
+}
+
+/// Reads the plan list when it may have changed.
+fn refresh_list(
+    mut form: ResMut<PlanForm>,
+    mut synced: MessageReader<crate::shared::Synced>,
+    player: Option<Res<Player>>,
+) {
+    let Some(player) = player else { return };
+    if synced.read().count() > 0 || form.stale {
+        form.listed = plans::plans(&player).unwrap_or_default();
+        form.stale = false;
+    }
+}
+
+/// Where templates are written: the documents folder's `RideWire plans`.
+pub fn plans_folder() -> PathBuf {
+    dirs::document_dir()
+        .or_else(dirs::home_dir)
+        .unwrap_or_else(std::env::temp_dir)
+        .join("RideWire plans")
+}
+
+/// The Map's plan for a listed plan (`None`: the starter plan).
+fn map_plan(listed: Option<&ListedPlan>) -> Result<MapPlan, String> {
+    match listed {
+        None => MapPlan::starter().map_err(|e| e.to_string()),
+        Some(p) => Ok(MapPlan {
+            plan: plan::parse(&p.markdown).map_err(|e| format!("{}: {e}", p.title))?,
+            seed: if matches!(p.source, Source::Server) {
+                STARTER_SEED
+            } else {
+                p.seed
+            },
+        }),
+    }
+}
+
+/// Shows `plan` from its top level.
+fn show(commands: &mut Commands, plan: MapPlan, level: &mut Level, selected: &mut SelectedNode) {
+    commands.insert_resource(plan);
+    commands.remove_resource::<LevelMap>();
+    level.0.clear();
+    selected.0 = None;
+}
+
+/// At start: the device's current plan.
+fn follow_current(
+    mut commands: Commands,
+    player: Res<Player>,
+    mut level: ResMut<Level>,
+    mut selected: ResMut<SelectedNode>,
+) {
+    match plans::current(&player) {
+        Ok(Some(current)) => match map_plan(Some(&current)) {
+            Ok(plan) => show(&mut commands, plan, &mut level, &mut selected),
+            Err(e) => warn!("the current plan cannot be drawn: {e}"),
+        },
+        Ok(None) => {}
+        Err(e) => warn!("the rider's plans cannot be read: {e}"),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn act(
+    mut asks: MessageReader<PlanAsk>,
+    mut form: ResMut<PlanForm>,
+    player: Option<ResMut<Player>>,
+    clock: Res<Clock>,
+    link: Option<Res<SyncLink>>,
+    mut commands: Commands,
+    mut level: ResMut<Level>,
+    mut selected: ResMut<SelectedNode>,
+) {
+    let Some(mut player) = player else { return };
+    let (now, offset) = clock.now();
+    for ask in asks.read() {
+        form.stale = true;
+        let done = match ask {
+            PlanAsk::Choose(id) => plans::choose(&mut player, id.as_deref())
+                .map_err(|e| e.to_string())
+                .map(|p| {
+                    let title = p.as_ref().map_or("the starter plan", |p| p.title.as_str());
+                    (p.clone(), format!("Showing {title}."))
+                }),
+            PlanAsk::OpenFile | PlanAsk::Template(_) => {
+                let opened = match ask {
+                    PlanAsk::Template(name) => {
+                        plans::from_template(&mut player, name, &plans_folder(), now, offset)
+                    }
+                    _ if form.path.trim().is_empty() => Err(ridewire_app::Error::Input(
+                        "type the path of a Markdown plan file".into(),
+                    )),
+                    _ => plans::open_file(&mut player, form.path.trim().as_ref(), now, offset),
+                };
+                opened.map_err(|e| e.to_string()).map(|o| {
+                    let file = match &o.plan.source {
+                        Source::Own { file: Some(f), .. } => format!(" ({})", f.display()),
+                        _ => String::new(),
+                    };
+                    let what = match (o.new, o.recorded) {
+                        (true, 0) => "opened".to_owned(),
+                        (_, 0) => "nothing new ticked".to_owned(),
+                        (_, n) => format!("{n} newly ticked, {} XP", o.xp),
+                    };
+                    (
+                        Some(o.plan.clone()),
+                        format!("{}{file}: {what}.", o.plan.title),
+                    )
+                })
+            }
+        };
+        match done.and_then(|(listed, text)| {
+            map_plan(listed.as_ref()).map(|plan| {
+                show(&mut commands, plan, &mut level, &mut selected);
+                text
+            })
+        }) {
+            Ok(text) => {
+                if let Some(link) = &link {
+                    link.sync_now();
+                }
+                form.message = Some(Ok(text));
+            }
+            Err(e) => form.message = Some(Err(e)),
+        }
+    }
+}
+
+fn draw(
+    mut contexts: EguiContexts,
+    area: Res<ContentArea>,
+    player: Option<Res<Player>>,
+    mut form: ResMut<PlanForm>,
+    mut asks: MessageWriter<PlanAsk>,
+) -> Result {
+    let Some(player) = player else {
+        return Ok(());
+    };
+    let ctx = contexts.ctx_mut()?;
+    let listed = std::mem::take(&mut form.listed);
+    let current = player.setting(plans::CURRENT_KEY);
+    let shown = current
+        .as_ref()
+        .and_then(|id| listed.iter().find(|p| &p.id == id))
+        .map_or_else(|| "Starter plan".to_owned(), |p| p.title.clone());
+    egui::Area::new(egui::Id::new("map-plans"))
+        .anchor(egui::Align2::LEFT_BOTTOM, egui::vec2(12.0, -12.0))
+        .constrain_to(area.0)
+        .show(ctx, |ui| {
+            theme::card().show(ui, |ui| {
+                ui.horizontal(|ui| {
+                    ui.label("Plan");
+                    egui::ComboBox::from_id_salt("map-plan-choice")
+                        .selected_text(shown)
+                        .show_ui(ui, |ui| {
+                            if ui
+                                .selectable_label(current.is_none(), "Starter plan")
+                                .clicked()
+                            {
+                                asks.write(PlanAsk::Choose(None));
+                            }
+                            for p in &listed {
+                                let from = match p.source {
+                                    Source::Server => " (from your workshop)",
+                                    Source::Own { waiting: true, .. } => " (waiting to sync)",
+                                    Source::Own { .. } => "",
+                                };
+                                let chosen = current.as_ref() == Some(&p.id);
+                                if ui
+                                    .selectable_label(chosen, format!("{}{from}", p.title))
+                                    .clicked()
+                                {
+                                    asks.write(PlanAsk::Choose(Some(p.id.clone())));
+                                }
+                            }
+                        });
+                    ui.add(
+                        egui::TextEdit::singleline(&mut form.path)
+                            .desired_width(260.0)
+                            .hint_text("path/to/plan.md"),
+                    );
+                    if ui.button("Open file").clicked() {
+                        asks.write(PlanAsk::OpenFile);
+                    }
+                    ui.menu_button("New from template", |ui| {
+                        for (name, markdown) in TEMPLATES {
+                            let title = markdown
+                                .lines()
+                                .next()
+                                .unwrap_or(name)
+                                .trim_start_matches("# ");
+                            if ui.button(title).clicked() {
+                                asks.write(PlanAsk::Template(name));
+                                ui.close();
+                            }
+                        }
+                    });
+                });
+                match &form.message {
+                    Some(Ok(text)) => {
+                        ui.label(RichText::new(text).color(theme::OK));
+                    }
+                    Some(Err(text)) => {
+                        ui.label(RichText::new(text).color(theme::WARN));
+                    }
+                    None => {}
+                }
+            });
+        });
+    form.listed = listed;
+    Ok(())
+}
