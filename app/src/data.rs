@@ -7,8 +7,6 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
 
 use ridewire_sync_client::Account;
 use serde_json::{Value, json};
@@ -21,20 +19,7 @@ use crate::{Error, Result};
 pub const EXPORT_FORMAT: &str = "ridewire-export/1";
 
 /// How far an export is, readable from any thread.
-#[derive(Debug, Clone, Default)]
-pub struct ExportProgress(Arc<AtomicU32>);
-
-impl ExportProgress {
-    /// 0.0 ..= 1.0.
-    pub fn fraction(&self) -> f32 {
-        self.0.load(Ordering::Relaxed) as f32 / 1000.0
-    }
-
-    fn set(&self, fraction: f32) {
-        let thousandths = (fraction.clamp(0.0, 1.0) * 1000.0).round() as u32;
-        self.0.store(thousandths, Ordering::Relaxed);
-    }
-}
+pub type ExportProgress = crate::task::Progress;
 
 /// What an export wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -10,6 +10,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use crate::task::Progress;
 use ridewire_engine::overworld::{self, Overworld, Terrain};
 use ridewire_engine::plan;
 
@@ -166,9 +167,23 @@ pub fn write_json(map: &Overworld, to: &Path) -> Result<(), PlanError> {
 
 /// Writes the map as PNG drawn with the tileset.
 pub fn write_png(map: &Overworld, to: &Path) -> Result<(), PlanError> {
-    let bytes = render_png(map)?;
-    std::fs::write(to, bytes)
-        .map_err(|e| PlanError::Failed(format!("cannot write {}: {e}", to.display())))
+    write_png_with(map, to, &Progress::default())
+}
+
+/// Writes the map as PNG, saying how far it is in `progress` (a big plan's
+/// map takes seconds), through a temporary file beside `to` moved into
+/// place when complete.
+pub fn write_png_with(map: &Overworld, to: &Path, progress: &Progress) -> Result<(), PlanError> {
+    let bytes = render_png_with(map, progress)?;
+    let part = to.with_extension("png.part");
+    std::fs::write(&part, bytes)
+        .and_then(|()| std::fs::rename(&part, to))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&part);
+            PlanError::Failed(format!("cannot write {}: {e}", to.display()))
+        })?;
+    progress.set(1.0);
+    Ok(())
 }
 
 /// Pixels per tile for a map `width` tiles wide: 16, or less for big maps.
@@ -271,6 +286,12 @@ pub fn base_tile(map: &Overworld, x: u32, y: u32) -> usize {
 
 /// Draws the map as PNG bytes (deterministic for a given map).
 pub fn render_png(map: &Overworld) -> Result<Vec<u8>, PlanError> {
+    render_png_with(map, &Progress::default())
+}
+
+/// [`render_png`], saying how far it is: the tiles take the first 60 %,
+/// borders and markers the next 20 %, compression the rest.
+pub fn render_png_with(map: &Overworld, progress: &Progress) -> Result<Vec<u8>, PlanError> {
     let size = tile_size(map.width) as usize;
     let sheet = Sheet::load(size)?;
     let (w, h) = (map.width as usize * size, map.height as usize * size);
@@ -294,9 +315,13 @@ pub fn render_png(map: &Overworld) -> Result<Vec<u8>, PlanError> {
         }
     };
     let all = |_: usize, _: usize| true;
+    let rows = f32::from(u16::try_from(map.height.max(1)).unwrap_or(u16::MAX));
     for y in 0..map.height {
         for x in 0..map.width {
             blit(x, y, sheet.tile(base_tile(map, x, y)), &all);
+        }
+        if y % 16 == 0 {
+            progress.set(0.6 * y as f32 / rows);
         }
     }
     // Zone borders: only the overlay's edges that face another zone.
@@ -334,6 +359,7 @@ pub fn render_png(map: &Overworld) -> Result<Vec<u8>, PlanError> {
         };
         blit(node.tile.0, node.tile.1, sheet.tile(marker), &all);
     }
+    progress.set(0.8);
     // Node numbers, where a tile is big enough to read them.
     if size >= 16 {
         for node in &map.nodes {
@@ -342,7 +368,9 @@ pub fn render_png(map: &Overworld) -> Result<Vec<u8>, PlanError> {
             draw_number(&mut pixels, w, h, node.index, centre_x, top);
         }
     }
-    encode(&pixels, w as u32, h as u32)
+    let png = encode(&pixels, w as u32, h as u32)?;
+    progress.set(0.99);
+    Ok(png)
 }
 
 /// Digits 0–9 as 3×5 pixel glyphs, one row of three bits per entry.

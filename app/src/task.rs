@@ -2,8 +2,9 @@
 //! picked up later without blocking the caller (a frame of the app, a
 //! binding's call).
 
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::mpsc::{self, Receiver, TryRecvError};
+use std::sync::{Arc, Mutex};
 
 use crate::{Error, Result};
 
@@ -78,5 +79,23 @@ mod tests {
         let err = pending.poll().unwrap().unwrap_err();
         assert_eq!(err.to_string(), "the test stopped unexpectedly");
         assert_eq!(Pending::spawn("adding", || 2 + 2).wait().unwrap(), 4);
+    }
+}
+
+/// How far long work is (an export, a map picture), written by the thread
+/// doing it and read by a screen's progress bar.
+#[derive(Debug, Clone, Default)]
+pub struct Progress(Arc<AtomicU32>);
+
+impl Progress {
+    /// 0.0 ..= 1.0.
+    pub fn fraction(&self) -> f32 {
+        self.0.load(Ordering::Relaxed) as f32 / 1000.0
+    }
+
+    /// Says how far the work is (clamped to 0.0 ..= 1.0).
+    pub fn set(&self, fraction: f32) {
+        let thousandths = (fraction.clamp(0.0, 1.0) * 1000.0).round() as u32;
+        self.0.store(thousandths, Ordering::Relaxed);
     }
 }

@@ -110,3 +110,23 @@ fn files_that_are_not_plans_are_refused_and_nothing_is_added() {
     assert!(plans::plans(&rider).unwrap().is_empty());
     assert_eq!(plans::current(&rider).unwrap(), None);
 }
+
+#[test]
+fn the_map_picture_is_written_whole_with_its_progress_to_the_end() {
+    use ridewire_app::maps::{render_png, write_png_with};
+    use ridewire_app::task::Progress;
+    let plan = ridewire_engine::plan::parse(ridewire_app::plans::TEMPLATES[0].1).unwrap();
+    let map = ridewire_engine::overworld::generate(&plan.milestones(&[]), 0).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let to = dir.path().join("map.png");
+    let progress = Progress::default();
+    write_png_with(&map, &to, &progress).unwrap();
+    assert_eq!(progress.fraction(), 1.0);
+    assert_eq!(std::fs::read(&to).unwrap(), render_png(&map).unwrap());
+    assert!(!dir.path().join("map.png.part").exists());
+    // A folder that is not there: a clear error, no file.
+    let err = write_png_with(&map, &dir.path().join("no/map.png"), &Progress::default())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("cannot write"), "{err}");
+}

@@ -176,6 +176,12 @@ impl LevelMap {
         Ok(Self::from_map(path.to_vec(), milestones, map))
     }
 
+    /// Marks the map as drawn from another plan: the next frame draws the
+    /// level again (no level has this path).
+    pub fn invalidate(&mut self) {
+        self.path = vec![usize::MAX];
+    }
+
     /// Wraps a generated map (benchmarks and tests build big ones directly).
     pub fn from_map(path: Vec<usize>, milestones: Vec<Milestone>, map: Overworld) -> Self {
         let buckets = nodes::Buckets::new(&map);

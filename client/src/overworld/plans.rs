@@ -9,6 +9,7 @@ use bevy::prelude::*;
 use bevy_egui::egui::{self, RichText};
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
 use ridewire_app::plans::{self, ListedPlan, Source, TEMPLATES};
+use ridewire_app::task::{Pending, Progress};
 use ridewire_engine::plan;
 
 use super::{Level, LevelMap, MapPlan, STARTER_SEED, SelectedNode};
@@ -26,7 +27,9 @@ pub(super) fn plugin(app: &mut App) {
             Update,
             (
                 follow_current.run_if(resource_added::<Player>),
-                (act, refresh_list).chain().after(crate::AppSystems::Record),
+                (act, refresh_list, finish_export)
+                    .chain()
+                    .after(crate::AppSystems::Record),
             ),
         )
         .add_systems(
@@ -45,6 +48,8 @@ pub enum PlanAsk {
     OpenFile,
     /// Start a plan from this template.
     Template(&'static str),
+    /// Write the level on show as a PNG picture.
+    ExportPng,
 }
 
 /// The plan bar: the file path typed, how the last action went, and the
@@ -55,6 +60,10 @@ pub struct PlanForm {
     pub message: Option<Result<String, String>>,
     pub listed: Vec<ListedPlan>,
     stale: bool,
+    /// The map picture being written, and how far it is.
+    pub export: Option<(Pending<Result<PathBuf, String>>, Progress)>,
+    /// Where templates and map pictures are written ([`plans_folder`]).
+    pub folder: PathBuf,
 }
 
 impl Default for PlanForm {
@@ -64,6 +73,8 @@ impl Default for PlanForm {
             message: None,
             listed: Vec::new(),
             stale: true,
+            export: None,
+            folder: plans_folder(),
         }
     }
 }
@@ -105,9 +116,17 @@ fn map_plan(listed: Option<&ListedPlan>) -> Result<MapPlan, String> {
 }
 
 /// Shows `plan` from its top level.
-fn show(commands: &mut Commands, plan: MapPlan, level: &mut Level, selected: &mut SelectedNode) {
+fn show(
+    commands: &mut Commands,
+    plan: MapPlan,
+    level: &mut Level,
+    selected: &mut SelectedNode,
+    map: Option<&mut LevelMap>,
+) {
     commands.insert_resource(plan);
-    commands.remove_resource::<LevelMap>();
+    if let Some(map) = map {
+        map.invalidate();
+    }
     level.0.clear();
     selected.0 = None;
 }
@@ -118,10 +137,17 @@ fn follow_current(
     player: Res<Player>,
     mut level: ResMut<Level>,
     mut selected: ResMut<SelectedNode>,
+    mut map: Option<ResMut<LevelMap>>,
 ) {
     match plans::current(&player) {
         Ok(Some(current)) => match map_plan(Some(&current)) {
-            Ok(plan) => show(&mut commands, plan, &mut level, &mut selected),
+            Ok(plan) => show(
+                &mut commands,
+                plan,
+                &mut level,
+                &mut selected,
+                map.as_deref_mut(),
+            ),
             Err(e) => warn!("the current plan cannot be drawn: {e}"),
         },
         Ok(None) => {}
@@ -139,12 +165,18 @@ fn act(
     mut commands: Commands,
     mut level: ResMut<Level>,
     mut selected: ResMut<SelectedNode>,
+    (shown, mut map): (Option<Res<MapPlan>>, Option<ResMut<LevelMap>>),
 ) {
     let Some(mut player) = player else { return };
     let (now, offset) = clock.now();
     for ask in asks.read() {
         form.stale = true;
+        if *ask == PlanAsk::ExportPng {
+            export(&mut form, shown.as_deref(), map.as_deref());
+            continue;
+        }
         let done = match ask {
+            PlanAsk::ExportPng => continue,
             PlanAsk::Choose(id) => plans::choose(&mut player, id.as_deref())
                 .map_err(|e| e.to_string())
                 .map(|p| {
@@ -154,7 +186,7 @@ fn act(
             PlanAsk::OpenFile | PlanAsk::Template(_) => {
                 let opened = match ask {
                     PlanAsk::Template(name) => {
-                        plans::from_template(&mut player, name, &plans_folder(), now, offset)
+                        plans::from_template(&mut player, name, &form.folder, now, offset)
                     }
                     _ if form.path.trim().is_empty() => Err(ridewire_app::Error::Input(
                         "type the path of a Markdown plan file".into(),
@@ -180,7 +212,13 @@ fn act(
         };
         match done.and_then(|(listed, text)| {
             map_plan(listed.as_ref()).map(|plan| {
-                show(&mut commands, plan, &mut level, &mut selected);
+                show(
+                    &mut commands,
+                    plan,
+                    &mut level,
+                    &mut selected,
+                    map.as_deref_mut(),
+                );
                 text
             })
         }) {
@@ -192,6 +230,114 @@ fn act(
             }
             Err(e) => form.message = Some(Err(e)),
         }
+    }
+}
+
+/// Starts writing the level on show as a PNG in the plans folder, on a
+/// worker thread.
+fn export(form: &mut PlanForm, plan: Option<&MapPlan>, map: Option<&LevelMap>) {
+    if form.export.is_some() {
+        return;
+    }
+    let (Some(plan), Some(map)) = (plan, map) else {
+        form.message = Some(Err("the map is not drawn yet".into()));
+        return;
+    };
+    let title = plan.breadcrumb(&map.path).join(" - ");
+    let name: String = title
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { '-' })
+        .collect();
+    let folder = form.folder.clone();
+    let to = folder.join(format!("{}-map.png", name.trim_matches('-')));
+    let (overworld, progress) = (map.map.clone(), Progress::default());
+    let shown = progress.clone();
+    let job = Pending::spawn("the map picture", move || {
+        std::fs::create_dir_all(&folder)
+            .map_err(|e| format!("cannot create {}: {e}", folder.display()))?;
+        ridewire_app::maps::write_png_with(&overworld, &to, &progress)
+            .map(|()| to)
+            .map_err(|e| e.to_string())
+    });
+    form.export = Some((job, shown));
+    form.message = None;
+}
+
+/// Picks up the map picture when it is written.
+fn finish_export(mut form: ResMut<PlanForm>) {
+    let Some(done) = form.export.as_ref().and_then(|(job, _)| job.poll()) else {
+        return;
+    };
+    form.export = None;
+    form.message = Some(
+        done.map_err(|e| e.to_string())
+            .and_then(|r| r)
+            .map(|path| format!("Map picture written to {}.", path.display())),
+    );
+}
+
+/// The plan menu: the rider's plans, opening a file, templates, and the
+/// map picture.
+fn plan_menu(
+    ui: &mut egui::Ui,
+    form: &mut PlanForm,
+    listed: &[ListedPlan],
+    current: Option<&str>,
+    asks: &mut MessageWriter<PlanAsk>,
+) {
+    if ui
+        .selectable_label(current.is_none(), "Starter plan")
+        .clicked()
+    {
+        asks.write(PlanAsk::Choose(None));
+    }
+    for p in listed {
+        let from = match p.source {
+            Source::Server => " (from your workshop)",
+            Source::Own { waiting: true, .. } => " (waiting to sync)",
+            Source::Own { .. } => "",
+        };
+        let chosen = current == Some(p.id.as_str());
+        if ui
+            .selectable_label(chosen, format!("{}{from}", p.title))
+            .clicked()
+        {
+            asks.write(PlanAsk::Choose(Some(p.id.clone())));
+        }
+    }
+    ui.separator();
+    ui.label("Open a Markdown plan file");
+    ui.horizontal(|ui| {
+        ui.add(
+            egui::TextEdit::singleline(&mut form.path)
+                .desired_width(260.0)
+                .hint_text("path/to/plan.md"),
+        );
+        if ui.button("Open").clicked() {
+            asks.write(PlanAsk::OpenFile);
+        }
+    });
+    ui.separator();
+    ui.label("Start from a template");
+    for (name, markdown) in TEMPLATES {
+        let title = markdown
+            .lines()
+            .next()
+            .unwrap_or(name)
+            .trim_start_matches("# ");
+        if ui.button(title).clicked() {
+            asks.write(PlanAsk::Template(name));
+        }
+    }
+    ui.separator();
+    if ui
+        .add_enabled(
+            form.export.is_none(),
+            egui::Button::new("Export the map as PNG"),
+        )
+        .clicked()
+    {
+        asks.write(PlanAsk::ExportPng);
     }
 }
 
@@ -218,52 +364,16 @@ fn draw(
         .show(ctx, |ui| {
             theme::card().show(ui, |ui| {
                 ui.horizontal(|ui| {
-                    ui.label("Plan");
-                    egui::ComboBox::from_id_salt("map-plan-choice")
-                        .selected_text(shown)
-                        .show_ui(ui, |ui| {
-                            if ui
-                                .selectable_label(current.is_none(), "Starter plan")
-                                .clicked()
-                            {
-                                asks.write(PlanAsk::Choose(None));
-                            }
-                            for p in &listed {
-                                let from = match p.source {
-                                    Source::Server => " (from your workshop)",
-                                    Source::Own { waiting: true, .. } => " (waiting to sync)",
-                                    Source::Own { .. } => "",
-                                };
-                                let chosen = current.as_ref() == Some(&p.id);
-                                if ui
-                                    .selectable_label(chosen, format!("{}{from}", p.title))
-                                    .clicked()
-                                {
-                                    asks.write(PlanAsk::Choose(Some(p.id.clone())));
-                                }
-                            }
-                        });
-                    ui.add(
-                        egui::TextEdit::singleline(&mut form.path)
-                            .desired_width(260.0)
-                            .hint_text("path/to/plan.md"),
-                    );
-                    if ui.button("Open file").clicked() {
-                        asks.write(PlanAsk::OpenFile);
-                    }
-                    ui.menu_button("New from template", |ui| {
-                        for (name, markdown) in TEMPLATES {
-                            let title = markdown
-                                .lines()
-                                .next()
-                                .unwrap_or(name)
-                                .trim_start_matches("# ");
-                            if ui.button(title).clicked() {
-                                asks.write(PlanAsk::Template(name));
-                                ui.close();
-                            }
-                        }
+                    ui.menu_button(format!("Plan: {shown}"), |ui| {
+                        plan_menu(ui, &mut form, &listed, current.as_deref(), &mut asks);
                     });
+                    if let Some((_, progress)) = &form.export {
+                        ui.add(
+                            egui::ProgressBar::new(progress.fraction())
+                                .desired_width(140.0)
+                                .show_percentage(),
+                        );
+                    }
                 });
                 match &form.message {
                     Some(Ok(text)) => {

@@ -572,3 +572,59 @@ fn a_level_opens_whole_and_centred_and_stays_so_after_a_resize() {
         (moved.center, moved.zoom)
     );
 }
+
+#[test]
+fn the_level_on_show_exports_as_a_png_with_its_progress() {
+    use super::plans::{PlanAsk, PlanForm};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut app = app();
+    app.world_mut().resource_mut::<PlanForm>().folder = dir.path().join("plans");
+    app.world_mut().write_message(PlanAsk::ExportPng);
+    app.update();
+    assert!(
+        app.world().resource::<PlanForm>().export.is_some(),
+        "under way"
+    );
+    let started = std::time::Instant::now();
+    while app.world().resource::<PlanForm>().export.is_some() {
+        assert!(started.elapsed().as_secs() < 60, "the picture never came");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        app.update();
+    }
+    let message = app.world().resource::<PlanForm>().message.clone();
+    let Some(Ok(text)) = message else {
+        panic!("{message:?}");
+    };
+    let written = dir.path().join("plans/Street-750-service-plan-map.png");
+    assert!(text.contains(&written.display().to_string()), "{text}");
+    let map = &app.world().resource::<LevelMap>().map;
+    assert_eq!(
+        std::fs::read(&written).expect("the picture"),
+        ridewire_app::maps::render_png(map).expect("render")
+    );
+}
+
+#[test]
+fn a_template_becomes_the_current_plan_on_the_map() {
+    use super::plans::{PlanAsk, PlanForm};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut app = app();
+    app.world_mut().resource_mut::<PlanForm>().folder = dir.path().to_owned();
+    app.world_mut()
+        .write_message(PlanAsk::Template("winter-storage"));
+    app.update();
+    app.update();
+    let form = app.world().resource::<PlanForm>();
+    assert!(
+        matches!(&form.message, Some(Ok(t)) if t.contains("Winter storage")),
+        "{:?}",
+        form.message
+    );
+    assert_eq!(
+        app.world().resource::<MapPlan>().plan.title,
+        "Winter storage"
+    );
+    assert!(dir.path().join("winter-storage.md").is_file());
+    assert_eq!(app.world().resource::<Level>().0, Vec::<usize>::new());
+    assert_eq!(form.listed.len(), 1);
+}
