@@ -66,6 +66,17 @@ impl Screen {
     }
 }
 
+impl Screen {
+    /// The label on its tab where the bar is narrow (a phone held upright,
+    /// a small window).
+    pub fn short_title(self) -> &'static str {
+        match self {
+            Screen::Leaderboard => "Ranks",
+            other => other.title(),
+        }
+    }
+}
+
 /// Ask to show another screen.
 #[derive(Message, Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Navigate(pub Screen);
@@ -124,15 +135,18 @@ fn nav_bar(
         )
         .show(&mut root, |ui| {
             ui.horizontal(|ui| {
-                ui.label(
-                    RichText::new("RideWire")
-                        .strong()
-                        .size(22.0)
-                        .color(theme::ACCENT),
-                );
                 // Narrow screens need the room for the tabs: the bike goes
-                // first, then the sync line's words (its dot stays).
+                // first, then the sync line's words (its dot stays), then
+                // the name (a phone held upright).
                 let width = ui.ctx().content_rect().width();
+                if width >= 600.0 {
+                    ui.label(
+                        RichText::new("RideWire")
+                            .strong()
+                            .size(22.0)
+                            .color(theme::ACCENT),
+                    );
+                }
                 if let Some(player) = player.as_ref().filter(|_| width >= 1100.0) {
                     let v = &player.vehicle;
                     ui.label(
@@ -141,10 +155,16 @@ fn nav_bar(
                     );
                 }
                 sync_state(ui, link.as_deref(), clock.now().0, width >= 800.0);
+                // Narrow: shorter labels in a smaller type, so every tab fits.
+                let narrow = width < 760.0;
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                     for screen in Screen::ALL.iter().rev() {
                         let selected = *screen == **current;
-                        let label = RichText::new(screen.title()).size(17.0);
+                        let label = if narrow {
+                            RichText::new(screen.short_title()).size(14.0)
+                        } else {
+                            RichText::new(screen.title()).size(17.0)
+                        };
                         if ui.selectable_label(selected, label).clicked() {
                             navigate.write(Navigate(*screen));
                         }
