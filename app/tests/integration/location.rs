@@ -6,13 +6,14 @@
 //! `RIDEWIRE_REQUIRE_GPSD=1` (`cargo xtask test` sets it and installs it).
 
 use std::io::{BufRead, BufReader, Write};
-use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::net::TcpListener;
+use std::path::Path;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use ridewire_app::location::{Attempt, Fix, Gpsd, LocationError, complete_at_zone};
+
+use crate::gpsd_support::{feed, gpsd_or_skip, stages, start_gpsd};
 use ridewire_app::rider::{Outcome, Rider};
 use ridewire_engine::event::EventKind;
 use ridewire_engine::quest::{QuestId, QuestState};
@@ -21,7 +22,6 @@ use ridewire_engine::quest::{QuestId, QuestState};
 const NOW: i64 = 1_772_438_400_000;
 /// The log's day, 2026-03-02 00:00 UTC.
 const LOG_DAY: i64 = 1_772_409_600_000;
-const INSTALL: &str = "sudo apt-get install gpsd";
 
 /// Serves `lines` once to whoever connects, like a gpsd would, then keeps
 /// the connection open until the test ends.
@@ -121,64 +121,6 @@ fn something_else_on_the_port_is_not_gpsd() {
     assert!(matches!(err, LocationError::NotGpsd { .. }), "{err:?}");
 }
 
-/// The gpsd program, or why the real-daemon test cannot run (a skip unless
-/// `RIDEWIRE_REQUIRE_GPSD=1`).
-fn gpsd_or_skip() -> Option<PathBuf> {
-    let required = std::env::var("RIDEWIRE_REQUIRE_GPSD").as_deref() == Ok("1");
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    // Debian puts it in /usr/sbin, which a user's PATH may leave out.
-    let found = std::env::split_paths(&path)
-        .chain(["/usr/sbin", "/usr/local/sbin", "/sbin"].map(PathBuf::from))
-        .map(|dir| dir.join("gpsd"))
-        .find(|p| p.is_file());
-    match found {
-        Some(gpsd) => Some(gpsd),
-        None if required => {
-            panic!("RIDEWIRE_REQUIRE_GPSD=1 but gpsd is not installed: run `{INSTALL}`")
-        }
-        None => {
-            eprintln!("skipping the gpsd test: gpsd is not installed (`{INSTALL}`)");
-            None
-        }
-    }
-}
-
-/// Stops gpsd when the test ends, passed or not.
-struct Daemon(Child);
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// The log's stages: the NMEA sentences under each `# stage` comment.
-fn stages(log: &str) -> Vec<Vec<&str>> {
-    let mut stages: Vec<Vec<&str>> = Vec::new();
-    for line in log.lines() {
-        if line.starts_with("# stage") {
-            stages.push(Vec::new());
-        } else if line.starts_with('$')
-            && let Some(stage) = stages.last_mut()
-        {
-            stage.push(line);
-        }
-    }
-    stages
-}
-
-/// Sends one stage to gpsd, an epoch (GGA … RMC) every 50 ms.
-fn feed(receiver: &mut TcpStream, stage: &[&str]) {
-    for sentence in stage {
-        receiver.write_all(sentence.as_bytes()).unwrap();
-        receiver.write_all(b"\r\n").unwrap();
-        if sentence.starts_with("$GPRMC") {
-            thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
 /// The first fix taken at or after `from_ms` (gpsd may still be reporting
 /// the stage before).
 fn fix_from(gpsd: &mut Gpsd, from_ms: i64) -> Fix {
@@ -190,44 +132,6 @@ fn fix_from(gpsd: &mut Gpsd, from_ms: i64) -> Fix {
             return fix;
         }
     }
-}
-
-/// Starts gpsd on a free port reading `tcp://` from a listener of ours;
-/// returns it, its address and our end of the receiver's connection.
-fn start_gpsd(program: &Path, dir: &Path) -> (Daemon, String, TcpStream) {
-    let receiver = TcpListener::bind("127.0.0.1:0").unwrap();
-    let source = format!("tcp://{}", receiver.local_addr().unwrap());
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let log = std::fs::File::create(dir.join("gpsd.log")).unwrap();
-    // -N: stay in the foreground; -n: open the receiver at once.
-    let daemon = Daemon(
-        Command::new(program)
-            .args(["-N", "-n", "-S", &port.to_string()])
-            .arg(&source)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .unwrap(),
-    );
-    receiver.set_nonblocking(true).unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let stream = loop {
-        match receiver.accept() {
-            Ok((stream, _)) => break stream,
-            Err(_) if Instant::now() < deadline => thread::sleep(Duration::from_millis(20)),
-            Err(e) => panic!(
-                "gpsd did not open {source}: {e}\n{}",
-                std::fs::read_to_string(dir.join("gpsd.log")).unwrap_or_default()
-            ),
-        }
-    };
-    stream.set_nonblocking(false).unwrap();
-    (daemon, format!("127.0.0.1:{port}"), stream)
 }
 
 /// Connects to gpsd, retrying while it starts to listen.

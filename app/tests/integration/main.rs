@@ -5,6 +5,8 @@
 #![allow(clippy::unwrap_used)]
 
 mod diagnosis;
+#[path = "../support/gpsd.rs"]
+mod gpsd_support;
 mod location;
 mod plans;
 mod reminders;

@@ -30,11 +30,26 @@ pub enum QuestAction {
               value_parser = clap::value_parser!(u64).range(1..=600))]
         wait: u64,
     },
+    /// Tick one step of a quest (as the quest log's checkbox does).
+    Tick {
+        /// The quest's id, e.g. oil-change.
+        #[arg(value_name = "QUEST_ID")]
+        quest: String,
+        /// The step's id, e.g. s1.
+        #[arg(value_name = "STEP")]
+        step: String,
+    },
+    /// List the quests: id, state, and the steps still to tick.
+    List,
 }
 
 /// Runs the command on the rider's data.
 pub fn run(action: QuestAction, data: &DataSource, clock: &Clock) -> ExitCode {
-    let QuestAction::Complete { quest, gps, wait } = action;
+    let (quest, gps, wait) = match action {
+        QuestAction::Complete { quest, gps, wait } => (quest, gps, wait),
+        QuestAction::Tick { quest, step } => return tick(&quest, &step, data, clock),
+        QuestAction::List => return list(data, clock),
+    };
     let quest = match QuestId::new(quest) {
         Ok(quest) => quest,
         Err(e) => {
@@ -78,4 +93,104 @@ pub fn run(action: QuestAction, data: &DataSource, clock: &Clock) -> ExitCode {
         Attempt::Completed { .. } | Attempt::ProofKept { .. } => ExitCode::SUCCESS,
         _ => ExitCode::FAILURE,
     }
+}
+
+fn open(data: &DataSource, clock: &Clock) -> Result<ridewire_app::rider::Rider, String> {
+    match data {
+        DataSource::Demo => Player::demo(clock),
+        DataSource::Database(path) => Player::open(path, clock),
+    }
+    .map(|Player(rider)| rider)
+    .map_err(|e| e.to_string())
+}
+
+/// `ridewire quest tick QUEST STEP`.
+fn tick(quest: &str, step: &str, data: &DataSource, clock: &Clock) -> ExitCode {
+    let quest_id = match QuestId::new(quest.to_owned()) {
+        Ok(id) => id,
+        Err(e) => {
+            eprintln!("ridewire quest tick: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut rider = match open(data, clock) {
+        Ok(rider) => rider,
+        Err(e) => {
+            eprintln!("ridewire quest tick: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let Some(known) = rider.catalog.quest(&quest_id) else {
+        eprintln!(
+            "ridewire quest tick: there is no quest {quest} (`ridewire quest list` shows them)"
+        );
+        return ExitCode::from(2);
+    };
+    if !known.steps.iter().any(|s| s.id == step) {
+        let ids: Vec<&str> = known.steps.iter().map(|s| s.id.as_str()).collect();
+        eprintln!(
+            "ridewire quest tick: {quest} has no step {step:?}; its steps are {}",
+            ids.join(", ")
+        );
+        return ExitCode::from(2);
+    }
+    let title = known.title.clone();
+    let (now, offset) = clock.now();
+    let kind = ridewire_engine::event::EventKind::StepChecked {
+        quest: quest_id,
+        step: step.to_owned(),
+    };
+    match rider.record(kind, now, offset) {
+        ridewire_app::rider::Outcome::Counted { xp, .. } => {
+            println!("{title}: step {step} ticked (+{xp} XP).");
+            ExitCode::SUCCESS
+        }
+        ridewire_app::rider::Outcome::NotCounted(reason) => {
+            println!(
+                "{title}: step {step} ticked, earning nothing: {}",
+                ridewire_app::rider::explain(&reason)
+            );
+            ExitCode::SUCCESS
+        }
+        ridewire_app::rider::Outcome::Failed(e) => {
+            eprintln!("ridewire quest tick: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `ridewire quest list`.
+fn list(data: &DataSource, clock: &Clock) -> ExitCode {
+    let rider = match open(data, clock) {
+        Ok(rider) => rider,
+        Err(e) => {
+            eprintln!("ridewire quest list: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    for quest in rider.catalog.quests() {
+        let state = rider
+            .progress()
+            .quest_state(&rider.catalog, &quest.id)
+            .map_or_else(|| "?".to_owned(), |s| format!("{s:?}").to_lowercase());
+        let ticked = rider.progress().quest(&quest.id);
+        let open: Vec<&str> = quest
+            .steps
+            .iter()
+            .filter(|s| !ticked.is_some_and(|q| q.steps_checked.contains(&s.id)))
+            .map(|s| s.id.as_str())
+            .collect();
+        let steps = if open.is_empty() || state == "completed" {
+            String::new()
+        } else {
+            format!("  steps to tick: {}", open.join(", "))
+        };
+        println!(
+            "{:<20} {:<10} {}{steps}",
+            quest.id.to_string(),
+            state,
+            quest.title
+        );
+    }
+    ExitCode::SUCCESS
 }

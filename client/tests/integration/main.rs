@@ -6,6 +6,8 @@
 mod command_line;
 mod data;
 mod garage;
+#[path = "../../../app/tests/support/gpsd.rs"]
+mod gpsd_support;
 mod leaderboard;
 mod obd;
 mod overworld;
@@ -16,3 +18,4 @@ mod quest;
 mod scan;
 mod screenshot;
 mod sync;
+mod whole_day;
