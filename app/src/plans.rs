@@ -163,6 +163,24 @@ pub fn plans_in(store: &Store) -> Result<Vec<ListedPlan>> {
     Ok(all)
 }
 
+/// Takes the quests of every plan of the rider's into the catalogue: those
+/// that came from another device, at start-up and after a sync round.
+/// Whether the catalogue changed. A plan that does not parse is passed over
+/// (it still shows in the list, and opening it says what is wrong).
+pub fn adopt_all(rider: &mut Rider) -> Result<bool> {
+    let mut changed = false;
+    for plan in plans(rider)? {
+        let Ok(parsed) = plan::parse(&plan.markdown) else {
+            continue;
+        };
+        let Ok(catalog) = parsed.to_catalog() else {
+            continue;
+        };
+        changed |= rider.add_quests(&catalog)?;
+    }
+    Ok(changed)
+}
+
 /// The rider's plans.
 pub fn plans(rider: &Rider) -> Result<Vec<ListedPlan>> {
     plans_in(&rider.store())

@@ -166,7 +166,7 @@ impl Rider {
         let progress = store.progress()?;
         let (verifier, integrity) = check_all(&events);
         let (bike, vehicle) = crate::garage::current_in(&store)?;
-        Ok(Self {
+        let mut rider = Self {
             vehicle,
             bike,
             catalog,
@@ -178,7 +178,10 @@ impl Rider {
             progress,
             verifier,
             integrity,
-        })
+        };
+        // Plans from the rider's other devices bring their quests.
+        crate::plans::adopt_all(&mut rider)?;
+        Ok(rider)
     }
 
     /// The rider's own data from the database at `path` (created on first
@@ -442,6 +445,12 @@ impl Rider {
                 Some(p) if p.event_count() == self.events.len() as u64 => p.clone(),
                 _ => lock(&self.store).progress()?,
             };
+            merged.progress_changed = true;
+        }
+        // Plans from other devices bring their quests (after a catalogue
+        // the round brought, which would not have them).
+        if (brought.records_changed || merged.catalog_changed) && crate::plans::adopt_all(self)? {
+            merged.catalog_changed = true;
             merged.progress_changed = true;
         }
         Ok(merged)

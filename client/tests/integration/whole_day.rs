@@ -1,7 +1,7 @@
 //! A rider's whole day from a fresh install, through the real `ridewire`
 //! and `ridewire-server` binaries and a real `gpsd`: they add their bike,
 //! scan it in colour (the demo recording), open their own plan file, tick
-//! the oil change and complete it at the workshop with a location proof
+//! its chain job and complete it at the workshop with a location proof
 //! from gpsd, see it all on a second device after sync, join the
 //! leaderboard, then export their data and delete their account.
 
@@ -101,13 +101,19 @@ fn a_riders_day_from_a_fresh_install_to_deleting_their_account() {
         .count();
     assert!(blue > 20_000, "no colour camera image ({blue} blue pixels)");
 
-    // Their own plan, one task already ticked in the file.
+    // Their own plan, one task already ticked in the file, and one to be
+    // done at the workshop (a location proof).
     let plan = dir.path().join("my-bike.md");
-    std::fs::write(
-        &plan,
-        "# My Street 750\n\n## Weekly\n\n- [x] Check tyre pressures #easy\n- [ ] Wash the bike #easy\n",
-    )
-    .expect("plan");
+    let markdown = "# My Street 750\n\n## Weekly\n\n- [x] Check tyre pressures #easy\n\
+                    - [ ] Wash the bike #easy\n\n## At the workshop\n\n\
+                    Where: 48.137154, 11.576124 within 30 m\n\n\
+                    - [ ] Fit the new chain #onsite #hard\n    - [ ] Old chain off\n    \
+                    - [ ] New chain on\n";
+    std::fs::write(&plan, markdown).expect("plan");
+    let parsed = ridewire_engine::plan::parse(markdown).expect("plan parses");
+    let chain = &parsed.sections[1].tasks[0];
+    let steps: Vec<&str> = chain.steps.iter().map(|s| s.id.as_str()).collect();
+    let chain_id = chain.id.as_str();
     let map = dir.path().join("map.png");
     let text = ok(
         &phone,
@@ -121,10 +127,10 @@ fn a_riders_day_from_a_fresh_install_to_deleting_their_account() {
     );
     assert!(text.contains("My Street 750: 1 task(s) ticked"), "{text}");
 
-    // The oil change: every step ticked, then completed at the workshop
-    // with a fix from gpsd.
-    for step in ["s1", "s2", "s3"] {
-        ok(&phone, &["quest", "tick", "oil-change", step], None);
+    // The plan's chain: every step ticked, then completed at the
+    // workshop with a fix from gpsd.
+    for step in &steps {
+        ok(&phone, &["quest", "tick", chain_id, step], None);
     }
     let log = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../app/tests/data/arrival.nmea"),
@@ -159,15 +165,7 @@ fn a_riders_day_from_a_fresh_install_to_deleting_their_account() {
     let stop = keep_feeding(owned(1));
     let (code, text) = run(
         &phone,
-        &[
-            "quest",
-            "complete",
-            "oil-change",
-            "--gps",
-            &at,
-            "--wait",
-            "5",
-        ],
+        &["quest", "complete", chain_id, "--gps", &at, "--wait", "5"],
         None,
     );
     stop();
@@ -177,15 +175,7 @@ fn a_riders_day_from_a_fresh_install_to_deleting_their_account() {
     let stop = keep_feeding(owned(3));
     let (code, text) = run(
         &phone,
-        &[
-            "quest",
-            "complete",
-            "oil-change",
-            "--gps",
-            &at,
-            "--wait",
-            "10",
-        ],
+        &["quest", "complete", chain_id, "--gps", &at, "--wait", "10"],
         None,
     );
     stop();
@@ -209,9 +199,9 @@ fn a_riders_day_from_a_fresh_install_to_deleting_their_account() {
     assert_eq!(code, 0, "{text}");
     {
         let rider = Rider::open(&laptop, 0).expect("laptop");
-        let oil = QuestId::new("oil-change".to_owned()).expect("id");
+        let chain = QuestId::new(chain_id.to_owned()).expect("id");
         assert_eq!(
-            rider.progress().quest_state(&rider.catalog, &oil),
+            rider.progress().quest_state(&rider.catalog, &chain),
             Some(QuestState::Completed)
         );
         assert!(

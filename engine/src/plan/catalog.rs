@@ -12,14 +12,62 @@
 //! - **Prerequisites**: in a section (or plan title) tagged `#sequential`,
 //!   each top-level task requires the one before it; otherwise none. Sections
 //!   do not chain to each other.
+//! - **Places**: an L1 section whose text has a line `Where: LAT, LON`
+//!   (decimal degrees, optionally `within N m`; 30 m when not given) is a
+//!   zone in the real world; its tasks tagged `#onsite` need a location
+//!   proof there. An `#onsite` task in a section without a place, or a
+//!   `Where:` line that does not read, is an error naming the section.
 //! - Ticked tasks are not progress: [`Plan::checked_off`] lists them so the
 //!   app can record them as events.
 
 use serde::{Deserialize, Serialize};
 
 use super::{Plan, Section, Task, has_sequential_tag};
-use crate::Result;
-use crate::quest::{Catalog, Difficulty, Quest, QuestId, Step, Zone, ZoneId};
+use crate::geo::GeoPoint;
+use crate::quest::{Catalog, Difficulty, ProofRequirement, Quest, QuestId, Step, Zone, ZoneId};
+use crate::{Error, Result};
+
+/// The tag of a task done at its section's place (a location proof).
+pub const ONSITE_TAG: &str = "onsite";
+/// A place's radius when its `Where:` line gives none, metres.
+pub const DEFAULT_PLACE_RADIUS_M: f64 = 30.0;
+
+/// A section's place: its `Where: LAT, LON [within N m]` line, if any.
+fn place(section: &Section) -> Result<Option<(GeoPoint, f64)>> {
+    let Some(text) = section.description.lines().find_map(|line| {
+        let line = line.trim().trim_start_matches(['-', '*']).trim();
+        line.get(..6)
+            .filter(|head| head.eq_ignore_ascii_case("where:"))
+            .map(|_| line[6..].trim())
+    }) else {
+        return Ok(None);
+    };
+    let bad = || {
+        Error::Catalogue(format!(
+            "section {:?} (line {}): `Where:` wants `LAT, LON` in decimal degrees, \
+             optionally `within N m`, not {text:?}",
+            section.title, section.line
+        ))
+    };
+    let lower = text.to_ascii_lowercase();
+    let (coordinates, radius) = match lower.split_once("within") {
+        Some((c, r)) => (c.trim(), Some(r.trim().trim_end_matches('m').trim())),
+        None => (lower.as_str(), None),
+    };
+    let (lat, lon) = coordinates.split_once(',').ok_or_else(bad)?;
+    let at = GeoPoint {
+        lat: lat.trim().parse().map_err(|_| bad())?,
+        lon: lon.trim().parse().map_err(|_| bad())?,
+    };
+    let radius = match radius {
+        Some(r) => r.parse::<f64>().map_err(|_| bad())?,
+        None => DEFAULT_PLACE_RADIUS_M,
+    };
+    if !at.is_valid() || !radius.is_finite() || !(0.0..=100_000.0).contains(&radius) {
+        return Err(bad());
+    }
+    Ok(Some((at, radius)))
+}
 
 /// XP added for each step of a quest.
 pub const XP_PER_STEP: u32 = 5;
@@ -74,11 +122,39 @@ impl Plan {
                 &self.tasks,
                 has_sequential_tag(&self.tags),
             )?;
+            if let Some(onsite) = quests
+                .iter()
+                .find(|q| q.proofs.contains(&ProofRequirement::Location))
+            {
+                return Err(Error::Catalogue(format!(
+                    "task {:?} is #{ONSITE_TAG} but stands above the first section: \
+                     put it in a section with a `Where: LAT, LON` line",
+                    onsite.title
+                )));
+            }
         }
         for section in &self.sections {
             let zone = ZoneId::new(section.id.clone())?;
-            zones.push(plain_zone(zone.clone(), &section.title));
+            let mut made = plain_zone(zone.clone(), &section.title);
+            let placed = place(section)?;
+            if let Some((at, radius)) = placed {
+                made.location = Some(at);
+                made.radius_m = radius;
+            }
+            zones.push(made);
+            let from = quests.len();
             add_section(&mut quests, &zone, section)?;
+            if let Some(onsite) = quests[from..]
+                .iter()
+                .find(|q| q.proofs.contains(&ProofRequirement::Location))
+                && placed.is_none()
+            {
+                return Err(Error::Catalogue(format!(
+                    "task {:?} is #{ONSITE_TAG} but its section {:?} (line {}) has no \
+                     `Where: LAT, LON` line",
+                    onsite.title, section.title, section.line
+                )));
+            }
         }
         Catalog::new(zones, quests)
     }
@@ -151,7 +227,11 @@ fn add_quests(
                     title: s.title.clone(),
                 })
                 .collect(),
-            proofs: Vec::new(),
+            proofs: if task.tags.iter().any(|t| t == ONSITE_TAG) {
+                vec![ProofRequirement::Location]
+            } else {
+                Vec::new()
+            },
             repeatable: task.repeatable,
             due: task.due.clone(),
         });

@@ -484,3 +484,66 @@ fn a_tasks_due_date_carries_into_its_quest() {
     let json = serde_json::to_string(&undated).unwrap_or_else(|e| panic!("{e}"));
     assert!(!json.contains("due"), "{json}");
 }
+
+#[test]
+fn a_section_with_a_place_makes_its_onsite_tasks_need_a_location_proof() {
+    use crate::quest::ProofRequirement;
+    let plan = ok(
+        "# P\n\n## Workshop\n\nWhere: 48.137154, 11.576124 within 40 m\n\n- [ ] Oil change #onsite\n- [ ] Wash\n\n## Home\n\n- [ ] Tyres\n",
+    );
+    let catalog = plan.to_catalog().unwrap();
+    let zones: Vec<_> = catalog.zones().collect();
+    let workshop = zones.iter().find(|z| z.name == "Workshop").unwrap();
+    let at = workshop.location.unwrap();
+    assert!((at.lat - 48.137154).abs() < 1e-9 && (at.lon - 11.576124).abs() < 1e-9);
+    assert_eq!(workshop.radius_m, 40.0);
+    assert_eq!(
+        zones.iter().find(|z| z.name == "Home").unwrap().location,
+        None
+    );
+    let needs: Vec<(&str, bool)> = catalog
+        .quests()
+        .map(|q| {
+            (
+                q.title.as_str(),
+                q.proofs.contains(&ProofRequirement::Location),
+            )
+        })
+        .collect();
+    assert_eq!(
+        needs,
+        [("Oil change", true), ("Tyres", false), ("Wash", false)]
+    );
+    // Without a radius: 30 m; as a list item too.
+    let plan = ok("# P\n\n## W\n\n- where: -33.9, 18.4\n\n- [ ] X #onsite\n");
+    assert_eq!(
+        plan.to_catalog().unwrap().zones().next().unwrap().radius_m,
+        30.0
+    );
+}
+
+#[test]
+fn places_that_do_not_read_and_onsite_tasks_without_one_are_refused() {
+    for (markdown, expected) in [
+        (
+            "# P\n\n## W\n\nWhere: the garage\n\n- [ ] X\n",
+            "section \"W\" (line 3)",
+        ),
+        (
+            "# P\n\n## W\n\nWhere: 95.0, 10.0\n\n- [ ] X\n",
+            "decimal degrees",
+        ),
+        (
+            "# P\n\n## W\n\nWhere: 48.1, 11.5 within far\n\n- [ ] X\n",
+            "within N m",
+        ),
+        (
+            "# P\n\n## W\n\n- [ ] X #onsite\n",
+            "has no `Where: LAT, LON` line",
+        ),
+        ("# P\n\n- [ ] X #onsite\n", "above the first section"),
+    ] {
+        let err = ok(markdown).to_catalog().unwrap_err().to_string();
+        assert!(err.contains(expected), "{markdown:?}: {err}");
+    }
+}
