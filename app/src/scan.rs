@@ -385,8 +385,9 @@ impl Session {
 }
 
 /// The camera of a native host. A phone's camera session hands each luma
-/// plane to [`HostCamera::offer`] (the bindings' `push_camera_frame` does;
-/// phones hand over no colour yet),
+/// plane to [`HostCamera::offer`] (the bindings' `push_camera_frame` does),
+/// or each NV12 frame to [`HostCamera::offer_nv12`] for colour
+/// (`push_camera_frame_nv12`),
 /// and the scanner reads them through a [`HostFrames`] source. On a phone
 /// the bindings and the Bevy client are one library, so both use
 /// [`HostCamera::shared`]. A frame is copied only while a reader is open,
@@ -431,6 +432,53 @@ impl HostCamera {
         }
         slot.frame.image.resize(w, h);
         slot.frame.image.pixels_mut().copy_from_slice(luma);
+        slot.frame.colour = None;
+        slot.frame.timestamp = timestamp;
+        slot.fresh = true;
+        Ok(true)
+    }
+
+    /// Hands over one `width`×`height` NV12 frame (the Y plane, then the
+    /// interleaved U, V plane at half resolution; rows without padding), as
+    /// Android's camera gives it: the scanner shows it in colour and tracks
+    /// its luma. Converted here, on the host's camera thread, only while a
+    /// reader is open. A buffer of another size is an error.
+    pub fn offer_nv12(
+        &self,
+        width: u32,
+        height: u32,
+        nv12: &[u8],
+        timestamp: Duration,
+    ) -> Result<bool> {
+        let (w, h) = (width as usize, height as usize);
+        let camera = |source| Error::Camera {
+            what: "the pushed frame",
+            source,
+        };
+        if w == 0 || h == 0 {
+            return Err(camera(ridewire_ar::Error::FrameSize {
+                width: w,
+                height: h,
+                expected: 0,
+                got: nv12.len(),
+            }));
+        }
+        if nv12.len() != ridewire_ar::frames::nv12_len(w, h) {
+            return Err(camera(ridewire_ar::Error::FrameSize {
+                width: w,
+                height: h,
+                expected: ridewire_ar::frames::nv12_len(w, h),
+                got: nv12.len(),
+            }));
+        }
+        let mut slot = self.slot();
+        if slot.readers == 0 {
+            return Ok(false);
+        }
+        let slot = &mut *slot;
+        let colour = slot.frame.colour.get_or_insert_with(Default::default);
+        ridewire_ar::frames::nv12_to_rgba(w, h, nv12, &mut slot.frame.image, colour)
+            .map_err(camera)?;
         slot.frame.timestamp = timestamp;
         slot.fresh = true;
         Ok(true)
@@ -473,9 +521,9 @@ impl FrameSource for HostFrames {
         if !slot.fresh {
             return Ok(Next::Waiting);
         }
-        // The reader's old buffer goes back for the next offer.
+        // The reader's old buffers go back for the next offer.
         std::mem::swap(&mut frame.image, &mut slot.frame.image);
-        frame.colour = None;
+        std::mem::swap(&mut frame.colour, &mut slot.frame.colour);
         frame.timestamp = slot.frame.timestamp;
         slot.fresh = false;
         Ok(Next::Frame)

@@ -323,6 +323,30 @@ impl RideWire {
         Ok(seen.iter().map(Marker::from).collect())
     }
 
+    /// [`RideWire::push_camera_frame`] for an NV12 frame (the Y plane,
+    /// then the interleaved U, V plane at half resolution, rows without
+    /// padding; Android's camera gives YUV_420_888 in this layout): the
+    /// scanner shows it in colour, the tracker reads its Y plane. A buffer
+    /// of the wrong size is `InvalidInput`.
+    pub fn push_camera_frame_nv12(
+        &self,
+        width: u32,
+        height: u32,
+        nv12: Vec<u8>,
+        timestamp_ms: u64,
+    ) -> Result<Vec<Marker>, RideWireError> {
+        HostCamera::shared().offer_nv12(
+            width,
+            height,
+            &nv12,
+            Duration::from_millis(timestamp_ms),
+        )?;
+        // The size was checked by the offer: the Y plane comes first.
+        let luma_len = width as usize * height as usize;
+        let seen = lock(&self.frames).push(width, height, &nv12[..luma_len], timestamp_ms)?;
+        Ok(seen.iter().map(Marker::from).collect())
+    }
+
     /// Signs in to `server` (or creates the account first with
     /// `create_account`), keeps the session in the rider's data and starts
     /// syncing. Waits on the network: call it off the UI thread.

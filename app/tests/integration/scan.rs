@@ -411,3 +411,41 @@ fn a_bike_without_a_model_set_finds_the_any_bike_marker_in_a_frame() {
     let distance = marker.pose.tvec.iter().map(|v| v * v).sum::<f64>().sqrt();
     assert!((distance - 0.6).abs() < 0.03, "{distance} m");
 }
+
+#[test]
+fn a_host_camera_in_nv12_hands_over_colour_and_the_luma_the_tracker_reads() {
+    use ridewire_app::scan::HostCamera;
+    let camera = HostCamera::default();
+    let (w, h) = (64usize, 48usize);
+    // Pure red in BT.601 limited range: Y 81, U 90, V 240.
+    let mut nv12 = vec![81u8; w * h];
+    nv12.extend(std::iter::repeat_n([90u8, 240u8], (w / 2) * (h / 2)).flatten());
+    assert!(!camera.offer_nv12(64, 48, &nv12, Duration::ZERO).unwrap());
+    let mut reader = camera.reader();
+    assert!(
+        camera
+            .offer_nv12(64, 48, &nv12, Duration::from_millis(33))
+            .unwrap()
+    );
+    let mut frame = Frame::default();
+    assert_eq!(reader.next_frame(&mut frame).unwrap(), Next::Frame);
+    assert!(frame.image.pixels().iter().all(|&p| p == 81));
+    let colour = frame.colour.as_ref().expect("colour");
+    assert_eq!((colour.width(), colour.height()), (w, h));
+    let [r, g, b, a] = colour.get(10, 10);
+    assert!(r > 240 && g < 15 && b < 15 && a == 255, "{r} {g} {b} {a}");
+    // A luma-only offer after it carries no stale colour.
+    assert!(
+        camera
+            .offer(64, 48, &vec![9; w * h], Duration::from_millis(66))
+            .unwrap()
+    );
+    assert_eq!(reader.next_frame(&mut frame).unwrap(), Next::Frame);
+    assert!(frame.colour.is_none());
+    // A buffer of the wrong size is refused.
+    let err = camera
+        .offer_nv12(64, 48, &nv12[1..], Duration::ZERO)
+        .expect_err("short");
+    assert!(matches!(err, Error::Camera { .. }), "{err}");
+    assert!(camera.offer_nv12(0, 0, &[], Duration::ZERO).is_err());
+}

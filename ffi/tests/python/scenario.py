@@ -116,6 +116,18 @@ def frames(rw, folder):
     off = math.dist(seen.tvec, truth)
     check("the pose is where the marker is (within 1 cm)", off < 0.01, (seen.tvec, truth))
     check("four corners in pixels", len(seen.corners) == 4, seen.corners)
+    # The same frame as NV12 (neutral chroma), as Android's camera gives it:
+    # the tracker reads its Y plane alike.
+    w, h = meta["width"], meta["height"]
+    nv12 = luma + bytes([128]) * (2 * ((w + 1) // 2) * ((h + 1) // 2))
+    markers = rw.push_camera_frame_nv12(w, h, nv12, 10_000)
+    again = next((m for m in markers if m.id == meta["id"]), None)
+    check("an NV12 frame is tracked from its Y plane", again is not None, markers)
+    try:
+        rw.push_camera_frame_nv12(w, h, nv12[:-1], 0)
+        check("a short NV12 buffer is refused", False)
+    except RideWireError.InvalidInput as e:
+        check("a short NV12 buffer is refused, not a crash", "NV12" in e.message or "needs" in e.message, e.message)
     try:
         rw.push_camera_frame(meta["width"], meta["height"], b"\x00" * 100, 0)
         check("a short buffer is refused", False)
