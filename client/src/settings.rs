@@ -231,7 +231,26 @@ fn garage_section(
     for conflict in garage::conflicts(player).unwrap_or_default() {
         ui.label(RichText::new("Another device changed this bike too:").color(theme::WARN));
         for (field, mine, theirs) in &conflict.fields {
-            ui.label(format!("{field}: yours {mine}, theirs {theirs}"));
+            let name = match field.as_str() {
+                "make" => "Make",
+                "model" => "Model",
+                "year" => "Year",
+                "vin_tail" => "VIN (last 6)",
+                "removed" => "Removed",
+                other => other,
+            };
+            let shown = |v: &serde_json::Value| match v {
+                serde_json::Value::String(s) => s.clone(),
+                serde_json::Value::Null => "(none)".to_owned(),
+                serde_json::Value::Bool(true) => "yes".to_owned(),
+                serde_json::Value::Bool(false) => "no".to_owned(),
+                other => other.to_string(),
+            };
+            ui.label(format!(
+                "{name}: yours {}, the other device's {}",
+                shown(mine),
+                shown(theirs)
+            ));
         }
         ui.horizontal(|ui| {
             if ui.button("Keep mine").clicked() {
