@@ -147,6 +147,19 @@ fn assets() -> AssetPlugin {
     }
 }
 
+/// With `RIDEWIRE_REPORT_FIRST_FRAME` set, says on standard output when the
+/// first frame is on screen (`cargo xtask bench startup` times it): at the
+/// end of the third update, the first frame has been rendered and
+/// presented (rendering runs one frame behind the app's update).
+fn report_first_frame(frames: Res<bevy::diagnostic::FrameCount>, mut told: Local<bool>) {
+    if !*told && frames.0 >= 2 {
+        *told = true;
+        println!("ridewire: first frame presented");
+        use std::io::Write as _;
+        let _ = std::io::stdout().flush();
+    }
+}
+
 /// Builds the app for a window or, with [`Options::screenshot`], for
 /// off-screen capture (no display needed).
 pub fn build(options: &Options) -> App {
@@ -194,6 +207,9 @@ pub fn build(options: &Options) -> App {
                     .set(render)
                     .set(assets()),
             );
+            if std::env::var_os("RIDEWIRE_REPORT_FIRST_FRAME").is_some() {
+                app.add_systems(Last, report_first_frame);
+            }
         }
     }
     app.insert_resource(options.data.clone())

@@ -25,6 +25,9 @@
 //! - `cargo xtask bench leaderboard`: a leaderboard page (top 100 and the
 //!   asker's rank) and the refresh a push does, with 1,000 and 100,000
 //!   riders (one JSON line per figure).
+//! - `cargo xtask bench startup`: start to first frame and resident memory
+//!   with the scanner playing the demo, in a window on Xvfb, for the release
+//!   and the dev build.
 //!
 //! Every cargo call uses one build directory outside the checkout (see
 //! [`target_dir`]), so the app, the tests and CI share one warm Bevy build.
@@ -36,6 +39,7 @@ mod marker_sheet;
 mod models;
 mod phones;
 mod scan_demo;
+mod startup;
 mod system;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -65,6 +69,8 @@ commands:
                     1,000 vs 100,000 riders
   bench refresh     the app's main-thread time after a sync round (empty, 1,000 events), before and after
   bench phones      one push_camera_frame (1280x720) through the Python bindings vs in Rust
+  bench startup     start to first frame and resident memory with the scanner on the
+                    demo, in a window on Xvfb, release and dev builds
   api-check         build the server, then run schemathesis (every check) over
                     its OpenAPI document on loopback, as `test` does
   bindings [--out DIR]
@@ -498,8 +504,22 @@ fn bench(args: &[String]) -> Result<(), String> {
             bench.args(bindings::PACKAGES);
             step("bench phones", bench)
         }
+        // A real window on Xvfb, the release build and the dev build
+        // `cargo xtask run` makes, started in turns.
+        Some("startup") => {
+            system::ensure(system::Purpose::Run)?;
+            for profile in [&["--release"][..], &[][..]] {
+                let mut build = cargo(&["build", "--locked"]);
+                build
+                    .args(profile)
+                    .args(["--package", "ridewire-client", "--bin", "ridewire"]);
+                step("build ridewire", build)?;
+            }
+            eprintln!("==> bench startup");
+            startup::run(&workspace_root(), &target_dir())
+        }
         other => Err(format!(
-            "unknown benchmark {:?}; available: engine, ar, sync, overworld, agents, leaderboard, refresh, phones",
+            "unknown benchmark {:?}; available: engine, ar, sync, overworld, agents, leaderboard, refresh, phones, startup",
             other.unwrap_or("")
         )),
     }
