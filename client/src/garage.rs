@@ -16,7 +16,22 @@ pub use crate::shared::{GarageAsk, GarageForm};
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<GarageForm>()
         .add_message::<GarageAsk>()
-        .add_systems(Update, act.after(AppSystems::Record));
+        .add_message::<crate::shared::Synced>()
+        .add_systems(Update, (act, refresh).chain().after(AppSystems::Record));
+}
+
+/// Reads the garage again after a change here or a sync round.
+fn refresh(
+    mut form: ResMut<GarageForm>,
+    mut synced: MessageReader<crate::shared::Synced>,
+    player: Option<Res<Player>>,
+) {
+    let Some(player) = player else { return };
+    if synced.read().count() > 0 || form.stale || player.is_added() {
+        form.bikes = garage::bikes(&player).unwrap_or_default();
+        form.conflicts = garage::conflicts(&player).unwrap_or_default();
+        form.stale = false;
+    }
 }
 
 fn act(
@@ -30,6 +45,7 @@ fn act(
     let now = clock.now().0;
     let mut changed = false;
     for ask in asks.read() {
+        form.stale = true;
         if !matches!(ask, GarageAsk::Remove(_)) {
             form.confirming_removal = None;
         }

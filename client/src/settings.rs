@@ -195,7 +195,7 @@ fn garage_section(
 ) {
     use ridewire_app::garage::{self, KNOWN_MODELS};
     ui.label(RichText::new("Garage").size(20.0).strong());
-    let bikes = garage::bikes(player).unwrap_or_default();
+    let bikes = std::mem::take(&mut form.bikes);
     if bikes.is_empty() {
         ui.label(
             RichText::new(
@@ -228,7 +228,7 @@ fn garage_section(
             }
         });
     }
-    for conflict in garage::conflicts(player).unwrap_or_default() {
+    for conflict in &form.conflicts {
         ui.label(RichText::new("Another device changed this bike too:").color(theme::WARN));
         for (field, mine, theirs) in &conflict.fields {
             let name = match field.as_str() {
@@ -318,6 +318,7 @@ fn garage_section(
         }
         None => {}
     }
+    form.bikes = bikes;
 }
 
 /// The "Your data" card: export everything, delete the account on the

@@ -296,8 +296,10 @@ pub enum GarageAsk {
 }
 
 /// The Garage card's form: the model picked from the list (`None`:
-/// "Other", typed in), the year, the VIN, and how the last action went.
-#[derive(Resource, Debug, Default)]
+/// "Other", typed in), the year, the VIN, how the last action went, and the
+/// garage as last read (again after each change and sync round, not every
+/// frame).
+#[derive(Resource, Debug)]
 pub struct GarageForm {
     /// Index into `ridewire_app::garage::KNOWN_MODELS`; `None` for another bike.
     pub known: Option<usize>,
@@ -309,4 +311,27 @@ pub struct GarageForm {
     /// A removal shown with its "are you sure" step.
     pub confirming_removal: Option<String>,
     pub message: Option<Result<String, String>>,
+    /// The rider's bikes.
+    pub bikes: Vec<ridewire_app::garage::Bike>,
+    /// Changes that crossed another device's.
+    pub conflicts: Vec<ridewire_app::garage::BikeConflict>,
+    /// The bikes and conflicts must be read again.
+    pub stale: bool,
+}
+
+impl Default for GarageForm {
+    fn default() -> Self {
+        Self {
+            known: None,
+            make: String::new(),
+            model: String::new(),
+            year: String::new(),
+            vin: String::new(),
+            confirming_removal: None,
+            message: None,
+            bikes: Vec::new(),
+            conflicts: Vec::new(),
+            stale: true,
+        }
+    }
 }
