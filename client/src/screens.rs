@@ -139,7 +139,7 @@ fn nav_bar(
                 // first, then the sync line's words (its dot stays), then
                 // the name (a phone held upright).
                 let width = ui.ctx().content_rect().width();
-                if width >= 600.0 {
+                if !(560.0..600.0).contains(&width) {
                     ui.label(
                         RichText::new("RideWire")
                             .strong()
@@ -155,6 +155,24 @@ fn nav_bar(
                     );
                 }
                 sync_state(ui, link.as_deref(), clock.now().0, width >= 800.0);
+                // A phone held upright: one menu of the screens, named by
+                // the one on show.
+                if width < 560.0 {
+                    ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                        let shown =
+                            RichText::new(format!("{}  |  Menu", current.title())).size(17.0);
+                        ui.menu_button(shown, |ui| {
+                            for screen in Screen::ALL {
+                                let label = RichText::new(screen.title()).size(19.0);
+                                if ui.selectable_label(screen == **current, label).clicked() {
+                                    navigate.write(Navigate(screen));
+                                    ui.close();
+                                }
+                            }
+                        });
+                    });
+                    return;
+                }
                 // Narrow: shorter labels in a smaller type, so every tab fits.
                 let narrow = width < 760.0;
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
