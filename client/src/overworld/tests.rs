@@ -628,3 +628,25 @@ fn a_template_becomes_the_current_plan_on_the_map() {
     assert_eq!(app.world().resource::<Level>().0, Vec::<usize>::new());
     assert_eq!(form.listed.len(), 1);
 }
+
+#[test]
+fn the_file_browser_lists_folders_then_markdown_plans_and_says_when_it_cannot_read() {
+    use super::plans::folder_entries;
+    let dir = tempfile::tempdir().expect("temp dir");
+    for name in ["b.md", "a.MD", "notes.txt", ".hidden.md", "c.markdown"] {
+        std::fs::write(dir.path().join(name), "# x\n").expect("file");
+    }
+    std::fs::create_dir(dir.path().join("plans")).expect("folder");
+    std::fs::create_dir(dir.path().join(".git")).expect("folder");
+    let (folders, files) = folder_entries(dir.path()).expect("listing");
+    let names = |paths: &[std::path::PathBuf]| -> Vec<String> {
+        paths
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect()
+    };
+    assert_eq!(names(&folders), ["plans"]);
+    assert_eq!(names(&files), ["a.MD", "b.md", "c.markdown"]);
+    let err = folder_entries(&dir.path().join("gone")).unwrap_err();
+    assert!(err.contains("cannot read"), "{err}");
+}
