@@ -159,7 +159,11 @@ fn the_garage_card_adds_a_bike_and_the_app_takes_it_as_current() {
     let form = app.world().resource::<GarageForm>();
     assert!(form.vin.is_empty(), "the VIN field is cleared");
     let listed: Vec<String> = form.bikes.iter().map(|b| b.title()).collect();
-    assert_eq!(listed, ["Moto Guzzi V7 Stone (2023)"], "the card's list follows");
+    assert_eq!(
+        listed,
+        ["Moto Guzzi V7 Stone (2023)"],
+        "the card's list follows"
+    );
 
     // Removing asks first.
     let id = player.bike.clone().expect("a bike");
