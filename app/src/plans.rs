@@ -99,13 +99,18 @@ pub struct Opened {
 fn chunks(markdown: &str) -> Result<Vec<String>> {
     let mut out = Vec::new();
     let mut current = String::new();
+    // The JSON string's length so far: its two quotes, then each
+    // character as JSON writes it.
+    let mut encoded = 2;
     for c in markdown.chars() {
-        let mut probe = current.clone();
-        probe.push(c);
-        if json!(probe).to_string().len() > MAX_VALUE_BYTES {
+        let mut buf = [0u8; 4];
+        let one = json!(&*c.encode_utf8(&mut buf)).to_string().len() - 2;
+        if encoded + one > MAX_VALUE_BYTES {
             out.push(std::mem::take(&mut current));
+            encoded = 2;
         }
         current.push(c);
+        encoded += one;
     }
     out.push(current);
     if out.len() > MAX_CHUNKS {
@@ -163,20 +168,23 @@ pub fn plans_in(store: &Store) -> Result<Vec<ListedPlan>> {
     Ok(all)
 }
 
-/// Takes the quests of every plan of the rider's into the catalogue: those
-/// that came from another device, at start-up and after a sync round.
+/// Takes the quests of every plan of the rider's own into the catalogue
+/// (a workshop's joins when chosen): those that came from another device, at start-up and after a sync round.
 /// Whether the catalogue changed. A plan that does not parse is passed over
 /// (it still shows in the list, and opening it says what is wrong).
 pub fn adopt_all(rider: &mut Rider) -> Result<bool> {
     let mut changed = false;
-    for plan in plans(rider)? {
+    let own = plans(rider)?
+        .into_iter()
+        .filter(|p| matches!(p.source, Source::Own { .. }));
+    for plan in own {
         let Ok(parsed) = plan::parse(&plan.markdown) else {
             continue;
         };
         let Ok(catalog) = parsed.to_catalog() else {
             continue;
         };
-        changed |= rider.add_quests(&catalog)?;
+        changed |= rider.put_quests(&catalog)?;
     }
     Ok(changed)
 }
@@ -206,7 +214,7 @@ pub fn choose(rider: &mut Rider, id: Option<&str>) -> Result<Option<ListedPlan>>
         .find(|p| p.id == id)
         .ok_or_else(|| Error::Input(format!("there is no plan {id}")))?;
     let parsed = parse(&plan.markdown, &plan.title)?;
-    rider.add_quests(&parsed.to_catalog()?)?;
+    rider.put_quests(&parsed.to_catalog()?)?;
     rider.save_setting(CURRENT_KEY, id)?;
     Ok(Some(plan))
 }
@@ -262,7 +270,13 @@ fn record_ticked(
             .progress()
             .quest(&done.quest)
             .is_some_and(|q| q.completions > 0);
-        if !has {
+        // A task done at a place is completed there, with its proof: a
+        // tick in the file cannot stand in for it.
+        let needs_proof = rider
+            .catalog
+            .quest(&done.quest)
+            .is_some_and(|q| !q.proofs.is_empty());
+        if !has && !needs_proof {
             events.push(EventKind::QuestCompleted {
                 quest: done.quest.clone(),
             });
@@ -307,7 +321,8 @@ pub fn open_file(
     let known = plans(rider)?
         .into_iter()
         .find(|p| matches!(&p.source, Source::Own { file: Some(f), .. } if *f == path));
-    rider.add_quests(&parsed.to_catalog()?)?;
+    // An edited file's tasks and places replace what it said before.
+    rider.put_quests(&parsed.to_catalog()?)?;
     let (id, seed, new, base) = match &known {
         Some(plan) => {
             let base = rider

@@ -253,6 +253,51 @@ impl Rider {
         Ok(true)
     }
 
+    /// Like [`Rider::add_quests`], but a zone or quest already there takes
+    /// the plan's definition (a rider's own plan edited since: a place
+    /// moved, a task now `#onsite`, steps added). Whether anything changed.
+    pub fn put_quests(&mut self, plan: &Catalog) -> Result<bool> {
+        let mut zones: Vec<Zone> = self.catalog.zones().cloned().collect();
+        let mut quests: Vec<Quest> = self.catalog.quests().cloned().collect();
+        let mut changed = false;
+        for zone in plan.zones() {
+            match zones.iter_mut().find(|z| z.id == zone.id) {
+                Some(old) if old != zone => {
+                    *old = zone.clone();
+                    changed = true;
+                }
+                Some(_) => {}
+                None => {
+                    zones.push(zone.clone());
+                    changed = true;
+                }
+            }
+        }
+        for quest in plan.quests() {
+            match quests.iter_mut().find(|q| q.id == quest.id) {
+                Some(old) if old != quest => {
+                    *old = quest.clone();
+                    changed = true;
+                }
+                Some(_) => {}
+                None => {
+                    quests.push(quest.clone());
+                    changed = true;
+                }
+            }
+        }
+        if !changed {
+            return Ok(false);
+        }
+        let catalog = Catalog::new(zones, quests)?;
+        let mut store = lock(&self.store);
+        store.set_catalog(&catalog)?;
+        self.progress = store.progress()?;
+        drop(store);
+        self.catalog = catalog;
+        Ok(true)
+    }
+
     /// Progress folded from every event.
     pub fn progress(&self) -> &Progress {
         &self.progress

@@ -130,3 +130,49 @@ fn the_map_picture_is_written_whole_with_its_progress_to_the_end() {
         .to_string();
     assert!(err.contains("cannot write"), "{err}");
 }
+
+#[test]
+fn an_edited_place_takes_effect_and_a_ticked_onsite_task_waits_for_its_proof() {
+    use ridewire_engine::quest::ProofRequirement;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("chain.md");
+    let first = "# Chain\n\n## Workshop\n\nWhere: 48.0, 11.0\n\n- [x] Fit the chain #onsite\n- [ ] Lube it\n";
+    std::fs::write(&file, first).unwrap();
+    let mut rider = Rider::open(&dir.path().join("rider.db"), NOW).unwrap();
+    let opened = plans::open_file(&mut rider, &file, NOW, 0).unwrap();
+    assert_eq!(opened.recorded, 0, "a tick is no location proof");
+    let zone = |rider: &Rider| {
+        rider
+            .catalog
+            .zones()
+            .find(|z| z.name == "Workshop")
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(zone(&rider).location.unwrap().lat, 48.0);
+    // The place was mistyped: fixed in the file, it moves.
+    std::fs::write(
+        &file,
+        first.replace("48.0, 11.0", "48.137154, 11.576124 within 40 m"),
+    )
+    .unwrap();
+    let again = plans::open_file(&mut rider, &file, NOW + 1_000, 0).unwrap();
+    assert_eq!(again.recorded, 0);
+    let moved = zone(&rider);
+    assert_eq!(moved.location.unwrap().lat, 48.137154);
+    assert_eq!(moved.radius_m, 40.0);
+    // A task made #onsite later needs its proof from then on.
+    std::fs::write(
+        &file,
+        first.replace("- [ ] Lube it", "- [ ] Lube it #onsite"),
+    )
+    .unwrap();
+    plans::open_file(&mut rider, &file, NOW + 2_000, 0).unwrap();
+    let lube = rider
+        .catalog
+        .quests()
+        .find(|q| q.title == "Lube it")
+        .unwrap();
+    assert_eq!(lube.proofs, [ProofRequirement::Location]);
+    assert!(rider.events().is_empty(), "nothing recorded from the ticks");
+}
