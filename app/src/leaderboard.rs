@@ -110,7 +110,10 @@ pub fn standing_words(page: &LeaderboardPage) -> String {
             page.listed,
             page.me.value
         ),
-        _ => format!(
+        (Some(name), None) => {
+            format!("{name}: not on this week's board yet; earn something this week to be")
+        }
+        (None, _) => format!(
             "You have {} {unit}; choose a display name to be listed",
             page.me.value
         ),

@@ -191,7 +191,9 @@ pub fn page(
             Me {
                 display_name: Some(name),
                 value,
-                rank: Some(to_u64(above) + 1),
+                // Nothing this week: not on the week's board (it lists
+                // only riders who earned something in it).
+                rank: (period == Period::All || value > 0).then(|| to_u64(above) + 1),
             }
         }
         // Not listed: their own numbers all the same, from the fold.

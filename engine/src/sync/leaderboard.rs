@@ -214,10 +214,39 @@ pub fn check_display_name(typed: &str) -> Result<String, String> {
             "a display name has at most {MAX_NAME_CHARS} characters"
         ));
     }
-    if name.chars().any(char::is_control) {
-        return Err("a display name cannot hold control characters".into());
+    if name.chars().any(|c| c.is_control() || invisible(c)) {
+        return Err(
+            "a display name cannot hold control or invisible characters (zero-width \
+             spaces, direction marks)"
+                .into(),
+        );
     }
     Ok(name.to_owned())
+}
+
+/// Characters that show nothing or turn the text around: a name made of
+/// them could look empty or like another rider's. (The server's OpenAPI
+/// pattern for display names excludes exactly these.)
+pub fn invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{034F}'
+            | '\u{061C}'
+            | '\u{115F}'
+            | '\u{1160}'
+            | '\u{17B4}'
+            | '\u{17B5}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}'
+            | '\u{3164}'
+            | '\u{FE00}'..='\u{FE0F}'
+            | '\u{FEFF}'
+            | '\u{FFA0}'
+            | '\u{FFF0}'..='\u{FFFB}'
+    )
 }
 
 /// One listed rider.
@@ -237,7 +266,8 @@ pub struct Me {
     pub display_name: Option<String>,
     /// Their number on this board.
     pub value: u64,
-    /// Their rank among listed riders; `None` when they are not listed.
+    /// Their rank among listed riders; `None` when they are not listed, or
+    /// have nothing yet on this week's board.
     pub rank: Option<u64>,
 }
 
@@ -294,6 +324,20 @@ mod tests {
         let join: DisplayName = serde_json::from_str(r#"{"display_name":"Ana"}"#).unwrap();
         assert_eq!(join.display_name.as_deref(), Some("Ana"));
         assert!(serde_json::from_str::<DisplayName>("{}").is_err());
+    }
+
+    #[test]
+    fn names_that_look_empty_or_turned_around_are_refused() {
+        for bad in [
+            "Ana\u{200B}",
+            "\u{200B}\u{200B}\u{200B}",
+            "Bo\u{202E}b",
+            "\u{FEFF}Ana",
+        ] {
+            assert!(check_display_name(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(check_display_name("Zoë-42").unwrap(), "Zoë-42");
+        assert_eq!(check_display_name("佐藤さん").unwrap(), "佐藤さん");
     }
 
     #[test]

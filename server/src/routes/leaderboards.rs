@@ -140,8 +140,10 @@ pub fn schemas() -> serde_json::Value {
             "type": "object", "required": ["display_name"], "additionalProperties": false,
             "properties": {"display_name": {
                 "type": ["string", "null"], "minLength": MIN_NAME_CHARS, "maxLength": MAX_NAME_CHARS,
-                "pattern": crate::routes::schemas::name_pattern(),
-                "description": "Shown to every signed-in rider; null: listed on no board (the default)"}}
+                "pattern": crate::routes::schemas::display_name_pattern(),
+                "description": "Shown to every signed-in rider; null: listed on no board (the default). \
+                    No control or invisible characters (zero-width spaces, direction marks), \
+                    no spaces around it; unique ignoring ASCII case"}}
         },
         "Leaderboard": {
             "type": "object", "required": ["board", "period", "generated_ms", "listed", "top", "me"],

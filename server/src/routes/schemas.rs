@@ -23,6 +23,18 @@ pub fn name_pattern() -> String {
     format!("^[^{SPACE}{CONTROL}]([^{CONTROL}]*[^{SPACE}{CONTROL}])?$")
 }
 
+/// Characters that show nothing or turn text around
+/// (`ridewire_engine::sync::leaderboard::invisible`), as a regex class body.
+const INVISIBLE: &str = r"\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufffb";
+
+/// A leaderboard display name: [`name_pattern`] without invisible
+/// characters either.
+pub fn display_name_pattern() -> String {
+    format!(
+        "^[^{SPACE}{CONTROL}{INVISIBLE}]([^{CONTROL}{INVISIBLE}]*[^{SPACE}{CONTROL}{INVISIBLE}])?$"
+    )
+}
+
 /// Text without control characters: names, keys.
 fn printable(min: usize, max: usize) -> Value {
     json!({"type": "string", "minLength": min, "maxLength": max,

@@ -138,6 +138,9 @@ async fn the_weeks_board_counts_from_monday_utc_and_starts_empty_each_week() {
     assert_eq!(page["listed"], 0);
     assert_eq!(page["top"], json!([]));
     assert_eq!(page["me"]["value"], 0);
+    // Named, but nothing this week: no rank past the listed count.
+    assert_eq!(page["me"]["display_name"], "Ana");
+    assert_eq!(page["me"]["rank"], Value::Null);
     let page = board(&server, &ana, "/api/v1/leaderboards/xp?period=all").await;
     assert_eq!(page["top"][0]["value"], 20);
 }
@@ -152,6 +155,8 @@ async fn display_names_are_checked_and_unique() {
         json!(" Ana "),
         json!("x".repeat(25)),
         json!("A\u{7}na"),
+        json!("Ana\u{200B}"),
+        json!("Bo\u{202E}b"),
         json!(5),
     ] {
         let reply = name(&server, &ana, bad.clone()).await;
