@@ -96,11 +96,9 @@ impl Boards {
         let Some(syncer) = link.syncer() else {
             return;
         };
-        if self
-            .fetching
-            .as_ref()
-            .is_some_and(|(b, p, _)| (*b, *p) == (self.board, self.period))
-        {
+        // One question at a time: a board asked while another is on its
+        // way is fetched when that one comes back (see `finish`).
+        if self.fetching.is_some() {
             return;
         }
         match syncer.leaderboard(self.board, self.period) {
@@ -178,26 +176,27 @@ fn finish(
     let fetched = state
         .fetching
         .as_ref()
-        .and_then(|(_, _, answer)| answer.poll());
-    if let Some(answer) = fetched {
+        .and_then(|(board, period, answer)| Some(((*board, *period), answer.poll()?)));
+    if let Some((asked, answer)) = fetched {
         state.fetching = None;
+        let shown = asked == (state.board, state.period);
         match answer
             .map_err(|e| e.to_string())
             .and_then(|a| a.map_err(|e| e.to_string()))
         {
             Ok(page) => {
-                let shown = (page.board, page.period) == (state.board, state.period);
                 if let Err(e) = boards::keep(&mut player, &page, clock.now().0) {
                     state.problem = Some(format!("the board could not be kept: {e}"));
                 } else if shown {
                     state.problem = None;
                 }
-                if !shown {
-                    // The rider moved on while it came: fetch theirs.
-                    state.fetch(&link);
-                }
             }
-            Err(e) => state.problem = Some(e),
+            Err(e) if shown => state.problem = Some(e),
+            Err(_) => {}
+        }
+        if !shown {
+            // The rider moved on while it came: fetch theirs.
+            state.fetch(&link);
         }
     }
     let named = state.naming.as_ref().and_then(Pending::poll);

@@ -163,9 +163,18 @@ enum Ask {
     },
 }
 
+/// How long a question may hold the sync thread: rounds and stopping wait
+/// behind it, so an unreachable server answers "no connection" soon.
+const ASK_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The answer of a question that took longer than [`ASK_TIMEOUT`].
+fn too_slow() -> Error {
+    Error::Network(format!("no answer within {} s", ASK_TIMEOUT.as_secs()))
+}
+
 impl Ask {
     /// Asks the server and hands the answer over (to no one when the asker
-    /// went away).
+    /// went away), giving up after [`ASK_TIMEOUT`].
     async fn answer<T: Transport>(self, transport: &T) {
         match self {
             Ask::Leaderboard {
@@ -173,10 +182,13 @@ impl Ask {
                 period,
                 reply,
             } => {
-                let _ = reply.send(transport.leaderboard(board, period).await);
+                let asked = tokio::time::timeout(ASK_TIMEOUT, transport.leaderboard(board, period));
+                let _ = reply.send(asked.await.unwrap_or_else(|_| Err(too_slow())));
             }
             Ask::DisplayName { name, reply } => {
-                let _ = reply.send(transport.set_display_name(name.as_deref()).await);
+                let asked =
+                    tokio::time::timeout(ASK_TIMEOUT, transport.set_display_name(name.as_deref()));
+                let _ = reply.send(asked.await.unwrap_or_else(|_| Err(too_slow())));
             }
         }
     }
