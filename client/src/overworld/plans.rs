@@ -82,16 +82,33 @@ impl Default for PlanForm {
     }
 }
 
-/// Reads the plan list when it may have changed.
+/// Reads the plan list when it may have changed; when a sync round changed
+/// or removed the plan on show (on another device), draws it again, or the
+/// starter plan.
 fn refresh_list(
     mut form: ResMut<PlanForm>,
     mut synced: MessageReader<crate::shared::Synced>,
     player: Option<Res<Player>>,
+    mut asks: MessageWriter<PlanAsk>,
 ) {
     let Some(player) = player else { return };
-    if synced.read().count() > 0 || form.stale {
-        form.listed = plans::plans(&player).unwrap_or_default();
-        form.stale = false;
+    let round = synced.read().count() > 0;
+    if !round && !form.stale {
+        return;
+    }
+    let current = player.setting(plans::CURRENT_KEY);
+    let text_of = |listed: &[ListedPlan]| {
+        current
+            .as_ref()
+            .and_then(|id| listed.iter().find(|p| &p.id == id))
+            .map(|p| p.markdown.clone())
+    };
+    let before = text_of(&form.listed);
+    form.listed = plans::plans(&player).unwrap_or_default();
+    form.stale = false;
+    let after = text_of(&form.listed);
+    if round && current.is_some() && before.is_some() && before != after {
+        asks.write(PlanAsk::Choose(after.and(current)));
     }
 }
 
