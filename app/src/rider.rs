@@ -143,6 +143,30 @@ fn check_all(events: &[Event]) -> (ChainVerifier, std::result::Result<(), String
     (verifier, Ok(()))
 }
 
+/// Puts each of `new` into `into`, in place of the one `same` says it is,
+/// or at the end; whether anything changed.
+fn put<'a, T: Clone + PartialEq + 'a>(
+    into: &mut Vec<T>,
+    new: impl Iterator<Item = &'a T>,
+    same: impl Fn(&T, &T) -> bool,
+) -> bool {
+    let mut changed = false;
+    for item in new {
+        match into.iter_mut().find(|old| same(old, item)) {
+            Some(old) if old != item => {
+                *old = item.clone();
+                changed = true;
+            }
+            Some(_) => {}
+            None => {
+                into.push(item.clone());
+                changed = true;
+            }
+        }
+    }
+    changed
+}
+
 /// The store, even if a panic elsewhere poisoned its lock: every write is
 /// its own transaction, so the data is consistent either way.
 fn lock(store: &Mutex<Store>) -> MutexGuard<'_, Store> {
@@ -244,13 +268,19 @@ impl Rider {
         if (zones.len(), quests.len()) == before {
             return Ok(false);
         }
+        self.set_catalog(zones, quests)?;
+        Ok(true)
+    }
+
+    /// Keeps a new catalogue and folds progress again over it.
+    fn set_catalog(&mut self, zones: Vec<Zone>, quests: Vec<Quest>) -> Result<()> {
         let catalog = Catalog::new(zones, quests)?;
         let mut store = lock(&self.store);
         store.set_catalog(&catalog)?;
         self.progress = store.progress()?;
         drop(store);
         self.catalog = catalog;
-        Ok(true)
+        Ok(())
     }
 
     /// Like [`Rider::add_quests`], but a zone or quest already there takes
@@ -259,43 +289,13 @@ impl Rider {
     pub fn put_quests(&mut self, plan: &Catalog) -> Result<bool> {
         let mut zones: Vec<Zone> = self.catalog.zones().cloned().collect();
         let mut quests: Vec<Quest> = self.catalog.quests().cloned().collect();
-        let mut changed = false;
-        for zone in plan.zones() {
-            match zones.iter_mut().find(|z| z.id == zone.id) {
-                Some(old) if old != zone => {
-                    *old = zone.clone();
-                    changed = true;
-                }
-                Some(_) => {}
-                None => {
-                    zones.push(zone.clone());
-                    changed = true;
-                }
-            }
+        let zones_changed = put(&mut zones, plan.zones(), |a, b| a.id == b.id);
+        let quests_changed = put(&mut quests, plan.quests(), |a, b| a.id == b.id);
+        let changed = zones_changed || quests_changed;
+        if changed {
+            self.set_catalog(zones, quests)?;
         }
-        for quest in plan.quests() {
-            match quests.iter_mut().find(|q| q.id == quest.id) {
-                Some(old) if old != quest => {
-                    *old = quest.clone();
-                    changed = true;
-                }
-                Some(_) => {}
-                None => {
-                    quests.push(quest.clone());
-                    changed = true;
-                }
-            }
-        }
-        if !changed {
-            return Ok(false);
-        }
-        let catalog = Catalog::new(zones, quests)?;
-        let mut store = lock(&self.store);
-        store.set_catalog(&catalog)?;
-        self.progress = store.progress()?;
-        drop(store);
-        self.catalog = catalog;
-        Ok(true)
+        Ok(changed)
     }
 
     /// Progress folded from every event.

@@ -449,14 +449,6 @@ fn name_card(
                 });
             }
         }
-        match &state.message {
-            Some(Ok(text)) => {
-                ui.label(RichText::new(text).color(theme::OK));
-            }
-            Some(Err(text)) => {
-                ui.label(RichText::new(text).color(theme::WARN));
-            }
-            None => {}
-        }
+        theme::outcome(ui, &state.message);
     });
 }

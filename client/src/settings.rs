@@ -309,15 +309,7 @@ fn garage_section(
             asks.write(GarageAsk::Add);
         }
     });
-    match &form.message {
-        Some(Ok(text)) => {
-            ui.label(RichText::new(text).color(theme::OK));
-        }
-        Some(Err(text)) => {
-            ui.label(RichText::new(text).color(theme::WARN));
-        }
-        None => {}
-    }
+    theme::outcome(ui, &form.message);
     form.bikes = bikes;
 }
 
@@ -416,15 +408,7 @@ fn data_section(
             });
         }
     }
-    match &form.message {
-        Some(Ok(m)) => {
-            ui.label(RichText::new(m).color(theme::OK));
-        }
-        Some(Err(e)) => {
-            ui.label(RichText::new(e).color(theme::WARN));
-        }
-        None => {}
-    }
+    theme::outcome(ui, &form.message);
 }
 
 /// The "Sync" card of the settings screen: status, "Sync now", and the
@@ -527,15 +511,7 @@ fn sync_section(
             ui.label(RichText::new("signing in…").color(theme::MUTED));
         }
     });
-    match &form.message {
-        Some(Ok(m)) => {
-            ui.label(RichText::new(m).color(theme::OK));
-        }
-        Some(Err(e)) => {
-            ui.label(RichText::new(e).color(theme::WARN));
-        }
-        None => {}
-    }
+    theme::outcome(ui, &form.message);
 }
 
 /// The scanner's camera: automatic, the demo recording, or one of the

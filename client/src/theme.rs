@@ -66,3 +66,17 @@ pub fn card() -> egui::Frame {
         .corner_radius(CornerRadius::same(10))
         .inner_margin(egui::Margin::same(14))
 }
+
+/// How the last action went, under the card that did it: green when it
+/// worked, red with the reason when it did not, nothing before any.
+pub fn outcome(ui: &mut egui::Ui, message: &Option<Result<String, String>>) {
+    match message {
+        Some(Ok(text)) => {
+            ui.label(egui::RichText::new(text).color(OK));
+        }
+        Some(Err(text)) => {
+            ui.label(egui::RichText::new(text).color(WARN));
+        }
+        None => {}
+    }
+}

@@ -506,15 +506,7 @@ fn draw(
                         );
                     }
                 });
-                match &form.message {
-                    Some(Ok(text)) => {
-                        ui.label(RichText::new(text).color(theme::OK));
-                    }
-                    Some(Err(text)) => {
-                        ui.label(RichText::new(text).color(theme::WARN));
-                    }
-                    None => {}
-                }
+                theme::outcome(ui, &form.message);
             });
         });
     form.listed = listed;
