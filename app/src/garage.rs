@@ -318,6 +318,59 @@ pub fn conflicts(rider: &Rider) -> Result<Vec<BikeConflict>> {
         .collect())
 }
 
+/// A change of this device's the server will never take, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RefusedChange {
+    /// The waiting edit's id.
+    pub edit: i64,
+    /// The bike's id.
+    pub bike: String,
+    /// What the change says the bike is, when it names it.
+    pub title: Option<String>,
+    /// The server's reason.
+    pub reason: String,
+}
+
+/// This device's bike changes the server refused for good: shown with the
+/// reason until the rider discards them (they are not lost unseen).
+pub fn refused(rider: &Rider) -> Result<Vec<RefusedChange>> {
+    let store = rider.store();
+    Ok(store
+        .pending_edits()?
+        .into_iter()
+        .filter(|p| p.edit.kind == RecordKind::Vehicle && p.refused)
+        .map(|p| {
+            let text = |f: &str| p.edit.changes.get(f).and_then(Value::as_str);
+            let title = match (text("make"), text("model"), p.edit.changes.get("year")) {
+                (Some(make), Some(model), Some(year)) => Some(format!("{make} {model} ({year})")),
+                _ => None,
+            };
+            RefusedChange {
+                edit: p.id,
+                bike: p.edit.key,
+                title,
+                reason: p
+                    .last_error
+                    .unwrap_or_else(|| "the server refused it".to_owned()),
+            }
+        })
+        .collect())
+}
+
+/// Drops a refused change for good.
+pub fn discard(rider: &mut Rider, edit: i64, now_ms: i64) -> Result<()> {
+    let known = rider
+        .store()
+        .pending_edits()?
+        .into_iter()
+        .any(|p| p.id == edit && p.refused);
+    if !known {
+        return Err(Error::Input("that change is gone already".into()));
+    }
+    rider.store().resolve_edit(edit, None, now_ms)?;
+    rider.refresh_garage()
+}
+
 /// Settles a conflict: `keep_mine` sends this device's change again over
 /// the other one; otherwise the other device's stands and this change is
 /// dropped.
@@ -421,6 +474,30 @@ mod tests {
             !export.contains("JYARM321000"),
             "no full VIN stored: {export}"
         );
+    }
+
+    #[test]
+    fn a_bike_the_server_refused_is_shown_with_the_reason_until_discarded() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut rider = Rider::open(&dir.path().join("rider.db"), 0).unwrap();
+        add(&mut rider, "Yamaha", "MT-07", 2021, None, 0).unwrap();
+        let edit = rider.store().pending_edits().unwrap()[0].id;
+        rider
+            .store()
+            .edit_failed(edit, "the garage is full (20 bikes at most)", true)
+            .unwrap();
+        rider.refresh_garage().unwrap();
+        assert!(
+            bikes(&rider).unwrap().is_empty(),
+            "not a bike in the garage"
+        );
+        let shown = refused(&rider).unwrap();
+        assert_eq!(shown.len(), 1);
+        assert_eq!(shown[0].title.as_deref(), Some("Yamaha MT-07 (2021)"));
+        assert!(shown[0].reason.contains("garage is full"));
+        discard(&mut rider, edit, 1).unwrap();
+        assert!(refused(&rider).unwrap().is_empty());
+        assert!(discard(&mut rider, edit, 2).is_err());
     }
 
     #[test]

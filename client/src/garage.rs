@@ -30,6 +30,7 @@ fn refresh(
     if synced.read().count() > 0 || form.stale || player.is_added() {
         form.bikes = garage::bikes(&player).unwrap_or_default();
         form.conflicts = garage::conflicts(&player).unwrap_or_default();
+        form.refused = garage::refused(&player).unwrap_or_default();
         form.stale = false;
     }
 }
@@ -64,6 +65,8 @@ fn act(
                 garage::remove(&mut player, id, now).map(|()| "Removed from the garage.".into())
             }
             GarageAsk::UseReadVin => use_read_vin(&mut player, now),
+            GarageAsk::Discard(edit) => garage::discard(&mut player, *edit, now)
+                .map(|()| "The refused change is dropped.".to_owned()),
             GarageAsk::Settle { edit, keep_mine } => {
                 garage::settle(&mut player, *edit, *keep_mine, now).map(|()| {
                     if *keep_mine {

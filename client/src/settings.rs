@@ -267,6 +267,21 @@ fn garage_section(
             }
         });
     }
+    for refused in &form.refused {
+        ui.horizontal_wrapped(|ui| {
+            let what = refused.title.as_deref().unwrap_or("A change to a bike");
+            ui.label(
+                RichText::new(format!(
+                    "{what}: the server refused it ({})",
+                    refused.reason
+                ))
+                .color(theme::WARN),
+            );
+            if ui.button("Discard").clicked() {
+                asks.write(GarageAsk::Discard(refused.edit));
+            }
+        });
+    }
     if let Some(tail) = garage::read_vin_tail(player)
         && player.bike.is_some()
         && ui

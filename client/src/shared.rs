@@ -293,6 +293,8 @@ pub enum GarageAsk {
     UseReadVin,
     /// Settle a crossed change: keep this device's, or the other one's.
     Settle { edit: i64, keep_mine: bool },
+    /// Drop a change the server refused for good.
+    Discard(i64),
 }
 
 /// The Garage card's form: the model picked from the list (`None`:
@@ -315,6 +317,8 @@ pub struct GarageForm {
     pub bikes: Vec<ridewire_app::garage::Bike>,
     /// Changes that crossed another device's.
     pub conflicts: Vec<ridewire_app::garage::BikeConflict>,
+    /// Changes the server refused for good, with its reason.
+    pub refused: Vec<ridewire_app::garage::RefusedChange>,
     /// The bikes and conflicts must be read again.
     pub stale: bool,
 }
@@ -331,6 +335,7 @@ impl Default for GarageForm {
             message: None,
             bikes: Vec::new(),
             conflicts: Vec::new(),
+            refused: Vec::new(),
             stale: true,
         }
     }

@@ -191,3 +191,39 @@ fn the_garage_card_adds_a_bike_and_the_app_takes_it_as_current() {
         "back to the starter bike"
     );
 }
+
+#[test]
+fn a_bike_the_server_refused_shows_on_the_card_until_discarded() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("rider.db");
+    {
+        let mut rider = Rider::open(&db, 0).expect("rider");
+        garage::add(&mut rider, "Yamaha", "MT-07", 2021, None, 0).expect("bike");
+    }
+    let edit = {
+        let mut store = ridewire_offline_store::Store::open(&db, 0)
+            .expect("store")
+            .store;
+        let edit = store.pending_edits().expect("edits")[0].id;
+        store
+            .edit_failed(edit, "the garage is full", true)
+            .expect("refused");
+        edit
+    };
+    let mut app = App::new();
+    app.add_plugins(MinimalPlugins)
+        .insert_resource(DataSource::Database(db.clone()))
+        .insert_resource(Clock::System);
+    ridewire_client::headless_features(&mut app);
+    app.update();
+    app.update();
+    let form = app.world().resource::<GarageForm>();
+    assert!(form.bikes.is_empty());
+    assert_eq!(form.refused.len(), 1);
+    assert!(form.refused[0].reason.contains("garage is full"));
+    app.world_mut().write_message(GarageAsk::Discard(edit));
+    app.update();
+    let form = app.world().resource::<GarageForm>();
+    assert!(form.refused.is_empty(), "{:?}", form.refused);
+    assert!(matches!(&form.message, Some(Ok(_))), "{:?}", form.message);
+}
