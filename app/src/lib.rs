@@ -26,6 +26,7 @@
 //! Errors are one enum, [`Error`], whose messages are what the rider reads.
 
 pub mod account;
+mod bikes;
 pub mod clock;
 pub mod data;
 pub mod diagnosis;
@@ -35,6 +36,7 @@ pub mod leaderboard;
 pub mod location;
 pub mod maps;
 pub mod obd;
+mod plan_list;
 pub mod plans;
 mod records;
 pub mod reminders;

@@ -10,16 +10,17 @@
 //! current on each device: the Map draws it, as `ridewire plan` does.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use ridewire_engine::event::EventKind;
 use ridewire_engine::plan::{self, Plan};
 use ridewire_engine::sync::record::{Edit, MAX_VALUE_BYTES, RecordKind};
-use ridewire_offline_store::Store;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::records::{ADDED, REMOVED, view};
+pub use crate::plan_list::{ListedPlan, Source, plans_in};
+use crate::plan_list::{MARKDOWN, file_key};
+use crate::records::{ADDED, REMOVED};
 use crate::rider::{Outcome, Rider};
 use crate::{Error, Result};
 
@@ -44,43 +45,9 @@ pub const TEMPLATES: [(&str, &str); 3] = [
     ),
 ];
 
-/// The prefix of a current plan a workshop sent.
-const SERVER: &str = "server:";
-/// Fields holding the Markdown: `md.0`, `md.1`, …
-const MARKDOWN: &str = "md.";
 /// The most Markdown fields a plan record has (the rest of the 64 hold the
 /// title, seed and dates).
 const MAX_CHUNKS: usize = 48;
-
-fn file_key(id: &str) -> String {
-    format!("plans.file.{id}")
-}
-
-/// Where a plan came from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Source {
-    /// The rider's own (from a file or a template), synced as a record.
-    Own {
-        /// The file it was last opened from on this device.
-        file: Option<PathBuf>,
-        /// A change waits to reach the server.
-        waiting: bool,
-    },
-    /// Sent by a workshop (read-only here).
-    Server,
-}
-
-/// A plan the rider can open on the Map.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ListedPlan {
-    /// The id to choose it by.
-    pub id: String,
-    pub title: String,
-    pub markdown: String,
-    /// The map seed (the same plan and seed, the same map).
-    pub seed: u64,
-    pub source: Source,
-}
 
 /// What opening a plan did.
 #[derive(Debug, Clone, PartialEq)]
@@ -121,72 +88,6 @@ fn chunks(markdown: &str) -> Result<Vec<String>> {
         )));
     }
     Ok(out)
-}
-
-fn markdown_of(fields: &BTreeMap<String, Value>) -> String {
-    (0..)
-        .map_while(|i| {
-            fields
-                .get(&format!("{MARKDOWN}{i}"))
-                .and_then(Value::as_str)
-        })
-        .collect()
-}
-
-/// The rider's own plans (not removed), oldest first, then those the
-/// server sent.
-pub fn plans_in(store: &Store) -> Result<Vec<ListedPlan>> {
-    let mut all: Vec<ListedPlan> = view(store, RecordKind::Plan)?
-        .into_iter()
-        .map(|seen| ListedPlan {
-            title: seen
-                .fields
-                .get("title")
-                .and_then(Value::as_str)
-                .unwrap_or("Plan")
-                .to_owned(),
-            markdown: markdown_of(&seen.fields),
-            seed: seen.fields.get("seed").and_then(Value::as_u64).unwrap_or(0),
-            source: Source::Own {
-                file: store
-                    .setting(&file_key(&seen.key))
-                    .ok()
-                    .flatten()
-                    .map(PathBuf::from),
-                waiting: seen.waiting,
-            },
-            id: seen.key,
-        })
-        .collect();
-    all.extend(store.plans()?.into_iter().map(|p| ListedPlan {
-        id: format!("{SERVER}{}", p.id),
-        title: p.title,
-        markdown: p.markdown,
-        seed: 0,
-        source: Source::Server,
-    }));
-    Ok(all)
-}
-
-/// Takes the quests of every plan of the rider's own into the catalogue
-/// (a workshop's joins when chosen): those that came from another device, at start-up and after a sync round.
-/// Whether the catalogue changed. A plan that does not parse is passed over
-/// (it still shows in the list, and opening it says what is wrong).
-pub fn adopt_all(rider: &mut Rider) -> Result<bool> {
-    let mut changed = false;
-    let own = plans(rider)?
-        .into_iter()
-        .filter(|p| matches!(p.source, Source::Own { .. }));
-    for plan in own {
-        let Ok(parsed) = plan::parse(&plan.markdown) else {
-            continue;
-        };
-        let Ok(catalog) = parsed.to_catalog() else {
-            continue;
-        };
-        changed |= rider.put_quests(&catalog)?;
-    }
-    Ok(changed)
 }
 
 /// The rider's plans.
@@ -437,6 +338,7 @@ pub fn remove(rider: &mut Rider, id: &str, now_ms: i64) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan_list::markdown_of;
 
     #[test]
     fn markdown_splits_into_fields_the_server_takes_and_joins_back() {

@@ -189,7 +189,7 @@ impl Rider {
         let events = store.events()?;
         let progress = store.progress()?;
         let (verifier, integrity) = check_all(&events);
-        let (bike, vehicle) = crate::garage::current_in(&store)?;
+        let (bike, vehicle) = crate::bikes::current_in(&store)?;
         let mut rider = Self {
             vehicle,
             bike,
@@ -204,7 +204,7 @@ impl Rider {
             integrity,
         };
         // Plans from the rider's other devices bring their quests.
-        crate::plans::adopt_all(&mut rider)?;
+        rider.adopt_own_plans()?;
         Ok(rider)
     }
 
@@ -294,6 +294,18 @@ impl Rider {
         let changed = zones_changed || quests_changed;
         if changed {
             self.set_catalog(zones, quests)?;
+        }
+        Ok(changed)
+    }
+
+    /// Takes the quests of the rider's own plans into the catalogue (those
+    /// that came from another device: at start-up and after a round).
+    /// Whether the catalogue changed.
+    pub fn adopt_own_plans(&mut self) -> Result<bool> {
+        let catalogs = crate::plan_list::own_catalogs(&lock(&self.store))?;
+        let mut changed = false;
+        for catalog in &catalogs {
+            changed |= self.put_quests(catalog)?;
         }
         Ok(changed)
     }
@@ -494,7 +506,7 @@ impl Rider {
         }
         // Plans from other devices bring their quests (after a catalogue
         // the round brought, which would not have them).
-        if (brought.records_changed || merged.catalog_changed) && crate::plans::adopt_all(self)? {
+        if (brought.records_changed || merged.catalog_changed) && self.adopt_own_plans()? {
             merged.catalog_changed = true;
             merged.progress_changed = true;
         }
@@ -531,7 +543,7 @@ impl Rider {
     /// Reads the current bike again (after the garage changed here or a
     /// sync round brought records).
     pub fn refresh_garage(&mut self) -> Result<()> {
-        let (bike, vehicle) = crate::garage::current_in(&lock(&self.store))?;
+        let (bike, vehicle) = crate::bikes::current_in(&lock(&self.store))?;
         self.bike = bike;
         self.vehicle = vehicle;
         Ok(())

@@ -1,0 +1,107 @@
+//! The rider's plans as this device's database holds them: their own
+//! (synced `plan` records, their Markdown in several fields, with this
+//! device's waiting changes laid over them) and those a workshop sent. The
+//! app layer's [`crate::plans`] builds the rider's actions on it; the
+//! rider's session takes the own plans' quests from here.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use ridewire_engine::plan;
+use ridewire_engine::quest::Catalog;
+use ridewire_engine::sync::record::RecordKind;
+use ridewire_offline_store::Store;
+use serde_json::Value;
+
+use crate::Result;
+use crate::records::view;
+
+/// The prefix of a current plan a workshop sent.
+pub(crate) const SERVER: &str = "server:";
+/// Fields holding the Markdown: `md.0`, `md.1`, …
+pub(crate) const MARKDOWN: &str = "md.";
+pub(crate) fn file_key(id: &str) -> String {
+    format!("plans.file.{id}")
+}
+
+/// Where a plan came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// The rider's own (from a file or a template), synced as a record.
+    Own {
+        /// The file it was last opened from on this device.
+        file: Option<PathBuf>,
+        /// A change waits to reach the server.
+        waiting: bool,
+    },
+    /// Sent by a workshop (read-only here).
+    Server,
+}
+
+/// A plan the rider can open on the Map.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListedPlan {
+    /// The id to choose it by.
+    pub id: String,
+    pub title: String,
+    pub markdown: String,
+    /// The map seed (the same plan and seed, the same map).
+    pub seed: u64,
+    pub source: Source,
+}
+
+pub(crate) fn markdown_of(fields: &BTreeMap<String, Value>) -> String {
+    (0..)
+        .map_while(|i| {
+            fields
+                .get(&format!("{MARKDOWN}{i}"))
+                .and_then(Value::as_str)
+        })
+        .collect()
+}
+
+/// The rider's own plans (not removed), oldest first, then those the
+/// server sent.
+pub fn plans_in(store: &Store) -> Result<Vec<ListedPlan>> {
+    let mut all: Vec<ListedPlan> = view(store, RecordKind::Plan)?
+        .into_iter()
+        .map(|seen| ListedPlan {
+            title: seen
+                .fields
+                .get("title")
+                .and_then(Value::as_str)
+                .unwrap_or("Plan")
+                .to_owned(),
+            markdown: markdown_of(&seen.fields),
+            seed: seen.fields.get("seed").and_then(Value::as_u64).unwrap_or(0),
+            source: Source::Own {
+                file: store
+                    .setting(&file_key(&seen.key))
+                    .ok()
+                    .flatten()
+                    .map(PathBuf::from),
+                waiting: seen.waiting,
+            },
+            id: seen.key,
+        })
+        .collect();
+    all.extend(store.plans()?.into_iter().map(|p| ListedPlan {
+        id: format!("{SERVER}{}", p.id),
+        title: p.title,
+        markdown: p.markdown,
+        seed: 0,
+        source: Source::Server,
+    }));
+    Ok(all)
+}
+
+/// The catalogues of the rider's own plans that parse (one that does not is
+/// passed over: it still shows in the list, and opening it says what is
+/// wrong). A workshop's plan joins when the rider chooses it.
+pub fn own_catalogs(store: &Store) -> Result<Vec<Catalog>> {
+    Ok(plans_in(store)?
+        .into_iter()
+        .filter(|p| matches!(p.source, Source::Own { .. }))
+        .filter_map(|p| plan::parse(&p.markdown).ok()?.to_catalog().ok())
+        .collect())
+}
