@@ -8,7 +8,7 @@ use axum::extract::State;
 use axum::http::Method;
 use axum::routing::{get, put};
 use ridewire_engine::sync::leaderboard::{
-    Board, DisplayName, LeaderboardPage, MAX_NAME_CHARS, MIN_NAME_CHARS, Period, check_display_name,
+    Board, DisplayName, LeaderboardPage, Period, check_display_name,
 };
 use serde::Deserialize;
 
@@ -129,38 +129,4 @@ async fn set_name(
         .write(move |tx| leaderboard::set_name(tx, &progress, user.id, kept.as_deref(), now))
         .await?;
     Ok(Json(DisplayName { display_name: name }))
-}
-
-/// The schemas of this resource's bodies.
-pub fn schemas() -> serde_json::Value {
-    use serde_json::json;
-    let count = json!({"type": "integer", "minimum": 0});
-    json!({
-        "DisplayName": {
-            "type": "object", "required": ["display_name"], "additionalProperties": false,
-            "properties": {"display_name": {
-                "type": ["string", "null"], "minLength": MIN_NAME_CHARS, "maxLength": MAX_NAME_CHARS,
-                "pattern": crate::routes::schemas::display_name_pattern(),
-                "description": "Shown to every signed-in rider; null: listed on no board (the default). \
-                    No control or invisible characters (zero-width spaces, direction marks), \
-                    no spaces around it; unique ignoring ASCII case"}}
-        },
-        "Leaderboard": {
-            "type": "object", "required": ["board", "period", "generated_ms", "listed", "top", "me"],
-            "properties": {
-                "board": {"enum": ["xp", "diagnostics", "quests"]},
-                "period": {"enum": ["week", "all"]},
-                "week_start_ms": {"type": "integer", "description": "Monday 00:00 UTC of the week counted (week only)"},
-                "generated_ms": {"type": "integer"},
-                "listed": count,
-                "top": {"type": "array", "maxItems": ridewire_engine::sync::leaderboard::TOP, "items": {
-                    "type": "object", "required": ["rank", "display_name", "value"],
-                    "properties": {"rank": {"type": "integer", "minimum": 1},
-                        "display_name": {"type": "string"}, "value": count}}},
-                "me": {"type": "object", "required": ["display_name", "value", "rank"],
-                    "properties": {"display_name": {"type": ["string", "null"]}, "value": count,
-                        "rank": {"type": ["integer", "null"], "minimum": 1}}}
-            }
-        }
-    })
 }

@@ -217,7 +217,7 @@ pub fn all() -> Value {
                 "leaderboard": r("DisplayName")}
         }
     });
-    for part in [diagnostics(), crate::routes::leaderboards::schemas()] {
+    for part in [diagnostics(), leaderboards()] {
         if let (Some(all), Value::Object(more)) = (all.as_object_mut(), part) {
             all.extend(more);
         }
@@ -304,6 +304,40 @@ fn diagnostics() -> Value {
         "RunFeedback": {
             "type": "object", "required": ["id", "feedback", "feedback_ms"],
             "properties": {"id": uuid, "feedback": note, "feedback_ms": note_ms}
+        }
+    })
+}
+
+/// The leaderboards' bodies.
+fn leaderboards() -> Value {
+    use ridewire_engine::sync::leaderboard::{MAX_NAME_CHARS, MIN_NAME_CHARS, TOP};
+    let count = json!({"type": "integer", "minimum": 0});
+    json!({
+        "DisplayName": {
+            "type": "object", "required": ["display_name"], "additionalProperties": false,
+            "properties": {"display_name": {
+                "type": ["string", "null"], "minLength": MIN_NAME_CHARS, "maxLength": MAX_NAME_CHARS,
+                "pattern": display_name_pattern(),
+                "description": "Shown to every signed-in rider; null: listed on no board (the default). \
+                    No control or invisible characters (zero-width spaces, direction marks), \
+                    no spaces around it; unique ignoring ASCII case"}}
+        },
+        "Leaderboard": {
+            "type": "object", "required": ["board", "period", "generated_ms", "listed", "top", "me"],
+            "properties": {
+                "board": {"enum": ["xp", "diagnostics", "quests"]},
+                "period": {"enum": ["week", "all"]},
+                "week_start_ms": {"type": "integer", "description": "Monday 00:00 UTC of the week counted (week only)"},
+                "generated_ms": {"type": "integer"},
+                "listed": count,
+                "top": {"type": "array", "maxItems": TOP, "items": {
+                    "type": "object", "required": ["rank", "display_name", "value"],
+                    "properties": {"rank": {"type": "integer", "minimum": 1},
+                        "display_name": {"type": "string"}, "value": count}}},
+                "me": {"type": "object", "required": ["display_name", "value", "rank"],
+                    "properties": {"display_name": {"type": ["string", "null"]}, "value": count,
+                        "rank": {"type": ["integer", "null"], "minimum": 1}}}
+            }
         }
     })
 }
