@@ -21,6 +21,7 @@
 //!
 //! [`MAX_PUSH_EVENTS`]: ridewire_engine::sync::MAX_PUSH_EVENTS
 
+mod asks;
 mod backoff;
 pub mod diagnoses;
 mod error;

@@ -20,6 +20,8 @@ use ridewire_engine::progress::Progress;
 use ridewire_engine::quest::Catalog;
 use ridewire_engine::sync::ProgressSummary;
 use ridewire_engine::sync::leaderboard::{Board, DisplayName, LeaderboardPage, Period};
+
+use crate::asks::Ask;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
@@ -147,51 +149,6 @@ struct DiagnoseJob {
     request: DiagnosticRequest,
     utc_offset_min: i16,
     reply: std::sync::mpsc::Sender<Result<OnlineDiagnosis>>,
-}
-
-/// A question for the server that needs no round; answered between
-/// rounds, with the syncer's session.
-enum Ask {
-    Leaderboard {
-        board: Board,
-        period: Period,
-        reply: std::sync::mpsc::Sender<Result<LeaderboardPage>>,
-    },
-    DisplayName {
-        name: Option<String>,
-        reply: std::sync::mpsc::Sender<Result<DisplayName>>,
-    },
-}
-
-/// How long a question may hold the sync thread: rounds and stopping wait
-/// behind it, so an unreachable server answers "no connection" soon.
-const ASK_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// The answer of a question that took longer than [`ASK_TIMEOUT`].
-fn too_slow() -> Error {
-    Error::Network(format!("no answer within {} s", ASK_TIMEOUT.as_secs()))
-}
-
-impl Ask {
-    /// Asks the server and hands the answer over (to no one when the asker
-    /// went away), giving up after [`ASK_TIMEOUT`].
-    async fn answer<T: Transport>(self, transport: &T) {
-        match self {
-            Ask::Leaderboard {
-                board,
-                period,
-                reply,
-            } => {
-                let asked = tokio::time::timeout(ASK_TIMEOUT, transport.leaderboard(board, period));
-                let _ = reply.send(asked.await.unwrap_or_else(|_| Err(too_slow())));
-            }
-            Ask::DisplayName { name, reply } => {
-                let asked =
-                    tokio::time::timeout(ASK_TIMEOUT, transport.set_display_name(name.as_deref()));
-                let _ = reply.send(asked.await.unwrap_or_else(|_| Err(too_slow())));
-            }
-        }
-    }
 }
 
 enum Command {
