@@ -207,8 +207,11 @@ pub fn generate(milestones: &[Milestone], seed: u64) -> Result<Overworld, Overwo
     let mut nodes = Vec::with_capacity(n);
     for (i, m) in milestones.iter().enumerate() {
         let s = layout::node_arc_length(i, n, length);
-        let p = table.point_at(s);
-        let tile = layout::tile_of(p, side);
+        // The node is stored in f32; its tile is taken from the stored
+        // point, so a point a hair below a tile edge that rounds onto the
+        // edge lies in the tile it is drawn in.
+        let [x, y] = table.point_at(s).map(|c| c as f32);
+        let tile = layout::tile_of([f64::from(x), f64::from(y)], side);
         terrain::clear_node(&mut tiles, side, tile);
         nodes.push(Node {
             index: (i + 1) as u32,
@@ -219,8 +222,8 @@ pub fn generate(milestones: &[Milestone], seed: u64) -> Result<Overworld, Overwo
             level: m.level,
             has_children: m.has_children,
             done: m.done,
-            x: p[0] as f32,
-            y: p[1] as f32,
+            x,
+            y,
             tile,
             s: s as f32,
             zone: zone_of_node[i],
