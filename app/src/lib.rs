@@ -19,6 +19,9 @@
 //!   earns;
 //! - [`location`]: where the rider is — fixes from gpsd or a phone, and
 //!   completing a quest with a location proof at its zone;
+//! - [`photos`]: photo proofs — a picture made ready (upright, small,
+//!   no metadata), completing a quest with it, and vouching for another
+//!   rider's;
 //! - [`obd`]: reading and clearing codes through an OBD-II adapter;
 //! - [`task`]: waiting on work done on another thread without blocking;
 //! - [`clock`]: now and the local day, as events record them.
@@ -36,6 +39,7 @@ pub mod leaderboard;
 pub mod location;
 pub mod maps;
 pub mod obd;
+pub mod photos;
 mod plan_list;
 pub mod plans;
 mod records;

@@ -17,9 +17,10 @@ use ridewire_engine::diagnostics::gate::GatedDiagnosis;
 use ridewire_engine::diagnostics::request::DiagnosticRequest;
 use ridewire_engine::event::{DeviceId, Event, EventId, EventKind};
 use ridewire_engine::progress::{Progress, ProofKind, RejectReason};
-use ridewire_engine::quest::{Catalog, Quest, Zone};
+use ridewire_engine::proof::PhotoProof;
+use ridewire_engine::quest::{Catalog, Quest, QuestId, Zone};
 use ridewire_engine::vehicle::Vehicle;
-use ridewire_offline_store::{DiagnosisRecord, Recovery, Store};
+use ridewire_offline_store::{DiagnosisRecord, Recorded, Recovery, Store};
 use ridewire_sync_client::Brought;
 use uuid::Uuid;
 
@@ -50,8 +51,9 @@ pub fn explain(reason: &RejectReason) -> String {
             ProofKind::Location => "submit a location proof at the workshop first".into(),
             ProofKind::ArScan => "scan the component in AR first".into(),
             ProofKind::DiagnosticRun => "run a diagnosis first".into(),
+            ProofKind::Photo => "take a photo of the work first".into(),
         },
-        RejectReason::ProofFailed { .. } => "the location proof did not pass its checks".into(),
+        RejectReason::ProofFailed { .. } => "the proof did not pass its checks".into(),
         RejectReason::DailyLimit { limit } => {
             format!("kept, but only {limit} a day per bike earn XP")
         }
@@ -343,9 +345,33 @@ impl Rider {
 
     /// Records what the rider did at `at_ms` and folds it into progress.
     pub fn record(&mut self, kind: EventKind, at_ms: i64, utc_offset_min: i16) -> Outcome {
+        self.record_with(|store, random| store.record(kind, at_ms, utc_offset_min, random))
+    }
+
+    /// Records a photo proof for `quest`: the JPEG and the
+    /// `PhotoSubmitted` event that names it (`photo`) commit together.
+    pub fn record_photo(
+        &mut self,
+        quest: QuestId,
+        jpeg: &[u8],
+        photo: PhotoProof,
+        at_ms: i64,
+        utc_offset_min: i16,
+    ) -> Outcome {
+        self.record_with(|store, random| {
+            store.record_photo(quest, jpeg, photo, at_ms, utc_offset_min, random)
+        })
+    }
+
+    /// Records one event through `write` (given the store and fresh
+    /// randomness for its id) and folds it in.
+    fn record_with(
+        &mut self,
+        write: impl FnOnce(&mut Store, [u8; 10]) -> ridewire_offline_store::Result<Recorded>,
+    ) -> Outcome {
         let xp_before = self.progress.xp();
         let unlocked_before = self.progress.achievements().len();
-        let recorded = lock(&self.store).record(kind, at_ms, utc_offset_min, fresh_random());
+        let recorded = write(&mut lock(&self.store), fresh_random());
         let recorded = match recorded {
             Ok(recorded) => recorded,
             Err(e) => return Outcome::Failed(e.to_string()),
@@ -396,6 +422,42 @@ impl Rider {
             }
             Err(e) => Outcome::Failed(e.to_string()),
         }
+    }
+
+    /// What the current attempt at `quest` still lacks before its
+    /// completion counts: unticked steps first, then proofs.
+    pub fn still_missing(&self, quest: &QuestId) -> Option<RejectReason> {
+        let q = self.catalog.quest(quest)?;
+        let record = self.progress.quest(quest);
+        let missing: Vec<String> = q
+            .steps
+            .iter()
+            .filter(|s| !record.is_some_and(|r| r.steps_checked.contains(&s.id)))
+            .map(|s| s.id.clone())
+            .collect();
+        if !missing.is_empty() {
+            return Some(RejectReason::StepsMissing { missing });
+        }
+        q.proofs
+            .iter()
+            .map(|p| ProofKind::from(*p))
+            .find(|p| !record.is_some_and(|r| r.proofs.contains(p)))
+            .map(|proof| RejectReason::ProofMissing { proof })
+    }
+
+    /// The newest completion of `quest` that counted: the id another rider
+    /// or a workshop needs to look at its proof and vouch for it.
+    pub fn counted_completion(&self, quest: &QuestId) -> Option<EventId> {
+        let refused: HashSet<EventId> =
+            self.progress.rejections().iter().map(|r| r.event).collect();
+        self.events
+            .iter()
+            .rev()
+            .find(|e| {
+                matches!(&e.kind, EventKind::QuestCompleted { quest: q } if q == quest)
+                    && !refused.contains(&e.id)
+            })
+            .map(|e| e.id)
     }
 
     /// Keeps an event this session just recorded (it extends this device's

@@ -4,6 +4,7 @@
 //! together. [`build`] makes the whole app, for a window or for off-screen
 //! capture ([`capture`]).
 
+pub mod browse;
 pub mod capture;
 pub mod commands;
 pub mod data;
@@ -12,6 +13,7 @@ pub mod garage;
 pub mod home;
 pub mod leaderboard;
 pub mod overworld;
+pub mod photo;
 pub mod player;
 pub mod quests;
 pub mod scan;
@@ -87,6 +89,7 @@ impl Plugin for ClientPlugin {
         garage::plugin(app);
         leaderboard::plugin(app);
         overworld::plugin(app);
+        photo::plugin(app);
         toasts::plugin(app);
     }
 }

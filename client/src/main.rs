@@ -125,8 +125,9 @@ enum Command {
         #[command(subcommand)]
         action: ridewire_client::commands::data::DataAction,
     },
-    /// Complete a quest at its zone with a location proof from gpsd, or
-    /// hear how far away the zone is.
+    /// Complete a quest: at its zone with a location proof from gpsd (or
+    /// hear how far away the zone is), or with a photo of the work; tick
+    /// steps; list the quests.
     Quest {
         #[command(subcommand)]
         action: ridewire_client::commands::quest::QuestAction,
@@ -139,6 +140,9 @@ enum Command {
     /// One of the server's leaderboards (the last copy kept here when
     /// offline), and joining or leaving the boards under a display name.
     Leaderboard(ridewire_client::commands::leaderboard::Ask),
+    /// Look at another rider's photo proof (the code they gave you) and
+    /// vouch for it.
+    Vouch(ridewire_client::commands::vouch::Ask),
     /// Draw one level of a Markdown maintenance plan as an overworld map.
     Plan {
         /// The plan, a Markdown file with `- [ ]` tasks under headings.
@@ -340,6 +344,13 @@ fn run_command(command: Command, data: &DataSource) -> ExitCode {
                 return ExitCode::from(2);
             };
             ridewire_client::commands::leaderboard::run(&ask, database)
+        }
+        Command::Vouch(ask) => {
+            let DataSource::Database(database) = data else {
+                eprintln!("ridewire vouch: the demo garage has no account; leave out --demo");
+                return ExitCode::from(2);
+            };
+            ridewire_client::commands::vouch::run(&ask, database)
         }
         Command::Detect {
             inputs,

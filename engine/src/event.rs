@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::diagnostics::evidence::RunEvidence;
-use crate::proof::LocationProof;
+use crate::proof::{LocationProof, PhotoProof};
 use crate::quest::QuestId;
 use crate::vehicle::ModelKey;
 use crate::{Error, Result};
@@ -138,6 +138,9 @@ pub enum EventKind {
     },
     /// Another rider or a mechanic vouched for the rider's proof of a quest.
     ProofValidated { quest: QuestId, validator: String },
+    /// A photo of the work on a quest (the picture travels apart, named by
+    /// its digest).
+    PhotoSubmitted { quest: QuestId, photo: PhotoProof },
 }
 
 /// Longest step id a `StepChecked` event may name, in bytes.
@@ -224,6 +227,7 @@ impl EventKind {
             EventKind::ArScan { .. } => "ar_scan",
             EventKind::ProofSubmitted { .. } => "proof_submitted",
             EventKind::ProofValidated { .. } => "proof_validated",
+            EventKind::PhotoSubmitted { .. } => "photo_submitted",
         }
     }
 }

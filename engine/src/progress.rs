@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::achievement::{ACHIEVEMENTS, Rule};
 use crate::event::{DeviceId, Event, EventId, EventKind};
-use crate::proof::{PreviousProof, ProofVerdict, check_location};
+use crate::proof::{PreviousProof, ProofFlag, ProofVerdict, check_location};
 use crate::quest::{Catalog, ProofRequirement, Quest, QuestId, QuestState};
 use crate::vehicle::ModelKey;
 use crate::xp::{self, Authenticity, LevelProgress, Multipliers};
@@ -53,6 +53,7 @@ pub enum ProofKind {
     Location,
     ArScan,
     DiagnosticRun,
+    Photo,
 }
 
 impl From<ProofRequirement> for ProofKind {
@@ -61,6 +62,7 @@ impl From<ProofRequirement> for ProofKind {
             ProofRequirement::Location => ProofKind::Location,
             ProofRequirement::ArScan => ProofKind::ArScan,
             ProofRequirement::DiagnosticRun => ProofKind::DiagnosticRun,
+            ProofRequirement::Photo => ProofKind::Photo,
         }
     }
 }
@@ -395,6 +397,22 @@ impl Progress {
                 let record = self.quests.entry(quest.clone()).or_default();
                 record.proofs.insert(ProofKind::Location);
                 record.proof_anomalous |= verdict.anomalous();
+            }
+            EventKind::PhotoSubmitted { quest, photo } => {
+                self.stats.proofs_submitted += 1;
+                if catalog.quest(quest).is_none() {
+                    return self.reject(event, RejectReason::UnknownQuest);
+                }
+                if !photo.is_well_formed() {
+                    self.stats.proofs_rejected += 1;
+                    let verdict = ProofVerdict {
+                        flags: vec![ProofFlag::Malformed],
+                    };
+                    return self.reject(event, RejectReason::ProofFailed { verdict });
+                }
+                self.mark_active(event);
+                let record = self.quests.entry(quest.clone()).or_default();
+                record.proofs.insert(ProofKind::Photo);
             }
             EventKind::ProofValidated { quest, validator } => {
                 if catalog.quest(quest).is_none() {

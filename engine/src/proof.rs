@@ -1,6 +1,7 @@
 //! Location-proof checks (SPEC: within 50 m of the quest zone with an
 //! accuracy of 15 m or better; no travel faster than 100 km/h between proofs;
-//! several submissions within one second are an anomaly).
+//! several submissions within one second are an anomaly), and what a photo
+//! proof says about its picture.
 
 use serde::{Deserialize, Serialize};
 
@@ -58,6 +59,49 @@ impl ProofFlag {
     pub fn rejects(&self) -> bool {
         !matches!(self, ProofFlag::Burst)
     }
+}
+
+/// The largest photo a proof may name, in bytes of JPEG.
+pub const MAX_PHOTO_BYTES: u32 = 512 * 1024;
+/// The longest side of a photo proof, in pixels.
+pub const MAX_PHOTO_SIDE: u32 = 1600;
+
+/// A photo of the work, as its proof event names it. The picture itself is
+/// too big for the event log: it travels apart (the app keeps it, the server
+/// stores it under the rider's account) and the event carries its SHA-256,
+/// so nobody can swap it afterwards. Time and place are there only when the
+/// rider allowed them; nothing else of the camera's metadata survives.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PhotoProof {
+    /// SHA-256 of the JPEG, 64 lowercase hex digits.
+    pub sha256: String,
+    /// Size of the JPEG.
+    pub bytes: u32,
+    pub width: u32,
+    pub height: u32,
+    /// When it was taken (Unix ms), if the rider shares that.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub taken_ms: Option<i64>,
+    /// Where it was taken, if the rider shares that.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<GeoPoint>,
+}
+
+impl PhotoProof {
+    /// Whether the photo's description is one the app can have made: a
+    /// well-formed digest, within the size limits, a real place if any.
+    pub fn is_well_formed(&self) -> bool {
+        is_sha256_hex(&self.sha256)
+            && (1..=MAX_PHOTO_BYTES).contains(&self.bytes)
+            && (1..=MAX_PHOTO_SIDE).contains(&self.width)
+            && (1..=MAX_PHOTO_SIDE).contains(&self.height)
+            && self.at.is_none_or(|p| p.is_valid())
+    }
+}
+
+/// Whether `text` is a SHA-256 digest written as 64 lowercase hex digits.
+pub fn is_sha256_hex(text: &str) -> bool {
+    text.len() == 64 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 /// The outcome of checking one proof.
@@ -210,6 +254,53 @@ mod tests {
         assert!(v.accepted() && v.anomalous());
         let v = check_location(&proof(north(1.0), 5.0), 2_000, &z, Some(&prev));
         assert!(!v.anomalous());
+    }
+
+    fn photo() -> PhotoProof {
+        PhotoProof {
+            sha256: "ab".repeat(32),
+            bytes: 80_000,
+            width: 1600,
+            height: 1200,
+            taken_ms: None,
+            at: None,
+        }
+    }
+
+    #[test]
+    fn a_photo_proof_names_a_digest_and_sizes_within_the_limits() {
+        assert!(photo().is_well_formed());
+        for broken in [
+            PhotoProof {
+                sha256: "AB".repeat(32),
+                ..photo()
+            },
+            PhotoProof {
+                sha256: "ab".repeat(31),
+                ..photo()
+            },
+            PhotoProof {
+                bytes: MAX_PHOTO_BYTES + 1,
+                ..photo()
+            },
+            PhotoProof {
+                width: MAX_PHOTO_SIDE + 1,
+                ..photo()
+            },
+            PhotoProof {
+                height: 0,
+                ..photo()
+            },
+            PhotoProof {
+                at: Some(GeoPoint {
+                    lat: 91.0,
+                    lon: 0.0,
+                }),
+                ..photo()
+            },
+        ] {
+            assert!(!broken.is_well_formed(), "{broken:?}");
+        }
     }
 
     #[test]

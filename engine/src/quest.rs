@@ -101,6 +101,9 @@ pub enum ProofRequirement {
     ArScan,
     /// A diagnostic run.
     DiagnosticRun,
+    /// A photo of the work (see [`crate::proof::PhotoProof`]), which another
+    /// rider or a mechanic can look at and vouch for.
+    Photo,
 }
 
 /// A piece of maintenance work the rider can take on.

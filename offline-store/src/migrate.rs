@@ -19,6 +19,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/004_sync.sql"),
     include_str!("../migrations/005_diagnosis_sync.sql"),
     include_str!("../migrations/006_pull_skips.sql"),
+    include_str!("../migrations/007_photos.sql"),
 ];
 
 /// The schema version this build creates and understands.

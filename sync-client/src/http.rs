@@ -21,7 +21,11 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
 use uuid::Uuid;
 
-use crate::{EditAnswer, Error, HeldFeedback, HistoryPage, Pushed, RemoteRun, Result, Transport};
+use crate::photos::NewPhoto;
+use crate::{
+    CompletionProof, EditAnswer, Error, HeldFeedback, HistoryPage, Pushed, RemoteRun, Result,
+    Transport, Vouched,
+};
 
 /// How long one request may take before it counts as a network failure.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -527,6 +531,38 @@ impl Transport for HttpTransport {
             display_name: name.map(str::to_owned),
         };
         let response = self.send(|c| c.put(&url).json(&body)).await?;
+        if response.status().is_success() {
+            read_json(response).await
+        } else {
+            Err(failure(response).await)
+        }
+    }
+
+    async fn upload_photo(&self, sha256: &str, jpeg: &[u8]) -> Result<()> {
+        let url = self.url(&format!("/api/v1/photos/{sha256}"));
+        let body = NewPhoto::of(jpeg);
+        let response = self.send(|c| c.put(&url).json(&body)).await?;
+        if response.status().is_success() {
+            Ok(())
+        } else {
+            Err(failure(response).await)
+        }
+    }
+
+    async fn completion_proof(&self, completion: Uuid) -> Result<CompletionProof> {
+        let url = self.url(&format!("/api/v1/validations/{completion}"));
+        let response = self.send(|c| c.get(&url)).await?;
+        if response.status().is_success() {
+            read_json(response).await
+        } else {
+            Err(failure(response).await)
+        }
+    }
+
+    async fn vouch(&self, completion: Uuid) -> Result<Vouched> {
+        let url = self.url("/api/v1/validations");
+        let body = serde_json::json!({ "completion": completion });
+        let response = self.send(|c| c.post(&url).json(&body)).await?;
         if response.status().is_success() {
             read_json(response).await
         } else {

@@ -26,6 +26,7 @@ mod backoff;
 pub mod diagnoses;
 mod error;
 mod http;
+mod photos;
 mod round;
 mod syncer;
 
@@ -41,6 +42,7 @@ pub use backoff::Backoff;
 pub use diagnoses::{HeldFeedback, HistoryPage, RemotePanel, RemoteRun, RunLine, record_of};
 pub use error::{Error, Result, Trouble};
 pub use http::{Account, HttpTransport, MAX_RETRY_AFTER, Session, is_cleartext_remote};
+pub use photos::{CompletionProof, ShownPhoto, Vouched};
 pub use round::{MAX_PAGE_TRIES, SyncReport, pull_changes, push_outbox, sync_once};
 pub use syncer::{
     Brought, OnlineDiagnosis, RoundReport, SyncConfig, SyncHandle, SyncStatus, Syncer, Unwatch,
@@ -144,6 +146,39 @@ pub trait Transport: Send + Sync {
         let _ = name;
         std::future::ready(Err(no_boards()))
     }
+
+    /// Stores the photo `jpeg` of a proof under its digest `sha256`
+    /// (`PUT /api/v1/photos/{sha256}`; the same photo again is no error).
+    /// A transport to a server without photos answers `404 not_found`.
+    fn upload_photo(&self, sha256: &str, jpeg: &[u8]) -> impl Future<Output = Result<()>> + Send {
+        let _ = (sha256, jpeg);
+        std::future::ready(Err(no_photos()))
+    }
+
+    /// What the rider who completed `completion` (a `QuestCompleted`
+    /// event's id) shows of it: the quest, its photo, who vouched.
+    fn completion_proof(
+        &self,
+        completion: Uuid,
+    ) -> impl Future<Output = Result<CompletionProof>> + Send {
+        let _ = completion;
+        std::future::ready(Err(no_photos()))
+    }
+
+    /// Vouches for another rider's completion `completion`.
+    fn vouch(&self, completion: Uuid) -> impl Future<Output = Result<Vouched>> + Send {
+        let _ = completion;
+        std::future::ready(Err(no_photos()))
+    }
+}
+
+/// What a server without photo proofs answers.
+fn no_photos() -> Error {
+    Error::Refused {
+        status: 404,
+        code: "not_found".into(),
+        message: "this server keeps no photo proofs".into(),
+    }
 }
 
 /// What a server without leaderboards answers.
@@ -215,5 +250,20 @@ impl<T: Transport + ?Sized> Transport for std::sync::Arc<T> {
         name: Option<&str>,
     ) -> impl Future<Output = Result<DisplayName>> + Send {
         (**self).set_display_name(name)
+    }
+
+    fn upload_photo(&self, sha256: &str, jpeg: &[u8]) -> impl Future<Output = Result<()>> + Send {
+        (**self).upload_photo(sha256, jpeg)
+    }
+
+    fn completion_proof(
+        &self,
+        completion: Uuid,
+    ) -> impl Future<Output = Result<CompletionProof>> + Send {
+        (**self).completion_proof(completion)
+    }
+
+    fn vouch(&self, completion: Uuid) -> impl Future<Output = Result<Vouched>> + Send {
+        (**self).vouch(completion)
     }
 }

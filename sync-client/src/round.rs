@@ -60,6 +60,10 @@ pub struct SyncReport {
     /// these endpoints, a failure); push and pull are not affected, and the
     /// next round tries again.
     pub diagnoses_error: Option<String>,
+    /// Photos of proofs the server took.
+    pub photos_uploaded: usize,
+    /// Photos the server refused for good (their events come back refused).
+    pub photos_refused: usize,
 }
 
 /// Runs one round. On a failure the attempted events keep their place and
@@ -116,6 +120,7 @@ async fn push_all<T: Transport + ?Sized>(
     retry_at_ms: i64,
     report: &mut SyncReport,
 ) -> Result<()> {
+    crate::photos::upload_photos(store, transport, retry_at_ms, report).await?;
     let mut batch_size = MAX_PUSH_EVENTS;
     let mut gaps = 0;
     loop {

@@ -19,7 +19,6 @@ use ridewire_engine::event::Event;
 use ridewire_engine::progress::Progress;
 use ridewire_engine::quest::Catalog;
 use ridewire_engine::sync::ProgressSummary;
-use ridewire_engine::sync::leaderboard::{Board, DisplayName, LeaderboardPage, Period};
 
 use crate::asks::Ask;
 use tokio::sync::mpsc;
@@ -145,13 +144,13 @@ pub struct SyncStatus {
 }
 
 /// A diagnosis to ask the server's agents, and where the answer goes.
-struct DiagnoseJob {
+pub(crate) struct DiagnoseJob {
     request: DiagnosticRequest,
     utc_offset_min: i16,
     reply: std::sync::mpsc::Sender<Result<OnlineDiagnosis>>,
 }
 
-enum Command {
+pub(crate) enum Command {
     SyncNow,
     /// A round now, and its report on this channel when it ends.
     Round(std::sync::mpsc::Sender<RoundReport>),
@@ -193,7 +192,7 @@ impl Unwatch {
 /// Talks to a running [`Syncer`] from any thread.
 #[derive(Debug, Clone)]
 pub struct SyncHandle {
-    commands: mpsc::UnboundedSender<Command>,
+    pub(crate) commands: mpsc::UnboundedSender<Command>,
     status: Arc<Mutex<SyncStatus>>,
     reports: Arc<Mutex<VecDeque<RoundReport>>>,
     watchers: Watchers,
@@ -217,7 +216,7 @@ fn lock<T>(shared: &Mutex<T>) -> MutexGuard<'_, T> {
     shared.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-fn stopped() -> Error {
+pub(crate) fn stopped() -> Error {
     Error::Stopped("the sync thread has ended".into())
 }
 
@@ -279,37 +278,6 @@ impl SyncHandle {
         Ok(answer)
     }
 
-    /// Asks the server for one leaderboard, between rounds (a round
-    /// running is waited for). The answer arrives on the returned channel.
-    pub fn leaderboard(
-        &self,
-        board: Board,
-        period: Period,
-    ) -> Result<std::sync::mpsc::Receiver<Result<LeaderboardPage>>> {
-        let (reply, answer) = std::sync::mpsc::channel();
-        self.commands
-            .send(Command::Ask(Ask::Leaderboard {
-                board,
-                period,
-                reply,
-            }))
-            .map_err(|_| stopped())?;
-        Ok(answer)
-    }
-
-    /// Lists the rider on the boards under `name` (`None`: off every
-    /// board), between rounds. The answer arrives on the returned channel.
-    pub fn set_display_name(
-        &self,
-        name: Option<String>,
-    ) -> Result<std::sync::mpsc::Receiver<Result<DisplayName>>> {
-        let (reply, answer) = std::sync::mpsc::channel();
-        self.commands
-            .send(Command::Ask(Ask::DisplayName { name, reply }))
-            .map_err(|_| stopped())?;
-        Ok(answer)
-    }
-
     /// The latest status.
     pub fn status(&self) -> SyncStatus {
         lock(&self.status).clone()
@@ -325,7 +293,7 @@ impl SyncHandle {
 /// flight is cut off; everything it settled is already stored).
 #[derive(Debug)]
 pub struct Syncer {
-    handle: SyncHandle,
+    pub(crate) handle: SyncHandle,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -398,23 +366,6 @@ impl Syncer {
         utc_offset_min: i16,
     ) -> Result<std::sync::mpsc::Receiver<Result<OnlineDiagnosis>>> {
         self.handle.diagnose(request, utc_offset_min)
-    }
-
-    /// One leaderboard from the server ([`SyncHandle::leaderboard`]).
-    pub fn leaderboard(
-        &self,
-        board: Board,
-        period: Period,
-    ) -> Result<std::sync::mpsc::Receiver<Result<LeaderboardPage>>> {
-        self.handle.leaderboard(board, period)
-    }
-
-    /// Joins or leaves the boards ([`SyncHandle::set_display_name`]).
-    pub fn set_display_name(
-        &self,
-        name: Option<String>,
-    ) -> Result<std::sync::mpsc::Receiver<Result<DisplayName>>> {
-        self.handle.set_display_name(name)
     }
 
     /// The latest status.

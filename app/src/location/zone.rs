@@ -6,7 +6,7 @@
 //! more when the events are pushed).
 
 use ridewire_engine::event::EventKind;
-use ridewire_engine::progress::{ProofKind, RejectReason};
+use ridewire_engine::progress::RejectReason;
 use ridewire_engine::proof::{
     LocationProof, MAX_ACCURACY_M, MAX_DISTANCE_M, MAX_SPEED_KMH, ProofFlag, check_location,
 };
@@ -144,7 +144,7 @@ pub fn complete_at_zone(
     }
     // Only a completion that will count is recorded; otherwise the proof
     // waits in the current attempt for the rest.
-    if let Some(waiting) = still_missing(rider, quest) {
+    if let Some(waiting) = rider.still_missing(quest) {
         return Attempt::ProofKept { waiting };
     }
     let completed = EventKind::QuestCompleted {
@@ -155,27 +155,6 @@ pub fn complete_at_zone(
         Outcome::NotCounted(waiting) => Attempt::ProofKept { waiting },
         Outcome::Failed(why) => Attempt::Failed(why),
     }
-}
-
-/// What the current attempt at `quest` still lacks: unticked steps first,
-/// then other proofs.
-fn still_missing(rider: &Rider, quest: &QuestId) -> Option<RejectReason> {
-    let q = rider.catalog.quest(quest)?;
-    let record = rider.progress().quest(quest);
-    let missing: Vec<String> = q
-        .steps
-        .iter()
-        .filter(|s| !record.is_some_and(|r| r.steps_checked.contains(&s.id)))
-        .map(|s| s.id.clone())
-        .collect();
-    if !missing.is_empty() {
-        return Some(RejectReason::StepsMissing { missing });
-    }
-    q.proofs
-        .iter()
-        .map(|p| ProofKind::from(*p))
-        .find(|p| !record.is_some_and(|r| r.proofs.contains(p)))
-        .map(|proof| RejectReason::ProofMissing { proof })
 }
 
 #[cfg(test)]

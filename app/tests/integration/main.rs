@@ -8,6 +8,7 @@ mod diagnosis;
 #[path = "../support/gpsd.rs"]
 mod gpsd_support;
 mod location;
+mod photos;
 mod plans;
 mod reminders;
 mod rider;

@@ -7,3 +7,4 @@ pub mod leaderboard;
 pub mod obd;
 pub mod plan;
 pub mod quest;
+pub mod vouch;

@@ -1,14 +1,18 @@
 //! `ridewire quest complete QUEST_ID --gps [HOST:PORT]`: completes a quest
 //! that asks for a location proof with a fix read from gpsd, or says how far
 //! away the rider is or why the fix is not good enough (the app layer's
-//! words, as the screens show them).
+//! words, as the screens show them); `ridewire quest photo QUEST_ID FILE`
+//! completes one tagged `#photo` with a photo of the work and prints the
+//! code another rider or the workshop needs to vouch for it.
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Subcommand;
 use ridewire_app::location::{self, Attempt, DEFAULT_GPSD, Gpsd};
-use ridewire_engine::quest::QuestId;
+use ridewire_app::photos::{self, PhotoAttempt, Prepared, Share};
+use ridewire_engine::quest::{ProofRequirement, QuestId};
 
 use crate::player::{Clock, DataSource, Player};
 
@@ -39,7 +43,26 @@ pub enum QuestAction {
         #[arg(value_name = "STEP")]
         step: String,
     },
-    /// List the quests: id, state, and the steps still to tick.
+    /// Add a photo of the work to a quest tagged #photo (JPEG or PNG; it is
+    /// made upright, small and stripped of its metadata). Completes the
+    /// quest when every step is ticked.
+    Photo {
+        /// The quest's id, e.g. oil-change.
+        #[arg(value_name = "QUEST_ID")]
+        quest: String,
+        /// The picture.
+        #[arg(value_name = "PHOTO")]
+        file: PathBuf,
+        /// Let the time the photo was taken go with it.
+        #[arg(long)]
+        share_time: bool,
+        /// Let the place the photo was taken go with it (from the photo's
+        /// own GPS data, when it has any).
+        #[arg(long)]
+        share_place: bool,
+    },
+    /// List the quests: id, state, the steps still to tick, the proofs
+    /// needed, and the code to have a completed one vouched for.
     List,
 }
 
@@ -49,6 +72,18 @@ pub fn run(action: QuestAction, data: &DataSource, clock: &Clock) -> ExitCode {
         QuestAction::Complete { quest, gps, wait } => (quest, gps, wait),
         QuestAction::Tick { quest, step } => return tick(&quest, &step, data, clock),
         QuestAction::List => return list(data, clock),
+        QuestAction::Photo {
+            quest,
+            file,
+            share_time,
+            share_place,
+        } => {
+            let share = Share {
+                time: share_time,
+                place: share_place,
+            };
+            return photo(&quest, &file, share, data, clock);
+        }
     };
     let quest = match QuestId::new(quest) {
         Ok(quest) => quest,
@@ -159,6 +194,70 @@ fn tick(quest: &str, step: &str, data: &DataSource, clock: &Clock) -> ExitCode {
     }
 }
 
+/// `ridewire quest photo QUEST FILE`.
+fn photo(quest: &str, file: &Path, share: Share, data: &DataSource, clock: &Clock) -> ExitCode {
+    let quest_id = match QuestId::new(quest.to_owned()) {
+        Ok(id) => id,
+        Err(e) => {
+            eprintln!("ridewire quest photo: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut rider = match open(data, clock) {
+        Ok(rider) => rider,
+        Err(e) => {
+            eprintln!("ridewire quest photo: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let Some(title) = rider.catalog.quest(&quest_id).map(|q| q.title.clone()) else {
+        eprintln!(
+            "ridewire quest photo: there is no quest {quest} (`ridewire quest list` shows them)"
+        );
+        return ExitCode::from(2);
+    };
+    let (now, offset) = clock.now();
+    let prepared = match Prepared::from_file(file, offset) {
+        Ok(prepared) => prepared,
+        Err(e) => {
+            eprintln!("ridewire quest photo: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let proof = prepared.proof(share);
+    println!(
+        "Photo: {}×{}, {} KiB, no metadata; time {}, place {}.",
+        prepared.width,
+        prepared.height,
+        prepared.jpeg.len().div_ceil(1024),
+        shared_words(prepared.found.taken_ms.is_some(), proof.taken_ms.is_some()),
+        shared_words(prepared.found.at.is_some(), proof.at.is_some()),
+    );
+    let attempt = photos::complete_with_photo(&mut rider, &quest_id, &prepared, share, now, offset);
+    println!("{}", attempt.words(&title));
+    match attempt {
+        PhotoAttempt::Completed { completion, .. } => {
+            println!(
+                "To have it vouched for, give another rider or your workshop the code \
+                 ridewire:vouch/{completion} (they run `ridewire vouch {completion}`); \
+                 the photo goes to the server with the next sync."
+            );
+            ExitCode::SUCCESS
+        }
+        PhotoAttempt::PhotoKept { .. } => ExitCode::SUCCESS,
+        _ => ExitCode::FAILURE,
+    }
+}
+
+/// Whether a time or place went with the photo, in words.
+fn shared_words(found: bool, shared: bool) -> &'static str {
+    match (found, shared) {
+        (_, true) => "shared",
+        (true, false) => "kept private",
+        (false, false) => "not in the photo",
+    }
+}
+
 /// `ridewire quest list`.
 fn list(data: &DataSource, clock: &Clock) -> ExitCode {
     let rider = match open(data, clock) {
@@ -185,8 +284,27 @@ fn list(data: &DataSource, clock: &Clock) -> ExitCode {
         } else {
             format!("  steps to tick: {}", open.join(", "))
         };
+        let proofs: Vec<&str> = quest
+            .proofs
+            .iter()
+            .map(|p| match p {
+                ProofRequirement::Location => "location",
+                ProofRequirement::ArScan => "AR scan",
+                ProofRequirement::DiagnosticRun => "diagnosis",
+                ProofRequirement::Photo => "photo",
+            })
+            .collect();
+        let proofs = if proofs.is_empty() || state == "completed" {
+            String::new()
+        } else {
+            format!("  proof: {}", proofs.join(", "))
+        };
+        let code = match rider.counted_completion(&quest.id) {
+            Some(id) if !quest.proofs.is_empty() => format!("  vouch code: ridewire:vouch/{id}"),
+            _ => String::new(),
+        };
         println!(
-            "{:<20} {:<10} {}{steps}",
+            "{:<20} {:<10} {}{steps}{proofs}{code}",
             quest.id.to_string(),
             state,
             quest.title

@@ -153,6 +153,8 @@ pub enum MapAction {
     Up(Vec<usize>),
     /// Close the panel.
     Close,
+    /// Something about a quest's photo proof.
+    Photo(crate::photo::PhotoAsk),
 }
 
 /// The map of the level shown, generated once per level.
@@ -315,6 +317,7 @@ fn act(
     mut record: MessageWriter<RecordEvent>,
     mut open: MessageWriter<OpenLevel>,
     mut selected: ResMut<SelectedNode>,
+    mut photos: MessageWriter<crate::photo::PhotoAsk>,
 ) {
     for action in actions.read() {
         match action {
@@ -325,6 +328,9 @@ fn act(
                 open.write(OpenLevel(path.clone()));
             }
             MapAction::Close => selected.0 = None,
+            MapAction::Photo(ask) => {
+                photos.write(ask.clone());
+            }
         }
     }
 }

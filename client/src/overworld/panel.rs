@@ -5,13 +5,16 @@
 use bevy::prelude::*;
 use bevy_egui::egui::{self, RichText};
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
+use ridewire_app::photos::Share;
 use ridewire_engine::event::EventKind;
 use ridewire_engine::plan::{MilestoneKind, Plan, Section, Task};
-use ridewire_engine::quest::{QuestId, QuestState};
+use ridewire_engine::progress::ProofKind;
+use ridewire_engine::quest::{ProofRequirement, QuestId, QuestState};
 
 use super::camera::{TILE, UiBlocks};
 use super::nodes::{NodeState, NodeStates, VisibleNodes};
 use super::{Level, LevelMap, MapAction, MapPlan, MapView, SelectedNode};
+use crate::photo::{PhotoAsk, PhotoForm};
 use crate::player::{Outcome, Player};
 use crate::screens::{ContentArea, Screen};
 use crate::{UiSystems, theme};
@@ -46,6 +49,23 @@ pub struct PanelInfo {
     pub counts: Option<(usize, usize)>,
     /// Why the rider's last action on this quest earned nothing.
     pub note: Option<String>,
+    /// For a quest that takes a photo of the work: where its photo stands.
+    pub photo: Option<PhotoLine>,
+}
+
+/// Where a quest's photo proof stands, for its panel.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PhotoLine {
+    /// A photo is in the current attempt.
+    pub kept: bool,
+    /// Once completed: the code to have it vouched for.
+    pub code: Option<String>,
+    /// Riders or mechanics who vouched so far.
+    pub vouched: usize,
+    /// What goes with the next photo.
+    pub share: Share,
+    /// How the last photo for this quest went.
+    pub last: Option<Result<String, String>>,
 }
 
 /// The quest an event is about, if any.
@@ -99,6 +119,7 @@ pub fn panel_info(
         enter: None,
         counts: None,
         note: None,
+        photo: None,
     };
     match milestone.kind {
         MilestoneKind::Section => {
@@ -159,6 +180,17 @@ pub fn panel_info(
                     }
                     _ => None,
                 };
+                if quest.proofs.contains(&ProofRequirement::Photo) {
+                    info.photo = Some(PhotoLine {
+                        kept: record.is_some_and(|r| r.proofs.contains(&ProofKind::Photo)),
+                        code: (qstate == QuestState::Completed)
+                            .then(|| player.counted_completion(&id))
+                            .flatten()
+                            .map(|c| format!("ridewire:vouch/{c}")),
+                        vouched: record.map_or(0, |r| r.validators.len()),
+                        ..PhotoLine::default()
+                    });
+                }
                 info.quest = Some((id, qstate, quest.xp_reward));
             }
         }
@@ -246,6 +278,9 @@ fn panel_body(ui: &mut egui::Ui, info: &PanelInfo, actions: &mut Vec<MapAction>)
                 }));
             }
         });
+        if let Some(photo) = &info.photo {
+            photo_lines(ui, quest, *state, photo, actions);
+        }
     }
     if let Some(note) = &info.note {
         ui.label(RichText::new(note).color(theme::WARN));
@@ -254,6 +289,61 @@ fn panel_body(ui: &mut egui::Ui, info: &PanelInfo, actions: &mut Vec<MapAction>)
         && ui.button("Enter ▶").clicked()
     {
         actions.push(MapAction::Enter(path.clone()));
+    }
+}
+
+/// A `#photo` quest's part of the panel: the photo asked for (pick one,
+/// take one, what goes with it) until it is done, then the code to have it
+/// vouched for.
+fn photo_lines(
+    ui: &mut egui::Ui,
+    quest: &QuestId,
+    state: QuestState,
+    photo: &PhotoLine,
+    actions: &mut Vec<MapAction>,
+) {
+    ui.separator();
+    if state == QuestState::Completed {
+        if let Some(code) = &photo.code {
+            ui.label("To have the photo vouched for, give another rider or your workshop:");
+            ui.add(egui::Label::new(RichText::new(code).monospace()).selectable(true));
+        }
+        let vouched = match photo.vouched {
+            0 => "Nobody has vouched for it yet.".to_owned(),
+            1 => "1 rider has vouched for it.".to_owned(),
+            n => format!("{n} riders have vouched for it."),
+        };
+        ui.label(RichText::new(vouched).color(theme::MUTED));
+    } else if state != QuestState::Locked {
+        let asked = if photo.kept {
+            "Photo added. Add another to replace it:"
+        } else {
+            "Needs a photo of the work:"
+        };
+        ui.label(asked);
+        ui.horizontal(|ui| {
+            if ui.button("Pick a photo…").clicked() {
+                actions.push(MapAction::Photo(PhotoAsk::Pick(quest.clone())));
+            }
+            if ui.button("Take with the camera").clicked() {
+                actions.push(MapAction::Photo(PhotoAsk::Camera(quest.clone())));
+            }
+        });
+        let mut share = photo.share;
+        ui.checkbox(&mut share.time, "Share when it was taken");
+        ui.checkbox(&mut share.place, "Share where it was taken");
+        if share != photo.share {
+            actions.push(MapAction::Photo(PhotoAsk::Share(share)));
+        }
+    }
+    match &photo.last {
+        Some(Ok(words)) => {
+            ui.label(RichText::new(words).color(theme::OK));
+        }
+        Some(Err(words)) => {
+            ui.label(RichText::new(words).color(theme::WARN));
+        }
+        None => {}
     }
 }
 
@@ -343,6 +433,7 @@ fn draw(
     states: Res<NodeStates>,
     selected: Res<SelectedNode>,
     player: Option<Res<Player>>,
+    photos: Res<PhotoForm>,
     mut blocks: ResMut<UiBlocks>,
     mut actions: MessageWriter<MapAction>,
 ) -> Result {
@@ -366,8 +457,16 @@ fn draw(
     actions.write_batch(crumb);
     labels(ctx, area.0, &map, &view, &visible, selected.0);
     if let Some(i) = selected.0
-        && let Some(info) = panel_info(&map, i, &plan, &states, player.as_deref())
+        && let Some(mut info) = panel_info(&map, i, &plan, &states, player.as_deref())
     {
+        if let (Some(line), Some((id, _, _))) = (info.photo.as_mut(), &info.quest) {
+            line.share = photos.share;
+            line.last = photos
+                .last
+                .as_ref()
+                .filter(|(q, _)| q == id)
+                .map(|(_, last)| last.clone());
+        }
         let (rect, asked) = node_panel(ctx, &info, area.0.min.y);
         covered.extend(rect);
         actions.write_batch(asked);

@@ -3,10 +3,10 @@
 //! one current. Opening and choosing are the app layer's
 //! [`ridewire_app::plans`]; this keeps [`MapPlan`] on the current one.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use bevy::prelude::*;
-use bevy_egui::egui::{self, RichText};
+use bevy_egui::egui;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
 use ridewire_app::plans::{self, ListedPlan, Source, TEMPLATES};
 use ridewire_app::task::{Pending, Progress};
@@ -337,7 +337,7 @@ fn plan_menu(
             asks.write(PlanAsk::OpenFile);
         }
         if ui.button("Browse…").clicked() {
-            form.browsing = Some(browse_start(&form.path, &form.folder));
+            form.browsing = Some(crate::browse::start_at(&form.path, &form.folder));
             ui.close();
         }
     });
@@ -362,113 +362,6 @@ fn plan_menu(
         .clicked()
     {
         asks.write(PlanAsk::ExportPng);
-    }
-}
-
-/// Where the browser opens: the folder of the path typed, else the plans
-/// folder, else the home folder.
-fn browse_start(typed: &str, folder: &Path) -> PathBuf {
-    let typed = Path::new(typed.trim());
-    let from_typed = if typed.is_dir() {
-        Some(typed.to_owned())
-    } else {
-        typed.parent().filter(|p| p.is_dir()).map(Path::to_owned)
-    };
-    from_typed
-        .or_else(|| folder.is_dir().then(|| folder.to_owned()))
-        .or_else(dirs::home_dir)
-        .unwrap_or_else(|| PathBuf::from("/"))
-}
-
-/// A folder's sub-folders and Markdown files, each sorted by name (hidden
-/// ones left out), or why it cannot be read.
-pub fn folder_entries(folder: &Path) -> Result<(Vec<PathBuf>, Vec<PathBuf>), String> {
-    let read =
-        std::fs::read_dir(folder).map_err(|e| format!("cannot read {}: {e}", folder.display()))?;
-    let (mut folders, mut files) = (Vec::new(), Vec::new());
-    for entry in read.flatten() {
-        let path = entry.path();
-        let hidden = entry.file_name().to_string_lossy().starts_with('.');
-        if hidden {
-            continue;
-        }
-        if path.is_dir() {
-            folders.push(path);
-        } else if path
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("md") || e.eq_ignore_ascii_case("markdown"))
-        {
-            files.push(path);
-        }
-    }
-    folders.sort();
-    files.sort();
-    Ok((folders, files))
-}
-
-/// The file browser: a window over the Map listing a folder's sub-folders
-/// and Markdown files; a file opens as the current plan.
-fn browser(ctx: &egui::Context, form: &mut PlanForm, asks: &mut MessageWriter<PlanAsk>) {
-    let Some(folder) = form.browsing.clone() else {
-        return;
-    };
-    let mut open = true;
-    let mut next: Option<PathBuf> = None;
-    egui::Window::new("Open a plan")
-        .id(egui::Id::new("map-plan-browser"))
-        .open(&mut open)
-        .collapsible(false)
-        .default_size([420.0, 420.0])
-        .show(ctx, |ui| {
-            ui.label(RichText::new(folder.display().to_string()).color(theme::MUTED));
-            if let Some(parent) = folder.parent()
-                && ui.button("Up a folder").clicked()
-            {
-                next = Some(parent.to_owned());
-            }
-            ui.separator();
-            egui::ScrollArea::vertical()
-                .max_height(320.0)
-                .show(ui, |ui| match folder_entries(&folder) {
-                    Ok((folders, files)) => {
-                        for f in &folders {
-                            let name = f
-                                .file_name()
-                                .map(|n| n.to_string_lossy())
-                                .unwrap_or_default();
-                            if ui.selectable_label(false, format!("{name}/")).clicked() {
-                                next = Some(f.clone());
-                            }
-                        }
-                        for f in &files {
-                            let name = f
-                                .file_name()
-                                .map(|n| n.to_string_lossy())
-                                .unwrap_or_default();
-                            let label = RichText::new(name.to_string()).color(theme::ACCENT);
-                            if ui.selectable_label(false, label).clicked() {
-                                form.path = f.display().to_string();
-                                asks.write(PlanAsk::OpenFile);
-                                form.browsing = None;
-                            }
-                        }
-                        if folders.is_empty() && files.is_empty() {
-                            ui.label(
-                                RichText::new("No folders or Markdown plans here.")
-                                    .color(theme::MUTED),
-                            );
-                        }
-                    }
-                    Err(e) => {
-                        ui.label(RichText::new(e).color(theme::WARN));
-                    }
-                });
-        });
-    if let Some(next) = next {
-        form.browsing = Some(next);
-    }
-    if !open {
-        form.browsing = None;
     }
 }
 
@@ -510,6 +403,11 @@ fn draw(
             });
         });
     form.listed = listed;
-    browser(ctx, &mut form, &mut asks);
+    if let Some(file) =
+        crate::browse::browser(ctx, "Open a plan", crate::browse::PLANS, &mut form.browsing)
+    {
+        form.path = file.display().to_string();
+        asks.write(PlanAsk::OpenFile);
+    }
     Ok(())
 }

@@ -10,7 +10,7 @@ use bevy::state::app::StatesPlugin;
 use bevy::window::CursorMoved;
 use bevy_egui::egui;
 use ridewire_engine::event::EventKind;
-use ridewire_engine::quest::QuestId;
+use ridewire_engine::quest::{QuestId, QuestState};
 
 use super::camera::{MAX_ZOOM, MIN_ZOOM, TILE, UiBlocks, tile_to_world};
 use super::nodes::{NodeStates, tile_middle};
@@ -38,6 +38,7 @@ fn app() -> App {
         .insert_resource(Player::demo(&clock).expect("demo"));
     crate::player::plugin(&mut app);
     plugin(&mut app);
+    crate::photo::plugin(&mut app);
     app.update();
     app.update();
     app.world_mut().resource_mut::<MapView>().viewport = Vec2::new(1280.0, 720.0);
@@ -631,14 +632,22 @@ fn a_template_becomes_the_current_plan_on_the_map() {
 
 #[test]
 fn the_file_browser_lists_folders_then_markdown_plans_and_says_when_it_cannot_read() {
-    use super::plans::folder_entries;
+    use crate::browse::{PHOTOS, PLANS, folder_entries};
     let dir = tempfile::tempdir().expect("temp dir");
-    for name in ["b.md", "a.MD", "notes.txt", ".hidden.md", "c.markdown"] {
+    for name in [
+        "b.md",
+        "a.MD",
+        "notes.txt",
+        ".hidden.md",
+        "c.markdown",
+        "pads.JPG",
+        "x.png",
+    ] {
         std::fs::write(dir.path().join(name), "# x\n").expect("file");
     }
     std::fs::create_dir(dir.path().join("plans")).expect("folder");
     std::fs::create_dir(dir.path().join(".git")).expect("folder");
-    let (folders, files) = folder_entries(dir.path()).expect("listing");
+    let (folders, files) = folder_entries(dir.path(), PLANS).expect("listing");
     let names = |paths: &[std::path::PathBuf]| -> Vec<String> {
         paths
             .iter()
@@ -647,6 +656,141 @@ fn the_file_browser_lists_folders_then_markdown_plans_and_says_when_it_cannot_re
     };
     assert_eq!(names(&folders), ["plans"]);
     assert_eq!(names(&files), ["a.MD", "b.md", "c.markdown"]);
-    let err = folder_entries(&dir.path().join("gone")).unwrap_err();
+    let (_, photos) = folder_entries(dir.path(), PHOTOS).expect("listing");
+    assert_eq!(names(&photos), ["pads.JPG", "x.png"]);
+    let err = folder_entries(&dir.path().join("gone"), PLANS).unwrap_err();
     assert!(err.contains("cannot read"), "{err}");
+}
+
+/// Runs the app until the photo being made ready is done (a worker thread).
+fn until_photo_done(app: &mut App) {
+    for _ in 0..500 {
+        app.update();
+        if app
+            .world()
+            .resource::<crate::photo::PhotoForm>()
+            .working
+            .is_none()
+        {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    panic!("the photo was not ready in 5 s");
+}
+
+#[test]
+fn a_photo_quest_takes_a_picked_photo_or_the_cameras_and_shows_the_code_to_vouch() {
+    use super::plans::{PlanAsk, PlanForm};
+    use crate::photo::{PhotoAsk, PhotoForm};
+    use ridewire_app::photos::Share;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let plan = dir.path().join("brakes.md");
+    std::fs::write(
+        &plan,
+        "# Brakes\n\n## Front\n\n- [ ] New front pads #photo\n- [ ] New rear pads #photo\n",
+    )
+    .expect("plan");
+    let mut app = app();
+    app.world_mut().resource_mut::<PlanForm>().path = plan.display().to_string();
+    app.world_mut().write_message(PlanAsk::OpenFile);
+    app.update();
+    app.update();
+    app.world_mut().write_message(MapAction::Enter(vec![0]));
+    app.update();
+    app.update();
+    let node = |app: &App, title: &str| {
+        app.world()
+            .resource::<LevelMap>()
+            .map
+            .nodes
+            .iter()
+            .position(|n| n.title == title)
+            .expect("quest node")
+    };
+    let front = node(&app, "New front pads");
+    let info = info_of(&app, front);
+    let (quest, _, _) = info.quest.clone().expect("a quest");
+    assert_eq!(info.photo.as_ref().map(|p| p.kept), Some(false));
+
+    // Pick a file: the browser opens; a picture from it completes the quest.
+    let asked = click_in_panel(&info, "Pick a photo…");
+    assert_eq!(asked, vec![MapAction::Photo(PhotoAsk::Pick(quest.clone()))]);
+    app.world_mut().write_message_batch(asked);
+    app.update();
+    assert!(app.world().resource::<PhotoForm>().browsing.is_some());
+    let asked = click_in_panel(&info, "Share when it was taken");
+    let share = Share {
+        time: true,
+        place: false,
+    };
+    assert_eq!(asked, vec![MapAction::Photo(PhotoAsk::Share(share))]);
+    app.world_mut().write_message_batch(asked);
+    let picture = dir.path().join("pads.png");
+    let png = ridewire_app::maps::render_png(&app.world().resource::<LevelMap>().map).expect("png");
+    std::fs::write(&picture, png).expect("picture");
+    app.world_mut().write_message(PhotoAsk::File(picture));
+    app.update();
+    until_photo_done(&mut app);
+    let info = info_of(&app, front);
+    assert_eq!(
+        info.quest.as_ref().map(|q| q.1),
+        Some(QuestState::Completed)
+    );
+    let code = info.photo.and_then(|p| p.code).expect("a code to vouch");
+    let completion = app
+        .world()
+        .resource::<Player>()
+        .counted_completion(&quest)
+        .expect("a completion");
+    assert_eq!(code, format!("ridewire:vouch/{completion}"));
+    let toasts = &app.world().resource::<crate::toasts::Toasts>().0;
+    assert!(
+        toasts
+            .iter()
+            .any(|t| t.title == "Photo added" && t.text.contains("completed with a photo")),
+        "{toasts:?}"
+    );
+    // The photo went with its time shared: a picture from a file has none.
+    let described = app
+        .world()
+        .resource::<Player>()
+        .events()
+        .iter()
+        .rev()
+        .find_map(|e| match &e.kind {
+            EventKind::PhotoSubmitted { photo, .. } => Some(photo.clone()),
+            _ => None,
+        });
+    assert_eq!(described.map(|p| (p.taken_ms, p.at)), Some((None, None)));
+
+    // The camera: the scanner opens with a shutter; its colour picture
+    // completes the other quest, with its time shared, and the Map is back.
+    let rear = node(&app, "New rear pads");
+    let info = info_of(&app, rear);
+    let rear_quest = info.quest.clone().expect("a quest").0;
+    let asked = click_in_panel(&info, "Take with the camera");
+    app.world_mut().write_message_batch(asked);
+    app.update();
+    app.update();
+    assert_eq!(*app.world().resource::<State<Screen>>().get(), Screen::Scan);
+    app.insert_resource(crate::scan::ScanSession::demo("harley-street-750-2022").expect("demo"));
+    app.world_mut().write_message(PhotoAsk::Shutter);
+    app.update();
+    until_photo_done(&mut app);
+    app.update();
+    assert_eq!(
+        *app.world().resource::<State<Screen>>().get(),
+        Screen::Overworld
+    );
+    let player = app.world().resource::<Player>();
+    assert_eq!(
+        player.progress().quest_state(&player.catalog, &rear_quest),
+        Some(QuestState::Completed)
+    );
+    let taken = player.events().iter().rev().find_map(|e| match &e.kind {
+        EventKind::PhotoSubmitted { photo, .. } => Some(photo.taken_ms),
+        _ => None,
+    });
+    assert_eq!(taken, Some(Some(1_772_438_400_000)));
 }

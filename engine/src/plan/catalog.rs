@@ -17,6 +17,8 @@
 //!   zone in the real world; its tasks tagged `#onsite` need a location
 //!   proof there. An `#onsite` task in a section without a place, or a
 //!   `Where:` line that does not read, is an error naming the section.
+//! - **Photos**: a task tagged `#photo` needs a photo of the work before it
+//!   counts (see [`crate::proof::PhotoProof`]).
 //! - Ticked tasks are not progress: [`Plan::checked_off`] lists them so the
 //!   app can record them as events.
 
@@ -29,6 +31,8 @@ use crate::{Error, Result};
 
 /// The tag of a task done at its section's place (a location proof).
 pub const ONSITE_TAG: &str = "onsite";
+/// The tag of a task whose completion needs a photo of the work.
+pub const PHOTO_TAG: &str = "photo";
 /// A place's radius when its `Where:` line gives none, metres.
 pub const DEFAULT_PLACE_RADIUS_M: f64 = 30.0;
 
@@ -227,11 +231,14 @@ fn add_quests(
                     title: s.title.clone(),
                 })
                 .collect(),
-            proofs: if task.tags.iter().any(|t| t == ONSITE_TAG) {
-                vec![ProofRequirement::Location]
-            } else {
-                Vec::new()
-            },
+            proofs: [
+                (ONSITE_TAG, ProofRequirement::Location),
+                (PHOTO_TAG, ProofRequirement::Photo),
+            ]
+            .into_iter()
+            .filter(|(tag, _)| task.tags.iter().any(|t| t == tag))
+            .map(|(_, proof)| proof)
+            .collect(),
             repeatable: task.repeatable,
             due: task.due.clone(),
         });

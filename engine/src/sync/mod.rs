@@ -126,6 +126,9 @@ pub enum RejectReason {
     /// A scan names a vehicle the account does not have and no overlay pack
     /// exists for.
     UnknownVehicle,
+    /// A photo proof whose picture the server does not hold: the device
+    /// uploads the photo before the event that names it.
+    PhotoNotUploaded,
 }
 
 impl RejectReason {
@@ -144,6 +147,7 @@ impl RejectReason {
             RejectReason::FieldTooLong => "field_too_long",
             RejectReason::UnverifiedDiagnosis => "unverified_diagnosis",
             RejectReason::ServerOnly => "server_only",
+            RejectReason::PhotoNotUploaded => "photo_not_uploaded",
             RejectReason::UnknownVehicle => "unknown_vehicle",
         }
     }

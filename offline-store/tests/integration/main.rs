@@ -6,6 +6,7 @@
 mod crash;
 mod damage;
 mod diagnoses;
+mod photos;
 mod pulling;
 mod recording;
 mod support;
