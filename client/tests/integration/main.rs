@@ -12,6 +12,7 @@ mod leaderboard;
 mod obd;
 mod overworld;
 mod own_plans;
+mod photos;
 mod picture;
 mod plan;
 mod quest;

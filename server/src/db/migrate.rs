@@ -19,6 +19,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/004_trust.sql"),
     include_str!("../../migrations/005_email_at_rest.sql"),
     include_str!("../../migrations/006_leaderboards.sql"),
+    include_str!("../../migrations/007_photos.sql"),
 ];
 
 /// The schema version this build creates and understands.

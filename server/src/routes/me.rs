@@ -4,6 +4,8 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{Method, StatusCode};
 use axum::routing::{delete, get};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
 use ridewire_engine::event::Event;
 use rusqlite::Connection;
 use serde_json::{Value, json};
@@ -131,6 +133,21 @@ async fn export(State(state): State<AppState>, user: AuthUser) -> Result<Json<Va
             }
             let diagnostic_runs = crate::agents::runs::all(&tx, user.id)?;
             let display_name = crate::leaderboard::name_of(&tx, user.id)?;
+            let mut photos = Vec::new();
+            let mut stmt = tx.prepare(
+                "SELECT sha256, width, height, created_ms, jpeg FROM photos
+                 WHERE user_id = ?1 ORDER BY created_ms, sha256",
+            )?;
+            let mut rows = stmt.query([user.id])?;
+            while let Some(r) = rows.next()? {
+                photos.push(json!({
+                    "sha256": r.get::<_, String>(0)?,
+                    "width": r.get::<_, i64>(1)?,
+                    "height": r.get::<_, i64>(2)?,
+                    "created_ms": r.get::<_, i64>(3)?,
+                    "jpeg": STANDARD.encode(r.get::<_, Vec<u8>>(4)?),
+                }));
+            }
             Ok(json!({
                 "account": account,
                 "devices": devices,
@@ -139,6 +156,7 @@ async fn export(State(state): State<AppState>, user: AuthUser) -> Result<Json<Va
                 "records": records,
                 "diagnostic_runs": diagnostic_runs,
                 "leaderboard": {"display_name": display_name},
+                "photos": photos,
             }))
         })
         .await?;

@@ -10,6 +10,7 @@ pub mod health;
 pub mod leaderboards;
 pub mod me;
 pub mod openapi;
+pub mod photos;
 pub mod records;
 pub mod schemas;
 pub mod sync;
@@ -130,6 +131,7 @@ pub fn table() -> Vec<(&'static str, Vec<Route>)> {
         ("sync", sync::routes()),
         ("records", records::routes()),
         ("validations", validations::routes()),
+        ("photos", photos::routes()),
         ("diagnostics", diagnostics::routes()),
         ("content", content::routes()),
         ("me", me::routes()),

@@ -111,7 +111,7 @@ pub fn all() -> Value {
                 "at_ms": {"type": "integer"}, "utc_offset_min": {"type": "integer"},
                 "prev_hash": hash, "hash": hash,
                 "kind": {"enum": ["quest_started", "step_checked", "quest_completed",
-                    "diagnostic_run", "ar_scan", "proof_submitted", "proof_validated"]}
+                    "diagnostic_run", "ar_scan", "proof_submitted", "proof_validated", "photo_submitted"]}
             },
             "description": "Fields of the kind (quest, step, ...) sit beside these."
         },
@@ -126,7 +126,7 @@ pub fn all() -> Value {
                 "reason": {"enum": ["hash_mismatch", "broken_chain", "wrong_device", "duplicate_id",
                     "conflicting_sequence", "forged_value", "bad_payload", "from_the_future",
                     "clock_went_back", "field_too_long", "unverified_diagnosis", "server_only",
-                    "unknown_vehicle"]}}
+                    "unknown_vehicle", "photo_not_uploaded"]}}
         },
         "PushResponse": {
             "type": "object", "required": ["device", "acked_through", "rejected"],
@@ -217,7 +217,11 @@ pub fn all() -> Value {
                 "leaderboard": r("DisplayName")}
         }
     });
-    for part in [diagnostics(), leaderboards()] {
+    // The account's photos, added here: one more property in the literal
+    // above is past what `json!` expands.
+    all["Export"]["properties"]["photos"] = json!({"type": "array", "items": {"type": "object",
+        "required": ["sha256", "width", "height", "created_ms", "jpeg"]}});
+    for part in [diagnostics(), leaderboards(), photos()] {
         if let (Some(all), Value::Object(more)) = (all.as_object_mut(), part) {
             all.extend(more);
         }
@@ -338,6 +342,41 @@ fn leaderboards() -> Value {
                     "properties": {"display_name": {"type": ["string", "null"]}, "value": count,
                         "rank": {"type": ["integer", "null"], "minimum": 1}}}
             }
+        }
+    })
+}
+
+/// The photo proofs' schemas.
+fn photos() -> Value {
+    let uuid = json!({"type": "string", "format": UUID});
+    json!({
+        "NewPhoto": {
+            "type": "object", "required": ["jpeg"], "additionalProperties": false,
+            "properties": {"jpeg": {"type": "string", "maxLength": crate::routes::photos::MAX_PHOTO_BASE64,
+                "pattern": "^[A-Za-z0-9+/]*={0,2}$",
+                "description": "The JPEG, standard base64 with padding: at most 524288 bytes, 1 to 1600 px a side, \
+                    no metadata segments (APP1-APP15, COM), its SHA-256 the one the path names"}}
+        },
+        "Photo": {
+            "type": "object", "required": ["sha256", "bytes", "width", "height"],
+            "properties": {"sha256": {"type": "string"}, "bytes": {"type": "integer"},
+                "width": {"type": "integer"}, "height": {"type": "integer"}}
+        },
+        "CompletionProof": {
+            "type": "object",
+            "required": ["completion", "quest", "completed_ms", "photo", "validators", "validated_by_you"],
+            "properties": {"completion": uuid, "quest": {"type": "string"},
+                "completed_ms": {"type": "integer"},
+                "photo": {"oneOf": [{"type": "null"}, {
+                    "type": "object", "required": ["sha256", "bytes", "width", "height", "jpeg"],
+                    "properties": {"sha256": {"type": "string"}, "bytes": {"type": "integer"},
+                        "width": {"type": "integer"}, "height": {"type": "integer"},
+                        "taken_ms": {"type": "integer"},
+                        "at": {"type": "object", "required": ["lat", "lon"],
+                            "properties": {"lat": {"type": "number"}, "lon": {"type": "number"}}},
+                        "jpeg": {"type": "string", "description": "The JPEG, standard base64"}}}]},
+                "validators": {"type": "integer", "minimum": 0},
+                "validated_by_you": {"type": "boolean"}}
         }
     })
 }

@@ -4,12 +4,20 @@
 //! may validate it once. The server records a `ProofValidated` event on the
 //! rider's server device, so the community multiplier comes from accounts
 //! the server knows, never from the rider's own devices.
+//!
+//! `GET /api/v1/validations/{completion}` shows the holder of the id what
+//! they are asked to vouch for: the quest, when it was completed, the photo
+//! that proved it (with the time and place the rider chose to share) and
+//! how many have vouched so far.
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::{Method, StatusCode};
-use axum::routing::post;
+use axum::routing::{get, post};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
 use ridewire_engine::event::{Event, EventKind};
+use ridewire_engine::geo::GeoPoint;
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -17,30 +25,175 @@ use uuid::Uuid;
 use crate::AppState;
 use crate::auth::AuthUser;
 use crate::error::{AppError, Result};
-use crate::routes::{Access, ApiJson, Route};
+use crate::routes::{Access, ApiJson, ApiPath, In, Param, Route, Values};
 use crate::sync::server_device;
 
 /// The routes of this resource.
 pub fn routes() -> Vec<Route> {
-    vec![Route {
-        method: Method::POST,
-        path: "/api/v1/validations",
-        summary: "Vouch for another rider's quest completion (once per completion and account; never one's own)",
-        access: Access::User,
-        params: &[],
-        request: Some("NewValidation"),
-        responses: &[
-            (201, "Validation"),
-            (400, "Error"),
-            (401, "Error"),
-            (403, "Error"),
-            (404, "Error"),
-            (409, "Error"),
-            (413, "Error"),
-            (429, "Error"),
-        ],
-        handler: post(validate),
-    }]
+    vec![
+        Route {
+            method: Method::POST,
+            path: "/api/v1/validations",
+            summary: "Vouch for another rider's quest completion (once per completion and account; never one's own)",
+            access: Access::User,
+            params: &[],
+            request: Some("NewValidation"),
+            responses: &[
+                (201, "Validation"),
+                (400, "Error"),
+                (401, "Error"),
+                (403, "Error"),
+                (404, "Error"),
+                (409, "Error"),
+                (413, "Error"),
+                (429, "Error"),
+            ],
+            handler: post(validate),
+        },
+        Route {
+            method: Method::GET,
+            path: "/api/v1/validations/{completion}",
+            summary: "What a rider's quest completion shows to whoever holds its id: the quest, when, the photo that proved it (only the time and place the rider shared) and how many vouched",
+            access: Access::User,
+            params: &[COMPLETION],
+            request: None,
+            responses: &[
+                (200, "CompletionProof"),
+                (400, "Error"),
+                (401, "Error"),
+                (404, "Error"),
+                (429, "Error"),
+            ],
+            handler: get(look),
+        },
+    ]
+}
+
+const COMPLETION: Param = Param {
+    name: "completion",
+    place: In::Path,
+    required: true,
+    description: "Id of the rider's quest_completed event (the code they shared)",
+    values: Values::Uuid,
+};
+
+/// A completion as the holder of its id sees it.
+#[derive(Debug, Serialize)]
+struct CompletionProof {
+    completion: Uuid,
+    quest: String,
+    completed_ms: i64,
+    photo: Option<ShownPhoto>,
+    validators: i64,
+    validated_by_you: bool,
+}
+
+/// The photo that proved a completion.
+#[derive(Debug, Serialize)]
+struct ShownPhoto {
+    sha256: String,
+    bytes: u32,
+    width: u32,
+    height: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    taken_ms: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    at: Option<GeoPoint>,
+    /// The JPEG, standard base64.
+    jpeg: String,
+}
+
+fn no_completion() -> AppError {
+    AppError::NotFound("no such quest completion".into())
+}
+
+fn stored_event(body: &str) -> Result<Event> {
+    serde_json::from_str(body)
+        .map_err(|e| AppError::Internal(format!("stored event is unreadable: {e}")))
+}
+
+async fn look(
+    State(state): State<AppState>,
+    asker: AuthUser,
+    ApiPath(completion): ApiPath<String>,
+) -> Result<Json<CompletionProof>> {
+    let completion: Uuid = completion.parse().map_err(|_| no_completion())?;
+    let shown = state
+        .db
+        .read(move |conn| {
+            let tx = conn.unchecked_transaction()?;
+            let (row, owner, body): (i64, i64, String) = tx
+                .query_row(
+                    "SELECT id, user_id, body FROM events WHERE event_id = ?1 AND rejected IS NULL",
+                    [completion.to_string()],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .optional()?
+                .ok_or_else(no_completion)?;
+            let event = stored_event(&body)?;
+            let EventKind::QuestCompleted { quest } = event.kind else {
+                return Err(no_completion());
+            };
+            // The photo of this attempt: after the quest's previous
+            // completion, before this one, the newest.
+            let kind_and_quest = "user_id = ?1 AND rejected IS NULL AND id < ?2 \
+                 AND json_extract(body, '$.kind') = ?3 AND json_extract(body, '$.quest') = ?4";
+            let previous: i64 = tx.query_row(
+                &format!("SELECT coalesce(max(id), 0) FROM events WHERE {kind_and_quest}"),
+                params![owner, row, "quest_completed", quest.as_str()],
+                |r| r.get(0),
+            )?;
+            let photo_event: Option<String> = tx
+                .query_row(
+                    &format!(
+                        "SELECT body FROM events WHERE {kind_and_quest} AND id > ?5 \
+                         ORDER BY id DESC LIMIT 1"
+                    ),
+                    params![owner, row, "photo_submitted", quest.as_str(), previous],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let photo = match photo_event.map(|b| stored_event(&b)).transpose()? {
+                Some(Event {
+                    kind: EventKind::PhotoSubmitted { photo, .. },
+                    ..
+                }) => {
+                    let jpeg: Option<Vec<u8>> = tx
+                        .query_row(
+                            "SELECT jpeg FROM photos WHERE user_id = ?1 AND sha256 = ?2",
+                            params![owner, photo.sha256],
+                            |r| r.get(0),
+                        )
+                        .optional()?;
+                    jpeg.map(|jpeg| ShownPhoto {
+                        sha256: photo.sha256,
+                        bytes: photo.bytes,
+                        width: photo.width,
+                        height: photo.height,
+                        taken_ms: photo.taken_ms,
+                        at: photo.at,
+                        jpeg: STANDARD.encode(jpeg),
+                    })
+                }
+                _ => None,
+            };
+            let (validators, validated_by_you): (i64, bool) = tx.query_row(
+                "SELECT count(*), coalesce(max(validator_id = ?2), 0) FROM validations
+                 WHERE completion = ?1",
+                params![completion.to_string(), asker.id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            Ok(CompletionProof {
+                completion,
+                quest: quest.as_str().to_owned(),
+                completed_ms: event.at_ms,
+                photo,
+                validators,
+                validated_by_you,
+            })
+        })
+        .await?;
+    Ok(Json(shown))
 }
 
 /// The body: which completion.

@@ -18,6 +18,7 @@ use std::sync::OnceLock;
 
 use ridewire_engine::diagnostics::codes::CodeDatabase;
 use ridewire_engine::event::{DeviceId, Event, EventId, EventKind, Hash};
+use ridewire_engine::proof::PhotoProof;
 use ridewire_engine::sync::{Gap, PushResponse, RejectReason, Rejected, check_values};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Deserialize;
@@ -326,6 +327,25 @@ fn judge(tx: &Connection, raw: &Value, checks: &Checks) -> Result<Verdict> {
     Ok(Verdict::Accept(Box::new(event)))
 }
 
+/// Whether the account uploaded the photo `photo` names, as it describes
+/// it (size and frame).
+fn holds_photo(tx: &Connection, user: i64, photo: &PhotoProof) -> Result<bool> {
+    let stored: Option<(i64, i64, i64)> = tx
+        .prepare_cached(
+            "SELECT length(jpeg), width, height FROM photos WHERE user_id = ?1 AND sha256 = ?2",
+        )?
+        .query_row(params![user, photo.sha256], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .optional()?;
+    Ok(stored
+        == Some((
+            i64::from(photo.bytes),
+            i64::from(photo.width),
+            i64::from(photo.height),
+        )))
+}
+
 /// What a device may not claim on its own word.
 fn refused_from_a_device(
     tx: &Connection,
@@ -334,6 +354,9 @@ fn refused_from_a_device(
 ) -> Result<Option<RejectReason>> {
     Ok(match kind {
         EventKind::ProofValidated { .. } => Some(RejectReason::ServerOnly),
+        EventKind::PhotoSubmitted { photo, .. } => {
+            (!holds_photo(tx, user, photo)?).then_some(RejectReason::PhotoNotUploaded)
+        }
         EventKind::DiagnosticRun { evidence, .. } => {
             let accounted = match evidence {
                 Some(evidence) => evidence.reproduces_offline(code_database()?),
