@@ -27,6 +27,8 @@ use ridewire_app::clock;
 use ridewire_app::diagnosis::{self, Ask};
 use ridewire_app::location::{self, Fix};
 use ridewire_app::maps;
+use ridewire_app::photos;
+use ridewire_app::plans;
 use ridewire_app::reminders;
 use ridewire_app::rider::Rider;
 use ridewire_app::scan::{HostCamera, PushedFrames};
@@ -39,7 +41,7 @@ use ridewire_sync_client::{RoundReport, SyncHandle, Syncer, Trouble, Unwatch};
 pub use error::RideWireError;
 pub use views::{
     Achievement, AgentAnswer, AtZone, Decision, Diagnosis, Marker, Notice, Point, Progress, Quest,
-    QuestState, QuestStep, Recorded, SyncState, SyncSummary,
+    QuestState, QuestStep, Recorded, SyncState, SyncSummary, WithPhoto,
 };
 
 uniffi::setup_scaffolding!("ridewire");
@@ -253,6 +255,55 @@ impl RideWire {
             let _ = handle.sync_now();
         }
         Ok(at_zone)
+    }
+
+    /// Adds a photo of the work to quest `id` (tagged `#photo`), as
+    /// `ridewire quest photo` does: `picture` is a JPEG or PNG from the
+    /// platform's camera or gallery. It is turned upright, scaled to at most
+    /// 1600 px and encoded afresh without its metadata; its own time and
+    /// place go with the proof only when `share_time` / `share_place`.
+    /// Completes the quest when nothing else is missing. Decoding a phone
+    /// photo takes a moment: call it off the UI thread.
+    pub fn complete_quest_with_photo(
+        &self,
+        id: String,
+        picture: Vec<u8>,
+        share_time: bool,
+        share_place: bool,
+    ) -> Result<WithPhoto, RideWireError> {
+        let quest = self.quest_id(&id)?;
+        let (now, offset) = clock::now();
+        let prepared = photos::Prepared::from_bytes(&picture, offset)?;
+        let share = photos::Share {
+            time: share_time,
+            place: share_place,
+        };
+        let mut rider = self.rider();
+        let title = rider
+            .catalog
+            .quest(&quest)
+            .map_or_else(|| id.clone(), |q| q.title.clone());
+        let attempt =
+            photos::complete_with_photo(&mut rider, &quest, &prepared, share, now, offset);
+        drop(rider);
+        let done = WithPhoto::of(attempt, &title)?;
+        if done.photo_kept
+            && let Some(handle) = self.handle()
+        {
+            let _ = handle.sync_now();
+        }
+        Ok(done)
+    }
+
+    /// Opens a Markdown plan file the rider chose (or wrote) and makes it
+    /// their current plan, as `ridewire --plan FILE` does; its quests join
+    /// [`RideWire::quests`] and it syncs to the rider's other devices.
+    /// Answers the plan's title.
+    pub fn open_plan_file(&self, path: String) -> Result<String, RideWireError> {
+        let (now, offset) = clock::now();
+        let mut rider = self.rider();
+        let opened = plans::open_file(&mut rider, Path::new(&path), now, offset)?;
+        Ok(opened.plan.title)
     }
 
     /// Diagnoses trouble codes and symptoms on the rider's bike, gates the

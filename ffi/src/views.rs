@@ -3,6 +3,7 @@
 
 use ridewire_app::diagnosis::{Run, agent_status, flag_text};
 use ridewire_app::location::Attempt;
+use ridewire_app::photos::PhotoAttempt;
 use ridewire_app::rider::{Outcome, explain};
 use ridewire_ar::TrackedMarker;
 use ridewire_engine::diagnostics::gate::Decision as GateDecision;
@@ -199,6 +200,55 @@ impl AtZone {
             proof_recorded,
             xp,
             achievements,
+            message,
+        })
+    }
+}
+
+/// What came of adding a photo of the work to a quest.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct WithPhoto {
+    /// The quest was completed.
+    pub completed: bool,
+    /// The photo was kept (with the completion, or for the steps still to
+    /// tick off); it goes to the server with the next sync.
+    pub photo_kept: bool,
+    pub xp: u64,
+    pub achievements: Vec<String>,
+    /// Once completed: the code another rider or the workshop needs to
+    /// look at the photo and vouch for it (`ridewire:vouch/…`).
+    pub vouch_code: Option<String>,
+    /// What happened, in the rider's words.
+    pub message: String,
+}
+
+impl WithPhoto {
+    /// The app layer's attempt at the quest titled `title`.
+    pub(crate) fn of(attempt: PhotoAttempt, title: &str) -> Result<Self, RideWireError> {
+        let message = attempt.words(title);
+        let none = (false, false, 0, Vec::new(), None);
+        let (completed, photo_kept, xp, achievements, vouch_code) = match attempt {
+            PhotoAttempt::Completed {
+                xp,
+                achievements,
+                completion,
+            } => (
+                true,
+                true,
+                xp,
+                achievements,
+                Some(format!("ridewire:vouch/{completion}")),
+            ),
+            PhotoAttempt::PhotoKept { .. } => (false, true, 0, Vec::new(), None),
+            PhotoAttempt::Failed(_) => return Err(RideWireError::Storage { message }),
+            PhotoAttempt::NoPhotoNeeded | PhotoAttempt::Refused(_) => none,
+        };
+        Ok(WithPhoto {
+            completed,
+            photo_kept,
+            xp,
+            achievements,
+            vouch_code,
             message,
         })
     }

@@ -84,6 +84,41 @@ def location_proof(rw):
     check("progress shows its XP", rw.progress().xp == before + there.xp, rw.progress())
 
 
+def png(width, height, rgb):
+    """A plain RGB PNG, as a phone's gallery might hand one over."""
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+
+    raw = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+def photo_proof(rw, folder):
+    path = os.path.join(folder, "brakes.md")
+    with open(path, "w") as f:
+        f.write("# Brakes\n\n## Front\n\n- [ ] New front pads #photo\n")
+    check("a plan file opens as the current plan", rw.open_plan_file(path) == "Brakes")
+    quest = next(q for q in rw.quests() if q.title == "New front pads")
+    check("the #photo task asks for a photo", "photo" in quest.proofs, quest.proofs)
+    try:
+        rw.complete_quest_with_photo(quest.id, b"not a picture", False, False)
+        check("what is not a picture is refused", False)
+    except RideWireError.InvalidInput as e:
+        check("what is not a picture is refused in words", "JPEG or a PNG" in e.message, e.message)
+    before = rw.progress().xp
+    done = rw.complete_quest_with_photo(quest.id, png(640, 480, (200, 40, 40)), True, False)
+    check("a photo completes the quest", done.completed and done.photo_kept and done.xp > 0, done)
+    check("with the code to have it vouched for",
+          (done.vouch_code or "").startswith("ridewire:vouch/"), done.vouch_code)
+    check("progress shows its XP", rw.progress().xp == before + done.xp, rw.progress())
+
+
 def diagnose(rw):
     before = rw.progress().xp
     run = rw.diagnose(["P0300"], ["rough_idle"])
@@ -203,6 +238,7 @@ def main():
         location_proof(rw)
         diagnose(rw)
         frames(rw, frames_dir)
+        photo_proof(rw, folder)
         sync(rw, server, email, password)
         xp = rw.progress().xp
         check("a plan's map comes back as JSON", '"nodes"' in rw.plan_map("# Plan\n## Chain\n- [ ] lube\n", 7))
