@@ -27,6 +27,7 @@ pub mod diagnoses;
 mod error;
 mod http;
 mod photos;
+mod questions;
 mod round;
 mod syncer;
 

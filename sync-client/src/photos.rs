@@ -11,7 +11,6 @@ use ridewire_offline_store::Store;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::round::SyncReport;
 use crate::{Error, Result, Transport};
 
 /// `PUT /api/v1/photos/{sha256}`'s body.
@@ -82,29 +81,38 @@ pub struct Vouched {
     pub event_id: Uuid,
 }
 
+/// What a round did with the photos waiting.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Uploaded {
+    pub taken: usize,
+    pub refused: usize,
+}
+
 /// Uploads the photos the server does not hold yet. A photo the server
 /// refuses for good is marked so (its event then comes back refused with
 /// the push); a failure that may pass ends the round, to try again later.
 pub(crate) async fn upload_photos<T: Transport + ?Sized>(
     store: &mut Store,
     transport: &T,
-    now_ms: i64,
-    report: &mut SyncReport,
-) -> Result<()> {
+) -> Result<Uploaded> {
+    let mut report = Uploaded::default();
     for photo in store.photos_to_upload()? {
         match transport.upload_photo(&photo.sha256, &photo.jpeg).await {
             Ok(()) => {
+                let now_ms = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
                 store.mark_photo_uploaded(&photo.sha256, now_ms)?;
-                report.photos_uploaded += 1;
+                report.taken += 1;
             }
             // A picture the server will never take (not a clean JPEG, too
             // big, over the account's photos).
             Err(Error::Refused { status, code, .. }) if status == 400 || status == 413 => {
                 store.mark_photo_refused(&photo.sha256, &code)?;
-                report.photos_refused += 1;
+                report.refused += 1;
             }
             Err(e) => return Err(e),
         }
     }
-    Ok(())
+    Ok(report)
 }

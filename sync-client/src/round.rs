@@ -120,7 +120,9 @@ async fn push_all<T: Transport + ?Sized>(
     retry_at_ms: i64,
     report: &mut SyncReport,
 ) -> Result<()> {
-    crate::photos::upload_photos(store, transport, retry_at_ms, report).await?;
+    let photos = crate::photos::upload_photos(store, transport).await?;
+    report.photos_uploaded += photos.taken;
+    report.photos_refused += photos.refused;
     let mut batch_size = MAX_PUSH_EVENTS;
     let mut gaps = 0;
     loop {

@@ -178,6 +178,7 @@ fn a_version_1_database_with_events_upgrades_and_keeps_them() {
          ALTER TABLE sync_state DROP COLUMN diagnoses_walk;
          DROP TABLE skipped_changes;
          ALTER TABLE sync_state DROP COLUMN page_failures;
+         DROP TABLE photos;
          DROP TABLE diagnoses; DROP TABLE settings; PRAGMA user_version = 1;",
     )
     .unwrap();

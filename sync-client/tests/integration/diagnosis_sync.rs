@@ -334,6 +334,7 @@ fn notes_kept_before_version_5_are_sent_after_the_upgrade() {
          ALTER TABLE sync_state DROP COLUMN diagnoses_walk;
          DROP TABLE skipped_changes;
          ALTER TABLE sync_state DROP COLUMN page_failures;
+         DROP TABLE photos;
          PRAGMA user_version = 4;",
     )
     .unwrap();
