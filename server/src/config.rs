@@ -66,7 +66,8 @@ pub struct Config {
     /// start-up (lower case). Registering with one of them makes no admin.
     pub admin_emails: BTreeSet<String>,
     /// What one account may store: rows (events, refused events' tombstones,
-    /// records, diagnostic runs) and bytes (their bodies and notes).
+    /// records, diagnostic runs, photos) and bytes (their bodies and notes,
+    /// the photos' JPEGs).
     pub quota: Quota,
 }
 

@@ -61,6 +61,15 @@ pub enum AppError {
     /// The account's storage quota would be exceeded; nothing was stored.
     #[error("{0}")]
     QuotaExceeded(String),
+    /// Something is over a limit of its own (a photo's size, the photos an
+    /// account may keep); answered `413` with its code.
+    #[error("{message}")]
+    OverLimit {
+        /// Stable code, e.g. `photo_quota`.
+        code: &'static str,
+        /// What is over which limit, for a person.
+        message: String,
+    },
     /// Too many requests; try again after this many seconds.
     #[error("too many requests; retry after {retry_after_s} s")]
     RateLimited {
@@ -139,6 +148,14 @@ impl AppError {
         }
     }
 
+    /// A 413 with a code and message.
+    pub fn over_limit(code: &'static str, message: impl Into<String>) -> Self {
+        AppError::OverLimit {
+            code,
+            message: message.into(),
+        }
+    }
+
     /// The HTTP status this error is answered with.
     pub fn status(&self) -> StatusCode {
         match self {
@@ -148,7 +165,9 @@ impl AppError {
             AppError::NotFound(_) | AppError::NoSuchEndpoint => StatusCode::NOT_FOUND,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Conflict { .. } => StatusCode::CONFLICT,
-            AppError::TooLarge(_) | AppError::QuotaExceeded(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::TooLarge(_) | AppError::QuotaExceeded(_) | AppError::OverLimit { .. } => {
+                StatusCode::PAYLOAD_TOO_LARGE
+            }
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Storage(_) | AppError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_)
@@ -164,7 +183,8 @@ impl AppError {
             AppError::BadRequest { code, .. }
             | AppError::Unauthorized { code, .. }
             | AppError::Forbidden { code, .. }
-            | AppError::Conflict { code, .. } => code,
+            | AppError::Conflict { code, .. }
+            | AppError::OverLimit { code, .. } => code,
             AppError::NotFound(_) => "not_found",
             AppError::NoSuchEndpoint => "no_such_endpoint",
             AppError::MethodNotAllowed => "method_not_allowed",

@@ -11,6 +11,7 @@ pub mod config;
 pub mod db;
 pub mod email;
 pub mod error;
+pub mod jpeg;
 pub mod leaderboard;
 pub mod limits;
 pub mod quota;

@@ -57,7 +57,8 @@ struct Args {
           value_parser = clap::value_parser!(u32).range(1..=3650))]
     login_max_days: u32,
 
-    /// Largest request body in bytes.
+    /// Largest request body in bytes (a photo upload of the largest size
+    /// takes about 700,000: 512 KiB in base64).
     #[arg(long, env = "RIDEWIRE_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     max_body_bytes: usize,
 
@@ -122,11 +123,12 @@ struct Args {
     argon2_memory_kib: u32,
 
     /// Most items one account may store (events, refused events' tombstones,
-    /// records, diagnostic runs).
+    /// records, diagnostic runs, photos).
     #[arg(long, env = "RIDEWIRE_QUOTA_ROWS", default_value_t = Quota::default().rows)]
     quota_rows: u64,
 
-    /// Most MiB one account may store (those items' bodies and notes).
+    /// Most MiB one account may store (those items' bodies and notes, the
+    /// photos' JPEGs).
     #[arg(long, env = "RIDEWIRE_QUOTA_MIB", default_value_t = Quota::default().bytes / (1024 * 1024))]
     quota_mib: u64,
 }

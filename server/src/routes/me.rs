@@ -135,17 +135,18 @@ async fn export(State(state): State<AppState>, user: AuthUser) -> Result<Json<Va
             let display_name = crate::leaderboard::name_of(&tx, user.id)?;
             let mut photos = Vec::new();
             let mut stmt = tx.prepare(
-                "SELECT sha256, width, height, created_ms, jpeg FROM photos
+                "SELECT sha256, bytes, width, height, created_ms, jpeg FROM photos
                  WHERE user_id = ?1 ORDER BY created_ms, sha256",
             )?;
             let mut rows = stmt.query([user.id])?;
             while let Some(r) = rows.next()? {
                 photos.push(json!({
                     "sha256": r.get::<_, String>(0)?,
-                    "width": r.get::<_, i64>(1)?,
-                    "height": r.get::<_, i64>(2)?,
-                    "created_ms": r.get::<_, i64>(3)?,
-                    "jpeg": STANDARD.encode(r.get::<_, Vec<u8>>(4)?),
+                    "bytes": r.get::<_, i64>(1)?,
+                    "width": r.get::<_, i64>(2)?,
+                    "height": r.get::<_, i64>(3)?,
+                    "created_ms": r.get::<_, i64>(4)?,
+                    "jpeg": STANDARD.encode(r.get::<_, Vec<u8>>(5)?),
                 }));
             }
             Ok(json!({
@@ -165,8 +166,8 @@ async fn export(State(state): State<AppState>, user: AuthUser) -> Result<Json<Va
 
 async fn delete_me(State(state): State<AppState>, user: AuthUser) -> Result<StatusCode> {
     require_fresh_login(&state, &user).await?;
-    // Devices, events, tokens, records and the user's changes go with the
-    // account (foreign keys cascade).
+    // Devices, events, tokens, records, photos and the user's changes go
+    // with the account (foreign keys cascade).
     state
         .db
         .write(move |tx| {

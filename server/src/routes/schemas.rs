@@ -219,8 +219,8 @@ pub fn all() -> Value {
     });
     // The account's photos, added here: one more property in the literal
     // above is past what `json!` expands.
-    all["Export"]["properties"]["photos"] = json!({"type": "array", "items": {"type": "object",
-        "required": ["sha256", "width", "height", "created_ms", "jpeg"]}});
+    all["Export"]["properties"]["photos"] = json!({"type": "array", "items": r("StoredPhoto"),
+        "description": "Every photo the account uploaded, the JPEG included"});
     for part in [diagnostics(), leaderboards(), photos()] {
         if let (Some(all), Value::Object(more)) = (all.as_object_mut(), part) {
             all.extend(more);
@@ -348,34 +348,61 @@ fn leaderboards() -> Value {
 
 /// The photo proofs' schemas.
 fn photos() -> Value {
+    use crate::routes::photos::{BASE64_PATTERN, MAX_PHOTO_BASE64, MAX_PHOTOS};
+    use ridewire_engine::proof::{MAX_PHOTO_BYTES, MAX_PHOTO_SIDE};
     let uuid = json!({"type": "string", "format": UUID});
+    let hash = json!({"type": "string", "pattern": "^[0-9a-f]{64}$"});
+    let bytes = json!({"type": "integer", "minimum": 1, "maximum": MAX_PHOTO_BYTES});
+    let side = json!({"type": "integer", "minimum": 1, "maximum": MAX_PHOTO_SIDE});
+    let jpeg = json!({"type": "string", "pattern": BASE64_PATTERN,
+        "contentEncoding": "base64", "contentMediaType": "image/jpeg",
+        "description": "The JPEG, standard base64 with padding"});
     json!({
         "NewPhoto": {
             "type": "object", "required": ["jpeg"], "additionalProperties": false,
-            "properties": {"jpeg": {"type": "string", "maxLength": crate::routes::photos::MAX_PHOTO_BASE64,
-                "pattern": "^[A-Za-z0-9+/]*={0,2}$",
-                "description": "The JPEG, standard base64 with padding: at most 524288 bytes, 1 to 1600 px a side, \
-                    no metadata segments (APP1-APP15, COM), its SHA-256 the one the path names"}}
+            "properties": {"jpeg": {
+                "type": "string", "maxLength": MAX_PHOTO_BASE64, "pattern": BASE64_PATTERN,
+                "contentEncoding": "base64", "contentMediaType": "image/jpeg",
+                "description": format!(
+                    "The JPEG, standard base64 with padding. What a schema cannot say: it must \
+                     decode to at most {MAX_PHOTO_BYTES} bytes (else 413 photo_too_large) whose \
+                     SHA-256 is the one the path names (else 400 digest_mismatch), a JPEG (FF D8) \
+                     with no APP1 to APP15 or COM segment and nothing after its end (else 400 \
+                     photo_has_metadata; the app re-encodes photos without metadata), one SOF0, \
+                     SOF1 or SOF2 frame of 1 to {MAX_PHOTO_SIDE} px a side, and it must decode \
+                     (else 400 bad_photo). An account keeps at most {MAX_PHOTOS} photos (else 413 \
+                     photo_quota)")}}
         },
         "Photo": {
             "type": "object", "required": ["sha256", "bytes", "width", "height"],
-            "properties": {"sha256": {"type": "string"}, "bytes": {"type": "integer"},
-                "width": {"type": "integer"}, "height": {"type": "integer"}}
+            "properties": {"sha256": hash, "bytes": bytes, "width": side, "height": side}
+        },
+        "StoredPhoto": {
+            "type": "object", "required": ["sha256", "bytes", "width", "height", "created_ms", "jpeg"],
+            "properties": {"sha256": hash, "bytes": bytes, "width": side, "height": side,
+                "created_ms": {"type": "integer", "description": "When the server stored it (Unix ms)"},
+                "jpeg": jpeg}
+        },
+        "ProofPhoto": {
+            "type": "object", "required": ["sha256", "bytes", "width", "height", "jpeg"],
+            "properties": {"sha256": hash, "bytes": bytes, "width": side, "height": side,
+                "taken_ms": {"type": "integer",
+                    "description": "When it was taken (Unix ms); only if the rider shares that"},
+                "at": {"type": "object", "required": ["lat", "lon"],
+                    "description": "Where it was taken; only if the rider shares that",
+                    "properties": {"lat": {"type": "number", "minimum": -90, "maximum": 90},
+                        "lon": {"type": "number", "minimum": -180, "maximum": 180}}},
+                "jpeg": jpeg}
         },
         "CompletionProof": {
             "type": "object",
             "required": ["completion", "quest", "completed_ms", "photo", "validators", "validated_by_you"],
             "properties": {"completion": uuid, "quest": {"type": "string"},
-                "completed_ms": {"type": "integer"},
-                "photo": {"oneOf": [{"type": "null"}, {
-                    "type": "object", "required": ["sha256", "bytes", "width", "height", "jpeg"],
-                    "properties": {"sha256": {"type": "string"}, "bytes": {"type": "integer"},
-                        "width": {"type": "integer"}, "height": {"type": "integer"},
-                        "taken_ms": {"type": "integer"},
-                        "at": {"type": "object", "required": ["lat", "lon"],
-                            "properties": {"lat": {"type": "number"}, "lon": {"type": "number"}}},
-                        "jpeg": {"type": "string", "description": "The JPEG, standard base64"}}}]},
-                "validators": {"type": "integer", "minimum": 0},
+                "completed_ms": {"type": "integer", "description": "When the rider completed it (Unix ms, their device's clock)"},
+                "photo": {"oneOf": [{"type": "null"}, r("ProofPhoto")],
+                    "description": "The photo of the newest photo_submitted event of the quest before this completion and after the one before it; null when there is none"},
+                "validators": {"type": "integer", "minimum": 0,
+                    "description": "Accounts that vouched for this completion so far"},
                 "validated_by_you": {"type": "boolean"}}
         }
     })

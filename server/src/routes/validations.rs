@@ -53,7 +53,7 @@ pub fn routes() -> Vec<Route> {
         Route {
             method: Method::GET,
             path: "/api/v1/validations/{completion}",
-            summary: "What a rider's quest completion shows to whoever holds its id: the quest, when, the photo that proved it (only the time and place the rider shared) and how many vouched",
+            summary: "What a rider's quest completion shows to whoever holds its id (the rider or any other account): the quest, when, the photo that proved it (only the time and place the rider shared) and how many vouched; 404 for an id that is not an accepted quest_completed event",
             access: Access::User,
             params: &[COMPLETION],
             request: None,
@@ -103,6 +103,62 @@ struct ShownPhoto {
     jpeg: String,
 }
 
+/// The photo that proved the completion stored at `row` of `owner`'s
+/// events: named by the newest accepted `photo_submitted` event of the quest
+/// stored before it, unless the quest was completed again in between (that
+/// photo proved the earlier completion).
+fn photo_of(
+    tx: &rusqlite::Connection,
+    owner: i64,
+    row: i64,
+    quest: &str,
+) -> Result<Option<ShownPhoto>> {
+    // Walks the owner's events back from the completion (events_user) and
+    // stops at the first of either kind.
+    let newest: Option<String> = tx
+        .query_row(
+            "SELECT body FROM events
+             WHERE user_id = ?1 AND id < ?2 AND rejected IS NULL
+               AND json_extract(body, '$.kind') IN ('photo_submitted', 'quest_completed')
+               AND json_extract(body, '$.quest') = ?3
+             ORDER BY id DESC LIMIT 1",
+            params![owner, row, quest],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let Some(Event {
+        kind: EventKind::PhotoSubmitted { photo, .. },
+        ..
+    }) = newest.as_deref().map(stored_event).transpose()?
+    else {
+        return Ok(None);
+    };
+    // A push accepts a photo event only once the photo is stored, and the
+    // photo goes only with the account (and its events).
+    let jpeg: Vec<u8> = tx
+        .query_row(
+            "SELECT jpeg FROM photos WHERE user_id = ?1 AND sha256 = ?2",
+            params![owner, photo.sha256],
+            |r| r.get(0),
+        )
+        .optional()?
+        .ok_or_else(|| {
+            AppError::Internal(format!(
+                "the photo {} of an accepted photo event is not stored",
+                photo.sha256
+            ))
+        })?;
+    Ok(Some(ShownPhoto {
+        sha256: photo.sha256,
+        bytes: photo.bytes,
+        width: photo.width,
+        height: photo.height,
+        taken_ms: photo.taken_ms,
+        at: photo.at,
+        jpeg: STANDARD.encode(jpeg),
+    }))
+}
+
 fn no_completion() -> AppError {
     AppError::NotFound("no such quest completion".into())
 }
@@ -134,49 +190,7 @@ async fn look(
             let EventKind::QuestCompleted { quest } = event.kind else {
                 return Err(no_completion());
             };
-            // The photo of this attempt: after the quest's previous
-            // completion, before this one, the newest.
-            let kind_and_quest = "user_id = ?1 AND rejected IS NULL AND id < ?2 \
-                 AND json_extract(body, '$.kind') = ?3 AND json_extract(body, '$.quest') = ?4";
-            let previous: i64 = tx.query_row(
-                &format!("SELECT coalesce(max(id), 0) FROM events WHERE {kind_and_quest}"),
-                params![owner, row, "quest_completed", quest.as_str()],
-                |r| r.get(0),
-            )?;
-            let photo_event: Option<String> = tx
-                .query_row(
-                    &format!(
-                        "SELECT body FROM events WHERE {kind_and_quest} AND id > ?5 \
-                         ORDER BY id DESC LIMIT 1"
-                    ),
-                    params![owner, row, "photo_submitted", quest.as_str(), previous],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            let photo = match photo_event.map(|b| stored_event(&b)).transpose()? {
-                Some(Event {
-                    kind: EventKind::PhotoSubmitted { photo, .. },
-                    ..
-                }) => {
-                    let jpeg: Option<Vec<u8>> = tx
-                        .query_row(
-                            "SELECT jpeg FROM photos WHERE user_id = ?1 AND sha256 = ?2",
-                            params![owner, photo.sha256],
-                            |r| r.get(0),
-                        )
-                        .optional()?;
-                    jpeg.map(|jpeg| ShownPhoto {
-                        sha256: photo.sha256,
-                        bytes: photo.bytes,
-                        width: photo.width,
-                        height: photo.height,
-                        taken_ms: photo.taken_ms,
-                        at: photo.at,
-                        jpeg: STANDARD.encode(jpeg),
-                    })
-                }
-                _ => None,
-            };
+            let photo = photo_of(&tx, owner, row, quest.as_str())?;
             let (validators, validated_by_you): (i64, bool) = tx.query_row(
                 "SELECT count(*), coalesce(max(validator_id = ?2), 0) FROM validations
                  WHERE completion = ?1",
@@ -230,7 +244,6 @@ async fn validate(
     let recorded = state
         .db
         .write(move |tx| {
-            let not_found = || AppError::NotFound("no such quest completion".into());
             let (owner, stored): (i64, String) = tx
                 .query_row(
                     "SELECT user_id, body FROM events WHERE event_id = ?1 AND rejected IS NULL",
@@ -238,11 +251,9 @@ async fn validate(
                     |r| Ok((r.get(0)?, r.get(1)?)),
                 )
                 .optional()?
-                .ok_or_else(not_found)?;
-            let event: Event = serde_json::from_str(&stored)
-                .map_err(|e| AppError::Internal(format!("stored event is unreadable: {e}")))?;
-            let EventKind::QuestCompleted { quest } = event.kind else {
-                return Err(not_found());
+                .ok_or_else(no_completion)?;
+            let EventKind::QuestCompleted { quest } = stored_event(&stored)?.kind else {
+                return Err(no_completion());
             };
             if owner == validator.id {
                 return Err(AppError::forbidden(

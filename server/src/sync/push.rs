@@ -10,9 +10,11 @@
 //! What a device may not write (issue 11): events on the server's own device
 //! for a user, validations (only another account validates, through
 //! `POST /api/v1/validations`), diagnostic runs the server cannot account
-//! for, scans of a vehicle the account does not have, events dated in the
-//! future or before the event they follow, and free text beyond the
-//! engine's limits. Everything stored is charged to the account's quota.
+//! for, scans of a vehicle the account does not have, photo proofs whose
+//! picture the account has not uploaded (`PUT /api/v1/photos/{sha256}`, the
+//! same size and frame), events dated in the future or before the event
+//! they follow, and free text beyond the engine's limits. Everything stored
+//! is charged to the account's quota.
 
 use std::sync::OnceLock;
 
@@ -332,7 +334,7 @@ fn judge(tx: &Connection, raw: &Value, checks: &Checks) -> Result<Verdict> {
 fn holds_photo(tx: &Connection, user: i64, photo: &PhotoProof) -> Result<bool> {
     let stored: Option<(i64, i64, i64)> = tx
         .prepare_cached(
-            "SELECT length(jpeg), width, height FROM photos WHERE user_id = ?1 AND sha256 = ?2",
+            "SELECT bytes, width, height FROM photos WHERE user_id = ?1 AND sha256 = ?2",
         )?
         .query_row(params![user, photo.sha256], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))
@@ -354,6 +356,11 @@ fn refused_from_a_device(
 ) -> Result<Option<RejectReason>> {
     Ok(match kind {
         EventKind::ProofValidated { .. } => Some(RejectReason::ServerOnly),
+        // No app makes such a description (a digest in capitals, a place
+        // off the globe); the server would show it to validators.
+        EventKind::PhotoSubmitted { photo, .. } if !photo.is_well_formed() => {
+            Some(RejectReason::ForgedValue)
+        }
         EventKind::PhotoSubmitted { photo, .. } => {
             (!holds_photo(tx, user, photo)?).then_some(RejectReason::PhotoNotUploaded)
         }

@@ -261,6 +261,7 @@ impl TestServer {
             "plans",
             "overlay_packs",
             "records",
+            "photos",
         ]
         .into_iter()
         .map(|t| (t.to_owned(), self.count(t)))
@@ -335,6 +336,8 @@ pub fn concrete(path: &str) -> String {
         .replace("{key}", "bike-1")
         .replace("{id}", "winter")
         .replace("{board}", "xp")
+        .replace("{sha256}", &"0".repeat(64))
+        .replace("{completion}", "00000000-0000-0000-0000-000000000001")
         .replace("/users/winter/", "/users/1/");
     if path == "/api/v1/ar/overlay" {
         format!("{path}?vehicle=harley-street-750-2022")

@@ -36,9 +36,9 @@ async fn a_body_over_the_limit_is_refused_with_413() {
             checked += 1;
         }
     }
-    // Every route with a body, the diagnostics request and the note on a
-    // run included.
-    assert_eq!(checked, 14);
+    // Every route with a body, the diagnostics request, the note on a run
+    // and the photo upload included.
+    assert_eq!(checked, 15);
     assert_eq!(server.snapshot(), before);
 }
 

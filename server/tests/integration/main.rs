@@ -15,6 +15,7 @@ mod limits;
 mod malformed;
 mod mock_providers;
 mod openapi;
+mod photos;
 mod props;
 mod records;
 mod sync_client;
