@@ -168,7 +168,14 @@ pub struct LevelMap {
     pub map: Overworld,
     /// Node indices by chunk, so that only nodes near the view are looked at.
     pub buckets: nodes::Buckets,
+    /// Which drawing this is: every generated map gets its own number, so
+    /// what is drawn from a map (chunks, node states) knows it apart from
+    /// the same level of another plan.
+    pub drawing: u64,
 }
+
+/// The number of the next generated map ([`LevelMap::drawing`]).
+static NEXT_DRAWING: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 impl LevelMap {
     /// Generates the map of the level at `path`.
@@ -192,6 +199,7 @@ impl LevelMap {
             milestones,
             map,
             buckets,
+            drawing: NEXT_DRAWING.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         }
     }
 }
@@ -266,7 +274,9 @@ fn open_level(
     }
 }
 
-/// Generates the level's map when the level changes (once per level).
+/// Generates the level's map when the level or the plan changes (once per
+/// level of a plan). A plan chosen at start arrives as a command, possibly
+/// after this system drew the plan before it: the change is what tells.
 fn build_level(
     mut commands: Commands,
     plan: Option<Res<MapPlan>>,
@@ -278,7 +288,10 @@ fn build_level(
     let Some(plan) = plan else {
         return;
     };
-    if current.is_some_and(|m| m.path == level.0) || failed.as_ref() == Some(&level.0) {
+    let same_plan = !plan.is_changed();
+    if same_plan
+        && (current.is_some_and(|m| m.path == level.0) || failed.as_ref() == Some(&level.0))
+    {
         return;
     }
     match LevelMap::generate(&plan, &level.0) {

@@ -79,8 +79,8 @@ impl NodeState {
 /// Each node's state, in map order, for the level in `path`.
 #[derive(Resource, Debug, Clone, Default, PartialEq)]
 pub struct NodeStates {
-    /// The level these states belong to.
-    pub path: Option<Vec<usize>>,
+    /// The map these states belong to ([`LevelMap::drawing`]).
+    pub drawing: Option<u64>,
     /// One per node.
     pub states: Vec<NodeState>,
 }
@@ -214,7 +214,7 @@ pub(super) fn update_states(
     player: Option<Res<Player>>,
     mut states: ResMut<NodeStates>,
 ) {
-    let stale = states.path.as_ref() != Some(&map.path)
+    let stale = states.drawing != Some(map.drawing)
         || map.is_changed()
         || player.as_ref().is_some_and(|p| p.is_changed());
     let Some(plan) = plan else { return };
@@ -222,9 +222,9 @@ pub(super) fn update_states(
         return;
     }
     let fresh = node_states(&map, &plan, player.as_deref());
-    if states.path.as_ref() != Some(&map.path) || states.states != fresh {
+    if states.drawing != Some(map.drawing) || states.states != fresh {
         *states = NodeStates {
-            path: Some(map.path.clone()),
+            drawing: Some(map.drawing),
             states: fresh,
         };
     }

@@ -79,8 +79,8 @@ pub struct MapChunk {
     pub layer: Layer,
     /// Chunk column and row (row 0 at the top of the map).
     pub at: UVec2,
-    /// The level.
-    pub path: Vec<usize>,
+    /// The map it was drawn from ([`LevelMap::drawing`]).
+    pub drawing: u64,
 }
 
 /// Builds the tileset array texture from the built-in sheet (decoded by the
@@ -240,7 +240,7 @@ fn spawn_chunks(
     tileset: Option<Res<Tileset>>,
     images: Option<ResMut<Assets<Image>>>,
 ) {
-    if chunks.iter().any(|(_, c)| c.path == map.path) {
+    if chunks.iter().any(|(_, c)| c.drawing == map.drawing) {
         return;
     }
     for (entity, _) in &chunks {
@@ -285,7 +285,7 @@ fn spawn_chunks(
             MapChunk {
                 layer,
                 at,
-                path: map.path.clone(),
+                drawing: map.drawing,
             },
             DespawnOnExit(Screen::Overworld),
         ));
@@ -300,7 +300,7 @@ fn spawn_chunks(
             }
         }
     }
-    let fresh = states.path.as_ref() == Some(&map.path);
+    let fresh = states.drawing == Some(map.drawing);
     let node_states = if fresh { &states.states[..] } else { &[] };
     for (at, tiles) in marker_chunks(&map, node_states) {
         spawn(Layer::Markers, at, tiles);
@@ -313,11 +313,11 @@ fn refresh_markers(
     states: Res<NodeStates>,
     mut chunks: Query<(&MapChunk, &mut TilemapChunkTileData)>,
 ) {
-    if !states.is_changed() || states.path.as_ref() != Some(&map.path) {
+    if !states.is_changed() || states.drawing != Some(map.drawing) {
         return;
     }
     for (chunk, mut tiles) in &mut chunks {
-        if chunk.layer != Layer::Markers || chunk.path != map.path {
+        if chunk.layer != Layer::Markers || chunk.drawing != map.drawing {
             continue;
         }
         for &i in map.buckets.in_chunk(chunk.at) {
