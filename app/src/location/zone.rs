@@ -10,10 +10,10 @@ use ridewire_engine::progress::RejectReason;
 use ridewire_engine::proof::{
     LocationProof, MAX_ACCURACY_M, MAX_DISTANCE_M, MAX_SPEED_KMH, ProofFlag, check_location,
 };
-use ridewire_engine::quest::{ProofRequirement, QuestId, QuestState};
+use ridewire_engine::quest::{ProofRequirement, QuestId};
 
 use super::Fix;
-use crate::rider::{Outcome, Rider, explain};
+use crate::rider::{AfterProof, Outcome, Rider, explain};
 
 /// What came of trying to complete a quest at its zone.
 #[derive(Debug, Clone, PartialEq)]
@@ -107,19 +107,11 @@ pub fn complete_at_zone(
     at_ms: i64,
     utc_offset_min: i16,
 ) -> Attempt {
-    let Some(q) = rider.catalog.quest(quest).cloned() else {
-        return Attempt::Refused(RejectReason::UnknownQuest);
+    let q = match rider.takes_proof(quest, ProofRequirement::Location) {
+        Ok(Some(q)) => q,
+        Ok(None) => return Attempt::NoLocationNeeded,
+        Err(reason) => return Attempt::Refused(reason),
     };
-    if !q.proofs.contains(&ProofRequirement::Location) {
-        return Attempt::NoLocationNeeded;
-    }
-    match rider.progress().quest_state(&rider.catalog, quest) {
-        Some(QuestState::Locked) => return Attempt::Refused(RejectReason::Locked),
-        Some(QuestState::Completed) if !q.repeatable => {
-            return Attempt::Refused(RejectReason::AlreadyCompleted);
-        }
-        _ => {}
-    }
     let Some(zone) = rider.catalog.zone(&q.zone) else {
         return Attempt::Refused(RejectReason::UnknownQuest);
     };
@@ -142,24 +134,19 @@ pub fn complete_at_zone(
         Outcome::NotCounted(reason) => return Attempt::Refused(reason),
         Outcome::Failed(why) => return Attempt::Failed(why),
     }
-    // Only a completion that will count is recorded; otherwise the proof
-    // waits in the current attempt for the rest.
-    if let Some(waiting) = rider.still_missing(quest) {
-        return Attempt::ProofKept { waiting };
-    }
-    let completed = EventKind::QuestCompleted {
-        quest: quest.clone(),
-    };
-    match rider.record(completed, at_ms, utc_offset_min) {
-        Outcome::Counted { xp, achievements } => Attempt::Completed { xp, achievements },
-        Outcome::NotCounted(waiting) => Attempt::ProofKept { waiting },
-        Outcome::Failed(why) => Attempt::Failed(why),
+    match rider.complete_after_proof(quest, at_ms, utc_offset_min) {
+        AfterProof::Completed {
+            xp, achievements, ..
+        } => Attempt::Completed { xp, achievements },
+        AfterProof::Waiting(waiting) => Attempt::ProofKept { waiting },
+        AfterProof::Failed(why) => Attempt::Failed(why),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ridewire_engine::quest::QuestState;
     use ridewire_engine::demo::WORKSHOP;
     use ridewire_engine::geo::GeoPoint;
 

@@ -22,11 +22,11 @@ mod picture;
 use std::path::Path;
 
 use ridewire_ar::image::RgbaImage;
-use ridewire_engine::event::{EventId, EventKind};
+use ridewire_engine::event::EventId;
 use ridewire_engine::geo::GeoPoint;
 use ridewire_engine::progress::RejectReason;
 use ridewire_engine::proof::{MAX_PHOTO_SIDE, PhotoProof};
-use ridewire_engine::quest::{ProofRequirement, QuestId, QuestState};
+use ridewire_engine::quest::{ProofRequirement, QuestId};
 use ridewire_offline_store::sha256_hex;
 use ridewire_sync_client::{CompletionProof, Vouched};
 use uuid::Uuid;
@@ -35,7 +35,7 @@ pub use exif::Facts;
 pub use picture::MAX_SOURCE_BYTES;
 
 use crate::account::Saved;
-use crate::rider::{Outcome, Rider, explain};
+use crate::rider::{AfterProof, Outcome, Rider, explain};
 use crate::task::Pending;
 use crate::{Error, Result};
 
@@ -178,18 +178,10 @@ pub fn complete_with_photo(
     at_ms: i64,
     utc_offset_min: i16,
 ) -> PhotoAttempt {
-    let Some(q) = rider.catalog.quest(quest).cloned() else {
-        return PhotoAttempt::Refused(RejectReason::UnknownQuest);
-    };
-    if !q.proofs.contains(&ProofRequirement::Photo) {
-        return PhotoAttempt::NoPhotoNeeded;
-    }
-    match rider.progress().quest_state(&rider.catalog, quest) {
-        Some(QuestState::Locked) => return PhotoAttempt::Refused(RejectReason::Locked),
-        Some(QuestState::Completed) if !q.repeatable => {
-            return PhotoAttempt::Refused(RejectReason::AlreadyCompleted);
-        }
-        _ => {}
+    match rider.takes_proof(quest, ProofRequirement::Photo) {
+        Ok(Some(_)) => {}
+        Ok(None) => return PhotoAttempt::NoPhotoNeeded,
+        Err(reason) => return PhotoAttempt::Refused(reason),
     }
     let proof = photo.proof(share);
     match rider.record_photo(quest.clone(), &photo.jpeg, proof, at_ms, utc_offset_min) {
@@ -197,23 +189,18 @@ pub fn complete_with_photo(
         Outcome::NotCounted(reason) => return PhotoAttempt::Refused(reason),
         Outcome::Failed(why) => return PhotoAttempt::Failed(why),
     }
-    if let Some(waiting) = rider.still_missing(quest) {
-        return PhotoAttempt::PhotoKept { waiting };
-    }
-    let completed = EventKind::QuestCompleted {
-        quest: quest.clone(),
-    };
-    match rider.record(completed, at_ms, utc_offset_min) {
-        Outcome::Counted { xp, achievements } => match rider.counted_completion(quest) {
-            Some(completion) => PhotoAttempt::Completed {
-                xp,
-                achievements,
-                completion,
-            },
-            None => PhotoAttempt::Failed("the completion was not kept".into()),
+    match rider.complete_after_proof(quest, at_ms, utc_offset_min) {
+        AfterProof::Completed {
+            xp,
+            achievements,
+            completion,
+        } => PhotoAttempt::Completed {
+            xp,
+            achievements,
+            completion,
         },
-        Outcome::NotCounted(waiting) => PhotoAttempt::PhotoKept { waiting },
-        Outcome::Failed(why) => PhotoAttempt::Failed(why),
+        AfterProof::Waiting(waiting) => PhotoAttempt::PhotoKept { waiting },
+        AfterProof::Failed(why) => PhotoAttempt::Failed(why),
     }
 }
 
