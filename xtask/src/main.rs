@@ -25,6 +25,8 @@
 //! - `cargo xtask bench leaderboard`: a leaderboard page (top 100 and the
 //!   asker's rank) and the refresh a push does, with 1,000 and 100,000
 //!   riders (one JSON line per figure).
+//! - `cargo xtask bench photo`: a phone photo (0.9, 12 and 48 MP) made
+//!   ready for a photo proof, in the dev profile the app is built in.
 //! - `cargo xtask bench startup`: start to first frame and resident memory
 //!   with the scanner playing the demo, in a window on Xvfb, for the release
 //!   and the dev build.
@@ -68,6 +70,7 @@ commands:
                     a leaderboard page (top 100 + own rank) and a push's refresh,
                     1,000 vs 100,000 riders
   bench refresh     the app's main-thread time after a sync round (empty, 1,000 events), before and after
+  bench photo       a phone photo (0.9 / 12 / 48 MP) made ready for a photo proof
   bench phones      one push_camera_frame (1280x720) through the Python bindings vs in Rust
   bench startup     start to first frame and resident memory with the scanner on the
                     demo, in a window on Xvfb, release and dev builds
@@ -494,6 +497,20 @@ fn bench(args: &[String]) -> Result<(), String> {
                 "refresh",
             ]),
         ),
+        // A phone photo made ready for a photo proof, in the app's profile.
+        Some("photo") => step(
+            "bench photo",
+            cargo(&[
+                "bench",
+                "--locked",
+                "--profile",
+                "dev",
+                "--package",
+                "ridewire-app",
+                "--bench",
+                "photo",
+            ]),
+        ),
         // One push_camera_frame through the Python bindings vs in Rust, on
         // the library the hosts load (the dev profile's).
         Some("phones") => {
@@ -519,7 +536,7 @@ fn bench(args: &[String]) -> Result<(), String> {
             startup::run(&workspace_root(), &target_dir())
         }
         other => Err(format!(
-            "unknown benchmark {:?}; available: engine, ar, sync, overworld, agents, leaderboard, refresh, phones, startup",
+            "unknown benchmark {:?}; available: engine, ar, sync, overworld, agents, leaderboard, refresh, photo, phones, startup",
             other.unwrap_or("")
         )),
     }

@@ -146,9 +146,9 @@ pub fn complete_at_zone(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ridewire_engine::quest::QuestState;
     use ridewire_engine::demo::WORKSHOP;
     use ridewire_engine::geo::GeoPoint;
+    use ridewire_engine::quest::QuestState;
 
     const NOW: i64 = 1_772_438_400_000;
     /// After the demo's last event (its proof at the workshop).
