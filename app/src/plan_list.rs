@@ -18,6 +18,8 @@ use crate::records::view;
 
 /// The prefix of a current plan a workshop sent.
 pub(crate) const SERVER: &str = "server:";
+/// The field naming the garage bike a plan belongs to.
+pub(crate) const BIKE: &str = "bike";
 /// Fields holding the Markdown: `md.0`, `md.1`, …
 pub(crate) const MARKDOWN: &str = "md.";
 pub(crate) fn file_key(id: &str) -> String {
@@ -48,6 +50,11 @@ pub struct ListedPlan {
     /// The map seed (the same plan and seed, the same map).
     pub seed: u64,
     pub source: Source,
+    /// The garage bike it belongs to (its id), if any.
+    pub bike: Option<String>,
+    /// That bike as the rider reads it ("Yamaha MT-07 (2021)"), while it is
+    /// in the garage.
+    pub bike_name: Option<String>,
 }
 
 pub(crate) fn markdown_of(fields: &BTreeMap<String, Value>) -> String {
@@ -63,26 +70,40 @@ pub(crate) fn markdown_of(fields: &BTreeMap<String, Value>) -> String {
 /// The rider's own plans (not removed), oldest first, then those the
 /// server sent.
 pub fn plans_in(store: &Store) -> Result<Vec<ListedPlan>> {
+    let garage = crate::bikes::bikes_in(store)?;
     let mut all: Vec<ListedPlan> = view(store, RecordKind::Plan)?
         .into_iter()
-        .map(|seen| ListedPlan {
-            title: seen
+        .map(|seen| {
+            let bike = seen
                 .fields
-                .get("title")
+                .get(BIKE)
                 .and_then(Value::as_str)
-                .unwrap_or("Plan")
-                .to_owned(),
-            markdown: markdown_of(&seen.fields),
-            seed: seen.fields.get("seed").and_then(Value::as_u64).unwrap_or(0),
-            source: Source::Own {
-                file: store
-                    .setting(&file_key(&seen.key))
-                    .ok()
-                    .flatten()
-                    .map(PathBuf::from),
-                waiting: seen.waiting,
-            },
-            id: seen.key,
+                .map(str::to_owned);
+            let bike_name = bike
+                .as_ref()
+                .and_then(|b| garage.iter().find(|g| &g.id == b))
+                .map(crate::bikes::Bike::title);
+            ListedPlan {
+                bike,
+                bike_name,
+                title: seen
+                    .fields
+                    .get("title")
+                    .and_then(Value::as_str)
+                    .unwrap_or("Plan")
+                    .to_owned(),
+                markdown: markdown_of(&seen.fields),
+                seed: seen.fields.get("seed").and_then(Value::as_u64).unwrap_or(0),
+                source: Source::Own {
+                    file: store
+                        .setting(&file_key(&seen.key))
+                        .ok()
+                        .flatten()
+                        .map(PathBuf::from),
+                    waiting: seen.waiting,
+                },
+                id: seen.key,
+            }
         })
         .collect();
     all.extend(store.plans()?.into_iter().map(|p| ListedPlan {
@@ -91,6 +112,8 @@ pub fn plans_in(store: &Store) -> Result<Vec<ListedPlan>> {
         markdown: p.markdown,
         seed: 0,
         source: Source::Server,
+        bike: None,
+        bike_name: None,
     }));
     Ok(all)
 }

@@ -18,8 +18,8 @@ use ridewire_engine::sync::record::{Edit, MAX_VALUE_BYTES, RecordKind};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use crate::plan_list::{BIKE, MARKDOWN, file_key};
 pub use crate::plan_list::{ListedPlan, Source, plans_in};
-use crate::plan_list::{MARKDOWN, file_key};
 use crate::records::{ADDED, REMOVED};
 use crate::rider::{Outcome, Rider};
 use crate::{Error, Result};
@@ -95,19 +95,61 @@ pub fn plans(rider: &Rider) -> Result<Vec<ListedPlan>> {
     plans_in(&rider.store())
 }
 
-/// This device's current plan; `None` for the starter plan.
+/// The setting that holds this device's current plan for the current
+/// bike: each bike has its own (`plans.current.<bike>`); without a bike,
+/// `plans.current`.
+fn current_key(rider: &Rider) -> String {
+    match &rider.bike {
+        Some(bike) => format!("{CURRENT_KEY}.{bike}"),
+        None => CURRENT_KEY.to_owned(),
+    }
+}
+
+/// The id of this device's current plan for the current bike; `None` for
+/// the starter plan. A bike that has none yet takes the plan current
+/// before bikes had their own, when that plan belongs to no other bike.
+pub fn current_id(rider: &Rider) -> Option<String> {
+    if let Some(id) = rider.setting(&current_key(rider)) {
+        // Empty: the starter plan, chosen for this bike.
+        return (!id.is_empty()).then_some(id);
+    }
+    let shared = rider.setting(CURRENT_KEY)?;
+    let belongs = plans(rider)
+        .ok()?
+        .into_iter()
+        .find(|p| p.id == shared)?
+        .bike;
+    (belongs.is_none() || belongs == rider.bike).then_some(shared)
+}
+
+/// This device's current plan for the current bike; `None` for the
+/// starter plan.
 pub fn current(rider: &Rider) -> Result<Option<ListedPlan>> {
-    let Some(id) = rider.setting(CURRENT_KEY) else {
+    let Some(id) = current_id(rider) else {
         return Ok(None);
     };
     Ok(plans(rider)?.into_iter().find(|p| p.id == id))
 }
 
-/// Makes a listed plan current on this device (`None`: the starter plan),
-/// taking its quests into the catalogue.
+/// Makes `id` current for the current bike (`None`: the starter plan).
+fn set_current(rider: &mut Rider, id: Option<&str>) -> Result<()> {
+    let key = current_key(rider);
+    match id {
+        Some(id) => rider.save_setting(&key, id)?,
+        None => rider.forget_setting(&key)?,
+    }
+    if key != CURRENT_KEY && id.is_none() {
+        // Not the shared one either.
+        rider.save_setting(&key, "")?;
+    }
+    Ok(())
+}
+
+/// Makes a listed plan current on this device for the current bike
+/// (`None`: the starter plan), taking its quests into the catalogue.
 pub fn choose(rider: &mut Rider, id: Option<&str>) -> Result<Option<ListedPlan>> {
     let Some(id) = id else {
-        rider.forget_setting(CURRENT_KEY)?;
+        set_current(rider, None)?;
         return Ok(None);
     };
     let plan = plans(rider)?
@@ -116,7 +158,7 @@ pub fn choose(rider: &mut Rider, id: Option<&str>) -> Result<Option<ListedPlan>>
         .ok_or_else(|| Error::Input(format!("there is no plan {id}")))?;
     let parsed = parse(&plan.markdown, &plan.title)?;
     rider.put_quests(&parsed.to_catalog()?)?;
-    rider.save_setting(CURRENT_KEY, id)?;
+    set_current(rider, Some(id))?;
     Ok(Some(plan))
 }
 
@@ -246,6 +288,10 @@ pub fn open_file(
         if new {
             changes.insert("seed".to_owned(), json!(seed));
             changes.insert(ADDED.to_owned(), json!(now_ms));
+            // A new plan belongs to the bike it was opened for.
+            if let Some(bike) = &rider.bike {
+                changes.insert(BIKE.to_owned(), json!(bike));
+            }
         }
         let old_chunks = known
             .as_ref()
@@ -265,7 +311,7 @@ pub fn open_file(
         )?;
     }
     rider.save_setting(&file_key(&id), &path.display().to_string())?;
-    rider.save_setting(CURRENT_KEY, &id)?;
+    set_current(rider, Some(&id))?;
     let (recorded, xp) = record_ticked(rider, &parsed, now_ms, utc_offset_min)?;
     let plan = current(rider)?.ok_or(Error::Stopped("the plan list"))?;
     Ok(Opened {
@@ -329,6 +375,9 @@ pub fn remove(rider: &mut Rider, id: &str, now_ms: i64) -> Result<()> {
         },
         now_ms,
     )?;
+    if current_id(rider).as_deref() == Some(id) {
+        set_current(rider, None)?;
+    }
     if rider.setting(CURRENT_KEY).as_deref() == Some(id) {
         rider.forget_setting(CURRENT_KEY)?;
     }

@@ -176,3 +176,73 @@ fn an_edited_place_takes_effect_and_a_ticked_onsite_task_waits_for_its_proof() {
     assert_eq!(lube.proofs, [ProofRequirement::Location]);
     assert!(rider.events().is_empty(), "nothing recorded from the ticks");
 }
+
+#[test]
+fn each_bike_has_its_own_plans_and_its_own_current_plan() {
+    use ridewire_app::garage;
+    let dir = tempfile::tempdir().unwrap();
+    let mut rider = Rider::open(&dir.path().join("rider.db"), NOW).unwrap();
+    // Opened before any bike: it belongs to none and stays current for the
+    // first bike, which has no plan of its own yet.
+    let (spring, mt07_file, street_file) = (
+        dir.path().join("spring.md"),
+        dir.path().join("mt07.md"),
+        dir.path().join("street.md"),
+    );
+    std::fs::write(&spring, "# Spring\n\n- [ ] Wash\n").unwrap();
+    std::fs::write(&mt07_file, PLAN).unwrap();
+    std::fs::write(
+        &street_file,
+        "# Street 750\n\n## Belt\n\n- [ ] Check the belt\n",
+    )
+    .unwrap();
+    let spring = plans::open_file(&mut rider, &spring, NOW, 60).unwrap().plan;
+    assert_eq!(spring.bike, None);
+    let mt07 = garage::add(&mut rider, "Yamaha", "MT-07", 2021, None, NOW).unwrap();
+    assert_eq!(plans::current_id(&rider), Some(spring.id.clone()));
+    let mt07_plan = plans::open_file(&mut rider, &mt07_file, NOW + 1, 60)
+        .unwrap()
+        .plan;
+    assert_eq!(mt07_plan.bike.as_deref(), Some(mt07.id.as_str()));
+    assert_eq!(mt07_plan.bike_name.as_deref(), Some("Yamaha MT-07 (2021)"));
+
+    // Another bike: it does not take the MT-07's plan; it gets its own.
+    let street = garage::add(
+        &mut rider,
+        "Harley-Davidson",
+        "Street 750",
+        2022,
+        None,
+        NOW + 2,
+    )
+    .unwrap();
+    assert_eq!(
+        plans::current_id(&rider),
+        Some(spring.id.clone()),
+        "the plan of no bike"
+    );
+    let street_plan = plans::open_file(&mut rider, &street_file, NOW + 3, 60)
+        .unwrap()
+        .plan;
+    assert_eq!(street_plan.bike.as_deref(), Some(street.id.as_str()));
+
+    // Back and forth: each bike comes back to its own current plan.
+    garage::choose(&mut rider, &mt07.id).unwrap();
+    assert_eq!(
+        plans::current(&rider).unwrap().map(|p| p.id),
+        Some(mt07_plan.id.clone())
+    );
+    garage::choose(&mut rider, &street.id).unwrap();
+    assert_eq!(
+        plans::current(&rider).unwrap().map(|p| p.id),
+        Some(street_plan.id.clone())
+    );
+    // The starter plan chosen for one bike leaves the other's alone.
+    plans::choose(&mut rider, None).unwrap();
+    assert_eq!(plans::current_id(&rider), None);
+    garage::choose(&mut rider, &mt07.id).unwrap();
+    assert_eq!(plans::current_id(&rider), Some(mt07_plan.id));
+    // Every plan is still listed, with the bike it belongs to.
+    let listed = plans::plans(&rider).unwrap();
+    assert_eq!(listed.len(), 3);
+}

@@ -222,7 +222,7 @@ fn adopt_plan(
         return;
     };
     commands.insert_resource(PlanAdopted);
-    if player.setting(ridewire_app::plans::CURRENT_KEY).is_some() {
+    if ridewire_app::plans::current_id(&player).is_some() {
         // The rider's own plan: the app layer took its quests and ticks
         // when it was opened.
         return;

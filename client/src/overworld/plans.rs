@@ -27,6 +27,7 @@ pub(super) fn plugin(app: &mut App) {
             Update,
             (
                 follow_current.run_if(resource_added::<Player>),
+                follow_bike,
                 (act, refresh_list, finish_export)
                     .chain()
                     .after(crate::AppSystems::Record),
@@ -96,7 +97,7 @@ fn refresh_list(
     if !round && !form.stale {
         return;
     }
-    let current = player.setting(plans::CURRENT_KEY);
+    let current = plans::current_id(&player);
     let text_of = |listed: &[ListedPlan]| {
         current
             .as_ref()
@@ -173,6 +174,42 @@ fn follow_current(
         Ok(None) => {}
         Err(e) => warn!("the rider's plans cannot be read: {e}"),
     }
+}
+
+/// When the rider switches bikes, the Map shows that bike's current plan
+/// (each bike keeps its own; the starter plan when it has none).
+fn follow_bike(
+    mut commands: Commands,
+    player: Option<Res<Player>>,
+    mut seen: Local<Option<Option<String>>>,
+    mut level: ResMut<Level>,
+    mut selected: ResMut<SelectedNode>,
+    mut map: Option<ResMut<LevelMap>>,
+    mut form: ResMut<PlanForm>,
+) {
+    let Some(player) = player else { return };
+    let bike = player.bike.clone();
+    let Some(before) = seen.replace(bike.clone()) else {
+        return;
+    };
+    if before == bike {
+        return;
+    }
+    let plan = match plans::current(&player) {
+        Ok(current) => map_plan(current.as_ref()),
+        Err(e) => Err(e.to_string()),
+    };
+    match plan {
+        Ok(plan) => show(
+            &mut commands,
+            plan,
+            &mut level,
+            &mut selected,
+            map.as_deref_mut(),
+        ),
+        Err(e) => warn!("the bike's plan cannot be drawn: {e}"),
+    }
+    form.stale = true;
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -318,8 +355,12 @@ fn plan_menu(
             Source::Own { .. } => "",
         };
         let chosen = current == Some(p.id.as_str());
+        let bike = p
+            .bike_name
+            .as_ref()
+            .map_or_else(String::new, |b| format!(" · {b}"));
         if ui
-            .selectable_label(chosen, format!("{}{from}", p.title))
+            .selectable_label(chosen, format!("{}{bike}{from}", p.title))
             .clicked()
         {
             asks.write(PlanAsk::Choose(Some(p.id.clone())));
@@ -377,7 +418,7 @@ fn draw(
     };
     let ctx = contexts.ctx_mut()?;
     let listed = std::mem::take(&mut form.listed);
-    let current = player.setting(plans::CURRENT_KEY);
+    let current = plans::current_id(&player);
     let shown = current
         .as_ref()
         .and_then(|id| listed.iter().find(|p| &p.id == id))

@@ -794,3 +794,40 @@ fn a_photo_quest_takes_a_picked_photo_or_the_cameras_and_shows_the_code_to_vouch
     });
     assert_eq!(taken, Some(Some(1_772_438_400_000)));
 }
+
+#[test]
+fn switching_bikes_shows_each_bikes_own_current_plan() {
+    use ridewire_app::{garage, plans};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("rider.db");
+    let clock = *app().world().resource::<Clock>();
+    let mt07 = {
+        let mut rider = ridewire_app::rider::Rider::open(&db, clock.now().0).expect("rider");
+        let mt07 = garage::add(&mut rider, "Yamaha", "MT-07", 2021, None, 1).expect("bike");
+        let file = dir.path().join("mt07.md");
+        std::fs::write(&file, "# My MT-07\n\n## Chain\n\n- [ ] Lube the chain\n").expect("plan");
+        plans::open_file(&mut rider, &file, 2, 60).expect("plan opens");
+        garage::add(&mut rider, "Harley-Davidson", "Street 750", 2022, None, 3).expect("bike");
+        mt07
+    };
+    let mut app = app();
+    app.insert_resource(Player::open(&db, &clock).expect("player"));
+    app.update();
+    app.update();
+    // The Street 750 is current and has no plan of its own: the starter plan.
+    assert_eq!(
+        app.world().resource::<MapPlan>().plan.title,
+        "Street 750 service plan"
+    );
+    {
+        let mut player = app.world_mut().resource_mut::<Player>();
+        garage::choose(&mut player, &mt07.id).expect("switch");
+        player.refresh_garage().expect("garage");
+    }
+    app.update();
+    app.update();
+    assert_eq!(app.world().resource::<MapPlan>().plan.title, "My MT-07");
+    let map = app.world().resource::<LevelMap>();
+    assert_eq!(map.path, Vec::<usize>::new());
+    assert!(map.milestones.iter().any(|m| m.title == "Chain"));
+}
