@@ -18,6 +18,13 @@ use crate::records::view;
 
 /// The prefix of a current plan a workshop sent.
 pub(crate) const SERVER: &str = "server:";
+/// The field saying how a plan's quest ids are made: [`OWN_IDS`] for
+/// plans whose quests have ids of their own (see
+/// `ridewire_engine::plan::Plan::in_namespace`); absent for plans opened
+/// before that, whose recorded progress names the plain ids.
+pub(crate) const IDS: &str = "ids";
+/// [`IDS`]'s value: within the plan's record key.
+pub(crate) const OWN_IDS: &str = "own";
 /// The field naming the garage bike a plan belongs to.
 pub(crate) const BIKE: &str = "bike";
 /// Fields holding the Markdown: `md.0`, `md.1`, …
@@ -55,6 +62,16 @@ pub struct ListedPlan {
     /// That bike as the rider reads it ("Yamaha MT-07 (2021)"), while it is
     /// in the garage.
     pub bike_name: Option<String>,
+    /// The namespace its quest ids are made in, if they have one.
+    pub namespace: Option<String>,
+}
+
+impl ListedPlan {
+    /// The plan parsed, its quests with their ids (in its namespace).
+    pub fn parsed(&self) -> std::result::Result<plan::Plan, plan::ParseError> {
+        let parsed = plan::parse(&self.markdown)?;
+        Ok(parsed.in_namespace(self.namespace.as_deref().unwrap_or("")))
+    }
 }
 
 pub(crate) fn markdown_of(fields: &BTreeMap<String, Value>) -> String {
@@ -83,9 +100,12 @@ pub fn plans_in(store: &Store) -> Result<Vec<ListedPlan>> {
                 .as_ref()
                 .and_then(|b| garage.iter().find(|g| &g.id == b))
                 .map(crate::bikes::Bike::title);
+            let namespace = (seen.fields.get(IDS).and_then(Value::as_str) == Some(OWN_IDS))
+                .then(|| seen.key.clone());
             ListedPlan {
                 bike,
                 bike_name,
+                namespace,
                 title: seen
                     .fields
                     .get("title")
@@ -114,6 +134,7 @@ pub fn plans_in(store: &Store) -> Result<Vec<ListedPlan>> {
         source: Source::Server,
         bike: None,
         bike_name: None,
+        namespace: None,
     }));
     Ok(all)
 }
@@ -125,6 +146,6 @@ pub fn own_catalogs(store: &Store) -> Result<Vec<Catalog>> {
     Ok(plans_in(store)?
         .into_iter()
         .filter(|p| matches!(p.source, Source::Own { .. }))
-        .filter_map(|p| plan::parse(&p.markdown).ok()?.to_catalog().ok())
+        .filter_map(|p| p.parsed().ok()?.to_catalog().ok())
         .collect())
 }

@@ -18,7 +18,7 @@ use ridewire_engine::sync::record::{Edit, MAX_VALUE_BYTES, RecordKind};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::plan_list::{BIKE, MARKDOWN, file_key};
+use crate::plan_list::{BIKE, IDS, MARKDOWN, OWN_IDS, file_key};
 pub use crate::plan_list::{ListedPlan, Source, plans_in};
 use crate::records::{ADDED, REMOVED};
 use crate::rider::{Outcome, Rider};
@@ -156,7 +156,8 @@ pub fn choose(rider: &mut Rider, id: Option<&str>) -> Result<Option<ListedPlan>>
         .into_iter()
         .find(|p| p.id == id)
         .ok_or_else(|| Error::Input(format!("there is no plan {id}")))?;
-    let parsed = parse(&plan.markdown, &plan.title)?;
+    let parsed =
+        parse(&plan.markdown, &plan.title)?.in_namespace(plan.namespace.as_deref().unwrap_or(""));
     rider.put_quests(&parsed.to_catalog()?)?;
     set_current(rider, Some(id))?;
     Ok(Some(plan))
@@ -254,18 +255,10 @@ pub fn open_file(
         || path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
-    let parsed = parse(&markdown, &name)?;
-    let title = if parsed.title.trim().is_empty() {
-        name.trim_end_matches(".md").to_owned()
-    } else {
-        parsed.title.clone()
-    };
     let pieces = chunks(&markdown)?;
     let known = plans(rider)?
         .into_iter()
         .find(|p| matches!(&p.source, Source::Own { file: Some(f), .. } if *f == path));
-    // An edited file's tasks and places replace what it said before.
-    rider.put_quests(&parsed.to_catalog()?)?;
     let (id, seed, new, base) = match &known {
         Some(plan) => {
             let base = rider
@@ -280,6 +273,20 @@ pub fn open_file(
             (Uuid::now_v7().to_string(), 0, true, 0)
         }
     };
+    // A new plan's quests have ids of their own (the record's key); one
+    // opened before this was so keeps the ids its progress names.
+    let namespace = match &known {
+        Some(plan) => plan.namespace.clone(),
+        None => Some(id.clone()),
+    };
+    let parsed = parse(&markdown, &name)?.in_namespace(namespace.as_deref().unwrap_or(""));
+    let title = if parsed.title.trim().is_empty() {
+        name.trim_end_matches(".md").to_owned()
+    } else {
+        parsed.title.clone()
+    };
+    // An edited file's tasks and places replace what it said before.
+    rider.put_quests(&parsed.to_catalog()?)?;
     let changed = known
         .as_ref()
         .is_none_or(|p| p.markdown != markdown || p.title != title);
@@ -288,6 +295,7 @@ pub fn open_file(
         if new {
             changes.insert("seed".to_owned(), json!(seed));
             changes.insert(ADDED.to_owned(), json!(now_ms));
+            changes.insert(IDS.to_owned(), json!(OWN_IDS));
             // A new plan belongs to the bike it was opened for.
             if let Some(bike) = &rider.bike {
                 changes.insert(BIKE.to_owned(), json!(bike));

@@ -246,3 +246,39 @@ fn each_bike_has_its_own_plans_and_its_own_current_plan() {
     let listed = plans::plans(&rider).unwrap();
     assert_eq!(listed.len(), 3);
 }
+
+#[test]
+fn the_same_plan_opened_twice_keeps_its_progress_apart() {
+    use ridewire_engine::quest::QuestState;
+    let dir = tempfile::tempdir().unwrap();
+    let mut rider = Rider::open(&dir.path().join("rider.db"), NOW).unwrap();
+    let text = "# Chain care\n\n## Chain\n\n- [ ] Clean the chain\n- [ ] Lube the chain\n";
+    let (one, two) = (dir.path().join("mt07.md"), dir.path().join("street.md"));
+    std::fs::write(&one, text).unwrap();
+    std::fs::write(&two, text).unwrap();
+    let first = plans::open_file(&mut rider, &one, NOW, 60).unwrap().plan;
+    let second = plans::open_file(&mut rider, &two, NOW + 1, 60)
+        .unwrap()
+        .plan;
+    assert_ne!(first.id, second.id);
+    // Cleaned the chain of the first bike only, ticked in its file.
+    std::fs::write(&one, text.replace("- [ ] Clean", "- [x] Clean")).unwrap();
+    let again = plans::open_file(&mut rider, &one, NOW + 2, 60).unwrap();
+    assert_eq!(again.recorded, 1);
+    let state_of = |rider: &Rider, listed: &plans::ListedPlan| {
+        let parsed = listed.parsed().unwrap();
+        let clean = parsed.sections[0].tasks[0].id.clone();
+        let quest = ridewire_engine::quest::QuestId::new(clean).unwrap();
+        rider.progress().quest_state(&rider.catalog, &quest)
+    };
+    let listed = plans::plans(&rider).unwrap();
+    let find = |id: &str| listed.iter().find(|p| p.id == id).unwrap();
+    assert_eq!(
+        state_of(&rider, find(&first.id)),
+        Some(QuestState::Completed)
+    );
+    assert_eq!(
+        state_of(&rider, find(&second.id)),
+        Some(QuestState::Available)
+    );
+}

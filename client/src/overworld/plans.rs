@@ -10,7 +10,6 @@ use bevy_egui::egui;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
 use ridewire_app::plans::{self, ListedPlan, Source, TEMPLATES};
 use ridewire_app::task::{Pending, Progress};
-use ridewire_engine::plan;
 
 use super::{Level, LevelMap, MapPlan, STARTER_SEED, SelectedNode};
 use crate::player::{Clock, Player};
@@ -126,7 +125,7 @@ fn map_plan(listed: Option<&ListedPlan>) -> Result<MapPlan, String> {
     match listed {
         None => MapPlan::starter().map_err(|e| e.to_string()),
         Some(p) => Ok(MapPlan {
-            plan: plan::parse(&p.markdown).map_err(|e| format!("{}: {e}", p.title))?,
+            plan: p.parsed().map_err(|e| format!("{}: {e}", p.title))?,
             seed: if matches!(p.source, Source::Server) {
                 STARTER_SEED
             } else {

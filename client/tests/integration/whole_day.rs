@@ -110,10 +110,6 @@ fn a_riders_day_from_a_fresh_install_to_deleting_their_account() {
                     - [ ] Fit the new chain #onsite #hard\n    - [ ] Old chain off\n    \
                     - [ ] New chain on\n";
     std::fs::write(&plan, markdown).expect("plan");
-    let parsed = ridewire_engine::plan::parse(markdown).expect("plan parses");
-    let chain = &parsed.sections[1].tasks[0];
-    let steps: Vec<&str> = chain.steps.iter().map(|s| s.id.as_str()).collect();
-    let chain_id = chain.id.as_str();
     let map = dir.path().join("map.png");
     let text = ok(
         &phone,
@@ -126,6 +122,20 @@ fn a_riders_day_from_a_fresh_install_to_deleting_their_account() {
         None,
     );
     assert!(text.contains("My Street 750: 1 task(s) ticked"), "{text}");
+    // The quests' ids are the plan's own (`ridewire quest list` shows them).
+    let parsed = {
+        let rider = ridewire_app::rider::Rider::open(&phone, 0).expect("phone");
+        ridewire_app::plans::current(&rider)
+            .expect("plans")
+            .expect("the plan is current")
+            .parsed()
+            .expect("plan parses")
+    };
+    let chain = &parsed.sections[1].tasks[0];
+    let steps: Vec<&str> = chain.steps.iter().map(|s| s.id.as_str()).collect();
+    let chain_id = chain.id.as_str();
+    let (code, listed) = run(&phone, &["quest", "list"], None);
+    assert!(code == 0 && listed.contains(chain_id), "{listed}");
 
     // The plan's chain: every step ticked, then completed at the
     // workshop with a fix from gpsd.

@@ -113,7 +113,7 @@ impl Plan {
         let mut zones = Vec::new();
         let mut quests = Vec::new();
         if !self.tasks.is_empty() {
-            let zone = ZoneId::new(Plan::root_id())?;
+            let zone = ZoneId::new(self.zone_id(&Plan::root_id()))?;
             let name = if self.title.is_empty() {
                 "Plan"
             } else {
@@ -138,7 +138,7 @@ impl Plan {
             }
         }
         for section in &self.sections {
-            let zone = ZoneId::new(section.id.clone())?;
+            let zone = ZoneId::new(self.zone_id(&section.id))?;
             let mut made = plain_zone(zone.clone(), &section.title);
             let placed = place(section)?;
             if let Some((at, radius)) = placed {

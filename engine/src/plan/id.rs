@@ -25,6 +25,11 @@ fn derive(parent: &str, kind: &str, title: &str, occurrence: u32) -> String {
     hex::encode(&digest[..8])
 }
 
+/// `id` again within `namespace` (see `Plan::in_namespace`).
+pub(super) fn within(namespace: &str, id: &str) -> String {
+    derive(namespace, "in", id, 0)
+}
+
 /// Id of the root, the same for every plan so renaming a plan keeps its ids.
 pub(super) fn root() -> String {
     derive("", "plan", "", 0)

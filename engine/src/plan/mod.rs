@@ -91,6 +91,10 @@ pub struct Plan {
     /// The L1 sections, each with its subtree.
     #[serde(default)]
     pub sections: Vec<Section>,
+    /// Set by [`Plan::in_namespace`]: the plan's quests and zones have ids
+    /// of their own, apart from another plan with the same headings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
 }
 
 /// A heading (L1 to L4) with its text, tasks and subsections.
@@ -157,6 +161,44 @@ impl Plan {
     /// tasks above them.
     pub fn root_id() -> String {
         id::root()
+    }
+
+    /// The same plan with quest ids of its own: every task's (and
+    /// sub-task's) id is derived again within `namespace` (a rider's plan:
+    /// its record's key), and so are the catalogue's zone ids. Two plans
+    /// with the same headings and tasks (one template opened for two
+    /// bikes) then keep their progress apart. Section ids stay as they are:
+    /// a level's map, seeded from them, is the same as `ridewire plan`
+    /// draws. An empty namespace changes nothing.
+    pub fn in_namespace(mut self, namespace: &str) -> Self {
+        if namespace.is_empty() {
+            return self;
+        }
+        fn tasks(list: &mut [Task], namespace: &str) {
+            for task in list {
+                task.id = id::within(namespace, &task.id);
+                tasks(&mut task.steps, namespace);
+            }
+        }
+        fn sections(list: &mut [Section], namespace: &str) {
+            for section in list {
+                tasks(&mut section.tasks, namespace);
+                sections(&mut section.children, namespace);
+            }
+        }
+        tasks(&mut self.tasks, namespace);
+        sections(&mut self.sections, namespace);
+        self.namespace = Some(namespace.to_owned());
+        self
+    }
+
+    /// The catalogue's id of the zone of section `section_id` (or of the
+    /// root): within the plan's namespace, if it has one.
+    pub fn zone_id(&self, section_id: &str) -> String {
+        match &self.namespace {
+            Some(namespace) => id::within(namespace, section_id),
+            None => section_id.to_owned(),
+        }
     }
 
     /// The section at an index path (`[2, 0]`: first child of the third L1 section).

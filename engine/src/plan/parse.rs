@@ -294,6 +294,7 @@ impl Parser {
             description: root.description,
             tasks: root.tasks,
             sections: root.children,
+            namespace: None,
         };
         id::assign(&mut plan);
         Ok(plan)

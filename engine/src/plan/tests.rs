@@ -1,7 +1,7 @@
 //! Examples of the plan rules, one test per rule.
 
 use super::*;
-use crate::quest::QuestId;
+use crate::quest::{Catalog, QuestId};
 
 fn ok(markdown: &str) -> Plan {
     match parse(markdown) {
@@ -546,4 +546,53 @@ fn places_that_do_not_read_and_onsite_tasks_without_one_are_refused() {
         let err = ok(markdown).to_catalog().unwrap_err().to_string();
         assert!(err.contains(expected), "{markdown:?}: {err}");
     }
+}
+
+#[test]
+fn a_plan_in_a_namespace_keeps_its_quests_apart_and_its_maps_the_same() {
+    let text = "# P\n\n- [ ] Loose\n\n## Chain\n\nWhere: 48.1, 11.5\n\n- [x] Lube #onsite\n    - [x] Clean\n";
+    let plain = ok(text);
+    let a = ok(text).in_namespace("plan-a");
+    let b = ok(text).in_namespace("plan-b");
+    assert_eq!(
+        ok(text).in_namespace(""),
+        plain,
+        "no namespace changes nothing"
+    );
+    // Sections (and so map seeds and milestones' section ids) stay.
+    assert_eq!(a.sections[0].id, plain.sections[0].id);
+    assert_eq!(a.milestones(&[]).len(), plain.milestones(&[]).len());
+    // Tasks, steps and zones differ between namespaces and from the plain plan.
+    let (ca, cb) = (a.to_catalog().unwrap(), b.to_catalog().unwrap());
+    let ids = |c: &Catalog| -> Vec<String> { c.quests().map(|q| q.id.to_string()).collect() };
+    assert!(ids(&ca).iter().all(|id| !ids(&cb).contains(id)));
+    assert!(
+        ids(&ca)
+            .iter()
+            .all(|id| !ids(&plain.to_catalog().unwrap()).contains(id))
+    );
+    assert_ne!(a.tasks[0].id, plain.tasks[0].id);
+    assert_ne!(
+        a.sections[0].tasks[0].steps[0].id,
+        plain.sections[0].tasks[0].steps[0].id
+    );
+    let lube = ca.quests().find(|q| q.title == "Lube").unwrap();
+    let zone = ca.zone(&lube.zone).unwrap();
+    assert_ne!(zone.id.to_string(), plain.sections[0].id);
+    assert!(
+        zone.location.is_some(),
+        "the place goes with the namespaced zone"
+    );
+    // What the plan marks as done names the namespaced quests.
+    let ticked = a.checked_off().unwrap();
+    assert!(ticked.iter().all(|t| ca.quest(&t.quest).is_some()));
+    assert_eq!(ticked.len(), 2);
+    // Milestones name the namespaced quests too.
+    let level = a.milestones(&[0]);
+    assert!(
+        level
+            .iter()
+            .filter_map(|m| m.quest.as_ref())
+            .all(|q| ca.quest(q).is_some())
+    );
 }

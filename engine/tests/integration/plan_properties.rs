@@ -142,6 +142,7 @@ fn plan() -> impl Strategy<Value = Plan> {
                 description,
                 tasks,
                 sections,
+                namespace: None,
             };
             if plan.task_count() == 0 {
                 plan.tasks.push(Task {
