@@ -1,7 +1,8 @@
 // The phone's camera for the scanner: AVFoundation delivers bi-planar YUV
-// frames; their Y plane goes to RideWire.pushCameraFrame, which hands it to
-// the app's scanner (its "phone" camera) and tracks the marker. Late frames
-// are dropped, never queued.
+// frames (video range, the BT.601 levels the library converts), which go
+// whole to RideWire.pushCameraFrameNv12: the app's scanner (its "phone"
+// camera) shows them in colour and the tracker reads the Y plane. Late
+// frames are dropped, never queued.
 
 import AVFoundation
 
@@ -9,7 +10,7 @@ final class CameraFeed: NSObject, AVCaptureVideoDataOutputSampleBufferDelegate {
     private let core: RideWire
     private let session = AVCaptureSession()
     private let queue = DispatchQueue(label: "com.ridewire.camera")
-    private var luma = Data()
+    private var nv12 = Data()
 
     init(core: RideWire) {
         self.core = core
@@ -30,7 +31,7 @@ final class CameraFeed: NSObject, AVCaptureVideoDataOutputSampleBufferDelegate {
         session.sessionPreset = .hd1280x720
         if session.canAddInput(input) { session.addInput(input) }
         let output = AVCaptureVideoDataOutput()
-        output.videoSettings = [kCVPixelBufferPixelFormatTypeKey as String: kCVPixelFormatType_420YpCbCr8BiPlanarFullRange]
+        output.videoSettings = [kCVPixelBufferPixelFormatTypeKey as String: kCVPixelFormatType_420YpCbCr8BiPlanarVideoRange]
         output.alwaysDiscardsLateVideoFrames = true
         output.setSampleBufferDelegate(self, queue: queue)
         if session.canAddOutput(output) { session.addOutput(output) }
@@ -51,19 +52,28 @@ final class CameraFeed: NSObject, AVCaptureVideoDataOutputSampleBufferDelegate {
         defer { CVPixelBufferUnlockBaseAddress(pixels, .readOnly) }
         let width = CVPixelBufferGetWidthOfPlane(pixels, 0)
         let height = CVPixelBufferGetHeightOfPlane(pixels, 0)
-        let stride = CVPixelBufferGetBytesPerRowOfPlane(pixels, 0)
-        guard let base = CVPixelBufferGetBaseAddressOfPlane(pixels, 0) else { return }
-        // Rows may be padded: copy them tight, as the bindings expect.
-        if luma.count != width * height { luma = Data(count: width * height) }
-        luma.withUnsafeMutableBytes { out in
+        let chromaRows = CVPixelBufferGetHeightOfPlane(pixels, 1)
+        let chromaWidth = 2 * ((width + 1) / 2)
+        guard let yBase = CVPixelBufferGetBaseAddressOfPlane(pixels, 0),
+              let uvBase = CVPixelBufferGetBaseAddressOfPlane(pixels, 1) else { return }
+        let yStride = CVPixelBufferGetBytesPerRowOfPlane(pixels, 0)
+        let uvStride = CVPixelBufferGetBytesPerRowOfPlane(pixels, 1)
+        // Rows may be padded: copy both planes tight, as the bindings expect.
+        let size = width * height + chromaWidth * chromaRows
+        if nv12.count != size { nv12 = Data(count: size) }
+        nv12.withUnsafeMutableBytes { out in
             for row in 0..<height {
-                memcpy(out.baseAddress! + row * width, base + row * stride, width)
+                memcpy(out.baseAddress! + row * width, yBase + row * yStride, width)
+            }
+            let uv = out.baseAddress! + width * height
+            for row in 0..<chromaRows {
+                memcpy(uv + row * chromaWidth, uvBase + row * uvStride, chromaWidth)
             }
         }
         let time = CMSampleBufferGetPresentationTimeStamp(sample)
         let ms = UInt64(max(0, CMTimeGetSeconds(time) * 1000))
         do {
-            _ = try core.pushCameraFrame(width: UInt32(width), height: UInt32(height), luma: luma, timestampMs: ms)
+            _ = try core.pushCameraFrameNv12(width: UInt32(width), height: UInt32(height), nv12: nv12, timestampMs: ms)
         } catch {
             NSLog("RideWire: camera frame refused: \(error)")
         }

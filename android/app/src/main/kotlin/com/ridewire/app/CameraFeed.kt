@@ -1,7 +1,10 @@
-// The phone's camera for the scanner: CameraX hands each frame's Y plane
-// to RideWire.pushCameraFrame, which passes it to the app's scanner (its
-// "phone" camera) and tracks the marker. Frames arrive on a background
-// executor; CameraX drops frames while one is being handled.
+// The phone's camera for the scanner: each CameraX YUV_420_888 frame is
+// packed as NV12 (the Y plane, then U and V interleaved at half
+// resolution) for RideWire.pushCameraFrameNv12, which passes it to the
+// app's scanner (its "phone" camera, in colour) and tracks the marker in
+// the Y plane. The library reads BT.601 video-range levels; a camera that
+// sends full range shows a little more contrast. Frames arrive on a
+// background executor; CameraX drops frames while one is being handled.
 
 package com.ridewire.app
 
@@ -31,7 +34,7 @@ class CameraFeed(
 ) {
     private val executor: ExecutorService = Executors.newSingleThreadExecutor()
     private var provider: ProcessCameraProvider? = null
-    private var luma = ByteArray(0)
+    private var nv12 = ByteArray(0)
     private var calibrated = false
 
     fun start() {
@@ -75,18 +78,28 @@ class CameraFeed(
 
     private fun push(image: ImageProxy) {
         image.use {
-            val plane = it.planes[0]
             val (width, height) = it.width to it.height
-            if (luma.size != width * height) luma = ByteArray(width * height)
-            val buffer = plane.buffer
-            val stride = plane.rowStride
-            // Rows may be padded: copy them tight, as the bindings expect.
+            val (chromaWidth, chromaRows) = (width + 1) / 2 to (height + 1) / 2
+            val size = width * height + 2 * chromaWidth * chromaRows
+            if (nv12.size != size) nv12 = ByteArray(size)
+            // Rows may be padded: copy the Y plane tight, as the bindings expect.
+            val y = it.planes[0]
             for (row in 0 until height) {
-                buffer.position(row * stride)
-                buffer.get(luma, row * width, width)
+                y.buffer.position(row * y.rowStride)
+                y.buffer.get(nv12, row * width, width)
+            }
+            // U and V as they come (interleaved already on most phones,
+            // planar on some): read each sample by its strides.
+            val (u, v) = it.planes[1] to it.planes[2]
+            var at = width * height
+            for (row in 0 until chromaRows) {
+                for (col in 0 until chromaWidth) {
+                    nv12[at++] = u.buffer.get(row * u.rowStride + col * u.pixelStride)
+                    nv12[at++] = v.buffer.get(row * v.rowStride + col * v.pixelStride)
+                }
             }
             try {
-                core.pushCameraFrame(width.toUInt(), height.toUInt(), luma, (it.imageInfo.timestamp / 1_000_000).toULong())
+                core.pushCameraFrameNv12(width.toUInt(), height.toUInt(), nv12, (it.imageInfo.timestamp / 1_000_000).toULong())
             } catch (e: RideWireException) {
                 Log.w(TAG, "camera frame refused: ${e.message}")
             }
