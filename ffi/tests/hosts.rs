@@ -316,7 +316,7 @@ fn kotlin_drives_the_library_on_the_jvm() {
     let declared = std::fs::read_to_string(bindings.join("uniffi/ridewire/ridewire.kt")).unwrap();
     let calls = app_calls(&workspace().join("android/app"), "kt");
     // (Sync and notices go through the core module's Kotlin, compiled above.)
-    for expected in ["open", "pushCameraFrame", "setCamera", "shutdown"] {
+    for expected in ["open", "pushCameraFrameNv12", "setCamera", "shutdown"] {
         assert!(
             calls.contains(expected),
             "{expected} not found in {calls:?}"
@@ -378,7 +378,13 @@ fn the_swift_bindings_header_passes_a_c_syntax_check() {
         .arg(&entry));
     let declared = std::fs::read_to_string(swift.join("ridewire.swift")).unwrap();
     let calls = app_calls(&workspace().join("ios"), "swift");
-    for expected in ["open", "pushCameraFrame", "setCamera", "notices", "syncNow"] {
+    for expected in [
+        "open",
+        "pushCameraFrameNv12",
+        "setCamera",
+        "notices",
+        "syncNow",
+    ] {
         assert!(
             calls.contains(expected),
             "{expected} not found in {calls:?}"
