@@ -204,6 +204,7 @@ fn rendered(map: Option<LevelMap>) -> Result<(Stats, usize, usize, String), Stri
         size: UVec2::new(640, 360),
         data: DataSource::Demo,
         camera: None,
+        open_node: None,
     });
     if let Some(map) = map {
         app.insert_resource(middle_of(&map, Vec2::new(640.0, 360.0)));

@@ -127,6 +127,9 @@ pub struct Options {
     pub data: player::DataSource,
     /// The scanner's camera for this run, over the one saved in Settings.
     pub camera: Option<scan::CameraChoice>,
+    /// With a screenshot of the Map: the node (1-based, as numbered on the
+    /// map) whose panel is open in the picture.
+    pub open_node: Option<u32>,
 }
 
 impl Default for Options {
@@ -137,6 +140,7 @@ impl Default for Options {
             size: UVec2::new(1280, 720),
             data: player::DataSource::Demo,
             camera: None,
+            open_node: None,
         }
     }
 }
@@ -219,5 +223,8 @@ pub fn build(options: &Options) -> App {
         .add_plugins(ClientPlugin)
         .insert_resource(scan::CameraOverride(options.camera))
         .insert_state(options.screen);
+    if let Some(node) = options.open_node {
+        app.insert_resource(overworld::OpenNode(node));
+    }
     app
 }

@@ -29,6 +29,11 @@ struct Cli {
     /// ticked in the file since it was last opened are recorded).
     #[arg(long, value_name = "PLAN.md")]
     plan: Option<PathBuf>,
+    /// With --screenshot of the Map: open the panel of node N (as numbered
+    /// on the map) in the picture.
+    #[arg(long, value_name = "N", requires = "screenshot",
+          value_parser = clap::value_parser!(u32).range(1..))]
+    open_node: Option<u32>,
     /// Window or picture size in pixels, as WIDTHxHEIGHT.
     #[arg(long, value_name = "WxH", default_value = "1280x720", value_parser = parse_size)]
     size: UVec2,
@@ -546,6 +551,7 @@ fn main() -> ExitCode {
         screen,
         size: cli.size,
         data,
+        open_node: cli.open_node,
     };
     let exit = ridewire_client::build(&options).run();
     if exit.is_success() {

@@ -62,6 +62,12 @@ pub(super) fn plugin(app: &mut App) {
                 .chain()
                 .in_set(crate::AppSystems::Navigate)
                 .run_if(in_state(Screen::Overworld)),
+        )
+        .add_systems(
+            Update,
+            open_node
+                .after(build_level)
+                .run_if(in_state(Screen::Overworld)),
         );
     camera::plugin(app);
     nodes::plugin(app);
@@ -155,6 +161,28 @@ pub enum MapAction {
     Close,
     /// Something about a quest's photo proof.
     Photo(crate::photo::PhotoAsk),
+}
+
+/// For a picture of the Map with a panel open (`ridewire --screenshot …
+/// --open-node N`): node `N` (as numbered on the map) stays selected.
+#[derive(Resource, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpenNode(pub u32);
+
+/// Keeps [`OpenNode`]'s node selected once the level's map is drawn.
+fn open_node(
+    open: Option<Res<OpenNode>>,
+    map: Option<Res<LevelMap>>,
+    mut selected: ResMut<SelectedNode>,
+) {
+    let (Some(open), Some(map)) = (open, map) else {
+        return;
+    };
+    let index = (open.0 as usize)
+        .checked_sub(1)
+        .filter(|&i| i < map.map.nodes.len());
+    if index.is_some() && selected.0 != index {
+        selected.0 = index;
+    }
 }
 
 /// The map of the level shown, generated once per level.

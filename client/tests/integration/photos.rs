@@ -186,3 +186,48 @@ fn a_photo_proof_reaches_another_rider_who_vouches_and_the_bonus_comes_back() {
         Some(1)
     );
 }
+
+/// The checked-in picture of a `#photo` quest's panel on the Map.
+const PANEL_GOLDEN: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/golden/photo-panel-1280x720.png"
+);
+
+#[test]
+fn a_photo_quests_panel_offers_a_file_and_the_camera() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let plan = dir.path().join("brakes.md");
+    std::fs::write(
+        &plan,
+        "# Brakes\n\n- [ ] New front pads #photo\n    - [ ] Fit the pads\n- [ ] Bleed the brakes\n",
+    )
+    .expect("plan");
+    let shot = dir.path().join("panel.png");
+    let db = dir.path().join("rider.db");
+    let out = ridewire(&[
+        "--database",
+        db.to_str().expect("utf-8"),
+        "--plan",
+        plan.to_str().expect("utf-8"),
+        "--screenshot",
+        shot.to_str().expect("utf-8"),
+        "--open-node",
+        "1",
+        "--size",
+        "1280x720",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let picture = crate::picture::Picture::load(&shot);
+    // The panel stands on the right, over the map: the window's fill
+    // (theme::PANEL, also the small cards on the left) reaches the right
+    // edge and covers a large block.
+    let panel = picture
+        .find([0x1f, 0x23, 0x2b], 2)
+        .expect("no panel in the picture");
+    assert!(panel.x1 > 1200 && panel.count > 40_000, "{panel:?}");
+    crate::picture::assert_matches_golden(&shot, PANEL_GOLDEN);
+}
