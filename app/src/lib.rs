@@ -22,6 +22,8 @@
 //! - [`photos`]: photo proofs — a picture made ready (upright, small,
 //!   no metadata), completing a quest with it, and vouching for another
 //!   rider's;
+//! - [`proofs`]: whether a quest takes a proof now, what it lacks, and
+//!   completing it once a proof was recorded;
 //! - [`obd`]: reading and clearing codes through an OBD-II adapter;
 //! - [`task`]: waiting on work done on another thread without blocking;
 //! - [`clock`]: now and the local day, as events record them.
@@ -42,6 +44,7 @@ pub mod obd;
 pub mod photos;
 mod plan_list;
 pub mod plans;
+pub mod proofs;
 mod records;
 pub mod reminders;
 pub mod rider;

@@ -483,9 +483,10 @@ fn bench(args: &[String]) -> Result<(), String> {
             ]),
         ),
         // The main thread's work after a sync round, before and after
-        // issue 12, in the profile the app runs in.
-        Some("refresh") => step(
-            "bench refresh",
+        // issue 12; a phone photo made ready for a photo proof. Both in the
+        // profile the app runs in.
+        Some(name @ ("refresh" | "photo")) => step(
+            &format!("bench {name}"),
             cargo(&[
                 "bench",
                 "--locked",
@@ -494,21 +495,7 @@ fn bench(args: &[String]) -> Result<(), String> {
                 "--package",
                 "ridewire-app",
                 "--bench",
-                "refresh",
-            ]),
-        ),
-        // A phone photo made ready for a photo proof, in the app's profile.
-        Some("photo") => step(
-            "bench photo",
-            cargo(&[
-                "bench",
-                "--locked",
-                "--profile",
-                "dev",
-                "--package",
-                "ridewire-app",
-                "--bench",
-                "photo",
+                name,
             ]),
         ),
         // One push_camera_frame through the Python bindings vs in Rust, on

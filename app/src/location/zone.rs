@@ -13,7 +13,8 @@ use ridewire_engine::proof::{
 use ridewire_engine::quest::{ProofRequirement, QuestId};
 
 use super::Fix;
-use crate::rider::{AfterProof, Outcome, Rider, explain};
+use crate::proofs::AfterProof;
+use crate::rider::{Outcome, Rider, explain};
 
 /// What came of trying to complete a quest at its zone.
 #[derive(Debug, Clone, PartialEq)]

@@ -35,7 +35,8 @@ pub use exif::Facts;
 pub use picture::MAX_SOURCE_BYTES;
 
 use crate::account::Saved;
-use crate::rider::{AfterProof, Outcome, Rider, explain};
+use crate::proofs::AfterProof;
+use crate::rider::{Outcome, Rider, explain};
 use crate::task::Pending;
 use crate::{Error, Result};
 

@@ -25,8 +25,7 @@ pub(super) fn plugin(app: &mut App) {
         .add_systems(
             Update,
             (
-                follow_current.run_if(resource_added::<Player>),
-                follow_bike,
+                follow_current,
                 (act, refresh_list, finish_export)
                     .chain()
                     .after(crate::AppSystems::Record),
@@ -151,33 +150,10 @@ fn show(
     selected.0 = None;
 }
 
-/// At start: the device's current plan.
+/// The device's current plan for the current bike: at start (the starter
+/// plan stays when there is none), and whenever the rider switches bikes
+/// (each keeps its own; the starter plan when it has none).
 fn follow_current(
-    mut commands: Commands,
-    player: Res<Player>,
-    mut level: ResMut<Level>,
-    mut selected: ResMut<SelectedNode>,
-    mut map: Option<ResMut<LevelMap>>,
-) {
-    match plans::current(&player) {
-        Ok(Some(current)) => match map_plan(Some(&current)) {
-            Ok(plan) => show(
-                &mut commands,
-                plan,
-                &mut level,
-                &mut selected,
-                map.as_deref_mut(),
-            ),
-            Err(e) => warn!("the current plan cannot be drawn: {e}"),
-        },
-        Ok(None) => {}
-        Err(e) => warn!("the rider's plans cannot be read: {e}"),
-    }
-}
-
-/// When the rider switches bikes, the Map shows that bike's current plan
-/// (each bike keeps its own; the starter plan when it has none).
-fn follow_bike(
     mut commands: Commands,
     player: Option<Res<Player>>,
     mut seen: Local<Option<Option<String>>>,
@@ -188,15 +164,15 @@ fn follow_bike(
 ) {
     let Some(player) = player else { return };
     let bike = player.bike.clone();
-    let Some(before) = seen.replace(bike.clone()) else {
-        return;
-    };
-    if before == bike {
+    let at_start = player.is_added() || seen.is_none();
+    if !at_start && seen.as_ref() == Some(&bike) {
         return;
     }
+    *seen = Some(bike);
     let plan = match plans::current(&player) {
+        Ok(None) if at_start => return,
         Ok(current) => map_plan(current.as_ref()),
-        Err(e) => Err(e.to_string()),
+        Err(e) => Err(format!("the rider's plans cannot be read: {e}")),
     };
     match plan {
         Ok(plan) => show(
@@ -206,7 +182,7 @@ fn follow_bike(
             &mut selected,
             map.as_deref_mut(),
         ),
-        Err(e) => warn!("the bike's plan cannot be drawn: {e}"),
+        Err(e) => warn!("the current plan cannot be drawn: {e}"),
     }
     form.stale = true;
 }
