@@ -33,8 +33,10 @@ proptest! {
         // Exact corners reproject to within floating-point noise: near a
         // frontal view the homography IPPE starts from leaves about 1e-6 px
         // (a saved case: 1.2e-6 px with the pose right to 1e-7 rad), so the
-        // bound is 1e-5 px; the pose itself is held to 1e-5 rad below.
-        prop_assert!(best.reprojection_rms < 1e-5);
+        // bound is 1e-5 px; the pose itself is held to 1e-5 rad below. (A
+        // second saved case, a pose 1.3e-5 rad short of a half turn, found
+        // the Rodrigues conversion losing 6e-7 rad there.)
+        prop_assert!(best.reprojection_rms < 1e-5, "rms {}", best.reprojection_rms);
         prop_assert!(rotation_angle_between(&best.pose.rotation(), &truth.rotation()) < 1e-5);
         for i in 0..3 {
             prop_assert!((best.pose.tvec[i] - truth.tvec[i]).abs() < 1e-6 * z.max(1.0));
