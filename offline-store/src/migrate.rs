@@ -20,6 +20,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/005_diagnosis_sync.sql"),
     include_str!("../migrations/006_pull_skips.sql"),
     include_str!("../migrations/007_photos.sql"),
+    include_str!("../migrations/008_unreadable_changes.sql"),
 ];
 
 /// The schema version this build creates and understands.

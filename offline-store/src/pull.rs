@@ -28,6 +28,9 @@ pub struct PullApplied {
     /// Changes that could not be applied and were kept aside (see
     /// [`Store::apply_pull_skipping`]).
     pub changes_skipped: usize,
+    /// Changes this version cannot read, kept whole for a later one
+    /// ([`Store::apply_kept_changes`]).
+    pub changes_unreadable: usize,
 }
 
 /// A change from the server this device could not apply, kept as sent.
@@ -43,6 +46,9 @@ pub struct SkippedChange {
     pub error: String,
     /// When it was set aside.
     pub at_ms: i64,
+    /// This version cannot read it; a later one applies it
+    /// ([`Store::apply_kept_changes`]).
+    pub unreadable: bool,
 }
 
 /// A maintenance plan as the server last sent it.
@@ -88,6 +94,7 @@ fn drop_pulled(tx: &Transaction<'_>, own_device: &str) -> Result<()> {
         "DELETE FROM plans;
          DELETE FROM overlay_packs;
          DELETE FROM records;
+         DELETE FROM skipped_changes WHERE unreadable = 1;
          UPDATE sync_state SET cursor = NULL, epoch = NULL, server_progress = NULL,
              diagnoses_walk = NULL;",
     )?;
@@ -217,6 +224,11 @@ fn apply_change(
             upsert_record(tx, record)?;
             applied.other_changes += 1;
         }
+        Change::Unreadable { why, .. } => {
+            return Err(Error::Invalid(format!(
+                "a change this version cannot read: {why}"
+            )));
+        }
     }
     Ok(())
 }
@@ -263,10 +275,58 @@ impl Store {
         })
     }
 
+    /// Applies the kept changes an earlier version of the app could not
+    /// read and this one can, oldest first, and forgets them; those it still
+    /// cannot read stay, and one it reads but cannot apply stays as an
+    /// ordinary skipped change with why. Returns how many were applied.
+    /// The sync client calls it before each pull.
+    pub fn apply_kept_changes(&mut self, now_ms: i64) -> Result<usize> {
+        let kept: Vec<(i64, String)> = self
+            .conn()
+            .prepare("SELECT id, change FROM skipped_changes WHERE unreadable = 1 ORDER BY id")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        if kept.is_empty() {
+            return Ok(0);
+        }
+        self.write(|tx| {
+            let mut applied = PullApplied::default();
+            let mut refold_needed = false;
+            for (id, body) in kept {
+                let body: serde_json::Value = serde_json::from_str(&body)
+                    .map_err(|e| Error::Damaged(format!("kept change {id}: {e}")))?;
+                let change = Change::read(body);
+                if matches!(change, Change::Unreadable { .. }) {
+                    continue;
+                }
+                tx.execute_batch("SAVEPOINT one_change")?;
+                match apply_change(tx, &change, now_ms, &mut applied, &mut refold_needed) {
+                    Ok(()) => {
+                        tx.execute_batch("RELEASE one_change")?;
+                        tx.execute("DELETE FROM skipped_changes WHERE id = ?1", [id])?;
+                    }
+                    Err(Error::Invalid(why)) => {
+                        tx.execute_batch("ROLLBACK TO one_change; RELEASE one_change")?;
+                        tx.execute(
+                            "UPDATE skipped_changes SET unreadable = 0, error = ?2 WHERE id = ?1",
+                            params![id, why],
+                        )?;
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            if refold_needed {
+                tx.execute("DELETE FROM progress_cache", [])?;
+            }
+            Ok(applied.events_added + applied.other_changes)
+        })
+    }
+
     /// Changes from the server that could not be applied, oldest first.
     pub fn skipped_changes(&self) -> Result<Vec<SkippedChange>> {
         let mut stmt = self.conn().prepare(
-            "SELECT cursor, position, change, error, at_ms FROM skipped_changes ORDER BY id",
+            "SELECT cursor, position, change, error, at_ms, unreadable FROM skipped_changes
+             ORDER BY id",
         )?;
         let rows = stmt.query_map([], |r| {
             Ok(SkippedChange {
@@ -275,6 +335,7 @@ impl Store {
                 change: r.get(2)?,
                 error: r.get(3)?,
                 at_ms: r.get(4)?,
+                unreadable: r.get(5)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -323,6 +384,23 @@ impl Store {
                 )?;
             }
             for (position, change) in page.changes.iter().enumerate() {
+                if let Change::Unreadable { body, why } = change {
+                    // A later version's change: kept whole, the page goes on.
+                    tx.execute(
+                        "INSERT INTO skipped_changes
+                             (cursor, position, change, error, at_ms, unreadable)
+                         VALUES (?1, ?2, ?3, ?4, ?5, 1)",
+                        params![
+                            page.cursor.to_string(),
+                            position as i64,
+                            body.to_string(),
+                            why,
+                            now_ms
+                        ],
+                    )?;
+                    applied.changes_unreadable += 1;
+                    continue;
+                }
                 if !skip_bad {
                     apply_change(tx, change, now_ms, &mut applied, &mut refold_needed)?;
                     continue;

@@ -43,6 +43,9 @@ pub struct SyncReport {
     /// [`MAX_PAGE_TRIES`] rounds and were kept aside
     /// ([`Store::skipped_changes`]).
     pub changes_skipped: usize,
+    /// Changes from a later version of the server that this app cannot read
+    /// yet, kept whole; the first version that reads them applies them.
+    pub changes_unreadable: usize,
     /// The rider's notes on runs the server took.
     pub feedback_sent: usize,
     /// Notes that stay on this device: the server does not know their run,
@@ -226,6 +229,8 @@ async fn pull_all<T: Transport + ?Sized>(
     now_ms: i64,
     report: &mut SyncReport,
 ) -> Result<()> {
+    // What an earlier version of the app kept because it could not read it.
+    report.other_changes += store.apply_kept_changes(now_ms)?;
     for _ in 0..MAX_PULL_PAGES {
         let cursor = store.cursor()?;
         let page = transport.pull(&cursor, MAX_PULL_CHANGES).await?;
@@ -256,6 +261,7 @@ async fn pull_all<T: Transport + ?Sized>(
             Err(e) => return Err(e.into()),
         };
         report.changes_skipped += applied.changes_skipped;
+        report.changes_unreadable += applied.changes_unreadable;
         report.pull_pages += 1;
         report.events_pulled += applied.events_added;
         report.other_changes += applied.other_changes;

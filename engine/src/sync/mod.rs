@@ -294,7 +294,11 @@ pub struct PullResponse {
     /// what it pulled before and apply these changes from scratch.
     #[serde(default)]
     pub reset: bool,
-    /// Changes after the cursor sent, oldest first.
+    /// Changes after the cursor sent, oldest first. One this build cannot
+    /// read (a kind of change or record a later version added) is read as
+    /// [`Change::Unreadable`] instead of failing the whole page, so an
+    /// older app keeps syncing everything else.
+    #[serde(deserialize_with = "readable_or_kept")]
     pub changes: Vec<Change>,
     /// Whether more changes wait after these.
     pub more: bool,
@@ -326,6 +330,37 @@ pub enum Change {
     },
     /// A versioned record two devices may edit.
     Record { record: record::Record },
+    /// A change this build cannot read, kept whole (`body`) with why, for a
+    /// later version of the app to apply. Only reading a pull page makes
+    /// one; it is never sent.
+    #[serde(skip)]
+    Unreadable {
+        body: serde_json::Value,
+        why: String,
+    },
+}
+
+/// Reads a page's changes one by one, keeping those this build cannot read
+/// as [`Change::Unreadable`].
+fn readable_or_kept<'de, D>(deserializer: D) -> Result<Vec<Change>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let bodies = Vec::<serde_json::Value>::deserialize(deserializer)?;
+    Ok(bodies.into_iter().map(Change::read).collect())
+}
+
+impl Change {
+    /// Reads one change, or keeps it as [`Change::Unreadable`].
+    pub fn read(body: serde_json::Value) -> Change {
+        match Change::deserialize(&body) {
+            Ok(change) => change,
+            Err(e) => Change::Unreadable {
+                why: e.to_string(),
+                body,
+            },
+        }
+    }
 }
 
 /// The numbers a rider sees, as the server folded them.
@@ -360,6 +395,29 @@ impl ProgressSummary {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_page_with_changes_of_a_later_version_is_read_keeping_those_whole() {
+        let page = serde_json::json!({
+            "cursor": "e.3", "more": false,
+            "progress": {"xp": 0, "level": 1, "achievements": [], "events": 0},
+            "changes": [
+                {"type": "plan", "id": "p", "title": "T", "markdown": "# T", "version": 1},
+                {"type": "badge_shelf", "badges": 3},
+                {"type": "record", "record": {"kind": "tyre_log", "key": "k",
+                    "version": 1, "fields": {}}},
+            ],
+        });
+        let page: PullResponse = serde_json::from_value(page).expect("page read");
+        assert!(matches!(page.changes[0], Change::Plan { ref id, .. } if id == "p"));
+        for (change, kind) in page.changes[1..].iter().zip(["badge_shelf", "tyre_log"]) {
+            let Change::Unreadable { body, why } = change else {
+                panic!("read {change:?}");
+            };
+            assert!(body.to_string().contains(kind), "{body}");
+            assert!(why.contains("unknown variant"), "{why}");
+        }
+    }
 
     #[test]
     fn cursor_round_trips_and_refuses_garbage() {

@@ -142,6 +142,45 @@ fn a_reset_drops_what_was_pulled_but_keeps_the_devices_own_work() {
 }
 
 #[test]
+fn changes_this_version_cannot_read_are_kept_and_applied_by_a_later_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = store(&dir.path().join("rider.db"));
+    // What an app from before `plan` records reads of a page that holds one
+    // (the same JSON, seen as unreadable), next to a change of a kind no
+    // version knows yet and an ordinary plan.
+    let plan_record = json!({"type": "record", "record": {"kind": "plan", "key": "own-1",
+        "version": 2, "fields": {"title": {"value": "Spring", "changed_in": 2}}}});
+    let seen_by_old_app = Change::Unreadable {
+        body: plan_record,
+        why: "unknown variant `plan`".into(),
+    };
+    let from_the_future = Change::read(json!({"type": "badge_shelf", "badges": 3}));
+    let changes = vec![seen_by_old_app, from_the_future, plan("p1", 1)];
+    let applied = s.apply_pull(&page("e1", 3, changes, false), T0).unwrap();
+    assert_eq!(applied.changes_unreadable, 2);
+    assert_eq!(s.plans().unwrap().len(), 1, "the readable change waited");
+    assert_eq!(s.cursor().unwrap().to_string(), "e1.3");
+    let kept = s.skipped_changes().unwrap();
+    assert_eq!(kept.len(), 2);
+    assert!(kept.iter().all(|k| k.unreadable));
+    assert!(kept[1].change.contains("badge_shelf"), "{}", kept[1].change);
+
+    // This version reads `plan` records: the kept one goes in, the other
+    // stays for a later version still.
+    assert_eq!(s.apply_kept_changes(T0 + 1).unwrap(), 1);
+    let record = s.shared_record(RecordKind::Plan, "own-1").unwrap().unwrap();
+    assert_eq!(record.get("title"), Some(&json!("Spring")));
+    let kept = s.skipped_changes().unwrap();
+    assert_eq!(kept.len(), 1);
+    assert!(kept[0].change.contains("badge_shelf"));
+    assert_eq!(s.apply_kept_changes(T0 + 2).unwrap(), 0);
+
+    // A reset brings everything again, so what was kept goes.
+    s.apply_pull(&page("e2", 0, vec![], true), T0 + 3).unwrap();
+    assert!(s.skipped_changes().unwrap().is_empty());
+}
+
+#[test]
 fn a_page_from_another_epoch_without_a_reset_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let mut s = store(&dir.path().join("rider.db"));
