@@ -12,7 +12,7 @@
 //! leaderboard` times both with 100,000 riders.
 
 use ridewire_engine::sync::leaderboard::{
-    Board, Entry, LeaderboardPage, Me, Period, Standing, TOP, week_of, week_start_ms,
+    Board, Entry, LeaderboardPage, Me, Period, Standing, TOP, name_key, week_of, week_start_ms,
 };
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -76,8 +76,8 @@ pub fn refresh(tx: &Connection, progress: &ProgressCache, user: i64, now_ms: i64
 
 /// Lists the rider under `name` (already checked with
 /// `check_display_name`), or takes them off every board with `None`. A
-/// name another rider holds (without regard to ASCII case) is refused with
-/// `409 display_name_taken`.
+/// name whose [`name_key`] another rider's name has (the same letters in
+/// another case or width) is refused with `409 display_name_taken`.
 pub fn set_name(
     tx: &Connection,
     progress: &ProgressCache,
@@ -89,26 +89,51 @@ pub fn set_name(
         tx.execute("DELETE FROM standings WHERE user_id = ?1", [user])?;
         return Ok(());
     };
-    let holder: Option<i64> = tx
-        .query_row(
-            "SELECT user_id FROM standings WHERE display_name = ?1",
-            [name],
-            |r| r.get(0),
-        )
-        .optional()?;
-    if holder.is_some_and(|holder| holder != user) {
+    let key = name_key(name);
+    // Names listed before keys existed and sharing one keep no key; the
+    // column's own ASCII-case rule still covers them.
+    let taken: bool = tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM standings
+             WHERE (name_key = ?1 OR display_name = ?2) AND user_id != ?3)",
+        params![key, name, user],
+        |r| r.get(0),
+    )?;
+    if taken {
         return Err(AppError::conflict(
             "display_name_taken",
             "another rider goes by this name on the leaderboards; choose another",
         ));
     }
     tx.execute(
-        "INSERT INTO standings (user_id, display_name) VALUES (?1, ?2)
-         ON CONFLICT (user_id) DO UPDATE SET display_name = excluded.display_name",
-        params![user, name],
+        "INSERT INTO standings (user_id, display_name, name_key) VALUES (?1, ?2, ?3)
+         ON CONFLICT (user_id) DO UPDATE SET display_name = excluded.display_name,
+             name_key = excluded.name_key",
+        params![user, name, key],
     )?;
     let fold = progress.snapshot(tx, user)?;
     store(tx, user, &Standing::of(&fold, now_ms), now_ms)
+}
+
+/// Gives the names listed before `name_key` existed their key (migration
+/// 008), oldest rider first; a name whose key an earlier one holds stays
+/// listed without one. Cheap once done: only names without a key are read.
+pub fn key_names(conn: &mut Connection) -> Result<()> {
+    let tx = conn.transaction()?;
+    let unkeyed: Vec<(i64, String)> = tx
+        .prepare(
+            "SELECT user_id, display_name FROM standings
+             WHERE display_name IS NOT NULL AND name_key IS NULL ORDER BY user_id",
+        )?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (user, name) in unkeyed {
+        tx.execute(
+            "UPDATE OR IGNORE standings SET name_key = ?2 WHERE user_id = ?1",
+            params![user, name_key(&name)],
+        )?;
+    }
+    tx.commit()?;
+    Ok(())
 }
 
 /// The name the rider is listed under, if any.

@@ -12,6 +12,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
+use unicode_normalization::UnicodeNormalization;
 
 use crate::progress::{AwardReason, Progress};
 
@@ -224,6 +225,17 @@ pub fn check_display_name(typed: &str) -> Result<String, String> {
     Ok(name.to_owned())
 }
 
+/// The form in which two display names are the same name: compatibility
+/// forms read as their plain letters (NFKC: fullwidth `Ｒｉｄｅ` is `Ride`,
+/// the ligature `ﬁ` is `fi`), then every letter in lower case, in any script
+/// (`ÅSA` is `åsa`, `ΖΩΗ` is `ζωη`). No two riders hold names with the same
+/// key, so nobody can pass for another by case or width alone. (Lower case,
+/// not full case folding: `ß` and `ss` stay two names.)
+pub fn name_key(name: &str) -> String {
+    let lower: String = name.nfkc().flat_map(char::to_lowercase).collect();
+    lower.nfkc().collect()
+}
+
 /// Characters that show nothing or turn the text around: a name made of
 /// them could look empty or like another rider's. (The server's OpenAPI
 /// pattern for display names excludes exactly these.)
@@ -349,6 +361,22 @@ mod tests {
         assert!(check_display_name(&"x".repeat(25)).is_err());
         assert!(check_display_name(&"ü".repeat(24)).is_ok());
         assert!(check_display_name("Ana\u{7}Bell").is_err());
+    }
+
+    #[test]
+    fn names_that_differ_only_in_case_width_or_composition_share_a_key() {
+        for (a, b) in [
+            ("ÅSA BERG", "åsa berg"),
+            ("ΖΩΗ", "ζωη"),
+            ("Ｒｉｄｅ Ｍａｘ", "ride max"),
+            ("ﬁxer", "FIXER"),
+            ("Zoe\u{0308}", "ZOË"),
+        ] {
+            assert_eq!(name_key(a), name_key(b), "{a} / {b}");
+        }
+        for (a, b) in [("Ana", "Anna"), ("Zoë", "Zoe"), ("straße", "strasse")] {
+            assert_ne!(name_key(a), name_key(b), "{a} / {b}");
+        }
     }
 
     #[test]

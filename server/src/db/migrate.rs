@@ -20,6 +20,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/005_email_at_rest.sql"),
     include_str!("../../migrations/006_leaderboards.sql"),
     include_str!("../../migrations/007_photos.sql"),
+    include_str!("../../migrations/008_display_name_keys.sql"),
 ];
 
 /// The schema version this build creates and understands.
@@ -48,6 +49,48 @@ mod tests {
     fn every_older_version_upgrades_to_the_fresh_schema() {
         let dir = tempfile::tempdir().expect("temp dir");
         ridewire_sqlite_migrate::check_every_upgrade(MIGRATIONS, dir.path()).expect("upgrades");
+    }
+
+    #[test]
+    fn names_listed_before_name_keys_get_theirs_and_clashing_ones_stay_listed() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("server.db");
+        {
+            let mut conn = Connection::open(&path).expect("open");
+            upgrade(&mut conn, MIGRATIONS, 7).expect("schema 7");
+            // Schema 7 compared names ignoring ASCII case only, so these two
+            // could both be taken.
+            for (id, name) in [(1, "ÅSA"), (2, "åsa"), (3, "Ben")] {
+                conn.execute(
+                    "INSERT INTO users (id, email, password_hash, created_ms)
+                     VALUES (?1, ?2, 'x', 0)",
+                    rusqlite::params![id, format!("{id}@example.com")],
+                )
+                .expect("user");
+                conn.execute(
+                    "INSERT INTO standings (user_id, display_name) VALUES (?1, ?2)",
+                    rusqlite::params![id, name],
+                )
+                .expect("standing");
+            }
+        }
+        drop(crate::db::Db::open(&path).expect("opened"));
+        let conn = Connection::open(&path).expect("open");
+        let rows: Vec<(i64, String, Option<String>)> = conn
+            .prepare("SELECT user_id, display_name, name_key FROM standings ORDER BY user_id")
+            .expect("query")
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .expect("rows")
+            .collect::<rusqlite::Result<_>>()
+            .expect("read");
+        assert_eq!(
+            rows,
+            vec![
+                (1, "ÅSA".into(), Some("åsa".into())),
+                (2, "åsa".into(), None),
+                (3, "Ben".into(), Some("ben".into())),
+            ]
+        );
     }
 
     #[test]

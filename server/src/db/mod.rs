@@ -133,6 +133,10 @@ impl Db {
         };
         let mut writer = connect(path).map_err(open_error)?;
         migrate::migrate(&mut writer, path)?;
+        crate::leaderboard::key_names(&mut writer).map_err(|e| match e {
+            AppError::Storage(source) => open_error(source),
+            other => other,
+        })?;
         seed_catalog(&mut writer).map_err(|e| match e {
             AppError::Storage(source) => open_error(source),
             other => other,

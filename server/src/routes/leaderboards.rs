@@ -56,7 +56,7 @@ pub fn routes() -> Vec<Route> {
         Route {
             method: Method::PUT,
             path: "/api/v1/me/leaderboard",
-            summary: "Be listed on the leaderboards under a display name (unique without regard to ASCII case), or null to be listed nowhere",
+            summary: "Be listed on the leaderboards under a display name (unique without regard to case in any script or to compatibility forms such as fullwidth letters: NFKC, lower-cased, NFKC), or null to be listed nowhere",
             access: Access::User,
             params: &[],
             request: Some("DisplayName"),

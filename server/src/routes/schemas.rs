@@ -324,7 +324,7 @@ fn leaderboards() -> Value {
                 "pattern": display_name_pattern(),
                 "description": "Shown to every signed-in rider; null: listed on no board (the default). \
                     No control or invisible characters (zero-width spaces, direction marks), \
-                    no spaces around it; unique ignoring ASCII case"}}
+                    no spaces around it; unique ignoring case in any script and compatibility forms (NFKC, lower-cased, NFKC)"}}
         },
         "Leaderboard": {
             "type": "object", "required": ["board", "period", "generated_ms", "listed", "top", "me"],

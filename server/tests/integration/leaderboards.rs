@@ -179,6 +179,28 @@ async fn display_names_are_checked_and_unique() {
         name(&server, &ana, json!("zoë RIDES")).await.status,
         StatusCode::OK
     );
+    // Case in any script, fullwidth letters and composed accents are the
+    // same name too.
+    for same in ["ZOË RIDES", "Ｚｏë Ｒｉｄｅｓ", "Zoe\u{0308} rides"] {
+        let taken = name(&server, &ben, json!(same)).await;
+        assert_eq!(
+            taken.status,
+            StatusCode::CONFLICT,
+            "{same}: {:?}",
+            taken.body
+        );
+    }
+    assert_eq!(
+        name(&server, &ben, json!("ΖΩΗ")).await.status,
+        StatusCode::OK
+    );
+    let taken = name(&server, &ana, json!("ζωη")).await;
+    assert_eq!(taken.code(), "display_name_taken");
+    assert_eq!(
+        name(&server, &ana, json!("Zoe Rides")).await.status,
+        StatusCode::OK,
+        "another letter is another name"
+    );
     let unknown = server
         .call(Method::GET, "/api/v1/leaderboards/speed", Some(&ana), None)
         .await;
