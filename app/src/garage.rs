@@ -227,15 +227,7 @@ pub fn refused(rider: &Rider) -> Result<Vec<RefusedChange>> {
 
 /// Drops a refused change for good.
 pub fn discard(rider: &mut Rider, edit: i64, now_ms: i64) -> Result<()> {
-    let known = rider
-        .store()
-        .pending_edits()?
-        .into_iter()
-        .any(|p| p.id == edit && p.refused);
-    if !known {
-        return Err(Error::Input("that change is gone already".into()));
-    }
-    rider.store().resolve_edit(edit, None, now_ms)?;
+    crate::records::discard(&mut rider.store(), edit, now_ms)?;
     rider.refresh_garage()
 }
 
@@ -243,19 +235,7 @@ pub fn discard(rider: &mut Rider, edit: i64, now_ms: i64) -> Result<()> {
 /// the other one; otherwise the other device's stands and this change is
 /// dropped.
 pub fn settle(rider: &mut Rider, edit: i64, keep_mine: bool, now_ms: i64) -> Result<()> {
-    let pending = rider
-        .store()
-        .pending_edits()?
-        .into_iter()
-        .find(|p| p.id == edit && p.conflict.is_some())
-        .ok_or_else(|| Error::Input("that conflict is settled already".into()))?;
-    let replacement = keep_mine.then(|| Edit {
-        base_version: pending.conflict.as_ref().map_or(0, |c| c.current.version),
-        ..pending.edit.clone()
-    });
-    rider
-        .store()
-        .resolve_edit(edit, replacement.as_ref(), now_ms)?;
+    crate::records::settle(&mut rider.store(), edit, keep_mine, now_ms)?;
     rider.refresh_garage()
 }
 

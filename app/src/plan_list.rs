@@ -14,7 +14,7 @@ use ridewire_offline_store::Store;
 use serde_json::Value;
 
 use crate::Result;
-use crate::records::view;
+use crate::records::{REMOVED, view};
 
 /// The prefix of a current plan a workshop sent.
 pub(crate) const SERVER: &str = "server:";
@@ -42,9 +42,50 @@ pub enum Source {
         file: Option<PathBuf>,
         /// A change waits to reach the server.
         waiting: bool,
+        /// This device's change did not go in, and the rider decides.
+        trouble: Option<Trouble>,
     },
     /// Sent by a workshop (read-only here).
     Server,
+}
+
+/// Why this device's change to an own plan did not reach the server; the
+/// plan stays listed (as this device has it, when the server never had it)
+/// until the rider settles it with `plans::settle` or `plans::discard`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Trouble {
+    /// Another device changed the same plan since.
+    Conflict {
+        /// The waiting change.
+        edit: i64,
+    },
+    /// The server will never take the change.
+    Refused {
+        /// The waiting change.
+        edit: i64,
+        /// The server's reason.
+        reason: String,
+    },
+}
+
+impl Trouble {
+    /// The waiting change it is about.
+    pub fn edit(&self) -> i64 {
+        match self {
+            Trouble::Conflict { edit } | Trouble::Refused { edit, .. } => *edit,
+        }
+    }
+}
+
+impl std::fmt::Display for Trouble {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Trouble::Conflict { .. } => {
+                f.write_str("changed on another device too: keep this device's or take the other")
+            }
+            Trouble::Refused { reason, .. } => write!(f, "the server refused it: {reason}"),
+        }
+    }
 }
 
 /// A plan the rider can open on the Map.
@@ -85,47 +126,73 @@ pub(crate) fn markdown_of(fields: &BTreeMap<String, Value>) -> String {
 }
 
 /// The rider's own plans (not removed), oldest first, then those the
-/// server sent.
+/// server sent. A plan this device made that the server refused, or that
+/// crossed another device's change, is listed with its [`Trouble`].
 pub fn plans_in(store: &Store) -> Result<Vec<ListedPlan>> {
     let garage = crate::bikes::bikes_in(store)?;
+    let own = |key: String, fields: &BTreeMap<String, Value>, waiting, trouble| {
+        let bike = fields.get(BIKE).and_then(Value::as_str).map(str::to_owned);
+        let bike_name = bike
+            .as_ref()
+            .and_then(|b| garage.iter().find(|g| &g.id == b))
+            .map(crate::bikes::Bike::title);
+        ListedPlan {
+            bike,
+            bike_name,
+            namespace: (fields.get(IDS).and_then(Value::as_str) == Some(OWN_IDS))
+                .then(|| key.clone()),
+            title: fields
+                .get("title")
+                .and_then(Value::as_str)
+                .unwrap_or("Plan")
+                .to_owned(),
+            markdown: markdown_of(fields),
+            seed: fields.get("seed").and_then(Value::as_u64).unwrap_or(0),
+            source: Source::Own {
+                file: store
+                    .setting(&file_key(&key))
+                    .ok()
+                    .flatten()
+                    .map(PathBuf::from),
+                waiting,
+                trouble,
+            },
+            id: key,
+        }
+    };
     let mut all: Vec<ListedPlan> = view(store, RecordKind::Plan)?
         .into_iter()
-        .map(|seen| {
-            let bike = seen
-                .fields
-                .get(BIKE)
-                .and_then(Value::as_str)
-                .map(str::to_owned);
-            let bike_name = bike
-                .as_ref()
-                .and_then(|b| garage.iter().find(|g| &g.id == b))
-                .map(crate::bikes::Bike::title);
-            let namespace = (seen.fields.get(IDS).and_then(Value::as_str) == Some(OWN_IDS))
-                .then(|| seen.key.clone());
-            ListedPlan {
-                bike,
-                bike_name,
-                namespace,
-                title: seen
-                    .fields
-                    .get("title")
-                    .and_then(Value::as_str)
-                    .unwrap_or("Plan")
-                    .to_owned(),
-                markdown: markdown_of(&seen.fields),
-                seed: seen.fields.get("seed").and_then(Value::as_u64).unwrap_or(0),
-                source: Source::Own {
-                    file: store
-                        .setting(&file_key(&seen.key))
-                        .ok()
-                        .flatten()
-                        .map(PathBuf::from),
-                    waiting: seen.waiting,
-                },
-                id: seen.key,
-            }
-        })
+        .map(|seen| own(seen.key, &seen.fields, seen.waiting, None))
         .collect();
+    for pending in store.pending_edits()? {
+        let trouble = match (&pending.conflict, pending.refused) {
+            _ if pending.edit.kind != RecordKind::Plan => continue,
+            (Some(_), _) => Trouble::Conflict { edit: pending.id },
+            (None, true) => Trouble::Refused {
+                edit: pending.id,
+                reason: pending
+                    .last_error
+                    .clone()
+                    .unwrap_or_else(|| "no reason given".into()),
+            },
+            (None, false) => continue,
+        };
+        let key = &pending.edit.key;
+        match all.iter_mut().find(|p| &p.id == key) {
+            Some(ListedPlan {
+                source: Source::Own { trouble: t, .. },
+                ..
+            }) => *t = Some(trouble),
+            Some(_) => {}
+            // Made here and never on the server: listed as this device has it.
+            None if pending.edit.base_version == 0
+                && pending.edit.changes.get(REMOVED) != Some(&Value::Bool(true)) =>
+            {
+                all.push(own(key.clone(), &pending.edit.changes, true, Some(trouble)));
+            }
+            None => {}
+        }
+    }
     all.extend(store.plans()?.into_iter().map(|p| ListedPlan {
         id: format!("{SERVER}{}", p.id),
         title: p.title,

@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::plan_list::{BIKE, IDS, MARKDOWN, OWN_IDS, file_key};
-pub use crate::plan_list::{ListedPlan, Source, plans_in};
+pub use crate::plan_list::{ListedPlan, Source, Trouble, plans_in};
 use crate::records::{ADDED, REMOVED};
 use crate::rider::{Outcome, Rider};
 use crate::{Error, Result};
@@ -392,10 +392,63 @@ pub fn remove(rider: &mut Rider, id: &str, now_ms: i64) -> Result<()> {
     Ok(())
 }
 
+/// The trouble of own plan `id`, if it has one.
+fn trouble_of(rider: &Rider, id: &str) -> Result<Trouble> {
+    plans(rider)?
+        .into_iter()
+        .find(|p| p.id == id)
+        .and_then(|p| match p.source {
+            Source::Own { trouble, .. } => trouble,
+            Source::Server => None,
+        })
+        .ok_or_else(|| Error::Input(format!("plan {id} has no change waiting on you")))
+}
+
+/// Settles a plan change that crossed another device's: `keep_mine` sends
+/// this device's version again over the other one; otherwise the other
+/// device's stands and this change is dropped. The plan's quests follow
+/// whichever version stands.
+pub fn settle(rider: &mut Rider, id: &str, keep_mine: bool, now_ms: i64) -> Result<()> {
+    let Trouble::Conflict { edit } = trouble_of(rider, id)? else {
+        return Err(Error::Input(format!(
+            "plan {id} was refused, not crossed: discard it or open its file again"
+        )));
+    };
+    crate::records::settle(&mut rider.store(), edit, keep_mine, now_ms)?;
+    follow_settled(rider, id)
+}
+
+/// Drops a plan change the server refused for good (a plan the server
+/// never had leaves the list).
+pub fn discard(rider: &mut Rider, id: &str, now_ms: i64) -> Result<()> {
+    let Trouble::Refused { edit, .. } = trouble_of(rider, id)? else {
+        return Err(Error::Input(format!(
+            "plan {id} crossed another device's change: settle it instead"
+        )));
+    };
+    crate::records::discard(&mut rider.store(), edit, now_ms)?;
+    follow_settled(rider, id)
+}
+
+/// After settling: the current plan's quests are taken again, or the
+/// starter plan becomes current when the plan is gone.
+fn follow_settled(rider: &mut Rider, id: &str) -> Result<()> {
+    if current_id(rider).as_deref() != Some(id) {
+        return Ok(());
+    }
+    if plans(rider)?.iter().any(|p| p.id == id) {
+        choose(rider, Some(id))?;
+    } else {
+        set_current(rider, None)?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::plan_list::markdown_of;
+    use ridewire_engine::sync::record::{Conflict, Field, Record};
 
     #[test]
     fn markdown_splits_into_fields_the_server_takes_and_joins_back() {
@@ -411,6 +464,132 @@ mod tests {
             .map(|(i, p)| (format!("{MARKDOWN}{i}"), json!(p)))
             .collect();
         assert_eq!(markdown_of(&fields), text);
+    }
+
+    fn own_plan(rider: &mut Rider, dir: &Path, text: &str) -> ListedPlan {
+        let file = dir.join("plan.md");
+        std::fs::write(&file, text).unwrap();
+        open_file(rider, &file, 1, 0).unwrap().plan
+    }
+
+    fn listed(rider: &Rider, id: &str) -> Option<ListedPlan> {
+        plans(rider).unwrap().into_iter().find(|p| p.id == id)
+    }
+
+    #[test]
+    fn a_refused_plan_stays_listed_with_the_reason_until_discarded() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut rider = Rider::open(&dir.path().join("rider.db"), 0).unwrap();
+        let plan = own_plan(&mut rider, dir.path(), "# Spring\n- [ ] Oil\n");
+        choose(&mut rider, Some(&plan.id)).unwrap();
+        let edit = rider.store().pending_edits().unwrap()[0].id;
+        rider
+            .store()
+            .edit_failed(edit, "storage quota reached", true)
+            .unwrap();
+        let shown = listed(&rider, &plan.id).expect("still listed");
+        assert_eq!(shown.title, "Spring");
+        let Source::Own {
+            trouble: Some(trouble),
+            ..
+        } = &shown.source
+        else {
+            panic!("{:?}", shown.source);
+        };
+        assert!(
+            trouble.to_string().contains("storage quota reached"),
+            "{trouble}"
+        );
+        assert!(
+            settle(&mut rider, &plan.id, true, 2).is_err(),
+            "not a conflict"
+        );
+        discard(&mut rider, &plan.id, 2).unwrap();
+        assert!(listed(&rider, &plan.id).is_none());
+        assert_eq!(
+            current_id(&rider),
+            None,
+            "the starter plan is current again"
+        );
+    }
+
+    #[test]
+    fn a_plan_changed_on_two_devices_is_settled_by_the_rider() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut rider = Rider::open(&dir.path().join("rider.db"), 0).unwrap();
+        let plan = own_plan(&mut rider, dir.path(), "# Spring\n- [ ] Oil\n");
+        let first = rider.store().pending_edits().unwrap().remove(0);
+        let saved = Record {
+            kind: RecordKind::Plan,
+            key: plan.id.clone(),
+            version: 1,
+            fields: first
+                .edit
+                .changes
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        Field {
+                            value: v.clone(),
+                            changed_in: 1,
+                        },
+                    )
+                })
+                .collect(),
+        };
+        rider.store().edit_saved(&first, &saved).unwrap();
+        // This device renames it; another device renamed it first.
+        own_plan(&mut rider, dir.path(), "# Spring, done early\n- [ ] Oil\n");
+        let mine = rider.store().pending_edits().unwrap().remove(0);
+        let mut theirs = saved.clone();
+        theirs.version = 2;
+        theirs.fields.insert(
+            "title".into(),
+            Field {
+                value: json!("Spring (garage)"),
+                changed_in: 2,
+            },
+        );
+        rider
+            .store()
+            .edit_conflicted(
+                mine.id,
+                &Conflict {
+                    current: theirs,
+                    fields: vec!["title".into()],
+                },
+            )
+            .unwrap();
+        let shown = listed(&rider, &plan.id).unwrap();
+        assert_eq!(
+            shown.title, "Spring (garage)",
+            "the server's copy until settled"
+        );
+        assert!(matches!(
+            shown.source,
+            Source::Own {
+                trouble: Some(Trouble::Conflict { .. }),
+                ..
+            }
+        ));
+        assert!(discard(&mut rider, &plan.id, 2).is_err(), "not refused");
+        settle(&mut rider, &plan.id, true, 3).unwrap();
+        let shown = listed(&rider, &plan.id).unwrap();
+        assert_eq!(shown.title, "Spring, done early");
+        assert!(matches!(
+            shown.source,
+            Source::Own {
+                trouble: None,
+                waiting: true,
+                ..
+            }
+        ));
+        let resent = rider.store().pending_edits().unwrap().remove(0);
+        assert_eq!(
+            resent.edit.base_version, 2,
+            "sent again over the other change"
+        );
     }
 
     #[test]

@@ -4,11 +4,11 @@
 
 use std::collections::BTreeMap;
 
-use ridewire_engine::sync::record::{Record, RecordKind};
+use ridewire_engine::sync::record::{Edit, Record, RecordKind};
 use ridewire_offline_store::Store;
 use serde_json::Value;
 
-use crate::Result;
+use crate::{Error, Result};
 
 /// Field: when the record was made (Unix ms), to keep lists in order.
 pub(crate) const ADDED: &str = "added_ms";
@@ -64,4 +64,34 @@ pub(crate) fn view(store: &Store, kind: RecordKind) -> Result<Vec<Seen>> {
         .collect();
     all.sort_by(|a, b| (a.0, &a.1.key).cmp(&(b.0, &b.1.key)));
     Ok(all.into_iter().map(|(_, seen)| seen).collect())
+}
+
+/// Drops a change the server refused for good.
+pub(crate) fn discard(store: &mut Store, edit: i64, now_ms: i64) -> Result<()> {
+    let known = store
+        .pending_edits()?
+        .into_iter()
+        .any(|p| p.id == edit && p.refused);
+    if !known {
+        return Err(Error::Input("that change is gone already".into()));
+    }
+    store.resolve_edit(edit, None, now_ms)?;
+    Ok(())
+}
+
+/// Settles a conflict: `keep_mine` sends this device's change again over
+/// the other one; otherwise the other device's stands and this change is
+/// dropped.
+pub(crate) fn settle(store: &mut Store, edit: i64, keep_mine: bool, now_ms: i64) -> Result<()> {
+    let pending = store
+        .pending_edits()?
+        .into_iter()
+        .find(|p| p.id == edit && p.conflict.is_some())
+        .ok_or_else(|| Error::Input("that conflict is settled already".into()))?;
+    let replacement = keep_mine.then(|| Edit {
+        base_version: pending.conflict.as_ref().map_or(0, |c| c.current.version),
+        ..pending.edit.clone()
+    });
+    store.resolve_edit(edit, replacement.as_ref(), now_ms)?;
+    Ok(())
 }

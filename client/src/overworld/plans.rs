@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use bevy::prelude::*;
 use bevy_egui::egui;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
-use ridewire_app::plans::{self, ListedPlan, Source, TEMPLATES};
+use ridewire_app::plans::{self, ListedPlan, Source, TEMPLATES, Trouble};
 use ridewire_app::task::{Pending, Progress};
 
 use super::{Level, LevelMap, MapPlan, STARTER_SEED, SelectedNode};
@@ -49,6 +49,10 @@ pub enum PlanAsk {
     Template(&'static str),
     /// Write the level on show as a PNG picture.
     ExportPng,
+    /// Settle own plan `id`'s change that crossed another device's.
+    Settle { id: String, keep_mine: bool },
+    /// Drop own plan `id`'s change the server refused.
+    Discard(String),
 }
 
 /// The plan bar: the file path typed, how the last action went, and the
@@ -215,6 +219,21 @@ fn act(
                     let title = p.as_ref().map_or("the starter plan", |p| p.title.as_str());
                     (p.clone(), format!("Showing {title}."))
                 }),
+            PlanAsk::Settle { id, keep_mine } => plans::settle(&mut player, id, *keep_mine, now)
+                .and_then(|()| plans::current(&player))
+                .map_err(|e| e.to_string())
+                .map(|p| {
+                    let kept = if *keep_mine {
+                        "This device's version goes to your other devices."
+                    } else {
+                        "The other device's version stands."
+                    };
+                    (p, kept.to_owned())
+                }),
+            PlanAsk::Discard(id) => plans::discard(&mut player, id, now)
+                .and_then(|()| plans::current(&player))
+                .map_err(|e| e.to_string())
+                .map(|p| (p, "The refused change is dropped.".to_owned())),
             PlanAsk::OpenFile | PlanAsk::Template(_) => {
                 let opened = match ask {
                     PlanAsk::Template(name) => {
@@ -340,6 +359,13 @@ fn plan_menu(
         {
             asks.write(PlanAsk::Choose(Some(p.id.clone())));
         }
+        if let Source::Own {
+            trouble: Some(trouble),
+            ..
+        } = &p.source
+        {
+            trouble_row(ui, &p.id, trouble, asks);
+        }
     }
     ui.separator();
     ui.label("Open a Markdown plan file");
@@ -379,6 +405,28 @@ fn plan_menu(
     {
         asks.write(PlanAsk::ExportPng);
     }
+}
+
+/// What became of this device's change to a plan, and the rider's choice.
+fn trouble_row(ui: &mut egui::Ui, id: &str, trouble: &Trouble, asks: &mut MessageWriter<PlanAsk>) {
+    ui.colored_label(theme::WARN, format!("Not synced: {trouble}"));
+    ui.horizontal(|ui| match trouble {
+        Trouble::Conflict { .. } => {
+            for (text, keep_mine) in [("Keep this device's", true), ("Take the other", false)] {
+                if ui.button(text).clicked() {
+                    asks.write(PlanAsk::Settle {
+                        id: id.to_owned(),
+                        keep_mine,
+                    });
+                }
+            }
+        }
+        Trouble::Refused { .. } => {
+            if ui.button("Discard this change").clicked() {
+                asks.write(PlanAsk::Discard(id.to_owned()));
+            }
+        }
+    });
 }
 
 fn draw(

@@ -82,7 +82,8 @@ fn a_plan_opened_on_the_phone_is_drawn_the_same_on_the_terminal() {
         listed[0].source,
         Source::Own {
             file: None,
-            waiting: false
+            waiting: false,
+            trouble: None
         }
     ));
     plans::choose(&mut rider, Some(&listed[0].id)).unwrap();

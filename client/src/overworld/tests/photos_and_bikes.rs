@@ -173,3 +173,63 @@ fn switching_bikes_shows_each_bikes_own_current_plan() {
     assert_eq!(map.path, Vec::<usize>::new());
     assert!(map.milestones.iter().any(|m| m.title == "Chain"));
 }
+
+#[test]
+fn a_plan_the_server_refused_stays_on_the_menu_until_the_rider_discards_it() {
+    use super::plans::{PlanAsk, PlanForm};
+    use ridewire_app::plans::{self, Source, Trouble};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("rider.db");
+    let clock = *app().world().resource::<Clock>();
+    let id = {
+        let mut rider = ridewire_app::rider::Rider::open(&db, clock.now().0).expect("rider");
+        let file = dir.path().join("huge.md");
+        std::fs::write(&file, "# Big rebuild\n\n- [ ] Strip the engine\n").expect("plan");
+        plans::open_file(&mut rider, &file, 2, 60)
+            .expect("opens")
+            .plan
+            .id
+    };
+    // What a sync round records when the server refuses the plan for good.
+    let mut store = ridewire_offline_store::Store::open(&db, 3)
+        .expect("store")
+        .store;
+    let edit = store.pending_edits().expect("edits")[0].id;
+    store
+        .edit_failed(edit, "storage quota reached: 10 MiB", true)
+        .expect("refused");
+    drop(store);
+    let mut app = app();
+    app.insert_resource(Player::open(&db, &clock).expect("player"));
+    app.world_mut()
+        .write_message(PlanAsk::Choose(Some(id.clone())));
+    app.update();
+    app.update();
+    assert_eq!(app.world().resource::<MapPlan>().plan.title, "Big rebuild");
+    let listed = &app.world().resource::<PlanForm>().listed;
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    let Source::Own {
+        trouble: Some(trouble @ Trouble::Refused { .. }),
+        ..
+    } = &listed[0].source
+    else {
+        panic!("{:?}", listed[0].source);
+    };
+    assert!(trouble.to_string().contains("storage quota reached"));
+
+    app.world_mut().write_message(PlanAsk::Discard(id));
+    app.update();
+    app.update();
+    let form = app.world().resource::<PlanForm>();
+    assert!(form.listed.is_empty(), "{:?}", form.listed);
+    assert!(
+        matches!(&form.message, Some(Ok(t)) if t.contains("dropped")),
+        "{:?}",
+        form.message
+    );
+    assert_eq!(
+        app.world().resource::<MapPlan>().plan.title,
+        "Street 750 service plan",
+        "the starter plan is back on the Map"
+    );
+}
