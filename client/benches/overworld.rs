@@ -203,8 +203,7 @@ fn rendered(map: Option<LevelMap>) -> Result<(Stats, usize, usize, String), Stri
         screen: Screen::Overworld,
         size: UVec2::new(640, 360),
         data: DataSource::Demo,
-        camera: None,
-        open_node: None,
+        ..Options::default()
     });
     if let Some(map) = map {
         app.insert_resource(middle_of(&map, Vec2::new(640.0, 360.0)));

@@ -15,6 +15,7 @@ pub mod leaderboard;
 pub mod overworld;
 pub mod photo;
 pub mod player;
+pub mod position;
 pub mod quests;
 pub mod scan;
 pub mod screens;
@@ -90,6 +91,7 @@ impl Plugin for ClientPlugin {
         leaderboard::plugin(app);
         overworld::plugin(app);
         photo::plugin(app);
+        position::plugin(app);
         toasts::plugin(app);
     }
 }
@@ -130,6 +132,11 @@ pub struct Options {
     /// With a screenshot of the Map: the node (1-based, as numbered on the
     /// map) whose panel is open in the picture.
     pub open_node: Option<u32>,
+    /// Where gpsd listens, for location proofs and where a photo was
+    /// taken [default: 127.0.0.1:2947].
+    pub gpsd: Option<String>,
+    /// Open the scanner to take a photo for this quest.
+    pub photo_for: Option<ridewire_engine::quest::QuestId>,
 }
 
 impl Default for Options {
@@ -141,6 +148,8 @@ impl Default for Options {
             data: player::DataSource::Demo,
             camera: None,
             open_node: None,
+            gpsd: None,
+            photo_for: None,
         }
     }
 }
@@ -225,6 +234,14 @@ pub fn build(options: &Options) -> App {
         .insert_state(options.screen);
     if let Some(node) = options.open_node {
         app.insert_resource(overworld::OpenNode(node));
+    }
+    if let Some(quest) = options.photo_for.clone() {
+        app.add_systems(Startup, move |mut asks: MessageWriter<photo::PhotoAsk>| {
+            asks.write(photo::PhotoAsk::Camera(quest.clone()));
+        });
+    }
+    if let Some(at) = &options.gpsd {
+        app.insert_resource(position::GpsdAt(at.clone()));
     }
     app
 }

@@ -5,15 +5,17 @@ use std::process::ExitCode;
 
 use bevy::math::UVec2;
 use clap::{Parser, Subcommand};
+use ridewire_app::rider::explain;
 use ridewire_ar::pose::Intrinsics;
 use ridewire_ar::report::{ReportOptions, detect_files};
 use ridewire_client::commands::diagnose;
 use ridewire_client::commands::obd::{self, ObdAction};
 use ridewire_client::commands::plan;
-use ridewire_client::player::{Clock, DataSource};
+use ridewire_client::player::{Clock, DataSource, Player};
 use ridewire_client::scan::CameraChoice;
 use ridewire_client::{Options, Screen};
 use ridewire_engine::diagnostics::request::VehicleInfo;
+use ridewire_engine::quest::{ProofRequirement, QuestId};
 
 /// RideWire: keep your motorcycle running.
 #[derive(Debug, Parser)]
@@ -29,6 +31,10 @@ struct Cli {
     /// ticked in the file since it was last opened are recorded).
     #[arg(long, value_name = "PLAN.md")]
     plan: Option<PathBuf>,
+    /// Open the scanner to take a photo for this `#photo` quest (its id,
+    /// as `ridewire quest list` shows it); the photo completes the quest.
+    #[arg(long, value_name = "QUEST")]
+    photo_for: Option<String>,
     /// With --screenshot of the Map: open the panel of node N (as numbered
     /// on the map) in the picture.
     #[arg(long, value_name = "N", requires = "screenshot",
@@ -48,6 +54,10 @@ struct Cli {
     /// also RIDEWIRE_CAMERA [default: the one chosen in Settings].
     #[arg(long, value_name = "auto|demo|phone|N", value_parser = parse_camera)]
     camera: Option<CameraChoice>,
+    /// Where gpsd listens, for location proofs on the Map and where a
+    /// photo was taken, as HOST:PORT [default: 127.0.0.1:2947].
+    #[arg(long, value_name = "HOST:PORT")]
+    gpsd: Option<String>,
     /// Allow a sync server at a plain http:// address elsewhere than this
     /// machine: the password and session then cross the network unencrypted
     /// (the Sync panel says so). Only for a network you trust.
@@ -545,19 +555,47 @@ fn main() -> ExitCode {
             screen = Screen::Overworld;
         }
     }
+    let photo_for = match cli.photo_for.as_deref().map(|q| photo_quest(q, &data)) {
+        None => None,
+        Some(Ok(quest)) => Some(quest),
+        Some(Err(e)) => {
+            eprintln!("ridewire: --photo-for: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let options = Options {
         camera,
+        photo_for,
         screenshot: cli.screenshot,
         screen,
         size: cli.size,
         data,
         open_node: cli.open_node,
+        gpsd: cli.gpsd,
     };
     let exit = ridewire_client::build(&options).run();
     if exit.is_success() {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
+    }
+}
+
+/// `--photo-for QUEST`: the quest, once it is known to take a photo now.
+fn photo_quest(quest: &str, data: &DataSource) -> Result<QuestId, String> {
+    let quest = QuestId::new(quest.to_owned()).map_err(|e| e.to_string())?;
+    let clock = Clock::System;
+    let player = match data {
+        DataSource::Demo => Player::demo(&clock),
+        DataSource::Database(path) => Player::open(path, &clock),
+    };
+    let Player(rider) = player.map_err(|e| e.to_string())?;
+    match rider.takes_proof(&quest, ProofRequirement::Photo) {
+        Ok(Some(_)) => Ok(quest),
+        Ok(None) => Err(format!(
+            "quest {quest} takes no photo (its task has no #photo tag)"
+        )),
+        Err(reason) => Err(format!("quest {quest}: {}", explain(&reason))),
     }
 }
 

@@ -4,17 +4,23 @@
 //! the app layer on a worker thread (decoding a phone photo takes a moment),
 //! then the quest is completed with it; a toast says how it went, and the
 //! panel shows the code another rider or the workshop needs to vouch.
+//! A photo taken with the scanner is stamped with the time, and with the
+//! place when the rider shares it: the fix gpsd has then (see `position`);
+//! without one it goes without a place, and the toast says why.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use bevy::prelude::*;
 use bevy_egui::egui::{self, RichText};
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
+use ridewire_app::location;
 use ridewire_app::photos::{self, Prepared, Share};
 use ridewire_app::task::Pending;
 use ridewire_engine::quest::QuestId;
 
 use crate::player::{Clock, Player};
+use crate::position::GpsdAt;
 use crate::scan::ScanSession;
 use crate::screens::Screen;
 use crate::toasts::{TOAST_SECONDS, Toast, Toasts};
@@ -57,10 +63,17 @@ pub struct PhotoForm {
     /// Whether the scanner is open to take it.
     pub camera: bool,
     /// The picture being made ready.
-    pub working: Option<Pending<Result<Prepared, String>>>,
+    pub working: Option<Pending<Result<Ready, String>>>,
     /// The last outcome, in words, for its quest.
     pub last: Option<(QuestId, Result<String, String>)>,
 }
+
+/// A picture made ready, and what it goes without (its place, when gpsd
+/// had none to give), in words.
+pub type Ready = (Prepared, Option<String>);
+
+/// How long the shutter waits for gpsd's position (each step).
+const PLACE_WAIT: Duration = Duration::from_secs(3);
 
 /// Where the browser opens: the Pictures folder, else home.
 fn pictures_folder() -> PathBuf {
@@ -75,6 +88,7 @@ fn ask(
     mut form: ResMut<PhotoForm>,
     session: Option<Res<ScanSession>>,
     clock: Res<Clock>,
+    gpsd: Option<Res<GpsdAt>>,
     mut next: ResMut<NextState<Screen>>,
 ) {
     for ask in asks.read() {
@@ -92,7 +106,9 @@ fn ask(
             PhotoAsk::File(path) => {
                 let (path, offset) = (path.clone(), clock.now().1);
                 form.working = Some(Pending::spawn("the photo", move || {
-                    Prepared::from_file(&path, offset).map_err(|e| e.to_string())
+                    Prepared::from_file(&path, offset)
+                        .map(|p| (p, None))
+                        .map_err(|e| e.to_string())
                 }));
             }
             PhotoAsk::Shutter => {
@@ -107,8 +123,19 @@ fn ask(
                     continue;
                 };
                 let now = clock.now().0;
+                let gpsd = form.share.place.then(|| {
+                    gpsd.as_ref()
+                        .map_or_else(GpsdAt::default, |g| (**g).clone())
+                });
                 form.working = Some(Pending::spawn("the photo", move || {
-                    Prepared::from_camera(&frame, now, None).map_err(|e| e.to_string())
+                    let (at, without) = match gpsd.map(|g| location::any_fix(&g.0, PLACE_WAIT)) {
+                        Some(Ok(fix)) => (Some(fix.at), None),
+                        Some(Err(e)) => (None, Some(format!("taken without its place: {e}"))),
+                        None => (None, None),
+                    };
+                    Prepared::from_camera(&frame, now, at)
+                        .map(|p| (p, without))
+                        .map_err(|e| e.to_string())
                 }));
             }
             PhotoAsk::Cancel => {
@@ -138,7 +165,7 @@ fn finish(
     let outcome = match (prepared, player) {
         (Err(e), _) => Err(e),
         (Ok(_), None) => Err("the rider's data is not open".to_owned()),
-        (Ok(prepared), Some(mut player)) => {
+        (Ok((prepared, without)), Some(mut player)) => {
             let title = player
                 .catalog
                 .quest(&quest)
@@ -152,7 +179,10 @@ fn finish(
                 now,
                 offset,
             );
-            let words = attempt.words(&title);
+            let mut words = attempt.words(&title);
+            if let Some(without) = without {
+                words = format!("{words} ({without})");
+            }
             match attempt {
                 photos::PhotoAttempt::Completed { .. } | photos::PhotoAttempt::PhotoKept { .. } => {
                     Ok(words)
@@ -222,7 +252,9 @@ fn draw(
                         if ui.add_enabled(!busy, shutter).clicked() {
                             asks.write(PhotoAsk::Shutter);
                         }
-                        if ui.button("Cancel").clicked() {
+                        let cancel = egui::Button::new(RichText::new("Cancel").size(18.0))
+                            .min_size(egui::vec2(0.0, 44.0));
+                        if ui.add(cancel).clicked() {
                             asks.write(PhotoAsk::Cancel);
                         }
                         if busy {

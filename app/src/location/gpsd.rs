@@ -128,6 +128,18 @@ fn with_port(at: &str) -> String {
     }
 }
 
+/// A fix for a location proof from the gpsd at `at`: connects and takes
+/// [`Gpsd::fix_for_proof`], waiting at most `wait` for each.
+pub fn proof_fix(at: &str, wait: Duration) -> Result<Fix, LocationError> {
+    Gpsd::connect(at, wait).and_then(|mut gpsd| gpsd.fix_for_proof(wait))
+}
+
+/// The next fix from the gpsd at `at`, whatever its accuracy (where a
+/// photo was taken, not a proof), waiting at most `wait` for each step.
+pub fn any_fix(at: &str, wait: Duration) -> Result<Fix, LocationError> {
+    Gpsd::connect(at, wait).and_then(|mut gpsd| gpsd.next_fix(wait))
+}
+
 /// A watching connection to gpsd.
 #[derive(Debug)]
 pub struct Gpsd {

@@ -11,7 +11,7 @@
 mod gpsd;
 mod zone;
 
-pub use gpsd::{DEFAULT_GPSD, Gpsd, Report, parse_report};
+pub use gpsd::{DEFAULT_GPSD, Gpsd, Report, any_fix, parse_report, proof_fix};
 pub use zone::{Attempt, complete_at_zone, flag_words};
 
 use std::time::Duration;

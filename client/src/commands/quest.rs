@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Subcommand;
-use ridewire_app::location::{self, Attempt, DEFAULT_GPSD, Gpsd};
+use ridewire_app::location::{self, Attempt, DEFAULT_GPSD};
 use ridewire_app::photos::{self, PhotoAttempt, Prepared, Share};
 use ridewire_engine::quest::{ProofRequirement, QuestId};
 
@@ -105,7 +105,7 @@ pub fn run(action: QuestAction, data: &DataSource, clock: &Clock) -> ExitCode {
     };
     let at = gps.as_deref().unwrap_or(DEFAULT_GPSD);
     let wait = Duration::from_secs(wait);
-    let fix = Gpsd::connect(at, wait).and_then(|mut gpsd| gpsd.fix_for_proof(wait));
+    let fix = location::proof_fix(at, wait);
     let fix = match fix {
         Ok(fix) => fix,
         Err(e) => {

@@ -161,6 +161,8 @@ pub enum MapAction {
     Close,
     /// Something about a quest's photo proof.
     Photo(crate::photo::PhotoAsk),
+    /// Something about a quest's location proof.
+    Position(crate::position::PositionAsk),
 }
 
 /// For a picture of the Map with a panel open (`ridewire --screenshot …
@@ -359,6 +361,7 @@ fn act(
     mut open: MessageWriter<OpenLevel>,
     mut selected: ResMut<SelectedNode>,
     mut photos: MessageWriter<crate::photo::PhotoAsk>,
+    mut position: MessageWriter<crate::position::PositionAsk>,
 ) {
     for action in actions.read() {
         match action {
@@ -371,6 +374,9 @@ fn act(
             MapAction::Close => selected.0 = None,
             MapAction::Photo(ask) => {
                 photos.write(ask.clone());
+            }
+            MapAction::Position(ask) => {
+                position.write(ask.clone());
             }
         }
     }

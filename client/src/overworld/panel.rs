@@ -16,6 +16,7 @@ use super::nodes::{NodeState, NodeStates, VisibleNodes};
 use super::{Level, LevelMap, MapAction, MapPlan, MapView, SelectedNode};
 use crate::photo::{PhotoAsk, PhotoForm};
 use crate::player::{Outcome, Player};
+use crate::position::{PositionAsk, PositionForm};
 use crate::screens::{ContentArea, Screen};
 use crate::{UiSystems, theme};
 use ridewire_app::rider::explain;
@@ -51,6 +52,9 @@ pub struct PanelInfo {
     pub note: Option<String>,
     /// For a quest that takes a photo of the work: where its photo stands.
     pub photo: Option<PhotoLine>,
+    /// For a quest done at a place (`#onsite`): where its location proof
+    /// stands.
+    pub place: Option<PlaceLine>,
 }
 
 /// Where a quest's photo proof stands, for its panel.
@@ -65,6 +69,15 @@ pub struct PhotoLine {
     /// What goes with the next photo.
     pub share: Share,
     /// How the last photo for this quest went.
+    pub last: Option<Result<String, String>>,
+}
+
+/// Where an `#onsite` quest's location proof stands, for its panel.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PlaceLine {
+    /// The position is being read.
+    pub reading: bool,
+    /// How the last try for this quest went.
     pub last: Option<Result<String, String>>,
 }
 
@@ -120,6 +133,7 @@ pub fn panel_info(
         counts: None,
         note: None,
         photo: None,
+        place: None,
     };
     match milestone.kind {
         MilestoneKind::Section => {
@@ -190,6 +204,9 @@ pub fn panel_info(
                         vouched: record.map_or(0, |r| r.validators.len()),
                         ..PhotoLine::default()
                     });
+                }
+                if quest.proofs.contains(&ProofRequirement::Location) {
+                    info.place = Some(PlaceLine::default());
                 }
                 info.quest = Some((id, qstate, quest.xp_reward));
             }
@@ -278,6 +295,9 @@ fn panel_body(ui: &mut egui::Ui, info: &PanelInfo, actions: &mut Vec<MapAction>)
                 }));
             }
         });
+        if let Some(place) = &info.place {
+            place_lines(ui, quest, *state, place, actions);
+        }
         if let Some(photo) = &info.photo {
             photo_lines(ui, quest, *state, photo, actions);
         }
@@ -289,6 +309,43 @@ fn panel_body(ui: &mut egui::Ui, info: &PanelInfo, actions: &mut Vec<MapAction>)
         && ui.button("Enter ▶").clicked()
     {
         actions.push(MapAction::Enter(path.clone()));
+    }
+}
+
+/// An `#onsite` quest's part of the panel: until it is done, the button
+/// that reads the rider's position and completes the quest with it; then
+/// (or on the way) what the last try said: how far the zone is, or why
+/// the fix was not good enough.
+fn place_lines(
+    ui: &mut egui::Ui,
+    quest: &QuestId,
+    state: QuestState,
+    place: &PlaceLine,
+    actions: &mut Vec<MapAction>,
+) {
+    ui.separator();
+    if !matches!(state, QuestState::Locked | QuestState::Completed) {
+        ui.label("Done at the place: complete it there, with your position as proof.");
+        ui.horizontal(|ui| {
+            let check =
+                egui::Button::new("I'm here: check my position").min_size(egui::vec2(0.0, 32.0));
+            if ui.add_enabled(!place.reading, check).clicked() {
+                actions.push(MapAction::Position(PositionAsk::Prove(quest.clone())));
+            }
+            if place.reading {
+                ui.spinner();
+                ui.label(RichText::new("Reading the position…").color(theme::MUTED));
+            }
+        });
+    }
+    match &place.last {
+        Some(Ok(words)) => {
+            ui.label(RichText::new(words).color(theme::OK));
+        }
+        Some(Err(words)) => {
+            ui.label(RichText::new(words).color(theme::WARN));
+        }
+        None => {}
     }
 }
 
@@ -434,6 +491,7 @@ fn draw(
     selected: Res<SelectedNode>,
     player: Option<Res<Player>>,
     photos: Res<PhotoForm>,
+    position: Res<PositionForm>,
     mut blocks: ResMut<UiBlocks>,
     mut actions: MessageWriter<MapAction>,
 ) -> Result {
@@ -462,6 +520,14 @@ fn draw(
         if let (Some(line), Some((id, _, _))) = (info.photo.as_mut(), &info.quest) {
             line.share = photos.share;
             line.last = photos
+                .last
+                .as_ref()
+                .filter(|(q, _)| q == id)
+                .map(|(_, last)| last.clone());
+        }
+        if let (Some(line), Some((id, _, _))) = (info.place.as_mut(), &info.quest) {
+            line.reading = position.working.as_ref().is_some_and(|(q, _)| q == id);
+            line.last = position
                 .last
                 .as_ref()
                 .filter(|(q, _)| q == id)

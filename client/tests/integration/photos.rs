@@ -231,3 +231,76 @@ fn a_photo_quests_panel_offers_a_file_and_the_camera() {
     assert!(panel.x1 > 1200 && panel.count > 40_000, "{panel:?}");
     crate::picture::assert_matches_golden(&shot, PANEL_GOLDEN);
 }
+
+/// The checked-in picture of the scanner opened to take a photo.
+const SHUTTER_GOLDEN: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/golden/photo-shutter-1280x720.png"
+);
+
+#[test]
+fn the_scanner_opens_with_a_shutter_bar_for_a_photo_quest() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("rider.db");
+    let plan = dir.path().join("brakes.md");
+    std::fs::write(
+        &plan,
+        "# Brakes\n\n## Front\n\n- [ ] New front pads #photo\n- [ ] Bleed the brakes\n",
+    )
+    .expect("plan");
+    let (pads, bleed) = {
+        let mut rider = Rider::open(&db, NOW).expect("rider");
+        plans::open_file(&mut rider, &plan, NOW, 60).expect("plan opens");
+        let id = |title: &str| {
+            rider
+                .catalog
+                .quests()
+                .find(|q| q.title == title)
+                .expect("quest")
+                .id
+                .to_string()
+        };
+        (id("New front pads"), id("Bleed the brakes"))
+    };
+    // A quest that takes no photo, or none at all, is refused up front.
+    let (code, out) = run(&db, &["--photo-for", &bleed, "--screenshot", "x.png"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out.contains(&format!("quest {bleed} takes no photo")),
+        "{out}"
+    );
+    let (code, out) = run(
+        &db,
+        &["--photo-for", "no-such-quest", "--screenshot", "x.png"],
+    );
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("--photo-for: quest no-such-quest:"), "{out}");
+
+    let shot = dir.path().join("shutter.png");
+    let (code, out) = run(
+        &db,
+        &[
+            "--photo-for",
+            &pads,
+            "--camera",
+            "demo",
+            "--screenshot",
+            shot.to_str().expect("utf-8"),
+            "--size",
+            "1280x720",
+        ],
+    );
+    assert_eq!(code, 0, "{out}");
+    let picture = crate::picture::Picture::load(&shot);
+    // The shutter bar: a card framed in the accent colour near the bottom
+    // middle, over the camera image.
+    let accent = ridewire_client::theme::ACCENT;
+    let frame = picture
+        .find_in_rows([accent.r(), accent.g(), accent.b()], 2, 560, 719)
+        .expect("no shutter bar in the picture");
+    assert!(
+        frame.y1 > 600 && frame.x0 > 100 && frame.x1 < 1180,
+        "{frame:?}"
+    );
+    crate::picture::assert_matches_golden(&shot, SHUTTER_GOLDEN);
+}

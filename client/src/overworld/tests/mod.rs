@@ -39,6 +39,7 @@ fn app() -> App {
     crate::player::plugin(&mut app);
     plugin(&mut app);
     crate::photo::plugin(&mut app);
+    crate::position::plugin(&mut app);
     app.update();
     app.update();
     app.world_mut().resource_mut::<MapView>().viewport = Vec2::new(1280.0, 720.0);
@@ -663,3 +664,7 @@ fn the_file_browser_lists_folders_then_markdown_plans_and_says_when_it_cannot_re
 }
 
 mod photos_and_bikes;
+mod places;
+
+#[path = "../../../../app/tests/support/gpsd.rs"]
+mod gpsd_support;
