@@ -2,7 +2,8 @@
 //! rule-based agent over the bundled code database asked, its answer gated
 //! ([`gate_offline`], no network); then [`answer`] asks the server's agents
 //! when the rider has signed in and records the run. The command line, the
-//! Diagnose screen and the phones start here.
+//! Diagnose screen and the phones start here; [`of_current_bike`] is the
+//! history of the bike in hand.
 
 use std::fmt::Write as _;
 
@@ -12,8 +13,10 @@ use ridewire_engine::diagnostics::outcome::AgentStatus;
 use ridewire_engine::diagnostics::request::{DiagnosticRequest, VehicleInfo};
 use ridewire_engine::diagnostics::{Dtc, offline};
 
+use ridewire_offline_store::DiagnosisRecord;
 use ridewire_sync_client::{OnlineDiagnosis, SyncHandle};
 
+use crate::bikes;
 use crate::rider::{Outcome, Rider};
 
 /// A finished run: the gated diagnosis and what recording it earned.
@@ -213,6 +216,32 @@ fn ask_running(
 ) -> crate::Result<OnlineDiagnosis> {
     let answer = handle.diagnose(request, utc_offset_min)?;
     Ok(crate::task::Pending::from("the sync thread", answer).wait()??)
+}
+
+/// The runs about the current bike, newest first, at most `limit`: those
+/// whose make, model and year are the current bike's (a run names its bike
+/// by those, as the agents were asked). Two bikes of the same model and
+/// year share their runs.
+pub fn of_current_bike(rider: &Rider, limit: usize) -> crate::Result<Vec<DiagnosisRecord>> {
+    let wanted = &rider.vehicle.model_key;
+    let mut found = Vec::new();
+    let mut after: Option<DiagnosisRecord> = None;
+    loop {
+        let page = rider.diagnoses_after(after.as_ref(), 100)?;
+        let Some(last) = page.last().cloned() else {
+            return Ok(found);
+        };
+        for run in page {
+            let v = &run.request.vehicle;
+            if bikes::model_key(&v.make, &v.model, v.year).is_ok_and(|k| k == *wanted) {
+                found.push(run);
+                if found.len() >= limit {
+                    return Ok(found);
+                }
+            }
+        }
+        after = Some(last);
+    }
 }
 
 /// What became of one agent's answer, in the rider's words ("used", or

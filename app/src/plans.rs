@@ -9,11 +9,12 @@
 //! text; the quests of every plan join the rider's catalogue. One plan is
 //! current on each device: the Map draws it, as `ridewire plan` does.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
 use ridewire_engine::event::EventKind;
 use ridewire_engine::plan::{self, Plan};
+use ridewire_engine::quest::ZoneId;
 use ridewire_engine::sync::record::{Edit, MAX_VALUE_BYTES, RecordKind};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -93,6 +94,28 @@ fn chunks(markdown: &str) -> Result<Vec<String>> {
 /// The rider's plans.
 pub fn plans(rider: &Rider) -> Result<Vec<ListedPlan>> {
     plans_in(&rider.store())
+}
+
+/// The catalogue's zones of the plans that belong to another bike than the
+/// current one: the quest log leaves their quests out, as the Map does.
+/// Plans of no bike (and the starter plan) belong to every bike; without a
+/// current bike nothing is left out. A plan that no longer parses adds
+/// nothing.
+pub fn other_bikes_zones(rider: &Rider) -> Result<HashSet<ZoneId>> {
+    let mut zones = HashSet::new();
+    let Some(current) = &rider.bike else {
+        return Ok(zones);
+    };
+    for listed in plans(rider)? {
+        if listed.bike.as_ref().is_none_or(|bike| bike == current) {
+            continue;
+        }
+        let Ok(catalog) = listed.parsed().map(|p| p.to_catalog()) else {
+            continue;
+        };
+        zones.extend(catalog.iter().flat_map(|c| c.zones().map(|z| z.id.clone())));
+    }
+    Ok(zones)
 }
 
 /// The setting that holds this device's current plan for the current

@@ -556,6 +556,16 @@ impl Rider {
         Ok(lock(&self.store).diagnoses(None, limit)?)
     }
 
+    /// The runs recorded before `after` (from the newest without it),
+    /// newest first, at most `limit`.
+    pub fn diagnoses_after(
+        &self,
+        after: Option<&DiagnosisRecord>,
+        limit: usize,
+    ) -> Result<Vec<DiagnosisRecord>> {
+        Ok(lock(&self.store).diagnoses(after, limit)?)
+    }
+
     /// A setting saved on this device (`None` if never saved).
     pub fn setting(&self, key: &str) -> Option<String> {
         lock(&self.store).setting(key).ok().flatten()

@@ -1,23 +1,90 @@
-//! The quest log: quests by zone, filtered by state and difficulty; start a
-//! quest, tick off its steps and complete it. Every action is an event.
+//! The quest log: the current bike's quests by zone, filtered by state and
+//! difficulty; start a quest, tick off its steps and complete it. Every
+//! action is an event. Quests of plans that belong to another bike in the
+//! garage are left out (as on the Map); they come back with that bike.
+
+use std::collections::HashSet;
 
 use bevy::prelude::*;
 use bevy_egui::egui::{self, RichText};
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
 use ridewire_engine::event::EventKind;
-use ridewire_engine::quest::{Difficulty, Quest, QuestState};
+use ridewire_engine::quest::{Difficulty, Quest, QuestState, ZoneId};
 
 use crate::player::{Player, RecordEvent};
 use crate::screens::{ContentArea, Screen, show_content};
+use crate::shared::Synced;
 use crate::{UiSystems, theme};
 use ridewire_app::rider::explain;
 
 pub(super) fn plugin(app: &mut App) {
-    app.init_resource::<QuestFilter>().add_systems(
-        EguiPrimaryContextPass,
-        draw.in_set(UiSystems::Screen)
-            .run_if(in_state(Screen::Quests)),
-    );
+    app.init_resource::<QuestFilter>()
+        .init_resource::<OtherBikes>()
+        .add_message::<Synced>()
+        .add_systems(OnEnter(Screen::Quests), other_bikes)
+        .add_systems(
+            Update,
+            other_bikes
+                .run_if(in_state(Screen::Quests))
+                .run_if(|mut synced: MessageReader<Synced>| synced.read().count() > 0),
+        )
+        .add_systems(
+            EguiPrimaryContextPass,
+            draw.in_set(UiSystems::Screen)
+                .run_if(in_state(Screen::Quests)),
+        );
+}
+
+/// The zones of plans that belong to another bike than the current one,
+/// read when the log opens and after a sync round.
+#[derive(Resource, Debug, Clone, Default, PartialEq)]
+pub struct OtherBikes(pub HashSet<ZoneId>);
+
+fn other_bikes(player: Option<Res<Player>>, mut others: ResMut<OtherBikes>) {
+    let Some(player) = player else {
+        return;
+    };
+    match ridewire_app::plans::other_bikes_zones(&player) {
+        Ok(zones) => others.0 = zones,
+        Err(e) => {
+            // The log then shows every bike's quests, as before bikes.
+            error!("could not read which plans belong to other bikes: {e}");
+            others.0.clear();
+        }
+    }
+}
+
+/// The quests the log shows, by zone in catalogue order, what the rider can
+/// act on first in each.
+pub fn shown<'a>(
+    player: &'a Player,
+    filter: &QuestFilter,
+    others: &OtherBikes,
+) -> Vec<(&'a str, Vec<(&'a Quest, QuestState)>)> {
+    let mut zones = Vec::new();
+    for zone in player.catalog.zones() {
+        if others.0.contains(&zone.id) {
+            continue;
+        }
+        let mut quests: Vec<(&Quest, QuestState)> = player
+            .catalog
+            .quests_in_zone(&zone.id)
+            .filter_map(|q| {
+                let state = player.progress().quest_state(&player.catalog, &q.id)?;
+                filter.accepts(q, state).then_some((q, state))
+            })
+            .collect();
+        quests.sort_by_key(|(_, state)| match state {
+            QuestState::Active => 0,
+            QuestState::Available => 1,
+            QuestState::Completed => 2,
+            QuestState::Locked => 3,
+        });
+        if !quests.is_empty() {
+            zones.push((zone.name.as_str(), quests));
+        }
+    }
+    zones
 }
 
 /// Which quests the log shows.
@@ -60,6 +127,7 @@ fn draw(
     area: Res<ContentArea>,
     player: Option<Res<Player>>,
     mut filter: ResMut<QuestFilter>,
+    others: Res<OtherBikes>,
     mut record: MessageWriter<RecordEvent>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
@@ -73,30 +141,22 @@ fn draw(
         if let Some(crate::player::Outcome::NotCounted(reason)) = &player.last_outcome {
             ui.label(RichText::new(format!("Not counted: {}", explain(reason))).color(theme::WARN));
         }
-        let mut shown = 0;
-        for zone in player.catalog.zones() {
-            let mut quests: Vec<(&Quest, QuestState)> = player
-                .catalog
-                .quests_in_zone(&zone.id)
-                .filter_map(|q| {
-                    let state = player.progress().quest_state(&player.catalog, &q.id)?;
-                    filter.accepts(q, state).then_some((q, state))
-                })
-                .collect();
-            // What the rider can act on first; done and locked quests last.
-            quests.sort_by_key(|(_, state)| match state {
-                QuestState::Active => 0,
-                QuestState::Available => 1,
-                QuestState::Completed => 2,
-                QuestState::Locked => 3,
-            });
-            if quests.is_empty() {
-                continue;
-            }
+        if !others.0.is_empty() {
+            ui.label(
+                RichText::new(format!(
+                    "Quests of your {} {} ({}); other bikes' plans show when you \
+                     switch bikes (Settings → Garage).",
+                    player.vehicle.make, player.vehicle.model, player.vehicle.year
+                ))
+                .color(theme::MUTED),
+            );
+        }
+        let zones = shown(player, &filter, &others);
+        let shown = zones.iter().map(|(_, q)| q.len()).sum::<usize>();
+        for (zone, quests) in zones {
             ui.add_space(6.0);
-            ui.label(RichText::new(&zone.name).size(20.0).strong());
+            ui.label(RichText::new(zone).size(20.0).strong());
             for (quest, state) in quests {
-                shown += 1;
                 quest_card(ui, player, quest, state, &mut record);
             }
         }
@@ -228,5 +288,79 @@ mod tests {
             difficulty: Some(Difficulty::Expert),
         };
         assert_eq!(visible(&expert_locked), 1);
+    }
+
+    #[test]
+    fn the_log_shows_the_current_bikes_quests_and_follows_a_switch() {
+        use bevy::state::app::StatesPlugin;
+        use ridewire_app::{garage, plans};
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = dir.path().join("rider.db");
+        let clock = crate::player::Clock::Fixed {
+            at_ms: 1_772_438_400_000,
+            utc_offset_min: 60,
+        };
+        let (mt07, street) = {
+            let mut rider = ridewire_app::rider::Rider::open(&db, clock.now().0).expect("rider");
+            let mt07 = garage::add(&mut rider, "Yamaha", "MT-07", 2021, None, 1).expect("bike");
+            let file = dir.path().join("mt07.md");
+            std::fs::write(&file, "# My MT-07\n\n## Chain\n\n- [ ] Lube the chain\n")
+                .expect("plan");
+            plans::open_file(&mut rider, &file, 2, 60).expect("plan opens");
+            let street = garage::add(&mut rider, "Harley-Davidson", "Street 750", 2022, None, 3)
+                .expect("bike");
+            garage::choose(&mut rider, &street.id).expect("switch");
+            (mt07, street)
+        };
+        let mut app = App::new();
+        app.add_plugins((MinimalPlugins, StatesPlugin))
+            .insert_resource(clock)
+            .insert_resource(Player::open(&db, &clock).expect("player"))
+            .insert_state(Screen::Home)
+            .init_resource::<QuestFilter>()
+            .init_resource::<OtherBikes>()
+            .add_message::<Synced>()
+            .add_systems(OnEnter(Screen::Quests), other_bikes);
+        let titles = |app: &App| -> Vec<String> {
+            let world = app.world();
+            shown(
+                world.resource::<Player>(),
+                world.resource::<QuestFilter>(),
+                world.resource::<OtherBikes>(),
+            )
+            .into_iter()
+            .flat_map(|(_, quests)| quests.into_iter().map(|(q, _)| q.title.clone()))
+            .collect()
+        };
+        let open_log = |app: &mut App| {
+            app.world_mut()
+                .resource_mut::<NextState<Screen>>()
+                .set(Screen::Quests);
+            app.update();
+        };
+        open_log(&mut app);
+        // On the Street 750: the MT-07's chain is not its quest.
+        assert!(
+            !titles(&app).iter().any(|t| t == "Lube the chain"),
+            "{:?}",
+            titles(&app)
+        );
+        assert!(!titles(&app).is_empty(), "the starter plan's quests stay");
+        {
+            let mut player = app.world_mut().resource_mut::<Player>();
+            garage::choose(&mut player, &mt07.id).expect("switch");
+            player.refresh_garage().expect("garage");
+        }
+        app.world_mut()
+            .resource_mut::<NextState<Screen>>()
+            .set(Screen::Home);
+        app.update();
+        open_log(&mut app);
+        assert!(
+            titles(&app).iter().any(|t| t == "Lube the chain"),
+            "{:?}",
+            titles(&app)
+        );
+        let _ = street;
     }
 }

@@ -53,3 +53,50 @@ fn bad_codes_are_refused_by_name() {
         "{err}"
     );
 }
+
+#[test]
+fn each_bike_lists_its_own_runs() {
+    use ridewire_app::diagnosis::of_current_bike;
+    use ridewire_app::garage;
+    let dir = tempfile::tempdir().unwrap();
+    let mut rider = Rider::open(&dir.path().join("rider.db"), NOW).unwrap();
+    let street = garage::add(&mut rider, "Harley-Davidson", "Street 750", 2022, None, NOW).unwrap();
+    garage::choose(&mut rider, &street.id).unwrap();
+    let on_street = answer(
+        &mut rider,
+        gate_offline(ask(&["P0300"])).unwrap(),
+        NOW,
+        60,
+        None,
+    );
+    let mt07 = garage::add(&mut rider, "Yamaha", "MT-07", 2021, None, NOW + 1).unwrap();
+    garage::choose(&mut rider, &mt07.id).unwrap();
+    // The MT-07 has no run yet: the Street 750's is not its history.
+    assert!(of_current_bike(&rider, 10).unwrap().is_empty());
+    let mut on_mt07 = ask(&["P0562"]);
+    // Spelled as the rider might: the same bike.
+    on_mt07.vehicle = VehicleInfo {
+        make: "yamaha".into(),
+        model: "mt-07 ".into(),
+        year: 2021,
+    };
+    let on_mt07 = answer(
+        &mut rider,
+        gate_offline(on_mt07).unwrap(),
+        NOW + 2,
+        60,
+        None,
+    );
+    let ids = |rider: &Rider| -> Vec<_> {
+        of_current_bike(rider, 10)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.id)
+            .collect()
+    };
+    assert_eq!(ids(&rider), vec![on_mt07.id]);
+    garage::choose(&mut rider, &street.id).unwrap();
+    assert_eq!(ids(&rider), vec![on_street.id]);
+    // Every run is still there for whoever wants them all.
+    assert_eq!(rider.recent_diagnoses(10).unwrap().len(), 2);
+}

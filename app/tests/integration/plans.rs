@@ -245,6 +245,31 @@ fn each_bike_has_its_own_plans_and_its_own_current_plan() {
     // Every plan is still listed, with the bike it belongs to.
     let listed = plans::plans(&rider).unwrap();
     assert_eq!(listed.len(), 3);
+
+    // The quest log of the MT-07 leaves out the Street 750's quests (their
+    // zones), and keeps its own and those of the plan of no bike.
+    let zone_of = |rider: &Rider, title: &str| {
+        let quest = rider
+            .catalog
+            .quests()
+            .find(|q| q.title == title)
+            .unwrap_or_else(|| panic!("no quest {title}"));
+        quest.zone.clone()
+    };
+    let elsewhere = plans::other_bikes_zones(&rider).unwrap();
+    let belt = zone_of(&rider, "Check the belt");
+    assert!(elsewhere.contains(&belt));
+    assert!(!elsewhere.contains(&zone_of(&rider, "Wash")));
+    let own = rider
+        .catalog
+        .quests()
+        .filter(|q| !elsewhere.contains(&q.zone))
+        .count();
+    assert!(own > 1, "the MT-07's quests and the spring wash stay");
+    garage::choose(&mut rider, &street.id).unwrap();
+    let elsewhere = plans::other_bikes_zones(&rider).unwrap();
+    assert!(!elsewhere.contains(&belt));
+    assert!(!elsewhere.is_empty(), "the MT-07's plan is left out");
 }
 
 #[test]

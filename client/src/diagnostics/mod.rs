@@ -152,9 +152,9 @@ fn load_history(player: Option<Res<Player>>, mut history: ResMut<History>) {
     }
 }
 
-/// The runs the screen lists, newest first.
+/// The runs the screen lists: the current bike's, newest first.
 fn recent(player: &Player) -> ridewire_app::Result<Vec<DiagnosisRecord>> {
-    player.recent_diagnoses(HISTORY_SHOWN)
+    ridewire_app::diagnosis::of_current_bike(player, HISTORY_SHOWN)
 }
 
 /// A sync round brought runs or notes from elsewhere.

@@ -152,7 +152,7 @@ fn history_list(ui: &mut egui::Ui, history: &History) {
         }
         Ok(runs) if runs.is_empty() => {}
         Ok(runs) => {
-            ui.label(RichText::new("Earlier runs").strong());
+            ui.label(RichText::new("Earlier runs on this bike").strong());
             for run in runs {
                 let (label, colour) = verdict(run.result.decision);
                 let when = chrono::DateTime::from_timestamp_millis(run.at_ms)

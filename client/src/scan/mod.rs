@@ -185,13 +185,19 @@ fn open_scan(
         || "harley-street-750-2022".to_owned(),
         |p| p.vehicle.model_key.to_string(),
     );
-    if highlights.diagnosis.is_none()
-        && let Some(latest) = player
-            .as_ref()
-            .and_then(|p| p.recent_diagnoses(1).ok())
-            .and_then(|runs| runs.into_iter().next())
-    {
-        *highlights = ApprovedHighlights::of(latest.id, &latest.result);
+    // The newest run about this bike lights its parts: not one about
+    // another bike in the garage.
+    if let Some(player) = &player {
+        match ridewire_app::diagnosis::of_current_bike(player, 1) {
+            Ok(runs) => match runs.first() {
+                Some(latest) if highlights.diagnosis != Some(latest.id) => {
+                    *highlights = ApprovedHighlights::of(latest.id, &latest.result);
+                }
+                Some(_) => {}
+                None => *highlights = ApprovedHighlights::default(),
+            },
+            Err(e) => error!("could not read this bike's diagnoses: {e}"),
+        }
     }
     let from_server = player
         .as_ref()

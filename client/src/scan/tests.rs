@@ -454,3 +454,64 @@ fn tapping_a_part_with_a_finger_selects_it() {
         Some("spark_plugs")
     );
 }
+
+#[test]
+fn the_scanner_lights_the_newest_diagnosis_of_the_bike_in_hand() {
+    use ridewire_app::diagnosis::{Ask, answer, gate_offline};
+    use ridewire_app::garage;
+    use ridewire_engine::diagnostics::request::VehicleInfo;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("rider.db");
+    let clock = crate::player::Clock::Fixed {
+        at_ms: 1_772_438_400_000,
+        utc_offset_min: 60,
+    };
+    let (street, mt07, run) = {
+        let now = clock.now().0;
+        let mut rider = ridewire_app::rider::Rider::open(&db, now).expect("rider");
+        let street =
+            garage::add(&mut rider, "Harley-Davidson", "Street 750", 2022, None, 1).expect("bike");
+        let mt07 = garage::add(&mut rider, "Yamaha", "MT-07", 2021, None, 2).expect("bike");
+        garage::choose(&mut rider, &street.id).expect("switch");
+        let ask = Ask {
+            codes: vec!["P0351".into()],
+            symptoms: vec![],
+            query: None,
+            vehicle: VehicleInfo {
+                make: "Harley-Davidson".into(),
+                model: "Street 750".into(),
+                year: 2022,
+            },
+        };
+        let run = answer(&mut rider, gate_offline(ask).expect("valid"), now, 60, None);
+        assert!(
+            !run.result.highlighted_components.is_empty(),
+            "{:?}",
+            run.result
+        );
+        garage::choose(&mut rider, &mt07.id).expect("switch");
+        (street, mt07, run)
+    };
+    let mut app = camera_app(CameraChoice::Demo, CameraDriver::default());
+    app.insert_resource(Player::open(&db, &clock).expect("player"));
+    // The MT-07 is in hand: the Street 750's coil stays dark.
+    until_session(&mut app);
+    assert_eq!(
+        *app.world().resource::<ApprovedHighlights>(),
+        ApprovedHighlights::default()
+    );
+    app.world_mut().remove_resource::<ScanSession>();
+    {
+        let mut player = app.world_mut().resource_mut::<Player>();
+        garage::choose(&mut player, &street.id).expect("switch");
+        player.refresh_garage().expect("garage");
+    }
+    until_session(&mut app);
+    let lit = app.world().resource::<ApprovedHighlights>();
+    assert_eq!(lit.diagnosis, Some(run.id));
+    assert!(
+        lit.components.iter().any(|c| c == "ignition_coil"),
+        "{lit:?}"
+    );
+    let _ = mt07;
+}
