@@ -440,14 +440,17 @@ impl HostCamera {
 
     /// Hands over one `width`×`height` NV12 frame (the Y plane, then the
     /// interleaved U, V plane at half resolution; rows without padding), as
-    /// Android's camera gives it: the scanner shows it in colour and tracks
-    /// its luma. Converted here, on the host's camera thread, only while a
-    /// reader is open. A buffer of another size is an error.
+    /// phone cameras give it: the scanner shows it in colour and tracks its
+    /// luma. `full_range`: the samples use all of 0–255 (JFIF, Android's
+    /// YUV_420_888), else 16–235/240 (iOS's "video range"). Converted here,
+    /// on the host's camera thread, only while a reader is open. A buffer
+    /// of another size is an error.
     pub fn offer_nv12(
         &self,
         width: u32,
         height: u32,
         nv12: &[u8],
+        full_range: bool,
         timestamp: Duration,
     ) -> Result<bool> {
         let (w, h) = (width as usize, height as usize);
@@ -477,8 +480,12 @@ impl HostCamera {
         }
         let slot = &mut *slot;
         let colour = slot.frame.colour.get_or_insert_with(Default::default);
-        ridewire_ar::frames::nv12_to_rgba(w, h, nv12, &mut slot.frame.image, colour)
-            .map_err(camera)?;
+        let convert = if full_range {
+            ridewire_ar::frames::nv12_full_range_to_rgba
+        } else {
+            ridewire_ar::frames::nv12_to_rgba
+        };
+        convert(w, h, nv12, &mut slot.frame.image, colour).map_err(camera)?;
         slot.frame.timestamp = timestamp;
         slot.fresh = true;
         Ok(true)

@@ -377,19 +377,23 @@ impl RideWire {
     /// [`RideWire::push_camera_frame`] for an NV12 frame (the Y plane,
     /// then the interleaved U, V plane at half resolution, rows without
     /// padding; Android's camera gives YUV_420_888 in this layout): the
-    /// scanner shows it in colour, the tracker reads its Y plane. A buffer
-    /// of the wrong size is `InvalidInput`.
+    /// scanner shows it in colour, the tracker reads its Y plane.
+    /// `full_range`: the samples use all of 0–255 (JFIF, as Android's
+    /// camera sends YUV_420_888), else 16–235 (iOS's "video range"). A
+    /// buffer of the wrong size is `InvalidInput`.
     pub fn push_camera_frame_nv12(
         &self,
         width: u32,
         height: u32,
         nv12: Vec<u8>,
+        full_range: bool,
         timestamp_ms: u64,
     ) -> Result<Vec<Marker>, RideWireError> {
         HostCamera::shared().offer_nv12(
             width,
             height,
             &nv12,
+            full_range,
             Duration::from_millis(timestamp_ms),
         )?;
         // The size was checked by the offer: the Y plane comes first.

@@ -73,7 +73,8 @@ final class CameraFeed: NSObject, AVCaptureVideoDataOutputSampleBufferDelegate {
         let time = CMSampleBufferGetPresentationTimeStamp(sample)
         let ms = UInt64(max(0, CMTimeGetSeconds(time) * 1000))
         do {
-            _ = try core.pushCameraFrameNv12(width: UInt32(width), height: UInt32(height), nv12: nv12, timestampMs: ms)
+            // The output asks for ...BiPlanarVideoRange: limited range.
+            _ = try core.pushCameraFrameNv12(width: UInt32(width), height: UInt32(height), nv12: nv12, fullRange: false, timestampMs: ms)
         } catch {
             NSLog("RideWire: camera frame refused: \(error)")
         }

@@ -420,11 +420,15 @@ fn a_host_camera_in_nv12_hands_over_colour_and_the_luma_the_tracker_reads() {
     // Pure red in BT.601 limited range: Y 81, U 90, V 240.
     let mut nv12 = vec![81u8; w * h];
     nv12.extend(std::iter::repeat_n([90u8, 240u8], (w / 2) * (h / 2)).flatten());
-    assert!(!camera.offer_nv12(64, 48, &nv12, Duration::ZERO).unwrap());
+    assert!(
+        !camera
+            .offer_nv12(64, 48, &nv12, false, Duration::ZERO)
+            .unwrap()
+    );
     let mut reader = camera.reader();
     assert!(
         camera
-            .offer_nv12(64, 48, &nv12, Duration::from_millis(33))
+            .offer_nv12(64, 48, &nv12, false, Duration::from_millis(33))
             .unwrap()
     );
     let mut frame = Frame::default();
@@ -442,10 +446,23 @@ fn a_host_camera_in_nv12_hands_over_colour_and_the_luma_the_tracker_reads() {
     );
     assert_eq!(reader.next_frame(&mut frame).unwrap(), Next::Frame);
     assert!(frame.colour.is_none());
+    // The same bytes from a full-range camera read as a duller red, (238,
+    // 14, 14) by JFIF: what the host says its camera sends counts.
+    assert!(
+        camera
+            .offer_nv12(64, 48, &nv12, true, Duration::from_millis(99))
+            .unwrap()
+    );
+    assert_eq!(reader.next_frame(&mut frame).unwrap(), Next::Frame);
+    let [r, g, b, _] = frame.colour.as_ref().expect("colour").get(10, 10);
+    assert!(
+        (236..=240).contains(&r) && (12..=16).contains(&g) && (12..=16).contains(&b),
+        "{r} {g} {b}"
+    );
     // A buffer of the wrong size is refused.
     let err = camera
-        .offer_nv12(64, 48, &nv12[1..], Duration::ZERO)
+        .offer_nv12(64, 48, &nv12[1..], false, Duration::ZERO)
         .expect_err("short");
     assert!(matches!(err, Error::Camera { .. }), "{err}");
-    assert!(camera.offer_nv12(0, 0, &[], Duration::ZERO).is_err());
+    assert!(camera.offer_nv12(0, 0, &[], false, Duration::ZERO).is_err());
 }

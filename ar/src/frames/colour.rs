@@ -6,7 +6,9 @@
 //!
 //! YUYV and NV12 are read as BT.601 limited range (luma 16–235, chroma
 //! 16–240), what UVC webcams send, in 16-bit fixed point with 6 fractional
-//! bits (within one level of the exact conversion). The rows are walked in
+//! bits (within one level of the exact conversion). NV12 may also be read
+//! as full range (JFIF: luma and chroma 0–255, [`nv12_full_range_to_rgba`]),
+//! what phone cameras hand their apps. The rows are walked in
 //! blocks of [`BLOCK`] pixel pairs through fixed-size arrays, one simple
 //! loop per step, so the optimiser turns them into vector instructions
 //! even for plain SSE2 (16-bit multiplies, saturating adds and clamps);
@@ -32,6 +34,14 @@ const V_TO_G: i16 = 13320;
 /// 1.772 × 255 / 224 = 2 + 282 / 2¹⁴: U's share of blue (2 as a shift,
 /// the rest in 2¹⁴ths, so it fits 16 bits).
 const U_TO_B_FRACTION: i16 = 282;
+/// Full range (JFIF): 1.402, V's share of red, in 2¹⁴ths.
+const FULL_V_TO_R: i16 = 22970;
+/// Full range: 0.344136, U's share of green (subtracted), in 2¹⁴ths.
+const FULL_U_TO_G: i16 = 5638;
+/// Full range: 0.714136, V's share of green (subtracted), in 2¹⁴ths.
+const FULL_V_TO_G: i16 = 11700;
+/// Full range: 1.772, U's share of blue, in 2¹⁴ths.
+const FULL_U_TO_B: i16 = 29032;
 /// Half a level in 64ths, for rounding.
 pub(super) const HALF: i16 = 32;
 /// Pixel pairs per block (64 pixels: 1280, 1920, 640 and 960 wide rows are
@@ -83,20 +93,34 @@ pub(super) struct Chroma {
     pub(super) b: i16,
 }
 
+/// `FULL`: the sample is full range (JFIF), else limited range.
 #[inline(always)]
-fn chroma(u: u8, v: u8) -> Chroma {
+fn chroma<const FULL: bool>(u: u8, v: u8) -> Chroma {
     let (u, v) = ((i16::from(u) - 128) << 8, (i16::from(v) - 128) << 8);
-    Chroma {
-        r: mul_high(v, V_TO_R) + HALF,
-        g: HALF - mul_high(u, U_TO_G) - mul_high(v, V_TO_G),
-        b: (u >> 1) + mul_high(u, U_TO_B_FRACTION) + HALF,
+    if FULL {
+        Chroma {
+            r: mul_high(v, FULL_V_TO_R) + HALF,
+            g: HALF - mul_high(u, FULL_U_TO_G) - mul_high(v, FULL_V_TO_G),
+            b: mul_high(u, FULL_U_TO_B) + HALF,
+        }
+    } else {
+        Chroma {
+            r: mul_high(v, V_TO_R) + HALF,
+            g: HALF - mul_high(u, U_TO_G) - mul_high(v, V_TO_G),
+            b: (u >> 1) + mul_high(u, U_TO_B_FRACTION) + HALF,
+        }
     }
 }
 
-/// A luma sample in 64ths of a level, stretched to full range.
+/// A luma sample in 64ths of a level, stretched to full range (`FULL`: it
+/// is already).
 #[inline(always)]
-fn luma_term(y: u8) -> i16 {
-    (((u32::from(y) << 8) * u32::from(Y_GAIN)) >> 16) as i16 - Y_BLACK
+fn luma_term<const FULL: bool>(y: u8) -> i16 {
+    if FULL {
+        i16::from(y) << 6
+    } else {
+        (((u32::from(y) << 8) * u32::from(Y_GAIN)) >> 16) as i16 - Y_BLACK
+    }
 }
 
 /// One output level from 64ths. The sum saturates instead of wrapping:
@@ -114,8 +138,12 @@ pub(super) fn pixel(y: i16, c: Chroma) -> u32 {
 }
 
 #[inline(always)]
-fn two_pixels(y0: u8, y1: u8, c: Chroma) -> [u8; 8] {
-    let [a, b] = [pixel(luma_term(y0), c), pixel(luma_term(y1), c)].map(u32::to_le_bytes);
+fn two_pixels<const FULL: bool>(y0: u8, y1: u8, c: Chroma) -> [u8; 8] {
+    let [a, b] = [
+        pixel(luma_term::<FULL>(y0), c),
+        pixel(luma_term::<FULL>(y1), c),
+    ]
+    .map(u32::to_le_bytes);
     [a[0], a[1], a[2], a[3], b[0], b[1], b[2], b[3]]
 }
 
@@ -127,14 +155,14 @@ struct ChromaBlock {
 }
 
 #[inline(always)]
-fn chroma_block(u: &[u8; BLOCK], v: &[u8; BLOCK]) -> ChromaBlock {
+fn chroma_block<const FULL: bool>(u: &[u8; BLOCK], v: &[u8; BLOCK]) -> ChromaBlock {
     let mut c = ChromaBlock {
         r: [0; BLOCK],
         g: [0; BLOCK],
         b: [0; BLOCK],
     };
     for i in 0..BLOCK {
-        let Chroma { r, g, b } = chroma(u[i], v[i]);
+        let Chroma { r, g, b } = chroma::<FULL>(u[i], v[i]);
         (c.r[i], c.g[i], c.b[i]) = (r, g, b);
     }
     c
@@ -143,7 +171,12 @@ fn chroma_block(u: &[u8; BLOCK], v: &[u8; BLOCK]) -> ChromaBlock {
 /// A block of pixel pairs (first and second pixel of each pair apart)
 /// sharing the chroma of `c`, written as RGBA.
 #[inline(always)]
-fn pairs_block(y0: &[u8; BLOCK], y1: &[u8; BLOCK], c: &ChromaBlock, out: &mut [[u8; 8]; BLOCK]) {
+fn pairs_block<const FULL: bool>(
+    y0: &[u8; BLOCK],
+    y1: &[u8; BLOCK],
+    c: &ChromaBlock,
+    out: &mut [[u8; 8]; BLOCK],
+) {
     let (mut first, mut second) = ([0u32; BLOCK], [0u32; BLOCK]);
     for i in 0..BLOCK {
         let chroma = Chroma {
@@ -151,8 +184,8 @@ fn pairs_block(y0: &[u8; BLOCK], y1: &[u8; BLOCK], c: &ChromaBlock, out: &mut [[
             g: c.g[i],
             b: c.b[i],
         };
-        first[i] = pixel(luma_term(y0[i]), chroma);
-        second[i] = pixel(luma_term(y1[i]), chroma);
+        first[i] = pixel(luma_term::<FULL>(y0[i]), chroma);
+        second[i] = pixel(luma_term::<FULL>(y1[i]), chroma);
     }
     for i in 0..BLOCK {
         let [a, b] = [first[i], second[i]].map(u32::to_le_bytes);
@@ -225,7 +258,7 @@ fn yuyv_row(src: &[u8], luma: &mut [u8], out: &mut [u8]) {
         }
         let (out, _) = out.as_chunks_mut::<8>();
         if let Ok(out) = <&mut [[u8; 8]; BLOCK]>::try_from(out) {
-            pairs_block(&y0, &y1, &chroma_block(&u, &v), out);
+            pairs_block::<false>(&y0, &y1, &chroma_block::<false>(&u, &v), out);
         }
         done += BLOCK;
     }
@@ -239,12 +272,13 @@ fn yuyv_row(src: &[u8], luma: &mut [u8], out: &mut [u8]) {
         .zip(&mut out_pairs[done..]);
     for ((&[y0, u, y1, v], l), o) in rest {
         *l = [y0, y1];
-        *o = two_pixels(y0, y1, chroma(u, v));
+        *o = two_pixels::<false>(y0, y1, chroma::<false>(u, v));
     }
     // An odd width: the last pair carries one pixel.
     if let (Some(l), Some(&[y0, u, _, v])) = (luma_odd.first_mut(), pairs.get(whole_pairs)) {
         *l = y0;
-        out_odd.copy_from_slice(&pixel(luma_term(y0), chroma(u, v)).to_le_bytes());
+        let c = chroma::<false>(u, v);
+        out_odd.copy_from_slice(&pixel(luma_term::<false>(y0), c).to_le_bytes());
     }
 }
 
@@ -252,7 +286,30 @@ fn yuyv_row(src: &[u8], luma: &mut [u8], out: &mut [u8]) {
 /// ⌈height / 2⌉ rows of ⌈width / 2⌉ U, V pairs): its luma into `luma`, its
 /// colour into `colour`, both resized to `width × height` (their buffers
 /// reused). A buffer shorter than [`nv12_len`] is [`Error::FrameSize`].
+/// The samples are limited range (UVC webcams, iOS's "video range").
 pub fn nv12_to_rgba(
+    width: usize,
+    height: usize,
+    nv12: &[u8],
+    luma: &mut LumaImage,
+    colour: &mut RgbaImage,
+) -> Result<()> {
+    nv12_as::<false>(width, height, nv12, luma, colour)
+}
+
+/// [`nv12_to_rgba`] for full-range samples (JFIF: luma and chroma 0–255),
+/// what Android's camera gives as YUV_420_888 and iOS as "full range".
+pub fn nv12_full_range_to_rgba(
+    width: usize,
+    height: usize,
+    nv12: &[u8],
+    luma: &mut LumaImage,
+    colour: &mut RgbaImage,
+) -> Result<()> {
+    nv12_as::<true>(width, height, nv12, luma, colour)
+}
+
+fn nv12_as<const FULL: bool>(
     width: usize,
     height: usize,
     nv12: &[u8],
@@ -276,14 +333,14 @@ pub fn nv12_to_rgba(
         .zip(colour.pixels_mut().chunks_mut(2 * out_bytes));
     for ((y_rows, uv), out) in rows {
         for (y, out) in y_rows.chunks(width).zip(out.chunks_mut(out_bytes)) {
-            nv12_row(y, uv, out);
+            nv12_row::<FULL>(y, uv, out);
         }
     }
     Ok(())
 }
 
 /// One row of `width` luma bytes with its chroma row (⌈width / 2⌉ pairs).
-fn nv12_row(y: &[u8], uv: &[u8], out: &mut [u8]) {
+fn nv12_row<const FULL: bool>(y: &[u8], uv: &[u8], out: &mut [u8]) {
     let (y_blocks, _) = y.as_chunks::<{ 2 * BLOCK }>();
     let (uv_blocks, _) = uv.as_chunks::<{ 2 * BLOCK }>();
     let (out_blocks, _) = out.as_chunks_mut::<{ 8 * BLOCK }>();
@@ -298,7 +355,7 @@ fn nv12_row(y: &[u8], uv: &[u8], out: &mut [u8]) {
             <&mut [[u8; 8]; BLOCK]>::try_from(out),
         ) {
             let ((y0, y1), (u, v)) = (split_pairs(y_pairs), split_pairs(uv_pairs));
-            pairs_block(&y0, &y1, &chroma_block(&u, &v), out);
+            pairs_block::<FULL>(&y0, &y1, &chroma_block::<FULL>(&u, &v), out);
         }
         done += BLOCK;
     }
@@ -310,10 +367,11 @@ fn nv12_row(y: &[u8], uv: &[u8], out: &mut [u8]) {
         .zip(&uv_pairs[done..])
         .zip(&mut out_pairs[done..]);
     for ((&[y0, y1], &[u, v]), o) in rest {
-        *o = two_pixels(y0, y1, chroma(u, v));
+        *o = two_pixels::<FULL>(y0, y1, chroma::<FULL>(u, v));
     }
     if let (Some(&y0), Some(&[u, v])) = (odd.first(), uv_pairs.get(pairs.len())) {
-        odd_out.copy_from_slice(&pixel(luma_term(y0), chroma(u, v)).to_le_bytes());
+        let c = chroma::<FULL>(u, v);
+        odd_out.copy_from_slice(&pixel(luma_term::<FULL>(y0), c).to_le_bytes());
     }
 }
 
@@ -427,6 +485,59 @@ mod tests {
         // The tracker reads the camera's own Y bytes.
         let ys: Vec<u8> = yuyv.iter().step_by(2).copied().collect();
         assert_eq!(luma.pixels(), ys.as_slice());
+    }
+
+    /// BT.601 full range (JFIF), as a phone's camera encodes it.
+    fn encode_full(rgb: [u8; 3]) -> [f64; 3] {
+        let [r, g, b] = rgb.map(f64::from);
+        let y = 0.299 * r + 0.587 * g + 0.114 * b;
+        let u = 128.0 - 0.168736 * r - 0.331264 * g + 0.5 * b;
+        let v = 128.0 + 0.5 * r - 0.418688 * g - 0.081312 * b;
+        [y, u, v]
+    }
+
+    /// JFIF decoded in floating point.
+    fn decode_full(y: u8, u: u8, v: u8) -> [u8; 4] {
+        let (y, u, v) = (f64::from(y), f64::from(u) - 128.0, f64::from(v) - 128.0);
+        let r = y + 1.402 * v;
+        let g = y - 0.344136 * u - 0.714136 * v;
+        let b = y + 1.772 * u;
+        let q = |x: f64| x.round().clamp(0.0, 255.0) as u8;
+        [q(r), q(g), q(b), 255]
+    }
+
+    #[test]
+    fn full_range_nv12_comes_back_as_its_colours_and_differs_from_limited() {
+        let (w, h) = (24, 4);
+        let mut nv12: Vec<u8> = (0..w * h)
+            .map(|i| byte(encode_full(block_colour(i % w, i / w))[0]))
+            .collect();
+        for y in (0..h).step_by(2) {
+            for x in (0..w).step_by(2) {
+                let yuv = encode_full(block_colour(x, y));
+                nv12.extend([byte(yuv[1]), byte(yuv[2])]);
+            }
+        }
+        let (mut luma, mut colour) = (LumaImage::default(), RgbaImage::default());
+        nv12_full_range_to_rgba(w, h, &nv12, &mut luma, &mut colour).unwrap();
+        assert_close(&colour, |x, y| opaque(block_colour(x, y)), 2);
+        assert_eq!(luma.pixels(), &nv12[..w * h]);
+        // Read as limited range, black is lifted and white clips: the range
+        // the host names matters.
+        let mut limited = RgbaImage::default();
+        nv12_to_rgba(w, h, &nv12, &mut luma, &mut limited).unwrap();
+        assert_ne!(limited.pixels(), colour.pixels());
+        // Every sample, odd sizes included, within a level of floating point.
+        for (w, h) in [(64, 2), (67, 3), (5, 5), (1, 1)] {
+            let nv12 = noise(nv12_len(w, h), 9);
+            nv12_full_range_to_rgba(w, h, &nv12, &mut luma, &mut colour).unwrap();
+            let uv = |x: usize, y: usize| w * h + (y / 2) * w.div_ceil(2) * 2 + (x / 2) * 2;
+            assert_close(
+                &colour,
+                |x, y| decode_full(nv12[y * w + x], nv12[uv(x, y)], nv12[uv(x, y) + 1]),
+                1,
+            );
+        }
     }
 
     #[test]

@@ -15,7 +15,7 @@ use crate::error::Result;
 use crate::image::{LumaImage, RgbaImage};
 
 pub use background::InBackground;
-pub use colour::{nv12_len, nv12_to_rgba, yuyv_len, yuyv_to_rgba};
+pub use colour::{nv12_full_range_to_rgba, nv12_len, nv12_to_rgba, yuyv_len, yuyv_to_rgba};
 pub use jpeg::{decode_luma as jpeg_luma, mjpeg_to_rgba};
 pub use pushed::{FramePusher, Pushed};
 pub use recording::Recorder;

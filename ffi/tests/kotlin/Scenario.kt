@@ -70,6 +70,30 @@ fun frames(rw: RideWire, dir: File) {
     }
 }
 
+/** A PNG as a phone's gallery could hand over: `w`×`h`, one colour. */
+fun png(w: Int, h: Int, rgb: Int): ByteArray {
+    val image = java.awt.image.BufferedImage(w, h, java.awt.image.BufferedImage.TYPE_INT_RGB)
+    for (y in 0 until h) for (x in 0 until w) image.setRGB(x, y, rgb)
+    val out = java.io.ByteArrayOutputStream()
+    javax.imageio.ImageIO.write(image, "png", out)
+    return out.toByteArray()
+}
+
+/** A `#photo` task completed with a picture, through the view-model. */
+fun photoProof(model: RideWireModel, core: RideWire, dir: File) {
+    val plan = File(dir, "brakes.md")
+    plan.writeText("# Brakes\n\n## Front\n\n- [ ] New front pads #photo\n")
+    check("a picked plan opens", runBlocking { model.openPlan(plan.path) } == "Brakes", model.screen.value.message)
+    val quest = core.quests().first { it.title == "New front pads" }
+    check("the #photo task asks for a photo", "photo" in quest.proofs, quest.proofs)
+    val junk = runBlocking { model.addPhoto(quest.id, "not a picture".toByteArray(), false, false) }
+    check("bytes that are no picture are shown, not thrown", junk == null && model.screen.value.message != null, model.screen.value.message)
+    val done = runBlocking { model.addPhoto(quest.id, png(800, 600, 0xC82828), true, false) }
+    check("a picked photo completes the quest", done != null && done.completed && done.photoKept && done.xp > 0uL, done)
+    check("it gives the code to vouch", done!!.vouchCode?.startsWith("ridewire:vouch/") == true, done.vouchCode)
+    check("the screen says so", model.screen.value.message == done.message, model.screen.value.message)
+}
+
 fun main() {
     val server = System.getenv("RIDEWIRE_SERVER")!!
     val frames = File(System.getenv("RIDEWIRE_FRAMES")!!)
@@ -133,6 +157,7 @@ fun main() {
         val bad = model.cameraFrame(1280, 720, ByteArray(10), 0)
         check("a bad camera frame is shown, not thrown", bad.isEmpty() && model.screen.value.message!!.contains("needs"), model.screen.value.message)
         check("a plan's map comes back as JSON", tablet.planMap("# Plan\n## Chain\n- [ ] lube\n", 7uL).contains("\"nodes\""))
+        photoProof(model, tablet, tabletDir)
         model.close()
         println("kotlin scenario: all checks passed")
     } finally {

@@ -155,11 +155,11 @@ def frames(rw, folder):
     # the tracker reads its Y plane alike.
     w, h = meta["width"], meta["height"]
     nv12 = luma + bytes([128]) * (2 * ((w + 1) // 2) * ((h + 1) // 2))
-    markers = rw.push_camera_frame_nv12(w, h, nv12, 10_000)
+    markers = rw.push_camera_frame_nv12(w, h, nv12, True, 10_000)
     again = next((m for m in markers if m.id == meta["id"]), None)
     check("an NV12 frame is tracked from its Y plane", again is not None, markers)
     try:
-        rw.push_camera_frame_nv12(w, h, nv12[:-1], 0)
+        rw.push_camera_frame_nv12(w, h, nv12[:-1], True, 0)
         check("a short NV12 buffer is refused", False)
     except RideWireError.InvalidInput as e:
         check("a short NV12 buffer is refused, not a crash", "NV12" in e.message or "needs" in e.message, e.message)

@@ -99,7 +99,8 @@ class CameraFeed(
                 }
             }
             try {
-                core.pushCameraFrameNv12(width.toUInt(), height.toUInt(), nv12, (it.imageInfo.timestamp / 1_000_000).toULong())
+                // Camera2 delivers YUV_420_888 in full range (JFIF).
+                core.pushCameraFrameNv12(width.toUInt(), height.toUInt(), nv12, true, (it.imageInfo.timestamp / 1_000_000).toULong())
             } catch (e: RideWireException) {
                 Log.w(TAG, "camera frame refused: ${e.message}")
             }

@@ -20,6 +20,7 @@ import uniffi.ridewire.SyncListener
 import uniffi.ridewire.SyncState
 import uniffi.ridewire.SyncSubscription
 import uniffi.ridewire.SyncSummary
+import uniffi.ridewire.WithPhoto
 
 /** What the screens show: read from the core after every change. */
 data class Screen(
@@ -84,6 +85,27 @@ class RideWireModel(private val core: RideWire) : AutoCloseable {
     suspend fun diagnose(codes: List<String>, symptoms: List<String>): Diagnosis? =
         withContext(Dispatchers.IO) {
             attempt { core.diagnose(codes, symptoms).also { show("+${it.xp} XP: ${it.decision}") } }
+        }
+
+    /** Opens a Markdown plan the rider picked as their current plan. */
+    suspend fun openPlan(path: String): String? =
+        withContext(Dispatchers.IO) {
+            attempt { core.openPlanFile(path).also { show("Opened $it", replace = true) } }
+        }
+
+    /**
+     * A photo of the work for a `#photo` quest: the bytes of a JPEG or PNG
+     * the rider picked in the gallery (the system photo picker) or took
+     * with the camera app. The core turns it upright, shrinks it and drops
+     * its metadata (time and place go only as shared); decoding a phone
+     * photo takes a moment, so off the main thread. The outcome is shown.
+     */
+    suspend fun addPhoto(questId: String, picture: ByteArray, shareTime: Boolean, sharePlace: Boolean): WithPhoto? =
+        withContext(Dispatchers.IO) {
+            attempt {
+                core.completeQuestWithPhoto(questId, picture, shareTime, sharePlace)
+                    .also { show(it.message, replace = true) }
+            }
         }
 
     /** One camera frame's Y plane; a bad frame is shown, not thrown. */
