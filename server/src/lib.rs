@@ -18,6 +18,7 @@ pub mod quota;
 pub mod request_log;
 pub mod routes;
 pub mod sync;
+pub mod workshops;
 
 use std::sync::Arc;
 

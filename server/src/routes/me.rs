@@ -149,6 +149,7 @@ async fn export(State(state): State<AppState>, user: AuthUser) -> Result<Json<Va
                     "jpeg": STANDARD.encode(r.get::<_, Vec<u8>>(5)?),
                 }));
             }
+            let workshops = crate::workshops::memberships_of(&tx, user.id)?;
             Ok(json!({
                 "account": account,
                 "devices": devices,
@@ -158,6 +159,7 @@ async fn export(State(state): State<AppState>, user: AuthUser) -> Result<Json<Va
                 "diagnostic_runs": diagnostic_runs,
                 "leaderboard": {"display_name": display_name},
                 "photos": photos,
+                "workshops": workshops,
             }))
         })
         .await?;

@@ -16,6 +16,7 @@ pub mod schemas;
 pub mod sync;
 pub mod users;
 pub mod validations;
+pub mod workshops;
 
 use axum::Router;
 use axum::extract::{FromRequest, Request};
@@ -137,6 +138,7 @@ pub fn table() -> Vec<(&'static str, Vec<Route>)> {
         ("me", me::routes()),
         ("leaderboards", leaderboards::routes()),
         ("users", users::routes()),
+        ("workshops", workshops::routes()),
         ("openapi", openapi::routes()),
     ]
 }

@@ -221,7 +221,9 @@ pub fn all() -> Value {
     // above is past what `json!` expands.
     all["Export"]["properties"]["photos"] = json!({"type": "array", "items": r("StoredPhoto"),
         "description": "Every photo the account uploaded, the JPEG included"});
-    for part in [diagnostics(), leaderboards(), photos()] {
+    all["Export"]["properties"]["workshops"] = json!({"type": "array", "items": r("Membership"),
+        "description": "The workshops the account belongs to, as staff or customer, with what it shares"});
+    for part in [diagnostics(), leaderboards(), photos(), workshops()] {
         if let (Some(all), Value::Object(more)) = (all.as_object_mut(), part) {
             all.extend(more);
         }
@@ -404,6 +406,72 @@ fn photos() -> Value {
                 "validators": {"type": "integer", "minimum": 0,
                     "description": "Accounts that vouched for this completion so far"},
                 "validated_by_you": {"type": "boolean"}}
+        }
+    })
+}
+
+/// The workshops' bodies.
+fn workshops() -> Value {
+    use crate::workshops::{
+        CODE_CHARS, DIAGNOSES_SHOWN, MAX_NAME_CHARS, MAX_SHARE_WORDS, MAX_TYPED_CODE_CHARS,
+    };
+    let uuid = json!({"type": "string", "format": UUID});
+    let share = json!({"enum": ["bikes", "diagnoses"]});
+    let shares = json!({"type": "array", "items": share, "maxItems": MAX_SHARE_WORDS,
+        "description": "What a customer lets the workshop's staff see: their bikes (vehicle records), their diagnoses; a word given twice counts once"});
+    let role = json!({"enum": ["owner", "mechanic", "front_desk", "customer"]});
+    json!({
+        "NewWorkshop": {
+            "type": "object", "required": ["name"], "additionalProperties": false,
+            "properties": {"name": {"type": "string", "minLength": 1, "maxLength": MAX_NAME_CHARS,
+                "pattern": name_pattern(),
+                "description": "No control characters, no spaces around it"}}
+        },
+        "Membership": {
+            "type": "object", "required": ["workshop", "name", "role", "shares", "since_ms"],
+            "properties": {"workshop": uuid, "name": {"type": "string"}, "role": role,
+                "shares": shares, "since_ms": {"type": "integer"}}
+        },
+        "Memberships": {
+            "type": "object", "required": ["workshops"],
+            "properties": {"workshops": {"type": "array", "items": r("Membership")}}
+        },
+        "NewInvitation": {
+            "type": "object", "required": ["role"], "additionalProperties": false,
+            "properties": {"role": {"enum": ["mechanic", "front_desk", "customer"],
+                "description": "Staff (mechanic, front_desk) are invited by the owner only"}}
+        },
+        "Invitation": {
+            "type": "object", "required": ["code", "workshop", "role", "expires_ms"],
+            "properties": {"code": {"type": "string", "minLength": CODE_CHARS, "maxLength": CODE_CHARS,
+                    "description": "Crockford base 32; give it by hand or in a link"},
+                "workshop": uuid, "role": role, "expires_ms": {"type": "integer"}}
+        },
+        "AcceptInvitation": {
+            "type": "object", "required": ["code"], "additionalProperties": false,
+            "properties": {"code": {"type": "string", "minLength": 1, "maxLength": MAX_TYPED_CODE_CHARS,
+                    "description": "As given: case, spaces and dashes do not matter, O reads as 0 and I, L as 1"},
+                "shares": shares}
+        },
+        "Sharing": {
+            "type": "object", "required": ["shares"], "additionalProperties": false,
+            "properties": {"shares": shares}
+        },
+        "Customers": {
+            "type": "object", "required": ["customers"],
+            "properties": {"customers": {"type": "array", "items": {
+                "type": "object", "required": ["customer", "display_name", "since_ms", "shares"],
+                "properties": {"customer": {"type": "integer"},
+                    "display_name": {"type": ["string", "null"]},
+                    "since_ms": {"type": "integer"}, "shares": shares,
+                    "bikes": {"type": "array", "items": r("Record"),
+                        "description": "Only when the customer shares bikes"},
+                    "diagnoses": {"type": "array", "maxItems": DIAGNOSES_SHOWN, "items": {
+                        "type": "object", "required": ["id", "created_ms", "decision", "request"],
+                        "properties": {"id": uuid, "created_ms": {"type": "integer"},
+                            "decision": {"enum": ["approved", "escalated", "rejected"]},
+                            "request": r("DiagnosticRequest")}},
+                        "description": "Only when the customer shares diagnoses: the newest first"}}}}}
         }
     })
 }

@@ -24,3 +24,4 @@ mod sync_faults;
 mod sync_pull;
 mod sync_push;
 mod trust;
+mod workshops;
