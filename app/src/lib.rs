@@ -50,5 +50,6 @@ pub mod reminders;
 pub mod rider;
 pub mod scan;
 pub mod task;
+pub mod workshops;
 
 pub use error::{Error, Result};

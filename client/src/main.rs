@@ -158,6 +158,12 @@ enum Command {
     /// Look at another rider's photo proof (the code they gave you) and
     /// vouch for it.
     Vouch(ridewire_client::commands::vouch::Ask),
+    /// Workshops: join one with its code, choose what it sees, leave; found
+    /// one, invite, list its customers.
+    Workshop {
+        #[command(subcommand)]
+        action: ridewire_client::commands::workshop::WorkshopAction,
+    },
     /// Draw one level of a Markdown maintenance plan as an overworld map.
     Plan {
         /// The plan, a Markdown file with `- [ ]` tasks under headings.
@@ -352,6 +358,13 @@ fn run_command(command: Command, data: &DataSource) -> ExitCode {
                 return ExitCode::from(2);
             };
             ridewire_client::commands::garage::run(action, database)
+        }
+        Command::Workshop { action } => {
+            let DataSource::Database(database) = data else {
+                eprintln!("ridewire workshop: the demo garage has no account; leave out --demo");
+                return ExitCode::from(2);
+            };
+            ridewire_client::commands::workshop::run(&action, database)
         }
         Command::Leaderboard(ask) => {
             let DataSource::Database(database) = data else {

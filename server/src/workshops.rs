@@ -6,10 +6,9 @@
 //! are linked and only what they share. The HTTP side is
 //! `routes::workshops`.
 
-use ridewire_engine::diagnostics::request::DiagnosticRequest;
 use ridewire_engine::sync::record::Record;
+pub use ridewire_engine::sync::workshops::{Customer, Membership, Role, RunSummary, Share};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -41,58 +40,10 @@ pub const DIAGNOSES_SHOWN: usize = 20;
 
 const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
-/// What a member is in a workshop.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Owner,
-    Mechanic,
-    FrontDesk,
-    Customer,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Owner => "owner",
-            Role::Mechanic => "mechanic",
-            Role::FrontDesk => "front_desk",
-            Role::Customer => "customer",
-        }
-    }
-
-    pub fn parse(word: &str) -> Result<Self> {
-        match word {
-            "owner" => Ok(Role::Owner),
-            "mechanic" => Ok(Role::Mechanic),
-            "front_desk" => Ok(Role::FrontDesk),
-            "customer" => Ok(Role::Customer),
-            other => Err(AppError::Internal(format!("stored role {other:?}"))),
-        }
-    }
-
-    pub fn staff(self) -> bool {
-        self != Role::Customer
-    }
-}
-
-/// What a customer lets the workshop's staff see.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Share {
-    /// The bikes in their garage (vehicle records).
-    Bikes,
-    /// Their diagnoses (the newest runs).
-    Diagnoses,
-}
-
-impl Share {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Share::Bikes => "bikes",
-            Share::Diagnoses => "diagnoses",
-        }
-    }
+/// A role as stored.
+pub fn role_of(word: &str) -> Result<Role> {
+    word.parse()
+        .map_err(|e: String| AppError::Internal(format!("stored role: {e}")))
 }
 
 /// A list of shares the server takes, or why not.
@@ -116,50 +67,7 @@ pub fn shares_text(shares: &[Share]) -> String {
 
 /// Shares as kept, read back (a word this version does not know is left out).
 pub fn shares_of(text: &str) -> Vec<Share> {
-    text.split(',')
-        .filter_map(|w| match w {
-            "bikes" => Some(Share::Bikes),
-            "diagnoses" => Some(Share::Diagnoses),
-            _ => None,
-        })
-        .collect()
-}
-
-/// The caller's place in one workshop.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Membership {
-    pub workshop: Uuid,
-    pub name: String,
-    pub role: Role,
-    /// What a customer shares (empty for staff).
-    pub shares: Vec<Share>,
-    pub since_ms: i64,
-}
-
-/// One customer as the workshop's staff see them.
-#[derive(Debug, Serialize)]
-pub struct Customer {
-    /// The account (stable while it exists).
-    pub customer: i64,
-    /// Their leaderboard name, if they chose one.
-    pub display_name: Option<String>,
-    pub since_ms: i64,
-    pub shares: Vec<Share>,
-    /// Shared bikes: their vehicle records.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub bikes: Option<Vec<Record>>,
-    /// Shared diagnoses: the newest runs, newest first.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub diagnoses: Option<Vec<RunSummary>>,
-}
-
-/// A diagnosis as a workshop sees it.
-#[derive(Debug, Serialize)]
-pub struct RunSummary {
-    pub id: Uuid,
-    pub created_ms: i64,
-    pub decision: String,
-    pub request: DiagnosticRequest,
+    text.split(',').filter_map(|w| w.parse().ok()).collect()
 }
 
 /// A workshop name as given, or why it cannot be one.
@@ -191,7 +99,7 @@ pub fn role_in(conn: &Connection, user: i64, workshop: Uuid) -> Result<Role> {
         )
         .optional()?;
     match role {
-        Some(role) => Role::parse(&role),
+        Some(role) => role_of(&role),
         None => Err(AppError::NotFound("no such workshop".into())),
     }
 }
@@ -218,7 +126,7 @@ pub fn membership(conn: &Connection, user: i64, workshop: Uuid) -> Result<Member
         Ok(Membership {
             workshop,
             name,
-            role: Role::parse(&role)?,
+            role: role_of(&role)?,
             shares: shares_of(&shares),
             since_ms,
         })

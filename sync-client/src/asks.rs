@@ -1,11 +1,12 @@
 //! Questions the syncer answers between its rounds, with its session: a
 //! leaderboard, the rider's display name, another rider's completion and
-//! vouching for it. Each holds the sync thread at most [`ASK_TIMEOUT`].
+//! vouching for it, workshops. Each holds the sync thread at most [`ASK_TIMEOUT`].
 
 use std::sync::mpsc::Sender;
 use std::time::Duration;
 
 use ridewire_engine::sync::leaderboard::{Board, DisplayName, LeaderboardPage, Period};
+use ridewire_engine::sync::workshops::{WorkshopAnswer, WorkshopCall};
 use uuid::Uuid;
 
 use crate::{CompletionProof, Error, Result, Transport, Vouched};
@@ -29,6 +30,10 @@ pub(crate) enum Ask {
     Vouch {
         completion: Uuid,
         reply: Sender<Result<Vouched>>,
+    },
+    Workshop {
+        call: WorkshopCall,
+        reply: Sender<Result<WorkshopAnswer>>,
     },
 }
 
@@ -67,6 +72,9 @@ impl Ask {
             }
             Ask::Vouch { completion, reply } => {
                 reply_with(reply, transport.vouch(completion)).await;
+            }
+            Ask::Workshop { call, reply } => {
+                reply_with(reply, transport.workshop(&call)).await;
             }
         }
     }

@@ -13,6 +13,10 @@ use ridewire_engine::diagnostics::request::DiagnosticRequest;
 use ridewire_engine::sync::api::{self, Credentials, ErrorBody, RefreshRequest};
 use ridewire_engine::sync::leaderboard::{Board, DisplayName, LeaderboardPage, Period};
 use ridewire_engine::sync::record::{Conflict, Edit, Record};
+use ridewire_engine::sync::workshops::{
+    AcceptInvitation, Customers, Invitation, Membership, Memberships, NewInvitation, NewWorkshop,
+    Sharing, WorkshopAnswer, WorkshopCall,
+};
 use ridewire_engine::sync::{
     Cursor, Gap, MAX_ANSWER_BYTES, PullResponse, PushRequest, PushResponse,
 };
@@ -568,6 +572,69 @@ impl Transport for HttpTransport {
         } else {
             Err(failure(response).await)
         }
+    }
+    async fn workshop(&self, call: &WorkshopCall) -> Result<WorkshopAnswer> {
+        let at =
+            |workshop: &Uuid, rest: &str| self.url(&format!("/api/v1/workshops/{workshop}{rest}"));
+        let response = match call {
+            WorkshopCall::Found { name } => {
+                let url = self.url("/api/v1/workshops");
+                let body = NewWorkshop { name: name.clone() };
+                self.send(|c| c.post(&url).json(&body)).await?
+            }
+            WorkshopCall::List => {
+                let url = self.url("/api/v1/workshops");
+                self.send(|c| c.get(&url)).await?
+            }
+            WorkshopCall::Invite { workshop, role } => {
+                let url = at(workshop, "/invitations");
+                let body = NewInvitation { role: *role };
+                self.send(|c| c.post(&url).json(&body)).await?
+            }
+            WorkshopCall::Accept { code, shares } => {
+                let url = self.url("/api/v1/invitations/accept");
+                let body = AcceptInvitation {
+                    code: code.clone(),
+                    shares: shares.clone(),
+                };
+                self.send(|c| c.post(&url).json(&body)).await?
+            }
+            WorkshopCall::Share { workshop, shares } => {
+                let url = at(workshop, "/sharing");
+                let body = Sharing {
+                    shares: shares.clone(),
+                };
+                self.send(|c| c.put(&url).json(&body)).await?
+            }
+            WorkshopCall::Leave { workshop } => {
+                let url = at(workshop, "/membership");
+                self.send(|c| c.delete(&url)).await?
+            }
+            WorkshopCall::Customers { workshop } => {
+                let url = at(workshop, "/customers");
+                self.send(|c| c.get(&url)).await?
+            }
+        };
+        if !response.status().is_success() {
+            return Err(failure(response).await);
+        }
+        Ok(match call {
+            WorkshopCall::Found { .. }
+            | WorkshopCall::Accept { .. }
+            | WorkshopCall::Share { .. } => {
+                WorkshopAnswer::Membership(read_json::<Membership>(response).await?)
+            }
+            WorkshopCall::List => {
+                WorkshopAnswer::Memberships(read_json::<Memberships>(response).await?.workshops)
+            }
+            WorkshopCall::Invite { .. } => {
+                WorkshopAnswer::Invitation(read_json::<Invitation>(response).await?)
+            }
+            WorkshopCall::Leave { .. } => WorkshopAnswer::Left,
+            WorkshopCall::Customers { .. } => {
+                WorkshopAnswer::Customers(read_json::<Customers>(response).await?.customers)
+            }
+        })
     }
 }
 

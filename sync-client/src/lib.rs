@@ -36,6 +36,7 @@ use std::future::Future;
 use ridewire_engine::diagnostics::request::DiagnosticRequest;
 use ridewire_engine::sync::leaderboard::{Board, DisplayName, LeaderboardPage, Period};
 use ridewire_engine::sync::record::{Conflict, Edit, Record};
+use ridewire_engine::sync::workshops::{WorkshopAnswer, WorkshopCall};
 use ridewire_engine::sync::{Cursor, Gap, PullResponse, PushRequest, PushResponse};
 use uuid::Uuid;
 
@@ -171,6 +172,18 @@ pub trait Transport: Send + Sync {
         let _ = completion;
         std::future::ready(Err(no_photos()))
     }
+
+    /// A question about workshops (found one, invite, join, share, leave,
+    /// list customers). A transport to a server without workshops answers
+    /// as such a server does: `404 not_found`.
+    fn workshop(&self, call: &WorkshopCall) -> impl Future<Output = Result<WorkshopAnswer>> + Send {
+        let _ = call;
+        std::future::ready(Err(Error::Refused {
+            status: 404,
+            code: "not_found".into(),
+            message: "this server has no workshops".into(),
+        }))
+    }
 }
 
 /// What a server without photo proofs answers.
@@ -266,5 +279,9 @@ impl<T: Transport + ?Sized> Transport for std::sync::Arc<T> {
 
     fn vouch(&self, completion: Uuid) -> impl Future<Output = Result<Vouched>> + Send {
         (**self).vouch(completion)
+    }
+
+    fn workshop(&self, call: &WorkshopCall) -> impl Future<Output = Result<WorkshopAnswer>> + Send {
+        (**self).workshop(call)
     }
 }

@@ -5,6 +5,7 @@
 use std::sync::mpsc::{Receiver, Sender, channel};
 
 use ridewire_engine::sync::leaderboard::{Board, DisplayName, LeaderboardPage, Period};
+use ridewire_engine::sync::workshops::{WorkshopAnswer, WorkshopCall};
 use uuid::Uuid;
 
 use crate::asks::Ask;
@@ -50,6 +51,11 @@ impl SyncHandle {
     /// Vouches for another rider's completion `completion`, between rounds.
     pub fn vouch(&self, completion: Uuid) -> Result<Receiver<Result<Vouched>>> {
         self.ask(|reply| Ask::Vouch { completion, reply })
+    }
+
+    /// Asks the server about workshops, between rounds.
+    pub fn workshop(&self, call: WorkshopCall) -> Result<Receiver<Result<WorkshopAnswer>>> {
+        self.ask(|reply| Ask::Workshop { call, reply })
     }
 }
 

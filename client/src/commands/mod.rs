@@ -8,3 +8,4 @@ pub mod obd;
 pub mod plan;
 pub mod quest;
 pub mod vouch;
+pub mod workshop;

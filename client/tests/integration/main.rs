@@ -20,3 +20,4 @@ mod scan;
 mod screenshot;
 mod sync;
 mod whole_day;
+mod workshop;

@@ -25,6 +25,7 @@ pub mod api;
 pub mod leaderboard;
 pub mod record;
 pub mod runs;
+pub mod workshops;
 
 use std::fmt;
 use std::str::FromStr;

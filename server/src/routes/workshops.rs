@@ -8,8 +8,10 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{Method, StatusCode};
 use axum::routing::{delete, get, post, put};
+use ridewire_engine::sync::workshops::{
+    AcceptInvitation, Customers, Invitation, Memberships, NewInvitation, NewWorkshop, Sharing,
+};
 use rusqlite::{OptionalExtension, params};
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::AppState;
@@ -17,9 +19,9 @@ use crate::auth::AuthUser;
 use crate::error::{AppError, Result};
 use crate::routes::{Access, ApiJson, ApiPath, In, Param, Route, Values};
 use crate::workshops::{
-    Customer, INVITATION_MS, MAX_OPEN_INVITATIONS, MAX_OWNED, MAX_TYPED_CODE_CHARS, Membership,
-    Role, Share, check_name, check_shares, code_hash, customers_of, membership, memberships_of,
-    new_code, role_in, shares_text,
+    INVITATION_MS, MAX_OPEN_INVITATIONS, MAX_OWNED, MAX_TYPED_CODE_CHARS, Membership, Role, Share,
+    check_name, check_shares, code_hash, customers_of, membership, memberships_of, new_code,
+    role_in, role_of, shares_text,
 };
 
 const WORKSHOP: Param = Param {
@@ -146,49 +148,6 @@ pub fn routes() -> Vec<Route> {
             handler: get(customers),
         },
     ]
-}
-
-#[derive(Debug, Serialize)]
-struct Memberships {
-    workshops: Vec<Membership>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct NewWorkshop {
-    name: String,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct NewInvitation {
-    role: Role,
-}
-
-#[derive(Debug, Serialize)]
-struct Invitation {
-    code: String,
-    workshop: Uuid,
-    role: Role,
-    expires_ms: i64,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct AcceptInvitation {
-    code: String,
-    shares: Option<Vec<Share>>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Sharing {
-    shares: Vec<Share>,
-}
-
-#[derive(Debug, Serialize)]
-struct Customers {
-    customers: Vec<Customer>,
 }
 
 async fn create(
@@ -342,7 +301,7 @@ async fn accept(
                     "you already belong to this workshop",
                 ));
             }
-            let role = Role::parse(&role)?;
+            let role = role_of(&role)?;
             let shared = if role.staff() {
                 String::new()
             } else {

@@ -1,0 +1,121 @@
+//! `ridewire workshop` against the real server: an owner founds a
+//! workshop and invites; a rider joins with the code and chooses what the
+//! workshop sees; the owner lists the customer with their bike; the rider
+//! leaves and the workshop sees nothing more.
+
+use std::path::{Path, PathBuf};
+
+use crate::picture::ridewire;
+use crate::sync::{start_server, sync};
+
+const PASSWORD: &str = "correct horse battery staple";
+
+/// `ridewire workshop ARGS --database DB`: exit code, output, errors.
+fn workshop(db: &Path, args: &[&str]) -> (i32, String, String) {
+    let mut all = vec!["workshop"];
+    all.extend_from_slice(args);
+    all.extend(["--database", db.to_str().expect("utf-8")]);
+    let out = ridewire(&all);
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn signed_up(dir: &Path, url: &str, email: &str) -> PathBuf {
+    let db = dir.join(format!("{email}.db"));
+    let (code, text) = sync(
+        &db,
+        &["--server", url, "--email", email, "--register"],
+        Some(PASSWORD),
+    );
+    assert_eq!(code, 0, "{text}");
+    db
+}
+
+/// The text after `label` up to the end of its word.
+fn word_after<'a>(text: &'a str, label: &str) -> &'a str {
+    let at = text
+        .find(label)
+        .unwrap_or_else(|| panic!("no {label:?} in {text}"))
+        + label.len();
+    text[at..]
+        .split(|c: char| c.is_whitespace() || c == ')' || c == ';')
+        .next()
+        .expect("word")
+}
+
+#[test]
+fn a_rider_joins_a_workshop_with_its_code_shares_a_bike_and_leaves() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let Some(server) = start_server(dir.path()) else {
+        return;
+    };
+    let owner = signed_up(dir.path(), &server.url, "owner@moto.test");
+    let rider = signed_up(dir.path(), &server.url, "rider@ridewire.test");
+
+    // Before signing in anywhere, a clear word on what to do.
+    let (code, _, err) = workshop(&dir.path().join("nobody.db"), &["list"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("sign in first"), "{err}");
+
+    let (code, out, err) = workshop(&owner, &["found", "Moto Müller"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("Moto Müller  (owner; id "), "{out}");
+    let shop = word_after(&out, "id ").to_owned();
+    let (code, out, err) = workshop(&owner, &["invite", &shop]);
+    assert_eq!(code, 0, "{err}");
+    let invitation = word_after(&out, "customer: ").to_owned();
+    assert_eq!(invitation.len(), 12, "{out}");
+
+    // The rider's bike reaches the server with a sync; then they join.
+    let (code, out) = {
+        let out = ridewire(&[
+            "garage",
+            "add",
+            "--make",
+            "Yamaha",
+            "--model",
+            "MT-07",
+            "--year",
+            "2021",
+            "--database",
+            rider.to_str().expect("utf-8"),
+        ]);
+        (out.status.code().unwrap_or(-1), format!("{out:?}"))
+    };
+    assert_eq!(code, 0, "{out}");
+    let (code, text) = sync(&rider, &[], Some(PASSWORD));
+    assert_eq!(code, 0, "{text}");
+    let typed = invitation.to_lowercase();
+    let (code, out, err) = workshop(&rider, &["join", &typed]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("(customer; id"), "{out}");
+    assert!(out.contains("sharing bikes"), "{out}");
+    // The code was used.
+    let (code, _, err) = workshop(&owner, &["join", &invitation]);
+    assert_eq!(code, 1);
+    assert!(err.contains("no such invitation"), "{err}");
+
+    let (code, out, err) = workshop(&owner, &["customers", &shop]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("shares bikes"), "{out}");
+    assert!(out.contains("bike Yamaha MT-07 (2021)"), "{out}");
+    // A customer cannot list the others.
+    let (code, _, err) = workshop(&rider, &["customers", &shop]);
+    assert_eq!(code, 1);
+    assert!(err.contains("403"), "{err}");
+    // A word that cannot be shared is refused before anything is sent.
+    let (code, _, err) = workshop(&rider, &["share", &shop, "bikes,photos"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("\"photos\""), "{err}");
+
+    let (code, out, err) = workshop(&rider, &["leave", &shop]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("You left the workshop"), "{out}");
+    let (_, out, _) = workshop(&owner, &["customers", &shop]);
+    assert_eq!(out, "No customers yet.\n");
+    let (_, out, _) = workshop(&rider, &["list"]);
+    assert!(out.starts_with("You belong to no workshop yet"), "{out}");
+}

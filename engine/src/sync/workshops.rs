@@ -1,0 +1,241 @@
+//! The wire contract of workshops (issue 15): an organisation on the
+//! server with its owner, mechanics and front desk, and its customers,
+//! riders who joined with an invitation code and share what they choose.
+//! The server answers these bodies (`/api/v1/workshops…`,
+//! `/api/v1/invitations/accept`); the device side asks with a
+//! [`WorkshopCall`].
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::diagnostics::request::DiagnosticRequest;
+use crate::sync::record::Record;
+
+/// What a member is in a workshop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Owner,
+    Mechanic,
+    FrontDesk,
+    Customer,
+}
+
+impl Role {
+    /// The word on the wire and in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Owner => "owner",
+            Role::Mechanic => "mechanic",
+            Role::FrontDesk => "front_desk",
+            Role::Customer => "customer",
+        }
+    }
+
+    /// Owner, mechanic or front desk.
+    pub fn staff(self) -> bool {
+        self != Role::Customer
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Role {
+    type Err = String;
+
+    fn from_str(word: &str) -> Result<Self, String> {
+        match word {
+            "owner" => Ok(Role::Owner),
+            "mechanic" => Ok(Role::Mechanic),
+            "front_desk" => Ok(Role::FrontDesk),
+            "customer" => Ok(Role::Customer),
+            other => Err(format!(
+                "{other:?} is no role in a workshop: owner, mechanic, front_desk or customer"
+            )),
+        }
+    }
+}
+
+/// What a customer lets the workshop's staff see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Share {
+    /// The bikes in their garage (vehicle records).
+    Bikes,
+    /// Their diagnoses (the newest runs).
+    Diagnoses,
+}
+
+impl Share {
+    /// The word on the wire and in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Share::Bikes => "bikes",
+            Share::Diagnoses => "diagnoses",
+        }
+    }
+}
+
+impl FromStr for Share {
+    type Err = String;
+
+    fn from_str(word: &str) -> Result<Self, String> {
+        match word {
+            "bikes" => Ok(Share::Bikes),
+            "diagnoses" => Ok(Share::Diagnoses),
+            other => Err(format!(
+                "{other:?} cannot be shared with a workshop: bikes or diagnoses"
+            )),
+        }
+    }
+}
+
+/// One's place in a workshop.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Membership {
+    pub workshop: Uuid,
+    pub name: String,
+    pub role: Role,
+    /// What a customer shares (empty for staff).
+    pub shares: Vec<Share>,
+    pub since_ms: i64,
+}
+
+/// The workshops one belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Memberships {
+    pub workshops: Vec<Membership>,
+}
+
+/// `POST /api/v1/workshops`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewWorkshop {
+    pub name: String,
+}
+
+/// `POST /api/v1/workshops/{workshop}/invitations`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewInvitation {
+    pub role: Role,
+}
+
+/// A code to join a workshop, given by hand or in a link.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Invitation {
+    pub code: String,
+    pub workshop: Uuid,
+    pub role: Role,
+    pub expires_ms: i64,
+}
+
+/// `POST /api/v1/invitations/accept`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptInvitation {
+    pub code: String,
+    /// What a customer shares (the server's default: bikes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shares: Option<Vec<Share>>,
+}
+
+/// `PUT /api/v1/workshops/{workshop}/sharing`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sharing {
+    pub shares: Vec<Share>,
+}
+
+/// A diagnosis as a workshop sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunSummary {
+    pub id: Uuid,
+    pub created_ms: i64,
+    /// approved, escalated or rejected.
+    pub decision: String,
+    pub request: DiagnosticRequest,
+}
+
+/// One customer as the workshop's staff see them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Customer {
+    /// The account (stable while it exists).
+    pub customer: i64,
+    /// Their leaderboard name, if they chose one.
+    pub display_name: Option<String>,
+    pub since_ms: i64,
+    pub shares: Vec<Share>,
+    /// Shared bikes: their vehicle records.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bikes: Option<Vec<Record>>,
+    /// Shared diagnoses: the newest runs, newest first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diagnoses: Option<Vec<RunSummary>>,
+}
+
+/// A workshop's customers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Customers {
+    pub customers: Vec<Customer>,
+}
+
+/// What a device asks the server about workshops.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WorkshopCall {
+    /// Found a workshop named so; the caller owns it.
+    Found { name: String },
+    /// The workshops the caller belongs to.
+    List,
+    /// A code to join `workshop` as `role`.
+    Invite { workshop: Uuid, role: Role },
+    /// Join with a code.
+    Accept {
+        code: String,
+        shares: Option<Vec<Share>>,
+    },
+    /// What the caller, a customer, shares with `workshop`.
+    Share { workshop: Uuid, shares: Vec<Share> },
+    /// Leave `workshop`.
+    Leave { workshop: Uuid },
+    /// `workshop`'s customers (staff only).
+    Customers { workshop: Uuid },
+}
+
+/// The server's answer to a [`WorkshopCall`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum WorkshopAnswer {
+    Membership(Membership),
+    Memberships(Vec<Membership>),
+    Invitation(Invitation),
+    Left,
+    Customers(Vec<Customer>),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_and_shares_read_back_as_written() {
+        for role in [Role::Owner, Role::Mechanic, Role::FrontDesk, Role::Customer] {
+            assert_eq!(role.as_str().parse::<Role>(), Ok(role));
+            assert_eq!(
+                serde_json::to_value(role).ok(),
+                Some(serde_json::json!(role.as_str()))
+            );
+        }
+        for share in [Share::Bikes, Share::Diagnoses] {
+            assert_eq!(share.as_str().parse::<Share>(), Ok(share));
+        }
+        assert!("boss".parse::<Role>().is_err());
+        assert!("photos".parse::<Share>().is_err());
+    }
+}
