@@ -5,7 +5,7 @@
 use super::*;
 
 /// Runs the app until the photo being made ready is done (a worker thread).
-fn until_photo_done(app: &mut App) {
+pub(super) fn until_photo_done(app: &mut App) {
     for _ in 0..500 {
         app.update();
         if app
@@ -19,6 +19,19 @@ fn until_photo_done(app: &mut App) {
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
     panic!("the photo was not ready in 5 s");
+}
+
+/// The newest photo proof the rider recorded.
+pub(super) fn last_photo(app: &App) -> Option<ridewire_engine::proof::PhotoProof> {
+    app.world()
+        .resource::<Player>()
+        .events()
+        .iter()
+        .rev()
+        .find_map(|e| match &e.kind {
+            EventKind::PhotoSubmitted { photo, .. } => Some(photo.clone()),
+            _ => None,
+        })
 }
 
 #[test]
@@ -94,16 +107,7 @@ fn a_photo_quest_takes_a_picked_photo_or_the_cameras_and_shows_the_code_to_vouch
         "{toasts:?}"
     );
     // The photo went with its time shared: a picture from a file has none.
-    let described = app
-        .world()
-        .resource::<Player>()
-        .events()
-        .iter()
-        .rev()
-        .find_map(|e| match &e.kind {
-            EventKind::PhotoSubmitted { photo, .. } => Some(photo.clone()),
-            _ => None,
-        });
+    let described = last_photo(&app);
     assert_eq!(described.map(|p| (p.taken_ms, p.at)), Some((None, None)));
 
     // The camera: the scanner opens with a shutter; its colour picture
@@ -130,11 +134,10 @@ fn a_photo_quest_takes_a_picked_photo_or_the_cameras_and_shows_the_code_to_vouch
         player.progress().quest_state(&player.catalog, &rear_quest),
         Some(QuestState::Completed)
     );
-    let taken = player.events().iter().rev().find_map(|e| match &e.kind {
-        EventKind::PhotoSubmitted { photo, .. } => Some(photo.taken_ms),
-        _ => None,
-    });
-    assert_eq!(taken, Some(Some(1_772_438_400_000)));
+    assert_eq!(
+        last_photo(&app).map(|p| p.taken_ms),
+        Some(Some(1_772_438_400_000))
+    );
 }
 
 #[test]

@@ -79,6 +79,24 @@ fn keep_feeding(receiver: &std::net::TcpStream, stage: &[&str]) -> impl FnOnce()
     }
 }
 
+/// Takes the scanner's photo for the `#photo` task, its place shared.
+fn shutter_with_place(app: &mut App) {
+    use crate::photo::PhotoAsk;
+    let info = info_of(app, node(app, "New front pads"));
+    app.world_mut()
+        .write_message_batch(click_in_panel(&info, "Take with the camera"));
+    app.world_mut()
+        .write_message(PhotoAsk::Share(ridewire_app::photos::Share {
+            time: true,
+            place: true,
+        }));
+    app.update();
+    app.update();
+    app.insert_resource(crate::scan::ScanSession::demo("harley-street-750-2022").expect("demo"));
+    app.world_mut().write_message(PhotoAsk::Shutter);
+    super::photos_and_bikes::until_photo_done(app);
+}
+
 fn last_words(app: &App) -> Result<String, String> {
     app.world()
         .resource::<PositionForm>()
@@ -148,40 +166,12 @@ fn an_onsite_quest_is_completed_at_the_place_with_a_fix_from_gpsd() {
 
     // The scanner's photo, with its place shared, is stamped where gpsd
     // says the rider is.
-    use crate::photo::{PhotoAsk, PhotoForm};
-    let pads = node(&app, "New front pads");
-    let info = info_of(&app, pads);
-    app.world_mut()
-        .write_message_batch(click_in_panel(&info, "Take with the camera"));
-    app.world_mut()
-        .write_message(PhotoAsk::Share(ridewire_app::photos::Share {
-            time: true,
-            place: true,
-        }));
-    app.update();
-    app.update();
-    app.insert_resource(crate::scan::ScanSession::demo("harley-street-750-2022").expect("demo"));
     let stop = keep_feeding(&receiver, &stages[3]);
-    app.world_mut().write_message(PhotoAsk::Shutter);
-    for _ in 0..2000 {
-        app.update();
-        if app.world().resource::<PhotoForm>().working.is_none() {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
+    shutter_with_place(&mut app);
     stop();
-    let placed = app
-        .world()
-        .resource::<Player>()
-        .events()
-        .iter()
-        .rev()
-        .find_map(|e| match &e.kind {
-            EventKind::PhotoSubmitted { photo, .. } => Some(photo.at),
-            _ => None,
-        })
+    let placed = super::photos_and_bikes::last_photo(&app)
         .expect("the photo's event")
+        .at
         .expect("a place");
     // The log's last stage is 3 m south of the workshop (1e-4° is 11 m).
     assert!(
@@ -211,41 +201,17 @@ fn without_gpsd_the_panel_says_how_to_start_it_and_the_photo_goes_without_a_plac
     );
     assert!(words.contains("sudo systemctl start gpsd"), "{words}");
 
-    use crate::photo::{PhotoAsk, PhotoForm};
-    let info = info_of(&app, node(&app, "New front pads"));
-    app.world_mut()
-        .write_message_batch(click_in_panel(&info, "Take with the camera"));
-    app.world_mut()
-        .write_message(PhotoAsk::Share(ridewire_app::photos::Share {
-            time: false,
-            place: true,
-        }));
-    app.update();
-    app.update();
-    app.insert_resource(crate::scan::ScanSession::demo("harley-street-750-2022").expect("demo"));
-    app.world_mut().write_message(PhotoAsk::Shutter);
-    for _ in 0..2000 {
-        app.update();
-        if app.world().resource::<PhotoForm>().working.is_none() {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
-    let last = app.world().resource::<PhotoForm>().last.clone();
+    shutter_with_place(&mut app);
+    let last = app
+        .world()
+        .resource::<crate::photo::PhotoForm>()
+        .last
+        .clone();
     let words = last.expect("an outcome").1.expect("the photo is added");
     assert!(
         words.contains("taken without its place: no gpsd at"),
         "{words}"
     );
-    let placed = app
-        .world()
-        .resource::<Player>()
-        .events()
-        .iter()
-        .rev()
-        .find_map(|e| match &e.kind {
-            EventKind::PhotoSubmitted { photo, .. } => Some(photo.at),
-            _ => None,
-        });
+    let placed = super::photos_and_bikes::last_photo(&app).map(|p| p.at);
     assert_eq!(placed, Some(None));
 }
