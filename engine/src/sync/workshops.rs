@@ -187,6 +187,79 @@ pub struct Customers {
     pub customers: Vec<Customer>,
 }
 
+/// A bay of a workshop: where one bike is worked on at a time, open on
+/// some weekdays between two times of the workshop's local day, booked in
+/// slots of one length from its opening time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Bay {
+    pub id: Uuid,
+    pub name: String,
+    /// Opening time, minutes after local midnight.
+    pub opens_min: u16,
+    /// Closing time, minutes after local midnight (1440: midnight).
+    pub closes_min: u16,
+    /// Days open, Monday 1 to Sunday 7.
+    pub days: Vec<u8>,
+    pub slot_minutes: u16,
+    /// The workshop's offset from UTC, in minutes.
+    pub utc_offset_min: i16,
+}
+
+/// `POST /api/v1/workshops/{workshop}/bays`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewBay {
+    pub name: String,
+    pub opens_min: u16,
+    pub closes_min: u16,
+    pub days: Vec<u8>,
+    pub slot_minutes: u16,
+    pub utc_offset_min: i16,
+}
+
+/// A slot of a bay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Slot {
+    pub bay: Uuid,
+    pub start_ms: i64,
+    pub end_ms: i64,
+}
+
+/// `POST /api/v1/workshops/{workshop}/bookings`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewBooking {
+    pub bay: Uuid,
+    pub start_ms: i64,
+    /// What is to be done, e.g. "Annual service".
+    pub service: String,
+    /// The customer's bike (its garage record key), if they name one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bike: Option<String>,
+    #[serde(default)]
+    pub notes: String,
+    /// Staff booking for a customer: the customer's account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer: Option<i64>,
+}
+
+/// A booking as the server keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Booking {
+    pub id: Uuid,
+    pub workshop: Uuid,
+    pub bay: Uuid,
+    pub customer: i64,
+    pub start_ms: i64,
+    pub end_ms: i64,
+    pub service: String,
+    pub bike: Option<String>,
+    pub notes: String,
+    pub created_ms: i64,
+    /// When it was cancelled, if it was.
+    pub cancelled_ms: Option<i64>,
+}
+
 /// What a device asks the server about workshops.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WorkshopCall {

@@ -4,6 +4,7 @@
 //! list, so nothing is served undocumented.
 
 pub mod auth;
+pub mod bookings;
 pub mod content;
 pub mod diagnostics;
 pub mod health;
@@ -139,6 +140,7 @@ pub fn table() -> Vec<(&'static str, Vec<Route>)> {
         ("leaderboards", leaderboards::routes()),
         ("users", users::routes()),
         ("workshops", workshops::routes()),
+        ("bookings", bookings::routes()),
         ("openapi", openapi::routes()),
     ]
 }

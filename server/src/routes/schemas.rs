@@ -223,7 +223,13 @@ pub fn all() -> Value {
         "description": "Every photo the account uploaded, the JPEG included"});
     all["Export"]["properties"]["workshops"] = json!({"type": "array", "items": r("Membership"),
         "description": "The workshops the account belongs to, as staff or customer, with what it shares"});
-    for part in [diagnostics(), leaderboards(), photos(), workshops()] {
+    for part in [
+        diagnostics(),
+        leaderboards(),
+        photos(),
+        workshops(),
+        bookings(),
+    ] {
         if let (Some(all), Value::Object(more)) = (all.as_object_mut(), part) {
             all.extend(more);
         }
@@ -472,6 +478,73 @@ fn workshops() -> Value {
                             "decision": {"enum": ["approved", "escalated", "rejected"]},
                             "request": r("DiagnosticRequest")}},
                         "description": "Only when the customer shares diagnoses: the newest first"}}}}}
+        }
+    })
+}
+
+/// The bays' and bookings' bodies.
+fn bookings() -> Value {
+    use crate::bookings::{
+        MAX_BIKE_CHARS, MAX_NOTES_CHARS, MAX_SERVICE_CHARS, OFFSETS, SLOT_MINUTES,
+    };
+    use crate::workshops::MAX_NAME_CHARS;
+    let uuid = json!({"type": "string", "format": UUID});
+    let minute = |max: u16| json!({"type": "integer", "minimum": 0, "maximum": max});
+    let days = json!({"type": "array", "minItems": 1, "maxItems": 7, "uniqueItems": true,
+        "items": {"type": "integer", "minimum": 1, "maximum": 7},
+        "description": "Days open, Monday 1 to Sunday 7, each once"});
+    let bay_fields = json!({
+        "name": {"type": "string", "minLength": 1, "maxLength": MAX_NAME_CHARS, "pattern": name_pattern()},
+        "opens_min": minute(1439),
+        "closes_min": {"type": "integer", "minimum": 1, "maximum": 1440,
+            "description": "Minutes after local midnight; after opens_min, with room for one slot"},
+        "days": days,
+        "slot_minutes": {"type": "integer", "minimum": SLOT_MINUTES.start(), "maximum": SLOT_MINUTES.end()},
+        "utc_offset_min": {"type": "integer", "minimum": OFFSETS.start(), "maximum": OFFSETS.end()}
+    });
+    let slot = json!({"type": "object", "required": ["bay", "start_ms", "end_ms"],
+        "properties": {"bay": uuid, "start_ms": {"type": "integer"}, "end_ms": {"type": "integer"}}});
+    let mut bay = json!({"type": "object",
+        "required": ["id", "name", "opens_min", "closes_min", "days", "slot_minutes", "utc_offset_min"],
+        "properties": bay_fields.clone()});
+    bay["properties"]["id"] = uuid.clone();
+    json!({
+        "NewBay": {
+            "type": "object", "additionalProperties": false,
+            "required": ["name", "opens_min", "closes_min", "days", "slot_minutes", "utc_offset_min"],
+            "properties": bay_fields
+        },
+        "Bay": bay,
+        "Bays": {"type": "object", "required": ["bays"],
+            "properties": {"bays": {"type": "array", "items": r("Bay")}}},
+        "Slots": {"type": "object", "required": ["slots"],
+            "properties": {"slots": {"type": "array", "items": slot.clone()}}},
+        "NewBooking": {
+            "type": "object", "additionalProperties": false, "required": ["bay", "start_ms", "service"],
+            "properties": {"bay": uuid,
+                "start_ms": {"type": "integer", "description": "The start of one of the bay's slots, in the future, at most 90 days ahead"},
+                "service": {"type": "string", "minLength": 1, "maxLength": MAX_SERVICE_CHARS,
+                    "pattern": "^[^\\x00-\\x1f\\x7f-\\x9f]*$"},
+                "bike": {"type": "string", "minLength": 1, "maxLength": MAX_BIKE_CHARS},
+                "notes": {"type": "string", "maxLength": MAX_NOTES_CHARS},
+                "customer": {"type": "integer", "description": "Staff only: the customer booked for"}}
+        },
+        "Booking": {
+            "type": "object",
+            "required": ["id", "workshop", "bay", "customer", "start_ms", "end_ms", "service", "bike", "notes", "created_ms", "cancelled_ms"],
+            "properties": {"id": uuid, "workshop": uuid, "bay": uuid, "customer": {"type": "integer"},
+                "start_ms": {"type": "integer"}, "end_ms": {"type": "integer"},
+                "service": {"type": "string"}, "bike": {"type": ["string", "null"]},
+                "notes": {"type": "string"}, "created_ms": {"type": "integer"},
+                "cancelled_ms": {"type": ["integer", "null"]}}
+        },
+        "Bookings": {"type": "object", "required": ["bookings"],
+            "properties": {"bookings": {"type": "array", "items": r("Booking")}}},
+        "SlotTaken": {
+            "type": "object", "required": ["error", "next_free"],
+            "properties": {"error": {"type": "object", "required": ["code", "message"],
+                    "properties": {"code": {"type": "string"}, "message": {"type": "string"}}},
+                "next_free": {"type": "array", "items": slot}}
         }
     })
 }

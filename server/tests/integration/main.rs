@@ -8,6 +8,7 @@
 mod agents;
 mod auth;
 mod binary;
+mod bookings;
 mod common;
 mod diagnostics;
 mod leaderboards;

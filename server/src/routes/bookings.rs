@@ -1,0 +1,356 @@
+//! Bays and bookings over HTTP (issue 15): the owner adds bays with their
+//! hours; members see the free slots; a customer books a slot for
+//! themselves and the staff for a customer; the loser of a race for a slot
+//! gets `409 slot_taken` with the next free slots; bookings are listed
+//! (staff: all; a customer: their own) and cancelled. The rules are
+//! `crate::bookings`.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use ridewire_engine::sync::workshops::{Bay, Booking, NewBay, NewBooking, Role, Slot};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::auth::AuthUser;
+use crate::bookings::{
+    Booked, MAX_LISTED_DAYS, add_bay, bays_of, book, bookings_of, cancel, check_bay, free_slots,
+};
+use crate::error::{AppError, Result};
+use crate::routes::{Access, ApiJson, ApiPath, ApiQuery, In, Param, Route, Values};
+use crate::workshops::role_in;
+
+const WORKSHOP: Param = Param {
+    name: "workshop",
+    place: In::Path,
+    required: true,
+    description: "The workshop's id",
+    values: Values::Uuid,
+};
+
+const BOOKING: Param = Param {
+    name: "booking",
+    place: In::Path,
+    required: true,
+    description: "The booking's id",
+    values: Values::Uuid,
+};
+
+const FROM: Param = Param {
+    name: "from_ms",
+    place: In::Query,
+    required: false,
+    description: "From this time on (Unix ms) [default: now]",
+    values: Values::Integer {
+        min: 0,
+        max: 4_102_444_800_000,
+    },
+};
+
+const DAYS: Param = Param {
+    name: "days",
+    place: In::Query,
+    required: false,
+    description: "Over this many of the workshop's days [default: 7]",
+    values: Values::Integer {
+        min: 1,
+        max: MAX_LISTED_DAYS,
+    },
+};
+
+/// The routes of this resource.
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route {
+            method: Method::POST,
+            path: "/api/v1/workshops/{workshop}/bays",
+            summary: "Add a bay with its opening hours and slot length (the owner; at most 20 per workshop); a bay that would close before its first slot ends is refused with 400 invalid_bay",
+            access: Access::User,
+            params: &[WORKSHOP],
+            request: Some("NewBay"),
+            responses: &[
+                (201, "Bay"),
+                (400, "Error"),
+                (401, "Error"),
+                (403, "Error"),
+                (404, "Error"),
+                (409, "Error"),
+                (429, "Error"),
+            ],
+            handler: post(new_bay),
+        },
+        Route {
+            method: Method::GET,
+            path: "/api/v1/workshops/{workshop}/bays",
+            summary: "The workshop's bays (its members)",
+            access: Access::User,
+            params: &[WORKSHOP],
+            request: None,
+            responses: &[
+                (200, "Bays"),
+                (400, "Error"),
+                (401, "Error"),
+                (404, "Error"),
+                (429, "Error"),
+            ],
+            handler: get(list_bays),
+        },
+        Route {
+            method: Method::GET,
+            path: "/api/v1/workshops/{workshop}/slots",
+            summary: "The free slots of every bay from `from_ms` over `days` days, earliest first (its members)",
+            access: Access::User,
+            params: &[WORKSHOP, FROM, DAYS],
+            request: None,
+            responses: &[
+                (200, "Slots"),
+                (400, "Error"),
+                (401, "Error"),
+                (404, "Error"),
+                (429, "Error"),
+            ],
+            handler: get(list_slots),
+        },
+        Route {
+            method: Method::POST,
+            path: "/api/v1/workshops/{workshop}/bookings",
+            summary: "Book a free slot: a customer for themselves, staff for a customer; a start that is not one of the bay's slots in the next 90 days is refused with 400 not_a_slot; a slot just taken answers 409 with the next free slots (at most 10 bookings ahead per customer)",
+            access: Access::User,
+            params: &[WORKSHOP],
+            request: Some("NewBooking"),
+            responses: &[
+                (201, "Booking"),
+                (400, "Error"),
+                (401, "Error"),
+                (403, "Error"),
+                (404, "Error"),
+                (409, "SlotTaken"),
+                (429, "Error"),
+            ],
+            handler: post(new_booking),
+        },
+        Route {
+            method: Method::GET,
+            path: "/api/v1/workshops/{workshop}/bookings",
+            summary: "Bookings from `from_ms` over `days` days, cancelled ones included: staff see all, a customer their own",
+            access: Access::User,
+            params: &[WORKSHOP, FROM, DAYS],
+            request: None,
+            responses: &[
+                (200, "Bookings"),
+                (400, "Error"),
+                (401, "Error"),
+                (404, "Error"),
+                (429, "Error"),
+            ],
+            handler: get(list_bookings),
+        },
+        Route {
+            method: Method::DELETE,
+            path: "/api/v1/workshops/{workshop}/bookings/{booking}",
+            summary: "Cancel a booking (its customer or the staff); the slot is free again",
+            access: Access::User,
+            params: &[WORKSHOP, BOOKING],
+            request: None,
+            responses: &[
+                (200, "Booking"),
+                (400, "Error"),
+                (401, "Error"),
+                (404, "Error"),
+                (429, "Error"),
+            ],
+            handler: delete(cancel_booking),
+        },
+    ]
+}
+
+#[derive(Debug, Serialize)]
+struct Bays {
+    bays: Vec<Bay>,
+}
+
+#[derive(Debug, Serialize)]
+struct Slots {
+    slots: Vec<Slot>,
+}
+
+#[derive(Debug, Serialize)]
+struct Bookings {
+    bookings: Vec<Booking>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Window {
+    from_ms: Option<i64>,
+    days: Option<i64>,
+}
+
+impl Window {
+    /// From and to, in Unix ms, and the days covered.
+    fn read(&self, now: i64) -> Result<(i64, i64)> {
+        let days = self.days.unwrap_or(7);
+        if !(1..=MAX_LISTED_DAYS).contains(&days) {
+            return Err(AppError::bad_request(
+                "invalid_days",
+                format!("days is 1 to {MAX_LISTED_DAYS}"),
+            ));
+        }
+        let from = self.from_ms.unwrap_or(now);
+        if !(0..=4_102_444_800_000).contains(&from) {
+            return Err(AppError::bad_request(
+                "invalid_from",
+                "from_ms is a time from 1970 to 2100",
+            ));
+        }
+        Ok((from, days))
+    }
+}
+
+async fn new_bay(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiPath(workshop): ApiPath<Uuid>,
+    ApiJson(body): ApiJson<NewBay>,
+) -> Result<(StatusCode, Json<Bay>)> {
+    check_bay(&body)?;
+    let now = state.clock.now_ms();
+    let bay = state
+        .db
+        .write(move |tx| {
+            if role_in(tx, user.id, workshop)? != Role::Owner {
+                return Err(AppError::forbidden(
+                    "owner_only",
+                    "only the workshop's owner adds bays",
+                ));
+            }
+            add_bay(tx, workshop, &body, now)
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(bay)))
+}
+
+async fn list_bays(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiPath(workshop): ApiPath<Uuid>,
+) -> Result<Json<Bays>> {
+    let bays = state
+        .db
+        .read(move |conn| {
+            role_in(conn, user.id, workshop)?;
+            bays_of(conn, workshop)
+        })
+        .await?;
+    Ok(Json(Bays { bays }))
+}
+
+async fn list_slots(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiPath(workshop): ApiPath<Uuid>,
+    ApiQuery(window): ApiQuery<Window>,
+) -> Result<Json<Slots>> {
+    let (from, days) = window.read(state.clock.now_ms())?;
+    let slots = state
+        .db
+        .read(move |conn| {
+            role_in(conn, user.id, workshop)?;
+            free_slots(conn, workshop, from, days, usize::MAX)
+        })
+        .await?;
+    Ok(Json(Slots { slots }))
+}
+
+async fn new_booking(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiPath(workshop): ApiPath<Uuid>,
+    ApiJson(body): ApiJson<NewBooking>,
+) -> Result<Response> {
+    let now = state.clock.now_ms();
+    let booked = state
+        .db
+        .write(move |tx| {
+            let role = role_in(tx, user.id, workshop)?;
+            let customer = match (role.staff(), body.customer) {
+                (false, None) => user.id,
+                (false, Some(_)) => {
+                    return Err(AppError::forbidden(
+                        "staff_only",
+                        "only the workshop's staff book for someone else",
+                    ));
+                }
+                (true, None) => {
+                    return Err(AppError::bad_request(
+                        "customer_needed",
+                        "staff book for a customer: name the customer's account",
+                    ));
+                }
+                (true, Some(customer)) => {
+                    if role_in(tx, customer, workshop).ok() != Some(Role::Customer) {
+                        return Err(AppError::NotFound(
+                            "the workshop has no such customer".into(),
+                        ));
+                    }
+                    customer
+                }
+            };
+            book(tx, workshop, customer, user.id, &body, now)
+        })
+        .await?;
+    Ok(match booked {
+        Booked::Made(booking) => (StatusCode::CREATED, Json(booking)).into_response(),
+        Booked::Taken(next_free) => (
+            StatusCode::CONFLICT,
+            Json(json!({
+                "error": {"code": "slot_taken",
+                    "message": "this slot was just taken; here are the next free slots"},
+                "next_free": next_free,
+            })),
+        )
+            .into_response(),
+    })
+}
+
+async fn list_bookings(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiPath(workshop): ApiPath<Uuid>,
+    ApiQuery(window): ApiQuery<Window>,
+) -> Result<Json<Bookings>> {
+    let (from, days) = window.read(state.clock.now_ms())?;
+    let to = from.saturating_add(days * 86_400_000);
+    let bookings = state
+        .db
+        .read(move |conn| {
+            let role = role_in(conn, user.id, workshop)?;
+            let only = (!role.staff()).then_some(user.id);
+            bookings_of(conn, workshop, only, from, to)
+        })
+        .await?;
+    Ok(Json(Bookings { bookings }))
+}
+
+async fn cancel_booking(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiPath((workshop, booking)): ApiPath<(Uuid, Uuid)>,
+) -> Result<Json<Booking>> {
+    let now = state.clock.now_ms();
+    let cancelled = state
+        .db
+        .write(move |tx| {
+            let role = role_in(tx, user.id, workshop)?;
+            let found = crate::bookings::booking(tx, booking)?;
+            if !role.staff() && found.customer != user.id {
+                return Err(AppError::NotFound("no such booking".into()));
+            }
+            cancel(tx, workshop, booking, now)
+        })
+        .await?;
+    Ok(Json(cancelled))
+}
