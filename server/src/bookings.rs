@@ -254,8 +254,9 @@ pub fn free_slots(
 pub enum Booked {
     /// The slot is the customer's.
     Made(Booking),
-    /// Someone else holds it now; the next free slots.
-    Taken(Vec<Slot>),
+    /// Someone else holds this slot now (the next free ones are read after
+    /// the write, off the single writer).
+    Taken(Slot),
 }
 
 fn check_booking(new: &NewBooking) -> Result<()> {
@@ -345,14 +346,7 @@ pub fn book(
     match inserted {
         Ok(_) => booking(tx, id).map(Booked::Made),
         Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == ErrorCode::ConstraintViolation => {
-            let next = free_slots(
-                tx,
-                workshop,
-                slot.start_ms,
-                MAX_LISTED_DAYS,
-                NEXT_FREE_SHOWN,
-            )?;
-            Ok(Booked::Taken(next))
+            Ok(Booked::Taken(slot))
         }
         Err(e) => Err(e.into()),
     }

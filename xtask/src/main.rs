@@ -69,6 +69,8 @@ commands:
   bench leaderboard
                     a leaderboard page (top 100 + own rank) and a push's refresh,
                     1,000 vs 100,000 riders
+  bench bookings    200 customers booking at once against the real server on loopback:
+                    throughput, p50/p95/p99 of a booking, slots lost to a faster client
   bench refresh     the app's main-thread time after a sync round (empty, 1,000 events), before and after
   bench photo       a phone photo (0.9 / 12 / 48 MP) made ready for a photo proof
   bench phones      one push_camera_frame (1280x720) through the Python bindings vs in Rust
@@ -480,6 +482,21 @@ fn bench(args: &[String]) -> Result<(), String> {
                 "ridewire-server",
                 "--bench",
                 "leaderboard",
+            ]),
+        ),
+        // 200 customers booking at once against the real server binary on
+        // loopback, in the profile it runs in.
+        Some("bookings") => step(
+            "bench bookings",
+            cargo(&[
+                "bench",
+                "--locked",
+                "--profile",
+                "dev",
+                "--package",
+                "ridewire-server",
+                "--bench",
+                "bookings",
             ]),
         ),
         // The main thread's work after a sync round, before and after

@@ -18,7 +18,8 @@ use uuid::Uuid;
 use crate::AppState;
 use crate::auth::AuthUser;
 use crate::bookings::{
-    Booked, MAX_LISTED_DAYS, add_bay, bays_of, book, bookings_of, cancel, check_bay, free_slots,
+    Booked, MAX_LISTED_DAYS, NEXT_FREE_SHOWN, add_bay, bays_of, book, bookings_of, cancel,
+    check_bay, free_slots,
 };
 use crate::error::{AppError, Result};
 use crate::routes::{Access, ApiJson, ApiPath, ApiQuery, In, Param, Route, Values};
@@ -304,15 +305,27 @@ async fn new_booking(
         .await?;
     Ok(match booked {
         Booked::Made(booking) => (StatusCode::CREATED, Json(booking)).into_response(),
-        Booked::Taken(next_free) => (
-            StatusCode::CONFLICT,
-            Json(json!({
+        Booked::Taken(slot) => {
+            // Read after the write, so the single writer is not held up.
+            let next_free = state
+                .db
+                .read(move |conn| {
+                    free_slots(
+                        conn,
+                        workshop,
+                        slot.start_ms,
+                        MAX_LISTED_DAYS,
+                        NEXT_FREE_SHOWN,
+                    )
+                })
+                .await?;
+            let body = json!({
                 "error": {"code": "slot_taken",
                     "message": "this slot was just taken; here are the next free slots"},
                 "next_free": next_free,
-            })),
-        )
-            .into_response(),
+            });
+            (StatusCode::CONFLICT, Json(body)).into_response()
+        }
     })
 }
 
