@@ -14,8 +14,8 @@ use ridewire_engine::sync::api::{self, Credentials, ErrorBody, RefreshRequest};
 use ridewire_engine::sync::leaderboard::{Board, DisplayName, LeaderboardPage, Period};
 use ridewire_engine::sync::record::{Conflict, Edit, Record};
 use ridewire_engine::sync::workshops::{
-    AcceptInvitation, Customers, Invitation, Membership, Memberships, NewInvitation, NewWorkshop,
-    Sharing, WorkshopAnswer, WorkshopCall,
+    AcceptInvitation, Bay, Booking, Bookings, Customers, Invitation, Membership, Memberships,
+    NewInvitation, NewWorkshop, Sharing, SlotTaken, Slots, WorkshopAnswer, WorkshopCall,
 };
 use ridewire_engine::sync::{
     Cursor, Gap, MAX_ANSWER_BYTES, PullResponse, PushRequest, PushResponse,
@@ -614,7 +614,46 @@ impl Transport for HttpTransport {
                 let url = at(workshop, "/customers");
                 self.send(|c| c.get(&url)).await?
             }
+            WorkshopCall::AddBay { workshop, bay } => {
+                let url = at(workshop, "/bays");
+                self.send(|c| c.post(&url).json(bay)).await?
+            }
+            WorkshopCall::Slots { workshop, days } => {
+                let url = at(workshop, &format!("/slots?days={days}"));
+                self.send(|c| c.get(&url)).await?
+            }
+            WorkshopCall::Book { workshop, booking } => {
+                let url = at(workshop, "/bookings");
+                self.send(|c| c.post(&url).json(booking)).await?
+            }
+            WorkshopCall::Bookings { workshop, days } => {
+                let url = at(workshop, &format!("/bookings?days={days}"));
+                self.send(|c| c.get(&url)).await?
+            }
+            WorkshopCall::Cancel { workshop, booking } => {
+                let url = at(workshop, &format!("/bookings/{booking}"));
+                self.send(|c| c.delete(&url)).await?
+            }
         };
+        if matches!(call, WorkshopCall::Book { .. }) && response.status() == StatusCode::CONFLICT {
+            // Just taken by someone else: the answer names the next free slots.
+            let body: serde_json::Value = read_json(response).await?;
+            if body["error"]["code"] == "slot_taken" {
+                let taken: SlotTaken = serde_json::from_value(body).map_err(|e| Error::Server {
+                    status: 409,
+                    message: format!("unreadable answer: {e}"),
+                })?;
+                return Ok(WorkshopAnswer::Taken(taken.next_free));
+            }
+            return Err(Error::Refused {
+                status: 409,
+                code: body["error"]["code"]
+                    .as_str()
+                    .unwrap_or("conflict")
+                    .to_owned(),
+                message: body["error"]["message"].as_str().unwrap_or("").to_owned(),
+            });
+        }
         if !response.status().is_success() {
             return Err(failure(response).await);
         }
@@ -633,6 +672,16 @@ impl Transport for HttpTransport {
             WorkshopCall::Leave { .. } => WorkshopAnswer::Left,
             WorkshopCall::Customers { .. } => {
                 WorkshopAnswer::Customers(read_json::<Customers>(response).await?.customers)
+            }
+            WorkshopCall::AddBay { .. } => WorkshopAnswer::Bay(read_json::<Bay>(response).await?),
+            WorkshopCall::Slots { .. } => {
+                WorkshopAnswer::Slots(read_json::<Slots>(response).await?.slots)
+            }
+            WorkshopCall::Book { .. } | WorkshopCall::Cancel { .. } => {
+                WorkshopAnswer::Booked(read_json::<Booking>(response).await?)
+            }
+            WorkshopCall::Bookings { .. } => {
+                WorkshopAnswer::Bookings(read_json::<Bookings>(response).await?.bookings)
             }
         })
     }

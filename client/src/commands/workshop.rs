@@ -9,7 +9,9 @@ use std::process::ExitCode;
 
 use clap::Subcommand;
 use ridewire_app::workshops::{self, membership_line, role_words, shares_words};
-use ridewire_engine::sync::workshops::{Role, Share, WorkshopAnswer, WorkshopCall};
+use ridewire_engine::sync::workshops::{
+    NewBay, NewBooking, Role, Share, WorkshopAnswer, WorkshopCall,
+};
 use uuid::Uuid;
 
 /// What to do.
@@ -58,6 +60,99 @@ pub enum WorkshopAction {
         /// The workshop's id.
         workshop: Uuid,
     },
+    /// Add a bay with its opening hours (the owner).
+    AddBay {
+        /// The workshop's id.
+        workshop: Uuid,
+        /// Its name, e.g. "Lift 1".
+        #[arg(long)]
+        name: String,
+        /// Opening time, HH:MM (the workshop's local time).
+        #[arg(long, value_parser = parse_time)]
+        opens: u16,
+        /// Closing time, HH:MM (24:00 for midnight).
+        #[arg(long, value_parser = parse_time)]
+        closes: u16,
+        /// Days open, 1 (Monday) to 7 (Sunday), comma-separated.
+        #[arg(long, value_delimiter = ',', default_value = "1,2,3,4,5")]
+        days: Vec<u8>,
+        /// Slot length in minutes (15 to 480).
+        #[arg(long, default_value_t = 60)]
+        slot: u16,
+        /// The workshop's offset from UTC in minutes [default: this machine's].
+        #[arg(long, allow_hyphen_values = true)]
+        utc_offset: Option<i16>,
+    },
+    /// The free slots of the workshop's bays.
+    Slots {
+        /// The workshop's id.
+        workshop: Uuid,
+        /// Over this many days from now (1 to 14).
+        #[arg(long, default_value_t = 7, value_parser = clap::value_parser!(u8).range(1..=14))]
+        days: u8,
+    },
+    /// Book a slot (a customer for themselves; staff with --for).
+    Book {
+        /// The workshop's id.
+        workshop: Uuid,
+        /// The bay, as `slots` prints it.
+        #[arg(long)]
+        bay: Uuid,
+        /// The slot's start, as `slots` prints it (RFC 3339, e.g.
+        /// 2026-12-07T09:00:00Z).
+        #[arg(long, value_parser = parse_start)]
+        start: i64,
+        /// What is to be done.
+        #[arg(long, default_value = "Service")]
+        service: String,
+        /// A note for the workshop.
+        #[arg(long, default_value = "")]
+        notes: String,
+        /// Staff: the customer's account number (`customers` prints it).
+        #[arg(long = "for", value_name = "CUSTOMER")]
+        customer: Option<i64>,
+    },
+    /// Bookings (staff: all; a customer: their own).
+    Bookings {
+        /// The workshop's id.
+        workshop: Uuid,
+        /// Over this many days from now (1 to 14).
+        #[arg(long, default_value_t = 7, value_parser = clap::value_parser!(u8).range(1..=14))]
+        days: u8,
+    },
+    /// Cancel a booking.
+    Cancel {
+        /// The workshop's id.
+        workshop: Uuid,
+        /// The booking's id.
+        booking: Uuid,
+    },
+}
+
+/// Minutes after midnight from `HH:MM`.
+fn parse_time(text: &str) -> Result<u16, String> {
+    let bad = || format!("{text:?} is not a time like 08:30");
+    let (h, m) = text.split_once(':').ok_or_else(bad)?;
+    let (h, m): (u16, u16) = (h.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
+    if m >= 60 || h * 60 + m > 1440 {
+        return Err(bad());
+    }
+    Ok(h * 60 + m)
+}
+
+/// Unix ms from an RFC 3339 time.
+fn parse_start(text: &str) -> Result<i64, String> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|t| t.timestamp_millis())
+        .map_err(|e| format!("{text:?} is not a time like 2026-12-07T09:00:00Z: {e}"))
+}
+
+/// A time as `slots` prints it and `book --start` reads it.
+fn rfc3339(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms).map_or_else(
+        || ms.to_string(),
+        |t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+    )
 }
 
 fn parse_role(text: &str) -> Result<Role, String> {
@@ -84,6 +179,50 @@ impl WorkshopAction {
             },
             WorkshopAction::Leave { workshop } => WorkshopCall::Leave { workshop },
             WorkshopAction::Customers { workshop } => WorkshopCall::Customers { workshop },
+            WorkshopAction::AddBay {
+                workshop,
+                name,
+                opens,
+                closes,
+                days,
+                slot,
+                utc_offset,
+            } => WorkshopCall::AddBay {
+                workshop,
+                bay: NewBay {
+                    name,
+                    opens_min: opens,
+                    closes_min: closes,
+                    days,
+                    slot_minutes: slot,
+                    utc_offset_min: utc_offset.unwrap_or_else(|| ridewire_app::clock::now().1),
+                },
+            },
+            WorkshopAction::Slots { workshop, days } => WorkshopCall::Slots { workshop, days },
+            WorkshopAction::Book {
+                workshop,
+                bay,
+                start,
+                service,
+                notes,
+                customer,
+            } => WorkshopCall::Book {
+                workshop,
+                booking: NewBooking {
+                    bay,
+                    start_ms: start,
+                    service,
+                    bike: None,
+                    notes,
+                    customer,
+                },
+            },
+            WorkshopAction::Bookings { workshop, days } => {
+                WorkshopCall::Bookings { workshop, days }
+            }
+            WorkshopAction::Cancel { workshop, booking } => {
+                WorkshopCall::Cancel { workshop, booking }
+            }
         }
     }
 }
@@ -113,6 +252,56 @@ pub fn report(answer: &WorkshopAnswer) -> String {
         WorkshopAnswer::Left => {
             "You left the workshop; it no longer sees anything of yours.\n".to_owned()
         }
+        WorkshopAnswer::Bay(bay) => format!(
+            "Bay {} (id {}): {} slots of {} minutes\n",
+            bay.name,
+            bay.id,
+            (bay.closes_min - bay.opens_min) / bay.slot_minutes,
+            bay.slot_minutes
+        ),
+        WorkshopAnswer::Slots(slots) if slots.is_empty() => "No free slots.\n".to_owned(),
+        WorkshopAnswer::Slots(slots) | WorkshopAnswer::Taken(slots) => {
+            let mut out = if matches!(answer, WorkshopAnswer::Taken(_)) {
+                "That slot was just taken. The next free slots:\n".to_owned()
+            } else {
+                String::new()
+            };
+            for s in slots {
+                out.push_str(&format!(
+                    "--bay {} --start {}\n",
+                    s.bay,
+                    rfc3339(s.start_ms)
+                ));
+            }
+            out
+        }
+        WorkshopAnswer::Booked(b) if b.cancelled_ms.is_some() => {
+            format!("Cancelled: {} at {}\n", b.service, rfc3339(b.start_ms))
+        }
+        WorkshopAnswer::Booked(b) => format!(
+            "Booked: {} at {} (booking {})\n",
+            b.service,
+            rfc3339(b.start_ms),
+            b.id
+        ),
+        WorkshopAnswer::Bookings(list) if list.is_empty() => "No bookings.\n".to_owned(),
+        WorkshopAnswer::Bookings(list) => list
+            .iter()
+            .map(|b| {
+                format!(
+                    "{}  {}  customer {}{}  (booking {})\n",
+                    rfc3339(b.start_ms),
+                    b.service,
+                    b.customer,
+                    if b.cancelled_ms.is_some() {
+                        ", cancelled"
+                    } else {
+                        ""
+                    },
+                    b.id
+                )
+            })
+            .collect(),
         WorkshopAnswer::Customers(list) if list.is_empty() => "No customers yet.\n".to_owned(),
         WorkshopAnswer::Customers(list) => {
             let mut out = String::new();
@@ -156,6 +345,10 @@ pub fn report(answer: &WorkshopAnswer) -> String {
 /// Runs the action on the rider's database.
 pub fn run(action: &WorkshopAction, database: &Path) -> ExitCode {
     match workshops::ask_once(database, action.call()) {
+        Ok(answer @ WorkshopAnswer::Taken(_)) => {
+            print!("{}", report(&answer));
+            ExitCode::FAILURE
+        }
         Ok(answer) => {
             print!("{}", report(&answer));
             ExitCode::SUCCESS

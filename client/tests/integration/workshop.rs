@@ -1,7 +1,9 @@
 //! `ridewire workshop` against the real server: an owner founds a
 //! workshop and invites; a rider joins with the code and chooses what the
-//! workshop sees; the owner lists the customer with their bike; the rider
-//! leaves and the workshop sees nothing more.
+//! workshop sees; the owner lists the customer with their bike and adds a
+//! bay; the rider books a slot, the front desk's try for it hears the next
+//! free ones, the rider cancels; the rider leaves and the workshop sees
+//! nothing more.
 
 use std::path::{Path, PathBuf};
 
@@ -47,7 +49,7 @@ fn word_after<'a>(text: &'a str, label: &str) -> &'a str {
 }
 
 #[test]
-fn a_rider_joins_a_workshop_with_its_code_shares_a_bike_and_leaves() {
+fn a_rider_joins_a_workshop_with_its_code_shares_a_bike_books_a_slot_and_leaves() {
     let dir = tempfile::tempdir().expect("temp dir");
     let Some(server) = start_server(dir.path()) else {
         return;
@@ -98,8 +100,9 @@ fn a_rider_joins_a_workshop_with_its_code_shares_a_bike_and_leaves() {
     assert_eq!(code, 1);
     assert!(err.contains("no such invitation"), "{err}");
 
-    let (code, out, err) = workshop(&owner, &["customers", &shop]);
+    let (code, customers_out, err) = workshop(&owner, &["customers", &shop]);
     assert_eq!(code, 0, "{err}");
+    let out = customers_out.clone();
     assert!(out.contains("shares bikes"), "{out}");
     assert!(out.contains("bike Yamaha MT-07 (2021)"), "{out}");
     // A customer cannot list the others.
@@ -110,6 +113,88 @@ fn a_rider_joins_a_workshop_with_its_code_shares_a_bike_and_leaves() {
     let (code, _, err) = workshop(&rider, &["share", &shop, "bikes,photos"]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("\"photos\""), "{err}");
+
+    // A bay, a free slot booked by the rider; the front desk's try for the
+    // same slot hears the next free ones; the rider cancels.
+    let (code, out, err) = workshop(
+        &owner,
+        &[
+            "add-bay",
+            &shop,
+            "--name",
+            "Lift 1",
+            "--opens",
+            "00:00",
+            "--closes",
+            "24:00",
+            "--days",
+            "1,2,3,4,5,6,7",
+            "--slot",
+            "60",
+            "--utc-offset",
+            "0",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("Bay Lift 1 (id "), "{out}");
+    let (code, out, err) = workshop(&rider, &["slots", &shop, "--days", "2"]);
+    assert_eq!(code, 0, "{err}");
+    let first: Vec<&str> = out
+        .lines()
+        .next()
+        .expect("a slot")
+        .split_whitespace()
+        .collect();
+    let (bay, start) = (first[1], first[3]);
+    let (code, out, err) = workshop(
+        &rider,
+        &[
+            "book",
+            &shop,
+            "--bay",
+            bay,
+            "--start",
+            start,
+            "--service",
+            "Chain kit",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.starts_with(&format!("Booked: Chain kit at {start}")),
+        "{out}"
+    );
+    let booking = word_after(&out, "(booking ").to_owned();
+    let customer_no = word_after(&customers_out, "customer ")
+        .trim_end_matches(':')
+        .to_owned();
+    let (code, out, _) = workshop(
+        &owner,
+        &[
+            "book",
+            &shop,
+            "--bay",
+            bay,
+            "--start",
+            start,
+            "--for",
+            &customer_no,
+        ],
+    );
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.starts_with("That slot was just taken. The next free slots:\n--bay "),
+        "{out}"
+    );
+    assert!(!out.contains(start), "{out}");
+    let (_, out, _) = workshop(&owner, &["bookings", &shop]);
+    assert!(
+        out.contains(&format!("{start}  Chain kit  customer {customer_no}")),
+        "{out}"
+    );
+    let (code, out, err) = workshop(&rider, &["cancel", &shop, &booking]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("Cancelled: Chain kit"), "{out}");
 
     let (code, out, err) = workshop(&rider, &["leave", &shop]);
     assert_eq!(code, 0, "{err}");

@@ -280,6 +280,16 @@ pub enum WorkshopCall {
     Leave { workshop: Uuid },
     /// `workshop`'s customers (staff only).
     Customers { workshop: Uuid },
+    /// Add a bay to `workshop` (its owner).
+    AddBay { workshop: Uuid, bay: NewBay },
+    /// `workshop`'s free slots over `days` days from now.
+    Slots { workshop: Uuid, days: u8 },
+    /// Book a slot.
+    Book { workshop: Uuid, booking: NewBooking },
+    /// Bookings over `days` days from now (staff: all; a customer: theirs).
+    Bookings { workshop: Uuid, days: u8 },
+    /// Cancel a booking.
+    Cancel { workshop: Uuid, booking: Uuid },
 }
 
 /// The server's answer to a [`WorkshopCall`].
@@ -290,6 +300,30 @@ pub enum WorkshopAnswer {
     Invitation(Invitation),
     Left,
     Customers(Vec<Customer>),
+    Bay(Bay),
+    Slots(Vec<Slot>),
+    Booked(Booking),
+    /// The slot was just taken by someone else; the next free slots.
+    Taken(Vec<Slot>),
+    Bookings(Vec<Booking>),
+}
+
+/// `GET /api/v1/workshops/{workshop}/slots`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Slots {
+    pub slots: Vec<Slot>,
+}
+
+/// `GET /api/v1/workshops/{workshop}/bookings`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Bookings {
+    pub bookings: Vec<Booking>,
+}
+
+/// The body of `409 slot_taken`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SlotTaken {
+    pub next_free: Vec<Slot>,
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use axum::extract::State;
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
-use ridewire_engine::sync::workshops::{Bay, Booking, NewBay, NewBooking, Role, Slot};
+use ridewire_engine::sync::workshops::{Bay, Booking, Bookings, NewBay, NewBooking, Role, Slots};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
@@ -172,16 +172,6 @@ pub fn routes() -> Vec<Route> {
 #[derive(Debug, Serialize)]
 struct Bays {
     bays: Vec<Bay>,
-}
-
-#[derive(Debug, Serialize)]
-struct Slots {
-    slots: Vec<Slot>,
-}
-
-#[derive(Debug, Serialize)]
-struct Bookings {
-    bookings: Vec<Booking>,
 }
 
 #[derive(Debug, Deserialize)]
