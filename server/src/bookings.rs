@@ -421,6 +421,17 @@ pub fn bookings_of(
     rows.into_iter().map(with_ids).collect()
 }
 
+/// Every booking of `customer` at any workshop (the account's export).
+pub fn bookings_of_customer(conn: &Connection, customer: i64) -> Result<Vec<Booking>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {BOOKING_COLUMNS} FROM bookings WHERE customer = ?1 ORDER BY start_ms, id"
+    ))?;
+    let rows = stmt
+        .query_map([customer], read_booking)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    rows.into_iter().map(with_ids).collect()
+}
+
 /// Cancels booking `id` of `workshop` at `now` (again: nothing changes).
 pub fn cancel(tx: &Connection, workshop: Uuid, id: Uuid, now: i64) -> Result<Booking> {
     let found = booking(tx, id)?;

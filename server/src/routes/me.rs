@@ -150,6 +150,7 @@ async fn export(State(state): State<AppState>, user: AuthUser) -> Result<Json<Va
                 }));
             }
             let workshops = crate::workshops::memberships_of(&tx, user.id)?;
+            let bookings = crate::bookings::bookings_of_customer(&tx, user.id)?;
             Ok(json!({
                 "account": account,
                 "devices": devices,
@@ -160,6 +161,7 @@ async fn export(State(state): State<AppState>, user: AuthUser) -> Result<Json<Va
                 "leaderboard": {"display_name": display_name},
                 "photos": photos,
                 "workshops": workshops,
+                "bookings": bookings,
             }))
         })
         .await?;

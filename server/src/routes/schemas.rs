@@ -223,6 +223,8 @@ pub fn all() -> Value {
         "description": "Every photo the account uploaded, the JPEG included"});
     all["Export"]["properties"]["workshops"] = json!({"type": "array", "items": r("Membership"),
         "description": "The workshops the account belongs to, as staff or customer, with what it shares"});
+    all["Export"]["properties"]["bookings"] = json!({"type": "array", "items": r("Booking"),
+        "description": "The account's bookings at any workshop, cancelled ones included"});
     for part in [
         diagnostics(),
         leaderboards(),

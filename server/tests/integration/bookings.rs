@@ -176,6 +176,13 @@ async fn customers_see_their_own_bookings_and_bad_slots_are_refused() {
     assert_eq!(hers.body["bookings"][0]["notes"], "rear only");
     let all = get(&server, &owner, &path).await;
     assert_eq!(all.body["bookings"].as_array().map(Vec::len), Some(2));
+    // Her export has it.
+    let export = get(&server, &ana, "/api/v1/me/export").await;
+    assert_eq!(
+        export.body["bookings"][0]["service"], "Tyres",
+        "{:?}",
+        export.body
+    );
     // Ana cannot cancel Ben's booking, nor book for him.
     let bens = booked.body["id"].as_str().expect("id");
     let sneak = server
