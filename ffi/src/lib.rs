@@ -15,6 +15,7 @@ mod error;
 #[cfg(any(target_os = "android", target_os = "ios"))]
 mod phone_app;
 mod views;
+mod workshops;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -43,6 +44,7 @@ pub use views::{
     Achievement, AgentAnswer, AtZone, Decision, Diagnosis, Marker, Notice, Point, Progress, Quest,
     QuestState, QuestStep, Recorded, SyncState, SyncSummary, WithPhoto,
 };
+pub use workshops::WorkshopMembership;
 
 uniffi::setup_scaffolding!("ridewire");
 

@@ -213,6 +213,58 @@ def sync(rw, server, email, password):
     return summary
 
 
+def http(server, method, path, token=None, body=None):
+    """One call to the server as a workshop's terminal makes it."""
+    import urllib.error
+    import urllib.request
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(server + path, data=data, method=method)
+    request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request) as response:
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read() or b"null")
+
+
+def workshop(rw, server):
+    """The phone's rider joins a workshop with its code, shares, leaves."""
+    status, owner = http(server, "POST", "/api/v1/auth/register", body={
+        "email": "owner@moto.test", "password": "correct horse battery"})
+    check("the workshop's owner has an account", status == 201, owner)
+    token = owner["access_token"]
+    status, shop = http(server, "POST", "/api/v1/workshops", token, {"name": "Moto Müller"})
+    check("the owner founds a workshop", status == 201, shop)
+    status, invitation = http(server, "POST", f"/api/v1/workshops/{shop['workshop']}/invitations",
+                              token, {"role": "customer"})
+    check("and gives out a code", status == 201, invitation)
+    check("the phone belongs to no workshop yet", asyncio.run(rw.workshops()) == [])
+    try:
+        asyncio.run(rw.join_workshop(invitation["code"], ["photos"]))
+        check("a word that cannot be shared is refused", False)
+    except RideWireError.InvalidInput as e:
+        check("a word that cannot be shared is refused", '"photos"' in e.message, e.message)
+    code = invitation["code"].lower()
+    joined = asyncio.run(rw.join_workshop(code[:6] + "-" + code[6:], []))
+    check("the phone joins with the code as typed", joined.role == "customer" and joined.name == "Moto Müller", joined)
+    check("sharing its bikes by default", joined.shares == ["bikes"], joined.shares)
+    shared = asyncio.run(rw.share_with_workshop(joined.workshop, ["bikes", "diagnoses"]))
+    check("and then its diagnoses too", shared.shares == ["bikes", "diagnoses"], shared.shares)
+    status, customers = http(server, "GET", f"/api/v1/workshops/{shop['workshop']}/customers", token)
+    check("the workshop sees the customer's diagnoses", status == 200 and len(customers["customers"][0]["diagnoses"]) >= 1, customers)
+    try:
+        asyncio.run(rw.join_workshop(invitation["code"], []))
+        check("a used code is refused", False)
+    except RideWireError.InvalidInput as e:
+        check("a used code is refused", "no such invitation" in e.message, e.message)
+    asyncio.run(rw.leave_workshop(joined.workshop))
+    check("after leaving, the phone belongs to none", asyncio.run(rw.workshops()) == [])
+    status, customers = http(server, "GET", f"/api/v1/workshops/{shop['workshop']}/customers", token)
+    check("and the workshop sees no customer", customers["customers"] == [], customers)
+
+
 def second_device(server, email, password, xp):
     with tempfile.TemporaryDirectory() as folder:
         tablet = RideWire.open(folder)
@@ -242,6 +294,7 @@ def main():
         sync(rw, server, email, password)
         xp = rw.progress().xp
         check("a plan's map comes back as JSON", '"nodes"' in rw.plan_map("# Plan\n## Chain\n- [ ] lube\n", 7))
+        workshop(rw, server)
         second_device(server, email, password, xp)
         rw.shutdown()
     try:
