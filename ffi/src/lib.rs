@@ -44,7 +44,7 @@ pub use views::{
     Achievement, AgentAnswer, AtZone, Decision, Diagnosis, Marker, Notice, Point, Progress, Quest,
     QuestState, QuestStep, Recorded, SyncState, SyncSummary, WithPhoto,
 };
-pub use workshops::WorkshopMembership;
+pub use workshops::{BookingAttempt, BookingView, FreeSlot, WorkshopMembership};
 
 uniffi::setup_scaffolding!("ridewire");
 

@@ -1,13 +1,17 @@
 //! Workshops for the phone's rider (issue 15): the workshops they belong
 //! to, joining one with the code it gave them, choosing what it sees and
-//! leaving. Each is a question to the server through the device's syncer
+//! leaving; the free slots of its bays, booking one (or hearing the next
+//! free ones when someone was faster), the rider's bookings, cancelling.
+//! Each is a question to the server through the device's syncer
 //! (`ridewire_app::workshops` does the same for the command line), so the
 //! rider must be signed in. Founding a workshop and its staff's work are
 //! the terminal's, not the phone's.
 
 use std::time::Duration;
 
-use ridewire_engine::sync::workshops::{Membership, Share, WorkshopAnswer, WorkshopCall};
+use ridewire_engine::sync::workshops::{
+    Booking, Membership, NewBooking, Share, Slot, WorkshopAnswer, WorkshopCall,
+};
 use uuid::Uuid;
 
 use crate::{RideWire, RideWireError};
@@ -40,12 +44,76 @@ impl From<Membership> for WorkshopMembership {
     }
 }
 
+/// A free slot of one of a workshop's bays.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct FreeSlot {
+    pub bay: String,
+    pub start_ms: i64,
+    pub end_ms: i64,
+}
+
+impl From<Slot> for FreeSlot {
+    fn from(s: Slot) -> Self {
+        FreeSlot {
+            bay: s.bay.to_string(),
+            start_ms: s.start_ms,
+            end_ms: s.end_ms,
+        }
+    }
+}
+
+/// A booking of the rider's.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct BookingView {
+    pub id: String,
+    pub bay: String,
+    pub start_ms: i64,
+    pub end_ms: i64,
+    pub service: String,
+    pub notes: String,
+    pub cancelled: bool,
+}
+
+impl From<Booking> for BookingView {
+    fn from(b: Booking) -> Self {
+        BookingView {
+            id: b.id.to_string(),
+            bay: b.bay.to_string(),
+            start_ms: b.start_ms,
+            end_ms: b.end_ms,
+            service: b.service,
+            notes: b.notes,
+            cancelled: b.cancelled_ms.is_some(),
+        }
+    }
+}
+
+/// What came of asking for a slot: the booking, or (someone was faster)
+/// the next free slots.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct BookingAttempt {
+    pub booked: Option<BookingView>,
+    pub next_free: Vec<FreeSlot>,
+}
+
 fn invalid(message: String) -> RideWireError {
     RideWireError::InvalidInput { message }
 }
 
 fn workshop_id(text: &str) -> Result<Uuid, RideWireError> {
-    Uuid::parse_str(text).map_err(|_| invalid(format!("{text:?} is not a workshop's id")))
+    id_of(text, "a workshop's")
+}
+
+fn id_of(text: &str, what: &str) -> Result<Uuid, RideWireError> {
+    Uuid::parse_str(text).map_err(|_| invalid(format!("{text:?} is not {what} id")))
+}
+
+fn days(days: u8) -> Result<u8, RideWireError> {
+    if (1..=14).contains(&days) {
+        Ok(days)
+    } else {
+        Err(invalid(format!("{days} days: 1 to 14 can be listed")))
+    }
 }
 
 fn shares(words: &[String]) -> Result<Vec<Share>, RideWireError> {
@@ -133,6 +201,89 @@ impl RideWire {
         };
         match self.ask_workshop(call).await? {
             WorkshopAnswer::Left => Ok(()),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    /// The free slots of a workshop's bays over the next `days` (1 to 14).
+    pub async fn workshop_slots(
+        &self,
+        workshop: String,
+        days: u8,
+    ) -> Result<Vec<FreeSlot>, RideWireError> {
+        let call = WorkshopCall::Slots {
+            workshop: workshop_id(&workshop)?,
+            days: self::days(days)?,
+        };
+        match self.ask_workshop(call).await? {
+            WorkshopAnswer::Slots(slots) => Ok(slots.into_iter().map(Into::into).collect()),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    /// Books a free slot for the rider. When someone else was faster, the
+    /// attempt carries no booking but the next free slots.
+    pub async fn book_slot(
+        &self,
+        workshop: String,
+        bay: String,
+        start_ms: i64,
+        service: String,
+        notes: String,
+    ) -> Result<BookingAttempt, RideWireError> {
+        let call = WorkshopCall::Book {
+            workshop: workshop_id(&workshop)?,
+            booking: NewBooking {
+                bay: id_of(&bay, "a bay's")?,
+                start_ms,
+                service,
+                bike: None,
+                notes,
+                customer: None,
+            },
+        };
+        match self.ask_workshop(call).await? {
+            WorkshopAnswer::Booked(b) => Ok(BookingAttempt {
+                booked: Some(b.into()),
+                next_free: Vec::new(),
+            }),
+            WorkshopAnswer::Taken(next) => Ok(BookingAttempt {
+                booked: None,
+                next_free: next.into_iter().map(Into::into).collect(),
+            }),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    /// The rider's bookings at a workshop over the next `days` (1 to 14),
+    /// cancelled ones included.
+    pub async fn my_bookings(
+        &self,
+        workshop: String,
+        days: u8,
+    ) -> Result<Vec<BookingView>, RideWireError> {
+        let call = WorkshopCall::Bookings {
+            workshop: workshop_id(&workshop)?,
+            days: self::days(days)?,
+        };
+        match self.ask_workshop(call).await? {
+            WorkshopAnswer::Bookings(list) => Ok(list.into_iter().map(Into::into).collect()),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    /// Cancels one of the rider's bookings; the slot is free again.
+    pub async fn cancel_booking(
+        &self,
+        workshop: String,
+        booking: String,
+    ) -> Result<BookingView, RideWireError> {
+        let call = WorkshopCall::Cancel {
+            workshop: workshop_id(&workshop)?,
+            booking: id_of(&booking, "a booking's")?,
+        };
+        match self.ask_workshop(call).await? {
+            WorkshopAnswer::Booked(b) => Ok(b.into()),
             other => Err(unexpected(&other)),
         }
     }

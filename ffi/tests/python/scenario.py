@@ -259,6 +259,29 @@ def workshop(rw, server):
         check("a used code is refused", False)
     except RideWireError.InvalidInput as e:
         check("a used code is refused", "no such invitation" in e.message, e.message)
+    # The workshop's bay; the phone books its first free slot, then asks
+    # for the same one again and hears the next free ones.
+    status, bay = http(server, "POST", f"/api/v1/workshops/{shop['workshop']}/bays", token, {
+        "name": "Lift 1", "opens_min": 0, "closes_min": 1440, "days": [1, 2, 3, 4, 5, 6, 7],
+        "slot_minutes": 60, "utc_offset_min": 0})
+    check("the owner adds a bay", status == 201, bay)
+    slots = asyncio.run(rw.workshop_slots(joined.workshop, 2))
+    check("the phone sees free slots", len(slots) > 20 and slots[0].bay == bay["id"], slots[:2])
+    first = slots[0]
+    attempt = asyncio.run(rw.book_slot(joined.workshop, first.bay, first.start_ms, "Chain kit", "rear sprocket too"))
+    check("the phone books the first free slot", attempt.booked is not None and attempt.booked.start_ms == first.start_ms, attempt)
+    again = asyncio.run(rw.book_slot(joined.workshop, first.bay, first.start_ms, "Chain kit", ""))
+    check("the same slot again is taken, with the next free ones", again.booked is None and again.next_free
+          and all(s.start_ms != first.start_ms for s in again.next_free), again)
+    mine = asyncio.run(rw.my_bookings(joined.workshop, 2))
+    check("the phone lists its booking", [b.service for b in mine] == ["Chain kit"], mine)
+    gone = asyncio.run(rw.cancel_booking(joined.workshop, attempt.booked.id))
+    check("and cancels it", gone.cancelled, gone)
+    try:
+        asyncio.run(rw.workshop_slots(joined.workshop, 30))
+        check("more than 14 days are refused", False)
+    except RideWireError.InvalidInput as e:
+        check("more than 14 days are refused", "1 to 14" in e.message, e.message)
     asyncio.run(rw.leave_workshop(joined.workshop))
     check("after leaving, the phone belongs to none", asyncio.run(rw.workshops()) == [])
     status, customers = http(server, "GET", f"/api/v1/workshops/{shop['workshop']}/customers", token)
