@@ -79,6 +79,47 @@ fun png(w: Int, h: Int, rgb: Int): ByteArray {
     return out.toByteArray()
 }
 
+/** One call to the server as a workshop's terminal makes it: status and body. */
+fun http(server: String, method: String, path: String, token: String?, body: String?): Pair<Int, String> {
+    val builder = java.net.http.HttpRequest.newBuilder(java.net.URI.create(server + path))
+        .header("Content-Type", "application/json")
+        .method(method, if (body == null) java.net.http.HttpRequest.BodyPublishers.noBody()
+            else java.net.http.HttpRequest.BodyPublishers.ofString(body))
+    if (token != null) builder.header("Authorization", "Bearer $token")
+    val response = java.net.http.HttpClient.newHttpClient()
+        .send(builder.build(), java.net.http.HttpResponse.BodyHandlers.ofString())
+    return Pair(response.statusCode(), response.body())
+}
+
+fun text(json: String, key: String): String =
+    Regex("\"$key\":\"([^\"]*)\"").find(json)!!.groupValues[1]
+
+/** The tablet's rider joins a workshop and books a slot through the view-model. */
+fun workshopDay(model: RideWireModel, server: String) {
+    val (registered, owner) = http(server, "POST", "/api/v1/auth/register", null,
+        """{"email":"owner@moto.test","password":"correct horse battery"}""")
+    check("the workshop's owner has an account", registered == 201, owner)
+    val token = text(owner, "access_token")
+    val (_, shop) = http(server, "POST", "/api/v1/workshops", token, """{"name":"Moto"}""")
+    val workshop = text(shop, "workshop")
+    val (_, invitation) = http(server, "POST", "/api/v1/workshops/$workshop/invitations", token, """{"role":"customer"}""")
+    val (bayStatus, bay) = http(server, "POST", "/api/v1/workshops/$workshop/bays", token,
+        """{"name":"Lift 1","opens_min":0,"closes_min":1440,"days":[1,2,3,4,5,6,7],"slot_minutes":60,"utc_offset_min":0}""")
+    check("the owner adds a bay", bayStatus == 201, bay)
+    val joined = runBlocking { model.joinWorkshop(text(invitation, "code")) }
+    check("the tablet joins with the code", joined?.role == "customer", joined)
+    check("its screen says so", model.screen.value.message == "You are a customer of Moto", model.screen.value.message)
+    val slots = runBlocking { model.slots(workshop, 2) }
+    check("it sees free slots", slots.isNotEmpty(), slots)
+    val booked = runBlocking { model.book(workshop, slots[0], "Annual service") }
+    check("it books the first", booked?.booked?.startMs == slots[0].startMs, booked)
+    val again = runBlocking { model.book(workshop, slots[0], "Annual service") }
+    check("the same slot again offers the next free ones", again?.booked == null && again!!.nextFree.isNotEmpty(), again)
+    check("and the screen says it was taken", model.screen.value.message!!.startsWith("That slot was just taken"), model.screen.value.message)
+    val junk = runBlocking { model.joinWorkshop("no such code") }
+    check("a wrong code is shown, not thrown", junk == null && model.screen.value.message!!.contains("no such invitation"), model.screen.value.message)
+}
+
 /** A `#photo` task completed with a picture, through the view-model. */
 fun photoProof(model: RideWireModel, core: RideWire, dir: File) {
     val plan = File(dir, "brakes.md")
@@ -158,6 +199,7 @@ fun main() {
         check("a bad camera frame is shown, not thrown", bad.isEmpty() && model.screen.value.message!!.contains("needs"), model.screen.value.message)
         check("a plan's map comes back as JSON", tablet.planMap("# Plan\n## Chain\n- [ ] lube\n", 7uL).contains("\"nodes\""))
         photoProof(model, tablet, tabletDir)
+        workshopDay(model, server)
         model.close()
         println("kotlin scenario: all checks passed")
     } finally {

@@ -10,7 +10,9 @@ import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow
 import kotlinx.coroutines.flow.update
 import kotlinx.coroutines.withContext
+import uniffi.ridewire.BookingAttempt
 import uniffi.ridewire.Diagnosis
+import uniffi.ridewire.FreeSlot
 import uniffi.ridewire.Marker
 import uniffi.ridewire.Progress
 import uniffi.ridewire.Quest
@@ -21,6 +23,7 @@ import uniffi.ridewire.SyncState
 import uniffi.ridewire.SyncSubscription
 import uniffi.ridewire.SyncSummary
 import uniffi.ridewire.WithPhoto
+import uniffi.ridewire.WorkshopMembership
 
 /** What the screens show: read from the core after every change. */
 data class Screen(
@@ -106,6 +109,27 @@ class RideWireModel(private val core: RideWire) : AutoCloseable {
                 core.completeQuestWithPhoto(questId, picture, shareTime, sharePlace)
                     .also { show(it.message, replace = true) }
             }
+        }
+
+    /** Joins a workshop with the code it gave the rider (bikes shared). */
+    suspend fun joinWorkshop(code: String): WorkshopMembership? =
+        attempt { core.joinWorkshop(code, emptyList()) }
+            ?.also { show("You are a customer of ${it.name}", replace = true) }
+
+    /** A workshop's free slots over the next `days`. */
+    suspend fun slots(workshop: String, days: Int): List<FreeSlot> =
+        attempt { core.workshopSlots(workshop, days.toUByte()) } ?: emptyList()
+
+    /**
+     * Books `slot` for `service`. When someone was faster the screen says
+     * so, and the attempt carries the next free slots to offer instead.
+     */
+    suspend fun book(workshop: String, slot: FreeSlot, service: String): BookingAttempt? =
+        attempt { core.bookSlot(workshop, slot.bay, slot.startMs, service, "") }?.also {
+            show(
+                if (it.booked != null) "Booked: $service" else "That slot was just taken: pick another",
+                replace = true,
+            )
         }
 
     /** One camera frame's Y plane; a bad frame is shown, not thrown. */
