@@ -139,7 +139,7 @@ fn bay_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(String, Bay)> {
             name: r.get(1)?,
             opens_min: r.get(2)?,
             closes_min: r.get(3)?,
-            days: days.bytes().map(|b| b - b'0').collect(),
+            days: days.bytes().filter_map(|b| b.checked_sub(b'0')).collect(),
             slot_minutes: r.get(5)?,
             utc_offset_min: r.get(6)?,
         },

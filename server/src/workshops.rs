@@ -106,47 +106,45 @@ pub fn role_in(conn: &Connection, user: i64, workshop: Uuid) -> Result<Role> {
 
 /// The caller's membership of `workshop`; 404 when they have none.
 pub fn membership(conn: &Connection, user: i64, workshop: Uuid) -> Result<Membership> {
-    conn.query_row(
-        "SELECT w.name, m.role, m.shares, m.since_ms FROM workshop_members m
-         JOIN workshops w ON w.id = m.workshop
-         WHERE m.workshop = ?1 AND m.user_id = ?2",
-        params![workshop.to_string(), user],
-        |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, i64>(3)?,
-            ))
-        },
-    )
-    .optional()?
-    .ok_or_else(|| AppError::NotFound("no such workshop".into()))
-    .and_then(|(name, role, shares, since_ms)| {
-        Ok(Membership {
-            workshop,
-            name,
-            role: role_of(&role)?,
-            shares: shares_of(&shares),
-            since_ms,
-        })
-    })
+    memberships(conn, user, Some(workshop))?
+        .pop()
+        .ok_or_else(|| AppError::NotFound("no such workshop".into()))
 }
 
 /// Every workshop `user` belongs to, by name.
 pub fn memberships_of(conn: &Connection, user: i64) -> Result<Vec<Membership>> {
+    memberships(conn, user, None)
+}
+
+/// `user`'s memberships (of `only` one workshop when given), in one query.
+fn memberships(conn: &Connection, user: i64, only: Option<Uuid>) -> Result<Vec<Membership>> {
     let mut stmt = conn.prepare(
-        "SELECT m.workshop FROM workshop_members m JOIN workshops w ON w.id = m.workshop
-         WHERE m.user_id = ?1 ORDER BY w.name, m.workshop",
+        "SELECT m.workshop, w.name, m.role, m.shares, m.since_ms FROM workshop_members m
+         JOIN workshops w ON w.id = m.workshop
+         WHERE m.user_id = ?1 AND (?2 IS NULL OR m.workshop = ?2)
+         ORDER BY w.name, m.workshop",
     )?;
-    let ids = stmt
-        .query_map([user], |r| r.get::<_, String>(0))?
+    let rows = stmt
+        .query_map(params![user, only.map(|w| w.to_string())], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, i64>(4)?,
+            ))
+        })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    ids.iter()
-        .map(|id| {
-            let id = Uuid::parse_str(id)
-                .map_err(|e| AppError::Internal(format!("stored workshop id: {e}")))?;
-            membership(conn, user, id)
+    rows.into_iter()
+        .map(|(id, name, role, shares, since_ms)| {
+            Ok(Membership {
+                workshop: Uuid::parse_str(&id)
+                    .map_err(|e| AppError::Internal(format!("stored workshop id: {e}")))?,
+                name,
+                role: role_of(&role)?,
+                shares: shares_of(&shares),
+                since_ms,
+            })
         })
         .collect()
 }
