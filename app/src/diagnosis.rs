@@ -11,7 +11,9 @@ use ridewire_engine::diagnostics::codes::CodeDatabase;
 use ridewire_engine::diagnostics::gate::{self, GatedDiagnosis, SafetyFlag};
 use ridewire_engine::diagnostics::outcome::AgentStatus;
 use ridewire_engine::diagnostics::request::{DiagnosticRequest, VehicleInfo};
+use ridewire_engine::diagnostics::review::Review;
 use ridewire_engine::diagnostics::{Dtc, offline};
+use ridewire_engine::event::EventKind;
 
 use ridewire_offline_store::DiagnosisRecord;
 use ridewire_sync_client::{OnlineDiagnosis, SyncHandle};
@@ -241,6 +243,35 @@ pub fn of_current_bike(rider: &Rider, limit: usize) -> crate::Result<Vec<Diagnos
             }
         }
         after = Some(last);
+    }
+}
+
+/// The newest mechanic's review of the run `run`, from the rider's log (a
+/// `DiagnosisReviewed` event pulled from the server); `None` while nobody
+/// has answered it.
+pub fn review_of(rider: &Rider, run: uuid::Uuid) -> Option<&Review> {
+    rider
+        .events()
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::DiagnosisReviewed {
+                diagnostic_id,
+                review,
+            } if *diagnostic_id == run => Some((e.at_ms, review.as_ref())),
+            _ => None,
+        })
+        .max_by_key(|(at_ms, _)| *at_ms)
+        .map(|(_, review)| review)
+}
+
+/// What a run lights in AR: the gate's components when it approved, the
+/// reviewing mechanic's when they approved or corrected an escalated run,
+/// nothing otherwise.
+pub fn lit_components<'a>(run: &'a DiagnosisRecord, review: Option<&'a Review>) -> &'a [String] {
+    match (run.result.decision, review) {
+        (gate::Decision::Approved, _) => &run.result.highlighted_components,
+        (gate::Decision::Escalated, Some(review)) => review.lit_components(),
+        _ => &[],
     }
 }
 

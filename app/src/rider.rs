@@ -491,6 +491,10 @@ impl Rider {
             .filter(|e| !self.known.contains(&e.id))
             .collect();
         merged.events_added = new.len();
+        // A mechanic's answer to one of the rider's runs shows in its history.
+        merged.history_changed |= new
+            .iter()
+            .any(|e| matches!(e.kind, EventKind::DiagnosisReviewed { .. }));
         if !new.is_empty() {
             new.sort_by_key(|e| (e.device, e.seq));
             let all_checked =

@@ -7,7 +7,9 @@
 
 use std::path::Path;
 
-use ridewire_engine::sync::workshops::{Membership, Role, Share, WorkshopAnswer, WorkshopCall};
+use ridewire_engine::sync::workshops::{
+    Membership, Review, ReviewItem, Role, Share, Verdict, WorkshopAnswer, WorkshopCall,
+};
 
 use crate::account::{Saved, start_syncer};
 use crate::task::Pending;
@@ -71,6 +73,66 @@ pub fn membership_line(m: &Membership) -> String {
         line.push_str(&format!("; sharing {}", shares_words(&m.shares)));
     }
     line
+}
+
+/// A review's verdict and who gave it, in the rider's words: "Approved by
+/// Anna at Moto Müller".
+pub fn review_words(review: &Review) -> String {
+    let verdict = match review.verdict {
+        Verdict::Approved => "Approved",
+        Verdict::Corrected => "Corrected",
+        Verdict::Rejected => "Rejected",
+    };
+    format!(
+        "{verdict} by {} at {}",
+        review.reviewer_name, review.workshop_name
+    )
+}
+
+/// An escalated run waiting for review, as a mechanic reads it: whose, when
+/// and what was asked, what the agents agreed on and why the gate held it.
+pub fn review_item_text(item: &ReviewItem) -> String {
+    let who = item
+        .display_name
+        .clone()
+        .unwrap_or_else(|| format!("customer {}", item.customer));
+    let when = chrono::DateTime::from_timestamp_millis(item.created_ms).map_or_else(
+        || item.created_ms.to_string(),
+        |t| t.format("%Y-%m-%d %H:%M").to_string(),
+    );
+    let r = &item.request;
+    let mut asked: Vec<String> = r.codes.iter().map(ToString::to_string).collect();
+    asked.extend(r.symptoms.iter().map(|s| s.replace('_', " ")));
+    if !r.query.trim().is_empty() {
+        asked.push(format!("\"{}\"", r.query.trim()));
+    }
+    let mut text = format!(
+        "run {}  {who}, {when}: {} {} {} — {}",
+        item.run,
+        r.vehicle.make,
+        r.vehicle.model,
+        r.vehicle.year,
+        asked.join(", ")
+    );
+    match &item.consensus {
+        Some(c) => text.push_str(&format!(
+            "\n  agents: {} (agreement {:.2}, confidence {:.2}); parts: {}\n  advice: {}",
+            c.diagnosis,
+            c.score,
+            c.confidence,
+            if c.highlighted_components.is_empty() {
+                "none named".to_owned()
+            } else {
+                c.highlighted_components.join(", ")
+            },
+            c.recommended_action
+        )),
+        None => text.push_str("\n  agents: no usable answer"),
+    }
+    for flag in &item.flags {
+        text.push_str(&format!("\n  held: {}", crate::diagnosis::flag_text(flag)));
+    }
+    text
 }
 
 #[cfg(test)]

@@ -21,6 +21,8 @@ use ridewire_app::account::SignedIn;
 use ridewire_app::data::{ExportProgress, Exported};
 use ridewire_app::task::Pending;
 use ridewire_engine::diagnostics::gate::{Decision, GatedDiagnosis};
+use ridewire_engine::diagnostics::review::Review;
+use ridewire_offline_store::DiagnosisRecord;
 use ridewire_sync_client::{SyncStatus, Syncer};
 use uuid::Uuid;
 
@@ -145,6 +147,34 @@ impl ApprovedHighlights {
                 }),
             },
             _ => ApprovedHighlights::default(),
+        }
+    }
+
+    /// The highlights a stored run gives: the gate's approval, or a
+    /// mechanic's approval or correction of a run the gate escalated (their
+    /// words become the advice, signed).
+    pub fn of_record(run: &DiagnosisRecord, review: Option<&Review>) -> Self {
+        let Some(review) = review.filter(|r| r.verdict.lights()) else {
+            return Self::of(run.id, &run.result);
+        };
+        if run.result.decision != Decision::Escalated {
+            return Self::of(run.id, &run.result);
+        }
+        let consensus = run.result.consensus.as_ref();
+        ApprovedHighlights {
+            diagnosis: Some(run.id),
+            components: ridewire_app::diagnosis::lit_components(run, Some(review)).to_vec(),
+            finding: Some(Finding {
+                diagnosis: consensus.map(|c| c.diagnosis.clone()).unwrap_or_default(),
+                action: format!(
+                    "{} ({})",
+                    review.text,
+                    ridewire_app::workshops::review_words(review)
+                ),
+                cost: consensus
+                    .and_then(|c| c.estimated_cost.as_ref())
+                    .map(|cost| format!("{:.0}–{:.0} {}", cost.min, cost.max, cost.currency)),
+            }),
         }
     }
 }

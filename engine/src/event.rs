@@ -12,6 +12,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::diagnostics::evidence::RunEvidence;
+use crate::diagnostics::review::{self, Review};
 use crate::proof::{LocationProof, PhotoProof};
 use crate::quest::QuestId;
 use crate::vehicle::ModelKey;
@@ -141,6 +142,13 @@ pub enum EventKind {
     /// A photo of the work on a quest (the picture travels apart, named by
     /// its digest).
     PhotoSubmitted { quest: QuestId, photo: PhotoProof },
+    /// A mechanic reviewed a run the gate escalated (only the server writes
+    /// it, on the rider's server device): who, for which workshop, what
+    /// they decided and in their words, and what lights in AR.
+    DiagnosisReviewed {
+        diagnostic_id: Uuid,
+        review: Box<Review>,
+    },
 }
 
 /// Longest step id a `StepChecked` event may name, in bytes.
@@ -181,6 +189,22 @@ impl EventKind {
             EventKind::StepChecked { step, .. } => bounded("step", step, MAX_STEP_BYTES),
             EventKind::ProofValidated { validator, .. } => {
                 bounded("validator", validator, MAX_VALIDATOR_BYTES)
+            }
+            EventKind::DiagnosisReviewed { review: r, .. } => {
+                let names = 4 * review::MAX_NAME_CHARS;
+                bounded("workshop_name", &r.workshop_name, names)?;
+                bounded("reviewer_name", &r.reviewer_name, names)?;
+                bounded("text", &r.text, 4 * review::MAX_ACTION_CHARS)?;
+                if r.components.len() > review::MAX_COMPONENTS {
+                    return Err(FieldTooLong {
+                        field: "components",
+                        len: r.components.len(),
+                        max: review::MAX_COMPONENTS,
+                    });
+                }
+                r.components
+                    .iter()
+                    .try_for_each(|c| bounded("component", c, names))
             }
             EventKind::DiagnosticRun {
                 evidence: Some(evidence),
@@ -228,6 +252,7 @@ impl EventKind {
             EventKind::ProofSubmitted { .. } => "proof_submitted",
             EventKind::ProofValidated { .. } => "proof_validated",
             EventKind::PhotoSubmitted { .. } => "photo_submitted",
+            EventKind::DiagnosisReviewed { .. } => "diagnosis_reviewed",
         }
     }
 }

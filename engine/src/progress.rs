@@ -441,6 +441,9 @@ impl Progress {
                     }
                 }
             }
+            // A mechanic's answer to an escalated run: part of the log, worth
+            // no XP (the run earned its own) and no streak day.
+            EventKind::DiagnosisReviewed { .. } => {}
         }
     }
 

@@ -17,6 +17,7 @@ pub mod leaderboard;
 pub mod limits;
 pub mod quota;
 pub mod request_log;
+pub mod reviews;
 pub mod routes;
 pub mod sync;
 pub mod workshops;

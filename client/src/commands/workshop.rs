@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use clap::Subcommand;
 use ridewire_app::workshops::{self, membership_line, role_words, shares_words};
 use ridewire_engine::sync::workshops::{
-    NewBay, NewBooking, Role, Share, WorkshopAnswer, WorkshopCall,
+    NewBay, NewBooking, ReviewInput, Role, Share, Verdict, WorkshopAnswer, WorkshopCall,
 };
 use uuid::Uuid;
 
@@ -40,7 +40,7 @@ pub enum WorkshopAction {
         /// What the workshop may see: bikes, diagnoses, both
         /// (comma-separated) or none [default: bikes].
         #[arg(long, value_name = "WHAT", value_parser = parse_shares)]
-        share: Option<Vec<Share>>,
+        share: Option<Shares>,
     },
     /// Choose what a workshop you are a customer of may see.
     Share {
@@ -48,7 +48,7 @@ pub enum WorkshopAction {
         workshop: Uuid,
         /// bikes, diagnoses, both (comma-separated) or none.
         #[arg(value_name = "WHAT", value_parser = parse_shares)]
-        what: Vec<Share>,
+        what: Shares,
     },
     /// Leave a workshop (it no longer sees anything of yours).
     Leave {
@@ -127,6 +127,35 @@ pub enum WorkshopAction {
         /// The booking's id.
         booking: Uuid,
     },
+    /// The runs the safety gate escalated for the customers who share
+    /// their diagnoses (mechanics and the owner).
+    Reviews {
+        /// The workshop's id.
+        workshop: Uuid,
+    },
+    /// Answer an escalated run: approve it in your own words, correct the
+    /// components at fault, or reject it. The rider sees it on sync.
+    Review {
+        /// The workshop's id.
+        workshop: Uuid,
+        /// The run's id, as `reviews` prints it.
+        run: Uuid,
+        /// approved, corrected or rejected.
+        #[arg(value_parser = parse_verdict)]
+        verdict: Verdict,
+        /// Your advice to the rider (approved, corrected) or why not
+        /// (rejected); the safety rules read it.
+        #[arg(long)]
+        text: String,
+        /// corrected: the components at fault (comma-separated ids, e.g.
+        /// ignition_coil).
+        #[arg(long, value_delimiter = ',')]
+        components: Vec<String>,
+    },
+}
+
+fn parse_verdict(text: &str) -> Result<Verdict, String> {
+    text.parse()
 }
 
 /// Minutes after midnight from `HH:MM`.
@@ -159,8 +188,15 @@ fn parse_role(text: &str) -> Result<Role, String> {
     text.parse()
 }
 
-fn parse_shares(text: &str) -> Result<Vec<Share>, String> {
-    workshops::parse_shares(text).map_err(|e| e.to_string())
+/// Shares as one argument (`bikes,diagnoses`): one value to clap, not a
+/// list of values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shares(pub Vec<Share>);
+
+fn parse_shares(text: &str) -> Result<Shares, String> {
+    workshops::parse_shares(text)
+        .map(Shares)
+        .map_err(|e| e.to_string())
 }
 
 impl WorkshopAction {
@@ -171,11 +207,11 @@ impl WorkshopAction {
             WorkshopAction::Invite { workshop, role } => WorkshopCall::Invite { workshop, role },
             WorkshopAction::Join { code, share } => WorkshopCall::Accept {
                 code,
-                shares: share,
+                shares: share.map(|s| s.0),
             },
             WorkshopAction::Share { workshop, what } => WorkshopCall::Share {
                 workshop,
-                shares: what,
+                shares: what.0,
             },
             WorkshopAction::Leave { workshop } => WorkshopCall::Leave { workshop },
             WorkshopAction::Customers { workshop } => WorkshopCall::Customers { workshop },
@@ -223,6 +259,22 @@ impl WorkshopAction {
             WorkshopAction::Cancel { workshop, booking } => {
                 WorkshopCall::Cancel { workshop, booking }
             }
+            WorkshopAction::Reviews { workshop } => WorkshopCall::Reviews { workshop },
+            WorkshopAction::Review {
+                workshop,
+                run,
+                verdict,
+                text,
+                components,
+            } => WorkshopCall::Review {
+                workshop,
+                run,
+                input: ReviewInput {
+                    verdict,
+                    text,
+                    components,
+                },
+            },
         }
     }
 }
@@ -302,6 +354,18 @@ pub fn report(answer: &WorkshopAnswer) -> String {
                 )
             })
             .collect(),
+        WorkshopAnswer::Reviews(list) if list.is_empty() => {
+            "Nothing waits for review.\n".to_owned()
+        }
+        WorkshopAnswer::Reviews(list) => list
+            .iter()
+            .map(|item| format!("{}\n", workshops::review_item_text(item)))
+            .collect(),
+        WorkshopAnswer::Reviewed(done) => format!(
+            "{} — the rider sees it on their next sync (event {}).\n",
+            workshops::review_words(&done.review),
+            done.event_id
+        ),
         WorkshopAnswer::Customers(list) if list.is_empty() => "No customers yet.\n".to_owned(),
         WorkshopAnswer::Customers(list) => {
             let mut out = String::new();

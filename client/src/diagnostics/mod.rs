@@ -15,6 +15,7 @@ use ridewire_engine::diagnostics::gate::{Decision, GatedDiagnosis, SafetyFlag};
 use ridewire_engine::diagnostics::offline;
 use ridewire_engine::diagnostics::outcome::AgentStatus;
 use ridewire_engine::diagnostics::request::{DiagnosticRequest, VehicleInfo};
+use ridewire_engine::diagnostics::review::Review;
 use ridewire_engine::vehicle;
 use ridewire_offline_store::DiagnosisRecord;
 use ridewire_sync_client::OnlineDiagnosis;
@@ -134,12 +135,36 @@ pub struct Finished {
 
 /// Earlier runs, newest first, read when the screen opens and after each
 /// run (not every frame).
+/// The second field holds the mechanics' reviews of the listed runs.
 #[derive(Resource, Debug)]
-pub struct History(pub ridewire_app::Result<Vec<DiagnosisRecord>>);
+pub struct History(
+    pub ridewire_app::Result<Vec<DiagnosisRecord>>,
+    pub Vec<(Uuid, Review)>,
+);
 
 impl Default for History {
     fn default() -> Self {
-        History(Ok(Vec::new()))
+        History(Ok(Vec::new()), Vec::new())
+    }
+}
+
+impl History {
+    /// The runs the screen lists and their reviews, read from `player`.
+    fn read(player: &Player) -> Self {
+        let runs = recent(player);
+        let reviews = runs
+            .iter()
+            .flatten()
+            .filter_map(|run| {
+                ridewire_app::diagnosis::review_of(player, run.id).map(|r| (run.id, r.clone()))
+            })
+            .collect();
+        History(runs, reviews)
+    }
+
+    /// The review of `run`, if a mechanic answered it.
+    pub fn review(&self, run: Uuid) -> Option<&Review> {
+        self.1.iter().find(|(id, _)| *id == run).map(|(_, r)| r)
     }
 }
 
@@ -148,7 +173,7 @@ pub const HISTORY_SHOWN: usize = 10;
 
 fn load_history(player: Option<Res<Player>>, mut history: ResMut<History>) {
     if let Some(player) = player {
-        history.0 = recent(&player);
+        *history = History::read(&player);
     }
 }
 
@@ -358,7 +383,7 @@ fn save_feedback(
         Ok(false) => Err("that run is not in your data".to_owned()),
         Err(e) => Err(e.to_string()),
     });
-    history.0 = recent(&player);
+    *history = History::read(&player);
 }
 
 fn start_adapter_read(mut commands: Commands, mut reads: MessageReader<ReadAdapter>) {

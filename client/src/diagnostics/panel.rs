@@ -172,6 +172,9 @@ fn history_list(ui: &mut egui::Ui, history: &History) {
                         ui.label(RichText::new(&c.diagnosis).color(theme::MUTED));
                     }
                 });
+                if let Some(review) = history.review(run.id) {
+                    review_line(ui, review);
+                }
                 if let Some(note) = &run.feedback {
                     ui.horizontal_wrapped(|ui| {
                         ui.label(
@@ -182,6 +185,35 @@ fn history_list(ui: &mut egui::Ui, history: &History) {
                 }
             }
         }
+    }
+}
+
+/// A mechanic's answer to an escalated run: who, what they decided, their
+/// words and the parts they name.
+fn review_line(ui: &mut egui::Ui, review: &Review) {
+    let colour = if review.verdict.lights() {
+        theme::OK
+    } else {
+        theme::WARN
+    };
+    ui.horizontal_wrapped(|ui| {
+        ui.label(
+            RichText::new(format!(
+                "  {}:",
+                ridewire_app::workshops::review_words(review)
+            ))
+            .color(colour)
+            .strong(),
+        );
+        ui.label(&review.text);
+    });
+    let parts = review.lit_components();
+    if !parts.is_empty() {
+        let names: Vec<String> = parts.iter().map(|c| component_name(c)).collect();
+        ui.label(
+            RichText::new(format!("  Lit in the scanner: {}", names.join(", ")))
+                .color(theme::MUTED),
+        );
     }
 }
 

@@ -189,13 +189,19 @@ fn open_scan(
     // another bike in the garage.
     if let Some(player) = &player {
         match ridewire_app::diagnosis::of_current_bike(player, 1) {
-            Ok(runs) => match runs.first() {
-                Some(latest) if highlights.diagnosis != Some(latest.id) => {
-                    *highlights = ApprovedHighlights::of(latest.id, &latest.result);
+            Ok(runs) => {
+                // A mechanic's review of an escalated run, pulled since,
+                // lights it as an approval does.
+                let lit = runs
+                    .first()
+                    .map_or_else(ApprovedHighlights::default, |latest| {
+                        let review = ridewire_app::diagnosis::review_of(player, latest.id);
+                        ApprovedHighlights::of_record(latest, review)
+                    });
+                if *highlights != lit {
+                    *highlights = lit;
                 }
-                Some(_) => {}
-                None => *highlights = ApprovedHighlights::default(),
-            },
+            }
             Err(e) => error!("could not read this bike's diagnoses: {e}"),
         }
     }

@@ -515,3 +515,75 @@ fn the_scanner_lights_the_newest_diagnosis_of_the_bike_in_hand() {
     );
     let _ = mt07;
 }
+
+#[test]
+fn a_mechanics_approval_of_an_escalated_run_lights_the_parts_they_name() {
+    use ridewire_app::diagnosis::{Ask, answer, gate_offline};
+    use ridewire_engine::diagnostics::gate::Decision;
+    use ridewire_engine::diagnostics::request::VehicleInfo;
+    use ridewire_engine::diagnostics::review::{Review, Verdict};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("rider.db");
+    let clock = crate::player::Clock::Fixed {
+        at_ms: 1_772_438_400_000,
+        utc_offset_min: 60,
+    };
+    let run = {
+        let mut rider = ridewire_app::rider::Rider::open(&db, clock.now().0).expect("rider");
+        let ask = Ask {
+            codes: vec!["P0300".into(), "P0171".into()],
+            symptoms: vec![],
+            query: None,
+            vehicle: VehicleInfo {
+                make: "Harley-Davidson".into(),
+                model: "Street 750".into(),
+                year: 2022,
+            },
+        };
+        answer(
+            &mut rider,
+            gate_offline(ask).expect("valid"),
+            clock.now().0,
+            60,
+            None,
+        )
+    };
+    assert_eq!(run.result.decision, Decision::Escalated);
+    let mut app = camera_app(CameraChoice::Demo, CameraDriver::default());
+    app.insert_resource(Player::open(&db, &clock).expect("player"));
+    // Held for a person: nothing lights.
+    until_session(&mut app);
+    assert_eq!(
+        *app.world().resource::<ApprovedHighlights>(),
+        ApprovedHighlights::default()
+    );
+    app.world_mut().remove_resource::<ScanSession>();
+    // The mechanic's answer arrives (on the rider's server device, in
+    // the app by a sync round; recorded here directly).
+    let review = Review {
+        workshop: uuid::Uuid::from_u128(9),
+        workshop_name: "Moto Müller".into(),
+        reviewer: 2,
+        reviewer_name: "Anna".into(),
+        verdict: Verdict::Corrected,
+        text: "Replace the ignition coil.".into(),
+        components: vec!["ignition_coil".into()],
+    };
+    {
+        let mut player = app.world_mut().resource_mut::<Player>();
+        let kind = EventKind::DiagnosisReviewed {
+            diagnostic_id: run.id,
+            review: Box::new(review),
+        };
+        player.record(kind, clock.now().0 + 60_000, 60);
+    }
+    until_session(&mut app);
+    let lit = app.world().resource::<ApprovedHighlights>();
+    assert_eq!(lit.diagnosis, Some(run.id));
+    assert_eq!(lit.components, ["ignition_coil"]);
+    let action = lit.finding.as_ref().map(|f| f.action.clone());
+    assert_eq!(
+        action.as_deref(),
+        Some("Replace the ignition coil. (Corrected by Anna at Moto Müller)")
+    );
+}

@@ -7,6 +7,8 @@
 
 use std::path::{Path, PathBuf};
 
+use ridewire_app::rider::Rider;
+
 use crate::picture::ridewire;
 use crate::sync::{start_server, sync};
 
@@ -203,4 +205,86 @@ fn a_rider_joins_a_workshop_with_its_code_shares_a_bike_books_a_slot_and_leaves(
     assert_eq!(out, "No customers yet.\n");
     let (_, out, _) = workshop(&rider, &["list"]);
     assert!(out.starts_with("You belong to no workshop yet"), "{out}");
+}
+
+#[test]
+fn a_mechanic_reviews_an_escalated_run_and_the_riders_app_lights_what_they_name() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let Some(server) = start_server(dir.path()) else {
+        return;
+    };
+    let owner = signed_up(dir.path(), &server.url, "owner@moto.test");
+    let rider = signed_up(dir.path(), &server.url, "rider@ridewire.test");
+    let (_, out, _) = workshop(&owner, &["found", "Moto Müller"]);
+    let shop = word_after(&out, "id ").to_owned();
+    let (_, out, _) = workshop(&owner, &["invite", &shop]);
+    let invitation = word_after(&out, "customer: ").to_owned();
+    let (code, _, err) = workshop(&rider, &["join", &invitation, "--share", "diagnoses"]);
+    assert_eq!(code, 0, "{err}");
+
+    // The server's agents are unsure of a misfire with a lean mixture on the
+    // rider's bike: the gate holds it for a person.
+    let db = rider.to_str().expect("utf-8");
+    let asked = ridewire(&["diagnose", "P0300", "P0171", "--database", db]);
+    let said = String::from_utf8_lossy(&asked.stdout);
+    assert!(said.contains("ESCALATED"), "{said}");
+    let (code, text) = sync(&rider, &[], Some(PASSWORD));
+    assert_eq!(code, 0, "{text}");
+
+    let (code, queue, err) = workshop(&owner, &["reviews", &shop]);
+    assert_eq!(code, 0, "{err}");
+    assert!(queue.contains("P0300, P0171"), "{queue}");
+    let run = word_after(&queue, "run ").to_owned();
+
+    // Advice the gate would refuse from an agent, it refuses from a person.
+    let (code, _, err) = workshop(
+        &owner,
+        &[
+            "review",
+            &shop,
+            &run,
+            "approved",
+            "--text",
+            "Ignore the brake warning light and keep riding.",
+        ],
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("safety rules refuse"), "{err}");
+    let (code, out, err) = workshop(
+        &owner,
+        &[
+            "review",
+            &shop,
+            &run,
+            "corrected",
+            "--text",
+            "The plugs are fine; the coil breaks down when hot. Replace the ignition coil.",
+            "--components",
+            "ignition_coil",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.starts_with("Corrected by The workshop's owner at Moto Müller"),
+        "{out}"
+    );
+    let (_, queue, _) = workshop(&owner, &["reviews", &shop]);
+    assert_eq!(queue, "Nothing waits for review.\n");
+
+    // The rider's next sync brings the answer: the run's history shows it and
+    // the scanner lights the part the mechanic named.
+    let (code, text) = sync(&rider, &[], Some(PASSWORD));
+    assert_eq!(code, 0, "{text}");
+    let me = Rider::open(&rider, ridewire_app::clock::now().0).expect("rider");
+    let runs = ridewire_app::diagnosis::of_current_bike(&me, 5).expect("runs");
+    let latest = runs.first().expect("the run");
+    assert_eq!(latest.id.to_string(), run);
+    let review = ridewire_app::diagnosis::review_of(&me, latest.id).expect("reviewed");
+    assert_eq!(review.workshop_name, "Moto Müller");
+    assert_eq!(
+        ridewire_app::diagnosis::lit_components(latest, Some(review)),
+        ["ignition_coil"]
+    );
+    me.verify()
+        .expect("the review is a link of the rider's tamper-evident log");
 }

@@ -11,6 +11,7 @@ pub mod gate;
 pub mod offline;
 pub mod outcome;
 pub mod request;
+pub mod review;
 pub mod safety;
 
 pub use dtc::Dtc;

@@ -11,7 +11,10 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::diagnostics::consensus::Consensus;
+use crate::diagnostics::gate::SafetyFlag;
 use crate::diagnostics::request::DiagnosticRequest;
+pub use crate::diagnostics::review::{Review, ReviewInput, Verdict};
 use crate::sync::record::Record;
 
 /// What a member is in a workshop.
@@ -290,6 +293,14 @@ pub enum WorkshopCall {
     Bookings { workshop: Uuid, days: u8 },
     /// Cancel a booking.
     Cancel { workshop: Uuid, booking: Uuid },
+    /// `workshop`'s review queue (its mechanics and owner).
+    Reviews { workshop: Uuid },
+    /// A mechanic's answer to one escalated run.
+    Review {
+        workshop: Uuid,
+        run: Uuid,
+        input: ReviewInput,
+    },
 }
 
 /// The server's answer to a [`WorkshopCall`].
@@ -306,6 +317,37 @@ pub enum WorkshopAnswer {
     /// The slot was just taken by someone else; the next free slots.
     Taken(Vec<Slot>),
     Bookings(Vec<Booking>),
+    Reviews(Vec<ReviewItem>),
+    Reviewed(Reviewed),
+}
+
+/// An escalated run waiting for a mechanic: whose, what was asked, what
+/// the agents agreed on and why the gate held it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReviewItem {
+    pub run: Uuid,
+    pub customer: i64,
+    pub display_name: Option<String>,
+    pub created_ms: i64,
+    pub request: DiagnosticRequest,
+    /// `None` when no agent answered usably.
+    pub consensus: Option<Consensus>,
+    pub flags: Vec<SafetyFlag>,
+}
+
+/// `GET /api/v1/workshops/{workshop}/reviews`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReviewQueue {
+    pub runs: Vec<ReviewItem>,
+}
+
+/// A review as recorded: the event in the rider's log that carries it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reviewed {
+    pub run: Uuid,
+    pub event_id: Uuid,
+    pub reviewed_ms: i64,
+    pub review: Review,
 }
 
 /// `GET /api/v1/workshops/{workshop}/slots`.

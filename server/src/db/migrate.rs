@@ -23,6 +23,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/008_display_name_keys.sql"),
     include_str!("../../migrations/009_workshops.sql"),
     include_str!("../../migrations/010_bookings.sql"),
+    include_str!("../../migrations/011_reviews.sql"),
 ];
 
 /// The schema version this build creates and understands.

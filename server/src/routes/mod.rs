@@ -13,6 +13,7 @@ pub mod me;
 pub mod openapi;
 pub mod photos;
 pub mod records;
+pub mod reviews;
 pub mod schemas;
 pub mod sync;
 pub mod users;
@@ -141,6 +142,7 @@ pub fn table() -> Vec<(&'static str, Vec<Route>)> {
         ("users", users::routes()),
         ("workshops", workshops::routes()),
         ("bookings", bookings::routes()),
+        ("reviews", reviews::routes()),
         ("openapi", openapi::routes()),
     ]
 }

@@ -111,7 +111,8 @@ pub fn all() -> Value {
                 "at_ms": {"type": "integer"}, "utc_offset_min": {"type": "integer"},
                 "prev_hash": hash, "hash": hash,
                 "kind": {"enum": ["quest_started", "step_checked", "quest_completed",
-                    "diagnostic_run", "ar_scan", "proof_submitted", "proof_validated", "photo_submitted"]}
+                    "diagnostic_run", "ar_scan", "proof_submitted", "proof_validated", "photo_submitted",
+                    "diagnosis_reviewed"]}
             },
             "description": "Fields of the kind (quest, step, ...) sit beside these."
         },
@@ -231,6 +232,7 @@ pub fn all() -> Value {
         photos(),
         workshops(),
         bookings(),
+        reviews(),
     ] {
         if let (Some(all), Value::Object(more)) = (all.as_object_mut(), part) {
             all.extend(more);
@@ -547,6 +549,50 @@ fn bookings() -> Value {
             "properties": {"error": {"type": "object", "required": ["code", "message"],
                     "properties": {"code": {"type": "string"}, "message": {"type": "string"}}},
                 "next_free": {"type": "array", "items": slot}}
+        }
+    })
+}
+
+/// The review queue's bodies.
+fn reviews() -> Value {
+    use ridewire_engine::diagnostics::review::{MAX_ACTION_CHARS, MAX_COMPONENTS};
+    let uuid = json!({"type": "string", "format": UUID});
+    let verdict = json!({"enum": ["approved", "corrected", "rejected"]});
+    let known: Vec<&str> = ridewire_engine::vehicle::COMPONENTS
+        .iter()
+        .map(|c| c.id)
+        .collect();
+    let components = json!({"type": "array", "items": {"type": "string"}});
+    let ctl = r"\x00-\x08\x0b-\x1f\x7f-\x9f";
+    json!({
+        "ReviewInput": {
+            "type": "object", "additionalProperties": false, "required": ["verdict", "text"],
+            "properties": {"verdict": verdict,
+                "text": {"type": "string", "minLength": 1, "maxLength": MAX_ACTION_CHARS,
+                    "pattern": format!("^[^{ctl}]*[^{SPACE}{ctl}][^{ctl}]*$"),
+                    "description": "The mechanic's own words in English (no control characters but line breaks and tabs): what to do, or why not; the agents' safety rules read it (400 unsafe_advice when they refuse it)"},
+                "components": {"type": "array", "maxItems": MAX_COMPONENTS,
+                    "items": {"enum": known},
+                    "description": "Only with corrected (1 or more): the components at fault; approved keeps the run's own, rejected names none"}}
+        },
+        "ReviewQueue": {
+            "type": "object", "required": ["runs"],
+            "properties": {"runs": {"type": "array", "maxItems": crate::reviews::QUEUE_SHOWN, "items": {
+                "type": "object",
+                "required": ["run", "customer", "display_name", "created_ms", "request", "consensus", "flags"],
+                "properties": {"run": uuid, "customer": {"type": "integer"},
+                    "display_name": {"type": ["string", "null"]}, "created_ms": {"type": "integer"},
+                    "request": r("DiagnosticRequest"),
+                    "consensus": {"type": ["object", "null"]}, "flags": {"type": "array"}}}}}
+        },
+        "Reviewed": {
+            "type": "object", "required": ["run", "event_id", "reviewed_ms", "review"],
+            "properties": {"run": uuid, "event_id": uuid, "reviewed_ms": {"type": "integer"},
+                "review": {"type": "object",
+                    "required": ["workshop", "workshop_name", "reviewer", "reviewer_name", "verdict", "text", "components"],
+                    "properties": {"workshop": uuid, "workshop_name": {"type": "string"},
+                        "reviewer": {"type": "integer"}, "reviewer_name": {"type": "string"},
+                        "verdict": verdict, "text": {"type": "string"}, "components": components}}}
         }
     })
 }

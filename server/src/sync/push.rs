@@ -355,7 +355,9 @@ fn refused_from_a_device(
     kind: &EventKind,
 ) -> Result<Option<RejectReason>> {
     Ok(match kind {
-        EventKind::ProofValidated { .. } => Some(RejectReason::ServerOnly),
+        EventKind::ProofValidated { .. } | EventKind::DiagnosisReviewed { .. } => {
+            Some(RejectReason::ServerOnly)
+        }
         // No app makes such a description (a digest in capitals, a place
         // off the globe); the server would show it to validators.
         EventKind::PhotoSubmitted { photo, .. } if !photo.is_well_formed() => {

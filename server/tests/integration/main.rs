@@ -19,6 +19,7 @@ mod openapi;
 mod photos;
 mod props;
 mod records;
+mod reviews;
 mod sync_client;
 mod sync_diagnoses;
 mod sync_faults;

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use crate::common::{Reply, TestServer};
 
-async fn found(server: &TestServer, token: &str, name: &str) -> Reply {
+pub(crate) async fn found(server: &TestServer, token: &str, name: &str) -> Reply {
     server
         .call(
             Method::POST,
@@ -18,7 +18,7 @@ async fn found(server: &TestServer, token: &str, name: &str) -> Reply {
         .await
 }
 
-async fn invite(server: &TestServer, token: &str, workshop: &str, role: &str) -> Reply {
+pub(crate) async fn invite(server: &TestServer, token: &str, workshop: &str, role: &str) -> Reply {
     server
         .call(
             Method::POST,
@@ -29,7 +29,7 @@ async fn invite(server: &TestServer, token: &str, workshop: &str, role: &str) ->
         .await
 }
 
-async fn accept(server: &TestServer, token: &str, body: Value) -> Reply {
+pub(crate) async fn accept(server: &TestServer, token: &str, body: Value) -> Reply {
     server
         .call(
             Method::POST,
@@ -52,7 +52,7 @@ async fn customers(server: &TestServer, token: &str, workshop: &str) -> Reply {
 }
 
 /// A workshop founded by `token`: its id.
-async fn workshop(server: &TestServer, token: &str, name: &str) -> String {
+pub(crate) async fn workshop(server: &TestServer, token: &str, name: &str) -> String {
     let made = found(server, token, name).await;
     assert_eq!(made.status, StatusCode::CREATED, "{:?}", made.body);
     assert_eq!(made.body["role"], "owner");
@@ -60,14 +60,14 @@ async fn workshop(server: &TestServer, token: &str, name: &str) -> String {
 }
 
 /// A code to join `workshop` as `role`.
-async fn code(server: &TestServer, token: &str, workshop: &str, role: &str) -> String {
+pub(crate) async fn code(server: &TestServer, token: &str, workshop: &str, role: &str) -> String {
     let made = invite(server, token, workshop, role).await;
     assert_eq!(made.status, StatusCode::CREATED, "{:?}", made.body);
     made.body["code"].as_str().expect("code").to_owned()
 }
 
 /// The rider's bike and a diagnosis the server answered.
-async fn bike_and_run(server: &TestServer, token: &str) {
+pub(crate) async fn bike_and_run(server: &TestServer, token: &str) {
     let bike = server
         .call(
             Method::PUT,

@@ -5,7 +5,8 @@
 use reqwest::StatusCode;
 use ridewire_engine::sync::workshops::{
     AcceptInvitation, Bay, Booking, Bookings, Customers, Invitation, Membership, Memberships,
-    NewInvitation, NewWorkshop, Sharing, SlotTaken, Slots, WorkshopAnswer, WorkshopCall,
+    NewInvitation, NewWorkshop, ReviewQueue, Reviewed, Sharing, SlotTaken, Slots, WorkshopAnswer,
+    WorkshopCall,
 };
 use uuid::Uuid;
 
@@ -75,6 +76,18 @@ impl HttpTransport {
                 let url = at(workshop, &format!("/bookings/{booking}"));
                 self.send(|c| c.delete(&url)).await?
             }
+            WorkshopCall::Reviews { workshop } => {
+                let url = at(workshop, "/reviews");
+                self.send(|c| c.get(&url)).await?
+            }
+            WorkshopCall::Review {
+                workshop,
+                run,
+                input,
+            } => {
+                let url = at(workshop, &format!("/reviews/{run}"));
+                self.send(|c| c.post(&url).json(input)).await?
+            }
         };
         if matches!(call, WorkshopCall::Book { .. }) && response.status() == StatusCode::CONFLICT {
             // Just taken by someone else: the answer names the next free slots.
@@ -123,6 +136,12 @@ impl HttpTransport {
             }
             WorkshopCall::Bookings { .. } => {
                 WorkshopAnswer::Bookings(read_json::<Bookings>(response).await?.bookings)
+            }
+            WorkshopCall::Reviews { .. } => {
+                WorkshopAnswer::Reviews(read_json::<ReviewQueue>(response).await?.runs)
+            }
+            WorkshopCall::Review { .. } => {
+                WorkshopAnswer::Reviewed(read_json::<Reviewed>(response).await?)
             }
         })
     }
