@@ -50,6 +50,7 @@ pub mod reminders;
 pub mod rider;
 pub mod scan;
 pub mod task;
+pub mod workshop_board;
 pub mod workshops;
 
 pub use error::{Error, Result};

@@ -24,6 +24,7 @@ pub mod shared;
 pub mod sync;
 pub mod theme;
 pub mod toasts;
+pub mod workshop;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -32,7 +33,7 @@ use bevy::app::ScheduleRunnerPlugin;
 use bevy::prelude::*;
 use bevy::render::RenderPlugin;
 use bevy::render::settings::{Backends, RenderCreation, WgpuSettings};
-use bevy::window::{ExitCondition, WindowResolution};
+use bevy::window::{ExitCondition, MonitorSelection, WindowMode, WindowResolution};
 use bevy::winit::WinitPlugin;
 use bevy_egui::{EguiGlobalSettings, EguiPlugin, EguiPrimaryContextPass, PrimaryEguiContext};
 
@@ -93,6 +94,7 @@ impl Plugin for ClientPlugin {
         photo::plugin(app);
         position::plugin(app);
         toasts::plugin(app);
+        workshop::plugin(app);
     }
 }
 
@@ -137,6 +139,12 @@ pub struct Options {
     pub gpsd: Option<String>,
     /// Open the scanner to take a photo for this quest.
     pub photo_for: Option<ridewire_engine::quest::QuestId>,
+    /// Run as a workshop terminal: a kiosk (no window decorations,
+    /// fullscreen, the touch layout) opening on the Board.
+    pub workshop: bool,
+    /// The clock to draw with (a screenshot as at a given time); the
+    /// system's when `None`.
+    pub clock: Option<player::Clock>,
 }
 
 impl Default for Options {
@@ -150,6 +158,8 @@ impl Default for Options {
             open_node: None,
             gpsd: None,
             photo_for: None,
+            workshop: false,
+            clock: None,
         }
     }
 }
@@ -216,6 +226,13 @@ pub fn build(options: &Options) -> App {
                         primary_window: Some(Window {
                             title: "RideWire".into(),
                             resolution: WindowResolution::new(options.size.x, options.size.y),
+                            // A terminal's kiosk: the whole screen, no chrome.
+                            decorations: !options.workshop,
+                            mode: if options.workshop {
+                                WindowMode::BorderlessFullscreen(MonitorSelection::Current)
+                            } else {
+                                WindowMode::Windowed
+                            },
                             ..default()
                         }),
                         ..default()
@@ -229,6 +246,8 @@ pub fn build(options: &Options) -> App {
         }
     }
     app.insert_resource(options.data.clone())
+        .insert_resource(shared::Kiosk(options.workshop))
+        .insert_resource(options.clock.unwrap_or_default())
         .add_plugins(ClientPlugin)
         .insert_resource(scan::CameraOverride(options.camera))
         .insert_state(options.screen);

@@ -58,6 +58,16 @@ struct Cli {
     /// photo was taken, as HOST:PORT [default: 127.0.0.1:2947].
     #[arg(long, value_name = "HOST:PORT")]
     gpsd: Option<String>,
+    /// With --screenshot: draw the picture as at this time (RFC 3339, e.g.
+    /// 2026-03-05T09:30:00+01:00), so a picture of a dated screen is the
+    /// same from day to day.
+    #[arg(long, value_name = "TIME", requires = "screenshot", value_parser = parse_at)]
+    at: Option<At>,
+    /// Run as a workshop's touch terminal: fullscreen without window
+    /// decorations, large targets, opening on the Board and coming back to
+    /// it after an idle minute.
+    #[arg(long)]
+    workshop: bool,
     /// Allow a sync server at a plain http:// address elsewhere than this
     /// machine: the password and session then cross the network unencrypted
     /// (the Sync panel says so). Only for a network you trust.
@@ -576,7 +586,15 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if cli.workshop && screen == Screen::Home {
+        screen = Screen::Board;
+    }
     let options = Options {
+        clock: cli.at.map(|At(at_ms, utc_offset_min)| Clock::Fixed {
+            at_ms,
+            utc_offset_min,
+        }),
+        workshop: cli.workshop,
         camera,
         photo_for,
         screenshot: cli.screenshot,
@@ -592,6 +610,17 @@ fn main() -> ExitCode {
     } else {
         ExitCode::FAILURE
     }
+}
+
+/// A time given with `--at`: Unix ms and its UTC offset in minutes.
+#[derive(Debug, Clone, Copy)]
+struct At(i64, i16);
+
+fn parse_at(text: &str) -> Result<At, String> {
+    let t = chrono::DateTime::parse_from_rfc3339(text)
+        .map_err(|e| format!("{text:?} is not a time like 2026-03-05T09:30:00+01:00: {e}"))?;
+    let offset = i16::try_from(t.offset().local_minus_utc() / 60).map_err(|e| e.to_string())?;
+    Ok(At(t.timestamp_millis(), offset))
 }
 
 /// `--photo-for QUEST`: the quest, once it is known to take a photo now.

@@ -9,7 +9,7 @@ use clap::ValueEnum;
 use ridewire_app::account::{Tone, sync_line};
 
 use crate::player::{Clock, Player};
-use crate::shared::{Settings, SyncLink};
+use crate::shared::{Kiosk, Settings, SyncLink};
 use crate::{UiSystems, theme};
 
 pub(super) fn plugin(app: &mut App) {
@@ -38,6 +38,10 @@ pub enum Screen {
     Leaderboard,
     /// Display and device settings.
     Settings,
+    /// The workshop terminal's board: today's bays and bookings.
+    Board,
+    /// The workshop terminal's review queue of escalated diagnoses.
+    Reviews,
 }
 
 impl Screen {
@@ -52,6 +56,25 @@ impl Screen {
         Screen::Settings,
     ];
 
+    /// The workshop terminal's tabs (`ridewire --workshop`).
+    pub const WORKSHOP: [Screen; 5] = [
+        Screen::Board,
+        Screen::Reviews,
+        Screen::Diagnostics,
+        Screen::Scan,
+        Screen::Settings,
+    ];
+
+    /// The tabs of the navigation bar: the terminal's in kiosk mode or on
+    /// one of its screens, the rider's otherwise.
+    pub fn tabs(self, kiosk: bool) -> &'static [Screen] {
+        if kiosk || matches!(self, Screen::Board | Screen::Reviews) {
+            &Self::WORKSHOP
+        } else {
+            &Self::ALL
+        }
+    }
+
     /// The label on its tab.
     pub fn title(self) -> &'static str {
         match self {
@@ -62,6 +85,8 @@ impl Screen {
             Screen::Scan => "Scan",
             Screen::Leaderboard => "Leaderboard",
             Screen::Settings => "Settings",
+            Screen::Board => "Board",
+            Screen::Reviews => "Reviews",
         }
     }
 }
@@ -115,6 +140,7 @@ fn nav_bar(
     player: Option<Res<Player>>,
     link: Option<Res<SyncLink>>,
     clock: Res<Clock>,
+    kiosk: Option<Res<Kiosk>>,
     mut navigate: MessageWriter<Navigate>,
     mut area: ResMut<ContentArea>,
     mut applied: Local<Option<Settings>>,
@@ -126,6 +152,7 @@ fn nav_bar(
         ctx.set_zoom_factor(settings.ui_scale);
         *applied = Some(settings.clone());
     }
+    let tabs = current.tabs(kiosk.is_some_and(|k| k.0));
     let mut root = root_ui(ctx, ctx.viewport_rect(), "nav-root");
     let bar = egui::Panel::top("nav")
         .frame(
@@ -162,7 +189,7 @@ fn nav_bar(
                         let shown =
                             RichText::new(format!("{}  |  Menu", current.title())).size(17.0);
                         ui.menu_button(shown, |ui| {
-                            for screen in Screen::ALL {
+                            for &screen in tabs {
                                 let label = RichText::new(screen.title()).size(19.0);
                                 if ui.selectable_label(screen == **current, label).clicked() {
                                     navigate.write(Navigate(screen));
@@ -176,7 +203,7 @@ fn nav_bar(
                 // Narrow: shorter labels in a smaller type, so every tab fits.
                 let narrow = width < 760.0;
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                    for screen in Screen::ALL.iter().rev() {
+                    for screen in tabs.iter().rev() {
                         let selected = *screen == **current;
                         let label = if narrow {
                             RichText::new(screen.short_title()).size(14.0)

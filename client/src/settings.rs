@@ -10,8 +10,8 @@ use crate::player::Player;
 use crate::screens::{ContentArea, Screen, show_content};
 pub use crate::shared::Settings;
 use crate::shared::{
-    CAMERA_SIZES, CameraChoice, CameraOverride, DataAsk, DataForm, GarageAsk, GarageForm, SignIn,
-    SignInForm, SyncLink,
+    CAMERA_SIZES, CameraChoice, CameraOverride, DataAsk, DataForm, GarageAsk, GarageForm, Kiosk,
+    SignIn, SignInForm, SyncLink,
 };
 use crate::{UiSystems, theme};
 use ridewire_app::account::cleartext_warning;
@@ -40,7 +40,7 @@ const CAMERA_SIZE: &str = "camera_size";
 const SCALE_RANGE: std::ops::RangeInclusive<f32> = 0.75..=2.0;
 
 /// Takes the settings saved on this device, ignoring values that do not parse.
-fn restore(player: Res<Player>, mut settings: ResMut<Settings>) {
+fn restore(player: Res<Player>, mut settings: ResMut<Settings>, kiosk: Option<Res<Kiosk>>) {
     if let Some(scale) = player
         .setting(UI_SCALE)
         .and_then(|v| v.parse::<f32>().ok())
@@ -53,6 +53,10 @@ fn restore(player: Res<Player>, mut settings: ResMut<Settings>) {
         .and_then(|v| v.parse::<bool>().ok())
     {
         settings.touch_layout = touch;
+    }
+    // A workshop terminal is a touch screen whatever was saved.
+    if kiosk.is_some_and(|k| k.0) {
+        settings.touch_layout = true;
     }
     if let Some(camera) = player
         .setting(CAMERA)

@@ -99,6 +99,12 @@ impl FromStr for CameraChoice {
     }
 }
 
+/// The app runs as a workshop terminal's kiosk (`ridewire --workshop`):
+/// the Board is its home, an idle minute brings it back there, and the
+/// navigation bar shows the terminal's tabs.
+#[derive(Resource, Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Kiosk(pub bool);
+
 /// A camera chosen for this run (`ridewire --camera`, or `RIDEWIRE_CAMERA`)
 /// that wins over the one saved in Settings.
 #[derive(Resource, Debug, Clone, Copy, PartialEq, Eq, Default)]

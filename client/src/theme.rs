@@ -51,7 +51,10 @@ fn restyle(style: &mut egui::Style, touch: bool) {
         s.button_padding = Vec2::new(18.0, 12.0);
         s.item_spacing = Vec2::new(12.0, 12.0);
         s.icon_width = 28.0;
+        // A finger on a label means to scroll or tap, not to select text.
+        style.interaction.selectable_labels = false;
     } else {
+        style.interaction.selectable_labels = true;
         s.interact_size = Vec2::new(40.0, 24.0);
         s.button_padding = Vec2::new(10.0, 5.0);
         s.item_spacing = Vec2::new(8.0, 6.0);

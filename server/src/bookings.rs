@@ -12,6 +12,7 @@ use ridewire_engine::sync::workshops::{Bay, Booking, NewBay, NewBooking, Slot};
 use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
 use uuid::Uuid;
 
+use crate::config::DAY_MS;
 use crate::error::{AppError, Result};
 use crate::workshops::check_name;
 
@@ -35,9 +36,6 @@ pub const MAX_LIVE_BOOKINGS: i64 = 10;
 pub const SLOT_MINUTES: std::ops::RangeInclusive<u16> = 15..=480;
 /// UTC offsets a workshop may have, in minutes.
 pub const OFFSETS: std::ops::RangeInclusive<i16> = -840..=840;
-
-const DAY_MS: i64 = 86_400_000;
-const MINUTE_MS: i64 = 60_000;
 
 fn bad(code: &'static str, message: String) -> AppError {
     AppError::bad_request(code, message)
@@ -83,50 +81,6 @@ pub fn check_bay(new: &NewBay) -> Result<()> {
         ));
     }
     Ok(())
-}
-
-/// The local day (days since 1970-01-01 in the bay's time) of `ms`.
-fn local_day(bay: &Bay, ms: i64) -> i64 {
-    (ms + i64::from(bay.utc_offset_min) * MINUTE_MS).div_euclid(DAY_MS)
-}
-
-/// Monday 1 … Sunday 7 of a local day (1970-01-01 was a Thursday).
-fn weekday(day: i64) -> u8 {
-    (day + 3).rem_euclid(7) as u8 + 1
-}
-
-/// The bay's slots on local day `day`.
-fn slots_on(bay: &Bay, day: i64) -> Vec<Slot> {
-    if !bay.days.contains(&weekday(day)) {
-        return Vec::new();
-    }
-    let midnight = day * DAY_MS - i64::from(bay.utc_offset_min) * MINUTE_MS;
-    let (slot, closes) = (bay.slot_minutes, bay.closes_min);
-    (0..)
-        .map(|k| bay.opens_min + k * slot)
-        .take_while(|start| start + slot <= closes)
-        .map(|start| Slot {
-            bay: bay.id,
-            start_ms: midnight + i64::from(start) * MINUTE_MS,
-            end_ms: midnight + i64::from(start + slot) * MINUTE_MS,
-        })
-        .collect()
-}
-
-/// The bay's slots starting at or after `from_ms`, on `days` local days.
-pub fn slots(bay: &Bay, from_ms: i64, days: i64) -> Vec<Slot> {
-    let first = local_day(bay, from_ms);
-    (first..first + days)
-        .flat_map(|day| slots_on(bay, day))
-        .filter(|s| s.start_ms >= from_ms)
-        .collect()
-}
-
-/// The slot of `bay` that starts at `start_ms`, if one does.
-pub fn slot_at(bay: &Bay, start_ms: i64) -> Option<Slot> {
-    slots_on(bay, local_day(bay, start_ms))
-        .into_iter()
-        .find(|s| s.start_ms == start_ms)
 }
 
 fn bay_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(String, Bay)> {
@@ -237,7 +191,7 @@ pub fn free_slots(
 ) -> Result<Vec<Slot>> {
     let mut free = Vec::new();
     for bay in bays_of(conn, workshop)? {
-        let all = slots(&bay, from_ms, days);
+        let all = bay.slots(from_ms, days);
         let (Some(first), Some(last)) = (all.first(), all.last()) else {
             continue;
         };
@@ -300,7 +254,7 @@ pub fn book(
 ) -> Result<Booked> {
     check_booking(new)?;
     let bay = bay_of(tx, workshop, new.bay)?;
-    let Some(slot) = slot_at(&bay, new.start_ms) else {
+    let Some(slot) = bay.slot_at(new.start_ms) else {
         return Err(bad(
             "not_a_slot",
             "the bay has no slot starting then: ask for its free slots".into(),
@@ -466,18 +420,21 @@ mod tests {
 
     #[test]
     fn slots_follow_local_hours_on_open_days_only() {
-        let week = slots(&bay(), MONDAY, 7);
+        let week = bay().slots(MONDAY, 7);
         // 08:00, 10:00, 12:00, 14:00 (16:00 would end after closing), five days.
         assert_eq!(week.len(), 20);
         // 08:00 at UTC+1 is 07:00 UTC.
         assert_eq!(week[0].start_ms, MONDAY + 7 * 3_600_000);
         assert_eq!(week[0].end_ms - week[0].start_ms, 2 * 3_600_000);
-        assert_eq!(weekday(local_day(&bay(), MONDAY)), 1);
+        assert_eq!(
+            ridewire_engine::sync::workshops::weekday(bay().local_day(MONDAY)),
+            1
+        );
         // Saturday and Sunday have none.
-        assert!(slots(&bay(), MONDAY + 5 * DAY_MS, 2).is_empty());
+        assert!(bay().slots(MONDAY + 5 * 86_400_000, 2).is_empty());
         // A start between two slots is not one.
-        assert!(slot_at(&bay(), MONDAY + 7 * 3_600_000).is_some());
-        assert!(slot_at(&bay(), MONDAY + 8 * 3_600_000).is_none());
+        assert!(bay().slot_at(MONDAY + 7 * 3_600_000).is_some());
+        assert!(bay().slot_at(MONDAY + 8 * 3_600_000).is_none());
     }
 
     #[test]

@@ -26,15 +26,9 @@ fn internal(what: &str, e: impl std::fmt::Display) -> AppError {
     AppError::Internal(format!("stored {what}: {e}"))
 }
 
-/// Whether `role` answers escalated runs: mechanics and the owner (the
-/// front desk books, it does not diagnose).
-pub fn reviews(role: Role) -> bool {
-    matches!(role, Role::Owner | Role::Mechanic)
-}
-
 fn reviewer_only(conn: &Connection, user: i64, workshop: Uuid) -> Result<Role> {
     let role = role_in(conn, user, workshop)?;
-    if !reviews(role) {
+    if !role.reviews() {
         return Err(AppError::forbidden(
             "mechanic_only",
             "only the workshop's mechanics and owner review diagnoses",

@@ -127,6 +127,12 @@ pub enum WorkshopAction {
         /// The booking's id.
         booking: Uuid,
     },
+    /// Today's board: every bay's slots with who is booked for what, and
+    /// how many diagnoses wait for review (kept for the terminal offline).
+    Board {
+        /// The workshop's id.
+        workshop: Uuid,
+    },
     /// The runs the safety gate escalated for the customers who share
     /// their diagnoses (mechanics and the owner).
     Reviews {
@@ -202,6 +208,8 @@ fn parse_shares(text: &str) -> Result<Shares, String> {
 impl WorkshopAction {
     fn call(&self) -> WorkshopCall {
         match self.clone() {
+            // Several calls: `run` asks them through `workshop_board`.
+            WorkshopAction::Board { workshop } => WorkshopCall::Bays { workshop },
             WorkshopAction::List => WorkshopCall::List,
             WorkshopAction::Found { name } => WorkshopCall::Found { name },
             WorkshopAction::Invite { workshop, role } => WorkshopCall::Invite { workshop, role },
@@ -311,6 +319,19 @@ pub fn report(answer: &WorkshopAnswer) -> String {
             (bay.closes_min - bay.opens_min) / bay.slot_minutes,
             bay.slot_minutes
         ),
+        WorkshopAnswer::Bays(bays) if bays.is_empty() => "No bays yet.\n".to_owned(),
+        WorkshopAnswer::Bays(bays) => bays
+            .iter()
+            .map(|bay| {
+                format!(
+                    "Bay {} (id {}): {} slots of {} minutes\n",
+                    bay.name,
+                    bay.id,
+                    (bay.closes_min - bay.opens_min) / bay.slot_minutes.max(1),
+                    bay.slot_minutes
+                )
+            })
+            .collect(),
         WorkshopAnswer::Slots(slots) if slots.is_empty() => "No free slots.\n".to_owned(),
         WorkshopAnswer::Slots(slots) | WorkshopAnswer::Taken(slots) => {
             let mut out = if matches!(answer, WorkshopAnswer::Taken(_)) {
@@ -408,6 +429,19 @@ pub fn report(answer: &WorkshopAnswer) -> String {
 
 /// Runs the action on the rider's database.
 pub fn run(action: &WorkshopAction, database: &Path) -> ExitCode {
+    if let WorkshopAction::Board { workshop } = action {
+        let now = ridewire_app::clock::now().0;
+        return match ridewire_app::workshop_board::fetch_once(database, *workshop, now) {
+            Ok(board) => {
+                print!("{}", board.text(now));
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("ridewire workshop: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     match workshops::ask_once(database, action.call()) {
         Ok(answer @ WorkshopAnswer::Taken(_)) => {
             print!("{}", report(&answer));

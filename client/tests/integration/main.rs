@@ -21,3 +21,4 @@ mod screenshot;
 mod sync;
 mod whole_day;
 mod workshop;
+mod workshop_terminal;

@@ -194,6 +194,19 @@ fn a_rider_joins_a_workshop_with_its_code_shares_a_bike_books_a_slot_and_leaves(
         out.contains(&format!("{start}  Chain kit  customer {customer_no}")),
         "{out}"
     );
+    // The terminal's board (kept on the device for offline use) lists
+    // today's slots; the booking is on it when its slot is today.
+    let (code, board, err) = workshop(&owner, &["board", &shop]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        board.starts_with("Moto Müller — 1 bays, 0 waiting for review\nLift 1\n"),
+        "{board}"
+    );
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    if start.starts_with(&today) {
+        let line = format!("  {}  Customer {customer_no}: Chain kit", &start[11..16]);
+        assert!(board.contains(&line), "{board}");
+    }
     let (code, out, err) = workshop(&rider, &["cancel", &shop, &booking]);
     assert_eq!(code, 0, "{err}");
     assert!(out.starts_with("Cancelled: Chain kit"), "{out}");

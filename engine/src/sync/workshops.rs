@@ -42,6 +42,12 @@ impl Role {
     pub fn staff(self) -> bool {
         self != Role::Customer
     }
+
+    /// Whether the role answers escalated runs: mechanics and the owner
+    /// (the front desk books; it does not diagnose).
+    pub fn reviews(self) -> bool {
+        matches!(self, Role::Owner | Role::Mechanic)
+    }
 }
 
 impl fmt::Display for Role {
@@ -208,6 +214,61 @@ pub struct Bay {
     pub utc_offset_min: i16,
 }
 
+const DAY_MS: i64 = 86_400_000;
+const MINUTE_MS: i64 = 60_000;
+
+/// Monday 1 … Sunday 7 of a local day (days since 1970-01-01, which was a
+/// Thursday).
+pub fn weekday(day: i64) -> u8 {
+    (day + 3).rem_euclid(7) as u8 + 1
+}
+
+impl Bay {
+    /// The local day (days since 1970-01-01 in the bay's time) of `ms`.
+    pub fn local_day(&self, ms: i64) -> i64 {
+        (ms + i64::from(self.utc_offset_min) * MINUTE_MS).div_euclid(DAY_MS)
+    }
+
+    /// When local day `day` starts, Unix ms.
+    pub fn midnight(&self, day: i64) -> i64 {
+        day * DAY_MS - i64::from(self.utc_offset_min) * MINUTE_MS
+    }
+
+    /// The bay's slots on local day `day` (none on a day it is closed).
+    pub fn slots_on(&self, day: i64) -> Vec<Slot> {
+        if !self.days.contains(&weekday(day)) || self.slot_minutes == 0 {
+            return Vec::new();
+        }
+        let midnight = self.midnight(day);
+        let (slot, closes) = (self.slot_minutes, self.closes_min);
+        (0..)
+            .map(|k| self.opens_min + k * slot)
+            .take_while(|start| start + slot <= closes)
+            .map(|start| Slot {
+                bay: self.id,
+                start_ms: midnight + i64::from(start) * MINUTE_MS,
+                end_ms: midnight + i64::from(start + slot) * MINUTE_MS,
+            })
+            .collect()
+    }
+
+    /// The bay's slots starting at or after `from_ms`, on `days` local days.
+    pub fn slots(&self, from_ms: i64, days: i64) -> Vec<Slot> {
+        let first = self.local_day(from_ms);
+        (first..first + days)
+            .flat_map(|day| self.slots_on(day))
+            .filter(|s| s.start_ms >= from_ms)
+            .collect()
+    }
+
+    /// The slot that starts at `start_ms`, if one does.
+    pub fn slot_at(&self, start_ms: i64) -> Option<Slot> {
+        self.slots_on(self.local_day(start_ms))
+            .into_iter()
+            .find(|s| s.start_ms == start_ms)
+    }
+}
+
 /// `POST /api/v1/workshops/{workshop}/bays`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -293,6 +354,8 @@ pub enum WorkshopCall {
     Bookings { workshop: Uuid, days: u8 },
     /// Cancel a booking.
     Cancel { workshop: Uuid, booking: Uuid },
+    /// `workshop`'s bays (any member).
+    Bays { workshop: Uuid },
     /// `workshop`'s review queue (its mechanics and owner).
     Reviews { workshop: Uuid },
     /// A mechanic's answer to one escalated run.
@@ -312,6 +375,7 @@ pub enum WorkshopAnswer {
     Left,
     Customers(Vec<Customer>),
     Bay(Bay),
+    Bays(Vec<Bay>),
     Slots(Vec<Slot>),
     Booked(Booking),
     /// The slot was just taken by someone else; the next free slots.
@@ -348,6 +412,12 @@ pub struct Reviewed {
     pub event_id: Uuid,
     pub reviewed_ms: i64,
     pub review: Review,
+}
+
+/// `GET /api/v1/workshops/{workshop}/bays`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Bays {
+    pub bays: Vec<Bay>,
 }
 
 /// `GET /api/v1/workshops/{workshop}/slots`.

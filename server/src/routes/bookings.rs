@@ -10,8 +10,10 @@ use axum::extract::State;
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
-use ridewire_engine::sync::workshops::{Bay, Booking, Bookings, NewBay, NewBooking, Role, Slots};
-use serde::{Deserialize, Serialize};
+use ridewire_engine::sync::workshops::{
+    Bay, Bays, Booking, Bookings, NewBay, NewBooking, Role, Slots,
+};
+use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
@@ -167,11 +169,6 @@ pub fn routes() -> Vec<Route> {
             handler: delete(cancel_booking),
         },
     ]
-}
-
-#[derive(Debug, Serialize)]
-struct Bays {
-    bays: Vec<Bay>,
 }
 
 #[derive(Debug, Deserialize)]

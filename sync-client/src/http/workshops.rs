@@ -4,7 +4,7 @@
 
 use reqwest::StatusCode;
 use ridewire_engine::sync::workshops::{
-    AcceptInvitation, Bay, Booking, Bookings, Customers, Invitation, Membership, Memberships,
+    AcceptInvitation, Bay, Bays, Booking, Bookings, Customers, Invitation, Membership, Memberships,
     NewInvitation, NewWorkshop, ReviewQueue, Reviewed, Sharing, SlotTaken, Slots, WorkshopAnswer,
     WorkshopCall,
 };
@@ -76,6 +76,10 @@ impl HttpTransport {
                 let url = at(workshop, &format!("/bookings/{booking}"));
                 self.send(|c| c.delete(&url)).await?
             }
+            WorkshopCall::Bays { workshop } => {
+                let url = at(workshop, "/bays");
+                self.send(|c| c.get(&url)).await?
+            }
             WorkshopCall::Reviews { workshop } => {
                 let url = at(workshop, "/reviews");
                 self.send(|c| c.get(&url)).await?
@@ -136,6 +140,9 @@ impl HttpTransport {
             }
             WorkshopCall::Bookings { .. } => {
                 WorkshopAnswer::Bookings(read_json::<Bookings>(response).await?.bookings)
+            }
+            WorkshopCall::Bays { .. } => {
+                WorkshopAnswer::Bays(read_json::<Bays>(response).await?.bays)
             }
             WorkshopCall::Reviews { .. } => {
                 WorkshopAnswer::Reviews(read_json::<ReviewQueue>(response).await?.runs)
