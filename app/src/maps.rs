@@ -292,6 +292,15 @@ pub fn render_png(map: &Overworld) -> Result<Vec<u8>, PlanError> {
 /// [`render_png`], saying how far it is: the tiles take the first 60 %,
 /// borders and markers the next 20 %, compression the rest.
 pub fn render_png_with(map: &Overworld, progress: &Progress) -> Result<Vec<u8>, PlanError> {
+    let (w, h, pixels) = render_rgba(map, progress)?;
+    let png = encode(&pixels, w, h)?;
+    progress.set(0.99);
+    Ok(png)
+}
+
+/// Draws the map as RGBA pixels, width and height first (what
+/// [`render_png`] encodes; a live preview shows them as they are).
+pub fn render_rgba(map: &Overworld, progress: &Progress) -> Result<(u32, u32, Vec<u8>), PlanError> {
     let size = tile_size(map.width) as usize;
     let sheet = Sheet::load(size)?;
     let (w, h) = (map.width as usize * size, map.height as usize * size);
@@ -368,9 +377,7 @@ pub fn render_png_with(map: &Overworld, progress: &Progress) -> Result<Vec<u8>, 
             draw_number(&mut pixels, w, h, node.index, centre_x, top);
         }
     }
-    let png = encode(&pixels, w as u32, h as u32)?;
-    progress.set(0.99);
-    Ok(png)
+    Ok((w as u32, h as u32, pixels))
 }
 
 /// Digits 0–9 as 3×5 pixel glyphs, one row of three bits per entry.

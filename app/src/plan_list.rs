@@ -18,17 +18,10 @@ use crate::records::{REMOVED, view};
 
 /// The prefix of a current plan a workshop sent.
 pub(crate) const SERVER: &str = "server:";
-/// The field saying how a plan's quest ids are made: [`OWN_IDS`] for
-/// plans whose quests have ids of their own (see
-/// `ridewire_engine::plan::Plan::in_namespace`); absent for plans opened
-/// before that, whose recorded progress names the plain ids.
-pub(crate) const IDS: &str = "ids";
-/// [`IDS`]'s value: within the plan's record key.
-pub(crate) const OWN_IDS: &str = "own";
-/// The field naming the garage bike a plan belongs to.
-pub(crate) const BIKE: &str = "bike";
-/// Fields holding the Markdown: `md.0`, `md.1`, …
-pub(crate) const MARKDOWN: &str = "md.";
+pub(crate) use ridewire_engine::sync::plan_record::{
+    BIKE, FROM, IDS, MARKDOWN, OWN_IDS, markdown_of,
+};
+
 pub(crate) fn file_key(id: &str) -> String {
     format!("plans.file.{id}")
 }
@@ -105,6 +98,8 @@ pub struct ListedPlan {
     pub bike_name: Option<String>,
     /// The namespace its quest ids are made in, if they have one.
     pub namespace: Option<String>,
+    /// The workshop that wrote it for the rider, if one did.
+    pub from: Option<String>,
 }
 
 impl ListedPlan {
@@ -113,16 +108,6 @@ impl ListedPlan {
         let parsed = plan::parse(&self.markdown)?;
         Ok(parsed.in_namespace(self.namespace.as_deref().unwrap_or("")))
     }
-}
-
-pub(crate) fn markdown_of(fields: &BTreeMap<String, Value>) -> String {
-    (0..)
-        .map_while(|i| {
-            fields
-                .get(&format!("{MARKDOWN}{i}"))
-                .and_then(Value::as_str)
-        })
-        .collect()
 }
 
 /// The rider's own plans (not removed), oldest first, then those the
@@ -137,6 +122,7 @@ pub fn plans_in(store: &Store) -> Result<Vec<ListedPlan>> {
             .and_then(|b| garage.iter().find(|g| &g.id == b))
             .map(crate::bikes::Bike::title);
         ListedPlan {
+            from: fields.get(FROM).and_then(Value::as_str).map(str::to_owned),
             bike,
             bike_name,
             namespace: (fields.get(IDS).and_then(Value::as_str) == Some(OWN_IDS))
@@ -202,6 +188,7 @@ pub fn plans_in(store: &Store) -> Result<Vec<ListedPlan>> {
         bike: None,
         bike_name: None,
         namespace: None,
+        from: None,
     }));
     Ok(all)
 }

@@ -15,7 +15,8 @@ use std::path::Path;
 use ridewire_engine::event::EventKind;
 use ridewire_engine::plan::{self, Plan};
 use ridewire_engine::quest::ZoneId;
-use ridewire_engine::sync::record::{Edit, MAX_VALUE_BYTES, RecordKind};
+use ridewire_engine::sync::plan_record;
+use ridewire_engine::sync::record::{Edit, RecordKind};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -46,10 +47,6 @@ pub const TEMPLATES: [(&str, &str); 3] = [
     ),
 ];
 
-/// The most Markdown fields a plan record has (the rest of the 64 hold the
-/// title, seed and dates).
-const MAX_CHUNKS: usize = 48;
-
 /// What opening a plan did.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Opened {
@@ -62,33 +59,9 @@ pub struct Opened {
     pub xp: u64,
 }
 
-/// Splits Markdown into fields of at most [`MAX_VALUE_BYTES`] (as JSON
-/// strings, escapes included), on character boundaries.
+/// Splits Markdown into the record's fields.
 fn chunks(markdown: &str) -> Result<Vec<String>> {
-    let mut out = Vec::new();
-    let mut current = String::new();
-    // The JSON string's length so far: its two quotes, then each
-    // character as JSON writes it.
-    let mut encoded = 2;
-    for c in markdown.chars() {
-        let mut buf = [0u8; 4];
-        let one = json!(&*c.encode_utf8(&mut buf)).to_string().len() - 2;
-        if encoded + one > MAX_VALUE_BYTES {
-            out.push(std::mem::take(&mut current));
-            encoded = 2;
-        }
-        current.push(c);
-        encoded += one;
-    }
-    out.push(current);
-    if out.len() > MAX_CHUNKS {
-        return Err(Error::Input(format!(
-            "the plan is too big to sync ({} KiB; at most about {} KiB)",
-            markdown.len() / 1024,
-            MAX_CHUNKS * MAX_VALUE_BYTES / 1024
-        )));
-    }
-    Ok(out)
+    plan_record::chunks(markdown).map_err(|e| Error::Input(e.to_string()))
 }
 
 /// The rider's plans.
@@ -184,6 +157,32 @@ pub fn choose(rider: &mut Rider, id: Option<&str>) -> Result<Option<ListedPlan>>
     rider.put_quests(&parsed.to_catalog()?)?;
     set_current(rider, Some(id))?;
     Ok(Some(plan))
+}
+
+/// Setting prefix: a plan a workshop sent that this device has offered.
+const OFFERED: &str = "plans.offered.";
+
+/// A plan a workshop sent for the current bike (or for no bike) that this
+/// device has not offered yet, to draw on the Map: returned once, and only
+/// while the rider follows the starter plan — a plan they chose stays.
+pub fn workshop_plan_to_offer(rider: &mut Rider) -> Result<Option<String>> {
+    let fresh: Vec<ListedPlan> = plans(rider)?
+        .into_iter()
+        .filter(|p| p.from.is_some() && rider.setting(&format!("{OFFERED}{}", p.id)).is_none())
+        .collect();
+    let mut offer = None;
+    let following = current_id(rider).is_some();
+    for p in fresh {
+        if p.bike.is_some() && p.bike != rider.bike {
+            // Another bike's: offered when that bike is in hand.
+            continue;
+        }
+        rider.save_setting(&format!("{OFFERED}{}", p.id), "1")?;
+        if !following && offer.is_none() {
+            offer = Some(p.id);
+        }
+    }
+    Ok(offer)
 }
 
 fn parse(markdown: &str, name: &str) -> Result<Plan> {
@@ -479,7 +478,7 @@ mod tests {
         let pieces = chunks(&text).unwrap();
         assert!(pieces.len() > 1);
         for p in &pieces {
-            assert!(json!(p).to_string().len() <= MAX_VALUE_BYTES);
+            assert!(json!(p).to_string().len() <= ridewire_engine::sync::record::MAX_VALUE_BYTES);
         }
         let fields: BTreeMap<String, Value> = pieces
             .iter()

@@ -42,6 +42,9 @@ pub enum Screen {
     Board,
     /// The workshop terminal's review queue of escalated diagnoses.
     Reviews,
+    /// The workshop terminal's plan editor: a plan for a customer, with
+    /// the Map it makes beside it.
+    Plans,
 }
 
 impl Screen {
@@ -57,9 +60,10 @@ impl Screen {
     ];
 
     /// The workshop terminal's tabs (`ridewire --workshop`).
-    pub const WORKSHOP: [Screen; 5] = [
+    pub const WORKSHOP: [Screen; 6] = [
         Screen::Board,
         Screen::Reviews,
+        Screen::Plans,
         Screen::Diagnostics,
         Screen::Scan,
         Screen::Settings,
@@ -68,7 +72,7 @@ impl Screen {
     /// The tabs of the navigation bar: the terminal's in kiosk mode or on
     /// one of its screens, the rider's otherwise.
     pub fn tabs(self, kiosk: bool) -> &'static [Screen] {
-        if kiosk || matches!(self, Screen::Board | Screen::Reviews) {
+        if kiosk || matches!(self, Screen::Board | Screen::Reviews | Screen::Plans) {
             &Self::WORKSHOP
         } else {
             &Self::ALL
@@ -87,6 +91,7 @@ impl Screen {
             Screen::Settings => "Settings",
             Screen::Board => "Board",
             Screen::Reviews => "Reviews",
+            Screen::Plans => "Plans",
         }
     }
 }

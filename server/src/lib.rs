@@ -20,6 +20,7 @@ pub mod request_log;
 pub mod reviews;
 pub mod routes;
 pub mod sync;
+pub mod workshop_plans;
 pub mod workshops;
 
 use std::sync::Arc;

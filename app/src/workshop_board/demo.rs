@@ -10,7 +10,7 @@ use ridewire_engine::diagnostics::gate::SafetyFlag;
 use ridewire_engine::diagnostics::request::{DiagnosticRequest, VehicleInfo};
 use ridewire_engine::sync::record::{Field, Record, RecordKind};
 use ridewire_engine::sync::workshops::{
-    Bay, Booking, Customer, Membership, ReviewItem, Role, Share,
+    Bay, Booking, Customer, Membership, ReviewItem, Role, SentPlan, Share,
 };
 use uuid::Uuid;
 
@@ -189,6 +189,16 @@ impl Board {
                     "Test the battery and the regulator/rectifier output.",
                 ),
             ],
+            plans: vec![SentPlan {
+                key: "demo-plan-1".into(),
+                customer: 11,
+                title: "After the first 1,000 km".into(),
+                bike: Some("mt07".into()),
+                sent_ms: now_ms - 9 * DAY_MS,
+                quests: 6,
+                done: 4,
+                removed: false,
+            }],
         }
     }
 }
@@ -241,6 +251,32 @@ impl Board {
                     .ok_or("no such booking")?;
                 found.cancelled_ms = Some(now_ms);
                 Ok("Cancelled (demo, nothing is sent).".to_owned())
+            }
+            WorkshopCall::SendPlan { plan, .. } => {
+                let parsed =
+                    ridewire_engine::plan::parse(&plan.markdown).map_err(|e| e.to_string())?;
+                let quests = parsed
+                    .to_catalog()
+                    .map_err(|e| e.to_string())?
+                    .quests()
+                    .count();
+                let sent = SentPlan {
+                    key: format!("demo-plan-{}", self.plans.len() + 1),
+                    customer: plan.customer,
+                    title: parsed.title.clone(),
+                    bike: plan.bike.clone(),
+                    sent_ms: now_ms,
+                    quests: quests as u32,
+                    done: 0,
+                    removed: false,
+                };
+                let words = format!(
+                    "Sent (demo, nothing is sent): {} to {}.",
+                    sent.title,
+                    self.customer_name(sent.customer)
+                );
+                self.plans.push(sent);
+                Ok(words)
             }
             WorkshopCall::Review { run, input, .. } => {
                 self.with_answered(*run);

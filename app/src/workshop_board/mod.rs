@@ -11,7 +11,7 @@ mod demo;
 use std::path::Path;
 
 use ridewire_engine::sync::workshops::{
-    Bay, Booking, Customer, Membership, ReviewItem, Slot, WorkshopAnswer, WorkshopCall,
+    Bay, Booking, Customer, Membership, ReviewItem, SentPlan, Slot, WorkshopAnswer, WorkshopCall,
 };
 use ridewire_sync_client::SyncHandle;
 use serde::{Deserialize, Serialize};
@@ -39,6 +39,10 @@ pub struct Board {
     pub customers: Vec<Customer>,
     /// Mechanics and the owner only; empty otherwise.
     pub reviews: Vec<ReviewItem>,
+    /// The plans the workshop sent its customers, with their progress
+    /// (staff only; a board kept before plans were fetched has none).
+    #[serde(default)]
+    pub plans: Vec<SentPlan>,
 }
 
 /// One slot of a bay on the board.
@@ -94,6 +98,14 @@ impl Board {
         } else {
             Vec::new()
         };
+        let plans = if staff {
+            match ask(handle, WorkshopCall::Plans { workshop: id })? {
+                WorkshopAnswer::SentPlans(list) => list,
+                other => return Err(unexpected(&other)),
+            }
+        } else {
+            Vec::new()
+        };
         Ok(Board {
             workshop,
             fetched_ms: now_ms,
@@ -101,6 +113,7 @@ impl Board {
             bookings,
             customers,
             reviews,
+            plans,
         })
     }
 
@@ -216,6 +229,20 @@ impl Board {
             .count()
     }
 
+    /// The newest plan the workshop sent `customer` that they still
+    /// follow, with its progress.
+    pub fn plan_of(&self, customer: i64) -> Option<&SentPlan> {
+        self.plans
+            .iter()
+            .filter(|p| p.customer == customer && !p.removed)
+            .max_by_key(|p| p.sent_ms)
+    }
+
+    /// A plan's progress in words: "“Before the tour”: 1 of 3 done".
+    pub fn plan_words(plan: &SentPlan) -> String {
+        format!("“{}”: {} of {} done", plan.title, plan.done, plan.quests)
+    }
+
     /// The board without the review `run` (answered) and with `booking` in
     /// place of any booking of the same id (made or cancelled), until the
     /// next fetch brings the server's copy.
@@ -254,6 +281,9 @@ impl Board {
                             format!("  {at}  {}: {}", self.customer_name(b.customer), b.service);
                         if let Some(bike) = self.bike_words(b) {
                             line.push_str(&format!(", {bike}"));
+                        }
+                        if let Some(plan) = self.plan_of(b.customer) {
+                            line.push_str(&format!(", plan {}", Board::plan_words(plan)));
                         }
                         let open = self.open_reviews(b.customer);
                         if open > 0 {
@@ -297,4 +327,38 @@ pub fn fetch_once(database: &Path, workshop: Uuid, now_ms: i64) -> Result<Board>
     let mut rider = Rider::open(database, now_ms)?;
     board.keep(&mut rider)?;
     Ok(board)
+}
+
+/// A plan being written, drawn as the rider's Map will draw it: the top
+/// level's overworld as RGBA pixels, with the plan's size.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Preview {
+    pub width: u32,
+    pub height: u32,
+    pub rgba: Vec<u8>,
+    /// Quests in the plan.
+    pub quests: usize,
+    pub title: String,
+}
+
+/// Draws `markdown`'s top level as the Map will (seed 0, as a sent plan
+/// has); the parser's words when it is not a plan yet.
+pub fn preview(markdown: &str) -> std::result::Result<Preview, String> {
+    let parsed = ridewire_engine::plan::parse(markdown).map_err(|e| e.to_string())?;
+    let quests = parsed
+        .to_catalog()
+        .map_err(|e| e.to_string())?
+        .quests()
+        .count();
+    let run = crate::maps::map_of(markdown, "the plan", None, 0).map_err(|e| e.to_string())?;
+    let (width, height, rgba) =
+        crate::maps::render_rgba(&run.map, &crate::task::Progress::default())
+            .map_err(|e| e.to_string())?;
+    Ok(Preview {
+        width,
+        height,
+        rgba,
+        quests,
+        title: parsed.title,
+    })
 }

@@ -10,7 +10,8 @@ use std::process::ExitCode;
 use clap::Subcommand;
 use ridewire_app::workshops::{self, membership_line, role_words, shares_words};
 use ridewire_engine::sync::workshops::{
-    NewBay, NewBooking, ReviewInput, Role, Share, Verdict, WorkshopAnswer, WorkshopCall,
+    NewBay, NewBooking, PlanForCustomer, ReviewInput, Role, Share, Verdict, WorkshopAnswer,
+    WorkshopCall,
 };
 use uuid::Uuid;
 
@@ -126,6 +127,25 @@ pub enum WorkshopAction {
         workshop: Uuid,
         /// The booking's id.
         booking: Uuid,
+    },
+    /// Send a maintenance plan (a Markdown file) to a customer; it joins
+    /// their plans on their next sync (mechanics and the owner).
+    SendPlan {
+        /// The workshop's id.
+        workshop: Uuid,
+        /// The plan file.
+        file: std::path::PathBuf,
+        /// The customer's account number (`customers` prints it).
+        #[arg(long = "for", value_name = "CUSTOMER")]
+        customer: i64,
+        /// One of the customer's bikes (its id), when they share bikes.
+        #[arg(long)]
+        bike: Option<String>,
+    },
+    /// The plans the workshop sent, with each customer's progress.
+    Plans {
+        /// The workshop's id.
+        workshop: Uuid,
     },
     /// Today's board: every bay's slots with who is booked for what, and
     /// how many diagnoses wait for review (kept for the terminal offline).
@@ -268,6 +288,9 @@ impl WorkshopAction {
                 WorkshopCall::Cancel { workshop, booking }
             }
             WorkshopAction::Reviews { workshop } => WorkshopCall::Reviews { workshop },
+            WorkshopAction::Plans { workshop } => WorkshopCall::Plans { workshop },
+            // Read from the file by `run` first.
+            WorkshopAction::SendPlan { workshop, .. } => WorkshopCall::Plans { workshop },
             WorkshopAction::Review {
                 workshop,
                 run,
@@ -375,6 +398,26 @@ pub fn report(answer: &WorkshopAnswer) -> String {
                 )
             })
             .collect(),
+        WorkshopAnswer::SentPlan(plan) => format!(
+            "Sent {:?} ({} quests) to customer {}: it joins their plans on their next sync.\n",
+            plan.title, plan.quests, plan.customer
+        ),
+        WorkshopAnswer::SentPlans(list) if list.is_empty() => "No plans sent yet.\n".to_owned(),
+        WorkshopAnswer::SentPlans(list) => list
+            .iter()
+            .map(|p| {
+                format!(
+                    "customer {}: {}{}\n",
+                    p.customer,
+                    ridewire_app::workshop_board::Board::plan_words(p),
+                    if p.removed {
+                        " (removed by the customer)"
+                    } else {
+                        ""
+                    }
+                )
+            })
+            .collect(),
         WorkshopAnswer::Reviews(list) if list.is_empty() => {
             "Nothing waits for review.\n".to_owned()
         }
@@ -442,7 +485,29 @@ pub fn run(action: &WorkshopAction, database: &Path) -> ExitCode {
             }
         };
     }
-    match workshops::ask_once(database, action.call()) {
+    let call = match action {
+        WorkshopAction::SendPlan {
+            workshop,
+            file,
+            customer,
+            bike,
+        } => match std::fs::read_to_string(file) {
+            Ok(markdown) => WorkshopCall::SendPlan {
+                workshop: *workshop,
+                plan: PlanForCustomer {
+                    customer: *customer,
+                    bike: bike.clone(),
+                    markdown,
+                },
+            },
+            Err(e) => {
+                eprintln!("ridewire workshop: cannot read {}: {e}", file.display());
+                return ExitCode::FAILURE;
+            }
+        },
+        _ => action.call(),
+    };
+    match workshops::ask_once(database, call) {
         Ok(answer @ WorkshopAnswer::Taken(_)) => {
             print!("{}", report(&answer));
             ExitCode::FAILURE

@@ -91,13 +91,24 @@ impl Default for PlanForm {
 fn refresh_list(
     mut form: ResMut<PlanForm>,
     mut synced: MessageReader<crate::shared::Synced>,
-    player: Option<Res<Player>>,
+    player: Option<ResMut<Player>>,
     mut asks: MessageWriter<PlanAsk>,
 ) {
-    let Some(player) = player else { return };
+    let Some(mut player) = player else { return };
     let round = synced.read().count() > 0;
     if !round && !form.stale {
         return;
+    }
+    if round {
+        // A plan a workshop sent for this bike goes on the Map while the
+        // rider follows the starter plan.
+        match plans::workshop_plan_to_offer(&mut player) {
+            Ok(Some(id)) => {
+                asks.write(PlanAsk::Choose(Some(id)));
+            }
+            Ok(None) => {}
+            Err(e) => warn!("the workshop's plans cannot be read: {e}"),
+        }
     }
     let current = plans::current_id(&player);
     let text_of = |listed: &[ListedPlan]| {
@@ -343,10 +354,11 @@ fn plan_menu(
         asks.write(PlanAsk::Choose(None));
     }
     for p in listed {
-        let from = match p.source {
-            Source::Server => " (from your workshop)",
-            Source::Own { waiting: true, .. } => " (waiting to sync)",
-            Source::Own { .. } => "",
+        let from = match (&p.source, &p.from) {
+            (Source::Server, _) => " (from your workshop)".to_owned(),
+            (Source::Own { waiting: true, .. }, _) => " (waiting to sync)".to_owned(),
+            (Source::Own { .. }, Some(shop)) => format!(" (from {shop})"),
+            (Source::Own { .. }, None) => String::new(),
         };
         let chosen = current == Some(p.id.as_str());
         let bike = p

@@ -106,6 +106,9 @@ fn slot_card(
             if let Some(bike) = board.bike_words(booking) {
                 lines.push_str(&format!(" · {bike}"));
             }
+            if let Some(plan) = board.plan_of(booking.customer) {
+                lines.push_str(&format!("\nPlan {}", Board::plan_words(plan)));
+            }
             let open = board.open_reviews(booking.customer);
             if open > 0 {
                 lines.push_str(&format!(

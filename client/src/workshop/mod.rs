@@ -8,6 +8,7 @@
 //! [`WorkshopCall`] through the same syncer.
 
 mod board;
+mod plans;
 mod review;
 #[cfg(test)]
 mod tests;
@@ -32,6 +33,7 @@ use crate::shared::{Kiosk, SyncLink};
 use crate::{AppSystems, UiSystems};
 
 pub use board::board_panel;
+pub use plans::{PlanPreview, plans_panel};
 pub use review::reviews_panel;
 
 /// How often the open board asks the server again.
@@ -53,7 +55,9 @@ pub(super) fn plugin(app: &mut App) {
     app.init_resource::<Terminal>()
         .init_resource::<TerminalUi>()
         .init_resource::<Idle>()
+        .init_resource::<PlanPreview>()
         .add_systems(OnEnter(Screen::Board), fetch_soon)
+        .add_systems(OnEnter(Screen::Plans), fetch_soon)
         .add_systems(OnEnter(Screen::Reviews), fetch_soon)
         .add_systems(
             Update,
@@ -71,7 +75,7 @@ pub(super) fn plugin(app: &mut App) {
 }
 
 fn on_terminal(screen: Res<State<Screen>>) -> bool {
-    matches!(**screen, Screen::Board | Screen::Reviews)
+    matches!(**screen, Screen::Board | Screen::Reviews | Screen::Plans)
 }
 
 /// The board as last fetched (or kept), and the questions on their way.
@@ -102,6 +106,16 @@ pub struct TerminalUi {
     /// The booked slot whose details are open.
     pub open_booking: Option<Uuid>,
     pub review: ReviewDraft,
+    pub plan: PlanDraft,
+}
+
+/// A plan being written for a customer.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PlanDraft {
+    pub customer: Option<i64>,
+    /// One of the customer's bikes (its record key).
+    pub bike: Option<String>,
+    pub markdown: String,
 }
 
 /// A booking being made for a free slot: who, what.
@@ -299,6 +313,22 @@ fn finish_send(mut terminal: ResMut<Terminal>, mut ui: ResMut<TerminalUi>) {
                 }
             ))
         }
+        Ok(WorkshopAnswer::SentPlan(sent)) => {
+            let name = terminal.board.as_ref().map_or_else(
+                || format!("Customer {}", sent.customer),
+                |b| b.customer_name(sent.customer),
+            );
+            let words = format!(
+                "Sent “{}” to {name}: it joins their Map on their next sync.",
+                sent.title
+            );
+            if let Some(board) = terminal.board.as_mut() {
+                board.plans.push(sent);
+            }
+            ui.plan.customer = None;
+            ui.plan.bike = None;
+            Ok(words)
+        }
         Ok(WorkshopAnswer::Reviewed(done)) => {
             if let Some(board) = terminal.board.as_mut() {
                 board.with_answered(done.run);
@@ -370,6 +400,8 @@ fn draw(
     link: Res<SyncLink>,
     clock: Res<Clock>,
     player: Option<Res<Player>>,
+    mut preview: ResMut<PlanPreview>,
+    time: Res<Time<Real>>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
     let now_ms = clock.now().0;
@@ -377,11 +409,16 @@ fn draw(
     let mut asked = None;
     let id = match **screen {
         Screen::Reviews => "reviews",
+        Screen::Plans => "plans",
         _ => "board",
     };
+    if **screen == Screen::Plans {
+        preview.update(ctx, &mut ui_state.plan, time.elapsed());
+    }
     show_content(ctx, &area, id, |ui| {
         asked = match **screen {
             Screen::Reviews => reviews_panel(ui, &terminal, &mut ui_state, now_ms),
+            Screen::Plans => plans_panel(ui, &terminal, &mut ui_state, &preview, now_ms),
             _ => board_panel(ui, &terminal, &mut ui_state, now_ms),
         };
     });

@@ -110,6 +110,7 @@ pub fn board() -> Board {
             review_item(0xa1, 11, &["P0300", "P0171"]),
             review_item(0xa2, 12, &["P0420"]),
         ],
+        plans: vec![],
     }
 }
 
@@ -117,6 +118,7 @@ pub fn board() -> Board {
 enum Tab {
     Board,
     Reviews,
+    Plans,
 }
 
 /// A terminal's screen, drawn by egui frame by frame.
@@ -126,14 +128,21 @@ struct Screen {
     state: TerminalUi,
     tab: Tab,
     shapes: Vec<egui::epaint::ClippedShape>,
+    preview: super::PlanPreview,
+    /// The terminal's clock: a second a frame.
+    elapsed: std::time::Duration,
 }
 
 impl Screen {
     fn new(tab: Tab) -> Self {
+        Self::with(tab, board())
+    }
+
+    fn with(tab: Tab, board: Board) -> Self {
         let ctx = egui::Context::default();
         crate::theme::apply(&ctx, true);
         let terminal = Terminal {
-            board: Some(board()),
+            board: Some(board),
             ..Terminal::default()
         };
         let mut screen = Screen {
@@ -142,6 +151,8 @@ impl Screen {
             state: TerminalUi::default(),
             tab,
             shapes: Vec::new(),
+            preview: super::PlanPreview::default(),
+            elapsed: std::time::Duration::ZERO,
         };
         // Windows and columns lay themselves out on the first frames.
         screen.frame(vec![]);
@@ -159,11 +170,18 @@ impl Screen {
             ..Default::default()
         };
         let mut asked = None;
-        let (terminal, state, tab) = (&self.terminal, &mut self.state, self.tab);
+        self.elapsed += std::time::Duration::from_secs(1);
+        if matches!(self.tab, Tab::Plans) {
+            self.preview
+                .update(&self.ctx, &mut self.state.plan, self.elapsed);
+        }
+        let (terminal, state, tab, preview) =
+            (&self.terminal, &mut self.state, self.tab, &self.preview);
         let mut out = self.ctx.run_ui(input, |ui| {
             asked = match tab {
                 Tab::Board => board_panel(ui, terminal, state, NOW),
                 Tab::Reviews => reviews_panel(ui, terminal, state, NOW),
+                Tab::Plans => super::plans_panel(ui, terminal, state, preview, NOW),
             };
         });
         // No renderer here to take the font textures.
@@ -347,6 +365,64 @@ fn a_rejection_sends_the_standard_words_without_typing() {
     assert_eq!(input.verdict, Verdict::Rejected);
     assert_eq!(input.text, super::review::REJECT_TEXT);
     assert!(input.components.is_empty());
+}
+
+#[test]
+fn a_mechanic_sends_a_plan_for_a_customers_bike_by_touch() {
+    let mut screen = Screen::with(Tab::Plans, Board::demo(NOW, 60));
+    // A new plan starts from the first template, drawn beside the text.
+    let spring = ridewire_app::plans::TEMPLATES[0].1;
+    assert_eq!(screen.state.plan.markdown, spring);
+    assert!(screen.find("Spring service: 8 quests").is_some());
+    assert!(screen.find("Tap a customer to send it to.").is_some());
+    assert!(
+        screen.small_targets().is_empty(),
+        "{:?}",
+        screen.small_targets()
+    );
+    assert_eq!(screen.tap("Before a long ride"), None);
+    // The preview follows once typing (here: the tap) has settled.
+    screen.frame(vec![]);
+    assert!(screen.find("Before a long ride: 7 quests").is_some());
+    assert_eq!(screen.tap("Jo Rider"), None);
+    assert_eq!(screen.tap("   Yamaha MT-07 (2021)"), None);
+    assert!(
+        screen.small_targets().is_empty(),
+        "{:?}",
+        screen.small_targets()
+    );
+    let asked = screen.tap("Send to Jo Rider");
+    assert_eq!(
+        asked,
+        Some(WorkshopCall::SendPlan {
+            workshop: screen
+                .terminal
+                .board
+                .as_ref()
+                .map(|b| b.workshop.workshop)
+                .unwrap_or_default(),
+            plan: ridewire_engine::sync::workshops::PlanForCustomer {
+                customer: 11,
+                bike: Some("mt07".into()),
+                markdown: ridewire_app::plans::TEMPLATES[1].1.to_owned(),
+            },
+        })
+    );
+}
+
+#[test]
+fn a_broken_plan_says_why_and_cannot_be_sent() {
+    let mut screen = Screen::with(Tab::Plans, Board::demo(NOW, 60));
+    screen.tap("Jo Rider");
+    screen.state.plan.markdown = "Just some words".to_owned();
+    screen.frame(vec![]);
+    screen.frame(vec![]);
+    assert!(
+        matches!(&screen.preview.outcome, Some(Err(_))),
+        "{:?}",
+        screen.preview.outcome
+    );
+    assert_eq!(screen.tap("Send to Jo Rider"), None);
 }
 
 mod kiosk {

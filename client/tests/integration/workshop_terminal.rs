@@ -84,3 +84,26 @@ fn the_review_queue_shows_the_oldest_run_beside_the_queue() {
         ),
     );
 }
+
+#[test]
+fn the_plan_editor_draws_the_customers_map_beside_the_markdown() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let shot = terminal_shot(dir.path(), "plans");
+    let pic = Picture::load(&shot);
+    // The preview's grass, in the right-hand third, below the header.
+    let grass = pic
+        .find_in_rows([0x4c, 0xa4, 0x3c], 8, 200, 760)
+        .expect("no map drawn");
+    assert!(
+        grass.x0 > 1250,
+        "the map is in the right-hand column: {grass:?}"
+    );
+    assert!(grass.count > 50_000, "only {} grass pixels", grass.count);
+    assert_matches_golden(
+        &shot,
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/golden/workshop-plans-1920x1080.png"
+        ),
+    );
+}

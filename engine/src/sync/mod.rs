@@ -23,6 +23,7 @@
 
 pub mod api;
 pub mod leaderboard;
+pub mod plan_record;
 pub mod record;
 pub mod runs;
 pub mod workshops;

@@ -356,6 +356,13 @@ pub enum WorkshopCall {
     Cancel { workshop: Uuid, booking: Uuid },
     /// `workshop`'s bays (any member).
     Bays { workshop: Uuid },
+    /// Send a plan to a customer's bike (mechanics and the owner).
+    SendPlan {
+        workshop: Uuid,
+        plan: PlanForCustomer,
+    },
+    /// The plans `workshop` sent, with how far each customer is (staff).
+    Plans { workshop: Uuid },
     /// `workshop`'s review queue (its mechanics and owner).
     Reviews { workshop: Uuid },
     /// A mechanic's answer to one escalated run.
@@ -383,6 +390,45 @@ pub enum WorkshopAnswer {
     Bookings(Vec<Booking>),
     Reviews(Vec<ReviewItem>),
     Reviewed(Reviewed),
+    SentPlan(SentPlan),
+    SentPlans(Vec<SentPlan>),
+}
+
+/// `POST /api/v1/workshops/{workshop}/plans`: a maintenance plan a mechanic
+/// wrote for a customer (and one of their bikes, when the customer shares
+/// them). It becomes one of the customer's own plans.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanForCustomer {
+    pub customer: i64,
+    /// The bike's garage record key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bike: Option<String>,
+    /// The plan, in the Markdown `ridewire plan` reads.
+    pub markdown: String,
+}
+
+/// A plan a workshop sent, and how far its customer is with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SentPlan {
+    /// Its record key among the customer's plans.
+    pub key: String,
+    pub customer: i64,
+    pub title: String,
+    pub bike: Option<String>,
+    pub sent_ms: i64,
+    /// Quests in the plan (as the customer's copy reads now).
+    pub quests: u32,
+    /// Quests the customer has completed.
+    pub done: u32,
+    /// The customer removed it from their plans.
+    pub removed: bool,
+}
+
+/// `GET /api/v1/workshops/{workshop}/plans`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SentPlans {
+    pub plans: Vec<SentPlan>,
 }
 
 /// An escalated run waiting for a mechanic: whose, what was asked, what

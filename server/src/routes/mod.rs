@@ -18,6 +18,7 @@ pub mod schemas;
 pub mod sync;
 pub mod users;
 pub mod validations;
+pub mod workshop_plans;
 pub mod workshops;
 
 use axum::Router;
@@ -143,6 +144,7 @@ pub fn table() -> Vec<(&'static str, Vec<Route>)> {
         ("workshops", workshops::routes()),
         ("bookings", bookings::routes()),
         ("reviews", reviews::routes()),
+        ("workshop_plans", workshop_plans::routes()),
         ("openapi", openapi::routes()),
     ]
 }

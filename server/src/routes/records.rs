@@ -13,6 +13,7 @@ use serde_json::Value;
 
 use crate::AppState;
 use crate::auth::AuthUser;
+use crate::config::Quota;
 use crate::db::log_change;
 use crate::error::{AppError, Result};
 use crate::quota::charge;
@@ -85,7 +86,7 @@ fn kind_name(kind: RecordKind) -> &'static str {
     }
 }
 
-fn load(conn: &Connection, user: i64, kind: RecordKind, key: &str) -> Result<Option<Record>> {
+pub fn load(conn: &Connection, user: i64, kind: RecordKind, key: &str) -> Result<Option<Record>> {
     let body: Option<String> = conn
         .query_row(
             "SELECT body FROM records WHERE user_id = ?1 AND kind = ?2 AND key = ?3",
@@ -166,60 +167,65 @@ async fn put_record(
     user: AuthUser,
     ApiJson(edit): ApiJson<Edit>,
 ) -> Result<Response> {
-    let (kind, key) = (edit.kind, edit.key.clone());
     edit.validate().map_err(edit_error)?;
     check_privacy(&edit)?;
     let quota = state.config.quota;
     let outcome = state
         .db
-        .write(move |tx| {
-            let current = load(tx, user.id, kind, &key)?.unwrap_or_else(|| Record::empty(kind, &key));
-            let outcome = match record::apply(&current, &edit) {
-                // The device saw a version this server never gave out (it
-                // was restored from an older backup, say): every field of
-                // the edit is in question, and the record as it is here
-                // goes back for the rider to compare with.
-                Err(EditError::FutureBase { .. }) => Outcome::Conflict(Conflict {
-                    fields: edit.changes.keys().cloned().collect(),
-                    current: current.clone(),
-                }),
-                other => other.map_err(edit_error)?,
-            };
-            if let Outcome::Applied(next) = &outcome
-                && next.version != current.version
-            {
-                let body = serde_json::to_string(next)
-                    .map_err(|e| AppError::Internal(format!("encoding: {e}")))?;
-                let held: Option<i64> = tx
-                    .query_row(
-                        "SELECT length(CAST(body AS BLOB)) FROM records
-                         WHERE user_id = ?1 AND kind = ?2 AND key = ?3",
-                        params![user.id, kind_name(kind), key],
-                        |r| r.get(0),
-                    )
-                    .optional()?;
-                let rows = i64::from(held.is_none());
-                charge(tx, quota, user.id, rows, body.len() as i64 - held.unwrap_or(0))?;
-                tx.execute(
-                    "INSERT INTO records (user_id, kind, key, version, body) VALUES (?1, ?2, ?3, ?4, ?5)
-                     ON CONFLICT (user_id, kind, key) DO UPDATE SET version = ?4, body = ?5",
-                    params![user.id, kind_name(kind), key, next.version as i64, body],
-                )?;
-                let subject = format!("record:{}:{key}", kind_name(kind));
-                log_change(
-                    tx,
-                    Some(user.id),
-                    Some(&subject),
-                    &Change::Record {
-                        record: next.clone(),
-                    },
-                )?;
-            }
-            Ok(outcome)
-        })
+        .write(move |tx| write_edit(tx, quota, user.id, &edit))
         .await?;
     Ok(match outcome {
         Outcome::Applied(record) => Json(record).into_response(),
         Outcome::Conflict(conflict) => (StatusCode::CONFLICT, Json(conflict)).into_response(),
     })
+}
+
+/// Applies `edit` to `user`'s record: stored with its new version, charged
+/// to the quota and logged for the user's devices to pull, when it changed
+/// anything; a conflict comes back as the outcome.
+pub fn write_edit(tx: &Connection, quota: Quota, user: i64, edit: &Edit) -> Result<Outcome> {
+    let (kind, key) = (edit.kind, edit.key.clone());
+    let current = load(tx, user, kind, &key)?.unwrap_or_else(|| Record::empty(kind, &key));
+    let outcome = match record::apply(&current, edit) {
+        // The device saw a version this server never gave out (it
+        // was restored from an older backup, say): every field of
+        // the edit is in question, and the record as it is here
+        // goes back for the rider to compare with.
+        Err(EditError::FutureBase { .. }) => Outcome::Conflict(Conflict {
+            fields: edit.changes.keys().cloned().collect(),
+            current: current.clone(),
+        }),
+        other => other.map_err(edit_error)?,
+    };
+    if let Outcome::Applied(next) = &outcome
+        && next.version != current.version
+    {
+        let body = serde_json::to_string(next)
+            .map_err(|e| AppError::Internal(format!("encoding: {e}")))?;
+        let held: Option<i64> = tx
+            .query_row(
+                "SELECT length(CAST(body AS BLOB)) FROM records
+                 WHERE user_id = ?1 AND kind = ?2 AND key = ?3",
+                params![user, kind_name(kind), key],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let rows = i64::from(held.is_none());
+        charge(tx, quota, user, rows, body.len() as i64 - held.unwrap_or(0))?;
+        tx.execute(
+            "INSERT INTO records (user_id, kind, key, version, body) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (user_id, kind, key) DO UPDATE SET version = ?4, body = ?5",
+            params![user, kind_name(kind), key, next.version as i64, body],
+        )?;
+        let subject = format!("record:{}:{key}", kind_name(kind));
+        log_change(
+            tx,
+            Some(user),
+            Some(&subject),
+            &Change::Record {
+                record: next.clone(),
+            },
+        )?;
+    }
+    Ok(outcome)
 }

@@ -233,6 +233,7 @@ pub fn all() -> Value {
         workshops(),
         bookings(),
         reviews(),
+        workshop_plans(),
     ] {
         if let (Some(all), Value::Object(more)) = (all.as_object_mut(), part) {
             all.extend(more);
@@ -594,5 +595,30 @@ fn reviews() -> Value {
                         "reviewer": {"type": "integer"}, "reviewer_name": {"type": "string"},
                         "verdict": verdict, "text": {"type": "string"}, "components": components}}}
         }
+    })
+}
+
+/// The bodies of plans a workshop sends.
+fn workshop_plans() -> Value {
+    use crate::workshop_plans::MAX_PLAN_BYTES;
+    let sent = json!({"type": "object",
+        "required": ["key", "customer", "title", "bike", "sent_ms", "quests", "done", "removed"],
+        "properties": {"key": {"type": "string"}, "customer": {"type": "integer"},
+            "title": {"type": "string"}, "bike": {"type": ["string", "null"]},
+            "sent_ms": {"type": "integer"},
+            "quests": {"type": "integer", "minimum": 0}, "done": {"type": "integer", "minimum": 0},
+            "removed": {"type": "boolean", "description": "The customer removed it from their plans"}}});
+    json!({
+        "PlanForCustomer": {
+            "type": "object", "additionalProperties": false, "required": ["customer", "markdown"],
+            "properties": {"customer": {"type": "integer", "description": "The customer's account (as the customers list names it)"},
+                "bike": {"type": "string", "minLength": 1, "maxLength": 128,
+                    "description": "One of the customer's bikes (its garage record key), when they share bikes"},
+                "markdown": {"type": "string", "maxLength": MAX_PLAN_BYTES,
+                    "description": "A maintenance plan as `ridewire plan` reads it: a title and sections of tasks; at most 512 KiB (bytes)"}}
+        },
+        "SentPlan": sent.clone(),
+        "SentPlans": {"type": "object", "required": ["plans"],
+            "properties": {"plans": {"type": "array", "maxItems": 200, "items": sent}}}
     })
 }

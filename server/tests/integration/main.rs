@@ -26,4 +26,5 @@ mod sync_faults;
 mod sync_pull;
 mod sync_push;
 mod trust;
+mod workshop_plans;
 mod workshops;

@@ -5,8 +5,8 @@
 use reqwest::StatusCode;
 use ridewire_engine::sync::workshops::{
     AcceptInvitation, Bay, Bays, Booking, Bookings, Customers, Invitation, Membership, Memberships,
-    NewInvitation, NewWorkshop, ReviewQueue, Reviewed, Sharing, SlotTaken, Slots, WorkshopAnswer,
-    WorkshopCall,
+    NewInvitation, NewWorkshop, ReviewQueue, Reviewed, SentPlan, SentPlans, Sharing, SlotTaken,
+    Slots, WorkshopAnswer, WorkshopCall,
 };
 use uuid::Uuid;
 
@@ -76,6 +76,14 @@ impl HttpTransport {
                 let url = at(workshop, &format!("/bookings/{booking}"));
                 self.send(|c| c.delete(&url)).await?
             }
+            WorkshopCall::SendPlan { workshop, plan } => {
+                let url = at(workshop, "/plans");
+                self.send(|c| c.post(&url).json(plan)).await?
+            }
+            WorkshopCall::Plans { workshop } => {
+                let url = at(workshop, "/plans");
+                self.send(|c| c.get(&url)).await?
+            }
             WorkshopCall::Bays { workshop } => {
                 let url = at(workshop, "/bays");
                 self.send(|c| c.get(&url)).await?
@@ -140,6 +148,12 @@ impl HttpTransport {
             }
             WorkshopCall::Bookings { .. } => {
                 WorkshopAnswer::Bookings(read_json::<Bookings>(response).await?.bookings)
+            }
+            WorkshopCall::SendPlan { .. } => {
+                WorkshopAnswer::SentPlan(read_json::<SentPlan>(response).await?)
+            }
+            WorkshopCall::Plans { .. } => {
+                WorkshopAnswer::SentPlans(read_json::<SentPlans>(response).await?.plans)
             }
             WorkshopCall::Bays { .. } => {
                 WorkshopAnswer::Bays(read_json::<Bays>(response).await?.bays)
