@@ -21,4 +21,5 @@ mod screenshot;
 mod sync;
 mod whole_day;
 mod workshop;
+mod workshop_day;
 mod workshop_terminal;

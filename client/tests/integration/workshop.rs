@@ -15,7 +15,7 @@ use crate::sync::{start_server, sync};
 const PASSWORD: &str = "correct horse battery staple";
 
 /// `ridewire workshop ARGS --database DB`: exit code, output, errors.
-fn workshop(db: &Path, args: &[&str]) -> (i32, String, String) {
+pub(crate) fn workshop(db: &Path, args: &[&str]) -> (i32, String, String) {
     let mut all = vec!["workshop"];
     all.extend_from_slice(args);
     all.extend(["--database", db.to_str().expect("utf-8")]);
@@ -27,7 +27,7 @@ fn workshop(db: &Path, args: &[&str]) -> (i32, String, String) {
     )
 }
 
-fn signed_up(dir: &Path, url: &str, email: &str) -> PathBuf {
+pub(crate) fn signed_up(dir: &Path, url: &str, email: &str) -> PathBuf {
     let db = dir.join(format!("{email}.db"));
     let (code, text) = sync(
         &db,
@@ -39,7 +39,7 @@ fn signed_up(dir: &Path, url: &str, email: &str) -> PathBuf {
 }
 
 /// The text after `label` up to the end of its word.
-fn word_after<'a>(text: &'a str, label: &str) -> &'a str {
+pub(crate) fn word_after<'a>(text: &'a str, label: &str) -> &'a str {
     let at = text
         .find(label)
         .unwrap_or_else(|| panic!("no {label:?} in {text}"))
