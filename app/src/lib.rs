@@ -32,6 +32,7 @@
 
 pub mod account;
 mod bikes;
+pub mod booking_queue;
 pub mod clock;
 pub mod data;
 pub mod diagnosis;

@@ -243,55 +243,6 @@ fn detect_command(
     }
 }
 
-/// The password for signing in: RIDEWIRE_PASSWORD, else one line of
-/// standard input when something is piped in; `None` to use the kept session.
-fn password_for_sync(needed: bool) -> Option<String> {
-    if let Some(p) = std::env::var_os("RIDEWIRE_PASSWORD").filter(|p| !p.is_empty()) {
-        return Some(p.to_string_lossy().into_owned());
-    }
-    if !needed {
-        return None;
-    }
-    let mut line = String::new();
-    std::io::stdin().read_line(&mut line).ok()?;
-    let line = line.trim_end_matches(['\r', '\n']).to_owned();
-    (!line.is_empty()).then_some(line)
-}
-
-fn sync_command(
-    data: &DataSource,
-    server: Option<&str>,
-    email: Option<&str>,
-    register: bool,
-) -> ExitCode {
-    let DataSource::Database(database) = data else {
-        eprintln!("ridewire sync: the demo garage does not sync; leave out --demo");
-        return ExitCode::from(2);
-    };
-    // A new server or account, or a new account, needs the password.
-    let password = password_for_sync(register || server.is_some() || email.is_some());
-    match ridewire_app::account::sync_once_now(database, server, email, password, register) {
-        Ok((server, report)) => {
-            println!(
-                "Synced with {server}: {} event(s) sent and acknowledged, {} refused, {} pulled{}.",
-                report.acknowledged,
-                report.wedged,
-                report.events_pulled,
-                if report.reset {
-                    " (the server's data was reset: sent again)"
-                } else {
-                    ""
-                }
-            );
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("ridewire sync: {e}");
-            ExitCode::FAILURE
-        }
-    }
-}
-
 fn data_source(demo: bool, database: Option<PathBuf>) -> DataSource {
     if demo {
         DataSource::Demo
@@ -351,13 +302,20 @@ fn run_command(command: Command, data: &DataSource) -> ExitCode {
             server,
             email,
             register,
-        } => sync_command(data, server.as_deref(), email.as_deref(), register),
+        } => ridewire_client::commands::sync::run(
+            data,
+            server.as_deref(),
+            email.as_deref(),
+            register,
+        ),
         Command::Data { action } => {
             let DataSource::Database(database) = data else {
                 eprintln!("ridewire data: the demo garage keeps nothing; leave out --demo");
                 return ExitCode::from(2);
             };
-            ridewire_client::commands::data::run(action, database, || password_for_sync(true))
+            ridewire_client::commands::data::run(action, database, || {
+                ridewire_client::commands::password_for_sync(true)
+            })
         }
         Command::Quest { action } => {
             ridewire_client::commands::quest::run(action, data, &Clock::System)

@@ -240,6 +240,7 @@ impl RideWire {
                 bike: None,
                 notes,
                 customer: None,
+                id: Some(uuid::Uuid::now_v7()),
             },
         };
         match self.ask_workshop(call).await? {

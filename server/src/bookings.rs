@@ -253,6 +253,26 @@ pub fn book(
     now: i64,
 ) -> Result<Booked> {
     check_booking(new)?;
+    if let Some(id) = new.id
+        && let Some(held) = booking(tx, id).map(Some).or_else(|e| match e {
+            AppError::NotFound(_) => Ok(None),
+            other => Err(other),
+        })?
+    {
+        // The same booking sent again (a reply lost on the way, a queue
+        // sent twice): the booking it made, not a second one.
+        let same = held.workshop == workshop
+            && held.customer == customer
+            && held.bay == new.bay
+            && held.start_ms == new.start_ms;
+        if !same {
+            return Err(AppError::conflict(
+                "booking_id_taken",
+                "another booking has this id: make a new one for a new booking",
+            ));
+        }
+        return Ok(Booked::Made(held));
+    }
     let bay = bay_of(tx, workshop, new.bay)?;
     let Some(slot) = bay.slot_at(new.start_ms) else {
         return Err(bad(
@@ -278,7 +298,7 @@ pub fn book(
             format!("a customer holds at most {MAX_LIVE_BOOKINGS} bookings ahead at one workshop"),
         ));
     }
-    let id = Uuid::now_v7();
+    let id = new.id.unwrap_or_else(Uuid::now_v7);
     let inserted = tx.execute(
         "INSERT INTO bookings (id, bay, workshop, customer, start_ms, end_ms, service, bike,
              notes, booked_by, created_ms)

@@ -279,6 +279,9 @@ impl WorkshopAction {
                     bike: None,
                     notes,
                     customer,
+                    // Made here: a booking queued offline and sent again
+                    // is still this one booking.
+                    id: Some(Uuid::now_v7()),
                 },
             },
             WorkshopAction::Bookings { workshop, days } => {
@@ -507,7 +510,7 @@ pub fn run(action: &WorkshopAction, database: &Path) -> ExitCode {
         },
         _ => action.call(),
     };
-    match workshops::ask_once(database, call) {
+    match workshops::ask_once(database, call.clone()) {
         Ok(answer @ WorkshopAnswer::Taken(_)) => {
             print!("{}", report(&answer));
             ExitCode::FAILURE
@@ -516,9 +519,92 @@ pub fn run(action: &WorkshopAction, database: &Path) -> ExitCode {
             print!("{}", report(&answer));
             ExitCode::SUCCESS
         }
+        Err(e) => match call {
+            // No connection: a booking waits on this device, never lost.
+            WorkshopCall::Book { workshop, booking }
+                if ridewire_app::booking_queue::not_reached(&e)
+                    && !matches!(e, ridewire_app::Error::NotSignedIn(_)) =>
+            {
+                queue_booking(database, workshop, booking, &e)
+            }
+            _ => {
+                eprintln!("ridewire workshop: {e}");
+                ExitCode::FAILURE
+            }
+        },
+    }
+}
+
+fn queue_booking(
+    database: &Path,
+    workshop: Uuid,
+    booking: NewBooking,
+    why: &ridewire_app::Error,
+) -> ExitCode {
+    let now = ridewire_app::clock::now().0;
+    let queued = ridewire_app::rider::Rider::open(database, now).and_then(|mut rider| {
+        ridewire_app::booking_queue::queue(&mut rider, workshop, booking, now)
+    });
+    match queued {
+        Ok(q) => {
+            println!(
+                "The workshop cannot be reached ({why}). The booking of {} at {} is queued on \
+                 this device and sent with the next `ridewire sync`; you will hear whether it \
+                 was confirmed.",
+                q.booking.service,
+                rfc3339(q.booking.start_ms)
+            );
+            ExitCode::SUCCESS
+        }
         Err(e) => {
-            eprintln!("ridewire workshop: {e}");
+            eprintln!("ridewire workshop: {why}; the booking could not be queued either: {e}");
             ExitCode::FAILURE
         }
     }
+}
+
+/// Sends the bookings queued on this device and says what became of each
+/// (nothing when none wait).
+pub fn send_queue(database: &Path) -> String {
+    use ridewire_app::booking_queue::{self, Sent};
+    let now = ridewire_app::clock::now().0;
+    let outcomes = match booking_queue::send_once(database, now) {
+        Ok(outcomes) => outcomes,
+        Err(e) => return format!("The queued bookings were not sent: {e}\n"),
+    };
+    outcomes
+        .iter()
+        .map(|sent| match sent {
+            Sent::Confirmed(b) => format!(
+                "Queued booking confirmed: {} at {} (booking {})\n",
+                b.service,
+                rfc3339(b.start_ms),
+                b.id
+            ),
+            Sent::Refused {
+                queued,
+                reason,
+                next_free,
+            } => {
+                let mut line = format!(
+                    "Queued booking refused: {} at {}: {reason}\n",
+                    queued.booking.service,
+                    rfc3339(queued.booking.start_ms)
+                );
+                for s in next_free {
+                    line.push_str(&format!(
+                        "  free: --bay {} --start {}\n",
+                        s.bay,
+                        rfc3339(s.start_ms)
+                    ));
+                }
+                line
+            }
+            Sent::Kept { queued, why } => format!(
+                "Queued booking still waiting: {} at {} ({why})\n",
+                queued.booking.service,
+                rfc3339(queued.booking.start_ms)
+            ),
+        })
+        .collect()
 }

@@ -221,6 +221,7 @@ fn booking_sheet(
                         bike: None,
                         notes: String::new(),
                         customer: Some(customer),
+                        id: None,
                     },
                 });
             }

@@ -292,6 +292,7 @@ fn the_front_desk_books_a_free_slot_with_three_taps() {
                 bike: None,
                 notes: String::new(),
                 customer: Some(12),
+                id: None,
             },
         })
     );

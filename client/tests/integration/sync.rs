@@ -34,6 +34,12 @@ fn server_binary() -> Option<PathBuf> {
 }
 
 pub(crate) fn start_server(dir: &std::path::Path) -> Option<Server> {
+    start_server_at(dir, "127.0.0.1:0")
+}
+
+/// [`start_server`] listening at `listen` (a server started again where
+/// one was before: the same address and database).
+pub(crate) fn start_server_at(dir: &std::path::Path, listen: &str) -> Option<Server> {
     let Some(bin) = server_binary() else {
         assert!(
             std::env::var("RIDEWIRE_REQUIRE_SERVER").as_deref() != Ok("1"),
@@ -43,7 +49,7 @@ pub(crate) fn start_server(dir: &std::path::Path) -> Option<Server> {
         return None;
     };
     let mut child = Command::new(bin)
-        .args(["--listen", "127.0.0.1:0", "--database"])
+        .args(["--listen", listen, "--database"])
         .arg(format!("sqlite://{}", dir.join("server.db").display()))
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

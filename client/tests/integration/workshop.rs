@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use ridewire_app::rider::Rider;
 
 use crate::picture::ridewire;
-use crate::sync::{start_server, sync};
+use crate::sync::{start_server, start_server_at, sync};
 
 const PASSWORD: &str = "correct horse battery staple";
 
@@ -300,4 +300,87 @@ fn a_mechanic_reviews_an_escalated_run_and_the_riders_app_lights_what_they_name(
     );
     me.verify()
         .expect("the review is a link of the rider's tamper-evident log");
+}
+
+#[test]
+fn a_booking_made_without_a_connection_waits_and_is_confirmed_on_the_next_sync() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let Some(server) = start_server(dir.path()) else {
+        return;
+    };
+    let owner = signed_up(dir.path(), &server.url, "owner@moto.test");
+    let rider = signed_up(dir.path(), &server.url, "rider@ridewire.test");
+    let (_, out, _) = workshop(&owner, &["found", "Moto Müller"]);
+    let shop = word_after(&out, "id ").to_owned();
+    let (_, out, _) = workshop(&owner, &["invite", &shop]);
+    let (code, _, err) = workshop(&rider, &["join", word_after(&out, "customer: ")]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = workshop(
+        &owner,
+        &[
+            "add-bay",
+            &shop,
+            "--name",
+            "Lift 1",
+            "--opens",
+            "00:00",
+            "--closes",
+            "24:00",
+            "--days",
+            "1,2,3,4,5,6,7",
+            "--slot",
+            "60",
+            "--utc-offset",
+            "0",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let (_, slots, _) = workshop(&rider, &["slots", &shop, "--days", "2"]);
+    let first: Vec<&str> = slots
+        .lines()
+        .nth(1)
+        .expect("a slot")
+        .split_whitespace()
+        .collect();
+    let (bay, start) = (first[1].to_owned(), first[3].to_owned());
+
+    // The server goes away; the rider books all the same.
+    let listen = server.url.trim_start_matches("http://").to_owned();
+    drop(server);
+    let (code, out, err) = workshop(
+        &rider,
+        &[
+            "book",
+            &shop,
+            "--bay",
+            &bay,
+            "--start",
+            &start,
+            "--service",
+            "Annual service",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("is queued on this device"), "{out}");
+    // A sync while it is still down keeps it queued.
+    let (code, _) = sync(&rider, &[], Some(PASSWORD));
+    assert_ne!(code, 0);
+
+    // Back: the next sync sends it and says so; the workshop has it once.
+    let Some(_server) = start_server_at(dir.path(), &listen) else {
+        return;
+    };
+    let (code, text) = sync(&rider, &[], Some(PASSWORD));
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        text.contains(&format!(
+            "Queued booking confirmed: Annual service at {start}"
+        )),
+        "{text}"
+    );
+    let (_, bookings, _) = workshop(&owner, &["bookings", &shop]);
+    assert_eq!(bookings.matches(&start).count(), 1, "{bookings}");
+    let (code, text) = sync(&rider, &[], Some(PASSWORD));
+    assert_eq!(code, 0, "{text}");
+    assert!(!text.contains("Queued booking"), "sent once: {text}");
 }

@@ -127,6 +127,8 @@ fn a_workshop_day_from_invitation_to_the_riders_map() {
                     &db(who),
                 ])
                 .env("RUST_LOG", "warn")
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
                 .spawn()
                 .expect("start ridewire")
         })

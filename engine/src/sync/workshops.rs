@@ -305,6 +305,10 @@ pub struct NewBooking {
     /// Staff booking for a customer: the customer's account.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer: Option<i64>,
+    /// The booking's id, made by the device: the same booking sent again
+    /// (a queue sent after a lost reply) answers the booking it made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<Uuid>,
 }
 
 /// A booking as the server keeps it.

@@ -121,7 +121,7 @@ pub fn routes() -> Vec<Route> {
         Route {
             method: Method::POST,
             path: "/api/v1/workshops/{workshop}/bookings",
-            summary: "Book a free slot: a customer for themselves, staff for a customer; a start that is not one of the bay's slots in the next 90 days is refused with 400 not_a_slot; a slot just taken answers 409 with the next free slots (at most 10 bookings ahead per customer)",
+            summary: "Book a free slot: a customer for themselves, staff for a customer; a start that is not one of the bay's slots in the next 90 days is refused with 400 not_a_slot; a slot just taken answers 409 with the next free slots (at most 10 bookings ahead per customer); with a device-made `id`, the same booking sent again answers 201 with the booking it made (409 booking_id_taken when the id is another booking's)",
             access: Access::User,
             params: &[WORKSHOP],
             request: Some("NewBooking"),

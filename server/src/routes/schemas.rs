@@ -532,7 +532,9 @@ fn bookings() -> Value {
                     "pattern": "^[^\\x00-\\x1f\\x7f-\\x9f]*$"},
                 "bike": {"type": "string", "minLength": 1, "maxLength": MAX_BIKE_CHARS},
                 "notes": {"type": "string", "maxLength": MAX_NOTES_CHARS},
-                "customer": {"type": "integer", "description": "Staff only: the customer booked for"}}
+                "customer": {"type": "integer", "description": "Staff only: the customer booked for"},
+                "id": {"type": "string", "format": UUID,
+                    "description": "The booking's id, made by the device: sending the same booking again answers the booking it made (409 booking_id_taken when the id is another booking's)"}}
         },
         "Booking": {
             "type": "object",

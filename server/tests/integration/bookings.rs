@@ -253,3 +253,41 @@ async fn customers_see_their_own_bookings_and_bad_slots_are_refused() {
     .await;
     assert_eq!(by_customer.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn a_booking_sent_again_with_its_id_is_still_one_booking() {
+    let server = TestServer::new();
+    let owner = server.user("owner@moto.test").await;
+    let (ana, ben) = (
+        server.user("ana@ridewire.test").await,
+        server.user("ben@ridewire.test").await,
+    );
+    let (shop, bay) = workshop_with_bay(&server, &owner).await;
+    join(&server, &owner, &shop, &ana, "customer").await;
+    join(&server, &owner, &shop, &ben, "customer").await;
+    let path = format!("/api/v1/workshops/{shop}/bookings");
+    let free = get(&server, &ana, &format!("/api/v1/workshops/{shop}/slots")).await;
+    let (first, second) = (
+        free.body["slots"][0]["start_ms"].as_i64().expect("slot"),
+        free.body["slots"][1]["start_ms"].as_i64().expect("slot"),
+    );
+    let id = "01a24800-0000-7000-8000-000000000001";
+    let body = json!({"bay": bay, "start_ms": first, "service": "Tyres", "id": id});
+    let made = post(&server, &ana, &path, body.clone()).await;
+    assert_eq!(made.status, StatusCode::CREATED, "{:?}", made.body);
+    assert_eq!(made.body["id"], id);
+    // The reply was lost; the queue sends it again: the same booking.
+    let again = post(&server, &ana, &path, body).await;
+    assert_eq!(again.status, StatusCode::CREATED, "{:?}", again.body);
+    assert_eq!(again.body, made.body);
+    let hers = get(&server, &ana, &path).await;
+    assert_eq!(hers.body["bookings"].as_array().map(Vec::len), Some(1));
+    // Another booking (or another rider) with that id is refused.
+    let other = json!({"bay": bay, "start_ms": second, "service": "Oil", "id": id});
+    let refused = post(&server, &ana, &path, other.clone()).await;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{:?}", refused.body);
+    assert_eq!(refused.body["error"]["code"], "booking_id_taken");
+    let refused = post(&server, &ben, &path, other).await;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{:?}", refused.body);
+    assert_eq!(refused.body["error"]["code"], "booking_id_taken");
+}

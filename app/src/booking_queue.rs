@@ -1,0 +1,221 @@
+//! Bookings made without a connection (issue 15): queued on the device in
+//! the rider's settings, each with the id the device made for it, and sent
+//! when the server can be reached — confirmed, or refused with the reason
+//! and the next free slots — never silently lost. Sending the same
+//! booking twice (a reply lost on the way) answers the booking it made:
+//! the server knows it by its id.
+
+use ridewire_engine::sync::workshops::{Booking, NewBooking, Slot, WorkshopAnswer, WorkshopCall};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::rider::Rider;
+use crate::{Error, Result};
+
+/// Setting: the queued bookings, as JSON.
+pub const QUEUE_KEY: &str = "workshop.booking_queue";
+
+/// A booking waiting for the server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Queued {
+    pub workshop: Uuid,
+    /// With its device-made id set.
+    pub booking: NewBooking,
+    pub queued_ms: i64,
+}
+
+/// What became of a queued booking when it was sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Sent {
+    /// The server has it.
+    Confirmed(Booking),
+    /// The server said no; the reason, and the next free slots when the
+    /// slot was taken meanwhile.
+    Refused {
+        queued: Queued,
+        reason: String,
+        next_free: Vec<Slot>,
+    },
+    /// Not reached yet (still no connection): stays queued.
+    Kept { queued: Queued, why: String },
+}
+
+/// The bookings waiting on this device, oldest first.
+pub fn queued(rider: &Rider) -> Vec<Queued> {
+    rider
+        .setting(QUEUE_KEY)
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or_default()
+}
+
+fn save(rider: &mut Rider, queue: &[Queued]) -> Result<()> {
+    if queue.is_empty() {
+        return rider.forget_setting(QUEUE_KEY);
+    }
+    let text = serde_json::to_string(queue)
+        .map_err(|e| Error::Input(format!("the booking queue cannot be kept: {e}")))?;
+    rider.save_setting(QUEUE_KEY, &text)
+}
+
+/// Queues `booking` for `workshop` (giving it an id when it has none);
+/// returns it as queued.
+pub fn queue(
+    rider: &mut Rider,
+    workshop: Uuid,
+    mut booking: NewBooking,
+    now_ms: i64,
+) -> Result<Queued> {
+    booking.id.get_or_insert_with(Uuid::now_v7);
+    let mut all = queued(rider);
+    let entry = Queued {
+        workshop,
+        booking,
+        queued_ms: now_ms,
+    };
+    if !all.iter().any(|q| q.booking.id == entry.booking.id) {
+        all.push(entry.clone());
+    }
+    save(rider, &all)?;
+    Ok(entry)
+}
+
+/// Whether the server was not reached (or not as this account): the
+/// booking stays queued for the next try.
+pub fn not_reached(e: &Error) -> bool {
+    use ridewire_sync_client::Error as Sync;
+    match e {
+        Error::Sync(s) => s.is_transient() || matches!(s, Sync::Auth(_) | Sync::Stopped(_)),
+        Error::Stopped(_) | Error::NotSignedIn(_) => true,
+        _ => false,
+    }
+}
+
+/// Sends every queued booking with `ask` (through a syncer or a transport):
+/// the confirmed and refused ones leave the queue, the ones the server
+/// could not be asked about stay. What became of each, in queue order.
+pub fn send_queued(
+    rider: &mut Rider,
+    mut ask: impl FnMut(WorkshopCall) -> Result<WorkshopAnswer>,
+) -> Result<Vec<Sent>> {
+    let mut outcomes = Vec::new();
+    let mut left = Vec::new();
+    for queued in queued(rider) {
+        let call = WorkshopCall::Book {
+            workshop: queued.workshop,
+            booking: queued.booking.clone(),
+        };
+        match ask(call) {
+            Ok(WorkshopAnswer::Booked(booking)) => outcomes.push(Sent::Confirmed(booking)),
+            Ok(WorkshopAnswer::Taken(next_free)) => outcomes.push(Sent::Refused {
+                queued,
+                reason: "the slot was taken before the booking reached the workshop".into(),
+                next_free,
+            }),
+            Ok(other) => outcomes.push(Sent::Refused {
+                queued,
+                reason: format!("the server answered something else: {other:?}"),
+                next_free: Vec::new(),
+            }),
+            Err(e) if not_reached(&e) => {
+                left.push(queued.clone());
+                outcomes.push(Sent::Kept {
+                    queued,
+                    why: e.to_string(),
+                });
+            }
+            Err(e) => outcomes.push(Sent::Refused {
+                queued,
+                reason: e.to_string(),
+                next_free: Vec::new(),
+            }),
+        }
+    }
+    save(rider, &left)?;
+    Ok(outcomes)
+}
+
+/// Sends the queued bookings once with the account kept in `database`
+/// (`ridewire sync` after its round); nothing to do, nothing asked.
+pub fn send_once(database: &std::path::Path, now_ms: i64) -> Result<Vec<Sent>> {
+    let mut rider = Rider::open(database, now_ms)?;
+    if queued(&rider).is_empty() {
+        return Ok(Vec::new());
+    }
+    let signed = crate::account::Saved::read_file(database)
+        .signed_in()
+        .ok_or_else(|| Error::NotSignedIn("sign in first (`ridewire sync`)".into()))?;
+    let syncer = crate::account::start_syncer(database, &signed)?;
+    let handle = syncer.handle();
+    let outcomes = send_queued(&mut rider, |call| {
+        Ok(crate::task::Pending::from("the sync thread", handle.workshop(call)?).wait()??)
+    });
+    syncer.stop();
+    outcomes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn booking(start_ms: i64) -> NewBooking {
+        NewBooking {
+            bay: Uuid::from_u128(1),
+            start_ms,
+            service: "Tyres".into(),
+            bike: None,
+            notes: String::new(),
+            customer: None,
+            id: None,
+        }
+    }
+
+    fn made(queued: &NewBooking) -> Booking {
+        Booking {
+            id: queued.id.unwrap_or_default(),
+            workshop: Uuid::from_u128(9),
+            bay: queued.bay,
+            customer: 1,
+            start_ms: queued.start_ms,
+            end_ms: queued.start_ms + 3_600_000,
+            service: queued.service.clone(),
+            bike: None,
+            notes: String::new(),
+            created_ms: 0,
+            cancelled_ms: None,
+        }
+    }
+
+    #[test]
+    fn confirmed_and_refused_bookings_leave_the_queue_and_unsent_ones_stay() {
+        let mut rider = Rider::demo(0).unwrap_or_else(|e| panic!("{e}"));
+        let shop = Uuid::from_u128(9);
+        for start in [1_000, 2_000, 3_000] {
+            queue(&mut rider, shop, booking(start), 0).unwrap_or_else(|e| panic!("{e}"));
+        }
+        let ids: Vec<Option<Uuid>> = queued(&rider).iter().map(|q| q.booking.id).collect();
+        assert!(
+            ids.iter().all(Option::is_some),
+            "every queued booking has its id"
+        );
+        let outcomes = send_queued(&mut rider, |call| {
+            let WorkshopCall::Book { booking, .. } = call else {
+                panic!("{call:?}");
+            };
+            match booking.start_ms {
+                1_000 => Ok(WorkshopAnswer::Booked(made(&booking))),
+                2_000 => Ok(WorkshopAnswer::Taken(Vec::new())),
+                _ => Err(ridewire_sync_client::Error::Network("no route".into()).into()),
+            }
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert!(matches!(&outcomes[0], Sent::Confirmed(b) if Some(b.id) == ids[0]));
+        assert!(matches!(&outcomes[1], Sent::Refused { reason, .. } if reason.contains("taken")));
+        assert!(matches!(&outcomes[2], Sent::Kept { .. }));
+        let left = queued(&rider);
+        assert_eq!(left.len(), 1);
+        assert_eq!(
+            left[0].booking.id, ids[2],
+            "the same booking, with the same id"
+        );
+    }
+}
