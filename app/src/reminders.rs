@@ -26,6 +26,10 @@ pub enum NoticeKind {
     Level,
     Achievement,
     Due,
+    /// A workshop moved or cancelled one of the rider's bookings.
+    Booking,
+    /// A workshop's mechanic answered one of the rider's diagnoses.
+    Review,
 }
 
 /// One thing to tell. `key` is stable, so a host can replace or dismiss
@@ -94,6 +98,12 @@ pub struct Told {
     pub achievements: BTreeSet<String>,
     /// Keys of the due-date notices already given.
     pub due: BTreeSet<String>,
+    /// Keys of the booking changes already told.
+    #[serde(default)]
+    pub bookings: BTreeSet<String>,
+    /// Runs whose review was already told.
+    #[serde(default)]
+    pub reviews: BTreeSet<String>,
 }
 
 fn days(n: i64) -> String {
@@ -144,6 +154,8 @@ pub fn check(rider: &Rider, told: &mut Told, today: NaiveDate, soon_days: i64) -
         .map(|u| u.id.clone())
         .collect();
 
+    out.extend(workshop_news(rider, told));
+
     // Soonest (most overdue) first, as Home lists them.
     let dues = coming_up(rider, today, soon_days);
     for due in dues {
@@ -155,6 +167,69 @@ pub fn check(rider: &Rider, told: &mut Told, today: NaiveDate, soon_days: i64) -
                 kind: NoticeKind::Due,
                 title: due.title.clone(),
                 text: due.words(),
+            });
+        }
+    }
+    out
+}
+
+/// What a workshop did that the rider should hear of: a booking it moved
+/// or cancelled (the `booking` records the server keeps told), a mechanic's
+/// answer to a diagnosis (a `DiagnosisReviewed` event); each once.
+fn workshop_news(rider: &Rider, told: &mut Told) -> Vec<Notice> {
+    use ridewire_engine::event::EventKind;
+    use ridewire_engine::sync::booking_record::{BookingView, Status};
+    use ridewire_engine::sync::record::RecordKind;
+    let mut out = Vec::new();
+    let bookings = crate::records::view(&rider.store(), RecordKind::Booking).unwrap_or_default();
+    for seen in bookings {
+        let Some(b) = BookingView::read(&seen.key, &seen.fields) else {
+            continue;
+        };
+        if !b.by_workshop || b.status == Status::Booked {
+            continue;
+        }
+        let key = format!("booking-{}-{}-{}", b.id, b.status.as_str(), b.changed_ms);
+        if !told.bookings.insert(key.clone()) {
+            continue;
+        }
+        let when = chrono::DateTime::from_timestamp_millis(
+            b.start_ms + i64::from(b.utc_offset_min) * 60_000,
+        )
+        .map_or_else(String::new, |t| t.format("%a %-d %b %H:%M").to_string());
+        let (title, text) = match b.status {
+            Status::Moved => (
+                format!("{} moved your booking", b.workshop_name),
+                format!("{}: now {when}, {}.", b.service, b.bay_name),
+            ),
+            _ => (
+                format!("{} cancelled your booking", b.workshop_name),
+                format!("{} on {when} is cancelled: book another slot.", b.service),
+            ),
+        };
+        out.push(Notice {
+            key,
+            kind: NoticeKind::Booking,
+            title,
+            text,
+        });
+    }
+    for event in rider.events() {
+        if let EventKind::DiagnosisReviewed {
+            diagnostic_id,
+            review,
+        } = &event.kind
+            && told.reviews.insert(diagnostic_id.to_string())
+        {
+            out.push(Notice {
+                key: format!("review-{diagnostic_id}"),
+                kind: NoticeKind::Review,
+                title: format!("{} answered your diagnosis", review.workshop_name),
+                text: format!(
+                    "{}: {}",
+                    crate::workshops::review_words(review),
+                    review.text
+                ),
             });
         }
     }

@@ -19,6 +19,7 @@ pub const TOAST_SECONDS: f32 = 5.0;
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<Toasts>()
+        .add_message::<crate::shared::Synced>()
         .add_systems(Update, (collect.after(AppSystems::Record), fade).chain())
         .add_systems(EguiPrimaryContextPass, draw.after(UiSystems::Screen));
 }
@@ -43,12 +44,15 @@ fn collect(
     clock: Res<Clock>,
     mut toasts: ResMut<Toasts>,
     mut seen: Local<Option<(usize, usize)>>,
+    mut synced: MessageReader<crate::shared::Synced>,
 ) {
     let Some(mut player) = player else {
         return;
     };
+    // A round may bring a workshop's news in records alone.
+    let round = synced.read().count() > 0;
     let now = (player.events().len(), player.catalog.quests().count());
-    if *seen == Some(now) {
+    if *seen == Some(now) && !round {
         return;
     }
     *seen = Some(now);

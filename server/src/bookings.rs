@@ -419,6 +419,58 @@ pub fn cancel(tx: &Connection, workshop: Uuid, id: Uuid, now: i64) -> Result<Boo
     booking(tx, id)
 }
 
+/// Moves the live booking `id` of `workshop` to `start_ms` on `bay` (a
+/// slot of that bay in the future); a slot someone holds answers
+/// [`Booked::Taken`], as booking it would.
+pub fn move_to(
+    tx: &Connection,
+    workshop: Uuid,
+    id: Uuid,
+    bay: Uuid,
+    start_ms: i64,
+    now: i64,
+) -> Result<Booked> {
+    let found = booking(tx, id)?;
+    if found.workshop != workshop {
+        return Err(AppError::NotFound("no such booking".into()));
+    }
+    if found.cancelled_ms.is_some() {
+        return Err(AppError::conflict(
+            "booking_cancelled",
+            "a cancelled booking cannot be moved: book a new one",
+        ));
+    }
+    let bay = bay_of(tx, workshop, bay)?;
+    let Some(slot) = bay.slot_at(start_ms) else {
+        return Err(bad(
+            "not_a_slot",
+            "the bay has no slot starting then: ask for its free slots".into(),
+        ));
+    };
+    if slot.start_ms <= now || slot.start_ms > now + HORIZON_DAYS * DAY_MS {
+        return Err(bad(
+            "not_a_slot",
+            format!("a slot is booked in the future, at most {HORIZON_DAYS} days ahead"),
+        ));
+    }
+    let moved = tx.execute(
+        "UPDATE bookings SET bay = ?1, start_ms = ?2, end_ms = ?3 WHERE id = ?4",
+        params![
+            bay.id.to_string(),
+            slot.start_ms,
+            slot.end_ms,
+            id.to_string()
+        ],
+    );
+    match moved {
+        Ok(_) => booking(tx, id).map(Booked::Made),
+        Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == ErrorCode::ConstraintViolation => {
+            Ok(Booked::Taken(slot))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,6 +6,7 @@
 //! in [`routes`]; the OpenAPI document is built from the same list.
 
 pub mod auth;
+pub mod booking_mirror;
 pub mod bookings;
 pub mod clock;
 pub mod config;

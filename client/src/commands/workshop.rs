@@ -153,6 +153,20 @@ pub enum WorkshopAction {
         /// The workshop's id.
         workshop: Uuid,
     },
+    /// Move a booking to another free slot (its customer or the staff);
+    /// the rider hears of it on their next sync.
+    Move {
+        /// The workshop's id.
+        workshop: Uuid,
+        /// The booking's id.
+        booking: Uuid,
+        /// The bay, as `slots` prints it.
+        #[arg(long)]
+        bay: Uuid,
+        /// The new slot's start, as `slots` prints it.
+        #[arg(long, value_parser = parse_start)]
+        start: i64,
+    },
     /// The runs the safety gate escalated for the customers who share
     /// their diagnoses (mechanics and the owner).
     Reviews {
@@ -291,6 +305,19 @@ impl WorkshopAction {
                 WorkshopCall::Cancel { workshop, booking }
             }
             WorkshopAction::Reviews { workshop } => WorkshopCall::Reviews { workshop },
+            WorkshopAction::Move {
+                workshop,
+                booking,
+                bay,
+                start,
+            } => WorkshopCall::Move {
+                workshop,
+                booking,
+                to: ridewire_engine::sync::workshops::MoveBooking {
+                    bay,
+                    start_ms: start,
+                },
+            },
             WorkshopAction::Plans { workshop } => WorkshopCall::Plans { workshop },
             // Read from the file by `run` first.
             WorkshopAction::SendPlan { workshop, .. } => WorkshopCall::Plans { workshop },

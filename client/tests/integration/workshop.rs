@@ -384,3 +384,98 @@ fn a_booking_made_without_a_connection_waits_and_is_confirmed_on_the_next_sync()
     assert_eq!(code, 0, "{text}");
     assert!(!text.contains("Queued booking"), "sent once: {text}");
 }
+
+#[test]
+fn a_rider_hears_on_sync_that_the_workshop_moved_their_booking() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let Some(server) = start_server(dir.path()) else {
+        return;
+    };
+    let owner = signed_up(dir.path(), &server.url, "owner@moto.test");
+    let rider = signed_up(dir.path(), &server.url, "rider@ridewire.test");
+    let (_, out, _) = workshop(&owner, &["found", "Moto Müller"]);
+    let shop = word_after(&out, "id ").to_owned();
+    let (_, out, _) = workshop(&owner, &["invite", &shop]);
+    let (code, _, err) = workshop(&rider, &["join", word_after(&out, "customer: ")]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = workshop(
+        &owner,
+        &[
+            "add-bay",
+            &shop,
+            "--name",
+            "Lift 1",
+            "--opens",
+            "00:00",
+            "--closes",
+            "24:00",
+            "--days",
+            "1,2,3,4,5,6,7",
+            "--slot",
+            "60",
+            "--utc-offset",
+            "0",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let (_, slots, _) = workshop(&rider, &["slots", &shop, "--days", "2"]);
+    let slot = |n: usize| -> (String, String) {
+        let words: Vec<&str> = slots
+            .lines()
+            .nth(n)
+            .expect("a slot")
+            .split_whitespace()
+            .collect();
+        (words[1].to_owned(), words[3].to_owned())
+    };
+    let (bay, start) = slot(1);
+    let (_, out, _) = workshop(
+        &rider,
+        &[
+            "book",
+            &shop,
+            "--bay",
+            &bay,
+            "--start",
+            &start,
+            "--service",
+            "Tyres",
+        ],
+    );
+    let booking = word_after(&out, "(booking ").to_owned();
+    let (code, text) = sync(&rider, &[], Some(PASSWORD));
+    assert_eq!(code, 0, "{text}");
+    let today = ridewire_app::clock::today();
+    let mut me = Rider::open(&rider, ridewire_app::clock::now().0).expect("rider");
+    let before = ridewire_app::reminders::notices(&mut me, today).expect("notices");
+    assert!(
+        before.iter().all(|n| !n.title.contains("booking")),
+        "their own booking is no news: {before:?}"
+    );
+    drop(me);
+
+    // The workshop moves it an hour later; the rider's next sync tells them.
+    let (_, later) = slot(2);
+    let (code, out, err) = workshop(
+        &owner,
+        &["move", &shop, &booking, "--bay", &bay, "--start", &later],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.starts_with(&format!("Booked: Tyres at {later}")),
+        "{out}"
+    );
+    let (code, text) = sync(&rider, &[], Some(PASSWORD));
+    assert_eq!(code, 0, "{text}");
+    let mut me = Rider::open(&rider, ridewire_app::clock::now().0).expect("rider");
+    let told = ridewire_app::reminders::notices(&mut me, today).expect("notices");
+    let moved = told
+        .iter()
+        .find(|n| n.title == "Moto Müller moved your booking")
+        .unwrap_or_else(|| panic!("not told: {told:?}"));
+    assert!(moved.text.starts_with("Tyres: now "), "{}", moved.text);
+    assert!(moved.text.contains(&later[11..16]), "{}", moved.text);
+    // Told once.
+    let again = ridewire_app::reminders::notices(&mut me, today).expect("notices");
+    assert!(again.iter().all(|n| n.key != moved.key), "{again:?}");
+}

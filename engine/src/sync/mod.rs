@@ -22,6 +22,7 @@
 //! with [`crate::progress::Progress`].
 
 pub mod api;
+pub mod booking_record;
 pub mod leaderboard;
 pub mod plan_record;
 pub mod record;

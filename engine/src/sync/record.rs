@@ -25,6 +25,9 @@ pub enum RecordKind {
     /// A maintenance plan of the rider's own (its Markdown in fields of at
     /// most [`MAX_VALUE_BYTES`] each).
     Plan,
+    /// One of the rider's bookings at a workshop, as the server keeps them
+    /// told (`super::booking_record`); only the server writes these.
+    Booking,
 }
 
 /// One field's value and the version that last changed it.

@@ -311,6 +311,15 @@ pub struct NewBooking {
     pub id: Option<Uuid>,
 }
 
+/// `PUT /api/v1/workshops/{workshop}/bookings/{booking}`: move a booking
+/// to another slot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MoveBooking {
+    pub bay: Uuid,
+    pub start_ms: i64,
+}
+
 /// A booking as the server keeps it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Booking {
@@ -358,6 +367,12 @@ pub enum WorkshopCall {
     Bookings { workshop: Uuid, days: u8 },
     /// Cancel a booking.
     Cancel { workshop: Uuid, booking: Uuid },
+    /// Move a booking to another slot.
+    Move {
+        workshop: Uuid,
+        booking: Uuid,
+        to: MoveBooking,
+    },
     /// `workshop`'s bays (any member).
     Bays { workshop: Uuid },
     /// Send a plan to a customer's bike (mechanics and the owner).

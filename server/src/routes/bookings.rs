@@ -9,9 +9,9 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, post, put};
 use ridewire_engine::sync::workshops::{
-    Bay, Bays, Booking, Bookings, NewBay, NewBooking, Role, Slots,
+    Bay, Bays, Booking, Bookings, MoveBooking, NewBay, NewBooking, Role, Slots,
 };
 use serde::Deserialize;
 use serde_json::json;
@@ -19,13 +19,15 @@ use uuid::Uuid;
 
 use crate::AppState;
 use crate::auth::AuthUser;
+use crate::booking_mirror::mirror;
 use crate::bookings::{
     Booked, MAX_LISTED_DAYS, NEXT_FREE_SHOWN, add_bay, bays_of, book, bookings_of, cancel,
-    check_bay, free_slots,
+    check_bay, free_slots, move_to,
 };
 use crate::error::{AppError, Result};
 use crate::routes::{Access, ApiJson, ApiPath, ApiQuery, In, Param, Route, Values};
 use crate::workshops::role_in;
+use ridewire_engine::sync::booking_record::Status;
 
 const WORKSHOP: Param = Param {
     name: "workshop",
@@ -155,7 +157,7 @@ pub fn routes() -> Vec<Route> {
         Route {
             method: Method::DELETE,
             path: "/api/v1/workshops/{workshop}/bookings/{booking}",
-            summary: "Cancel a booking (its customer or the staff); the slot is free again",
+            summary: "Cancel a booking (its customer or the staff); the slot is free again; the customer's devices are told on their next sync (a `booking` record)",
             access: Access::User,
             params: &[WORKSHOP, BOOKING],
             request: None,
@@ -167,6 +169,24 @@ pub fn routes() -> Vec<Route> {
                 (429, "Error"),
             ],
             handler: delete(cancel_booking),
+        },
+        Route {
+            method: Method::PUT,
+            path: "/api/v1/workshops/{workshop}/bookings/{booking}",
+            summary: "Move a live booking (its customer or the staff) to another slot of one of the workshop's bays, in the future and at most 90 days ahead (400 not_a_slot); a slot someone holds answers 409 slot_taken with the next free slots; a cancelled booking 409 booking_cancelled; the customer's devices are told on their next sync (a `booking` record)",
+            access: Access::User,
+            params: &[WORKSHOP, BOOKING],
+            request: Some("MoveBooking"),
+            responses: &[
+                (200, "Booking"),
+                (400, "Error"),
+                (401, "Error"),
+                (404, "Error"),
+                (409, "SlotTaken"),
+                (413, "Error"),
+                (429, "Error"),
+            ],
+            handler: put(move_booking),
         },
     ]
 }
@@ -260,6 +280,7 @@ async fn new_booking(
     ApiJson(body): ApiJson<NewBooking>,
 ) -> Result<Response> {
     let now = state.clock.now_ms();
+    let quota = state.config.quota;
     let booked = state
         .db
         .write(move |tx| {
@@ -287,11 +308,26 @@ async fn new_booking(
                     customer
                 }
             };
-            book(tx, workshop, customer, user.id, &body, now)
+            let booked = book(tx, workshop, customer, user.id, &body, now)?;
+            if let Booked::Made(made) = &booked {
+                mirror(tx, quota, made, Status::Booked, user.id, now)?;
+            }
+            Ok(booked)
         })
         .await?;
+    answer(&state, workshop, booked, StatusCode::CREATED).await
+}
+
+/// A booking made (or moved) with `status`, or `409 slot_taken` with the
+/// next free slots.
+async fn answer(
+    state: &AppState,
+    workshop: Uuid,
+    booked: Booked,
+    status: StatusCode,
+) -> Result<Response> {
     Ok(match booked {
-        Booked::Made(booking) => (StatusCode::CREATED, Json(booking)).into_response(),
+        Booked::Made(booking) => (status, Json(booking)).into_response(),
         Booked::Taken(slot) => {
             // Read after the write, so the single writer is not held up.
             let next_free = state
@@ -341,6 +377,7 @@ async fn cancel_booking(
     ApiPath((workshop, booking)): ApiPath<(Uuid, Uuid)>,
 ) -> Result<Json<Booking>> {
     let now = state.clock.now_ms();
+    let quota = state.config.quota;
     let cancelled = state
         .db
         .write(move |tx| {
@@ -349,8 +386,40 @@ async fn cancel_booking(
             if !role.staff() && found.customer != user.id {
                 return Err(AppError::NotFound("no such booking".into()));
             }
-            cancel(tx, workshop, booking, now)
+            let cancelled = cancel(tx, workshop, booking, now)?;
+            if found.cancelled_ms.is_none() {
+                mirror(tx, quota, &cancelled, Status::Cancelled, user.id, now)?;
+            }
+            Ok(cancelled)
         })
         .await?;
     Ok(Json(cancelled))
+}
+
+async fn move_booking(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiPath((workshop, booking)): ApiPath<(Uuid, Uuid)>,
+    ApiJson(body): ApiJson<MoveBooking>,
+) -> Result<Response> {
+    let now = state.clock.now_ms();
+    let quota = state.config.quota;
+    let moved = state
+        .db
+        .write(move |tx| {
+            let role = role_in(tx, user.id, workshop)?;
+            let found = crate::bookings::booking(tx, booking)?;
+            if !role.staff() && found.customer != user.id {
+                return Err(AppError::NotFound("no such booking".into()));
+            }
+            let moved = move_to(tx, workshop, booking, body.bay, body.start_ms, now)?;
+            if let Booked::Made(made) = &moved
+                && (made.bay, made.start_ms) != (found.bay, found.start_ms)
+            {
+                mirror(tx, quota, made, Status::Moved, user.id, now)?;
+            }
+            Ok(moved)
+        })
+        .await?;
+    answer(&state, workshop, moved, StatusCode::OK).await
 }

@@ -26,7 +26,7 @@ const ADDRESS: &[Param] = &[
         place: In::Path,
         required: true,
         description: "What the record describes",
-        values: Values::OneOf(&["vehicle", "ar_anchor", "plan"]),
+        values: Values::OneOf(&["vehicle", "ar_anchor", "plan", "booking"]),
     },
     Param {
         name: "key",
@@ -83,6 +83,7 @@ fn kind_name(kind: RecordKind) -> &'static str {
         RecordKind::Vehicle => "vehicle",
         RecordKind::ArAnchor => "ar_anchor",
         RecordKind::Plan => "plan",
+        RecordKind::Booking => "booking",
     }
 }
 
@@ -168,6 +169,12 @@ async fn put_record(
     ApiJson(edit): ApiJson<Edit>,
 ) -> Result<Response> {
     edit.validate().map_err(edit_error)?;
+    if edit.kind == RecordKind::Booking {
+        return Err(AppError::bad_request(
+            "server_only",
+            "bookings are written by the server: book, move or cancel through the workshop",
+        ));
+    }
     check_privacy(&edit)?;
     let quota = state.config.quota;
     let outcome = state

@@ -172,13 +172,15 @@ pub fn all() -> Value {
         },
         "Record": {
             "type": "object", "required": ["kind", "key", "version", "fields"],
-            "properties": {"kind": {"enum": ["vehicle", "ar_anchor", "plan"]}, "key": {"type": "string"},
+            "properties": {"kind": {"enum": ["vehicle", "ar_anchor", "plan", "booking"],
+                    "description": "booking: one of the account's bookings, written by the server only"}, "key": {"type": "string"},
                 "version": {"type": "integer"},
                 "fields": {"type": "object", "additionalProperties": r("Field")}}
         },
         "Edit": {
             "type": "object", "required": ["kind", "key", "base_version", "changes"],
-            "properties": {"kind": {"enum": ["vehicle", "ar_anchor", "plan"]}, "key": printable(1, MAX_NAME),
+            "properties": {"kind": {"enum": ["vehicle", "ar_anchor", "plan"],
+                    "description": "Devices write these kinds; a booking record is the server's (400 server_only)"}, "key": printable(1, MAX_NAME),
                 "base_version": {"type": "integer", "minimum": 0, "maximum": u64::MAX,
                     "description": "The version the edit was made on; 0 for a new record"},
                 "changes": {"type": "object", "minProperties": 1, "maxProperties": MAX_FIELDS,
@@ -544,6 +546,11 @@ fn bookings() -> Value {
                 "service": {"type": "string"}, "bike": {"type": ["string", "null"]},
                 "notes": {"type": "string"}, "created_ms": {"type": "integer"},
                 "cancelled_ms": {"type": ["integer", "null"]}}
+        },
+        "MoveBooking": {
+            "type": "object", "additionalProperties": false, "required": ["bay", "start_ms"],
+            "properties": {"bay": uuid,
+                "start_ms": {"type": "integer", "description": "The start of one of the bay's slots, in the future, at most 90 days ahead"}}
         },
         "Bookings": {"type": "object", "required": ["bookings"],
             "properties": {"bookings": {"type": "array", "items": r("Booking")}}},

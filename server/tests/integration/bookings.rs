@@ -291,3 +291,117 @@ async fn a_booking_sent_again_with_its_id_is_still_one_booking() {
     assert_eq!(refused.status, StatusCode::CONFLICT, "{:?}", refused.body);
     assert_eq!(refused.body["error"]["code"], "booking_id_taken");
 }
+
+/// The `booking` record of `id` a pull from the start brings `token`.
+async fn booking_record(server: &TestServer, token: &str, id: &str) -> Option<Value> {
+    let page = server.pull(token, "", None).await;
+    page.body["changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .rev()
+        .find(|c| {
+            c["type"] == "record" && c["record"]["kind"] == "booking" && c["record"]["key"] == id
+        })
+        .map(|c| c["record"]["fields"].clone())
+}
+
+#[tokio::test]
+async fn a_moved_or_cancelled_booking_reaches_the_customers_devices() {
+    let server = TestServer::new();
+    let owner = server.user("owner@moto.test").await;
+    let ana = server.user("ana@ridewire.test").await;
+    let (shop, bay) = workshop_with_bay(&server, &owner).await;
+    let ana_id = join(&server, &owner, &shop, &ana, "customer").await;
+    let path = format!("/api/v1/workshops/{shop}/bookings");
+    let free = get(&server, &ana, &format!("/api/v1/workshops/{shop}/slots")).await;
+    let slot = |i: usize| free.body["slots"][i]["start_ms"].as_i64().expect("slot");
+    let made = post(
+        &server,
+        &ana,
+        &path,
+        json!({"bay": bay, "start_ms": slot(0), "service": "Tyres"}),
+    )
+    .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{:?}", made.body);
+    let id = made.body["id"].as_str().expect("id").to_owned();
+    let told = booking_record(&server, &ana, &id)
+        .await
+        .expect("the booking on her devices");
+    assert_eq!(told["status"]["value"], "booked");
+    assert_eq!(told["by_workshop"]["value"], false);
+    assert_eq!(told["workshop_name"]["value"], "Moto");
+    let other = post(
+        &server,
+        &owner,
+        &path,
+        json!({"bay": bay, "start_ms": slot(1), "service": "Oil", "customer": ana_id}),
+    )
+    .await;
+    assert_eq!(other.status, StatusCode::CREATED, "{:?}", other.body);
+
+    // The workshop moves hers: onto a held slot is refused with the free
+    // ones, onto a free one goes through and her devices hear it.
+    let one = format!("{path}/{id}");
+    let onto_held = server
+        .call(
+            Method::PUT,
+            &one,
+            Some(&owner),
+            Some(json!({"bay": bay, "start_ms": slot(1)})),
+        )
+        .await;
+    assert_eq!(
+        onto_held.status,
+        StatusCode::CONFLICT,
+        "{:?}",
+        onto_held.body
+    );
+    assert_eq!(onto_held.body["error"]["code"], "slot_taken");
+    let moved = server
+        .call(
+            Method::PUT,
+            &one,
+            Some(&owner),
+            Some(json!({"bay": bay, "start_ms": slot(2)})),
+        )
+        .await;
+    assert_eq!(moved.status, StatusCode::OK, "{:?}", moved.body);
+    assert_eq!(moved.body["start_ms"], slot(2));
+    let told = booking_record(&server, &ana, &id).await.expect("record");
+    assert_eq!(told["status"]["value"], "moved");
+    assert_eq!(told["by_workshop"]["value"], true);
+    assert_eq!(told["start_ms"]["value"], slot(2));
+    // Its old slot is free again.
+    let free_now = get(&server, &ana, &format!("/api/v1/workshops/{shop}/slots")).await;
+    assert_eq!(free_now.body["slots"][0]["start_ms"], slot(0));
+
+    // Cancelled by the workshop: told too; then it cannot be moved.
+    let cancelled = server.call(Method::DELETE, &one, Some(&owner), None).await;
+    assert_eq!(cancelled.status, StatusCode::OK, "{:?}", cancelled.body);
+    let told = booking_record(&server, &ana, &id).await.expect("record");
+    assert_eq!(told["status"]["value"], "cancelled");
+    let late = server
+        .call(
+            Method::PUT,
+            &one,
+            Some(&ana),
+            Some(json!({"bay": bay, "start_ms": slot(3)})),
+        )
+        .await;
+    assert_eq!(late.status, StatusCode::CONFLICT, "{:?}", late.body);
+    assert_eq!(late.body["error"]["code"], "booking_cancelled");
+
+    // A device cannot write such a record itself.
+    let forged = server
+        .call(
+            Method::PUT,
+            "/api/v1/records",
+            Some(&ana),
+            Some(json!({"kind": "booking", "key": id, "base_version": 0,
+                "changes": {"status": "booked"}})),
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::BAD_REQUEST, "{:?}", forged.body);
+    assert_eq!(forged.body["error"]["code"], "server_only");
+}

@@ -88,6 +88,14 @@ impl HttpTransport {
                 let url = at(workshop, "/bays");
                 self.send(|c| c.get(&url)).await?
             }
+            WorkshopCall::Move {
+                workshop,
+                booking,
+                to,
+            } => {
+                let url = at(workshop, &format!("/bookings/{booking}"));
+                self.send(|c| c.put(&url).json(to)).await?
+            }
             WorkshopCall::Reviews { workshop } => {
                 let url = at(workshop, "/reviews");
                 self.send(|c| c.get(&url)).await?
@@ -101,7 +109,9 @@ impl HttpTransport {
                 self.send(|c| c.post(&url).json(input)).await?
             }
         };
-        if matches!(call, WorkshopCall::Book { .. }) && response.status() == StatusCode::CONFLICT {
+        if matches!(call, WorkshopCall::Book { .. } | WorkshopCall::Move { .. })
+            && response.status() == StatusCode::CONFLICT
+        {
             // Just taken by someone else: the answer names the next free slots.
             let body: serde_json::Value = read_json(response).await?;
             if body["error"]["code"] == "slot_taken" {
@@ -143,7 +153,7 @@ impl HttpTransport {
             WorkshopCall::Slots { .. } => {
                 WorkshopAnswer::Slots(read_json::<Slots>(response).await?.slots)
             }
-            WorkshopCall::Book { .. } | WorkshopCall::Cancel { .. } => {
+            WorkshopCall::Book { .. } | WorkshopCall::Cancel { .. } | WorkshopCall::Move { .. } => {
                 WorkshopAnswer::Booked(read_json::<Booking>(response).await?)
             }
             WorkshopCall::Bookings { .. } => {
