@@ -50,6 +50,56 @@ pub(crate) fn word_after<'a>(text: &'a str, label: &str) -> &'a str {
         .expect("word")
 }
 
+/// "Moto Müller" of `owner`, with one bay open all day every day in hour
+/// slots (at UTC), and `rider` joined as its customer sharing `shares`
+/// (the default when `None`): the workshop's id.
+pub(crate) fn shop_with_rider(owner: &Path, rider: &Path, shares: Option<&str>) -> String {
+    let (code, out, err) = workshop(owner, &["found", "Moto Müller"]);
+    assert_eq!(code, 0, "{err}");
+    let shop = word_after(&out, "id ").to_owned();
+    let (_, out, _) = workshop(owner, &["invite", &shop]);
+    let mut join = vec!["join", word_after(&out, "customer: ")];
+    if let Some(shares) = shares {
+        join.extend(["--share", shares]);
+    }
+    let (code, _, err) = workshop(rider, &join);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = workshop(
+        owner,
+        &[
+            "add-bay",
+            &shop,
+            "--name",
+            "Lift 1",
+            "--opens",
+            "00:00",
+            "--closes",
+            "24:00",
+            "--days",
+            "1,2,3,4,5,6,7",
+            "--slot",
+            "60",
+            "--utc-offset",
+            "0",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    shop
+}
+
+/// The `n`th free slot of `shop` as `slots` prints it: bay and start.
+pub(crate) fn free_slot(who: &Path, shop: &str, n: usize) -> (String, String) {
+    let (code, slots, err) = workshop(who, &["slots", shop, "--days", "2"]);
+    assert_eq!(code, 0, "{err}");
+    let words: Vec<&str> = slots
+        .lines()
+        .nth(n)
+        .unwrap_or_else(|| panic!("no slot {n} in {slots}"))
+        .split_whitespace()
+        .collect();
+    (words[1].to_owned(), words[3].to_owned())
+}
+
 #[test]
 fn a_rider_joins_a_workshop_with_its_code_shares_a_bike_books_a_slot_and_leaves() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -310,39 +360,8 @@ fn a_booking_made_without_a_connection_waits_and_is_confirmed_on_the_next_sync()
     };
     let owner = signed_up(dir.path(), &server.url, "owner@moto.test");
     let rider = signed_up(dir.path(), &server.url, "rider@ridewire.test");
-    let (_, out, _) = workshop(&owner, &["found", "Moto Müller"]);
-    let shop = word_after(&out, "id ").to_owned();
-    let (_, out, _) = workshop(&owner, &["invite", &shop]);
-    let (code, _, err) = workshop(&rider, &["join", word_after(&out, "customer: ")]);
-    assert_eq!(code, 0, "{err}");
-    let (code, _, err) = workshop(
-        &owner,
-        &[
-            "add-bay",
-            &shop,
-            "--name",
-            "Lift 1",
-            "--opens",
-            "00:00",
-            "--closes",
-            "24:00",
-            "--days",
-            "1,2,3,4,5,6,7",
-            "--slot",
-            "60",
-            "--utc-offset",
-            "0",
-        ],
-    );
-    assert_eq!(code, 0, "{err}");
-    let (_, slots, _) = workshop(&rider, &["slots", &shop, "--days", "2"]);
-    let first: Vec<&str> = slots
-        .lines()
-        .nth(1)
-        .expect("a slot")
-        .split_whitespace()
-        .collect();
-    let (bay, start) = (first[1].to_owned(), first[3].to_owned());
+    let shop = shop_with_rider(&owner, &rider, None);
+    let (bay, start) = free_slot(&rider, &shop, 1);
 
     // The server goes away; the rider books all the same.
     let listen = server.url.trim_start_matches("http://").to_owned();
@@ -393,42 +412,8 @@ fn a_rider_hears_on_sync_that_the_workshop_moved_their_booking() {
     };
     let owner = signed_up(dir.path(), &server.url, "owner@moto.test");
     let rider = signed_up(dir.path(), &server.url, "rider@ridewire.test");
-    let (_, out, _) = workshop(&owner, &["found", "Moto Müller"]);
-    let shop = word_after(&out, "id ").to_owned();
-    let (_, out, _) = workshop(&owner, &["invite", &shop]);
-    let (code, _, err) = workshop(&rider, &["join", word_after(&out, "customer: ")]);
-    assert_eq!(code, 0, "{err}");
-    let (code, _, err) = workshop(
-        &owner,
-        &[
-            "add-bay",
-            &shop,
-            "--name",
-            "Lift 1",
-            "--opens",
-            "00:00",
-            "--closes",
-            "24:00",
-            "--days",
-            "1,2,3,4,5,6,7",
-            "--slot",
-            "60",
-            "--utc-offset",
-            "0",
-        ],
-    );
-    assert_eq!(code, 0, "{err}");
-    let (_, slots, _) = workshop(&rider, &["slots", &shop, "--days", "2"]);
-    let slot = |n: usize| -> (String, String) {
-        let words: Vec<&str> = slots
-            .lines()
-            .nth(n)
-            .expect("a slot")
-            .split_whitespace()
-            .collect();
-        (words[1].to_owned(), words[3].to_owned())
-    };
-    let (bay, start) = slot(1);
+    let shop = shop_with_rider(&owner, &rider, None);
+    let (bay, start) = free_slot(&rider, &shop, 1);
     let (_, out, _) = workshop(
         &rider,
         &[
@@ -455,7 +440,7 @@ fn a_rider_hears_on_sync_that_the_workshop_moved_their_booking() {
     drop(me);
 
     // The workshop moves it an hour later; the rider's next sync tells them.
-    let (_, later) = slot(2);
+    let (_, later) = free_slot(&rider, &shop, 2);
     let (code, out, err) = workshop(
         &owner,
         &["move", &shop, &booking, "--bay", &bay, "--start", &later],

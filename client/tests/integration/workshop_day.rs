@@ -13,7 +13,7 @@ use ridewire_app::rider::Rider;
 
 use crate::picture::ridewire;
 use crate::sync::{start_server, sync};
-use crate::workshop::{signed_up, word_after, workshop};
+use crate::workshop::{free_slot, shop_with_rider, signed_up, word_after, workshop};
 
 const PASSWORD: &str = "correct horse battery staple";
 
@@ -32,12 +32,9 @@ fn a_workshop_day_from_invitation_to_the_riders_map() {
     let rider = signed_up(dir.path(), &server.url, "rider@ridewire.test");
     let db = |p: &std::path::Path| p.to_str().expect("utf-8").to_owned();
 
-    // The owner founds the workshop and invites the front desk and a rider.
-    let (_, out, _) = workshop(&owner, &["found", "Moto Müller"]);
-    let shop = word_after(&out, "id ").to_owned();
-    let (_, out, _) = workshop(&owner, &["invite", &shop, "--role", "front_desk"]);
-    let (code, _, err) = workshop(&desk, &["join", word_after(&out, "front desk: ")]);
-    assert_eq!(code, 0, "{err}");
+    // The rider's bike reaches the server; the owner founds the workshop
+    // with a bay and invites the rider, who shares bikes and diagnoses, and
+    // the front desk.
     let added = ridewire(&[
         "garage",
         "add",
@@ -53,47 +50,17 @@ fn a_workshop_day_from_invitation_to_the_riders_map() {
     assert!(added.status.success(), "{added:?}");
     let (code, text) = sync(&rider, &[], Some(PASSWORD));
     assert_eq!(code, 0, "{text}");
-    let (_, out, _) = workshop(&owner, &["invite", &shop]);
-    let invitation = word_after(&out, "customer: ").to_owned();
-    let (code, _, err) = workshop(&rider, &["join", &invitation, "--share", "bikes,diagnoses"]);
+    let shop = shop_with_rider(&owner, &rider, Some("bikes,diagnoses"));
+    let (_, out, _) = workshop(&owner, &["invite", &shop, "--role", "front_desk"]);
+    let (code, _, err) = workshop(&desk, &["join", word_after(&out, "front desk: ")]);
     assert_eq!(code, 0, "{err}");
     let (_, customers, _) = workshop(&owner, &["customers", &shop]);
     let customer = word_after(&customers, "customer ")
         .trim_end_matches(':')
         .to_owned();
 
-    // A bay; the rider books its first free slot.
-    let (code, _, err) = workshop(
-        &owner,
-        &[
-            "add-bay",
-            &shop,
-            "--name",
-            "Lift 1",
-            "--opens",
-            "00:00",
-            "--closes",
-            "24:00",
-            "--days",
-            "1,2,3,4,5,6,7",
-            "--slot",
-            "60",
-            "--utc-offset",
-            "0",
-        ],
-    );
-    assert_eq!(code, 0, "{err}");
-    let (_, slots, _) = workshop(&rider, &["slots", &shop, "--days", "2"]);
-    let slot = |line: usize| -> (String, String) {
-        let words: Vec<&str> = slots
-            .lines()
-            .nth(line)
-            .expect("a slot")
-            .split_whitespace()
-            .collect();
-        (words[1].to_owned(), words[3].to_owned())
-    };
-    let (bay, start) = slot(0);
+    // The rider books the first free slot.
+    let (bay, start) = free_slot(&rider, &shop, 0);
     let (code, out, err) = workshop(
         &rider,
         &[
@@ -112,7 +79,7 @@ fn a_workshop_day_from_invitation_to_the_riders_map() {
 
     // The owner's terminal and the front desk book the next slot for the
     // rider at the same moment: the database lets exactly one have it.
-    let (bay, next) = slot(1);
+    let (bay, next) = free_slot(&rider, &shop, 0);
     let race: Vec<_> = [&owner, &desk]
         .iter()
         .map(|who| {

@@ -25,17 +25,10 @@ use crate::bookings::{
     check_bay, free_slots, move_to,
 };
 use crate::error::{AppError, Result};
+use crate::routes::workshops::WORKSHOP;
 use crate::routes::{Access, ApiJson, ApiPath, ApiQuery, In, Param, Route, Values};
 use crate::workshops::role_in;
 use ridewire_engine::sync::booking_record::Status;
-
-const WORKSHOP: Param = Param {
-    name: "workshop",
-    place: In::Path,
-    required: true,
-    description: "The workshop's id",
-    values: Values::Uuid,
-};
 
 const BOOKING: Param = Param {
     name: "booking",

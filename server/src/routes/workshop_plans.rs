@@ -13,15 +13,8 @@ use uuid::Uuid;
 use crate::AppState;
 use crate::auth::AuthUser;
 use crate::error::Result;
-use crate::routes::{Access, ApiJson, ApiPath, In, Param, Route, Values};
-
-const WORKSHOP: Param = Param {
-    name: "workshop",
-    place: In::Path,
-    required: true,
-    description: "The workshop's id",
-    values: Values::Uuid,
-};
+use crate::routes::workshops::WORKSHOP;
+use crate::routes::{Access, ApiJson, ApiPath, Route};
 
 /// The routes of this resource.
 pub fn routes() -> Vec<Route> {

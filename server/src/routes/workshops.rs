@@ -24,7 +24,8 @@ use crate::workshops::{
     role_in, role_of, shares_text,
 };
 
-const WORKSHOP: Param = Param {
+/// The `{workshop}` of every workshop path.
+pub(crate) const WORKSHOP: Param = Param {
     name: "workshop",
     place: In::Path,
     required: true,
