@@ -199,6 +199,7 @@ impl Board {
                 done: 4,
                 removed: false,
             }],
+            templates: Vec::new(),
         }
     }
 }
@@ -277,6 +278,21 @@ impl Board {
                 );
                 self.plans.push(sent);
                 Ok(words)
+            }
+            WorkshopCall::SaveTemplate { name, markdown, .. } => {
+                let parsed = ridewire_engine::plan::parse(markdown).map_err(|e| e.to_string())?;
+                self.templates.retain(|t| t.name != *name);
+                self.templates
+                    .push(ridewire_engine::sync::workshops::Template {
+                        name: name.clone(),
+                        title: parsed.title.clone(),
+                        markdown: markdown.clone(),
+                        updated_ms: now_ms,
+                    });
+                Ok(format!(
+                    "Kept as a template (demo, nothing is sent): {}.",
+                    parsed.title
+                ))
             }
             WorkshopCall::Review { run, input, .. } => {
                 self.with_answered(*run);

@@ -11,7 +11,8 @@ mod demo;
 use std::path::Path;
 
 use ridewire_engine::sync::workshops::{
-    Bay, Booking, Customer, Membership, ReviewItem, SentPlan, Slot, WorkshopAnswer, WorkshopCall,
+    Bay, Booking, Customer, Membership, ReviewItem, SentPlan, Slot, Template, WorkshopAnswer,
+    WorkshopCall,
 };
 use ridewire_sync_client::SyncHandle;
 use serde::{Deserialize, Serialize};
@@ -43,6 +44,9 @@ pub struct Board {
     /// (staff only; a board kept before plans were fetched has none).
     #[serde(default)]
     pub plans: Vec<SentPlan>,
+    /// The workshop's own plan templates.
+    #[serde(default)]
+    pub templates: Vec<Template>,
 }
 
 /// One slot of a bay on the board.
@@ -106,6 +110,10 @@ impl Board {
         } else {
             Vec::new()
         };
+        let templates = match ask(handle, WorkshopCall::Templates { workshop: id })? {
+            WorkshopAnswer::Templates(list) => list,
+            other => return Err(unexpected(&other)),
+        };
         Ok(Board {
             workshop,
             fetched_ms: now_ms,
@@ -114,6 +122,7 @@ impl Board {
             customers,
             reviews,
             plans,
+            templates,
         })
     }
 

@@ -147,6 +147,11 @@ pub enum WorkshopAction {
         /// The workshop's id.
         workshop: Uuid,
     },
+    /// The workshop's own plan templates.
+    Templates {
+        /// The workshop's id.
+        workshop: Uuid,
+    },
     /// Today's board: every bay's slots with who is booked for what, and
     /// how many diagnoses wait for review (kept for the terminal offline).
     Board {
@@ -319,6 +324,7 @@ impl WorkshopAction {
                 },
             },
             WorkshopAction::Plans { workshop } => WorkshopCall::Plans { workshop },
+            WorkshopAction::Templates { workshop } => WorkshopCall::Templates { workshop },
             // Read from the file by `run` first.
             WorkshopAction::SendPlan { workshop, .. } => WorkshopCall::Plans { workshop },
             WorkshopAction::Review {
@@ -447,6 +453,12 @@ pub fn report(answer: &WorkshopAnswer) -> String {
                     }
                 )
             })
+            .collect(),
+        WorkshopAnswer::Template(t) => format!("Kept template {} ({:?}).\n", t.name, t.title),
+        WorkshopAnswer::Templates(list) if list.is_empty() => "No templates yet.\n".to_owned(),
+        WorkshopAnswer::Templates(list) => list
+            .iter()
+            .map(|t| format!("{}  {}\n", t.name, t.title))
             .collect(),
         WorkshopAnswer::Reviews(list) if list.is_empty() => {
             "Nothing waits for review.\n".to_owned()

@@ -329,6 +329,14 @@ fn finish_send(mut terminal: ResMut<Terminal>, mut ui: ResMut<TerminalUi>) {
             ui.plan.bike = None;
             Ok(words)
         }
+        Ok(WorkshopAnswer::Template(kept)) => {
+            let words = format!("Kept “{}” as one of the workshop's templates.", kept.title);
+            if let Some(board) = terminal.board.as_mut() {
+                board.templates.retain(|t| t.name != kept.name);
+                board.templates.push(kept);
+            }
+            Ok(words)
+        }
         Ok(WorkshopAnswer::Reviewed(done)) => {
             if let Some(board) = terminal.board.as_mut() {
                 board.with_answered(done.run);

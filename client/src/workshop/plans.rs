@@ -112,6 +112,15 @@ pub fn plans_panel(
                 state.plan.markdown = text.to_owned();
             }
         }
+        // The workshop's own, after the bundled ones.
+        for template in &board.templates {
+            let label = format!("{} (ours)", template.title);
+            let button = egui::Button::new(RichText::new(label).size(18.0))
+                .min_size(vec2(left.available_width(), TARGET));
+            if left.add(button).clicked() {
+                state.plan.markdown = template.markdown.clone();
+            }
+        }
         sent_list(left, board);
 
         middle.label(RichText::new("The plan (Markdown)").size(20.0));
@@ -217,6 +226,21 @@ fn preview_column(
         ui.add(egui::Image::new((texture.id(), size * scale)));
     }
     ui.add_space(8.0);
+    // Kept as one of the workshop's templates, named after its title.
+    if let Some(Ok((_, title))) = &preview.outcome
+        && let Some(name) = ridewire_engine::sync::workshops::template_name(title)
+    {
+        let keep = egui::Button::new(RichText::new("Keep as our template").size(18.0))
+            .min_size(vec2(ui.available_width(), TARGET));
+        if ui.add_enabled(!busy, keep).clicked() {
+            return Some(WorkshopCall::SaveTemplate {
+                workshop: board.workshop.workshop,
+                name,
+                markdown: draft.markdown.clone(),
+            });
+        }
+        ui.add_space(8.0);
+    }
     let Some(customer) = draft.customer else {
         ui.label(
             RichText::new("Tap a customer to send it to.")

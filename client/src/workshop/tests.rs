@@ -111,6 +111,7 @@ pub fn board() -> Board {
             review_item(0xa2, 12, &["P0420"]),
         ],
         plans: vec![],
+        templates: vec![],
     }
 }
 
@@ -409,6 +410,30 @@ fn a_mechanic_sends_a_plan_for_a_customers_bike_by_touch() {
             },
         })
     );
+}
+
+#[test]
+fn a_plan_is_kept_as_the_workshops_template_with_one_tap() {
+    let mut screen = Screen::with(Tab::Plans, Board::demo(NOW, 60));
+    let asked = screen.tap("Keep as our template");
+    let Some(WorkshopCall::SaveTemplate { name, markdown, .. }) = asked else {
+        panic!("{asked:?}");
+    };
+    assert_eq!(name, "spring-service");
+    assert_eq!(markdown, ridewire_app::plans::TEMPLATES[0].1);
+    // On the demo board it joins the templates to start from.
+    let board = screen.terminal.board.as_mut().expect("board");
+    let told = board.apply_demo(
+        &WorkshopCall::SaveTemplate {
+            workshop: board.workshop.workshop,
+            name,
+            markdown,
+        },
+        NOW,
+    );
+    assert!(told.is_ok(), "{told:?}");
+    screen.frame(vec![]);
+    assert!(screen.find("Spring service (ours)").is_some());
 }
 
 #[test]

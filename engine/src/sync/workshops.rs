@@ -382,6 +382,14 @@ pub enum WorkshopCall {
     },
     /// The plans `workshop` sent, with how far each customer is (staff).
     Plans { workshop: Uuid },
+    /// `workshop`'s own plan templates (any member).
+    Templates { workshop: Uuid },
+    /// Keep a plan as one of `workshop`'s templates (mechanics and owner).
+    SaveTemplate {
+        workshop: Uuid,
+        name: String,
+        markdown: String,
+    },
     /// `workshop`'s review queue (its mechanics and owner).
     Reviews { workshop: Uuid },
     /// A mechanic's answer to one escalated run.
@@ -411,6 +419,50 @@ pub enum WorkshopAnswer {
     Reviewed(Reviewed),
     SentPlan(SentPlan),
     SentPlans(Vec<SentPlan>),
+    Template(Template),
+    Templates(Vec<Template>),
+}
+
+/// One of a workshop's own plan templates.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Template {
+    /// Its slug: lower-case words joined by dashes.
+    pub name: String,
+    pub title: String,
+    pub markdown: String,
+    pub updated_ms: i64,
+}
+
+/// `PUT /api/v1/workshops/{workshop}/templates/{name}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewTemplate {
+    pub markdown: String,
+}
+
+/// `GET /api/v1/workshops/{workshop}/templates`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Templates {
+    pub templates: Vec<Template>,
+}
+
+/// A template's name from a plan's title: lower-case letters and digits,
+/// words joined by dashes, at most 64 characters ("Spring service" →
+/// `spring-service`); `None` when nothing is left.
+pub fn template_name(title: &str) -> Option<String> {
+    let mut name = String::new();
+    for word in title
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        if !name.is_empty() {
+            name.push('-');
+        }
+        name.push_str(&word.to_ascii_lowercase());
+    }
+    name.truncate(64);
+    let name = name.trim_end_matches('-').to_owned();
+    (!name.is_empty()).then_some(name)
 }
 
 /// `POST /api/v1/workshops/{workshop}/plans`: a maintenance plan a mechanic

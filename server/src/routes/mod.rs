@@ -16,6 +16,7 @@ pub mod records;
 pub mod reviews;
 pub mod schemas;
 pub mod sync;
+pub mod templates;
 pub mod users;
 pub mod validations;
 pub mod workshop_plans;
@@ -145,6 +146,7 @@ pub fn table() -> Vec<(&'static str, Vec<Route>)> {
         ("bookings", bookings::routes()),
         ("reviews", reviews::routes()),
         ("workshop_plans", workshop_plans::routes()),
+        ("templates", templates::routes()),
         ("openapi", openapi::routes()),
     ]
 }

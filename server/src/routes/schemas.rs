@@ -626,6 +626,16 @@ fn workshop_plans() -> Value {
                 "markdown": {"type": "string", "maxLength": MAX_PLAN_BYTES,
                     "description": "A maintenance plan as `ridewire plan` reads it: a title and sections of tasks; at most 512 KiB (bytes)"}}
         },
+        "NewTemplate": {
+            "type": "object", "additionalProperties": false, "required": ["markdown"],
+            "properties": {"markdown": {"type": "string", "maxLength": MAX_PLAN_BYTES,
+                "description": "A maintenance plan as `ridewire plan` reads it; at most 512 KiB (bytes)"}}
+        },
+        "Template": {"type": "object", "required": ["name", "title", "markdown", "updated_ms"],
+            "properties": {"name": {"type": "string"}, "title": {"type": "string"},
+                "markdown": {"type": "string"}, "updated_ms": {"type": "integer"}}},
+        "Templates": {"type": "object", "required": ["templates"],
+            "properties": {"templates": {"type": "array", "maxItems": 100, "items": r("Template")}}},
         "SentPlan": sent.clone(),
         "SentPlans": {"type": "object", "required": ["plans"],
             "properties": {"plans": {"type": "array", "maxItems": 200, "items": sent}}}

@@ -38,7 +38,7 @@ async fn a_body_over_the_limit_is_refused_with_413() {
     }
     // Every route with a body, the diagnostics request, the note on a run
     // the photo upload, the workshops' four, a bay and a booking included.
-    assert_eq!(checked, 24);
+    assert_eq!(checked, 25);
     assert_eq!(server.snapshot(), before);
 }
 

@@ -196,3 +196,91 @@ async fn plans_reach_only_the_workshops_own_customers_and_only_what_they_share()
     let list = sent(&server, &other_owner, &other).await;
     assert_eq!(list.body["plans"], json!([]));
 }
+
+#[tokio::test]
+async fn a_workshop_keeps_its_own_templates_for_its_customers() {
+    let server = TestServer::new();
+    let owner = server.user("owner@moto.test").await;
+    let shop = workshop(&server, &owner, "Moto Alp").await;
+    let (rider, _) = customer(&server, &owner, &shop, "rider@moto.test", json!(["bikes"])).await;
+    let other_owner = server.user("other@moto.test").await;
+    let other = workshop(&server, &other_owner, "Moto Elsewhere").await;
+    let at = |name: &str| format!("/api/v1/workshops/{shop}/templates/{name}");
+
+    let saved = server
+        .call(
+            Method::PUT,
+            &at("before-the-tour"),
+            Some(&owner),
+            Some(json!({"markdown": PLAN})),
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::OK, "{:?}", saved.body);
+    assert_eq!(saved.body["title"], "Before the tour");
+    // Its customers see it; nobody outside the workshop does.
+    let list = format!("/api/v1/workshops/{shop}/templates");
+    let seen = server.call(Method::GET, &list, Some(&rider), None).await;
+    assert_eq!(seen.status, StatusCode::OK, "{:?}", seen.body);
+    assert_eq!(seen.body["templates"][0]["name"], "before-the-tour");
+    assert_eq!(seen.body["templates"][0]["markdown"], PLAN);
+    let outside = server
+        .call(Method::GET, &list, Some(&other_owner), None)
+        .await;
+    assert_eq!(outside.status, StatusCode::NOT_FOUND);
+    let theirs = format!("/api/v1/workshops/{other}/templates");
+    let empty = server
+        .call(Method::GET, &theirs, Some(&other_owner), None)
+        .await;
+    assert_eq!(empty.body["templates"], json!([]));
+    // A customer does not write them; a plan that does not read is refused.
+    let refused = server
+        .call(
+            Method::PUT,
+            &at("mine"),
+            Some(&rider),
+            Some(json!({"markdown": PLAN})),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{:?}", refused.body);
+    let broken = server
+        .call(
+            Method::PUT,
+            &at("broken"),
+            Some(&owner),
+            Some(json!({"markdown": "just words"})),
+        )
+        .await;
+    assert_eq!(
+        broken.body["error"]["code"], "invalid_plan",
+        "{:?}",
+        broken.body
+    );
+    let badly_named = server
+        .call(
+            Method::PUT,
+            &at("Not-A-Slug"),
+            Some(&owner),
+            Some(json!({"markdown": PLAN})),
+        )
+        .await;
+    assert_eq!(
+        badly_named.status,
+        StatusCode::BAD_REQUEST,
+        "{:?}",
+        badly_named.body
+    );
+    // Saving under the same name replaces it.
+    let edited = PLAN.replace("Alps", "Dolomites");
+    let again = server
+        .call(
+            Method::PUT,
+            &at("before-the-tour"),
+            Some(&owner),
+            Some(json!({"markdown": edited})),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::OK);
+    let seen = server.call(Method::GET, &list, Some(&rider), None).await;
+    assert_eq!(seen.body["templates"].as_array().map(Vec::len), Some(1));
+    assert_eq!(seen.body["templates"][0]["markdown"], edited);
+}

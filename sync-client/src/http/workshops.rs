@@ -5,8 +5,8 @@
 use reqwest::StatusCode;
 use ridewire_engine::sync::workshops::{
     AcceptInvitation, Bay, Bays, Booking, Bookings, Customers, Invitation, Membership, Memberships,
-    NewInvitation, NewWorkshop, ReviewQueue, Reviewed, SentPlan, SentPlans, Sharing, SlotTaken,
-    Slots, WorkshopAnswer, WorkshopCall,
+    NewInvitation, NewTemplate, NewWorkshop, ReviewQueue, Reviewed, SentPlan, SentPlans, Sharing,
+    SlotTaken, Slots, Template, Templates, WorkshopAnswer, WorkshopCall,
 };
 use uuid::Uuid;
 
@@ -83,6 +83,21 @@ impl HttpTransport {
             WorkshopCall::Plans { workshop } => {
                 let url = at(workshop, "/plans");
                 self.send(|c| c.get(&url)).await?
+            }
+            WorkshopCall::Templates { workshop } => {
+                let url = at(workshop, "/templates");
+                self.send(|c| c.get(&url)).await?
+            }
+            WorkshopCall::SaveTemplate {
+                workshop,
+                name,
+                markdown,
+            } => {
+                let url = at(workshop, &format!("/templates/{name}"));
+                let body = NewTemplate {
+                    markdown: markdown.clone(),
+                };
+                self.send(|c| c.put(&url).json(&body)).await?
             }
             WorkshopCall::Bays { workshop } => {
                 let url = at(workshop, "/bays");
@@ -164,6 +179,12 @@ impl HttpTransport {
             }
             WorkshopCall::Plans { .. } => {
                 WorkshopAnswer::SentPlans(read_json::<SentPlans>(response).await?.plans)
+            }
+            WorkshopCall::Templates { .. } => {
+                WorkshopAnswer::Templates(read_json::<Templates>(response).await?.templates)
+            }
+            WorkshopCall::SaveTemplate { .. } => {
+                WorkshopAnswer::Template(read_json::<Template>(response).await?)
             }
             WorkshopCall::Bays { .. } => {
                 WorkshopAnswer::Bays(read_json::<Bays>(response).await?.bays)
