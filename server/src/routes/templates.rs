@@ -126,20 +126,6 @@ async fn save(
     ApiPath((workshop, name)): ApiPath<(Uuid, String)>,
     ApiJson(body): ApiJson<NewTemplate>,
 ) -> Result<Json<Template>> {
-    check_name(&name)?;
-    if body.markdown.len() > MAX_PLAN_BYTES {
-        return Err(AppError::bad_request(
-            "plan_too_big",
-            format!("a plan has at most {MAX_PLAN_BYTES} bytes"),
-        ));
-    }
-    let parsed = ridewire_engine::plan::parse(&body.markdown)
-        .map_err(|e| AppError::bad_request("invalid_plan", e.to_string()))?;
-    let title = if parsed.title.trim().is_empty() {
-        name.clone()
-    } else {
-        parsed.title.trim().to_owned()
-    };
     let now = state.clock.now_ms();
     let saved = state
         .db
@@ -150,6 +136,20 @@ async fn save(
                     "only the workshop's mechanics and owner keep templates",
                 ));
             }
+            check_name(&name)?;
+            if body.markdown.len() > MAX_PLAN_BYTES {
+                return Err(AppError::bad_request(
+                    "plan_too_big",
+                    format!("a plan has at most {MAX_PLAN_BYTES} bytes"),
+                ));
+            }
+            let parsed = ridewire_engine::plan::parse(&body.markdown)
+                .map_err(|e| AppError::bad_request("invalid_plan", e.to_string()))?;
+            let title = if parsed.title.trim().is_empty() {
+                name.clone()
+            } else {
+                parsed.title.trim().to_owned()
+            };
             let (count, exists): (i64, bool) = tx.query_row(
                 "SELECT count(*), coalesce(sum(name = ?2), 0) > 0 FROM workshop_templates WHERE workshop = ?1",
                 params![workshop.to_string(), name],
