@@ -219,3 +219,64 @@ mod tests {
         );
     }
 }
+
+/// One of the rider's bookings as Home lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Upcoming {
+    pub start_ms: i64,
+    /// "Tue 8 Dec 10:00" in the workshop's time.
+    pub when: String,
+    pub service: String,
+    /// "Moto Müller, Lift 1"; the workshop's id while a queued booking has
+    /// no names yet.
+    pub place: String,
+    /// "moved by the workshop", "waiting to be sent", or empty.
+    pub note: String,
+}
+
+/// The rider's bookings from now on, soonest first: those the server keeps
+/// them told of (not cancelled) and those queued on this device.
+pub fn upcoming(rider: &Rider, now_ms: i64) -> Result<Vec<Upcoming>> {
+    use ridewire_engine::sync::booking_record::{BookingView, Status};
+    use ridewire_engine::sync::record::RecordKind;
+    let when = |ms: i64, offset: i16| {
+        chrono::DateTime::from_timestamp_millis(ms + i64::from(offset) * 60_000)
+            .map_or_else(String::new, |t| t.format("%a %-d %b %H:%M").to_string())
+    };
+    let told: Vec<BookingView> = crate::records::view(&rider.store(), RecordKind::Booking)?
+        .iter()
+        .filter_map(|seen| BookingView::read(&seen.key, &seen.fields))
+        .collect();
+    let mut out: Vec<Upcoming> = told
+        .iter()
+        .filter(|b| b.status != Status::Cancelled && b.end_ms > now_ms)
+        .map(|b| Upcoming {
+            start_ms: b.start_ms,
+            when: when(b.start_ms, b.utc_offset_min),
+            service: b.service.clone(),
+            place: format!("{}, {}", b.workshop_name, b.bay_name),
+            note: if b.status == Status::Moved && b.by_workshop {
+                "moved by the workshop".to_owned()
+            } else {
+                String::new()
+            },
+        })
+        .collect();
+    // A queued booking's workshop by name and time, when another booking
+    // there told them; else in UTC.
+    out.extend(queued(rider).into_iter().map(|q| {
+        let known = told.iter().find(|b| b.workshop == q.workshop);
+        Upcoming {
+            start_ms: q.booking.start_ms,
+            when: match known {
+                Some(b) => when(q.booking.start_ms, b.utc_offset_min),
+                None => when(q.booking.start_ms, 0) + " UTC",
+            },
+            service: q.booking.service.clone(),
+            place: known.map_or_else(|| "a workshop".to_owned(), |b| b.workshop_name.clone()),
+            note: "waiting to be sent".to_owned(),
+        }
+    }));
+    out.sort_by_key(|u| u.start_ms);
+    Ok(out)
+}

@@ -14,11 +14,14 @@ use crate::screens::{ContentArea, Navigate, Screen, show_content};
 use crate::{UiSystems, theme};
 
 pub(super) fn plugin(app: &mut App) {
-    app.add_systems(
-        EguiPrimaryContextPass,
-        draw.in_set(UiSystems::Screen)
-            .run_if(in_state(Screen::Home)),
-    );
+    app.init_resource::<MyBookings>()
+        .add_message::<crate::shared::Synced>()
+        .add_systems(Update, read_bookings)
+        .add_systems(
+            EguiPrimaryContextPass,
+            draw.in_set(UiSystems::Screen)
+                .run_if(in_state(Screen::Home)),
+        );
 }
 
 /// Height of the XP bar in points.
@@ -31,6 +34,7 @@ fn draw(
     load_error: Option<Res<LoadError>>,
     clock: Res<Clock>,
     mut navigate: MessageWriter<Navigate>,
+    bookings: Res<MyBookings>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
     show_content(ctx, &area, "home", |ui| match (&player, &load_error) {
@@ -38,7 +42,7 @@ fn draw(
             if player.bike.is_none() && !player.is_demo() {
                 first_bike(ui, &mut navigate);
             }
-            home(ui, player, clock.today());
+            home(ui, player, clock.today(), &bookings);
         }
         (None, Some(error)) => {
             theme::card().show(ui, |ui| {
@@ -76,7 +80,7 @@ fn first_bike(ui: &mut egui::Ui, navigate: &mut MessageWriter<Navigate>) {
     ui.add_space(8.0);
 }
 
-fn home(ui: &mut egui::Ui, player: &Player, today: i64) {
+fn home(ui: &mut egui::Ui, player: &Player, today: i64, bookings: &MyBookings) {
     let progress = player.progress();
     let level = progress.level();
     if let Some(r) = &player.recovery {
@@ -131,6 +135,10 @@ fn home(ui: &mut egui::Ui, player: &Player, today: i64) {
         ui.add_space(12.0);
         coming_up_card(ui, &dues);
     }
+    if !bookings.0.is_empty() {
+        ui.add_space(12.0);
+        bookings_card(ui, &bookings.0);
+    }
     ui.add_space(12.0);
     stats_row(ui, progress, today);
     ui.add_space(12.0);
@@ -141,6 +149,49 @@ fn home(ui: &mut egui::Ui, player: &Player, today: i64) {
     ui.label(RichText::new("Recent rewards").size(20.0).strong());
     ui.add_space(4.0);
     recent_awards(ui, player);
+}
+
+/// The rider's bookings at workshops, read when the app starts and after
+/// each sync round (not every frame).
+#[derive(Resource, Debug, Default)]
+pub struct MyBookings(pub Vec<ridewire_app::booking_queue::Upcoming>);
+
+fn read_bookings(
+    player: Option<Res<Player>>,
+    clock: Res<Clock>,
+    mut synced: MessageReader<crate::shared::Synced>,
+    mut bookings: ResMut<MyBookings>,
+    mut read: Local<bool>,
+) {
+    let Some(player) = player else { return };
+    let round = synced.read().count() > 0;
+    if *read && !round {
+        return;
+    }
+    *read = true;
+    match ridewire_app::booking_queue::upcoming(&player, clock.now().0) {
+        Ok(list) => bookings.0 = list,
+        Err(e) => warn!("the rider's bookings cannot be read: {e}"),
+    }
+}
+
+/// The rider's bookings from now on, soonest first.
+fn bookings_card(ui: &mut egui::Ui, bookings: &[ridewire_app::booking_queue::Upcoming]) {
+    theme::card().show(ui, |ui| {
+        ui.set_width(ui.available_width());
+        ui.label(RichText::new("Your bookings").size(20.0).strong());
+        ui.add_space(4.0);
+        for b in bookings {
+            ui.horizontal_wrapped(|ui| {
+                ui.label(RichText::new(&b.when).size(17.0).color(theme::GOLD));
+                ui.label(RichText::new(&b.service).size(17.0));
+                ui.label(RichText::new(&b.place).color(theme::MUTED));
+                if !b.note.is_empty() {
+                    ui.label(RichText::new(&b.note).color(theme::ACCENT));
+                }
+            });
+        }
+    });
 }
 
 /// How far ahead Home lists dated tasks.

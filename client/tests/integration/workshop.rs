@@ -381,6 +381,12 @@ fn a_booking_made_without_a_connection_waits_and_is_confirmed_on_the_next_sync()
     );
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("is queued on this device"), "{out}");
+    let me = Rider::open(&rider, ridewire_app::clock::now().0).expect("rider");
+    let listed =
+        ridewire_app::booking_queue::upcoming(&me, ridewire_app::clock::now().0).expect("bookings");
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(listed[0].note, "waiting to be sent");
+    drop(me);
     // A sync while it is still down keeps it queued.
     let (code, _) = sync(&rider, &[], Some(PASSWORD));
     assert_ne!(code, 0);
@@ -463,4 +469,12 @@ fn a_rider_hears_on_sync_that_the_workshop_moved_their_booking() {
     // Told once.
     let again = ridewire_app::reminders::notices(&mut me, today).expect("notices");
     assert!(again.iter().all(|n| n.key != moved.key), "{again:?}");
+    // Home lists it at its new time, saying who moved it.
+    let listed =
+        ridewire_app::booking_queue::upcoming(&me, ridewire_app::clock::now().0).expect("bookings");
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(listed[0].service, "Tyres");
+    assert_eq!(listed[0].place, "Moto Müller, Lift 1");
+    assert_eq!(listed[0].note, "moved by the workshop");
+    assert!(listed[0].when.ends_with(&later[11..16]), "{listed:?}");
 }
