@@ -90,6 +90,59 @@ pub fn not_reached(e: &Error) -> bool {
     }
 }
 
+/// What the server's answer (or the failure to get one) makes of a queued
+/// booking.
+pub fn outcome(queued: Queued, answer: Result<WorkshopAnswer>) -> Sent {
+    match answer {
+        Ok(WorkshopAnswer::Booked(booking)) => Sent::Confirmed(booking),
+        Ok(WorkshopAnswer::Taken(next_free)) => Sent::Refused {
+            queued,
+            reason: "the slot was taken before the booking reached the workshop".into(),
+            next_free,
+        },
+        Ok(other) => Sent::Refused {
+            queued,
+            reason: format!("the server answered something else: {other:?}"),
+            next_free: Vec::new(),
+        },
+        Err(e) if not_reached(&e) => Sent::Kept {
+            queued,
+            why: e.to_string(),
+        },
+        Err(e) => Sent::Refused {
+            queued,
+            reason: e.to_string(),
+            next_free: Vec::new(),
+        },
+    }
+}
+
+/// Takes the confirmed and refused bookings of `outcomes` off the queue;
+/// the kept ones stay (and any queued meanwhile).
+pub fn settle(rider: &mut Rider, outcomes: &[Sent]) -> Result<()> {
+    let done: Vec<Option<Uuid>> = outcomes
+        .iter()
+        .filter_map(|sent| match sent {
+            Sent::Confirmed(b) => Some(Some(b.id)),
+            Sent::Refused { queued, .. } => Some(queued.booking.id),
+            Sent::Kept { .. } => None,
+        })
+        .collect();
+    let left: Vec<Queued> = queued(rider)
+        .into_iter()
+        .filter(|q| !done.contains(&q.booking.id))
+        .collect();
+    save(rider, &left)
+}
+
+/// The call that sends a queued booking.
+pub fn call_of(queued: &Queued) -> WorkshopCall {
+    WorkshopCall::Book {
+        workshop: queued.workshop,
+        booking: queued.booking.clone(),
+    }
+}
+
 /// Sends every queued booking with `ask` (through a syncer or a transport):
 /// the confirmed and refused ones leave the queue, the ones the server
 /// could not be asked about stay. What became of each, in queue order.
@@ -97,40 +150,14 @@ pub fn send_queued(
     rider: &mut Rider,
     mut ask: impl FnMut(WorkshopCall) -> Result<WorkshopAnswer>,
 ) -> Result<Vec<Sent>> {
-    let mut outcomes = Vec::new();
-    let mut left = Vec::new();
-    for queued in queued(rider) {
-        let call = WorkshopCall::Book {
-            workshop: queued.workshop,
-            booking: queued.booking.clone(),
-        };
-        match ask(call) {
-            Ok(WorkshopAnswer::Booked(booking)) => outcomes.push(Sent::Confirmed(booking)),
-            Ok(WorkshopAnswer::Taken(next_free)) => outcomes.push(Sent::Refused {
-                queued,
-                reason: "the slot was taken before the booking reached the workshop".into(),
-                next_free,
-            }),
-            Ok(other) => outcomes.push(Sent::Refused {
-                queued,
-                reason: format!("the server answered something else: {other:?}"),
-                next_free: Vec::new(),
-            }),
-            Err(e) if not_reached(&e) => {
-                left.push(queued.clone());
-                outcomes.push(Sent::Kept {
-                    queued,
-                    why: e.to_string(),
-                });
-            }
-            Err(e) => outcomes.push(Sent::Refused {
-                queued,
-                reason: e.to_string(),
-                next_free: Vec::new(),
-            }),
-        }
-    }
-    save(rider, &left)?;
+    let outcomes: Vec<Sent> = queued(rider)
+        .into_iter()
+        .map(|q| {
+            let answer = ask(call_of(&q));
+            outcome(q, answer)
+        })
+        .collect();
+    settle(rider, &outcomes)?;
     Ok(outcomes)
 }
 

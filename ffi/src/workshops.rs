@@ -9,6 +9,7 @@
 
 use std::time::Duration;
 
+use ridewire_app::booking_queue;
 use ridewire_engine::sync::workshops::{
     Booking, Membership, NewBooking, Share, Slot, WorkshopAnswer, WorkshopCall,
 };
@@ -94,6 +95,24 @@ impl From<Booking> for BookingView {
 pub struct BookingAttempt {
     pub booked: Option<BookingView>,
     pub next_free: Vec<FreeSlot>,
+    /// The workshop could not be reached: the booking is queued on the
+    /// phone and sent by `send_queued_bookings` (never silently lost).
+    pub queued: bool,
+}
+
+/// What became of a booking queued while the phone had no connection.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct QueuedBooking {
+    pub service: String,
+    pub start_ms: i64,
+    /// `confirmed`, `refused` or `waiting` (still no connection).
+    pub outcome: String,
+    /// The booking the workshop made, when confirmed.
+    pub booked: Option<BookingView>,
+    /// Why it was refused or is still waiting.
+    pub reason: String,
+    /// When the slot was taken meanwhile: the next free ones.
+    pub next_free: Vec<FreeSlot>,
 }
 
 fn invalid(message: String) -> RideWireError {
@@ -129,19 +148,27 @@ fn unexpected(answer: &WorkshopAnswer) -> RideWireError {
 impl RideWire {
     /// Asks the server `call` through the syncer, off the caller's thread.
     async fn ask_workshop(&self, call: WorkshopCall) -> Result<WorkshopAnswer, RideWireError> {
+        Ok(self.ask_workshop_raw(call).await??)
+    }
+
+    /// [`Self::ask_workshop`], the server's failure kept apart (a booking
+    /// that cannot reach the workshop is queued, not refused).
+    async fn ask_workshop_raw(
+        &self,
+        call: WorkshopCall,
+    ) -> Result<ridewire_sync_client::Result<WorkshopAnswer>, RideWireError> {
         let handle = self.handle().ok_or_else(|| RideWireError::Auth {
             message: "not signed in: workshops live on the server, sign in first".into(),
         })?;
         let answer = handle.workshop(call)?;
-        let answered = tokio::task::spawn_blocking(move || answer.recv_timeout(ASK_TIMEOUT))
+        tokio::task::spawn_blocking(move || answer.recv_timeout(ASK_TIMEOUT))
             .await
             .map_err(|e| RideWireError::Busy {
                 message: format!("the wait stopped: {e}"),
             })?
             .map_err(|_| RideWireError::Busy {
                 message: "the server did not answer in time".into(),
-            })?;
-        Ok(answered?)
+            })
     }
 }
 
@@ -243,17 +270,53 @@ impl RideWire {
                 id: Some(uuid::Uuid::now_v7()),
             },
         };
-        match self.ask_workshop(call).await? {
+        let answer = match self.ask_workshop_raw(call.clone()).await? {
+            Err(e) if e.is_transient() => {
+                // No connection: queued on the phone, sent later.
+                let WorkshopCall::Book { workshop, booking } = call else {
+                    return Err(RideWireError::invalid("not a booking"));
+                };
+                let now = ridewire_app::clock::now().0;
+                booking_queue::queue(&mut self.rider(), workshop, booking, now)?;
+                return Ok(BookingAttempt {
+                    booked: None,
+                    next_free: Vec::new(),
+                    queued: true,
+                });
+            }
+            other => other?,
+        };
+        match answer {
             WorkshopAnswer::Booked(b) => Ok(BookingAttempt {
                 booked: Some(b.into()),
                 next_free: Vec::new(),
+                queued: false,
             }),
             WorkshopAnswer::Taken(next) => Ok(BookingAttempt {
                 booked: None,
                 next_free: next.into_iter().map(Into::into).collect(),
+                queued: false,
             }),
             other => Err(unexpected(&other)),
         }
+    }
+
+    /// Sends the bookings queued while the phone had no connection (call it
+    /// after a sync round) and says what became of each: confirmed, refused
+    /// (the slot was taken meanwhile: with the next free ones) or still
+    /// waiting. Confirmed and refused ones leave the queue.
+    pub async fn send_queued_bookings(&self) -> Result<Vec<QueuedBooking>, RideWireError> {
+        let waiting = booking_queue::queued(&self.rider());
+        let mut outcomes = Vec::new();
+        for queued in waiting {
+            let answer = match self.ask_workshop_raw(booking_queue::call_of(&queued)).await {
+                Ok(answer) => answer.map_err(ridewire_app::Error::from),
+                Err(e) => Err(ridewire_app::Error::Input(e.to_string())),
+            };
+            outcomes.push(booking_queue::outcome(queued, answer));
+        }
+        booking_queue::settle(&mut self.rider(), &outcomes)?;
+        Ok(outcomes.into_iter().map(QueuedBooking::from).collect())
     }
 
     /// The rider's bookings at a workshop over the next `days` (1 to 14),
@@ -286,6 +349,42 @@ impl RideWire {
         match self.ask_workshop(call).await? {
             WorkshopAnswer::Booked(b) => Ok(b.into()),
             other => Err(unexpected(&other)),
+        }
+    }
+}
+
+impl From<booking_queue::Sent> for QueuedBooking {
+    fn from(sent: booking_queue::Sent) -> Self {
+        use booking_queue::Sent;
+        match sent {
+            Sent::Confirmed(b) => QueuedBooking {
+                service: b.service.clone(),
+                start_ms: b.start_ms,
+                outcome: "confirmed".into(),
+                booked: Some(b.into()),
+                reason: String::new(),
+                next_free: Vec::new(),
+            },
+            Sent::Refused {
+                queued,
+                reason,
+                next_free,
+            } => QueuedBooking {
+                service: queued.booking.service,
+                start_ms: queued.booking.start_ms,
+                outcome: "refused".into(),
+                booked: None,
+                reason,
+                next_free: next_free.into_iter().map(Into::into).collect(),
+            },
+            Sent::Kept { queued, why } => QueuedBooking {
+                service: queued.booking.service,
+                start_ms: queued.booking.start_ms,
+                outcome: "waiting".into(),
+                booked: None,
+                reason: why,
+                next_free: Vec::new(),
+            },
         }
     }
 }
