@@ -17,7 +17,7 @@ use uuid::Uuid;
 use crate::config::Quota;
 use crate::error::{AppError, Result};
 use crate::sync::server_device;
-use crate::workshops::{membership, role_in};
+use crate::workshops::{mechanic_or_owner, membership};
 
 /// Most runs one queue page shows, oldest first.
 pub const QUEUE_SHOWN: usize = 100;
@@ -27,14 +27,7 @@ fn internal(what: &str, e: impl std::fmt::Display) -> AppError {
 }
 
 fn reviewer_only(conn: &Connection, user: i64, workshop: Uuid) -> Result<Role> {
-    let role = role_in(conn, user, workshop)?;
-    if !role.reviews() {
-        return Err(AppError::forbidden(
-            "mechanic_only",
-            "only the workshop's mechanics and owner review diagnoses",
-        ));
-    }
-    Ok(role)
+    mechanic_or_owner(conn, user, workshop, "review diagnoses")
 }
 
 /// The escalated, unreviewed runs of `workshop`'s customers who share

@@ -15,7 +15,7 @@ use ridewire_engine::progress::Progress;
 use ridewire_engine::quest::QuestState;
 use ridewire_engine::sync::plan_record::{self as fields, markdown_of};
 use ridewire_engine::sync::record::{Edit, Outcome, RecordKind};
-use ridewire_engine::sync::workshops::{PlanForCustomer, Role, SentPlan, Share};
+use ridewire_engine::sync::workshops::{PlanForCustomer, SentPlan, Share};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -23,24 +23,13 @@ use uuid::Uuid;
 use crate::config::Quota;
 use crate::error::{AppError, Result};
 use crate::routes::records::{load, write_edit};
-use crate::workshops::{membership, role_in, shares_of};
+use crate::workshops::{mechanic_or_owner, membership, role_in, shares_of};
 
 /// Longest plan a workshop sends, in bytes (a plan is text: this is
 /// thousands of tasks).
 pub const MAX_PLAN_BYTES: usize = 512 * 1024;
 /// Plans one workshop may have sent.
 pub const MAX_SENT: i64 = 10_000;
-
-fn writer_only(conn: &Connection, user: i64, workshop: Uuid) -> Result<Role> {
-    let role = role_in(conn, user, workshop)?;
-    if !role.reviews() {
-        return Err(AppError::forbidden(
-            "mechanic_only",
-            "only the workshop's mechanics and owner write plans for customers",
-        ));
-    }
-    Ok(role)
-}
 
 /// What `customer` shares with `workshop`; 404 when they are not its
 /// customer (nothing is told of anyone else).
@@ -67,7 +56,7 @@ pub fn send(
     body: &PlanForCustomer,
     now_ms: i64,
 ) -> Result<SentPlan> {
-    writer_only(tx, user, workshop)?;
+    mechanic_or_owner(tx, user, workshop, "write plans for customers")?;
     let shares = customer_shares(tx, workshop, body.customer)?;
     if let Some(bike) = &body.bike {
         let seen = shares.contains(&Share::Bikes)

@@ -104,6 +104,20 @@ pub fn role_in(conn: &Connection, user: i64, workshop: Uuid) -> Result<Role> {
     }
 }
 
+/// The caller's role in `workshop` when it is a mechanic's or the owner's
+/// (who review diagnoses, write plans and keep templates); 403
+/// `mechanic_only` saying they do not `what`, 404 for outsiders.
+pub fn mechanic_or_owner(conn: &Connection, user: i64, workshop: Uuid, what: &str) -> Result<Role> {
+    let role = role_in(conn, user, workshop)?;
+    if !role.reviews() {
+        return Err(AppError::forbidden(
+            "mechanic_only",
+            format!("only the workshop's mechanics and owner {what}"),
+        ));
+    }
+    Ok(role)
+}
+
 /// The caller's membership of `workshop`; 404 when they have none.
 pub fn membership(conn: &Connection, user: i64, workshop: Uuid) -> Result<Membership> {
     memberships(conn, user, Some(workshop))?

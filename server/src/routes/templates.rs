@@ -16,7 +16,7 @@ use crate::error::{AppError, Result};
 use crate::routes::workshops::WORKSHOP;
 use crate::routes::{Access, ApiJson, ApiPath, In, Param, Route, Values};
 use crate::workshop_plans::MAX_PLAN_BYTES;
-use crate::workshops::role_in;
+use crate::workshops::{mechanic_or_owner, role_in};
 
 /// Templates one workshop keeps.
 pub const MAX_TEMPLATES: i64 = 100;
@@ -130,12 +130,7 @@ async fn save(
     let saved = state
         .db
         .write(move |tx| {
-            if !role_in(tx, user.id, workshop)?.reviews() {
-                return Err(AppError::forbidden(
-                    "mechanic_only",
-                    "only the workshop's mechanics and owner keep templates",
-                ));
-            }
+            mechanic_or_owner(tx, user.id, workshop, "keep templates")?;
             check_name(&name)?;
             if body.markdown.len() > MAX_PLAN_BYTES {
                 return Err(AppError::bad_request(
