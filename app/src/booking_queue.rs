@@ -6,10 +6,12 @@
 //! the server knows it by its id.
 
 use ridewire_engine::sync::workshops::{Booking, NewBooking, Slot, WorkshopAnswer, WorkshopCall};
+use ridewire_sync_client::SyncHandle;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::rider::Rider;
+use crate::task::Pending;
 use crate::{Error, Result};
 
 /// Setting: the queued bookings, as JSON.
@@ -172,12 +174,85 @@ pub fn send_once(database: &std::path::Path, now_ms: i64) -> Result<Vec<Sent>> {
         .signed_in()
         .ok_or_else(|| Error::NotSignedIn("sign in first (`ridewire sync`)".into()))?;
     let syncer = crate::account::start_syncer(database, &signed)?;
-    let handle = syncer.handle();
-    let outcomes = send_queued(&mut rider, |call| {
-        Ok(crate::task::Pending::from("the sync thread", handle.workshop(call)?).wait()??)
-    });
+    let outcomes = send_all(&syncer.handle(), queued(&rider));
     syncer.stop();
-    outcomes
+    settle(&mut rider, &outcomes)?;
+    Ok(outcomes)
+}
+
+/// Sends each of `queue` through the syncer, one after the other, and says
+/// what became of each (blocking: call it off the main thread, as
+/// [`sending`] does). Settle the rider's queue with the outcomes.
+pub fn send_all(handle: &SyncHandle, queue: Vec<Queued>) -> Vec<Sent> {
+    queue
+        .into_iter()
+        .map(|q| {
+            let answer = handle
+                .workshop(call_of(&q))
+                .map_err(Error::from)
+                .and_then(|rx| Ok(Pending::from("the sync thread", rx).wait()??));
+            outcome(q, answer)
+        })
+        .collect()
+}
+
+/// [`send_all`] on a thread of its own (the app and the terminal send their
+/// queue so between sync rounds).
+pub fn sending(handle: SyncHandle, queue: Vec<Queued>) -> Pending<Vec<Sent>> {
+    Pending::spawn("sending the queued bookings", move || {
+        send_all(&handle, queue)
+    })
+}
+
+/// Whether `e`, the failure to send `call`, leaves a booking to queue: a
+/// booking the server could not be asked about (not one it refused, and
+/// not for want of an account: nothing could ever send that one).
+pub fn to_queue(call: &WorkshopCall, e: &Error) -> Option<(Uuid, NewBooking)> {
+    match call {
+        WorkshopCall::Book { workshop, booking }
+            if not_reached(e) && !matches!(e, Error::NotSignedIn(_)) =>
+        {
+            Some((*workshop, booking.clone()))
+        }
+        _ => None,
+    }
+}
+
+/// What became of a sent booking, in a sentence; times in the workshop's
+/// local time (`utc_offset_min`).
+pub fn sent_words(sent: &Sent, utc_offset_min: i16) -> String {
+    let at = |ms: i64| {
+        chrono::DateTime::from_timestamp_millis(ms + i64::from(utc_offset_min) * 60_000)
+            .map_or_else(String::new, |t| t.format("%a %-d %b %H:%M").to_string())
+    };
+    match sent {
+        Sent::Confirmed(b) => format!(
+            "Queued booking confirmed: {} at {}.",
+            b.service,
+            at(b.start_ms)
+        ),
+        Sent::Refused {
+            queued,
+            reason,
+            next_free,
+        } => {
+            let mut words = format!(
+                "Queued booking refused: {} at {}: {reason}.",
+                queued.booking.service,
+                at(queued.booking.start_ms)
+            );
+            if !next_free.is_empty() {
+                let times: Vec<String> = next_free.iter().take(3).map(|s| at(s.start_ms)).collect();
+                words.push_str(&format!(" Next free: {}.", times.join(", ")));
+            }
+            words
+        }
+        Sent::Kept { queued, why } => format!(
+            "Queued booking still waiting: {} at {} ({why}).",
+            queued.booking.service,
+            at(queued.booking.start_ms)
+        ),
+    }
 }
 
 #[cfg(test)]

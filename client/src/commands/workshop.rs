@@ -558,15 +558,10 @@ pub fn run(action: &WorkshopAction, database: &Path) -> ExitCode {
             print!("{}", report(&answer));
             ExitCode::SUCCESS
         }
-        Err(e) => match call {
-            // No connection: a booking waits on this device, never lost.
-            WorkshopCall::Book { workshop, booking }
-                if ridewire_app::booking_queue::not_reached(&e)
-                    && !matches!(e, ridewire_app::Error::NotSignedIn(_)) =>
-            {
-                queue_booking(database, workshop, booking, &e)
-            }
-            _ => {
+        // No connection: a booking waits on this device, never lost.
+        Err(e) => match ridewire_app::booking_queue::to_queue(&call, &e) {
+            Some((workshop, booking)) => queue_booking(database, workshop, booking, &e),
+            None => {
                 eprintln!("ridewire workshop: {e}");
                 ExitCode::FAILURE
             }

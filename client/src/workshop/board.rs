@@ -4,6 +4,7 @@
 //! service) and a booking cancelled in two.
 
 use bevy_egui::egui::{self, Color32, RichText, vec2};
+use ridewire_app::booking_queue::Queued;
 use ridewire_app::workshop_board::{Board, BoardSlot, clock_words};
 use ridewire_engine::sync::workshops::{Bay, NewBooking, WorkshopCall};
 
@@ -46,9 +47,16 @@ pub fn board_panel(
                 col.label(RichText::new("Closed today").color(theme::MUTED).size(18.0));
             }
             for slot in slots {
-                if let Some(call) =
-                    slot_card(col, board, bay, &slot, state, now_ms, terminal.busy())
-                {
+                if let Some(call) = slot_card(
+                    col,
+                    board,
+                    &terminal.queued,
+                    bay,
+                    &slot,
+                    state,
+                    now_ms,
+                    terminal.busy(),
+                ) {
                     asked = Some(call);
                 }
             }
@@ -59,9 +67,11 @@ pub fn board_panel(
 
 /// One slot: a card to tap. Free slots in the future open the booking
 /// sheet; a booked one opens its details, with Cancel.
+#[allow(clippy::too_many_arguments)]
 fn slot_card(
     ui: &mut egui::Ui,
     board: &Board,
+    queued: &[Queued],
     bay: &Bay,
     slot: &BoardSlot,
     state: &mut TerminalUi,
@@ -74,6 +84,16 @@ fn slot_card(
         clock_words(slot.slot.end_ms, bay.utc_offset_min)
     );
     let width = ui.available_width();
+    if slot.booking.is_none()
+        && let Some(waiting) = terminal_queued(queued, board, bay, slot)
+    {
+        // Held for the booking queued here until the server answers.
+        let text = format!("{at}  {waiting}\nWaiting to be sent");
+        let button = egui::Button::new(RichText::new(text).size(18.0).color(theme::GOLD))
+            .min_size(vec2(width, SLOT_HEIGHT));
+        ui.add_enabled(false, button);
+        return None;
+    }
     match &slot.booking {
         None => {
             let past = slot.slot.start_ms <= now_ms;
@@ -146,6 +166,26 @@ fn slot_card(
             None
         }
     }
+}
+
+/// A booking queued on this terminal for `slot`, in words ("Jo Rider,
+/// Tyres").
+fn terminal_queued(
+    queued: &[Queued],
+    board: &Board,
+    bay: &Bay,
+    slot: &BoardSlot,
+) -> Option<String> {
+    let q = queued.iter().find(|q| {
+        q.workshop == board.workshop.workshop
+            && q.booking.bay == bay.id
+            && q.booking.start_ms == slot.slot.start_ms
+    })?;
+    let who = q
+        .booking
+        .customer
+        .map_or_else(String::new, |c| format!("{}, ", board.customer_name(c)));
+    Some(format!("{who}{}", q.booking.service))
 }
 
 /// Booking a free slot: the customer, then the service, by tap; Book sends.
@@ -221,7 +261,9 @@ fn booking_sheet(
                         bike: None,
                         notes: String::new(),
                         customer: Some(customer),
-                        id: None,
+                        // Made here, so the same booking sent again (from
+                        // the queue, after a lost reply) is not made twice.
+                        id: Some(uuid::Uuid::now_v7()),
                     },
                 });
             }

@@ -9,6 +9,7 @@
 
 mod board;
 mod plans;
+mod queue;
 mod review;
 #[cfg(test)]
 mod tests;
@@ -20,6 +21,7 @@ use bevy::input::mouse::MouseButtonInput;
 use bevy::input::touch::TouchInput;
 use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
+use ridewire_app::booking_queue::Queued;
 use ridewire_app::task::Pending;
 use ridewire_app::workshop_board::Board;
 use ridewire_engine::sync::workshops::{
@@ -52,26 +54,71 @@ pub const SERVICES: [&str; 6] = [
 ];
 
 pub(super) fn plugin(app: &mut App) {
-    app.init_resource::<Terminal>()
-        .init_resource::<TerminalUi>()
-        .init_resource::<Idle>()
-        .init_resource::<PlanPreview>()
-        .add_systems(OnEnter(Screen::Board), fetch_soon)
+    add_terminal(app);
+    app.add_systems(OnEnter(Screen::Board), fetch_soon)
         .add_systems(OnEnter(Screen::Plans), fetch_soon)
         .add_systems(OnEnter(Screen::Reviews), fetch_soon)
-        .add_systems(
-            Update,
-            (
-                (load_kept, refresh, finish_fetch, finish_send)
-                    .chain()
-                    .run_if(on_terminal),
-                back_to_board_when_idle.in_set(AppSystems::Navigate),
-            ),
-        )
+        .add_systems(Update, back_to_board_when_idle.in_set(AppSystems::Navigate))
         .add_systems(
             EguiPrimaryContextPass,
             draw.in_set(UiSystems::Screen).run_if(on_terminal),
         );
+}
+
+/// The terminal without its screens (for headless tests): fetching and
+/// keeping the board, sending what was asked, queueing bookings the
+/// server could not be asked about and sending them later.
+pub fn add_terminal(app: &mut App) {
+    app.init_resource::<Terminal>()
+        .init_resource::<TerminalUi>()
+        .init_resource::<Idle>()
+        .init_resource::<PlanPreview>()
+        .init_resource::<queue::Sending>()
+        .add_message::<TerminalAsk>()
+        .add_systems(
+            Update,
+            (
+                load_kept,
+                act,
+                refresh,
+                finish_fetch,
+                finish_send,
+                queue::send_when_online,
+                queue::finish,
+            )
+                .chain()
+                .run_if(on_terminal),
+        );
+}
+
+/// What a tap on the terminal asked for: sent through the syncer (applied
+/// to the sample board in the demo).
+#[derive(Message, Debug, Clone, PartialEq)]
+pub struct TerminalAsk(pub WorkshopCall);
+
+fn act(
+    mut asks: MessageReader<TerminalAsk>,
+    mut terminal: ResMut<Terminal>,
+    mut ui_state: ResMut<TerminalUi>,
+    link: Res<SyncLink>,
+    player: Option<Res<Player>>,
+    clock: Res<Clock>,
+) {
+    let demo = player.is_some_and(|p| p.is_demo());
+    for TerminalAsk(call) in asks.read() {
+        if terminal.busy() {
+            continue;
+        }
+        terminal.message = None;
+        if demo {
+            let now_ms = clock.now().0;
+            let answer = terminal.board.as_mut().map(|b| b.apply_demo(call, now_ms));
+            terminal.message = answer;
+            *ui_state = TerminalUi::default();
+        } else {
+            send(&mut terminal, &link, call.clone());
+        }
+    }
 }
 
 fn on_terminal(screen: Res<State<Screen>>) -> bool {
@@ -84,17 +131,37 @@ pub struct Terminal {
     pub board: Option<Board>,
     fetching: Option<Pending<ridewire_app::Result<Board>>>,
     sending: Option<Pending<ridewire_sync_client::Result<WorkshopAnswer>>>,
+    /// The call `sending` answers (a booking is queued when it cannot be
+    /// sent).
+    sending_call: Option<WorkshopCall>,
     last_fetch: Option<Duration>,
     /// Why the board could not be fetched (it then shows the kept one).
     pub problem: Option<String>,
     /// How the last action went, shown on the screen that did it.
     pub message: Option<Result<String, String>>,
+    /// Bookings made here while the server could not be reached, held on
+    /// the Board until they are sent.
+    pub queued: Vec<Queued>,
+    /// A fetch worked since the queue was last sent.
+    queue_due: bool,
+    /// The last fetch found no syncer (not signed in).
+    no_syncer: bool,
 }
 
 impl Terminal {
     /// An action is on its way to the server.
     pub fn busy(&self) -> bool {
         self.sending.is_some()
+    }
+
+    /// The board is being fetched.
+    pub fn fetching(&self) -> bool {
+        self.fetching.is_some()
+    }
+
+    /// Fetch the board again at once.
+    pub fn refetch(&mut self) {
+        self.last_fetch = None;
     }
 }
 
@@ -179,6 +246,7 @@ fn load_kept(mut terminal: ResMut<Terminal>, player: Option<Res<Player>>, clock:
             let (now_ms, offset) = clock.now();
             Some(Board::demo(now_ms, offset))
         } else {
+            terminal.queued = ridewire_app::booking_queue::queued(&player);
             Board::kept(&player)
         };
     }
@@ -198,6 +266,7 @@ fn start_fetch(
     if player.is_some_and(|p| p.is_demo()) {
         return;
     }
+    terminal.no_syncer = link.syncer().is_none();
     let Some(syncer) = link.syncer() else {
         terminal.problem =
             Some("Not signed in: sign in under Settings to fetch the board.".to_owned());
@@ -224,10 +293,12 @@ fn refresh(
     // The player loads and the syncer starts after the first frames: wait
     // for the player, and fetch as soon as a syncer is there.
     let Some(player) = player else { return };
+    // A terminal that was not signed in fetches as soon as it is; one
+    // whose server was not reached tries again with the next refresh.
     let due = terminal
         .last_fetch
         .is_none_or(|at| time.elapsed().saturating_sub(at) >= REFRESH)
-        || (terminal.problem.is_some() && terminal.fetching.is_none() && link.syncer().is_some());
+        || (terminal.no_syncer && terminal.fetching.is_none() && link.syncer().is_some());
     if due {
         start_fetch(
             &mut terminal,
@@ -253,6 +324,7 @@ fn finish_fetch(mut terminal: ResMut<Terminal>, player: Option<ResMut<Player>>) 
             }
             terminal.board = Some(board);
             terminal.problem = None;
+            terminal.queue_due = true;
         }
         Err(e) => terminal.problem = Some(e.to_string()),
     }
@@ -262,26 +334,40 @@ fn finish_fetch(mut terminal: ResMut<Terminal>, player: Option<ResMut<Player>>) 
 fn send(terminal: &mut Terminal, link: &SyncLink, call: WorkshopCall) {
     let Some(syncer) = link.syncer() else {
         terminal.message = Some(Err(
-            "Not signed in: nothing can be booked or reviewed offline yet.".to_owned(),
+            "Not signed in: sign in under Settings to book, review or send plans.".to_owned(),
         ));
         return;
     };
-    match syncer.handle().workshop(call) {
-        Ok(answer) => terminal.sending = Some(Pending::from("the sync thread", answer)),
+    match syncer.handle().workshop(call.clone()) {
+        Ok(answer) => {
+            terminal.sending = Some(Pending::from("the sync thread", answer));
+            terminal.sending_call = Some(call);
+        }
         Err(e) => terminal.message = Some(Err(e.to_string())),
     }
 }
 
-fn finish_send(mut terminal: ResMut<Terminal>, mut ui: ResMut<TerminalUi>) {
+fn finish_send(
+    mut terminal: ResMut<Terminal>,
+    mut ui: ResMut<TerminalUi>,
+    mut player: Option<ResMut<Player>>,
+    clock: Res<Clock>,
+) {
     let Some(done) = terminal.sending.as_ref().and_then(Pending::poll) else {
         return;
     };
     terminal.sending = None;
+    let call = terminal.sending_call.take();
     // Whatever happened, the next refresh shows the server's board.
     terminal.last_fetch = None;
-    let answer = done
-        .map_err(|e| e.to_string())
-        .and_then(|a| a.map_err(|e| e.to_string()));
+    let answer = done.and_then(|a| a.map_err(ridewire_app::Error::from));
+    if let (Err(e), Some(call)) = (&answer, &call)
+        && queue::queue_unsent(&mut terminal, player.as_deref_mut(), call, e, clock.now().0)
+    {
+        ui.booking = None;
+        return;
+    }
+    let answer = answer.map_err(|e| e.to_string());
     terminal.message = Some(match answer {
         Ok(WorkshopAnswer::Booked(booking)) => {
             let words = booked_words(&terminal, &booking);
@@ -403,17 +489,15 @@ fn draw(
     mut contexts: EguiContexts,
     area: Res<ContentArea>,
     screen: Res<State<Screen>>,
-    mut terminal: ResMut<Terminal>,
+    terminal: Res<Terminal>,
     mut ui_state: ResMut<TerminalUi>,
-    link: Res<SyncLink>,
     clock: Res<Clock>,
-    player: Option<Res<Player>>,
     mut preview: ResMut<PlanPreview>,
     time: Res<Time<Real>>,
+    mut asks: MessageWriter<TerminalAsk>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
     let now_ms = clock.now().0;
-    let demo = player.is_some_and(|p| p.is_demo());
     let mut asked = None;
     let id = match **screen {
         Screen::Reviews => "reviews",
@@ -433,14 +517,7 @@ fn draw(
     if let Some(call) = asked
         && !terminal.busy()
     {
-        terminal.message = None;
-        if demo {
-            let answer = terminal.board.as_mut().map(|b| b.apply_demo(&call, now_ms));
-            terminal.message = answer;
-            *ui_state = TerminalUi::default();
-        } else {
-            send(&mut terminal, &link, call);
-        }
+        asks.write(TerminalAsk(call));
     }
     Ok(())
 }

@@ -281,7 +281,12 @@ fn the_front_desk_books_a_free_slot_with_three_taps() {
     );
     assert_eq!(screen.tap("Ana Ortiz"), None);
     assert_eq!(screen.tap("Tyres"), None);
-    let asked = screen.tap("Book");
+    let mut asked = screen.tap("Book");
+    // The terminal gives the booking its id, so a resend is not a second
+    // booking.
+    if let Some(WorkshopCall::Book { booking, .. }) = asked.as_mut() {
+        assert!(booking.id.take().is_some(), "{booking:?}");
+    }
     assert_eq!(
         asked,
         Some(WorkshopCall::Book {
@@ -297,6 +302,33 @@ fn the_front_desk_books_a_free_slot_with_three_taps() {
             },
         })
     );
+}
+
+#[test]
+fn a_booking_queued_on_the_terminal_holds_its_slot_until_it_is_sent() {
+    let lift_1 = bay(LIFT_1, "Lift 1");
+    let twelve_thirty = lift_1.slots_on(lift_1.local_day(NOW))[3];
+    let mut screen = Screen::new(Tab::Board);
+    screen.terminal.queued = vec![ridewire_app::booking_queue::Queued {
+        workshop: SHOP,
+        booking: NewBooking {
+            bay: LIFT_1,
+            start_ms: twelve_thirty.start_ms,
+            service: "Brakes".into(),
+            bike: None,
+            notes: String::new(),
+            customer: Some(12),
+            id: Some(Uuid::from_u128(5)),
+        },
+        queued_ms: NOW,
+    }];
+    screen.frame(vec![]);
+    assert!(screen.find("12:30–14:00  Ana Ortiz, Brakes").is_some());
+    assert!(screen.find("Waiting to be sent").is_some());
+    // Not a slot to book again: the next free one is the first to tap.
+    assert_eq!(screen.tap("Free: tap to book"), None);
+    let sheet = screen.state.booking.clone().expect("the booking sheet");
+    assert_ne!(sheet.slot, twelve_thirty);
 }
 
 #[test]

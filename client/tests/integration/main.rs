@@ -19,6 +19,7 @@ mod quest;
 mod scan;
 mod screenshot;
 mod sync;
+mod terminal_queue;
 mod whole_day;
 mod workshop;
 mod workshop_day;
