@@ -41,6 +41,7 @@ pub mod garage;
 pub mod leaderboard;
 pub mod location;
 pub mod maps;
+pub mod my_workshops;
 pub mod obd;
 pub mod photos;
 mod plan_list;

@@ -368,6 +368,58 @@ pub fn from_template(
             names.join(", ")
         ))
     })?;
+    from_markdown(rider, name, markdown, folder, now_ms, utc_offset_min)
+}
+
+/// Starts a plan from a workshop's template `name` kept on this device
+/// (see [`crate::my_workshops::templates`]), like [`from_template`].
+pub fn from_workshop_template(
+    rider: &mut Rider,
+    name: &str,
+    folder: &Path,
+    now_ms: i64,
+    utc_offset_min: i16,
+) -> Result<Opened> {
+    let (_, template) = crate::my_workshops::templates(rider)
+        .into_iter()
+        .find(|(_, t)| t.name == name)
+        .ok_or_else(|| {
+            Error::Input(format!(
+                "no workshop template {name:?} on this device: open the Workshops screen \
+                 with a connection to fetch your workshops' templates"
+            ))
+        })?;
+    // The server checks template names; the file name is made safe here
+    // all the same.
+    let file: String = name
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect();
+    let file = if file.is_empty() {
+        "workshop-plan"
+    } else {
+        &file
+    };
+    from_markdown(
+        rider,
+        file,
+        &template.markdown,
+        folder,
+        now_ms,
+        utc_offset_min,
+    )
+}
+
+/// Writes `markdown` to a new file `name.md` in `folder` (never over an
+/// existing one: `name-2.md`, …) and opens that.
+fn from_markdown(
+    rider: &mut Rider,
+    name: &str,
+    markdown: &str,
+    folder: &Path,
+    now_ms: i64,
+    utc_offset_min: i16,
+) -> Result<Opened> {
     std::fs::create_dir_all(folder).map_err(|e| Error::Folder {
         path: folder.to_owned(),
         reason: e.to_string(),

@@ -15,6 +15,17 @@ use crate::account::{Saved, start_syncer};
 use crate::task::Pending;
 use crate::{Error, Result};
 
+/// Services booked with one tap (the terminal's front desk, the rider's
+/// Workshops screen).
+pub const SERVICES: [&str; 6] = [
+    "Annual service",
+    "Tyres",
+    "Brakes",
+    "Chain and sprockets",
+    "Diagnosis",
+    "Inspection",
+];
+
 fn not_signed_in() -> Error {
     Error::NotSignedIn(
         "workshops live on the server: sign in first (Settings, or `ridewire sync`)".into(),

@@ -42,7 +42,7 @@ fn draw(
             if player.bike.is_none() && !player.is_demo() {
                 first_bike(ui, &mut navigate);
             }
-            home(ui, player, clock.today(), &bookings);
+            home(ui, player, clock.today(), &bookings, &mut navigate);
         }
         (None, Some(error)) => {
             theme::card().show(ui, |ui| {
@@ -80,7 +80,13 @@ fn first_bike(ui: &mut egui::Ui, navigate: &mut MessageWriter<Navigate>) {
     ui.add_space(8.0);
 }
 
-fn home(ui: &mut egui::Ui, player: &Player, today: i64, bookings: &MyBookings) {
+fn home(
+    ui: &mut egui::Ui,
+    player: &Player,
+    today: i64,
+    bookings: &MyBookings,
+    navigate: &mut MessageWriter<Navigate>,
+) {
     let progress = player.progress();
     let level = progress.level();
     if let Some(r) = &player.recovery {
@@ -135,9 +141,9 @@ fn home(ui: &mut egui::Ui, player: &Player, today: i64, bookings: &MyBookings) {
         ui.add_space(12.0);
         coming_up_card(ui, &dues);
     }
-    if !bookings.0.is_empty() {
-        ui.add_space(12.0);
-        bookings_card(ui, &bookings.0);
+    ui.add_space(12.0);
+    if bookings_card(ui, &bookings.0) {
+        navigate.write(Navigate(Screen::Workshops));
     }
     ui.add_space(12.0);
     stats_row(ui, progress, today);
@@ -175,23 +181,37 @@ fn read_bookings(
     }
 }
 
-/// The rider's bookings from now on, soonest first.
-fn bookings_card(ui: &mut egui::Ui, bookings: &[ridewire_app::booking_queue::Upcoming]) {
-    theme::card().show(ui, |ui| {
-        ui.set_width(ui.available_width());
-        ui.label(RichText::new("Your bookings").size(20.0).strong());
-        ui.add_space(4.0);
-        for b in bookings {
-            ui.horizontal_wrapped(|ui| {
-                ui.label(RichText::new(&b.when).size(17.0).color(theme::GOLD));
-                ui.label(RichText::new(&b.service).size(17.0));
-                ui.label(RichText::new(&b.place).color(theme::MUTED));
-                if !b.note.is_empty() {
-                    ui.label(RichText::new(&b.note).color(theme::ACCENT));
-                }
+/// The rider's bookings from now on, soonest first; whether the rider
+/// asked for the Workshops screen.
+fn bookings_card(ui: &mut egui::Ui, bookings: &[ridewire_app::booking_queue::Upcoming]) -> bool {
+    theme::card()
+        .show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            let mut open = false;
+            ui.horizontal(|ui| {
+                ui.label(RichText::new("Your bookings").size(20.0).strong());
+                open = ui.button("Workshops: book, join…").clicked();
             });
-        }
-    });
+            ui.add_space(4.0);
+            if bookings.is_empty() {
+                ui.label(
+                    RichText::new("None. Join your workshop with its code and book a service.")
+                        .color(theme::MUTED),
+                );
+            }
+            for b in bookings {
+                ui.horizontal_wrapped(|ui| {
+                    ui.label(RichText::new(&b.when).size(17.0).color(theme::GOLD));
+                    ui.label(RichText::new(&b.service).size(17.0));
+                    ui.label(RichText::new(&b.place).color(theme::MUTED));
+                    if !b.note.is_empty() {
+                        ui.label(RichText::new(&b.note).color(theme::ACCENT));
+                    }
+                });
+            }
+            open
+        })
+        .inner
 }
 
 /// How far ahead Home lists dated tasks.

@@ -25,6 +25,7 @@ pub mod sync;
 pub mod theme;
 pub mod toasts;
 pub mod workshop;
+pub mod workshops;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -95,6 +96,7 @@ impl Plugin for ClientPlugin {
         position::plugin(app);
         toasts::plugin(app);
         workshop::plugin(app);
+        workshops::plugin(app);
     }
 }
 

@@ -38,6 +38,9 @@ pub enum Screen {
     Leaderboard,
     /// Display and device settings.
     Settings,
+    /// The rider's workshops: join one, book a service, cancel, leave
+    /// (reached from Home).
+    Workshops,
     /// The workshop terminal's board: today's bays and bookings.
     Board,
     /// The workshop terminal's review queue of escalated diagnoses.
@@ -89,6 +92,7 @@ impl Screen {
             Screen::Scan => "Scan",
             Screen::Leaderboard => "Leaderboard",
             Screen::Settings => "Settings",
+            Screen::Workshops => "Workshops",
             Screen::Board => "Board",
             Screen::Reviews => "Reviews",
             Screen::Plans => "Plans",

@@ -58,11 +58,11 @@ pub struct BoardSlot {
 }
 
 /// Sends `call` through the syncer and waits for the answer.
-fn ask(handle: &SyncHandle, call: WorkshopCall) -> Result<WorkshopAnswer> {
+pub(crate) fn ask(handle: &SyncHandle, call: WorkshopCall) -> Result<WorkshopAnswer> {
     Ok(Pending::from("the sync thread", handle.workshop(call)?).wait()??)
 }
 
-fn unexpected(answer: &WorkshopAnswer) -> Error {
+pub(crate) fn unexpected(answer: &WorkshopAnswer) -> Error {
     Error::Input(format!("the server answered something else: {answer:?}"))
 }
 

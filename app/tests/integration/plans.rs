@@ -307,3 +307,60 @@ fn the_same_plan_opened_twice_keeps_its_progress_apart() {
         Some(QuestState::Available)
     );
 }
+
+#[test]
+fn a_workshop_template_kept_on_the_device_starts_a_plan_offline() {
+    use ridewire_app::my_workshops::{MyWorkshops, Visit};
+    use ridewire_engine::sync::workshops::{Membership, Role, Template};
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut rider = Rider::open(&dir.path().join("rider.db"), NOW).unwrap();
+    let folder = dir.path().join("plans");
+    // Nothing fetched yet: the rider is told how to get the templates.
+    let err = plans::from_workshop_template(&mut rider, "before-the-tour", &folder, NOW, 60)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("Workshops screen"), "{err}");
+
+    let mine = MyWorkshops {
+        fetched_ms: NOW,
+        memberships: Vec::new(),
+        visits: vec![Visit {
+            workshop: Membership {
+                workshop: uuid::Uuid::from_u128(9),
+                name: "Moto Müller".into(),
+                role: Role::Customer,
+                shares: Vec::new(),
+                since_ms: NOW,
+            },
+            bays: Vec::new(),
+            free: Vec::new(),
+            bookings: Vec::new(),
+            templates: vec![Template {
+                name: "before-the-tour".into(),
+                title: "Before the tour".into(),
+                markdown: "# Before the tour\n\n## Checks\n\n- [ ] Tyre pressure #easy\n".into(),
+                updated_ms: NOW,
+            }],
+        }],
+    };
+    mine.keep(&mut rider).unwrap();
+    let listed = ridewire_app::my_workshops::templates(&rider);
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].0, "Moto Müller");
+
+    let opened =
+        plans::from_workshop_template(&mut rider, "before-the-tour", &folder, NOW, 60).unwrap();
+    assert!(opened.new);
+    assert_eq!(opened.plan.title, "Before the tour");
+    assert_eq!(
+        plans::current(&rider).unwrap().map(|p| p.id),
+        Some(opened.plan.id.clone())
+    );
+    assert!(folder.join("before-the-tour.md").exists());
+    // Started twice: a second plan in a second file, the first untouched.
+    let again =
+        plans::from_workshop_template(&mut rider, "before-the-tour", &folder, NOW, 60).unwrap();
+    assert_ne!(again.plan.id, opened.plan.id);
+    assert!(folder.join("before-the-tour-2.md").exists());
+}

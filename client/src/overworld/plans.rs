@@ -10,6 +10,7 @@ use bevy_egui::egui;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass};
 use ridewire_app::plans::{self, ListedPlan, Source, TEMPLATES, Trouble};
 use ridewire_app::task::{Pending, Progress};
+use ridewire_engine::sync::workshops::Template;
 
 use super::{Level, LevelMap, MapPlan, STARTER_SEED, SelectedNode};
 use crate::player::{Clock, Player};
@@ -31,11 +32,18 @@ pub(super) fn plugin(app: &mut App) {
                     .after(crate::AppSystems::Record),
             ),
         )
+        .add_systems(OnEnter(Screen::Overworld), read_again)
         .add_systems(
             EguiPrimaryContextPass,
             draw.in_set(UiSystems::Screen)
                 .run_if(in_state(Screen::Overworld)),
         );
+}
+
+/// The Map reads the plan list and the workshop templates again when it
+/// is shown (other screens may have fetched new ones).
+fn read_again(mut form: ResMut<PlanForm>) {
+    form.stale = true;
 }
 
 /// What the rider asks of the plan bar.
@@ -47,6 +55,8 @@ pub enum PlanAsk {
     OpenFile,
     /// Start a plan from this template.
     Template(&'static str),
+    /// Start a plan from this workshop template (its name), kept here.
+    WorkshopTemplate(String),
     /// Write the level on show as a PNG picture.
     ExportPng,
     /// Settle own plan `id`'s change that crossed another device's.
@@ -62,6 +72,9 @@ pub struct PlanForm {
     pub path: String,
     pub message: Option<Result<String, String>>,
     pub listed: Vec<ListedPlan>,
+    /// The rider's workshops' templates kept on this device, each with its
+    /// workshop's name.
+    pub workshop_templates: Vec<(String, Template)>,
     stale: bool,
     /// The map picture being written, and how far it is.
     pub export: Option<(Pending<Result<PathBuf, String>>, Progress)>,
@@ -77,6 +90,7 @@ impl Default for PlanForm {
             path: String::new(),
             message: None,
             listed: Vec::new(),
+            workshop_templates: Vec::new(),
             stale: true,
             export: None,
             folder: plans_folder(),
@@ -119,6 +133,7 @@ fn refresh_list(
     };
     let before = text_of(&form.listed);
     form.listed = plans::plans(&player).unwrap_or_default();
+    form.workshop_templates = ridewire_app::my_workshops::templates(&player);
     form.stale = false;
     let after = text_of(&form.listed);
     if round && current.is_some() && before.is_some() && before != after {
@@ -245,10 +260,13 @@ fn act(
                 .and_then(|()| plans::current(&player))
                 .map_err(|e| e.to_string())
                 .map(|p| (p, "The refused change is dropped.".to_owned())),
-            PlanAsk::OpenFile | PlanAsk::Template(_) => {
+            PlanAsk::OpenFile | PlanAsk::Template(_) | PlanAsk::WorkshopTemplate(_) => {
                 let opened = match ask {
                     PlanAsk::Template(name) => {
                         plans::from_template(&mut player, name, &form.folder, now, offset)
+                    }
+                    PlanAsk::WorkshopTemplate(name) => {
+                        plans::from_workshop_template(&mut player, name, &form.folder, now, offset)
                     }
                     _ if form.path.trim().is_empty() => Err(ridewire_app::Error::Input(
                         "type the path of a Markdown plan file".into(),
@@ -405,6 +423,14 @@ fn plan_menu(
             .trim_start_matches("# ");
         if ui.button(title).clicked() {
             asks.write(PlanAsk::Template(name));
+        }
+    }
+    for (workshop, template) in &form.workshop_templates {
+        if ui
+            .button(format!("{} (from {workshop})", template.title))
+            .clicked()
+        {
+            asks.write(PlanAsk::WorkshopTemplate(template.name.clone()));
         }
     }
     ui.separator();

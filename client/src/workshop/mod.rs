@@ -44,14 +44,7 @@ pub const REFRESH: Duration = Duration::from_secs(30);
 pub const IDLE: Duration = Duration::from_secs(60);
 
 /// Services the front desk books with one tap.
-pub const SERVICES: [&str; 6] = [
-    "Annual service",
-    "Tyres",
-    "Brakes",
-    "Chain and sprockets",
-    "Diagnosis",
-    "Inspection",
-];
+pub use ridewire_app::workshops::SERVICES;
 
 pub(super) fn plugin(app: &mut App) {
     add_terminal(app);

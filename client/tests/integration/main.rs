@@ -16,6 +16,7 @@ mod photos;
 mod picture;
 mod plan;
 mod quest;
+mod rider_workshops;
 mod scan;
 mod screenshot;
 mod sync;

@@ -54,16 +54,22 @@ pub(crate) fn word_after<'a>(text: &'a str, label: &str) -> &'a str {
 /// slots (at UTC), and `rider` joined as its customer sharing `shares`
 /// (the default when `None`): the workshop's id.
 pub(crate) fn shop_with_rider(owner: &Path, rider: &Path, shares: Option<&str>) -> String {
-    let (code, out, err) = workshop(owner, &["found", "Moto Müller"]);
-    assert_eq!(code, 0, "{err}");
-    let shop = word_after(&out, "id ").to_owned();
-    let (_, out, _) = workshop(owner, &["invite", &shop]);
-    let mut join = vec!["join", word_after(&out, "customer: ")];
+    let (shop, code) = shop_with_code(owner);
+    let mut join = vec!["join", &code];
     if let Some(shares) = shares {
         join.extend(["--share", shares]);
     }
     let (code, _, err) = workshop(rider, &join);
     assert_eq!(code, 0, "{err}");
+    shop
+}
+
+/// "Moto Müller" of `owner` with its bay (see [`shop_with_rider`]) and a
+/// customer's invitation code: the workshop's id and the code.
+pub(crate) fn shop_with_code(owner: &Path) -> (String, String) {
+    let (code, out, err) = workshop(owner, &["found", "Moto Müller"]);
+    assert_eq!(code, 0, "{err}");
+    let shop = word_after(&out, "id ").to_owned();
     let (code, _, err) = workshop(
         owner,
         &[
@@ -84,7 +90,9 @@ pub(crate) fn shop_with_rider(owner: &Path, rider: &Path, shares: Option<&str>) 
         ],
     );
     assert_eq!(code, 0, "{err}");
-    shop
+    let (_, out, _) = workshop(owner, &["invite", &shop]);
+    let invitation = word_after(&out, "customer: ").to_owned();
+    (shop, invitation)
 }
 
 /// The `n`th free slot of `shop` as `slots` prints it: bay and start.
