@@ -113,6 +113,9 @@ pub struct QueuedBooking {
     pub reason: String,
     /// When the slot was taken meanwhile: the next free ones.
     pub next_free: Vec<FreeSlot>,
+    /// What became of it in a sentence for a notification, times in the
+    /// phone's time ("Queued booking confirmed: Tyres at Mon 7 Dec 10:00.").
+    pub words: String,
 }
 
 fn invalid(message: String) -> RideWireError {
@@ -356,6 +359,7 @@ impl RideWire {
 impl From<booking_queue::Sent> for QueuedBooking {
     fn from(sent: booking_queue::Sent) -> Self {
         use booking_queue::Sent;
+        let words = booking_queue::sent_words(&sent, ridewire_app::clock::now().1);
         match sent {
             Sent::Confirmed(b) => QueuedBooking {
                 service: b.service.clone(),
@@ -364,6 +368,7 @@ impl From<booking_queue::Sent> for QueuedBooking {
                 booked: Some(b.into()),
                 reason: String::new(),
                 next_free: Vec::new(),
+                words,
             },
             Sent::Refused {
                 queued,
@@ -376,6 +381,7 @@ impl From<booking_queue::Sent> for QueuedBooking {
                 booked: None,
                 reason,
                 next_free: next_free.into_iter().map(Into::into).collect(),
+                words,
             },
             Sent::Kept { queued, why } => QueuedBooking {
                 service: queued.booking.service,
@@ -384,6 +390,7 @@ impl From<booking_queue::Sent> for QueuedBooking {
                 booked: None,
                 reason: why,
                 next_free: Vec::new(),
+                words,
             },
         }
     }

@@ -159,6 +159,12 @@ fn a_booking_made_offline_is_queued_and_confirmed_when_the_workshop_is_back() {
     let sent = rt.block_on(phone.send_queued_bookings()).expect("sent");
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0].outcome, "confirmed", "{sent:?}");
+    assert!(
+        sent[0]
+            .words
+            .starts_with("Queued booking confirmed: Tyres at "),
+        "{sent:?}"
+    );
     let booked = sent[0].booked.clone().expect("the booking");
     assert_eq!(
         (booked.start_ms, booked.service.as_str()),

@@ -38,6 +38,12 @@ enum BackgroundSync {
             defer { core.shutdown() }
             if core.syncState() != nil {
                 _ = try await core.syncNow()
+                // Bookings made without a connection go out after a round
+                // that worked; those still not sent stay queued.
+                for queued in try await core.sendQueuedBookings() where queued.outcome != "waiting" {
+                    let title = queued.outcome == "confirmed" ? "Booking confirmed" : "Booking refused"
+                    Reminders.post(Notice(key: "booking-\(queued.outcome)-\(queued.startMs)", title: title, text: queued.words))
+                }
             }
             for notice in try core.notices() {
                 Reminders.post(notice)

@@ -1,7 +1,8 @@
 // One background sync round and what to tell the rider after it, in plain
 // Kotlin: the Android app's SyncWorker runs it and posts the notices, and
 // the JVM test in ffi/tests/hosts.rs runs this file. What to tell (a level,
-// an achievement, a due date; each once) is decided by the Rust core.
+// an achievement, a due date, a queued booking confirmed or refused; each
+// once) is decided by the Rust core.
 
 package com.ridewire.core
 
@@ -34,8 +35,24 @@ suspend fun syncInBackground(core: RideWire): BackgroundSync {
             }
         }
     }
+    // Bookings made without a connection go out after a round that worked;
+    // one the server still cannot be asked about stays queued for the next.
+    val booked = if (summary == null) {
+        emptyList()
+    } else {
+        try {
+            core.sendQueuedBookings()
+                .filter { it.outcome != "waiting" }
+                .map { queued ->
+                    val title = if (queued.outcome == "confirmed") "Booking confirmed" else "Booking refused"
+                    Notice("booking-${queued.outcome}-${queued.startMs}", title, queued.words)
+                }
+        } catch (e: RideWireException) {
+            emptyList()
+        }
+    }
     return try {
-        BackgroundSync.Done(summary, core.notices())
+        BackgroundSync.Done(summary, booked + core.notices())
     } catch (e: RideWireException) {
         BackgroundSync.Failed(Notice("notices-failed", "RideWire could not read your data", e.words()))
     }
