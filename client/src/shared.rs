@@ -105,6 +105,12 @@ impl FromStr for CameraChoice {
 #[derive(Resource, Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Kiosk(pub bool);
 
+/// What a workshop terminal's fixed camera looks at: the bike booked in
+/// the terminal's bay now (written by the terminal's Board, read by the
+/// scanner, which then scans that customer's bike, not the account's own).
+#[derive(Resource, Debug, Clone, Default, PartialEq, Eq)]
+pub struct BayBike(pub Option<ridewire_app::workshop_board::InBay>);
+
 /// A camera chosen for this run (`ridewire --camera`, or `RIDEWIRE_CAMERA`)
 /// that wins over the one saved in Settings.
 #[derive(Resource, Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -6,7 +6,10 @@
 //! The terminal's screens (`client::workshop`) and `ridewire workshop
 //! board` draw it; booking and reviewing are [`WorkshopCall`]s.
 
+mod bay;
 mod demo;
+
+pub use bay::{BAY_KEY, InBay, set_terminal_bay, terminal_bay};
 
 use std::path::Path;
 

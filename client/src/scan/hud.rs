@@ -31,6 +31,7 @@ pub(super) fn draw_overlay(
     highlights: Res<ApprovedHighlights>,
     mut selected: ResMut<SelectedComponent>,
     mut cameras: Query<&mut Camera, With<ScanCamera>>,
+    bay_bike: Option<Res<crate::shared::BayBike>>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
     let content = area.0;
@@ -94,6 +95,21 @@ pub(super) fn draw_overlay(
             );
         }
     });
+    if let Some(in_bay) = bay_bike.as_ref().and_then(|b| b.0.as_ref()) {
+        ui.horizontal(|ui| {
+            ui.add_space(12.0);
+            let bike = in_bay.bike.clone().unwrap_or_else(|| "bike".to_owned());
+            ui.label(
+                RichText::new(format!(
+                    "{}: {}'s {bike} · {}",
+                    in_bay.bay, in_bay.customer, in_bay.service
+                ))
+                .size(20.0)
+                .color(theme::GOLD)
+                .background_color(theme::PANEL),
+            );
+        });
+    }
     if session.pack.components.is_empty() {
         ui.horizontal(|ui| {
             ui.add_space(12.0);

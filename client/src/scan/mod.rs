@@ -176,18 +176,31 @@ fn open_scan(
     driver: Res<CameraDriver>,
     host: Res<HostFeed>,
     mut ui_cameras: Query<&mut Camera, With<UiCamera>>,
+    bay_bike: Option<Res<crate::shared::BayBike>>,
 ) {
     // The panels draw over the 3D view instead of clearing it.
     for mut camera in &mut ui_cameras {
         camera.clear_color = ClearColorConfig::None;
     }
-    let vehicle = player.as_ref().map_or_else(
-        || "harley-street-750-2022".to_owned(),
-        |p| p.vehicle.model_key.to_string(),
-    );
+    // A terminal's camera scans the bike in its bay.
+    let in_bay = bay_bike.and_then(|b| b.0.clone());
+    let vehicle = match &in_bay {
+        Some(in_bay) => in_bay
+            .model_key
+            .clone()
+            .unwrap_or_else(|| "unknown-bike".to_owned()),
+        None => player.as_ref().map_or_else(
+            || "harley-street-750-2022".to_owned(),
+            |p| p.vehicle.model_key.to_string(),
+        ),
+    };
+    if in_bay.is_some() && *highlights != ApprovedHighlights::default() {
+        // The account's own diagnoses are not about the customer's bike.
+        *highlights = ApprovedHighlights::default();
+    }
     // The newest run about this bike lights its parts: not one about
     // another bike in the garage.
-    if let Some(player) = &player {
+    if let Some(player) = player.as_ref().filter(|_| in_bay.is_none()) {
         match ridewire_app::diagnosis::of_current_bike(player, 1) {
             Ok(runs) => {
                 // A mechanic's review of an escalated run, pulled since,
@@ -214,7 +227,14 @@ fn open_scan(
                 warn!("{why}");
             }
             let mut pack = chosen.pack;
-            if pack.components.is_empty()
+            if let Some(in_bay) = &in_bay {
+                if pack.components.is_empty() {
+                    pack.name = in_bay
+                        .bike
+                        .clone()
+                        .unwrap_or_else(|| format!("{}'s bike", in_bay.customer));
+                }
+            } else if pack.components.is_empty()
                 && let Some(p) = &player
             {
                 let v = &p.vehicle;

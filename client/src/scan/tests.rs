@@ -587,3 +587,61 @@ fn a_mechanics_approval_of_an_escalated_run_lights_the_parts_they_name() {
         Some("Replace the ignition coil. (Corrected by Anna at Moto Müller)")
     );
 }
+
+#[test]
+fn a_terminal_scans_the_bike_booked_in_its_bay_not_its_own() {
+    use ridewire_app::diagnosis::{Ask, answer, gate_offline};
+    use ridewire_app::workshop_board::InBay;
+    use ridewire_engine::diagnostics::request::VehicleInfo;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("terminal.db");
+    let clock = crate::player::Clock::Fixed {
+        at_ms: 1_772_438_400_000,
+        utc_offset_min: 60,
+    };
+    {
+        // The terminal account's own Street 750 has an approved run.
+        let mut rider = ridewire_app::rider::Rider::open(&db, clock.now().0).expect("rider");
+        let ask = Ask {
+            codes: vec!["P0351".into()],
+            symptoms: vec![],
+            query: None,
+            vehicle: VehicleInfo {
+                make: "Harley-Davidson".into(),
+                model: "Street 750".into(),
+                year: 2022,
+            },
+        };
+        answer(&mut rider, gate_offline(ask).expect("valid"), 1, 60, None);
+    }
+    let mut app = camera_app(CameraChoice::Demo, CameraDriver::default());
+    app.insert_resource(Player::open(&db, &clock).expect("player"))
+        .insert_resource(crate::shared::BayBike(Some(InBay {
+            booking: uuid::Uuid::from_u128(1),
+            bay: "Lift 1".into(),
+            customer: "Jo Rider".into(),
+            bike: Some("Yamaha MT-07 (2021)".into()),
+            model_key: Some("yamaha-mt-07-2021".into()),
+            service: "Tyres".into(),
+        })));
+    until_session(&mut app);
+    let session = app.world().resource::<ScanSession>();
+    assert_eq!(session.pack.vehicle, "yamaha-mt-07-2021");
+    assert_eq!(
+        *app.world().resource::<ApprovedHighlights>(),
+        ApprovedHighlights::default(),
+        "the account's own diagnosis is not about the customer's bike"
+    );
+
+    // No bay: the account's own bike, lit by its own run.
+    app.world_mut().resource_mut::<crate::shared::BayBike>().0 = None;
+    app.world_mut().remove_resource::<ScanSession>();
+    until_session(&mut app);
+    let session = app.world().resource::<ScanSession>();
+    assert_eq!(session.pack.vehicle, "harley-street-750-2022");
+    let lit = app.world().resource::<ApprovedHighlights>();
+    assert!(
+        lit.components.iter().any(|c| c == "ignition_coil"),
+        "{lit:?}"
+    );
+}

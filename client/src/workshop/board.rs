@@ -36,6 +36,7 @@ pub fn board_panel(
     if let Some(sheet) = state.booking.clone() {
         return booking_sheet(ui, board, state, sheet, terminal.busy());
     }
+    camera_bay(ui, board, terminal.bay, state);
     let mut asked = None;
     let today = board.today(now_ms);
     let columns = board.bays.len().min(6);
@@ -166,6 +167,36 @@ fn slot_card(
             None
         }
     }
+}
+
+/// Which bay this terminal's camera looks at: the Scan tab then scans the
+/// bike booked there.
+fn camera_bay(
+    ui: &mut egui::Ui,
+    board: &Board,
+    chosen: Option<uuid::Uuid>,
+    state: &mut TerminalUi,
+) {
+    ui.horizontal_wrapped(|ui| {
+        ui.label(RichText::new("This terminal's camera:").size(18.0));
+        for bay in &board.bays {
+            let on = chosen == Some(bay.id);
+            let button = egui::Button::new(RichText::new(&bay.name).size(18.0))
+                .selected(on)
+                .min_size(vec2(140.0, TARGET));
+            if ui.add(button).clicked() {
+                state.choose_bay = Some(if on { None } else { Some(bay.id) });
+            }
+        }
+        if chosen.is_none() {
+            ui.label(
+                RichText::new("no bay: Scan shows this account's own bike")
+                    .color(theme::MUTED)
+                    .size(16.0),
+            );
+        }
+    });
+    ui.add_space(6.0);
 }
 
 /// A booking queued on this terminal for `slot`, in words ("Jo Rider,

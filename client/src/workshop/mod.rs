@@ -31,7 +31,7 @@ use uuid::Uuid;
 
 use crate::player::{Clock, Player};
 use crate::screens::{ContentArea, Navigate, Screen, show_content};
-use crate::shared::{Kiosk, SyncLink};
+use crate::shared::{BayBike, Kiosk, SyncLink};
 use crate::{AppSystems, UiSystems};
 
 pub use board::board_panel;
@@ -67,21 +67,62 @@ pub fn add_terminal(app: &mut App) {
         .init_resource::<Idle>()
         .init_resource::<PlanPreview>()
         .init_resource::<queue::Sending>()
+        .init_resource::<BayBike>()
         .add_message::<TerminalAsk>()
         .add_systems(
             Update,
             (
-                load_kept,
-                act,
-                refresh,
-                finish_fetch,
-                finish_send,
-                queue::send_when_online,
-                queue::finish,
+                // The kiosk's Scan tab scans the bike in the terminal's bay,
+                // also when the terminal opens on it.
+                (load_kept, keep_bay, follow_bay)
+                    .chain()
+                    .run_if(on_terminal.or_else(in_kiosk)),
+                (
+                    act,
+                    refresh,
+                    finish_fetch,
+                    finish_send,
+                    queue::send_when_online,
+                    queue::finish,
+                )
+                    .chain()
+                    .run_if(on_terminal),
             )
-                .chain()
-                .run_if(on_terminal),
+                .chain(),
         );
+}
+
+fn in_kiosk(kiosk: Option<Res<Kiosk>>) -> bool {
+    kiosk.is_some_and(|k| k.0)
+}
+
+/// Keeps the bay tapped as the camera's (on the device, for the next start).
+fn keep_bay(
+    mut terminal: ResMut<Terminal>,
+    mut ui: ResMut<TerminalUi>,
+    player: Option<ResMut<Player>>,
+) {
+    let Some(choice) = ui.choose_bay.take() else {
+        return;
+    };
+    terminal.bay = choice;
+    if let Some(mut player) = player
+        && !player.is_demo()
+        && let Err(e) = ridewire_app::workshop_board::set_terminal_bay(&mut player, choice)
+    {
+        terminal.message = Some(Err(format!("The bay could not be kept: {e}")));
+    }
+}
+
+/// The scanner's subject: the bike booked in the terminal's bay now.
+fn follow_bay(terminal: Res<Terminal>, clock: Res<Clock>, mut bay_bike: ResMut<BayBike>) {
+    let now = terminal
+        .bay
+        .zip(terminal.board.as_ref())
+        .and_then(|(bay, board)| board.in_bay(bay, clock.now().0));
+    if bay_bike.0 != now {
+        bay_bike.0 = now;
+    }
 }
 
 /// What a tap on the terminal asked for: sent through the syncer (applied
@@ -135,6 +176,8 @@ pub struct Terminal {
     /// Bookings made here while the server could not be reached, held on
     /// the Board until they are sent.
     pub queued: Vec<Queued>,
+    /// The bay this terminal's camera looks at.
+    pub bay: Option<Uuid>,
     /// A fetch worked since the queue was last sent.
     queue_due: bool,
     /// The last fetch found no syncer (not signed in).
@@ -167,6 +210,9 @@ pub struct TerminalUi {
     pub open_booking: Option<Uuid>,
     pub review: ReviewDraft,
     pub plan: PlanDraft,
+    /// The bay just tapped as the one the camera looks at (`Some(None)`:
+    /// none), kept by [`keep_bay`].
+    pub choose_bay: Option<Option<Uuid>>,
 }
 
 /// A plan being written for a customer.
@@ -237,9 +283,13 @@ fn load_kept(mut terminal: ResMut<Terminal>, player: Option<Res<Player>>, clock:
         terminal.board = if player.is_demo() {
             // The demo garage's sample morning: nothing to fetch or send.
             let (now_ms, offset) = clock.now();
-            Some(Board::demo(now_ms, offset))
+            let demo = Board::demo(now_ms, offset);
+            // Its camera looks at the first lift.
+            terminal.bay = demo.bays.first().map(|b| b.id);
+            Some(demo)
         } else {
             terminal.queued = ridewire_app::booking_queue::queued(&player);
+            terminal.bay = ridewire_app::workshop_board::terminal_bay(&player);
             Board::kept(&player)
         };
     }

@@ -332,6 +332,24 @@ fn a_booking_queued_on_the_terminal_holds_its_slot_until_it_is_sent() {
 }
 
 #[test]
+fn the_bay_the_terminal_camera_looks_at_is_chosen_with_a_tap() {
+    let mut screen = Screen::new(Tab::Board);
+    assert!(
+        screen
+            .find("no bay: Scan shows this account's own bike")
+            .is_some()
+    );
+    assert_eq!(screen.tap("Lift 2"), None);
+    assert_eq!(screen.state.choose_bay, Some(Some(LIFT_2)));
+    // Kept (by the terminal's system); tapped again, none.
+    screen.state.choose_bay = None;
+    screen.terminal.bay = Some(LIFT_2);
+    screen.frame(vec![]);
+    assert_eq!(screen.tap("Lift 2"), None);
+    assert_eq!(screen.state.choose_bay, Some(None));
+}
+
+#[test]
 fn a_booking_opens_with_a_tap_and_cancels_with_another() {
     let mut screen = Screen::new(Tab::Board);
     assert_eq!(screen.tap("Annual service"), None);

@@ -107,3 +107,34 @@ fn the_plan_editor_draws_the_customers_map_beside_the_markdown() {
         ),
     );
 }
+
+#[test]
+fn the_terminals_scanner_names_the_bike_booked_in_its_bay() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let shot = terminal_shot(dir.path(), "scan");
+    let pic = Picture::load(&shot);
+    // The demo terminal's camera looks at Lift 1, where Ana Ortiz's Street
+    // 750 comes in next: a line in gold over the picture, below the
+    // source's line, says whose bike it is.
+    let line = pic
+        .find_in_rows([0xe8, 0xb9, 0x3a], 12, 120, 170)
+        .expect("no gold line over the scanner");
+    assert!(line.count > 400, "only {} gold pixels", line.count);
+    assert!(line.x0 < 40, "at the left edge: {line:?}");
+    assert!(line.x1 > 400, "a sentence long: {line:?}");
+
+    // A rider's own scanner has no such line.
+    let own = dir.path().join("own-scan.png");
+    let out = ridewire(&[
+        "--demo",
+        "--screenshot",
+        own.to_str().expect("utf-8"),
+        "--screen",
+        "scan",
+        "--size",
+        "1920x1080",
+    ]);
+    assert!(out.status.success());
+    let pic = Picture::load(&own);
+    assert_eq!(pic.find_in_rows([0xe8, 0xb9, 0x3a], 12, 120, 170), None);
+}
