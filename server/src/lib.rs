@@ -13,6 +13,7 @@ pub mod config;
 pub mod db;
 pub mod email;
 pub mod error;
+pub mod escalations;
 pub mod jpeg;
 pub mod leaderboard;
 pub mod limits;

@@ -5,7 +5,8 @@
 //! migration 011: the first answer decides), and recorded as a
 //! `DiagnosisReviewed` event on the rider's server device, so it is in the
 //! rider's tamper-evident log and reaches their devices on the next pull.
-//! The HTTP side is `routes::reviews`.
+//! Runs answered on a rider's device without signal are in the queue too
+//! (`crate::escalations`). The HTTP side is `routes::reviews`.
 
 use ridewire_engine::diagnostics::gate::Decision;
 use ridewire_engine::event::EventKind;
@@ -34,15 +35,21 @@ fn reviewer_only(conn: &Connection, user: i64, workshop: Uuid) -> Result<Role> {
 /// their diagnoses, oldest first; 403 for the front desk and customers.
 pub fn queue(conn: &Connection, user: i64, workshop: Uuid) -> Result<Vec<ReviewItem>> {
     reviewer_only(conn, user, workshop)?;
+    // The server's escalated runs and those answered on devices
+    // (`crate::escalations`), oldest first.
     let mut stmt = conn.prepare(
         "SELECT r.id, r.user_id, s.display_name, r.created_ms, r.request, r.panel
          FROM workshop_members m
-         JOIN diagnostic_runs r ON r.user_id = m.user_id AND r.decision = 'escalated'
+         JOIN (SELECT id, user_id, created_ms, request, panel FROM diagnostic_runs
+                 WHERE decision = 'escalated'
+               UNION ALL
+               SELECT id, user_id, created_ms, request, panel FROM device_escalations) r
+           ON r.user_id = m.user_id
          LEFT JOIN standings s ON s.user_id = m.user_id
          WHERE m.workshop = ?1 AND m.role = 'customer'
            AND instr(',' || m.shares || ',', ',diagnoses,') > 0
            AND NOT EXISTS (SELECT 1 FROM diagnostic_reviews v WHERE v.run = r.id)
-         ORDER BY r.created_ms, r.seq LIMIT ?2",
+         ORDER BY r.created_ms, r.id LIMIT ?2",
     )?;
     let rows = stmt
         .query_map(params![workshop.to_string(), QUEUE_SHOWN as i64], |r| {
@@ -81,9 +88,13 @@ fn queued_run(tx: &Connection, workshop: Uuid, run: Uuid) -> Result<(i64, String
         .query_row(
             "SELECT r.user_id, r.request, r.panel,
                     EXISTS (SELECT 1 FROM diagnostic_reviews v WHERE v.run = r.id)
-             FROM diagnostic_runs r
+             FROM (SELECT id, user_id, request, panel FROM diagnostic_runs
+                     WHERE id = ?1 AND decision = 'escalated'
+                   UNION ALL
+                   SELECT id, user_id, request, panel FROM device_escalations
+                     WHERE id = ?1) r
              JOIN workshop_members m ON m.user_id = r.user_id AND m.workshop = ?2
-             WHERE r.id = ?1 AND r.decision = 'escalated' AND m.role = 'customer'
+             WHERE m.role = 'customer'
                AND instr(',' || m.shares || ',', ',diagnoses,') > 0",
             params![run.to_string(), workshop.to_string()],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
@@ -171,8 +182,8 @@ pub fn review(
         .map_err(|e| AppError::Internal(format!("encoding components: {e}")))?;
     tx.execute(
         "INSERT INTO diagnostic_reviews
-             (run, workshop, reviewer, verdict, text, components, reviewed_ms, event_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+             (run, user_id, workshop, reviewer, verdict, text, components, reviewed_ms, event_id)
+         VALUES (?1, ?9, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![
             run.to_string(),
             workshop.to_string(),
@@ -182,6 +193,7 @@ pub fn review(
             components,
             now_ms,
             event.id.0.to_string(),
+            rider,
         ],
     )?;
     Ok(Reviewed {

@@ -486,3 +486,58 @@ fn a_rider_hears_on_sync_that_the_workshop_moved_their_booking() {
     assert_eq!(listed[0].note, "moved by the workshop");
     assert!(listed[0].when.ends_with(&later[11..16]), "{listed:?}");
 }
+
+#[test]
+fn a_diagnosis_made_without_signal_reaches_the_review_queue_and_its_answer_comes_back() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let Some(server) = start_server(dir.path()) else {
+        return;
+    };
+    let owner = signed_up(dir.path(), &server.url, "owner@moto.test");
+    let rider = signed_up(dir.path(), &server.url, "rider@ridewire.test");
+    let shop = shop_with_rider(&owner, &rider, Some("diagnoses"));
+
+    // No signal at the roadside: the app's offline agent answers and the
+    // gate holds its lone answer for a person.
+    let listen = server.url.trim_start_matches("http://").to_owned();
+    drop(server);
+    let db = rider.to_str().expect("utf-8");
+    let asked = ridewire(&["diagnose", "P0300", "P0171", "--database", db]);
+    let said = String::from_utf8_lossy(&asked.stdout);
+    assert!(said.contains("ESCALATED"), "{said}");
+    let me = Rider::open(&rider, ridewire_app::clock::now().0).expect("rider");
+    let run = ridewire_app::diagnosis::of_current_bike(&me, 1).expect("runs")[0].id;
+    drop(me);
+
+    // Back in signal: the run reaches the server with the next sync and
+    // waits for the workshop.
+    let Some(_server) = start_server_at(dir.path(), &listen) else {
+        return;
+    };
+    let (code, text) = sync(&rider, &[], Some(PASSWORD));
+    assert_eq!(code, 0, "{text}");
+    let (code, queue, err) = workshop(&owner, &["reviews", &shop]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(word_after(&queue, "run "), run.to_string(), "{queue}");
+    let (code, _, err) = workshop(
+        &owner,
+        &[
+            "review",
+            &shop,
+            &run.to_string(),
+            "approved",
+            "--text",
+            "Check the spark plugs and the injectors before the next long ride.",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let (code, text) = sync(&rider, &[], Some(PASSWORD));
+    assert_eq!(code, 0, "{text}");
+    let me = Rider::open(&rider, ridewire_app::clock::now().0).expect("rider");
+    let review = ridewire_app::diagnosis::review_of(&me, run).expect("reviewed");
+    assert_eq!(review.workshop_name, "Moto Müller");
+    assert!(
+        review.text.starts_with("Check the spark plugs"),
+        "{review:?}"
+    );
+}

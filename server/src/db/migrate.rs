@@ -26,6 +26,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/011_reviews.sql"),
     include_str!("../../migrations/012_workshop_plans.sql"),
     include_str!("../../migrations/013_workshop_templates.sql"),
+    include_str!("../../migrations/014_device_escalations.sql"),
 ];
 
 /// The schema version this build creates and understands.

@@ -30,7 +30,7 @@ pub fn routes() -> Vec<Route> {
         Route {
             method: Method::GET,
             path: "/api/v1/workshops/{workshop}/reviews",
-            summary: "The review queue: escalated, unreviewed runs of the customers who share their diagnoses, oldest first (at most 100); mechanics and the owner only (403), 404 for a workshop the caller does not belong to",
+            summary: "The review queue: escalated, unreviewed runs of the customers who share their diagnoses — those the server's agents answered and those a rider's device answered offline and pushed — oldest first (at most 100); mechanics and the owner only (403), 404 for a workshop the caller does not belong to",
             access: Access::User,
             params: &[WORKSHOP],
             request: None,

@@ -194,6 +194,12 @@ pub fn push(
         match judge(tx, raw, &checks)? {
             Verdict::Accept(event) => {
                 bytes += store_event(tx, user, &device_key, &event, now_ms)?;
+                // An escalated run answered on the device waits for a
+                // workshop's review.
+                if writer == Writer::Device && matches!(event.kind, EventKind::DiagnosticRun { .. })
+                {
+                    crate::escalations::keep(tx, user, &event, code_database()?)?;
+                }
                 tail = Some(event.hash);
                 tail_at = Some(event.at_ms);
             }

@@ -244,3 +244,84 @@ async fn a_device_cannot_claim_a_review_for_itself() {
     );
     assert!(pulled_reviews(&server, &rider).await.is_empty());
 }
+
+#[tokio::test]
+async fn a_run_escalated_on_a_device_without_signal_is_reviewed_too() {
+    use ridewire_engine::diagnostics::codes::CodeDatabase;
+    use ridewire_engine::diagnostics::evidence::{RunEvidence, gate_offline};
+    use ridewire_engine::diagnostics::request::{DiagnosticRequest, VehicleInfo};
+
+    let server = TestServer::new();
+    let (shop, _owner, mechanic, rider) = shop(&server, "d", json!(["diagnoses"])).await;
+    // The phone had no signal: its offline agent answered, the gate held
+    // the answer for a person, and the run reaches the server as an event.
+    let request = DiagnosticRequest {
+        query: String::new(),
+        vehicle: VehicleInfo {
+            make: "Yamaha".into(),
+            model: "MT-07".into(),
+            year: 2021,
+        },
+        symptoms: vec![],
+        codes: vec![
+            "P0300".parse().expect("code"),
+            "P0171".parse().expect("code"),
+        ],
+    };
+    let db = CodeDatabase::bundled().expect("codes");
+    let gated = gate_offline(&request, &db).expect("gated");
+    assert_eq!(
+        gated.decision,
+        ridewire_engine::diagnostics::gate::Decision::Escalated
+    );
+    let run = uuid::Uuid::from_u128(0x0ff1);
+    let mut phone = Device::new(9);
+    let event = phone.next(EventKind::DiagnosticRun {
+        diagnostic_id: run,
+        vehicle: None,
+        quest: None,
+        evidence: Some(Box::new(RunEvidence::of(&request, &gated))),
+    });
+    for _ in 0..2 {
+        // Sent twice (a lost reply): one run in the queue.
+        let pushed = server
+            .push(&rider, phone.id(), std::slice::from_ref(&event))
+            .await;
+        assert_eq!(pushed.status, StatusCode::OK, "{:?}", pushed.body);
+    }
+    let waiting = queue(&server, &mechanic, &shop).await;
+    assert_eq!(runs(&waiting), [run.to_string()], "{:?}", waiting.body);
+    let item = &waiting.body["runs"][0];
+    assert_eq!(item["request"]["codes"], json!(["P0300", "P0171"]));
+    assert!(
+        item["consensus"]["highlighted_components"]
+            .as_array()
+            .is_some_and(|c| !c.is_empty()),
+        "the reproduced answer: {item}"
+    );
+
+    let fix = json!({"verdict": "approved",
+        "text": "Check the spark plugs and the injectors before a long ride."});
+    let done = answer(&server, &mechanic, &shop, &run.to_string(), fix).await;
+    assert_eq!(done.status, StatusCode::CREATED, "{:?}", done.body);
+    assert!(runs(&queue(&server, &mechanic, &shop).await).is_empty());
+    let pulled = pulled_reviews(&server, &rider).await;
+    assert_eq!(pulled.len(), 1);
+    assert_eq!(pulled[0].0, run.to_string());
+
+    // An approved run a device answered is nobody's to review.
+    let calm = DiagnosticRequest {
+        codes: vec!["P0351".parse().expect("code")],
+        ..request
+    };
+    let gated = gate_offline(&calm, &db).expect("gated");
+    let event = phone.next(EventKind::DiagnosticRun {
+        diagnostic_id: uuid::Uuid::from_u128(0x0ff2),
+        vehicle: None,
+        quest: None,
+        evidence: Some(Box::new(RunEvidence::of(&calm, &gated))),
+    });
+    let pushed = server.push(&rider, phone.id(), &[event]).await;
+    assert_eq!(pushed.status, StatusCode::OK, "{:?}", pushed.body);
+    assert!(runs(&queue(&server, &mechanic, &shop).await).is_empty());
+}
