@@ -168,6 +168,73 @@ pub fn add_bay(tx: &Connection, workshop: Uuid, new: &NewBay, now: i64) -> Resul
     bay_of(tx, workshop, id)
 }
 
+/// Changes a bay's name, hours, days, slot length or offset. Every live
+/// booking still to come must keep its slot under the new hours (the same
+/// start and end): otherwise 409 `bookings_outside_hours` says which, and
+/// nothing changes — the owner moves or cancels them first, and their
+/// customers hear of it.
+pub fn edit_bay(tx: &Connection, workshop: Uuid, bay: Uuid, new: &NewBay, now: i64) -> Result<Bay> {
+    let old = bay_of(tx, workshop, bay)?;
+    let mut days = new.days.clone();
+    days.sort_unstable();
+    days.dedup();
+    let edited = Bay {
+        id: old.id,
+        name: new.name.clone(),
+        opens_min: new.opens_min,
+        closes_min: new.closes_min,
+        days: days.clone(),
+        slot_minutes: new.slot_minutes,
+        utc_offset_min: new.utc_offset_min,
+    };
+    let mut stmt = tx.prepare(
+        "SELECT start_ms, end_ms FROM bookings
+         WHERE bay = ?1 AND cancelled_ms IS NULL AND end_ms > ?2 ORDER BY start_ms",
+    )?;
+    let coming = stmt
+        .query_map(params![bay.to_string(), now], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let outside: Vec<i64> = coming
+        .into_iter()
+        .filter(|&(start, end)| {
+            edited
+                .slot_at(start)
+                .is_none_or(|s| s.start_ms != start || s.end_ms != end)
+        })
+        .map(|(start, _)| start)
+        .collect();
+    if let Some(first) = outside.first() {
+        return Err(AppError::conflict(
+            "bookings_outside_hours",
+            format!(
+                "{} booking(s) to come would not fit the new hours (the first at {}): move or \
+                 cancel them first",
+                outside.len(),
+                crate::clock::local_words(*first, old.utc_offset_min)
+            ),
+        ));
+    }
+    let days_text: String = days.iter().map(|d| char::from(b'0' + d)).collect();
+    tx.execute(
+        "UPDATE workshop_bays SET name = ?1, opens_min = ?2, closes_min = ?3, days = ?4,
+             slot_minutes = ?5, utc_offset_min = ?6
+         WHERE workshop = ?7 AND id = ?8",
+        params![
+            new.name,
+            new.opens_min,
+            new.closes_min,
+            days_text,
+            new.slot_minutes,
+            new.utc_offset_min,
+            workshop.to_string(),
+            bay.to_string()
+        ],
+    )?;
+    bay_of(tx, workshop, bay)
+}
+
 /// Starts of the live bookings of `bay` in `[from, to)`.
 fn taken(conn: &Connection, bay: Uuid, from: i64, to: i64) -> Result<HashSet<i64>> {
     let mut stmt = conn.prepare(

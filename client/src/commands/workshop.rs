@@ -65,24 +65,18 @@ pub enum WorkshopAction {
     AddBay {
         /// The workshop's id.
         workshop: Uuid,
-        /// Its name, e.g. "Lift 1".
-        #[arg(long)]
-        name: String,
-        /// Opening time, HH:MM (the workshop's local time).
-        #[arg(long, value_parser = parse_time)]
-        opens: u16,
-        /// Closing time, HH:MM (24:00 for midnight).
-        #[arg(long, value_parser = parse_time)]
-        closes: u16,
-        /// Days open, 1 (Monday) to 7 (Sunday), comma-separated.
-        #[arg(long, value_delimiter = ',', default_value = "1,2,3,4,5")]
-        days: Vec<u8>,
-        /// Slot length in minutes (15 to 480).
-        #[arg(long, default_value_t = 60)]
-        slot: u16,
-        /// The workshop's offset from UTC in minutes [default: this machine's].
-        #[arg(long, allow_hyphen_values = true)]
-        utc_offset: Option<i16>,
+        #[command(flatten)]
+        hours: BayHours,
+    },
+    /// Change a bay's name or hours (the owner); refused while a booking
+    /// to come would not fit them.
+    EditBay {
+        /// The workshop's id.
+        workshop: Uuid,
+        /// The bay's id, as `board` or `slots` prints it.
+        bay: Uuid,
+        #[command(flatten)]
+        hours: BayHours,
     },
     /// The free slots of the workshop's bays.
     Slots {
@@ -203,6 +197,44 @@ fn parse_verdict(text: &str) -> Result<Verdict, String> {
     text.parse()
 }
 
+/// A bay's name and hours, as `add-bay` and `edit-bay` take them.
+#[derive(Debug, Clone, clap::Args)]
+pub struct BayHours {
+    /// Its name, e.g. "Lift 1".
+    #[arg(long)]
+    name: String,
+    /// Opening time, HH:MM (the workshop's local time).
+    #[arg(long, value_parser = parse_time)]
+    opens: u16,
+    /// Closing time, HH:MM (24:00 for midnight).
+    #[arg(long, value_parser = parse_time)]
+    closes: u16,
+    /// Days open, 1 (Monday) to 7 (Sunday), comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "1,2,3,4,5")]
+    days: Vec<u8>,
+    /// Slot length in minutes (15 to 480).
+    #[arg(long, default_value_t = 60)]
+    slot: u16,
+    /// The workshop's offset from UTC in minutes [default: this machine's].
+    #[arg(long, allow_hyphen_values = true)]
+    utc_offset: Option<i16>,
+}
+
+impl BayHours {
+    fn bay(self) -> NewBay {
+        NewBay {
+            name: self.name,
+            opens_min: self.opens,
+            closes_min: self.closes,
+            days: self.days,
+            slot_minutes: self.slot,
+            utc_offset_min: self
+                .utc_offset
+                .unwrap_or_else(|| ridewire_app::clock::now().1),
+        }
+    }
+}
+
 /// Minutes after midnight from `HH:MM`.
 fn parse_time(text: &str) -> Result<u16, String> {
     let bad = || format!("{text:?} is not a time like 08:30");
@@ -262,24 +294,18 @@ impl WorkshopAction {
             },
             WorkshopAction::Leave { workshop } => WorkshopCall::Leave { workshop },
             WorkshopAction::Customers { workshop } => WorkshopCall::Customers { workshop },
-            WorkshopAction::AddBay {
+            WorkshopAction::AddBay { workshop, hours } => WorkshopCall::AddBay {
                 workshop,
-                name,
-                opens,
-                closes,
-                days,
-                slot,
-                utc_offset,
-            } => WorkshopCall::AddBay {
+                bay: hours.bay(),
+            },
+            WorkshopAction::EditBay {
                 workshop,
-                bay: NewBay {
-                    name,
-                    opens_min: opens,
-                    closes_min: closes,
-                    days,
-                    slot_minutes: slot,
-                    utc_offset_min: utc_offset.unwrap_or_else(|| ridewire_app::clock::now().1),
-                },
+                bay,
+                hours,
+            } => WorkshopCall::EditBay {
+                workshop,
+                bay,
+                hours: hours.bay(),
             },
             WorkshopAction::Slots { workshop, days } => WorkshopCall::Slots { workshop, days },
             WorkshopAction::Book {

@@ -541,3 +541,55 @@ fn a_diagnosis_made_without_signal_reaches_the_review_queue_and_its_answer_comes
         "{review:?}"
     );
 }
+
+#[test]
+fn the_owner_changes_a_bays_hours_without_stranding_a_booking() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let Some(server) = start_server(dir.path()) else {
+        return;
+    };
+    let owner = signed_up(dir.path(), &server.url, "owner@moto.test");
+    let rider = signed_up(dir.path(), &server.url, "rider@ridewire.test");
+    let shop = shop_with_rider(&owner, &rider, None);
+    let (bay, start) = free_slot(&rider, &shop, 1);
+    let book = [
+        "book",
+        &shop,
+        "--bay",
+        &bay,
+        "--start",
+        &start,
+        "--service",
+        "Tyres",
+    ];
+    let (code, _, err) = workshop(&rider, &book);
+    assert_eq!(code, 0, "{err}");
+    let hours = |name: &str, slot: &str| {
+        let args = [
+            "edit-bay",
+            &shop,
+            &bay,
+            "--name",
+            name,
+            "--opens",
+            "00:00",
+            "--closes",
+            "24:00",
+            "--days",
+            "1,2,3,4,5,6,7",
+            "--slot",
+            slot,
+            "--utc-offset",
+            "0",
+        ];
+        workshop(&owner, &args)
+    };
+    let (code, _, err) = hours("Lift 1", "120");
+    assert_eq!(code, 1);
+    assert!(err.contains("would not fit the new hours"), "{err}");
+    let (code, out, err) = hours("Lift A", "60");
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("Bay Lift A (id "), "{out}");
+    let (_, slots, _) = workshop(&rider, &["slots", &shop, "--days", "1"]);
+    assert!(!slots.contains(&start), "still hers: {slots}");
+}

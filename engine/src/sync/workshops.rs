@@ -359,6 +359,12 @@ pub enum WorkshopCall {
     Customers { workshop: Uuid },
     /// Add a bay to `workshop` (its owner).
     AddBay { workshop: Uuid, bay: NewBay },
+    /// Change a bay's name or hours (its owner).
+    EditBay {
+        workshop: Uuid,
+        bay: Uuid,
+        hours: NewBay,
+    },
     /// `workshop`'s free slots over `days` days from now.
     Slots { workshop: Uuid, days: u8 },
     /// Book a slot.

@@ -22,7 +22,7 @@ use crate::auth::AuthUser;
 use crate::booking_mirror::mirror;
 use crate::bookings::{
     Booked, MAX_LISTED_DAYS, NEXT_FREE_SHOWN, add_bay, bays_of, book, bookings_of, cancel,
-    check_bay, free_slots, move_to,
+    check_bay, edit_bay, free_slots, move_to,
 };
 use crate::error::{AppError, Result};
 use crate::routes::workshops::WORKSHOP;
@@ -35,6 +35,14 @@ const BOOKING: Param = Param {
     place: In::Path,
     required: true,
     description: "The booking's id",
+    values: Values::Uuid,
+};
+
+const BAY: Param = Param {
+    name: "bay",
+    place: In::Path,
+    required: true,
+    description: "The bay's id",
     values: Values::Uuid,
 };
 
@@ -80,6 +88,24 @@ pub fn routes() -> Vec<Route> {
                 (429, "Error"),
             ],
             handler: post(new_bay),
+        },
+        Route {
+            method: Method::PUT,
+            path: "/api/v1/workshops/{workshop}/bays/{bay}",
+            summary: "Change a bay's name, hours, days, slot length or UTC offset (the owner), checked like a new bay (400 invalid_bay); when a live booking still to come would no longer sit on one of its slots (the same start and end) nothing changes and 409 bookings_outside_hours says how many and the first: move or cancel them first",
+            access: Access::User,
+            params: &[WORKSHOP, BAY],
+            request: Some("NewBay"),
+            responses: &[
+                (200, "Bay"),
+                (400, "Error"),
+                (401, "Error"),
+                (403, "Error"),
+                (404, "Error"),
+                (409, "Error"),
+                (429, "Error"),
+            ],
+            handler: put(edit_bay_hours),
         },
         Route {
             method: Method::GET,
@@ -232,6 +258,29 @@ async fn new_bay(
         })
         .await?;
     Ok((StatusCode::CREATED, Json(bay)))
+}
+
+async fn edit_bay_hours(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiPath((workshop, bay)): ApiPath<(Uuid, Uuid)>,
+    ApiJson(body): ApiJson<NewBay>,
+) -> Result<Json<Bay>> {
+    check_bay(&body)?;
+    let now = state.clock.now_ms();
+    let bay = state
+        .db
+        .write(move |tx| {
+            if role_in(tx, user.id, workshop)? != Role::Owner {
+                return Err(AppError::forbidden(
+                    "owner_only",
+                    "only the workshop's owner changes its bays",
+                ));
+            }
+            edit_bay(tx, workshop, bay, &body, now)
+        })
+        .await?;
+    Ok(Json(bay))
 }
 
 async fn list_bays(

@@ -405,3 +405,108 @@ async fn a_moved_or_cancelled_booking_reaches_the_customers_devices() {
     assert_eq!(forged.status, StatusCode::BAD_REQUEST, "{:?}", forged.body);
     assert_eq!(forged.body["error"]["code"], "server_only");
 }
+
+#[tokio::test]
+async fn an_owner_changes_a_bays_hours_but_never_strands_a_booking() {
+    let server = TestServer::new();
+    let owner = server.user("owner@moto.test").await;
+    let ana = server.user("ana@ridewire.test").await;
+    let (shop, bay) = workshop_with_bay(&server, &owner).await;
+    join(&server, &owner, &shop, &ana, "customer").await;
+    let path = format!("/api/v1/workshops/{shop}/bays/{bay}");
+    let edit = |body: Value| {
+        let (server, path, owner) = (&server, &path, &owner);
+        async move {
+            server
+                .call(Method::PUT, path, Some(owner), Some(body))
+                .await
+        }
+    };
+    // Ana books the first free slot (an hour slot).
+    let free = get(&server, &ana, &format!("/api/v1/workshops/{shop}/slots")).await;
+    let start = free.body["slots"][0]["start_ms"].as_i64().expect("slot");
+    let made = post(
+        &server,
+        &ana,
+        &format!("/api/v1/workshops/{shop}/bookings"),
+        json!({"bay": bay, "start_ms": start, "service": "Tyres"}),
+    )
+    .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{:?}", made.body);
+
+    // Two-hour slots would cut hers in half: refused, nothing changed.
+    let longer = json!({"name": "Lift 1", "opens_min": 0, "closes_min": 1440,
+        "days": [1, 2, 3, 4, 5, 6, 7], "slot_minutes": 120, "utc_offset_min": 60});
+    let refused = edit(longer).await;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{:?}", refused.body);
+    assert_eq!(refused.body["error"]["code"], "bookings_outside_hours");
+    assert!(
+        refused.body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("1 booking(s) to come")),
+        "{:?}",
+        refused.body
+    );
+    let bays = get(&server, &ana, &format!("/api/v1/workshops/{shop}/bays")).await;
+    assert_eq!(bays.body["bays"][0]["slot_minutes"], 60);
+
+    // A new name keeps her slot.
+    let renamed = json!({"name": "Lift A", "opens_min": 0, "closes_min": 1440,
+        "days": [1, 2, 3, 4, 5, 6, 7], "slot_minutes": 60, "utc_offset_min": 60});
+    let done = edit(renamed).await;
+    assert_eq!(done.status, StatusCode::OK, "{:?}", done.body);
+    assert_eq!(done.body["name"], "Lift A");
+    assert_eq!(done.body["id"], bay.as_str());
+    let bays = get(&server, &ana, &format!("/api/v1/workshops/{shop}/bays")).await;
+    assert_eq!(bays.body["bays"][0]["name"], "Lift A");
+
+    // Only the owner, only with a bay that can open, only its own bay.
+    let bad = json!({"name": "Lift A", "opens_min": 600, "closes_min": 540,
+        "days": [1], "slot_minutes": 60, "utc_offset_min": 60});
+    let refused = edit(bad).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::BAD_REQUEST,
+        "{:?}",
+        refused.body
+    );
+    assert_eq!(refused.body["error"]["code"], "invalid_bay");
+    let by_ana = server
+        .call(
+            Method::PUT,
+            &path,
+            Some(&ana),
+            Some(json!({"name": "Mine", "opens_min": 0, "closes_min": 1440,
+                "days": [1], "slot_minutes": 60, "utc_offset_min": 0})),
+        )
+        .await;
+    assert_eq!(by_ana.status, StatusCode::FORBIDDEN, "{:?}", by_ana.body);
+    let elsewhere = format!("/api/v1/workshops/{shop}/bays/00000000-0000-0000-0000-000000000009");
+    let missing = server
+        .call(
+            Method::PUT,
+            &elsewhere,
+            Some(&owner),
+            Some(json!({"name": "X", "opens_min": 0, "closes_min": 1440,
+                "days": [1], "slot_minutes": 60, "utc_offset_min": 0})),
+        )
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND, "{:?}", missing.body);
+
+    // Once her booking is cancelled, the hours can change.
+    let id = made.body["id"].as_str().expect("id");
+    let cancelled = server
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/workshops/{shop}/bookings/{id}"),
+            Some(&ana),
+            None,
+        )
+        .await;
+    assert_eq!(cancelled.status, StatusCode::OK, "{:?}", cancelled.body);
+    let longer = json!({"name": "Lift A", "opens_min": 0, "closes_min": 1440,
+        "days": [1, 2, 3, 4, 5, 6, 7], "slot_minutes": 120, "utc_offset_min": 60});
+    let done = edit(longer).await;
+    assert_eq!(done.status, StatusCode::OK, "{:?}", done.body);
+    assert_eq!(done.body["slot_minutes"], 120);
+}

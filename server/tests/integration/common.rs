@@ -341,6 +341,7 @@ pub fn concrete(path: &str) -> String {
         .replace("{workshop}", "00000000-0000-0000-0000-000000000002")
         .replace("{booking}", "00000000-0000-0000-0000-000000000003")
         .replace("{run}", "00000000-0000-0000-0000-000000000004")
+        .replace("{bay}", "00000000-0000-0000-0000-000000000005")
         .replace("{name}", "spring-service")
         .replace("/users/winter/", "/users/1/");
     if path == "/api/v1/ar/overlay" {

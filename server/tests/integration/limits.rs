@@ -37,8 +37,9 @@ async fn a_body_over_the_limit_is_refused_with_413() {
         }
     }
     // Every route with a body, the diagnostics request, the note on a run
-    // the photo upload, the workshops' four, a bay and a booking included.
-    assert_eq!(checked, 25);
+    // the photo upload, the workshops' four, a bay (new and edited) and a
+    // booking included.
+    assert_eq!(checked, 26);
     assert_eq!(server.snapshot(), before);
 }
 

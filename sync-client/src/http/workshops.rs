@@ -60,6 +60,14 @@ impl HttpTransport {
                 let url = at(workshop, "/bays");
                 self.send(|c| c.post(&url).json(bay)).await?
             }
+            WorkshopCall::EditBay {
+                workshop,
+                bay,
+                hours,
+            } => {
+                let url = at(workshop, &format!("/bays/{bay}"));
+                self.send(|c| c.put(&url).json(hours)).await?
+            }
             WorkshopCall::Slots { workshop, days } => {
                 let url = at(workshop, &format!("/slots?days={days}"));
                 self.send(|c| c.get(&url)).await?
@@ -164,7 +172,9 @@ impl HttpTransport {
             WorkshopCall::Customers { .. } => {
                 WorkshopAnswer::Customers(read_json::<Customers>(response).await?.customers)
             }
-            WorkshopCall::AddBay { .. } => WorkshopAnswer::Bay(read_json::<Bay>(response).await?),
+            WorkshopCall::AddBay { .. } | WorkshopCall::EditBay { .. } => {
+                WorkshopAnswer::Bay(read_json::<Bay>(response).await?)
+            }
             WorkshopCall::Slots { .. } => {
                 WorkshopAnswer::Slots(read_json::<Slots>(response).await?.slots)
             }
