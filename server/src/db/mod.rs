@@ -10,6 +10,7 @@
 //! blocking threads; a semaphore keeps them from piling up.
 
 pub mod migrate;
+pub mod wake;
 
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
@@ -57,6 +58,7 @@ struct Inner {
     readers: Mutex<Vec<Connection>>,
     read_permits: Semaphore,
     epoch: String,
+    waiters: Arc<wake::Waiters>,
 }
 
 /// Locks a mutex even if a thread panicked while holding it: the
@@ -83,7 +85,7 @@ fn connect(path: &Path) -> rusqlite::Result<Connection> {
 }
 
 /// The writer thread: group commit until every handle is dropped.
-fn writer_loop(conn: Connection, jobs: mpsc::Receiver<Job>) {
+fn writer_loop(conn: Connection, jobs: mpsc::Receiver<Job>, waiters: Arc<wake::Waiters>) {
     while let Ok(first) = jobs.recv() {
         let mut group = vec![first];
         while group.len() < MAX_GROUP {
@@ -100,8 +102,12 @@ fn writer_loop(conn: Connection, jobs: mpsc::Receiver<Job>) {
         }
         let delivers: Vec<Deliver> = group.into_iter().map(|job| job(Some(&conn))).collect();
         let commit = conn.execute_batch("COMMIT").map_err(|e| e.to_string());
+        let (users, everyone) = wake::take_touched();
         if commit.is_err() {
             let _ = conn.execute_batch("ROLLBACK");
+        } else {
+            // On disk: the pulls waiting for these users' news read it now.
+            waiters.wake(&users, everyone);
         }
         for deliver in delivers {
             deliver(commit.clone());
@@ -153,9 +159,11 @@ impl Db {
             .collect::<rusqlite::Result<Vec<_>>>()
             .map_err(open_error)?;
         let (send, receive) = mpsc::channel::<Job>();
+        let waiters = Arc::new(wake::Waiters::default());
+        let woken = Arc::clone(&waiters);
         std::thread::Builder::new()
             .name("ridewire-db-writer".into())
-            .spawn(move || writer_loop(writer, receive))
+            .spawn(move || writer_loop(writer, receive, woken))
             .map_err(|e| AppError::Internal(format!("cannot start the writer thread: {e}")))?;
         Ok(Db {
             inner: Arc::new(Inner {
@@ -164,6 +172,7 @@ impl Db {
                 readers: Mutex::new(readers),
                 read_permits: Semaphore::new(READERS),
                 epoch,
+                waiters,
             }),
         })
     }
@@ -175,6 +184,11 @@ impl Db {
         let conn = connect(&self.inner.path)?;
         conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
         Ok(())
+    }
+
+    /// The pulls waiting for news ([`wake`]).
+    pub fn waiters(&self) -> &wake::Waiters {
+        &self.inner.waiters
     }
 
     /// The epoch drawn when this database was made.
@@ -297,6 +311,7 @@ pub(crate) fn log_change_json(
     }
     tx.prepare_cached("INSERT INTO changes (user_id, subject, body) VALUES (?1, ?2, ?3)")?
         .execute(params![user, subject, body])?;
+    wake::touched(user);
     Ok(tx.last_insert_rowid())
 }
 

@@ -42,7 +42,7 @@ pub fn routes() -> Vec<Route> {
         Route {
             method: Method::GET,
             path: "/api/v1/sync/pull",
-            summary: "Changes after a cursor: the user's events, plans, catalogue, overlay packs, records; and the server's progress",
+            summary: "Changes after a cursor: the user's events, plans, catalogue, overlay packs, records; and the server's progress. With `wait`, an answer with nothing new is held until a change for the user is committed (or the wait is over), so a device hears of news at once without asking again and again",
             access: Access::User,
             params: &[
                 Param {
@@ -64,6 +64,16 @@ pub fn routes() -> Vec<Route> {
                     values: Values::Integer {
                         min: 1,
                         max: MAX_PULL_CHANGES as i64,
+                    },
+                },
+                Param {
+                    name: "wait",
+                    place: In::Query,
+                    required: false,
+                    description: "Long poll: when nothing is new after the cursor, hold the answer up to this many seconds until something is (default 0: answer at once)",
+                    values: Values::Integer {
+                        min: 0,
+                        max: MAX_WAIT_S as i64,
                     },
                 },
             ],
@@ -144,11 +154,17 @@ async fn push_events(
     })
 }
 
+/// Longest a pull may wait for news, in seconds (below common proxies'
+/// idle timeouts).
+pub const MAX_WAIT_S: u64 = 50;
+
 #[derive(Debug, Deserialize)]
 struct PullQuery {
     #[serde(default)]
     cursor: String,
     limit: Option<usize>,
+    #[serde(default)]
+    wait: u64,
 }
 
 async fn pull_changes(
@@ -169,13 +185,39 @@ async fn pull_changes(
             format!("limit must be 1 to {MAX_PULL_CHANGES}"),
         ));
     }
-    let progress = std::sync::Arc::clone(&state.progress);
-    let epoch = state.db.epoch().to_owned();
-    let folds = std::sync::Arc::clone(&progress);
-    let (mut page, refold) = state
-        .db
-        .read(move |conn| crate::sync::pull::pull(conn, &progress, &epoch, user.id, &cursor, limit))
-        .await?;
+    if query.wait > MAX_WAIT_S {
+        return Err(AppError::bad_request(
+            "invalid_wait",
+            format!("wait is 0 to {MAX_WAIT_S} seconds"),
+        ));
+    }
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(query.wait);
+    let folds = std::sync::Arc::clone(&state.progress);
+    let read = || {
+        let (progress, epoch) = (
+            std::sync::Arc::clone(&state.progress),
+            state.db.epoch().to_owned(),
+        );
+        let (cursor, db) = (cursor.clone(), state.db.clone());
+        async move {
+            let (page, refold) = db
+                .read(move |conn| {
+                    crate::sync::pull::pull(conn, &progress, &epoch, user.id, &cursor, limit)
+                })
+                .await?;
+            let news = page.reset || !page.changes.is_empty();
+            Ok::<_, AppError>(((page, refold), news))
+        }
+    };
+    let (mut page, refold) = if query.wait == 0 {
+        read().await?.0
+    } else {
+        state
+            .db
+            .waiters()
+            .long_poll(user.id, deadline, read)
+            .await?
+    };
     let body = tokio::task::spawn_blocking(move || {
         // A back-dated event: the whole history is folded here, with no
         // database permit held.

@@ -13,6 +13,7 @@ mod common;
 mod diagnostics;
 mod leaderboards;
 mod limits;
+mod long_poll;
 mod malformed;
 mod mock_providers;
 mod openapi;

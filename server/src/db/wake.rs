@@ -1,0 +1,141 @@
+//! Waking pulls that wait for news (issue 16): a long-poll pull
+//! (`GET /api/v1/sync/pull?wait=…`) sleeps until a commit logs a change
+//! its user may pull, instead of asking again and again.
+//!
+//! The change log is written only on the writer thread
+//! ([`super::log_change_json`]), which notes here whose changes the open
+//! transaction logged; after the commit is on disk the writer wakes those
+//! users' waiting pulls (all of them for a change to everyone: the
+//! catalogue, an overlay pack). A rolled-back write may wake a pull for
+//! nothing; it reads an empty page and sleeps again. Nothing is missed: a
+//! pull registers its wake-up before it reads the log.
+//!
+//! This is one process's view: a second replica's commits wake nothing
+//! here (PostgreSQL's `LISTEN/NOTIFY` is the way between replicas).
+
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::Notify;
+
+thread_local! {
+    /// Users whose changes the writer's open transaction logged, and
+    /// whether it logged a change for everyone.
+    static TOUCHED: RefCell<(HashSet<i64>, bool)> = RefCell::new((HashSet::new(), false));
+}
+
+/// Notes, on the writer thread, a change logged for `user` (`None`:
+/// everyone).
+pub(crate) fn touched(user: Option<i64>) {
+    TOUCHED.with(|t| {
+        let mut t = t.borrow_mut();
+        match user {
+            Some(user) => {
+                t.0.insert(user);
+            }
+            None => t.1 = true,
+        }
+    });
+}
+
+/// Takes what the transaction touched (after its commit, or to drop it
+/// after a rollback).
+pub(crate) fn take_touched() -> (HashSet<i64>, bool) {
+    TOUCHED.with(|t| std::mem::take(&mut *t.borrow_mut()))
+}
+
+/// The pulls waiting for news, by user.
+#[derive(Debug, Default)]
+pub struct Waiters {
+    users: Mutex<HashMap<i64, Arc<Notify>>>,
+    everyone: Notify,
+}
+
+/// A user's registration, forgotten when their last waiting pull ends.
+struct Registered<'a> {
+    waiters: &'a Waiters,
+    user: i64,
+    mine: Arc<Notify>,
+}
+
+impl Drop for Registered<'_> {
+    fn drop(&mut self) {
+        let mut map = self.waiters.lock();
+        // The map's and this one: no other pull of the user waits.
+        if map
+            .get(&self.user)
+            .is_some_and(|n| Arc::ptr_eq(n, &self.mine) && Arc::strong_count(n) <= 2)
+        {
+            map.remove(&self.user);
+        }
+    }
+}
+
+impl Waiters {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<i64, Arc<Notify>>> {
+        self.users
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Runs `read` (a pull of `user`'s page) until it brings news or
+    /// `deadline` passes, sleeping between tries until a commit may have
+    /// brought the user something. The last read's answer.
+    pub async fn long_poll<T, E, F, Fut>(
+        &self,
+        user: i64,
+        deadline: tokio::time::Instant,
+        mut read: F,
+    ) -> Result<T, E>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<(T, bool), E>>,
+    {
+        let registered = Registered {
+            waiters: self,
+            user,
+            mine: Arc::clone(self.lock().entry(user).or_default()),
+        };
+        loop {
+            // Armed before the read: a commit between the read and the
+            // sleep still wakes it.
+            let mine = registered.mine.notified();
+            let everyone = self.everyone.notified();
+            tokio::pin!(mine, everyone);
+            mine.as_mut().enable();
+            everyone.as_mut().enable();
+            let (answer, news) = read().await?;
+            if news || tokio::time::Instant::now() >= deadline {
+                return Ok(answer);
+            }
+            tokio::select! {
+                () = &mut mine => {}
+                () = &mut everyone => {}
+                () = tokio::time::sleep_until(deadline) => {}
+            }
+        }
+    }
+
+    /// Wakes the pulls of `users` (and all of them for `everyone`).
+    pub(crate) fn wake(&self, users: &HashSet<i64>, everyone: bool) {
+        if everyone {
+            self.everyone.notify_waiters();
+        }
+        if users.is_empty() {
+            return;
+        }
+        let map = self.lock();
+        for user in users {
+            if let Some(notify) = map.get(user) {
+                notify.notify_waiters();
+            }
+        }
+    }
+
+    /// How many users have a pull waiting.
+    pub fn waiting_users(&self) -> usize {
+        self.lock().len()
+    }
+}
