@@ -71,6 +71,8 @@ commands:
                     1,000 vs 100,000 riders
   bench bookings    200 customers booking at once against the real server on loopback:
                     throughput, p50/p95/p99 of a booking, slots lost to a faster client
+  bench load        1,000 and 10,000 simulated riders (push, pull, long-poll) against the
+                    real server on loopback: latencies, throughput, errors, lost events, memory
   bench refresh     the app's main-thread time after a sync round (empty, 1,000 events), before and after
   bench photo       a phone photo (0.9 / 12 / 48 MP) made ready for a photo proof
   bench phones      one push_camera_frame (1280x720) through the Python bindings vs in Rust
@@ -499,6 +501,21 @@ fn bench(args: &[String]) -> Result<(), String> {
                 "bookings",
             ]),
         ),
+        // Simulated riders syncing at once (push, pull, long-poll) against
+        // the real server binary on loopback: RIDEWIRE_LOAD_CLIENTS sizes.
+        Some("load") => step(
+            "bench load",
+            cargo(&[
+                "bench",
+                "--locked",
+                "--profile",
+                "dev",
+                "--package",
+                "ridewire-server",
+                "--bench",
+                "load",
+            ]),
+        ),
         // The main thread's work after a sync round, before and after
         // issue 12; a phone photo made ready for a photo proof. Both in the
         // profile the app runs in.
@@ -540,7 +557,7 @@ fn bench(args: &[String]) -> Result<(), String> {
             startup::run(&workspace_root(), &target_dir())
         }
         other => Err(format!(
-            "unknown benchmark {:?}; available: engine, ar, sync, overworld, agents, leaderboard, refresh, photo, phones, startup",
+            "unknown benchmark {:?}; available: engine, ar, sync, overworld, agents, leaderboard, bookings, load, refresh, photo, phones, startup",
             other.unwrap_or("")
         )),
     }
