@@ -471,6 +471,20 @@ impl Transport for HttpTransport {
         }
     }
 
+    async fn news_after(&self, cursor: &Cursor, wait: Duration) -> Result<bool> {
+        let url = self.url("/api/v1/sync/pull");
+        let wait = wait.as_secs().min(crate::LISTEN_WAIT.as_secs()).to_string();
+        let cursor = cursor.to_string();
+        // One change is enough to know; the round pulls them all.
+        let query = [("cursor", cursor.as_str()), ("limit", "1"), ("wait", &wait)];
+        let response = self.send(|c| c.get(&url).query(&query)).await?;
+        if !response.status().is_success() {
+            return Err(failure(response).await);
+        }
+        let page: PullResponse = read_json(response).await?;
+        Ok(page.reset || !page.changes.is_empty())
+    }
+
     async fn send_edit(&self, edit: &Edit) -> Result<EditAnswer> {
         // The edit names its record (kind and key).
         let url = self.url("/api/v1/records");

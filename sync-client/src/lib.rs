@@ -32,6 +32,7 @@ mod round;
 mod syncer;
 
 use std::future::Future;
+use std::time::Duration;
 
 use ridewire_engine::diagnostics::request::DiagnosticRequest;
 use ridewire_engine::sync::leaderboard::{Board, DisplayName, LeaderboardPage, Period};
@@ -69,6 +70,10 @@ pub enum EditAnswer {
     Conflict(Conflict),
 }
 
+/// The longest a long-poll pull waits for news ([`Transport::news_after`]):
+/// well inside the HTTP client's request timeout.
+pub const LISTEN_WAIT: Duration = Duration::from_secs(20);
+
 /// How the sync rules reach the server. Errors say whether trying again may
 /// help ([`Error::is_transient`]).
 pub trait Transport: Send + Sync {
@@ -81,6 +86,19 @@ pub trait Transport: Send + Sync {
         cursor: &Cursor,
         limit: usize,
     ) -> impl Future<Output = Result<PullResponse>> + Send;
+
+    /// Waits up to `wait` for the server to have something after `cursor`
+    /// (a long-poll pull, issue 16); whether it has. The changes are not
+    /// taken: the round that follows pulls them. A transport that cannot
+    /// wait never answers (the syncer then keeps to its interval).
+    fn news_after(
+        &self,
+        cursor: &Cursor,
+        wait: Duration,
+    ) -> impl Future<Output = Result<bool>> + Send {
+        let _ = (cursor, wait);
+        std::future::pending()
+    }
 
     /// Sends one record edit.
     fn send_edit(&self, edit: &Edit) -> impl Future<Output = Result<EditAnswer>> + Send;
@@ -216,6 +234,14 @@ impl<T: Transport + ?Sized> Transport for std::sync::Arc<T> {
         limit: usize,
     ) -> impl Future<Output = Result<PullResponse>> + Send {
         (**self).pull(cursor, limit)
+    }
+
+    fn news_after(
+        &self,
+        cursor: &Cursor,
+        wait: Duration,
+    ) -> impl Future<Output = Result<bool>> + Send {
+        (**self).news_after(cursor, wait)
     }
 
     fn send_edit(&self, edit: &Edit) -> impl Future<Output = Result<EditAnswer>> + Send {

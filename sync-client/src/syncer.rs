@@ -18,7 +18,7 @@ use ridewire_engine::diagnostics::request::DiagnosticRequest;
 use ridewire_engine::event::Event;
 use ridewire_engine::progress::Progress;
 use ridewire_engine::quest::Catalog;
-use ridewire_engine::sync::ProgressSummary;
+use ridewire_engine::sync::{Cursor, ProgressSummary};
 
 use crate::asks::Ask;
 use tokio::sync::mpsc;
@@ -441,6 +441,7 @@ async fn wait(
     due: Instant,
     waiting: &mut Vec<std::sync::mpsc::Sender<RoundReport>>,
     asks: &mut VecDeque<Ask>,
+    news: impl Future<Output = ()>,
 ) -> Next {
     tokio::select! {
         biased;
@@ -467,6 +468,25 @@ async fn wait(
             Some(Command::Stop) | None => Next::Stop,
         },
         () = tokio::time::sleep_until(due) => Next::Round,
+        // The server has something for this device: a round now.
+        () = news => Next::Round,
+    }
+}
+
+/// Resolves when the server has news after `cursor` (another device's
+/// event, a workshop's answer): a long-poll pull, asked again while
+/// nothing comes. Never resolves without a cursor or a connection (the
+/// round's interval and backoff then decide).
+async fn news<T: Transport>(transport: &T, cursor: Option<Cursor>) {
+    let Some(cursor) = cursor else {
+        return std::future::pending().await;
+    };
+    loop {
+        match transport.news_after(&cursor, crate::LISTEN_WAIT).await {
+            Ok(true) => return,
+            Ok(false) => {}
+            Err(_) => return std::future::pending().await,
+        }
     }
 }
 
@@ -568,7 +588,15 @@ async fn run<T: Transport>(
         let job = match queued.pop_front() {
             Some(job) => Some(job),
             None if !waiting.is_empty() => None,
-            None => match wait(&mut receiver, due, &mut waiting, &mut asks).await {
+            None => match wait(
+                &mut receiver,
+                due,
+                &mut waiting,
+                &mut asks,
+                news(&transport, store.cursor().ok()),
+            )
+            .await
+            {
                 Next::Stop => return,
                 Next::Round => None,
                 Next::Diagnose(job) => Some(job),

@@ -275,6 +275,78 @@ fn the_background_syncer_sends_over_http_when_asked() {
     assert_eq!(phone.server_progress().unwrap().unwrap().xp, 50);
 }
 
+#[test]
+fn a_waiting_syncer_hears_of_another_devices_event_at_once_not_at_its_next_round() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, base) = start(&dir.path().join("server.db"));
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let phone_link = HttpTransport::new(&base, account(Some(PASSWORD))).unwrap();
+    runtime.block_on(phone_link.register()).unwrap();
+    let tablet_link = HttpTransport::new(&base, account(Some(PASSWORD))).unwrap();
+    // Rounds an hour apart: only the long-poll can bring the event sooner.
+    let hourly = SyncConfig {
+        interval: Duration::from_secs(3_600),
+        ..SyncConfig::default()
+    };
+    let tablet_path = dir.path().join("tablet.db");
+    drop(device(&tablet_path));
+    let tablet = Syncer::start(
+        Store::open(&tablet_path, now_ms()).unwrap().store,
+        tablet_link,
+        hourly,
+    )
+    .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while tablet.status().last_success_ms.is_none() {
+        assert!(Instant::now() < deadline, "{:?}", tablet.status());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let rounds = tablet.status().rounds;
+
+    let phone_path = dir.path().join("phone.db");
+    let mut phone = device(&phone_path);
+    phone
+        .record(
+            EventKind::DiagnosticRun {
+                diagnostic_id: Uuid::from_u128(77),
+                vehicle: None,
+                quest: None,
+                evidence: Some(Box::new(crate::common::offline_evidence())),
+            },
+            now_ms() - 1_000,
+            60,
+            random(77),
+        )
+        .unwrap();
+    runtime
+        .block_on(sync_once(&mut phone, &phone_link, now_ms(), now_ms()))
+        .unwrap();
+
+    // The tablet runs a round of its own as soon as the server has the
+    // event, and takes it in.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let status = tablet.status();
+        if status.rounds > rounds
+            && !status.syncing
+            && status
+                .server_progress
+                .as_ref()
+                .is_some_and(|p| p.events == 1)
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the tablet did not hear of it: {status:?}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    tablet.stop();
+    let tablet = Store::open(&tablet_path, now_ms()).unwrap().store;
+    assert_eq!(tablet.server_progress().unwrap().unwrap().xp, 10);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_busy_server_says_when_to_come_back_and_the_event_waits_in_order() {
     let dir = tempfile::tempdir().unwrap();
