@@ -3,7 +3,8 @@
 //! committed, delivers twice and delivers late (out of order); with server
 //! restarts (the database reopened) and app restarts (the store reopened,
 //! sometimes after the app died in the middle of a sync round),
-//! over many seeded runs with two or three devices of one rider. Afterwards
+//! over many seeded runs with two or three devices of one rider, against one
+//! server or two replicas on one database. Afterwards
 //! every device's events are on the server exactly once, in order, and
 //! every device shows the server's progress.
 
@@ -99,9 +100,10 @@ struct Tally {
     rounds_cut: u32,
 }
 
-/// The network and the server behind it.
+/// The network and the server behind it: one replica or several over one
+/// database, each request to one of them at random.
 struct Wire {
-    router: Mutex<Router>,
+    routers: Mutex<Vec<Router>>,
     database: PathBuf,
     clock: Arc<ManualClock>,
     dice: Mutex<Dice>,
@@ -125,10 +127,10 @@ enum Fate {
 }
 
 impl Wire {
-    fn new(database: PathBuf, seed: u64) -> Self {
+    fn new(database: PathBuf, seed: u64, replicas: usize) -> Self {
         let clock = Arc::new(ManualClock::new(NOW));
         Wire {
-            router: Mutex::new(server(&database, &clock)),
+            routers: Mutex::new((0..replicas).map(|_| server(&database, &clock)).collect()),
             database,
             clock,
             dice: Mutex::new(Dice(seed | 1)),
@@ -142,15 +144,20 @@ impl Wire {
         self.dice.lock().unwrap().below(n)
     }
 
-    /// The server process ends and starts again on the same database.
+    /// A server process ends and starts again on the same database.
     fn restart_server(&self) {
         let fresh = server(&self.database, &self.clock);
-        *self.router.lock().unwrap() = fresh;
+        let mut routers = self.routers.lock().unwrap();
+        let which = self.roll(routers.len() as u64) as usize;
+        routers[which] = fresh;
         self.tally.lock().unwrap().server_restarts += 1;
     }
 
     async fn send(&self, d: &Delivery) -> Answer {
-        let router = self.router.lock().unwrap().clone();
+        let router = {
+            let routers = self.routers.lock().unwrap();
+            routers[self.roll(routers.len() as u64) as usize].clone()
+        };
         let mut request = Request::builder()
             .method(d.method.clone())
             .uri(&d.path)
@@ -409,9 +416,9 @@ impl Phone {
     }
 }
 
-async fn one_run(seed: u64, devices: usize) {
+async fn one_run(seed: u64, devices: usize, replicas: usize) {
     let dir = tempfile::tempdir().unwrap();
-    let wire = Arc::new(Wire::new(dir.path().join("server.db"), seed));
+    let wire = Arc::new(Wire::new(dir.path().join("server.db"), seed, replicas));
     let mut dice = Dice(seed.rotate_left(17) | 1);
     let catalog = demo::catalog().unwrap();
     let mut phones = Vec::new();
@@ -573,6 +580,21 @@ proptest! {
             .enable_all()
             .build()
             .unwrap()
-            .block_on(one_run(seed, devices));
+            .block_on(one_run(seed, devices, 1));
+    }
+
+    /// The same over two server replicas on one database (issue 16), each
+    /// request to either at random: exactly-once, order and progress are
+    /// the database's, not a process's.
+    #[test]
+    fn two_replicas_on_one_database_keep_every_event_once_and_in_order(
+        seed in any::<u64>(),
+        devices in 2usize..=3,
+    ) {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(one_run(seed, devices, 2));
     }
 }
