@@ -165,6 +165,12 @@ impl Db {
             .name("ridewire-db-writer".into())
             .spawn(move || writer_loop(writer, receive, woken))
             .map_err(|e| AppError::Internal(format!("cannot start the writer thread: {e}")))?;
+        // Other replicas' commits wake this one's waiting pulls too.
+        let (watched, watchers) = (path.to_owned(), Arc::downgrade(&waiters));
+        std::thread::Builder::new()
+            .name("ridewire-db-watch".into())
+            .spawn(move || wake::watch(watched, watchers))
+            .map_err(|e| AppError::Internal(format!("cannot start the watch thread: {e}")))?;
         Ok(Db {
             inner: Arc::new(Inner {
                 path: path.to_owned(),

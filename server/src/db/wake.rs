@@ -10,8 +10,10 @@
 //! nothing; it reads an empty page and sleeps again. Nothing is missed: a
 //! pull registers its wake-up before it reads the log.
 //!
-//! This is one process's view: a second replica's commits wake nothing
-//! here (PostgreSQL's `LISTEN/NOTIFY` is the way between replicas).
+//! Other replicas on the same database commit without this process
+//! knowing: while pulls wait, [`watch`] reads the change log's new
+//! positions every [`WATCH_EVERY`] and wakes their users too, so a pull
+//! waiting on one replica hears of a push to another within that time.
 
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
@@ -137,5 +139,68 @@ impl Waiters {
     /// How many users have a pull waiting.
     pub fn waiting_users(&self) -> usize {
         self.lock().len()
+    }
+}
+
+/// How often a process looks for changes other replicas committed, while
+/// any pull of its own waits.
+pub const WATCH_EVERY: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// Watches the change log at `path` for commits of other processes and
+/// wakes the pulls in `waiters` they concern; ends once the database
+/// handle (and with it `waiters`) is gone. Runs on a thread of its own.
+pub(crate) fn watch(path: std::path::PathBuf, waiters: std::sync::Weak<Waiters>) {
+    let mut conn: Option<rusqlite::Connection> = None;
+    let mut seen: Option<i64> = None;
+    loop {
+        std::thread::sleep(WATCH_EVERY);
+        let Some(waiters) = waiters.upgrade() else {
+            return;
+        };
+        if conn.is_none() {
+            conn = super::connect(&path).ok();
+        }
+        let Some(c) = conn.as_ref() else { continue };
+        let newest = || -> rusqlite::Result<i64> {
+            c.query_row("SELECT coalesce(max(position), 0) FROM changes", [], |r| {
+                r.get(0)
+            })
+        };
+        let Some(last) = seen else {
+            seen = newest().ok();
+            continue;
+        };
+        if waiters.waiting_users() == 0 {
+            // Nobody waits: only keep up with the log's end.
+            seen = newest().ok().or(seen);
+            continue;
+        }
+        let found = c
+            .prepare_cached(
+                "SELECT position, user_id FROM changes WHERE position > ?1 ORDER BY position",
+            )
+            .and_then(|mut stmt| {
+                stmt.query_map([last], |r| {
+                    Ok((r.get::<_, i64>(0)?, r.get::<_, Option<i64>>(1)?))
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()
+            });
+        let Ok(found) = found else {
+            // A broken connection: open another next time.
+            conn = None;
+            continue;
+        };
+        let mut users = HashSet::new();
+        let mut everyone = false;
+        for (position, user) in found {
+            seen = Some(position.max(seen.unwrap_or(0)));
+            match user {
+                Some(user) => {
+                    users.insert(user);
+                }
+                None => everyone = true,
+            }
+        }
+        waiters.wake(&users, everyone);
     }
 }

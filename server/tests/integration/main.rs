@@ -20,6 +20,7 @@ mod openapi;
 mod photos;
 mod props;
 mod records;
+mod replicas;
 mod reviews;
 mod sync_client;
 mod sync_diagnoses;

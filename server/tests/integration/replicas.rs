@@ -1,0 +1,112 @@
+//! Two `ridewire-server` processes on one database (issue 16): any replica
+//! answers any request. A pull waiting on one hears of a push to the
+//! other; the same event pushed to both at once is stored once; both
+//! serve the same change log and progress.
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use ridewire_engine::sync::{PullResponse, PushResponse};
+use serde_json::json;
+
+use crate::common::{BINARY, Device, register_at, spawn_listening};
+
+/// A replica on `database`, killed when the test ends.
+struct Replica(Child, String);
+
+impl Drop for Replica {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn replica(database: &Path) -> Replica {
+    let mut cmd = Command::new(BINARY);
+    cmd.args(["--listen", "127.0.0.1:0", "--database"])
+        .arg(format!("sqlite://{}", database.display()))
+        .env("RIDEWIRE_ARGON2_MEMORY_KIB", "64")
+        .env_remove("RIDEWIRE_LISTEN")
+        .env_remove("RIDEWIRE_DATABASE")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let (child, addr) = spawn_listening(&mut cmd);
+    Replica(child, format!("http://{addr}"))
+}
+
+async fn pull(http: &reqwest::Client, base: &str, token: &str, query: &str) -> PullResponse {
+    http.get(format!("{base}/api/v1/sync/pull?{query}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("pull")
+        .json()
+        .await
+        .expect("pull response")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn any_replica_answers_and_a_pull_waiting_on_one_hears_of_a_push_to_the_other() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let database = dir.path().join("server.db");
+    let a = replica(&database);
+    let b = replica(&database);
+    let http = reqwest::Client::new();
+    // Signed up on one, signed in on the other: one account.
+    let token = register_at(&http, &a.1, "rider@ridewire.test")
+        .await
+        .access_token;
+    let first = pull(&http, &b.1, &token, "").await;
+    let cursor = first.cursor.to_string();
+
+    // The tablet waits on B; the phone pushes to A.
+    let waiting = {
+        let (http, base, token, cursor) =
+            (http.clone(), b.1.clone(), token.clone(), cursor.clone());
+        tokio::spawn(async move {
+            let began = Instant::now();
+            let page = pull(&http, &base, &token, &format!("cursor={cursor}&wait=30")).await;
+            (page, began.elapsed())
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mut phone = Device::new(1);
+    let events = phone.steps(2);
+    let device = phone.id();
+    let push = |base: String, events: Vec<ridewire_engine::event::Event>| {
+        let (http, token) = (http.clone(), token.clone());
+        async move {
+            http.post(format!("{base}/api/v1/sync/push"))
+                .bearer_auth(&token)
+                .json(&json!({"device": device, "events": events}))
+                .send()
+                .await
+                .expect("push")
+                .json::<PushResponse>()
+                .await
+                .expect("push response")
+        }
+    };
+    let pushed = push(a.1.clone(), events.clone()).await;
+    assert_eq!(pushed.acked_through, 2);
+    let (page, waited) = waiting.await.expect("the waiting pull");
+    assert_eq!(page.changes.len(), 2, "{:?}", page.changes);
+    // Woken by A's commit (B looks for other replicas' commits every
+    // 200 ms), long before its 30 s were over.
+    assert!(waited < Duration::from_secs(10), "waited {waited:?}");
+
+    // The same next event sent to both replicas at once: stored once.
+    let next = phone.steps(1);
+    let (on_a, on_b) = tokio::join!(push(a.1.clone(), next.clone()), push(b.1.clone(), next));
+    assert_eq!((on_a.acked_through, on_b.acked_through), (3, 3));
+    assert!(on_a.rejected.is_empty() && on_b.rejected.is_empty());
+    // Both serve one log: three events, once each, and the same progress.
+    let from_a = pull(&http, &a.1, &token, &format!("cursor={cursor}")).await;
+    let from_b = pull(&http, &b.1, &token, &format!("cursor={cursor}")).await;
+    assert_eq!(from_a.changes.len(), 3, "{:?}", from_a.changes);
+    assert_eq!(from_a.changes, from_b.changes);
+    assert_eq!(from_a.cursor, from_b.cursor);
+    assert_eq!(from_a.progress, from_b.progress);
+    assert_eq!(from_a.progress.events, 3);
+}
