@@ -3,6 +3,7 @@
 //!
 //! `cargo xtask bench load`, or `cargo bench -p ridewire-server --bench
 //! load` (`RIDEWIRE_LOAD_CLIENTS=1000,10000` picks the sizes,
+//! `RIDEWIRE_LOAD_REPLICAS=1,2` the server processes on the one database,
 //! `RIDEWIRE_LOAD_SECONDS` the length of each run).
 //!
 //! Each client is one rider with two devices. The phone pushes one event
@@ -18,9 +19,11 @@
 //! machine both share the cores: the split says which one limits the
 //! figure).
 //!
-//! One server on SQLite here; PostgreSQL and several replicas come with
-//! the storage interface of issue 16. Prints a Markdown table row and a
-//! JSON line per size.
+//! With several replicas a rider's phone and tablet talk to different
+//! ones, so the tablet hears of the phone's event through the database
+//! (each replica looks for other replicas' commits every 200 ms). SQLite
+//! only so far: PostgreSQL comes with the storage interface of issue 16.
+//! Prints a Markdown table row and a JSON line per run.
 
 // A bench's set-up that fails is the bench failing.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
@@ -54,6 +57,7 @@ impl Drop for Server {
 
 impl Server {
     fn start(dir: &std::path::Path) -> (Server, String) {
+        // Replicas share the database file.
         let mut child = Command::new(env!("CARGO_BIN_EXE_ridewire-server"))
             .args(["--listen", "127.0.0.1:0", "--database"])
             .arg(format!("sqlite://{}", dir.join("server.db").display()))
@@ -337,10 +341,19 @@ fn fastrand_unit(n: usize) -> f64 {
     (x % 10_000) as f64 / 10_000.0
 }
 
-async fn run(clients: usize, seconds: u64) -> String {
+async fn run(clients: usize, replicas: usize, seconds: u64) -> String {
     let dir = tempfile::tempdir().expect("temp dir");
-    let (server, base) = Server::start(dir.path());
-    let base: Arc<str> = base.into();
+    let (servers, bases): (Vec<Server>, Vec<Arc<str>>) = (0..replicas)
+        .map(|_| {
+            let (server, base) = Server::start(dir.path());
+            (server, Arc::<str>::from(base))
+        })
+        .unzip();
+    // Set-up goes to the first; a rider's phone and tablet to different
+    // replicas when there are several (the tablet hears of the phone's
+    // event through the database).
+    let base = Arc::clone(&bases[0]);
+    let cpu = |servers: &[Server]| servers.iter().map(Server::cpu_s).sum::<f64>();
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(2_048)
         .timeout(Duration::from_secs(WAIT_S + 60))
@@ -398,16 +411,18 @@ async fn run(clients: usize, seconds: u64) -> String {
     drop(setup);
 
     let tally = Arc::new(Tally::default());
-    let (server_cpu, own_cpu) = (server.cpu_s(), cpu_seconds("/proc/self/stat"));
+    let (server_cpu, own_cpu) = (cpu(&servers), cpu_seconds("/proc/self/stat"));
     let began = Instant::now();
     let until = began + Duration::from_secs(seconds);
     let mut phones = Vec::new();
     let mut tablets = Vec::new();
     for (n, rider) in riders.iter().enumerate() {
-        let (http, base, tally) = (http.clone(), Arc::clone(&base), Arc::clone(&tally));
+        let base = Arc::clone(&bases[n % replicas]);
+        let tablet_base = Arc::clone(&bases[(n + 1) % replicas]);
+        let (http, tally) = (http.clone(), Arc::clone(&tally));
         tablets.push(tokio::spawn(tablet(
             http.clone(),
-            Arc::clone(&base),
+            tablet_base,
             Arc::clone(rider),
             Arc::clone(&tally),
             until,
@@ -431,9 +446,10 @@ async fn run(clients: usize, seconds: u64) -> String {
     }
     let elapsed = began.elapsed().as_secs_f64();
     let (server_cpu, own_cpu) = (
-        server.cpu_s() - server_cpu,
+        cpu(&servers) - server_cpu,
         cpu_seconds("/proc/self/stat") - own_cpu,
     );
+    let peak_mib: f64 = servers.iter().map(Server::peak_mib).sum();
     let requests = tally.requests.load(Ordering::Relaxed);
     let errors = tally.errors.load(Ordering::Relaxed);
     // Every phone is done: each tablet drains what is left, and must then
@@ -460,21 +476,21 @@ async fn run(clients: usize, seconds: u64) -> String {
     let (pull50, pull95, pull99, _) = tally.pull.summary().await;
     let (wake50, wake95, wake99, wakes) = tally.wake.summary().await;
     let line = json!({
-        "clients": clients, "backend": "sqlite", "replicas": 1, "seconds": elapsed,
+        "clients": clients, "backend": "sqlite", "replicas": replicas, "seconds": elapsed,
         "requests_per_s": requests as f64 / elapsed, "pushes": pushes,
         "push_ms": [push50, push95, push99], "pull_ms": [pull50, pull95, pull99],
         "wake_ms": [wake50, wake95, wake99], "wakes": wakes,
         "errors": errors, "lost": lost, "seen_twice": twice,
-        "server_peak_mib": server.peak_mib(),
+        "server_peak_mib": peak_mib,
         "server_cpu_s": server_cpu, "load_cpu_s": own_cpu,
     });
     println!("{line}");
     format!(
-        "| {clients} | SQLite | 1 | {:.0} | {push50:.1} / {push95:.1} / {push99:.1} | \
+        "| {clients} | SQLite | {replicas} | {:.0} | {push50:.1} / {push95:.1} / {push99:.1} | \
          {pull50:.1} / {pull95:.1} / {pull99:.1} | {wake50:.1} / {wake95:.1} / {wake99:.1} | \
          {errors} | {lost} | {:.0} | {server_cpu:.0} s / {own_cpu:.0} s |",
         requests as f64 / elapsed,
-        server.peak_mib(),
+        peak_mib,
     )
 }
 
@@ -492,9 +508,17 @@ fn main() {
         .enable_all()
         .build()
         .expect("runtime");
+    let replicas: Vec<usize> = std::env::var("RIDEWIRE_LOAD_REPLICAS")
+        .unwrap_or_else(|_| "1,2".into())
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .filter(|&r| r > 0)
+        .collect();
     let mut rows = Vec::new();
-    for clients in sizes {
-        rows.push(runtime.block_on(run(clients, seconds)));
+    for &clients in &sizes {
+        for &r in &replicas {
+            rows.push(runtime.block_on(run(clients, r, seconds)));
+        }
     }
     println!(
         "\n| clients | backend | replicas | requests/s | push p50/p95/p99 ms | pull p50/p95/p99 ms \
