@@ -9,10 +9,10 @@
 
 use std::collections::BTreeMap;
 
-use ridewire_engine::event::Event;
+use ridewire_engine::event::{Event, EventKind};
 use ridewire_engine::plan;
 use ridewire_engine::progress::Progress;
-use ridewire_engine::quest::QuestState;
+use ridewire_engine::quest::{QuestId, QuestState};
 use ridewire_engine::sync::plan_record::{self as fields, markdown_of};
 use ridewire_engine::sync::record::{Edit, Outcome, RecordKind};
 use ridewire_engine::sync::workshops::{PlanForCustomer, SentPlan, Share};
@@ -139,6 +139,7 @@ pub fn send(
         sent_ms: now_ms,
         quests,
         done: 0,
+        proved: 0,
         removed: false,
     })
 }
@@ -209,7 +210,7 @@ pub fn sent(conn: &Connection, user: i64, workshop: Uuid) -> Result<Vec<SentPlan
             .get(fields::BIKE)
             .and_then(Value::as_str)
             .map(str::to_owned);
-        let (quests, done) = match plan::parse(&markdown_of(&values)) {
+        let (quests, done, proved) = match plan::parse(&markdown_of(&values)) {
             Ok(parsed) => {
                 let catalog = parsed
                     .in_namespace(&key)
@@ -228,10 +229,23 @@ pub fn sent(conn: &Connection, user: i64, workshop: Uuid) -> Result<Vec<SentPlan
                         progress.quest_state(&catalog, &q.id) == Some(QuestState::Completed)
                     })
                     .count();
-                (catalog.quests().count() as u32, done as u32)
+                let proved: std::collections::HashSet<&QuestId> = log
+                    .iter()
+                    .filter_map(|e| match &e.kind {
+                        EventKind::PhotoSubmitted { quest, .. }
+                        | EventKind::ProofSubmitted { quest, .. } => Some(quest),
+                        _ => None,
+                    })
+                    .filter(|q| catalog.quest(q).is_some())
+                    .collect();
+                (
+                    catalog.quests().count() as u32,
+                    done as u32,
+                    proved.len() as u32,
+                )
             }
             // The customer's copy no longer reads as a plan: shown, empty.
-            Err(_) => (0, 0),
+            Err(_) => (0, 0, 0),
         };
         out.push(SentPlan {
             key,
@@ -241,6 +255,7 @@ pub fn sent(conn: &Connection, user: i64, workshop: Uuid) -> Result<Vec<SentPlan
             sent_ms,
             quests,
             done,
+            proved,
             removed,
         });
     }

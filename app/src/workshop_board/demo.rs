@@ -197,6 +197,7 @@ impl Board {
                 sent_ms: now_ms - 9 * DAY_MS,
                 quests: 6,
                 done: 4,
+                proved: 2,
                 removed: false,
             }],
             templates: Vec::new(),
@@ -269,6 +270,7 @@ impl Board {
                     sent_ms: now_ms,
                     quests: quests as u32,
                     done: 0,
+                    proved: 0,
                     removed: false,
                 };
                 let words = format!(

@@ -250,9 +250,14 @@ impl Board {
             .max_by_key(|p| p.sent_ms)
     }
 
-    /// A plan's progress in words: "“Before the tour”: 1 of 3 done".
+    /// A plan's progress in words: "“Before the tour”: 1 of 3 done, 1
+    /// proved" (the proofs said only when there are some).
     pub fn plan_words(plan: &SentPlan) -> String {
-        format!("“{}”: {} of {} done", plan.title, plan.done, plan.quests)
+        let mut words = format!("“{}”: {} of {} done", plan.title, plan.done, plan.quests);
+        if plan.proved > 0 {
+            words.push_str(&format!(", {} proved", plan.proved));
+        }
+        words
     }
 
     /// The board without the review `run` (answered) and with `booking` in

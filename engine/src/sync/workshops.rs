@@ -498,6 +498,10 @@ pub struct SentPlan {
     pub quests: u32,
     /// Quests the customer has completed.
     pub done: u32,
+    /// Quests of it the customer has sent a proof for (a photo of the
+    /// work or the place it was done).
+    #[serde(default)]
+    pub proved: u32,
     /// The customer removed it from their plans.
     pub removed: bool,
 }

@@ -17,7 +17,7 @@ use crate::common::{Device, NOW, Reply, TestServer};
 use crate::openapi::conforms;
 
 /// A real JPEG of `w × h` pixels, encoded as the app encodes its photos.
-fn picture(w: u16, h: u16, shade: u8) -> Vec<u8> {
+pub(crate) fn picture(w: u16, h: u16, shade: u8) -> Vec<u8> {
     let pixels: Vec<u8> = (0..usize::from(w) * usize::from(h))
         .flat_map(|i| [(i % 241) as u8, shade, (i / 7 % 256) as u8])
         .collect();
@@ -45,7 +45,7 @@ fn sha256(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-async fn upload(server: &TestServer, token: &str, digest: &str, jpeg: &[u8]) -> Reply {
+pub(crate) async fn upload(server: &TestServer, token: &str, digest: &str, jpeg: &[u8]) -> Reply {
     server
         .call(
             Method::PUT,
@@ -57,7 +57,7 @@ async fn upload(server: &TestServer, token: &str, digest: &str, jpeg: &[u8]) -> 
 }
 
 /// What the app's event says of `jpeg`, a `w × h` picture.
-fn proof(jpeg: &[u8], w: u32, h: u32) -> PhotoProof {
+pub(crate) fn proof(jpeg: &[u8], w: u32, h: u32) -> PhotoProof {
     PhotoProof {
         sha256: sha256(jpeg),
         bytes: u32::try_from(jpeg.len()).expect("size"),

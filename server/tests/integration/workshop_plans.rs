@@ -103,14 +103,31 @@ async fn a_plan_sent_to_a_customer_reaches_their_devices_and_their_progress_come
         .id
         .clone();
     let mut phone = Device::new(3);
-    let done = phone.next(EventKind::QuestCompleted { quest: oil });
+    let done = phone.next(EventKind::QuestCompleted { quest: oil.clone() });
     let pushed = server.push(&rider, phone.id(), &[done]).await;
     assert_eq!(pushed.status, StatusCode::OK, "{:?}", pushed.body);
     let list = sent(&server, &owner, &shop).await;
     assert_eq!(list.status, StatusCode::OK, "{:?}", list.body);
     assert_eq!(list.body["plans"][0]["key"], key.as_str());
     assert_eq!(list.body["plans"][0]["done"], 1, "{:?}", list.body);
+    assert_eq!(list.body["plans"][0]["proved"], 0, "{:?}", list.body);
     assert_eq!(list.body["plans"][0]["customer"], id);
+
+    // A photo of the oil's dipstick: the workshop sees it proved.
+    let jpeg = crate::photos::picture(64, 48, 90);
+    let photo = crate::photos::proof(&jpeg, 64, 48);
+    let uploaded = crate::photos::upload(&server, &rider, &photo.sha256, &jpeg).await;
+    assert!(uploaded.status.is_success(), "{:?}", uploaded.body);
+    let proof = phone.next(EventKind::PhotoSubmitted { quest: oil, photo });
+    let pushed = server.push(&rider, phone.id(), &[proof]).await;
+    assert_eq!(pushed.status, StatusCode::OK, "{:?}", pushed.body);
+    assert!(
+        pushed.body["rejected"].as_array().is_none_or(Vec::is_empty),
+        "{:?}",
+        pushed.body
+    );
+    let list = sent(&server, &owner, &shop).await;
+    assert_eq!(list.body["plans"][0]["proved"], 1, "{:?}", list.body);
 }
 
 #[tokio::test]
