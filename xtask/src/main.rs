@@ -265,6 +265,7 @@ fn test() -> Result<(), String> {
             .env("RIDEWIRE_REQUIRE_BINDINGS", "1")
             .env("RIDEWIRE_REQUIRE_ELM_EMULATOR", "1")
             .env("RIDEWIRE_REQUIRE_GPSD", "1")
+            .env("RIDEWIRE_REQUIRE_POSTGRES", "1")
             .env("RIDEWIRE_KOTLIN_HOME", system::kotlin_home());
         step(&format!("tests ({name})"), tests)?;
         if name == "server" {

@@ -30,6 +30,18 @@ const PYTHON: &[&str] = &["python3", "python3-venv"];
 const GPSD: &str = "gpsd";
 /// The phones' Kotlin scenario runs on the host JVM through JNA.
 const JNA: &str = "libjna-java";
+/// The server's tests start a PostgreSQL cluster of their own (issue 16).
+const POSTGRES: &str = "postgresql";
+
+/// Whether Debian's PostgreSQL server tools are there (any version).
+fn has_postgres() -> bool {
+    std::fs::read_dir("/usr/lib/postgresql").is_ok_and(|versions| {
+        versions
+            .flatten()
+            .any(|v| v.path().join("bin").join("initdb").is_file())
+    })
+}
+
 /// A Java runtime for the Kotlin compiler and the scenario, when none is
 /// installed.
 const JAVA: &str = "default-jre-headless";
@@ -142,6 +154,9 @@ pub fn ensure(purpose: Purpose) -> Result<(), String> {
         }
         if !installed(GPSD) {
             missing.push(GPSD);
+        }
+        if !has_postgres() {
+            missing.push(POSTGRES);
         }
         if !have("java") {
             missing.push(JAVA);

@@ -18,6 +18,7 @@ mod malformed;
 mod mock_providers;
 mod openapi;
 mod photos;
+mod postgres;
 mod props;
 mod records;
 mod replicas;
