@@ -23,54 +23,16 @@
 // A bench's set-up that fails is the bench failing.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+mod support;
+
 use std::time::Instant;
 
 use serde_json::{Value, json};
+use support::Server;
 
 const CLIENTS: usize = 200;
 const BOOKINGS_EACH: usize = 10;
 const PASSWORD: &str = "correct horse battery staple";
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start(dir: &std::path::Path) -> (Server, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ridewire-server"))
-        .args(["--listen", "127.0.0.1:0", "--database"])
-        .arg(format!("sqlite://{}", dir.join("server.db").display()))
-        .args([
-            "--rate-per-ip",
-            "10000000/1000000",
-            "--rate-per-user",
-            "10000000/1000000",
-            "--rate-auth-per-ip",
-            "10000000/1000000",
-            "--argon2-memory-kib",
-            "8192",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start ridewire-server");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("first line");
-    let addr = line
-        .trim()
-        .strip_prefix("listening on ")
-        .expect("listening line")
-        .to_owned();
-    (Server(child), format!("http://{addr}"))
-}
 
 async fn call(
     http: &reqwest::Client,
@@ -110,7 +72,7 @@ fn percentile(sorted: &[f64], q: f64) -> f64 {
 
 fn main() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let (_server, base) = start(dir.path());
+    let (_server, base) = Server::start(dir.path(), 8192);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

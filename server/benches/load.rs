@@ -28,9 +28,9 @@
 // A bench's set-up that fails is the bench failing.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+mod support;
+
 use std::collections::HashSet;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -38,6 +38,7 @@ use std::time::{Duration, Instant};
 use ridewire_engine::event::{DeviceChain, DeviceId, EventId, EventKind};
 use ridewire_engine::quest::QuestId;
 use serde_json::{Value, json};
+use support::Server;
 use tokio::sync::{Mutex, Semaphore};
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -46,47 +47,13 @@ const PUSH_EVERY: Duration = Duration::from_secs(10);
 /// The tablets' long-poll.
 const WAIT_S: u64 = 25;
 
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+/// What the bench reads of a server process from `/proc`.
+trait Measured {
+    fn peak_mib(&self) -> f64;
+    fn cpu_s(&self) -> f64;
 }
 
-impl Server {
-    fn start(dir: &std::path::Path) -> (Server, String) {
-        // Replicas share the database file.
-        let mut child = Command::new(env!("CARGO_BIN_EXE_ridewire-server"))
-            .args(["--listen", "127.0.0.1:0", "--database"])
-            .arg(format!("sqlite://{}", dir.join("server.db").display()))
-            .args([
-                "--rate-per-ip",
-                "100000000/10000000",
-                "--rate-per-user",
-                "100000000/10000000",
-                "--rate-auth-per-ip",
-                "100000000/10000000",
-                "--argon2-memory-kib",
-                "1024",
-            ])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start ridewire-server");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("first line");
-        let addr = line
-            .trim()
-            .strip_prefix("listening on ")
-            .expect("listening line")
-            .to_owned();
-        (Server(child), format!("http://{addr}"))
-    }
-
+impl Measured for Server {
     /// Peak resident memory, MiB.
     fn peak_mib(&self) -> f64 {
         status_kib(&format!("/proc/{}/status", self.0.id()), "VmHWM:") / 1024.0
@@ -345,7 +312,7 @@ async fn run(clients: usize, replicas: usize, seconds: u64) -> String {
     let dir = tempfile::tempdir().expect("temp dir");
     let (servers, bases): (Vec<Server>, Vec<Arc<str>>) = (0..replicas)
         .map(|_| {
-            let (server, base) = Server::start(dir.path());
+            let (server, base) = Server::start(dir.path(), 1024);
             (server, Arc::<str>::from(base))
         })
         .unzip();

@@ -237,6 +237,18 @@ impl Window {
     }
 }
 
+/// 403 `owner_only` unless `user` owns `workshop` ("only the workshop's
+/// owner {does}").
+fn owner_only(tx: &rusqlite::Connection, user: i64, workshop: Uuid, does: &str) -> Result<()> {
+    if role_in(tx, user, workshop)? != Role::Owner {
+        return Err(AppError::forbidden(
+            "owner_only",
+            format!("only the workshop's owner {does}"),
+        ));
+    }
+    Ok(())
+}
+
 async fn new_bay(
     State(state): State<AppState>,
     user: AuthUser,
@@ -248,12 +260,7 @@ async fn new_bay(
     let bay = state
         .db
         .write(move |tx| {
-            if role_in(tx, user.id, workshop)? != Role::Owner {
-                return Err(AppError::forbidden(
-                    "owner_only",
-                    "only the workshop's owner adds bays",
-                ));
-            }
+            owner_only(tx, user.id, workshop, "adds bays")?;
             add_bay(tx, workshop, &body, now)
         })
         .await?;
@@ -271,12 +278,7 @@ async fn edit_bay_hours(
     let bay = state
         .db
         .write(move |tx| {
-            if role_in(tx, user.id, workshop)? != Role::Owner {
-                return Err(AppError::forbidden(
-                    "owner_only",
-                    "only the workshop's owner changes its bays",
-                ));
-            }
+            owner_only(tx, user.id, workshop, "changes its bays")?;
             edit_bay(tx, workshop, bay, &body, now)
         })
         .await?;
