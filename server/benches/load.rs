@@ -21,7 +21,7 @@
 //!
 //! With several replicas a rider's phone and tablet talk to different
 //! ones, so the tablet hears of the phone's event through the database
-//! (each replica looks for other replicas' commits every 200 ms). SQLite
+//! (each replica looks for other replicas' commits every 50 ms). SQLite
 //! only so far: PostgreSQL comes with the storage interface of issue 16.
 //! Prints a Markdown table row and a JSON line per run.
 

@@ -11,8 +11,9 @@
 //! pull registers its wake-up before it reads the log.
 //!
 //! Other replicas on the same database commit without this process
-//! knowing: while pulls wait, [`watch`] reads the change log's new
-//! positions every [`WATCH_EVERY`] and wakes their users too, so a pull
+//! knowing: [`watch`] asks SQLite every [`WATCH_EVERY`] whether another
+//! connection committed and, when one did while pulls wait, reads the
+//! change log's new positions and wakes their users too, so a pull
 //! waiting on one replica hears of a push to another within that time.
 
 use std::cell::RefCell;
@@ -142,9 +143,10 @@ impl Waiters {
     }
 }
 
-/// How often a process looks for changes other replicas committed, while
-/// any pull of its own waits.
-pub const WATCH_EVERY: std::time::Duration = std::time::Duration::from_millis(200);
+/// How often a process asks whether another connection committed, while
+/// any pull of its own waits (`PRAGMA data_version`, answered from memory;
+/// the change log is read only when it moved).
+pub const WATCH_EVERY: std::time::Duration = std::time::Duration::from_millis(50);
 
 /// Watches the change log at `path` for commits of other processes and
 /// wakes the pulls in `waiters` they concern; ends once the database
@@ -152,6 +154,7 @@ pub const WATCH_EVERY: std::time::Duration = std::time::Duration::from_millis(20
 pub(crate) fn watch(path: std::path::PathBuf, waiters: std::sync::Weak<Waiters>) {
     let mut conn: Option<rusqlite::Connection> = None;
     let mut seen: Option<i64> = None;
+    let mut version: Option<i64> = None;
     loop {
         std::thread::sleep(WATCH_EVERY);
         let Some(waiters) = waiters.upgrade() else {
@@ -170,6 +173,15 @@ pub(crate) fn watch(path: std::path::PathBuf, waiters: std::sync::Weak<Waiters>)
             seen = newest().ok();
             continue;
         };
+        // Bumped by every commit of another connection (this process's
+        // writer's included).
+        let now = c
+            .query_row("PRAGMA data_version", [], |r| r.get::<_, i64>(0))
+            .ok();
+        if now.is_some() && now == version {
+            continue;
+        }
+        version = now;
         if waiters.waiting_users() == 0 {
             // Nobody waits: only keep up with the log's end.
             seen = newest().ok().or(seen);

@@ -93,7 +93,7 @@ async fn any_replica_answers_and_a_pull_waiting_on_one_hears_of_a_push_to_the_ot
     let (page, waited) = waiting.await.expect("the waiting pull");
     assert_eq!(page.changes.len(), 2, "{:?}", page.changes);
     // Woken by A's commit (B looks for other replicas' commits every
-    // 200 ms), long before its 30 s were over.
+    // 50 ms), long before its 30 s were over.
     assert!(waited < Duration::from_secs(10), "waited {waited:?}");
 
     // The same next event sent to both replicas at once: stored once.
