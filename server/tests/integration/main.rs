@@ -23,6 +23,7 @@ mod props;
 mod records;
 mod replicas;
 mod reviews;
+mod schema_parity;
 mod sync_client;
 mod sync_diagnoses;
 mod sync_faults;
