@@ -51,13 +51,11 @@ pub fn screen(
     }
     ui.add_space(8.0);
     let busy = state.busy();
-    let visits: Vec<Visit> = state
-        .mine
-        .as_ref()
-        .map(|m| m.visits.clone())
-        .unwrap_or_default();
-    for visit in &visits {
-        visit_card(ui, visit, &mut state.form, bike, now_ms, busy, &mut asks);
+    // The workshops are read and the form written in the same frame:
+    // borrowed apart, nothing is copied per frame.
+    let (mine, form) = (&state.mine, &mut state.form);
+    for visit in mine.iter().flat_map(|m| &m.visits) {
+        visit_card(ui, visit, form, bike, now_ms, busy, &mut asks);
         ui.add_space(10.0);
     }
     if let Some(mine) = &state.mine {
