@@ -457,9 +457,8 @@ fn tapping_a_part_with_a_finger_selects_it() {
 
 #[test]
 fn the_scanner_lights_the_newest_diagnosis_of_the_bike_in_hand() {
-    use ridewire_app::diagnosis::{Ask, answer, gate_offline};
+    use ridewire_app::diagnosis::{answer, gate_offline};
     use ridewire_app::garage;
-    use ridewire_engine::diagnostics::request::VehicleInfo;
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("rider.db");
     let clock = crate::player::Clock::Fixed {
@@ -473,16 +472,7 @@ fn the_scanner_lights_the_newest_diagnosis_of_the_bike_in_hand() {
             garage::add(&mut rider, "Harley-Davidson", "Street 750", 2022, None, 1).expect("bike");
         let mt07 = garage::add(&mut rider, "Yamaha", "MT-07", 2021, None, 2).expect("bike");
         garage::choose(&mut rider, &street.id).expect("switch");
-        let ask = Ask {
-            codes: vec!["P0351".into()],
-            symptoms: vec![],
-            query: None,
-            vehicle: VehicleInfo {
-                make: "Harley-Davidson".into(),
-                model: "Street 750".into(),
-                year: 2022,
-            },
-        };
+        let ask = street_750(&["P0351"]);
         let run = answer(&mut rider, gate_offline(ask).expect("valid"), now, 60, None);
         assert!(
             !run.result.highlighted_components.is_empty(),
@@ -518,9 +508,8 @@ fn the_scanner_lights_the_newest_diagnosis_of_the_bike_in_hand() {
 
 #[test]
 fn a_mechanics_approval_of_an_escalated_run_lights_the_parts_they_name() {
-    use ridewire_app::diagnosis::{Ask, answer, gate_offline};
+    use ridewire_app::diagnosis::{answer, gate_offline};
     use ridewire_engine::diagnostics::gate::Decision;
-    use ridewire_engine::diagnostics::request::VehicleInfo;
     use ridewire_engine::diagnostics::review::{Review, Verdict};
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("rider.db");
@@ -530,16 +519,7 @@ fn a_mechanics_approval_of_an_escalated_run_lights_the_parts_they_name() {
     };
     let run = {
         let mut rider = ridewire_app::rider::Rider::open(&db, clock.now().0).expect("rider");
-        let ask = Ask {
-            codes: vec!["P0300".into(), "P0171".into()],
-            symptoms: vec![],
-            query: None,
-            vehicle: VehicleInfo {
-                make: "Harley-Davidson".into(),
-                model: "Street 750".into(),
-                year: 2022,
-            },
-        };
+        let ask = street_750(&["P0300", "P0171"]);
         answer(
             &mut rider,
             gate_offline(ask).expect("valid"),
@@ -590,9 +570,8 @@ fn a_mechanics_approval_of_an_escalated_run_lights_the_parts_they_name() {
 
 #[test]
 fn a_terminal_scans_the_bike_booked_in_its_bay_not_its_own() {
-    use ridewire_app::diagnosis::{Ask, answer, gate_offline};
+    use ridewire_app::diagnosis::{answer, gate_offline};
     use ridewire_app::workshop_board::InBay;
-    use ridewire_engine::diagnostics::request::VehicleInfo;
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("terminal.db");
     let clock = crate::player::Clock::Fixed {
@@ -602,16 +581,7 @@ fn a_terminal_scans_the_bike_booked_in_its_bay_not_its_own() {
     {
         // The terminal account's own Street 750 has an approved run.
         let mut rider = ridewire_app::rider::Rider::open(&db, clock.now().0).expect("rider");
-        let ask = Ask {
-            codes: vec!["P0351".into()],
-            symptoms: vec![],
-            query: None,
-            vehicle: VehicleInfo {
-                make: "Harley-Davidson".into(),
-                model: "Street 750".into(),
-                year: 2022,
-            },
-        };
+        let ask = street_750(&["P0351"]);
         answer(&mut rider, gate_offline(ask).expect("valid"), 1, 60, None);
     }
     let mut app = camera_app(CameraChoice::Demo, CameraDriver::default());
@@ -644,4 +614,18 @@ fn a_terminal_scans_the_bike_booked_in_its_bay_not_its_own() {
         lit.components.iter().any(|c| c == "ignition_coil"),
         "{lit:?}"
     );
+}
+
+/// A diagnosis asked about a Street 750 with `codes`.
+fn street_750(codes: &[&str]) -> ridewire_app::diagnosis::Ask {
+    ridewire_app::diagnosis::Ask {
+        codes: codes.iter().map(|c| (*c).to_owned()).collect(),
+        symptoms: vec![],
+        query: None,
+        vehicle: ridewire_engine::diagnostics::request::VehicleInfo {
+            make: "Harley-Davidson".into(),
+            model: "Street 750".into(),
+            year: 2022,
+        },
+    }
 }
