@@ -4,10 +4,10 @@
 //! same transaction as the change, so the rider's next pull brings it and
 //! their app tells them when the workshop moved or cancelled it.
 
+use crate::store::{Connection, params};
 use ridewire_engine::sync::booking_record::{Status, fields};
 use ridewire_engine::sync::record::{Edit, RecordKind};
 use ridewire_engine::sync::workshops::Booking;
-use rusqlite::{Connection, params};
 
 use crate::config::Quota;
 use crate::error::Result;

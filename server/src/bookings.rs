@@ -8,8 +8,8 @@
 
 use std::collections::HashSet;
 
+use crate::store::{Connection, OptionalExtension, params};
 use ridewire_engine::sync::workshops::{Bay, Booking, NewBay, NewBooking, Slot};
-use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
 use uuid::Uuid;
 
 use crate::config::DAY_MS;
@@ -83,7 +83,7 @@ pub fn check_bay(new: &NewBay) -> Result<()> {
     Ok(())
 }
 
-fn bay_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(String, Bay)> {
+fn bay_from_row(r: &crate::store::Row) -> crate::store::Result<(String, Bay)> {
     let id: String = r.get(0)?;
     let days: String = r.get(4)?;
     Ok((
@@ -114,7 +114,7 @@ pub fn bays_of(conn: &Connection, workshop: Uuid) -> Result<Vec<Bay>> {
     ))?;
     let rows = stmt
         .query_map([workshop.to_string()], bay_from_row)?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .collect::<crate::store::Result<Vec<_>>>()?;
     rows.into_iter().map(with_id).collect()
 }
 
@@ -195,7 +195,7 @@ pub fn edit_bay(tx: &Connection, workshop: Uuid, bay: Uuid, new: &NewBay, now: i
         .query_map(params![bay.to_string(), now], |r| {
             Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
         })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .collect::<crate::store::Result<Vec<_>>>()?;
     let outside: Vec<i64> = coming
         .into_iter()
         .filter(|&(start, end)| {
@@ -243,7 +243,7 @@ fn taken(conn: &Connection, bay: Uuid, from: i64, to: i64) -> Result<HashSet<i64
     )?;
     let starts = stmt
         .query_map(params![bay.to_string(), from, to], |r| r.get::<_, i64>(0))?
-        .collect::<rusqlite::Result<HashSet<_>>>()?;
+        .collect::<crate::store::Result<HashSet<_>>>()?;
     Ok(starts)
 }
 
@@ -366,29 +366,30 @@ pub fn book(
         ));
     }
     let id = new.id.unwrap_or_else(Uuid::now_v7);
-    let inserted = tx.execute(
-        "INSERT INTO bookings (id, bay, workshop, customer, start_ms, end_ms, service, bike,
+    // A refusal must not break the open transaction (PostgreSQL).
+    let inserted = tx.savepoint(|tx| {
+        tx.execute(
+            "INSERT INTO bookings (id, bay, workshop, customer, start_ms, end_ms, service, bike,
              notes, booked_by, created_ms)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-        params![
-            id.to_string(),
-            bay.id.to_string(),
-            workshop.to_string(),
-            customer,
-            slot.start_ms,
-            slot.end_ms,
-            new.service,
-            new.bike,
-            new.notes,
-            booked_by,
-            now
-        ],
-    );
+            params![
+                id.to_string(),
+                bay.id.to_string(),
+                workshop.to_string(),
+                customer,
+                slot.start_ms,
+                slot.end_ms,
+                new.service,
+                new.bike,
+                new.notes,
+                booked_by,
+                now
+            ],
+        )
+    });
     match inserted {
         Ok(_) => booking(tx, id).map(Booked::Made),
-        Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == ErrorCode::ConstraintViolation => {
-            Ok(Booked::Taken(slot))
-        }
+        Err(e) if e.is_unique_violation() => Ok(Booked::Taken(slot)),
         Err(e) => Err(e.into()),
     }
 }
@@ -396,7 +397,7 @@ pub fn book(
 const BOOKING_COLUMNS: &str = "id, workshop, bay, customer, start_ms, end_ms, service, bike, \
                                notes, created_ms, cancelled_ms";
 
-fn read_booking(r: &rusqlite::Row<'_>) -> rusqlite::Result<([String; 3], Booking)> {
+fn read_booking(r: &crate::store::Row) -> crate::store::Result<([String; 3], Booking)> {
     Ok((
         [r.get(0)?, r.get(1)?, r.get(2)?],
         Booking {
@@ -458,7 +459,7 @@ pub fn bookings_of(
             params![workshop.to_string(), from, to, customer],
             read_booking,
         )?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .collect::<crate::store::Result<Vec<_>>>()?;
     rows.into_iter().map(with_ids).collect()
 }
 
@@ -469,7 +470,7 @@ pub fn bookings_of_customer(conn: &Connection, customer: i64) -> Result<Vec<Book
     ))?;
     let rows = stmt
         .query_map([customer], read_booking)?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .collect::<crate::store::Result<Vec<_>>>()?;
     rows.into_iter().map(with_ids).collect()
 }
 
@@ -520,20 +521,21 @@ pub fn move_to(
             format!("a slot is booked in the future, at most {HORIZON_DAYS} days ahead"),
         ));
     }
-    let moved = tx.execute(
-        "UPDATE bookings SET bay = ?1, start_ms = ?2, end_ms = ?3 WHERE id = ?4",
-        params![
-            bay.id.to_string(),
-            slot.start_ms,
-            slot.end_ms,
-            id.to_string()
-        ],
-    );
+    // A refusal must not break the open transaction (PostgreSQL).
+    let moved = tx.savepoint(|tx| {
+        tx.execute(
+            "UPDATE bookings SET bay = ?1, start_ms = ?2, end_ms = ?3 WHERE id = ?4",
+            params![
+                bay.id.to_string(),
+                slot.start_ms,
+                slot.end_ms,
+                id.to_string()
+            ],
+        )
+    });
     match moved {
         Ok(_) => booking(tx, id).map(Booked::Made),
-        Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == ErrorCode::ConstraintViolation => {
-            Ok(Booked::Taken(slot))
-        }
+        Err(e) if e.is_unique_violation() => Ok(Booked::Taken(slot)),
         Err(e) => Err(e.into()),
     }
 }

@@ -8,9 +8,9 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::store::{Connection, params};
 use chacha20poly1305::aead::{Aead, KeyInit};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
-use rusqlite::{Connection, params};
 use sha2::{Digest, Sha256};
 
 use crate::error::{AppError, Result};
@@ -134,7 +134,7 @@ impl EmailKey {
         let plain: Vec<(i64, String)> = conn
             .prepare("SELECT id, email FROM users WHERE email_enc IS NULL")?
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<crate::store::Result<_>>()?;
         for (id, email) in &plain {
             conn.execute(
                 "UPDATE users SET email = ?1, email_enc = ?2 WHERE id = ?3",

@@ -85,17 +85,17 @@ pub enum AppError {
     },
     /// The database cannot answer (not ready, full disk, ...).
     #[error("the server's storage is unavailable")]
-    Storage(#[from] rusqlite::Error),
+    Storage(#[from] crate::store::Error),
     /// A bug or a lost worker thread.
     #[error("internal error")]
     Internal(String),
     /// At start-up: the database file cannot be opened or set up.
-    #[error("cannot open the database {path}: {source}")]
+    #[error("cannot open the database {target}: {source}")]
     DatabaseOpen {
-        /// The file.
-        path: std::path::PathBuf,
-        /// What SQLite said.
-        source: rusqlite::Error,
+        /// The file or URL (without its password).
+        target: String,
+        /// What the database said.
+        source: crate::store::Error,
     },
     /// At start-up: the database was written by a newer server.
     #[error(
@@ -238,6 +238,12 @@ impl IntoResponse for AppError {
                 .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_s.max(1)));
         }
         response
+    }
+}
+
+impl From<rusqlite::Error> for AppError {
+    fn from(e: rusqlite::Error) -> AppError {
+        AppError::Storage(e.into())
     }
 }
 

@@ -6,12 +6,12 @@
 //! ([`crate::reviews`]) holds it beside the runs the server's agents
 //! answered.
 
+use crate::store::{Connection, params};
 use ridewire_engine::diagnostics::codes::CodeDatabase;
 use ridewire_engine::diagnostics::evidence::gate_offline;
 use ridewire_engine::diagnostics::gate::Decision;
 use ridewire_engine::event::{Event, EventKind};
 use ridewire_engine::sync::runs::Panel;
-use rusqlite::{Connection, params};
 
 use crate::error::{AppError, Result};
 
@@ -43,8 +43,8 @@ pub fn keep(tx: &Connection, user: i64, event: &Event, db: &CodeDatabase) -> Res
     let request = serde_json::to_string(&evidence.request).map_err(encoding)?;
     let panel = serde_json::to_string(&panel).map_err(encoding)?;
     tx.prepare_cached(
-        "INSERT OR IGNORE INTO device_escalations (id, user_id, created_ms, request, panel, event_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO device_escalations (id, user_id, created_ms, request, panel, event_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
     )?
     .execute(params![
         diagnostic_id.to_string(),

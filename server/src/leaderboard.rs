@@ -11,10 +11,10 @@
 //! is a count over the index above the rider: `cargo xtask bench
 //! leaderboard` times both with 100,000 riders.
 
+use crate::store::{Connection, OptionalExtension, params};
 use ridewire_engine::sync::leaderboard::{
     Board, Entry, LeaderboardPage, Me, Period, Standing, TOP, name_key, week_of, week_start_ms,
 };
-use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::error::{AppError, Result};
 use crate::sync::progress::ProgressCache;
@@ -115,9 +115,10 @@ pub fn set_name(
 }
 
 /// Gives the names listed before `name_key` existed their key (migration
-/// 008), oldest rider first; a name whose key an earlier one holds stays
+/// 008; SQLite only, as PostgreSQL databases start newer), oldest rider
+/// first; a name whose key an earlier one holds stays
 /// listed without one. Cheap once done: only names without a key are read.
-pub fn key_names(conn: &mut Connection) -> Result<()> {
+pub fn key_names(conn: &mut rusqlite::Connection) -> Result<()> {
     let tx = conn.transaction()?;
     let unkeyed: Vec<(i64, String)> = tx
         .prepare(
@@ -129,7 +130,7 @@ pub fn key_names(conn: &mut Connection) -> Result<()> {
     for (user, name) in unkeyed {
         tx.execute(
             "UPDATE OR IGNORE standings SET name_key = ?2 WHERE user_id = ?1",
-            params![user, name_key(&name)],
+            rusqlite::params![user, name_key(&name)],
         )?;
     }
     tx.commit()?;

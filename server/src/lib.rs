@@ -21,6 +21,7 @@ pub mod quota;
 pub mod request_log;
 pub mod reviews;
 pub mod routes;
+pub mod store;
 pub mod sync;
 pub mod workshop_plans;
 pub mod workshops;
@@ -34,7 +35,7 @@ use axum::extract::DefaultBodyLimit;
 
 pub use crate::clock::{Clock, ManualClock, SystemClock};
 pub use crate::config::{Config, Quota, Rate};
-pub use crate::db::Db;
+pub use crate::db::{Db, Source};
 pub use crate::error::{AppError, Result};
 
 use crate::limits::{Limiter, Limits};
@@ -79,7 +80,16 @@ impl AppState {
         }
         let email_key = match &config.email_key {
             Some(key) => key.clone(),
-            None => email::EmailKey::load(None, db.path())?,
+            None => match db.path() {
+                Some(path) => email::EmailKey::load(None, path)?,
+                // Every replica must seal and look up addresses alike.
+                None => {
+                    return Err(AppError::Config(
+                        "a PostgreSQL database needs --email-key (the same on every replica)"
+                            .into(),
+                    ));
+                }
+            },
         };
         let admins: Vec<String> = config.admin_emails.iter().cloned().collect();
         let key = email_key.clone();

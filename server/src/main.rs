@@ -6,14 +6,13 @@
 
 use std::io::Write;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Parser;
 use ridewire_server::auth::{Role, set_role_by_email};
 use ridewire_server::email::EmailKey;
-use ridewire_server::{AppError, AppState, Config, Db, Quota, Rate, SystemClock, app};
+use ridewire_server::{AppError, AppState, Config, Db, Quota, Rate, Source, SystemClock, app};
 
 /// RideWire's backend: accounts, sync, plans, overlay packs.
 ///
@@ -30,8 +29,9 @@ struct Args {
     #[arg(long, env = "RIDEWIRE_LISTEN", default_value = "127.0.0.1:8787")]
     listen: SocketAddr,
 
-    /// Database: sqlite://PATH or a plain path [default: the user's data
-    /// directory, ridewire/server.db].
+    /// Database: sqlite://PATH, a plain path, or postgres://USER@HOST/NAME
+    /// (several replicas may share one; each needs the same --email-key)
+    /// [default: the user's data directory, ridewire/server.db].
     #[arg(long, env = "RIDEWIRE_DATABASE")]
     database: Option<String>,
 
@@ -151,19 +151,20 @@ enum AdminAction {
     Revoke { email: String },
 }
 
-/// Runs an operator command on the database at `path`.
-fn operate(
-    path: &std::path::Path,
-    email_key: Option<String>,
-    command: Operator,
-) -> Result<(), AppError> {
+/// Runs an operator command on the database at `source`.
+fn operate(source: &Source, email_key: Option<String>, command: Operator) -> Result<(), AppError> {
     let Operator::Admin { action } = command;
     let (email, role) = match action {
         AdminAction::Grant { email } => (email, Role::Admin),
         AdminAction::Revoke { email } => (email, Role::User),
     };
-    let db = Db::open(path)?;
-    let key = EmailKey::load(email_key.as_deref(), path)?;
+    let db = Db::connect(source)?;
+    let key = match db.path() {
+        Some(path) => EmailKey::load(email_key.as_deref(), path)?,
+        None => EmailKey::from_hex(email_key.as_deref().unwrap_or_default()).map_err(|_| {
+            AppError::Config("a PostgreSQL database needs --email-key, as its replicas have".into())
+        })?,
+    };
     let lookup = email.clone();
     let changed = db.write_blocking(move |conn| {
         key.protect_existing(conn)?;
@@ -192,25 +193,18 @@ fn parse_rate(s: &str) -> Result<Rate, String> {
     Ok(Rate { per_minute, burst })
 }
 
-fn database_path(arg: Option<String>) -> Result<PathBuf, AppError> {
-    let Some(arg) = arg else {
-        let dir = dirs::data_dir().ok_or_else(|| {
-            AppError::Config("no user data directory here; pass --database sqlite://PATH".into())
-        })?;
-        return Ok(dir.join("ridewire").join("server.db"));
-    };
-    if let Some(path) = arg.strip_prefix("sqlite://") {
-        if path.is_empty() {
-            return Err(AppError::Config("sqlite:// needs a file path".into()));
+fn database_source(arg: Option<String>) -> Result<Source, AppError> {
+    match arg {
+        Some(arg) => Source::parse(&arg),
+        None => {
+            let dir = dirs::data_dir().ok_or_else(|| {
+                AppError::Config(
+                    "no user data directory here; pass --database sqlite://PATH".into(),
+                )
+            })?;
+            Ok(Source::Sqlite(dir.join("ridewire").join("server.db")))
         }
-        return Ok(PathBuf::from(path));
     }
-    if arg.contains("://") {
-        return Err(AppError::Config(format!(
-            "unsupported database {arg:?}: only sqlite://PATH is supported"
-        )));
-    }
-    Ok(PathBuf::from(arg))
 }
 
 async fn shutdown_signal() {
@@ -239,22 +233,26 @@ async fn shutdown_signal() {
 }
 
 async fn run(mut args: Args) -> Result<(), AppError> {
-    let path = database_path(args.database.take())?;
+    let source = database_source(args.database.take())?;
     if let Some(command) = args.command.take() {
-        if !path.exists() {
+        if let Source::Sqlite(path) = &source
+            && !path.exists()
+        {
             return Err(AppError::Config(format!(
                 "no server database at {}",
                 path.display()
             )));
         }
-        return operate(&path, args.email_key.take(), command);
+        return operate(&source, args.email_key.take(), command);
     }
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+    if let Source::Sqlite(path) = &source
+        && let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+    {
         std::fs::create_dir_all(dir).map_err(|e| {
             AppError::Config(format!("cannot create the folder {}: {e}", dir.display()))
         })?;
     }
-    let db = Db::open(&path)?;
+    let db = Db::connect(&source)?;
     let config = Config {
         access_token_ttl_ms: i64::from(args.access_token_hours) * 3_600_000,
         refresh_token_ttl_ms: i64::from(args.refresh_token_days) * 86_400_000,
@@ -303,7 +301,7 @@ async fn run(mut args: Args) -> Result<(), AppError> {
     println!("listening on {addr}");
     // Tests and scripts read this line from a pipe: make sure it leaves now.
     let _ = std::io::stdout().flush();
-    eprintln!("database {}", path.display());
+    eprintln!("database {}", source.describe());
     axum::serve(
         listener,
         app(state).into_make_service_with_connect_info::<SocketAddr>(),
@@ -327,6 +325,8 @@ async fn main() -> ExitCode {
 
 #[cfg(test)]
 mod tests {
+    use std::path::PathBuf;
+
     use super::*;
 
     #[test]
@@ -352,19 +352,30 @@ mod tests {
     }
 
     #[test]
-    fn database_addresses_are_sqlite_urls_or_paths() {
+    fn database_addresses_are_sqlite_urls_paths_or_postgres_urls() {
+        let sqlite = |arg: &str| match database_source(Some(arg.into())) {
+            Ok(Source::Sqlite(path)) => Some(path),
+            _ => None,
+        };
         assert_eq!(
-            database_path(Some("sqlite:///srv/r.db".into())).expect("url"),
-            PathBuf::from("/srv/r.db")
+            sqlite("sqlite:///srv/r.db"),
+            Some(PathBuf::from("/srv/r.db"))
         );
+        assert_eq!(sqlite("data/r.db"), Some(PathBuf::from("data/r.db")));
+        assert!(database_source(Some("sqlite://".into())).is_err());
+        let pg = database_source(Some("postgres://rw:secret@db:5432/ridewire".into())).expect("pg");
+        assert!(matches!(&pg, Source::Postgres(url) if url.contains("secret")));
         assert_eq!(
-            database_path(Some("data/r.db".into())).expect("path"),
-            PathBuf::from("data/r.db")
+            pg.describe(),
+            "postgres://rw:***@db:5432/ridewire",
+            "no password shown"
         );
-        assert!(database_path(Some("sqlite://".into())).is_err());
-        let err = database_path(Some("postgres://db/ridewire".into())).expect_err("postgres");
-        assert!(err.to_string().contains("only sqlite://"), "{err}");
-        let default = database_path(None).expect("default");
-        assert!(default.ends_with("ridewire/server.db"));
+        let err = database_source(Some("mysql://rw:secret@db/x".into())).expect_err("mysql");
+        assert!(err.to_string().contains("postgres://"), "{err}");
+        assert!(!err.to_string().contains("secret"), "{err}");
+        match database_source(None).expect("default") {
+            Source::Sqlite(path) => assert!(path.ends_with("ridewire/server.db")),
+            other => panic!("default {other:?}"),
+        }
     }
 }

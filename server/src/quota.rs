@@ -2,7 +2,7 @@
 //! account charges its rows and bytes here, in the same transaction, and is
 //! refused whole (nothing stored) when the account would go over.
 
-use rusqlite::{Connection, params};
+use crate::store::{Connection, params};
 
 use crate::config::Quota;
 use crate::error::{AppError, Result};
@@ -20,8 +20,9 @@ pub fn charge(tx: &Connection, quota: Quota, user: i64, rows: i64, bytes: i64) -
     }
     let (stored_rows, stored_bytes): (i64, i64) = tx
         .prepare_cached(
-            "UPDATE users SET stored_rows = max(stored_rows + ?1, 0),
-                              stored_bytes = max(stored_bytes + ?2, 0)
+            "UPDATE users
+             SET stored_rows = CASE WHEN stored_rows + ?1 < 0 THEN 0 ELSE stored_rows + ?1 END,
+                 stored_bytes = CASE WHEN stored_bytes + ?2 < 0 THEN 0 ELSE stored_bytes + ?2 END
              WHERE id = ?3 RETURNING stored_rows, stored_bytes",
         )?
         .query_row(params![rows, bytes, user], |r| Ok((r.get(0)?, r.get(1)?)))?;

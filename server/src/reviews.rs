@@ -8,11 +8,11 @@
 //! Runs answered on a rider's device without signal are in the queue too
 //! (`crate::escalations`). The HTTP side is `routes::reviews`.
 
+use crate::store::{Connection, OptionalExtension, params};
 use ridewire_engine::diagnostics::gate::Decision;
 use ridewire_engine::event::EventKind;
 use ridewire_engine::sync::runs::Panel;
 use ridewire_engine::sync::workshops::{Review, ReviewInput, ReviewItem, Reviewed, Role};
-use rusqlite::{Connection, OptionalExtension, params};
 use uuid::Uuid;
 
 use crate::config::Quota;
@@ -62,7 +62,7 @@ pub fn queue(conn: &Connection, user: i64, workshop: Uuid) -> Result<Vec<ReviewI
                 r.get::<_, String>(5)?,
             ))
         })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .collect::<crate::store::Result<Vec<_>>>()?;
     rows.into_iter()
         .map(|(id, customer, display_name, created_ms, request, panel)| {
             let panel: Panel = serde_json::from_str(&panel).map_err(|e| internal("run", e))?;

@@ -9,6 +9,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::store::{Connection, OptionalExtension, params};
 use ridewire_engine::event::{Event, EventKind};
 use ridewire_engine::plan;
 use ridewire_engine::progress::Progress;
@@ -16,7 +17,6 @@ use ridewire_engine::quest::{QuestId, QuestState};
 use ridewire_engine::sync::plan_record::{self as fields, markdown_of};
 use ridewire_engine::sync::record::{Edit, Outcome, RecordKind};
 use ridewire_engine::sync::workshops::{PlanForCustomer, SentPlan, Share};
-use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -157,7 +157,7 @@ fn events_of(conn: &Connection, customer: i64) -> Result<Vec<Event>> {
         conn.prepare("SELECT body FROM events WHERE user_id = ?1 AND rejected IS NULL")?;
     let bodies = stmt
         .query_map([customer], |r| r.get::<_, String>(0))?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .collect::<crate::store::Result<Vec<_>>>()?;
     Ok(bodies
         .iter()
         .filter_map(|b| serde_json::from_str(b).ok())
@@ -188,7 +188,7 @@ pub fn sent(conn: &Connection, user: i64, workshop: Uuid) -> Result<Vec<SentPlan
                 r.get::<_, i64>(2)?,
             ))
         })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .collect::<crate::store::Result<Vec<_>>>()?;
     let mut events: BTreeMap<i64, Vec<Event>> = BTreeMap::new();
     let mut out = Vec::new();
     for (customer, key, sent_ms) in rows {

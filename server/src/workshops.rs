@@ -6,9 +6,9 @@
 //! are linked and only what they share. The HTTP side is
 //! `routes::workshops`.
 
+use crate::store::{Connection, OptionalExtension, Transaction, params};
 use ridewire_engine::sync::record::Record;
 pub use ridewire_engine::sync::workshops::{Customer, Membership, Role, RunSummary, Share};
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -148,7 +148,7 @@ fn memberships(conn: &Connection, user: i64, only: Option<Uuid>) -> Result<Vec<M
                 r.get::<_, i64>(4)?,
             ))
         })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .collect::<crate::store::Result<Vec<_>>>()?;
     rows.into_iter()
         .map(|(id, name, role, shares, since_ms)| {
             Ok(Membership {
@@ -205,7 +205,7 @@ pub fn customers_of(tx: &Transaction<'_>, workshop: Uuid) -> Result<Vec<Customer
                 r.get::<_, String>(3)?,
             ))
         })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .collect::<crate::store::Result<Vec<_>>>()?;
     rows.into_iter()
         .map(|(id, display_name, since_ms, shares)| {
             let shares = shares_of(&shares);
@@ -234,7 +234,7 @@ pub fn bikes_of(tx: &Transaction<'_>, user: i64) -> Result<Vec<Record>> {
         .prepare("SELECT body FROM records WHERE user_id = ?1 AND kind = 'vehicle' ORDER BY key")?;
     let bodies = stmt
         .query_map([user], |r| r.get::<_, String>(0))?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .collect::<crate::store::Result<Vec<_>>>()?;
     let records: Vec<Record> = bodies
         .iter()
         .map(|b| {
@@ -268,7 +268,7 @@ pub fn diagnoses_of(tx: &Transaction<'_>, user: i64) -> Result<Vec<RunSummary>> 
                 r.get::<_, String>(3)?,
             ))
         })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .collect::<crate::store::Result<Vec<_>>>()?;
     rows.into_iter()
         .map(|(id, created_ms, decision, request)| {
             let unreadable = |e: String| AppError::Internal(format!("stored run: {e}"));

@@ -7,11 +7,11 @@
 //! chain, stored and checked by the same push code
 //! ([`crate::sync::push::push`]), so nothing here writes events by hand.
 
+use crate::store::{Connection, OptionalExtension, params};
 use ridewire_engine::diagnostics::evidence::RunEvidence;
 use ridewire_engine::diagnostics::request::DiagnosticRequest;
 use ridewire_engine::event::EventKind;
 use ridewire_engine::quest::Catalog;
-use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -241,7 +241,7 @@ pub fn all(conn: &Connection, user: i64) -> Result<Vec<StoredRun>> {
     let ids: Vec<String> = conn
         .prepare_cached("SELECT id FROM diagnostic_runs WHERE user_id = ?1 ORDER BY seq")?
         .query_map([user], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<crate::store::Result<_>>()?;
     let mut runs = Vec::with_capacity(ids.len());
     for id in ids {
         runs.extend(load(conn, user, parse_id("run", &id)?)?);

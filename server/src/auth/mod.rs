@@ -9,10 +9,10 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use crate::store::OptionalExtension;
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
-use rusqlite::OptionalExtension;
 
 use crate::AppState;
 use crate::error::{AppError, Result};
@@ -23,7 +23,7 @@ pub use ridewire_engine::sync::api::Role;
 /// when there is no such account. Every session of the account is ended
 /// when its role is lowered, so no token keeps powers it lost.
 pub fn set_role_by_email(
-    conn: &rusqlite::Connection,
+    conn: &crate::store::Connection,
     key: &crate::email::EmailKey,
     email: &str,
     role: Role,
@@ -31,7 +31,7 @@ pub fn set_role_by_email(
     let email = key.lookup(&email.trim().to_lowercase());
     let changed = conn.execute(
         "UPDATE users SET role = ?1 WHERE email = ?2",
-        rusqlite::params![role.as_str(), email],
+        crate::params![role.as_str(), email],
     )?;
     if changed > 0 && role != Role::Admin {
         conn.execute(

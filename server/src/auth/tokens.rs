@@ -5,9 +5,9 @@
 //! (the login it came from), and a login cannot be refreshed past its
 //! absolute lifetime.
 
+use crate::store::{Connection, OptionalExtension, params};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
 use crate::auth::Role;

@@ -41,8 +41,8 @@ pub(crate) fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
             supported,
         },
         MigrateError::Sqlite(source) => AppError::DatabaseOpen {
-            path: path.to_owned(),
-            source,
+            target: path.display().to_string(),
+            source: source.into(),
         },
     })
 }

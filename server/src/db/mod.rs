@@ -1,15 +1,23 @@
-//! The server's SQLite database: opening it (WAL, busy timeout, foreign
-//! keys, migrations), and running work on it off the async runtime.
+//! The server's database, SQLite or PostgreSQL ([`Source`]): opening it
+//! (migrations, the demo catalogue) and running work on it off the async
+//! runtime, through the storage interface ([`crate::store`]).
 //!
-//! Writes go to one writer thread that owns the only writing connection
-//! (SQLite has one writer at a time anyway). It takes every write waiting
-//! in its queue into one transaction, each in its own savepoint, and
-//! answers them only after the commit: many concurrent pushes share one
-//! disk flush, and a failed write rolls back alone. Reads run on a small
-//! pool of connections, which WAL lets run beside the writer, on tokio's
-//! blocking threads; a semaphore keeps them from piling up.
+//! Writes go to one writer thread per process that owns its only writing
+//! connection. It takes every write waiting in its queue into one
+//! transaction, each in its own savepoint, and answers them only after the
+//! commit: many concurrent pushes share one disk flush, and a failed write
+//! rolls back alone. Writers are one at a time across replicas too: SQLite
+//! has one write lock, and on PostgreSQL each write transaction first takes
+//! one transaction-scoped advisory lock. So every rule that reads before it
+//! writes (the next sequence number, a free slot, a quota) sees the last
+//! commit, and the change log's positions become visible in order, which
+//! the pull cursor relies on (a later position never commits before an
+//! earlier one). Reads run on a small pool of connections beside the
+//! writer (WAL on SQLite), on tokio's blocking threads; a semaphore keeps
+//! them from piling up.
 
 pub mod migrate;
+pub mod postgres;
 pub mod wake;
 
 use std::panic::AssertUnwindSafe;
@@ -18,10 +26,10 @@ use std::sync::{Arc, Mutex, MutexGuard, mpsc};
 use std::time::Duration;
 
 use ridewire_engine::sync::Change;
-use rusqlite::{Connection, OptionalExtension, params};
 use tokio::sync::{Semaphore, oneshot};
 
 use crate::error::{AppError, Result};
+use crate::store::{self, Connection, Dialect, OptionalExtension, params};
 
 /// How long a connection waits for a lock before answering "busy".
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -37,6 +45,72 @@ type Deliver = Box<dyn FnOnce(std::result::Result<(), String>) + Send>;
 /// none) and returns how to deliver its answer.
 type Job = Box<dyn FnOnce(Option<&Connection>) -> Deliver + Send>;
 
+/// Where the database is: `sqlite://PATH` (or a bare path) or
+/// `postgres://…`.
+#[derive(Clone)]
+pub enum Source {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl std::fmt::Debug for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.describe())
+    }
+}
+
+impl Source {
+    /// Reads a `--database` argument.
+    pub fn parse(arg: &str) -> Result<Source> {
+        if let Some(path) = arg.strip_prefix("sqlite://") {
+            if path.is_empty() {
+                return Err(AppError::Config("sqlite:// needs a file path".into()));
+            }
+            return Ok(Source::Sqlite(PathBuf::from(path)));
+        }
+        if arg.starts_with("postgres://") || arg.starts_with("postgresql://") {
+            return Ok(Source::Postgres(arg.to_owned()));
+        }
+        if arg.contains("://") {
+            return Err(AppError::Config(format!(
+                "unsupported database {:?}: use sqlite://PATH or postgres://USER@HOST/NAME",
+                redact(arg)
+            )));
+        }
+        Ok(Source::Sqlite(PathBuf::from(arg)))
+    }
+
+    /// The database, for messages: a PostgreSQL URL without its password.
+    pub fn describe(&self) -> String {
+        match self {
+            Source::Sqlite(path) => path.display().to_string(),
+            Source::Postgres(url) => redact(url),
+        }
+    }
+
+    fn connect(&self) -> store::Result<Connection> {
+        match self {
+            Source::Sqlite(path) => Ok(Connection::sqlite(connect(path)?)),
+            Source::Postgres(url) => Connection::postgres(url),
+        }
+    }
+}
+
+/// `url` with any password replaced by `***`.
+fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let (authority, tail) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _password)) => format!("{scheme}://{user}:***@{host}{tail}"),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
+
 /// A handle to the database; cheap to clone.
 #[derive(Clone)]
 pub struct Db {
@@ -46,14 +120,14 @@ pub struct Db {
 impl std::fmt::Debug for Db {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Db")
-            .field("path", &self.inner.path)
+            .field("source", &self.inner.source)
             .field("epoch", &self.inner.epoch)
             .finish()
     }
 }
 
 struct Inner {
-    path: PathBuf,
+    source: Source,
     jobs: mpsc::Sender<Job>,
     readers: Mutex<Vec<Connection>>,
     read_permits: Semaphore,
@@ -69,8 +143,8 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-fn connect(path: &Path) -> rusqlite::Result<Connection> {
-    let conn = Connection::open(path)?;
+pub(crate) fn connect(path: &Path) -> rusqlite::Result<rusqlite::Connection> {
+    let conn = rusqlite::Connection::open(path)?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     // An acknowledged event must survive a power cut: the device forgets
@@ -84,8 +158,21 @@ fn connect(path: &Path) -> rusqlite::Result<Connection> {
     Ok(conn)
 }
 
+/// Opens a write transaction holding the database's one write turn.
+fn begin_write(conn: &Connection) -> store::Result<()> {
+    match conn.dialect() {
+        Dialect::Sqlite => conn.execute_batch("BEGIN IMMEDIATE"),
+        Dialect::Postgres => conn.execute_batch(postgres::BEGIN_WRITE),
+    }
+}
+
 /// The writer thread: group commit until every handle is dropped.
-fn writer_loop(conn: Connection, jobs: mpsc::Receiver<Job>, waiters: Arc<wake::Waiters>) {
+fn writer_loop(
+    mut conn: Connection,
+    source: Source,
+    jobs: mpsc::Receiver<Job>,
+    waiters: Arc<wake::Waiters>,
+) {
     while let Ok(first) = jobs.recv() {
         let mut group = vec![first];
         while group.len() < MAX_GROUP {
@@ -94,15 +181,27 @@ fn writer_loop(conn: Connection, jobs: mpsc::Receiver<Job>, waiters: Arc<wake::W
                 Err(_) => break,
             }
         }
-        if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+        let mut begun = begin_write(&conn);
+        if begun.is_err() && conn.is_broken() {
+            // The PostgreSQL server restarted: once more on a new session.
+            if let Ok(fresh) = source.connect() {
+                conn = fresh;
+                begun = begin_write(&conn);
+            }
+        }
+        if let Err(e) = begun {
             for job in group {
                 job(None)(Err(e.to_string()));
             }
             continue;
         }
         let delivers: Vec<Deliver> = group.into_iter().map(|job| job(Some(&conn))).collect();
-        let commit = conn.execute_batch("COMMIT").map_err(|e| e.to_string());
         let (users, everyone) = wake::take_touched();
+        // Other replicas hear of it when it commits (PostgreSQL), which
+        // also checks that the transaction is still whole.
+        let commit = postgres::announce(&conn, &users, everyone)
+            .and_then(|()| conn.execute_batch("COMMIT"))
+            .map_err(|e| e.to_string());
         if commit.is_err() {
             let _ = conn.execute_batch("ROLLBACK");
         } else {
@@ -130,23 +229,38 @@ fn in_savepoint<T>(conn: &Connection, f: impl FnOnce(&Connection) -> Result<T>) 
 }
 
 impl Db {
-    /// Opens (or creates) the database at `path`, applies migrations and
-    /// seeds the demo quest catalogue into a new database.
+    /// Opens (or creates) the SQLite database at `path`, applies
+    /// migrations and seeds the demo quest catalogue into a new database.
     pub fn open(path: &Path) -> Result<Db> {
-        let open_error = |source| AppError::DatabaseOpen {
-            path: path.to_owned(),
-            source,
+        Db::connect(&Source::Sqlite(path.to_owned()))
+    }
+
+    /// Opens the database at `source` ([`Db::open`] for either backend).
+    pub fn connect(source: &Source) -> Result<Db> {
+        let open_error = |source_error: store::Error| AppError::DatabaseOpen {
+            target: source.describe(),
+            source: source_error,
         };
-        let mut writer = connect(path).map_err(open_error)?;
-        migrate::migrate(&mut writer, path)?;
-        crate::leaderboard::key_names(&mut writer).map_err(|e| match e {
-            AppError::Storage(source) => open_error(source),
+        let storage = |e: AppError| match e {
+            AppError::Storage(error) => open_error(error),
             other => other,
-        })?;
-        seed_catalog(&mut writer).map_err(|e| match e {
-            AppError::Storage(source) => open_error(source),
-            other => other,
-        })?;
+        };
+        let writer = match source {
+            Source::Sqlite(path) => {
+                let mut raw = connect(path).map_err(|e| open_error(e.into()))?;
+                migrate::migrate(&mut raw, path)?;
+                crate::leaderboard::key_names(&mut raw).map_err(storage)?;
+                Connection::sqlite(raw)
+            }
+            Source::Postgres(_) => {
+                let conn = source.connect().map_err(open_error)?;
+                postgres::migrate(&conn, &source.describe()).map_err(storage)?;
+                conn
+            }
+        };
+        seed_catalog(&writer).map_err(storage)?;
+        // Seeding ran on this thread, not the writer's: nobody to wake.
+        let _ = wake::take_touched();
         let epoch: String = writer
             .query_row(
                 "SELECT value FROM server_meta WHERE key = 'epoch'",
@@ -155,25 +269,30 @@ impl Db {
             )
             .map_err(open_error)?;
         let readers = (0..READERS)
-            .map(|_| connect(path))
-            .collect::<rusqlite::Result<Vec<_>>>()
+            .map(|_| source.connect())
+            .collect::<store::Result<Vec<_>>>()
             .map_err(open_error)?;
         let (send, receive) = mpsc::channel::<Job>();
         let waiters = Arc::new(wake::Waiters::default());
         let woken = Arc::clone(&waiters);
+        let writes_to = source.clone();
+        let writer_pid = postgres::backend_pid(&writer);
         std::thread::Builder::new()
             .name("ridewire-db-writer".into())
-            .spawn(move || writer_loop(writer, receive, woken))
+            .spawn(move || writer_loop(writer, writes_to, receive, woken))
             .map_err(|e| AppError::Internal(format!("cannot start the writer thread: {e}")))?;
         // Other replicas' commits wake this one's waiting pulls too.
-        let (watched, watchers) = (path.to_owned(), Arc::downgrade(&waiters));
+        let (watched, watchers) = (source.clone(), Arc::downgrade(&waiters));
         std::thread::Builder::new()
             .name("ridewire-db-watch".into())
-            .spawn(move || wake::watch(watched, watchers))
+            .spawn(move || match watched {
+                Source::Sqlite(path) => wake::watch(path, watchers),
+                Source::Postgres(url) => postgres::listen(&url, watchers, writer_pid),
+            })
             .map_err(|e| AppError::Internal(format!("cannot start the watch thread: {e}")))?;
         Ok(Db {
             inner: Arc::new(Inner {
-                path: path.to_owned(),
+                source: source.clone(),
                 jobs: send,
                 readers: Mutex::new(readers),
                 read_permits: Semaphore::new(READERS),
@@ -183,13 +302,26 @@ impl Db {
         })
     }
 
-    /// Copies the write-ahead log into the database file and empties it
-    /// (after rewriting data that must not linger in old page images).
+    /// Copies SQLite's write-ahead log into the database file and empties
+    /// it (after rewriting data that must not linger in old page images).
+    /// PostgreSQL keeps its own log: nothing to do there.
     pub fn checkpoint(&self) -> Result<()> {
+        let Source::Sqlite(path) = &self.inner.source else {
+            return Ok(());
+        };
         self.write_blocking(|_| Ok(()))?;
-        let conn = connect(&self.inner.path)?;
+        let conn = connect(path)?;
         conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
         Ok(())
+    }
+
+    /// The schema version the database is at.
+    pub async fn schema_version(&self) -> Result<i64> {
+        self.read(|conn| match conn.as_sqlite() {
+            Some(raw) => Ok(migrate::version(raw)?),
+            None => postgres::version(conn),
+        })
+        .await
     }
 
     /// The pulls waiting for news ([`wake`]).
@@ -202,11 +334,18 @@ impl Db {
         &self.inner.epoch
     }
 
-    /// The database file.
-    pub fn path(&self) -> &Path {
-        &self.inner.path
+    /// Where the database is.
+    pub fn source(&self) -> &Source {
+        &self.inner.source
     }
 
+    /// The SQLite database file (`None` on PostgreSQL).
+    pub fn path(&self) -> Option<&Path> {
+        match &self.inner.source {
+            Source::Sqlite(path) => Some(path),
+            Source::Postgres(_) => None,
+        }
+    }
     /// Queues `f` for the writer thread; `respond` gets its answer after
     /// the commit.
     fn queue<T, F>(&self, f: F, respond: impl FnOnce(Result<T>) + Send + 'static) -> Result<()>
@@ -280,10 +419,12 @@ impl Db {
             let pooled = lock(&inner.readers).pop();
             let conn = match pooled {
                 Some(conn) => conn,
-                None => connect(&inner.path)?,
+                None => inner.source.connect()?,
             };
             let out = f(&conn);
-            lock(&inner.readers).push(conn);
+            if !conn.is_broken() {
+                lock(&inner.readers).push(conn);
+            }
             out
         })
         .await?
@@ -312,20 +453,26 @@ pub(crate) fn log_change_json(
     body: &str,
 ) -> Result<i64> {
     if let Some(subject) = subject {
-        tx.prepare_cached("DELETE FROM changes WHERE subject = ?1 AND user_id IS ?2")?
-            .execute(params![subject, user])?;
+        tx.execute(
+            "DELETE FROM changes WHERE subject = ?1 AND user_id IS NOT DISTINCT FROM ?2",
+            params![subject, user],
+        )?;
     }
-    tx.prepare_cached("INSERT INTO changes (user_id, subject, body) VALUES (?1, ?2, ?3)")?
-        .execute(params![user, subject, body])?;
+    let position = tx.query_row(
+        "INSERT INTO changes (user_id, subject, body) VALUES (?1, ?2, ?3) RETURNING position",
+        params![user, subject, body],
+        |r| r.get(0),
+    )?;
     wake::touched(user);
-    Ok(tx.last_insert_rowid())
+    Ok(position)
 }
 
 /// A new database starts with the engine's demo catalogue, so devices and
 /// the server fold progress against the same quests until an admin
 /// publishes another.
-fn seed_catalog(conn: &mut Connection) -> Result<()> {
-    let tx = conn.transaction()?;
+fn seed_catalog(conn: &Connection) -> Result<()> {
+    begin_write(conn)?;
+    let tx = store::Transaction::begun(conn);
     let exists: Option<i64> = tx
         .query_row("SELECT version FROM catalog WHERE id = 1", [], |r| r.get(0))
         .optional()?;
@@ -336,7 +483,7 @@ fn seed_catalog(conn: &mut Connection) -> Result<()> {
             .map_err(|e| AppError::Internal(format!("cannot encode the catalogue: {e}")))?;
         tx.execute(
             "INSERT INTO catalog (id, version, body, updated_ms) VALUES (1, 1, ?1, 0)",
-            params![body.to_string()],
+            [body.to_string()],
         )?;
         log_change(&tx, None, Some("catalog"), &Change::Catalog { body })?;
     }
@@ -353,7 +500,7 @@ mod tests {
             let mut stmt = conn.prepare("SELECT id FROM plans ORDER BY id")?;
             let ids = stmt
                 .query_map([], |r| r.get(0))?
-                .collect::<rusqlite::Result<Vec<String>>>()?;
+                .collect::<crate::store::Result<Vec<String>>>()?;
             Ok(ids)
         })
         .expect("plans")

@@ -1,11 +1,11 @@
 //! Accounts: register, log in, refresh, log out.
 
+use crate::store::{OptionalExtension, params};
 use axum::Json;
 use axum::extract::State;
 use axum::http::{Method, StatusCode};
 use axum::routing::post;
 use ridewire_engine::sync::api::{Credentials, PasswordChange, RefreshRequest};
-use rusqlite::{OptionalExtension, params};
 
 use crate::AppState;
 use crate::auth::tokens::{self, Account, Session};
@@ -214,16 +214,13 @@ async fn register(
                     "an account with this e-mail already exists",
                 ));
             }
-            tx.execute(
+            let id = tx.query_row(
                 "INSERT INTO users (email, email_enc, password_hash, role, created_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                 VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
                 params![lookup, key.seal(&email)?, hash, role.as_str(), now],
+                |r| r.get(0),
             )?;
-            let account = Account {
-                id: tx.last_insert_rowid(),
-                email,
-                role,
-            };
+            let account = Account { id, email, role };
             tokens::start_session(tx, &config, account, now)
         })
         .await?;

@@ -239,7 +239,7 @@ impl Window {
 
 /// 403 `owner_only` unless `user` owns `workshop` ("only the workshop's
 /// owner {does}").
-fn owner_only(tx: &rusqlite::Connection, user: i64, workshop: Uuid, does: &str) -> Result<()> {
+fn owner_only(tx: &crate::store::Connection, user: i64, workshop: Uuid, does: &str) -> Result<()> {
     if role_in(tx, user, workshop)? != Role::Owner {
         return Err(AppError::forbidden(
             "owner_only",

@@ -1,6 +1,7 @@
 //! What admins publish for everyone: maintenance plans, the quest
 //! catalogue, AR overlay packs. Each publication lands in the pull log.
 
+use crate::store::{OptionalExtension, params};
 use axum::Json;
 use axum::extract::State;
 use axum::http::Method;
@@ -9,7 +10,6 @@ use ridewire_engine::quest::Catalog;
 use ridewire_engine::sync::Change;
 use ridewire_engine::sync::api::{Plan, PlanUpload, Published};
 use ridewire_engine::vehicle::ModelKey;
-use rusqlite::{OptionalExtension, params};
 use serde::Deserialize;
 use serde_json::Value;
 

@@ -1,5 +1,6 @@
 //! The account itself: who am I, export everything, delete everything.
 
+use crate::store::Connection;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{Method, StatusCode};
@@ -7,7 +8,6 @@ use axum::routing::{delete, get};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use ridewire_engine::event::Event;
-use rusqlite::Connection;
 use serde_json::{Value, json};
 
 use crate::AppState;

@@ -8,6 +8,7 @@
 //! them: only whoever holds the id of a completion a photo proved sees it
 //! ([`super::validations`]), and the account's own export.
 
+use crate::store::{OptionalExtension, params};
 use axum::Json;
 use axum::extract::State;
 use axum::http::{Method, StatusCode};
@@ -15,7 +16,6 @@ use axum::routing::put;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use ridewire_engine::proof::{MAX_PHOTO_BYTES, is_sha256_hex};
-use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 

@@ -1,6 +1,7 @@
 //! Versioned records two devices may both edit (a vehicle's notes and
 //! details, AR anchor calibration): `PUT` an edit, `GET` the record.
 
+use crate::store::{Connection, OptionalExtension, params};
 use axum::Json;
 use axum::extract::State;
 use axum::http::{Method, StatusCode};
@@ -8,7 +9,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, put};
 use ridewire_engine::sync::Change;
 use ridewire_engine::sync::record::{self, Conflict, Edit, EditError, Outcome, Record, RecordKind};
-use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::Value;
 
 use crate::AppState;

@@ -2,12 +2,12 @@
 //! a plan under a name, and every member — customers too — lists them, so
 //! a workshop publishes templates for its customers without an admin.
 
+use crate::store::params;
 use axum::Json;
 use axum::extract::State;
 use axum::http::Method;
 use axum::routing::{get, put};
 use ridewire_engine::sync::workshops::{NewTemplate, Template, Templates};
-use rusqlite::params;
 use uuid::Uuid;
 
 use crate::AppState;
@@ -113,7 +113,7 @@ async fn list(
                         updated_ms: r.get(3)?,
                     })
                 })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
+                .collect::<crate::store::Result<Vec<_>>>()?;
             Ok(rows)
         })
         .await?;
@@ -146,7 +146,8 @@ async fn save(
                 parsed.title.trim().to_owned()
             };
             let (count, exists): (i64, bool) = tx.query_row(
-                "SELECT count(*), coalesce(sum(name = ?2), 0) > 0 FROM workshop_templates WHERE workshop = ?1",
+                "SELECT count(*), count(CASE WHEN name = ?2 THEN 1 END) > 0
+                 FROM workshop_templates WHERE workshop = ?1",
                 params![workshop.to_string(), name],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )?;

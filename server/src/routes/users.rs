@@ -1,10 +1,10 @@
 //! Admin work on accounts: giving one the seller or admin role.
 
+use crate::store::params;
 use axum::Json;
 use axum::extract::State;
 use axum::http::Method;
 use axum::routing::put;
-use rusqlite::params;
 use serde::Deserialize;
 
 use crate::AppState;

@@ -10,6 +10,7 @@
 //! that proved it (with the time and place the rider chose to share) and
 //! how many have vouched so far.
 
+use crate::store::{OptionalExtension, params};
 use axum::Json;
 use axum::extract::State;
 use axum::http::{Method, StatusCode};
@@ -18,7 +19,6 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use ridewire_engine::event::{Event, EventKind};
 use ridewire_engine::geo::GeoPoint;
-use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -108,7 +108,7 @@ struct ShownPhoto {
 /// stored before it, unless the quest was completed again in between (that
 /// photo proved the earlier completion).
 fn photo_of(
-    tx: &rusqlite::Connection,
+    tx: &crate::store::Connection,
     owner: i64,
     row: i64,
     quest: &str,
@@ -117,11 +117,15 @@ fn photo_of(
     // stops at the first of either kind.
     let newest: Option<String> = tx
         .query_row(
-            "SELECT body FROM events
-             WHERE user_id = ?1 AND id < ?2 AND rejected IS NULL
-               AND json_extract(body, '$.kind') IN ('photo_submitted', 'quest_completed')
-               AND json_extract(body, '$.quest') = ?3
-             ORDER BY id DESC LIMIT 1",
+            &format!(
+                "SELECT body FROM events
+                 WHERE user_id = ?1 AND id < ?2 AND rejected IS NULL
+                   AND {} IN ('photo_submitted', 'quest_completed')
+                   AND {} = ?3
+                 ORDER BY id DESC LIMIT 1",
+                tx.json_text("body", "kind"),
+                tx.json_text("body", "quest")
+            ),
             params![owner, row, quest],
             |r| r.get(0),
         )
@@ -192,7 +196,7 @@ async fn look(
             };
             let photo = photo_of(&tx, owner, row, quest.as_str())?;
             let (validators, validated_by_you): (i64, bool) = tx.query_row(
-                "SELECT count(*), coalesce(max(validator_id = ?2), 0) FROM validations
+                "SELECT count(*), count(CASE WHEN validator_id = ?2 THEN 1 END) > 0 FROM validations
                  WHERE completion = ?1",
                 params![completion.to_string(), asker.id],
                 |r| Ok((r.get(0)?, r.get(1)?)),

@@ -4,6 +4,7 @@
 //! another's customers: a workshop the caller does not belong to answers
 //! 404. The rules and queries are `crate::workshops`.
 
+use crate::store::{OptionalExtension, params};
 use axum::Json;
 use axum::extract::State;
 use axum::http::{Method, StatusCode};
@@ -11,7 +12,6 @@ use axum::routing::{delete, get, post, put};
 use ridewire_engine::sync::workshops::{
     AcceptInvitation, Customers, Invitation, Memberships, NewInvitation, NewWorkshop, Sharing,
 };
-use rusqlite::{OptionalExtension, params};
 use uuid::Uuid;
 
 use crate::AppState;

@@ -14,11 +14,11 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use crate::store::Connection;
 use ridewire_engine::event::Event;
 use ridewire_engine::progress::Progress;
 use ridewire_engine::quest::Catalog;
 use ridewire_engine::sync::ProgressSummary;
-use rusqlite::Connection;
 
 use crate::error::{AppError, Result};
 
@@ -267,7 +267,7 @@ mod tests {
 
     /// The two tables the cache reads, with the demo catalogue.
     fn database() -> Connection {
-        let conn = Connection::open_in_memory().expect("db");
+        let conn = Connection::sqlite(rusqlite::Connection::open_in_memory().expect("db"));
         conn.execute_batch(
             "CREATE TABLE catalog (id INTEGER PRIMARY KEY, version INTEGER, body TEXT);
              CREATE TABLE events (id INTEGER PRIMARY KEY, user_id INTEGER, body TEXT, rejected TEXT);",

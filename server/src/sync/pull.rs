@@ -1,7 +1,7 @@
 //! Serving the change log: what a user's devices may pull after a cursor.
 
+use crate::store::Connection;
 use ridewire_engine::sync::{Cursor, MAX_PULL_BYTES, MAX_PULL_CHANGES, ProgressSummary};
-use rusqlite::Connection;
 
 use crate::error::{AppError, Result};
 use crate::sync::progress::{Folding, ProgressCache, Refold};
@@ -98,7 +98,7 @@ pub fn pull(
              ORDER BY 1 LIMIT ?3",
         )?;
         let after_sql = i64::try_from(after).unwrap_or(i64::MAX);
-        let mut rows = stmt.query(rusqlite::params![user, after_sql, limit as i64 + 1])?;
+        let mut rows = stmt.query(crate::params![user, after_sql, limit as i64 + 1])?;
         let mut bytes = 0usize;
         while let Some(row) = rows.next()? {
             if changes.len() == limit {

@@ -18,11 +18,11 @@
 
 use std::sync::OnceLock;
 
+use crate::store::{Connection, OptionalExtension, params};
 use ridewire_engine::diagnostics::codes::CodeDatabase;
 use ridewire_engine::event::{DeviceId, Event, EventId, EventKind, Hash};
 use ridewire_engine::proof::PhotoProof;
 use ridewire_engine::sync::{Gap, PushResponse, RejectReason, Rejected, check_values};
-use rusqlite::{Connection, OptionalExtension, params};
 use serde::Deserialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -398,13 +398,14 @@ fn has_vehicle(tx: &Connection, user: i64, vehicle: &str) -> Result<bool> {
         return Ok(true);
     }
     let known: Option<i64> = tx
-        .prepare_cached(
+        .prepare_cached(&format!(
             "SELECT 1 FROM overlay_packs WHERE vehicle = ?1
              UNION ALL
              SELECT 1 FROM records WHERE user_id = ?2 AND kind = 'vehicle'
-               AND (key = ?1 OR json_extract(body, '$.fields.model.value') = ?1)
+               AND (key = ?1 OR {} = ?1)
              LIMIT 1",
-        )?
+            tx.json_text("body", "fields.model.value")
+        ))?
         .query_row(params![vehicle, user], |r| r.get(0))
         .optional()?;
     Ok(known.is_some())

@@ -3,8 +3,8 @@
 //! (its own hash chain, stored and checked by the same push code), but only
 //! the server writes it: a push from anywhere else is refused.
 
+use crate::store::{Connection, OptionalExtension, params};
 use ridewire_engine::event::{DeviceChain, DeviceId, Event, EventId, EventKind, Hash};
-use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::config::Quota;
 use crate::error::{AppError, Result};

@@ -12,9 +12,12 @@ use ridewire_engine::diagnostics::evidence::RunEvidence;
 use ridewire_engine::event::{DeviceChain, DeviceId, Event, EventId, EventKind};
 use ridewire_engine::quest::QuestId;
 use ridewire_engine::sync::api::{Credentials, Session};
-use ridewire_server::{AppState, Config, Db, ManualClock, Rate, app};
+use ridewire_server::email::EmailKey;
+use ridewire_server::{AppState, Config, Db, ManualClock, Rate, Source, app};
 use serde_json::{Value, json};
 use tower::ServiceExt;
+
+use crate::postgres::Postgres;
 
 /// The real server binary, for the tests that run it on loopback.
 pub const BINARY: &str = env!("CARGO_BIN_EXE_ridewire-server");
@@ -72,6 +75,27 @@ pub struct TestServer {
     pub state: AppState,
     pub clock: Arc<ManualClock>,
     pub _dir: tempfile::TempDir,
+    /// The PostgreSQL cluster its database is on, kept running while it is.
+    pub _cluster: Option<Arc<Postgres>>,
+}
+
+/// The database backend a test server runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// The backend for tests that do not name one: SQLite, or PostgreSQL
+    /// with `RIDEWIRE_TEST_BACKEND=postgres` (to run the whole suite on
+    /// it).
+    pub fn from_env() -> Backend {
+        match std::env::var("RIDEWIRE_TEST_BACKEND").as_deref() {
+            Ok("postgres") => Backend::Postgres,
+            _ => Backend::Sqlite,
+        }
+    }
 }
 
 /// Settings for tests: cheap password hashing, no rate limits.
@@ -110,15 +134,36 @@ impl TestServer {
     }
 
     pub fn with_config(config: Config) -> Self {
+        Self::on(Backend::from_env(), config).expect("PostgreSQL for RIDEWIRE_TEST_BACKEND")
+    }
+
+    /// A server on a new database of `backend`; `None` (having said why)
+    /// when PostgreSQL cannot be started here.
+    pub fn on(backend: Backend, mut config: Config) -> Option<Self> {
         let dir = tempfile::tempdir().expect("temp dir");
-        let db = Db::open(&dir.path().join("server.db")).expect("open db");
+        let (db, cluster) = match backend {
+            Backend::Sqlite => (
+                Db::open(&dir.path().join("server.db")).expect("open db"),
+                None,
+            ),
+            Backend::Postgres => {
+                let pg = Postgres::shared()?;
+                let source = Source::parse(&pg.fresh_database()).expect("url");
+                // Replicas share the key; here there is one.
+                if config.email_key.is_none() {
+                    config.email_key = Some(EmailKey::from_hex(&"5a".repeat(32)).expect("key"));
+                }
+                (Db::connect(&source).expect("open PostgreSQL"), Some(pg))
+            }
+        };
         let clock = Arc::new(ManualClock::new(NOW));
         let state = AppState::new(db, config, clock.clone()).expect("state");
-        TestServer {
+        Some(TestServer {
             state,
             clock,
             _dir: dir,
-        }
+            _cluster: cluster,
+        })
     }
 
     pub fn app(&self) -> Router {
@@ -348,5 +393,43 @@ pub fn concrete(path: &str) -> String {
         format!("{path}?vehicle=harley-street-750-2022")
     } else {
         path
+    }
+}
+
+/// Runs each named test on both backends, as `sqlite::NAME` and
+/// `postgres::NAME` (the storage conformance suite, issue 16). Each test is
+/// an `async fn NAME(backend: Backend)` that makes its server with
+/// [`TestServer::on`] (or [`TestServer::of`]). Where PostgreSQL cannot be
+/// started the `postgres::` tests say so and pass, unless
+/// `RIDEWIRE_REQUIRE_POSTGRES=1` (as in `cargo xtask test`).
+macro_rules! conformance {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name($crate::common::Backend::Sqlite).await;
+                }
+            )+
+        }
+
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name($crate::common::Backend::Postgres).await;
+                }
+            )+
+        }
+    };
+}
+pub(crate) use conformance;
+
+impl TestServer {
+    /// A server with the test settings on `backend`; `None` when that is
+    /// PostgreSQL and it cannot be started here (the test then passes
+    /// without running, as [`Postgres::start`] allows).
+    pub fn of(backend: Backend) -> Option<Self> {
+        Self::on(backend, test_config())
     }
 }

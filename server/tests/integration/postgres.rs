@@ -12,6 +12,8 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, Weak};
 
 /// A running cluster, stopped when dropped.
 pub struct Postgres {
@@ -200,6 +202,32 @@ impl Postgres {
     pub fn database(&self, name: &str) -> String {
         self.psql("postgres", &format!("CREATE DATABASE {name}"));
         self.url(name)
+    }
+}
+
+/// The cluster the tests running now share; stopped when the last of them
+/// lets go of it.
+static SHARED: Mutex<Weak<Postgres>> = Mutex::new(Weak::new());
+/// Databases made on shared clusters, for unique names.
+static MADE: AtomicUsize = AtomicUsize::new(0);
+
+impl Postgres {
+    /// The cluster shared by the tests running now, started when none runs
+    /// (`None`, having said why, where PostgreSQL cannot be started).
+    pub fn shared() -> Option<Arc<Postgres>> {
+        let mut shared = SHARED.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(pg) = shared.upgrade() {
+            return Some(pg);
+        }
+        let pg = Arc::new(Postgres::start()?);
+        *shared = Arc::downgrade(&pg);
+        Some(pg)
+    }
+
+    /// A new, empty database with a name of its own; its address.
+    pub fn fresh_database(&self) -> String {
+        let n = MADE.fetch_add(1, Ordering::Relaxed);
+        self.database(&format!("t{}_{n}", std::process::id()))
     }
 }
 
