@@ -451,7 +451,7 @@ pub fn bookings_of(
     let mut stmt = conn.prepare(&format!(
         "SELECT {BOOKING_COLUMNS} FROM bookings
          WHERE workshop = ?1 AND start_ms >= ?2 AND start_ms < ?3
-           AND (?4 IS NULL OR customer = ?4)
+           AND (CAST(?4 AS BIGINT) IS NULL OR customer = ?4)
          ORDER BY start_ms, bay LIMIT 1000"
     ))?;
     let rows = stmt

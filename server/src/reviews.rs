@@ -47,7 +47,7 @@ pub fn queue(conn: &Connection, user: i64, workshop: Uuid) -> Result<Vec<ReviewI
            ON r.user_id = m.user_id
          LEFT JOIN standings s ON s.user_id = m.user_id
          WHERE m.workshop = ?1 AND m.role = 'customer'
-           AND instr(',' || m.shares || ',', ',diagnoses,') > 0
+           AND ',' || m.shares || ',' LIKE '%,diagnoses,%'
            AND NOT EXISTS (SELECT 1 FROM diagnostic_reviews v WHERE v.run = r.id)
          ORDER BY r.created_ms, r.id LIMIT ?2",
     )?;
@@ -95,7 +95,7 @@ fn queued_run(tx: &Connection, workshop: Uuid, run: Uuid) -> Result<(i64, String
                      WHERE id = ?1) r
              JOIN workshop_members m ON m.user_id = r.user_id AND m.workshop = ?2
              WHERE m.role = 'customer'
-               AND instr(',' || m.shares || ',', ',diagnoses,') > 0",
+               AND ',' || m.shares || ',' LIKE '%,diagnoses,%'",
             params![run.to_string(), workshop.to_string()],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
         )

@@ -135,7 +135,7 @@ fn memberships(conn: &Connection, user: i64, only: Option<Uuid>) -> Result<Vec<M
     let mut stmt = conn.prepare(
         "SELECT m.workshop, w.name, m.role, m.shares, m.since_ms FROM workshop_members m
          JOIN workshops w ON w.id = m.workshop
-         WHERE m.user_id = ?1 AND (?2 IS NULL OR m.workshop = ?2)
+         WHERE m.user_id = ?1 AND (CAST(?2 AS TEXT) IS NULL OR m.workshop = ?2)
          ORDER BY w.name, m.workshop",
     )?;
     let rows = stmt

@@ -199,7 +199,7 @@ pub fn set_feedback(
 ) -> Result<Option<RunFeedback>> {
     let before: Option<i64> = tx
         .query_row(
-            "SELECT coalesce(length(CAST(feedback AS BLOB)), 0) FROM diagnostic_runs
+            "SELECT coalesce(octet_length(feedback), 0) FROM diagnostic_runs
              WHERE id = ?1 AND user_id = ?2",
             params![id.to_string(), user],
             |r| r.get(0),

@@ -135,6 +135,19 @@ struct Inner {
     waiters: Arc<wake::Waiters>,
 }
 
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // A PostgreSQL client stops its own runtime when dropped, which
+        // tokio refuses on an async thread (the last handle may go there).
+        let readers = std::mem::take(&mut *lock(&self.readers));
+        if readers.iter().any(|c| c.dialect() == Dialect::Postgres) {
+            let _ = std::thread::Builder::new()
+                .name("ridewire-db-close".into())
+                .spawn(move || drop(readers));
+        }
+    }
+}
+
 /// Locks a mutex even if a thread panicked while holding it: the
 /// connection list it guards stays usable.
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -236,7 +249,18 @@ impl Db {
     }
 
     /// Opens the database at `source` ([`Db::open`] for either backend).
+    /// Callable from async code: the PostgreSQL client blocks on a runtime
+    /// of its own, so the opening runs on a thread of its own.
     pub fn connect(source: &Source) -> Result<Db> {
+        std::thread::scope(|scope| {
+            scope
+                .spawn(|| Db::connect_here(source))
+                .join()
+                .unwrap_or_else(|_| Err(AppError::Internal("opening the database panicked".into())))
+        })
+    }
+
+    fn connect_here(source: &Source) -> Result<Db> {
         let open_error = |source_error: store::Error| AppError::DatabaseOpen {
             target: source.describe(),
             source: source_error,

@@ -353,7 +353,7 @@ async fn put_overlay(
         .write(move |tx| {
             let version: i64 = tx.query_row(
                 "INSERT INTO overlay_packs (vehicle, body, version, updated_ms) VALUES (?1, ?2, 1, ?3)
-                 ON CONFLICT (vehicle) DO UPDATE SET body = ?2, version = version + 1, updated_ms = ?3
+                 ON CONFLICT (vehicle) DO UPDATE SET body = ?2, version = overlay_packs.version + 1, updated_ms = ?3
                  RETURNING version",
                 params![vehicle, pack.to_string(), now],
                 |r| r.get(0),

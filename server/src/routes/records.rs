@@ -211,7 +211,7 @@ pub fn write_edit(tx: &Connection, quota: Quota, user: i64, edit: &Edit) -> Resu
             .map_err(|e| AppError::Internal(format!("encoding: {e}")))?;
         let held: Option<i64> = tx
             .query_row(
-                "SELECT length(CAST(body AS BLOB)) FROM records
+                "SELECT octet_length(body) FROM records
                  WHERE user_id = ?1 AND kind = ?2 AND key = ?3",
                 params![user, kind_name(kind), key],
                 |r| r.get(0),

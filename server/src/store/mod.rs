@@ -38,7 +38,7 @@ pub use crate::params;
 pub enum Error {
     #[error(transparent)]
     Sqlite(#[from] rusqlite::Error),
-    #[error(transparent)]
+    #[error("{}", postgres_words(.0))]
     Postgres(#[from] postgres::Error),
     /// `query_row` found nothing ([`OptionalExtension::optional`] turns it
     /// into `None`).
@@ -76,6 +76,18 @@ impl Error {
             ),
             _ => false,
         }
+    }
+}
+
+/// What PostgreSQL said, with its details (the error's own text is only
+/// "db error" for a refusal from the server).
+fn postgres_words(e: &postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => match db.detail() {
+            Some(detail) => format!("{}: {} ({detail})", db.code().code(), db.message()),
+            None => format!("{}: {}", db.code().code(), db.message()),
+        },
+        None => e.to_string(),
     }
 }
 

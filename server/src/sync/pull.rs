@@ -1,6 +1,6 @@
 //! Serving the change log: what a user's devices may pull after a cursor.
 
-use crate::store::Connection;
+use crate::store::{Connection, Dialect};
 use ridewire_engine::sync::{Cursor, MAX_PULL_BYTES, MAX_PULL_CHANGES, ProgressSummary};
 
 use crate::error::{AppError, Result};
@@ -77,7 +77,16 @@ pub fn pull(
     // A cursor past the end of this log was not issued by it either (a
     // restored copy of an older database kept the epoch): start again.
     let newest: i64 = tx.query_row(
-        "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'changes'), 0)",
+        match tx.dialect() {
+            Dialect::Sqlite => {
+                "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'changes'), 0)"
+            }
+            // The identity's sequence; a value taken by a write still open
+            // or rolled back only raises the bound.
+            Dialect::Postgres => {
+                "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM changes_position_seq"
+            }
+        },
         [],
         |r| r.get(0),
     )?;

@@ -9,7 +9,15 @@ use axum::http::StatusCode;
 use ridewire_engine::event::EventKind;
 use ridewire_engine::quest::QuestId;
 
+use crate::common::{Backend, conformance};
 use crate::common::{Device, TestServer};
+
+// Run on SQLite and on PostgreSQL (the storage conformance suite).
+conformance! {
+    a_waiting_pull_answers_as_soon_as_another_device_pushes,
+    another_riders_news_does_not_wake_a_pull_and_the_wait_ends_empty,
+    a_wait_beyond_the_limit_is_refused,
+}
 
 fn started() -> EventKind {
     EventKind::QuestStarted {
@@ -17,9 +25,10 @@ fn started() -> EventKind {
     }
 }
 
-#[tokio::test]
-async fn a_waiting_pull_answers_as_soon_as_another_device_pushes() {
-    let server = TestServer::new();
+async fn a_waiting_pull_answers_as_soon_as_another_device_pushes(backend: Backend) {
+    let Some(server) = TestServer::of(backend) else {
+        return;
+    };
     let rider = server.user("rider@example.com").await;
     let first = server.pull(&rider, "", None).await;
     assert_eq!(first.status, StatusCode::OK);
@@ -56,9 +65,10 @@ async fn a_waiting_pull_answers_as_soon_as_another_device_pushes() {
     assert_eq!(server.state.db.waiters().waiting_users(), 0);
 }
 
-#[tokio::test]
-async fn another_riders_news_does_not_wake_a_pull_and_the_wait_ends_empty() {
-    let server = TestServer::new();
+async fn another_riders_news_does_not_wake_a_pull_and_the_wait_ends_empty(backend: Backend) {
+    let Some(server) = TestServer::of(backend) else {
+        return;
+    };
     let (ana, ben) = (
         server.user("ana@example.com").await,
         server.user("ben@example.com").await,
@@ -91,9 +101,10 @@ async fn another_riders_news_does_not_wake_a_pull_and_the_wait_ends_empty() {
     assert_eq!(answer.body["cursor"].as_str(), Some(cursor.as_str()));
 }
 
-#[tokio::test]
-async fn a_wait_beyond_the_limit_is_refused() {
-    let server = TestServer::new();
+async fn a_wait_beyond_the_limit_is_refused(backend: Backend) {
+    let Some(server) = TestServer::of(backend) else {
+        return;
+    };
     let rider = server.user("rider@example.com").await;
     let too_long = server
         .call(

@@ -111,7 +111,7 @@ fn stored(server: &TestServer) -> (i64, i64) {
         .db
         .write_blocking(|conn| {
             Ok(conn.query_row(
-                "SELECT sum(stored_rows), sum(stored_bytes) FROM users",
+                "SELECT CAST(sum(stored_rows) AS BIGINT), CAST(sum(stored_bytes) AS BIGINT) FROM users",
                 [],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )?)
@@ -453,7 +453,10 @@ async fn photos_are_seen_only_through_a_completions_id() {
     // A guessed id, the photo event's own id, and a refused event's id.
     let photo_event_id = server.state.db.write_blocking(|conn| {
         Ok(conn.query_row(
-            "SELECT event_id FROM events WHERE json_extract(body, '$.kind') = 'photo_submitted'",
+            &format!(
+                "SELECT event_id FROM events WHERE {} = 'photo_submitted'",
+                conn.json_text("body", "kind")
+            ),
             [],
             |r| r.get::<_, String>(0),
         )?)

@@ -8,6 +8,15 @@ use ridewire_engine::sync::record::{Conflict, Record};
 use serde_json::{Value, json};
 
 use crate::common::TestServer;
+use crate::common::{Backend, conformance};
+
+// Run on SQLite and on PostgreSQL (the storage conformance suite).
+conformance! {
+    two_terminals_editing_different_fields_both_land,
+    an_overlapping_edit_is_a_conflict_and_overwrites_nothing,
+    records_reach_the_accounts_devices_newest_only,
+    an_edit_that_can_never_apply_is_a_clear_400_and_one_from_the_future_a_conflict,
+}
 
 const BIKE: &str = "/api/v1/records/vehicle/bike-1";
 /// Where edits go: each names its record.
@@ -17,9 +26,10 @@ fn edit(base: u64, changes: Value) -> Value {
     json!({"kind": "vehicle", "key": "bike-1", "base_version": base, "changes": changes})
 }
 
-#[tokio::test]
-async fn two_terminals_editing_different_fields_both_land() {
-    let server = TestServer::new();
+async fn two_terminals_editing_different_fields_both_land(backend: Backend) {
+    let Some(server) = TestServer::of(backend) else {
+        return;
+    };
     let token = server.user("workshop@ridewire.test").await;
     let v1 = server
         .call(
@@ -61,9 +71,10 @@ async fn two_terminals_editing_different_fields_both_land() {
     );
 }
 
-#[tokio::test]
-async fn an_overlapping_edit_is_a_conflict_and_overwrites_nothing() {
-    let server = TestServer::new();
+async fn an_overlapping_edit_is_a_conflict_and_overwrites_nothing(backend: Backend) {
+    let Some(server) = TestServer::of(backend) else {
+        return;
+    };
     let token = server.user("workshop@ridewire.test").await;
     server
         .call(
@@ -99,9 +110,10 @@ async fn an_overlapping_edit_is_a_conflict_and_overwrites_nothing() {
     assert_eq!(got.body["fields"]["notes"]["value"], "b");
 }
 
-#[tokio::test]
-async fn records_reach_the_accounts_devices_newest_only() {
-    let server = TestServer::new();
+async fn records_reach_the_accounts_devices_newest_only(backend: Backend) {
+    let Some(server) = TestServer::of(backend) else {
+        return;
+    };
     let token = server.user("workshop@ridewire.test").await;
     for (base, notes) in [(0, "a"), (1, "b"), (2, "c")] {
         server
@@ -127,9 +139,12 @@ async fn records_reach_the_accounts_devices_newest_only() {
     assert_eq!(records[0].version, 3);
 }
 
-#[tokio::test]
-async fn an_edit_that_can_never_apply_is_a_clear_400_and_one_from_the_future_a_conflict() {
-    let server = TestServer::new();
+async fn an_edit_that_can_never_apply_is_a_clear_400_and_one_from_the_future_a_conflict(
+    backend: Backend,
+) {
+    let Some(server) = TestServer::of(backend) else {
+        return;
+    };
     let token = server.user("workshop@ridewire.test").await;
     let cases = [
         edit(0, json!({})),

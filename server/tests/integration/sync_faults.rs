@@ -9,7 +9,7 @@
 //! every device shows the server's progress.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -23,7 +23,8 @@ use ridewire_engine::quest::QuestId;
 use ridewire_engine::sync::record::Edit;
 use ridewire_engine::sync::{Cursor, PullResponse, PushRequest};
 use ridewire_offline_store::Store;
-use ridewire_server::{AppState, Db, ManualClock, app};
+use ridewire_server::email::EmailKey;
+use ridewire_server::{AppState, Db, ManualClock, Source, app};
 use ridewire_sync_client::{
     EditAnswer, Error, HeldFeedback, HistoryPage, Pushed, RemoteRun, Result, Transport, sync_once,
 };
@@ -32,6 +33,7 @@ use tower::ServiceExt;
 use uuid::Uuid;
 
 use crate::common::{NOW, test_config};
+use crate::postgres::Postgres;
 
 /// xorshift64: every run is repeatable from its seed.
 struct Dice(u64);
@@ -104,7 +106,7 @@ struct Tally {
 /// database, each request to one of them at random.
 struct Wire {
     routers: Mutex<Vec<Router>>,
-    database: PathBuf,
+    database: Source,
     clock: Arc<ManualClock>,
     dice: Mutex<Dice>,
     faults: AtomicBool,
@@ -112,9 +114,12 @@ struct Wire {
     tally: Mutex<Tally>,
 }
 
-fn server(database: &Path, clock: &Arc<ManualClock>) -> Router {
-    let db = Db::open(database).expect("open server db");
-    app(AppState::new(db, test_config(), clock.clone()).expect("state"))
+fn server(database: &Source, clock: &Arc<ManualClock>) -> Router {
+    let db = Db::connect(database).expect("open server db");
+    let mut config = test_config();
+    // Replicas on PostgreSQL share their e-mail key.
+    config.email_key = Some(EmailKey::from_hex(&"5a".repeat(32)).expect("key"));
+    app(AppState::new(db, config, clock.clone()).expect("state"))
 }
 
 /// What the faulty network does with one delivery.
@@ -127,7 +132,7 @@ enum Fate {
 }
 
 impl Wire {
-    fn new(database: PathBuf, seed: u64, replicas: usize) -> Self {
+    fn new(database: Source, seed: u64, replicas: usize) -> Self {
         let clock = Arc::new(ManualClock::new(NOW));
         Wire {
             routers: Mutex::new((0..replicas).map(|_| server(&database, &clock)).collect()),
@@ -416,9 +421,13 @@ impl Phone {
     }
 }
 
-async fn one_run(seed: u64, devices: usize, replicas: usize) {
+async fn one_run(seed: u64, devices: usize, replicas: usize, on: Option<&Postgres>) {
     let dir = tempfile::tempdir().unwrap();
-    let wire = Arc::new(Wire::new(dir.path().join("server.db"), seed, replicas));
+    let database = match on {
+        Some(pg) => Source::parse(&pg.fresh_database()).unwrap(),
+        None => Source::Sqlite(dir.path().join("server.db")),
+    };
+    let wire = Arc::new(Wire::new(database, seed, replicas));
     let mut dice = Dice(seed.rotate_left(17) | 1);
     let catalog = demo::catalog().unwrap();
     let mut phones = Vec::new();
@@ -580,7 +589,7 @@ proptest! {
             .enable_all()
             .build()
             .unwrap()
-            .block_on(one_run(seed, devices, 1));
+            .block_on(one_run(seed, devices, 1, None));
     }
 
     /// The same over two server replicas on one database (issue 16), each
@@ -595,6 +604,30 @@ proptest! {
             .enable_all()
             .build()
             .unwrap()
-            .block_on(one_run(seed, devices, 2));
+            .block_on(one_run(seed, devices, 2, None));
     }
+}
+
+/// The same over two replicas on one PostgreSQL database (issue 16): the
+/// advisory write turn, the database's unique keys and `LISTEN/NOTIFY`
+/// instead of SQLite's one file. 12 seeded runs on one cluster.
+#[test]
+fn two_replicas_on_one_postgresql_database_keep_every_event_once_and_in_order() {
+    let Some(pg) = Postgres::shared() else {
+        return;
+    };
+    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
+        cases: 12,
+        ..ProptestConfig::default()
+    });
+    runner
+        .run(&(any::<u64>(), 2usize..=3), |(seed, devices)| {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap()
+                .block_on(one_run(seed, devices, 2, Some(&pg)));
+            Ok(())
+        })
+        .unwrap();
 }

@@ -7,7 +7,20 @@ use ridewire_engine::progress::Progress;
 use ridewire_engine::sync::{Change, ProgressSummary, PullResponse};
 use serde_json::json;
 
+use crate::common::{Backend, conformance};
 use crate::common::{Device, TestServer, diagnosis};
+
+// Run on SQLite and on PostgreSQL (the storage conformance suite).
+conformance! {
+    a_new_device_pulls_the_catalogue_and_every_event_page_by_page,
+    a_cursor_from_another_epoch_starts_again_from_the_beginning,
+    a_malformed_cursor_or_limit_is_a_clear_400,
+    pulls_never_carry_another_accounts_events_or_records,
+    the_servers_progress_is_the_engines_fold_of_every_device,
+    a_published_catalogue_refolds_progress_and_replaces_the_old_one_in_pulls,
+    events_arriving_late_from_an_offline_device_are_folded_in_their_place,
+    a_page_of_large_plans_stops_at_its_byte_limit_and_the_rest_follows,
+}
 
 fn page(reply: &crate::common::Reply) -> PullResponse {
     assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
@@ -24,9 +37,10 @@ fn events_of(changes: &[Change]) -> Vec<Event> {
         .collect()
 }
 
-#[tokio::test]
-async fn a_new_device_pulls_the_catalogue_and_every_event_page_by_page() {
-    let server = TestServer::new();
+async fn a_new_device_pulls_the_catalogue_and_every_event_page_by_page(backend: Backend) {
+    let Some(server) = TestServer::of(backend) else {
+        return;
+    };
     let token = server.user("rider@ridewire.test").await;
     let mut phone = Device::new(1);
     let events = phone.steps(25);
@@ -61,9 +75,10 @@ async fn a_new_device_pulls_the_catalogue_and_every_event_page_by_page() {
     assert_eq!(events_of(&p.changes), more);
 }
 
-#[tokio::test]
-async fn a_cursor_from_another_epoch_starts_again_from_the_beginning() {
-    let server = TestServer::new();
+async fn a_cursor_from_another_epoch_starts_again_from_the_beginning(backend: Backend) {
+    let Some(server) = TestServer::of(backend) else {
+        return;
+    };
     let token = server.user("rider@ridewire.test").await;
     let mut phone = Device::new(1);
     server.push(&token, phone.id(), &phone.steps(2)).await;
@@ -83,9 +98,10 @@ async fn a_cursor_from_another_epoch_starts_again_from_the_beginning() {
     assert_eq!(restored.changes, first.changes);
 }
 
-#[tokio::test]
-async fn a_malformed_cursor_or_limit_is_a_clear_400() {
-    let server = TestServer::new();
+async fn a_malformed_cursor_or_limit_is_a_clear_400(backend: Backend) {
+    let Some(server) = TestServer::of(backend) else {
+        return;
+    };
     let token = server.user("rider@ridewire.test").await;
     for query in [
         "cursor=nodot",
@@ -111,9 +127,10 @@ async fn a_malformed_cursor_or_limit_is_a_clear_400() {
     }
 }
 
-#[tokio::test]
-async fn pulls_never_carry_another_accounts_events_or_records() {
-    let server = TestServer::new();
+async fn pulls_never_carry_another_accounts_events_or_records(backend: Backend) {
+    let Some(server) = TestServer::of(backend) else {
+        return;
+    };
     let alice = server.user("alice@ridewire.test").await;
     let bob = server.user("bob@ridewire.test").await;
     let mut alice_phone = Device::new(1);
@@ -148,9 +165,10 @@ async fn pulls_never_carry_another_accounts_events_or_records() {
     assert_eq!(got.status, StatusCode::NOT_FOUND);
 }
 
-#[tokio::test]
-async fn the_servers_progress_is_the_engines_fold_of_every_device() {
-    let server = TestServer::new();
+async fn the_servers_progress_is_the_engines_fold_of_every_device(backend: Backend) {
+    let Some(server) = TestServer::of(backend) else {
+        return;
+    };
     let token = server.user("rider@ridewire.test").await;
     let (catalog, demo) =
         ridewire_engine::demo::garage(crate::common::NOW - 5 * 86_400_000).expect("demo");
@@ -169,9 +187,12 @@ async fn the_servers_progress_is_the_engines_fold_of_every_device() {
     assert!(p.progress.xp > 0);
 }
 
-#[tokio::test]
-async fn a_published_catalogue_refolds_progress_and_replaces_the_old_one_in_pulls() {
-    let server = TestServer::new();
+async fn a_published_catalogue_refolds_progress_and_replaces_the_old_one_in_pulls(
+    backend: Backend,
+) {
+    let Some(server) = TestServer::of(backend) else {
+        return;
+    };
     let rider = server.user("rider@ridewire.test").await;
     let admin = server.user("admin@ridewire.test").await;
     let (catalog, demo) =
@@ -218,9 +239,10 @@ async fn a_published_catalogue_refolds_progress_and_replaces_the_old_one_in_pull
     assert_eq!(server.snapshot(), snapshot);
 }
 
-#[tokio::test]
-async fn events_arriving_late_from_an_offline_device_are_folded_in_their_place() {
-    let server = TestServer::new();
+async fn events_arriving_late_from_an_offline_device_are_folded_in_their_place(backend: Backend) {
+    let Some(server) = TestServer::of(backend) else {
+        return;
+    };
     let token = server.user("rider@ridewire.test").await;
     let (catalog, demo) =
         ridewire_engine::demo::garage(crate::common::NOW - 5 * 86_400_000).expect("demo");
@@ -256,9 +278,10 @@ async fn events_arriving_late_from_an_offline_device_are_folded_in_their_place()
     assert_eq!(events_of(&second.changes), late);
 }
 
-#[tokio::test]
-async fn a_page_of_large_plans_stops_at_its_byte_limit_and_the_rest_follows() {
-    let server = TestServer::new();
+async fn a_page_of_large_plans_stops_at_its_byte_limit_and_the_rest_follows(backend: Backend) {
+    let Some(server) = TestServer::of(backend) else {
+        return;
+    };
     let rider = server.user("rider@ridewire.test").await;
     let admin = server.user("admin@ridewire.test").await;
     // Six plans of about 900 KB each: 5.4 MB in all, over one page's 4 MiB.

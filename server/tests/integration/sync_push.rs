@@ -7,7 +7,25 @@ use ridewire_engine::event::{Event, Hash};
 use ridewire_engine::sync::{MAX_PUSH_EVENTS, PushResponse, RejectReason};
 use serde_json::{Value, json};
 
+use crate::common::{Backend, conformance};
 use crate::common::{Device, NOW, TestServer, diagnosis};
+
+// Run on SQLite and on PostgreSQL (the storage conformance suite).
+conformance! {
+    a_batch_is_stored_once_and_a_resent_batch_is_harmless,
+    events_out_of_order_inside_a_batch_are_taken_in_sequence_order,
+    a_batch_after_a_gap_is_refused_with_the_expected_sequence,
+    a_batch_with_a_hole_keeps_what_came_before_the_hole,
+    a_broken_link_is_rejected_and_the_queue_goes_on,
+    edited_and_forged_events_are_rejected_with_their_reason,
+    an_unreadable_event_is_rejected_alone_and_the_next_may_link_to_it,
+    an_event_of_another_device_or_with_a_used_id_is_rejected,
+    a_device_belongs_to_the_account_that_pushed_it_first,
+    a_batch_larger_than_the_limit_is_refused_whole,
+    pushed_events_reach_the_accounts_other_devices,
+    the_same_batch_pushed_by_many_requests_at_once_is_stored_once,
+    an_account_over_its_quota_is_refused_and_keeps_nothing_of_the_push,
+}
 
 fn answer(reply: &crate::common::Reply) -> PushResponse {
     assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
@@ -23,9 +41,10 @@ fn reasons(answer: &PushResponse) -> Vec<(u64, RejectReason)> {
     answer.rejected.iter().map(|r| (r.seq, r.reason)).collect()
 }
 
-#[tokio::test]
-async fn a_batch_is_stored_once_and_a_resent_batch_is_harmless() {
-    let server = TestServer::new();
+async fn a_batch_is_stored_once_and_a_resent_batch_is_harmless(backend: Backend) {
+    let Some(server) = TestServer::of(backend) else {
+        return;
+    };
     let token = server.user("rider@ridewire.test").await;
     let mut phone = Device::new(1);
     let events = phone.steps(3);
@@ -43,9 +62,10 @@ async fn a_batch_is_stored_once_and_a_resent_batch_is_harmless() {
     assert_eq!(status.acked_through, 3);
 }
 
-#[tokio::test]
-async fn events_out_of_order_inside_a_batch_are_taken_in_sequence_order() {
-    let server = TestServer::new();
+async fn events_out_of_order_inside_a_batch_are_taken_in_sequence_order(backend: Backend) {
+    let Some(server) = TestServer::of(backend) else {
+        return;
+    };
     let token = server.user("rider@ridewire.test").await;
     let mut phone = Device::new(1);
     let mut events = phone.steps(4);
@@ -55,9 +75,10 @@ async fn events_out_of_order_inside_a_batch_are_taken_in_sequence_order() {
     assert!(reply.rejected.is_empty());
 }
 
-#[tokio::test]
-async fn a_batch_after_a_gap_is_refused_with_the_expected_sequence() {
-    let server = TestServer::new();
+async fn a_batch_after_a_gap_is_refused_with_the_expected_sequence(backend: Backend) {
+    let Some(server) = TestServer::of(backend) else {
+        return;
+    };
     let token = server.user("rider@ridewire.test").await;
     let mut phone = Device::new(1);
     let events = phone.steps(4);
@@ -83,9 +104,10 @@ async fn a_batch_after_a_gap_is_refused_with_the_expected_sequence() {
     assert_eq!(server.count("events"), 4);
 }
 
-#[tokio::test]
-async fn a_batch_with_a_hole_keeps_what_came_before_the_hole() {
-    let server = TestServer::new();
+async fn a_batch_with_a_hole_keeps_what_came_before_the_hole(backend: Backend) {
+    let Some(server) = TestServer::of(backend) else {
+        return;
+    };
     let token = server.user("rider@ridewire.test").await;
     let mut phone = Device::new(1);
     let events = phone.steps(4);
@@ -100,9 +122,10 @@ async fn a_batch_with_a_hole_keeps_what_came_before_the_hole() {
     );
 }
 
-#[tokio::test]
-async fn a_broken_link_is_rejected_and_the_queue_goes_on() {
-    let server = TestServer::new();
+async fn a_broken_link_is_rejected_and_the_queue_goes_on(backend: Backend) {
+    let Some(server) = TestServer::of(backend) else {
+        return;
+    };
     let token = server.user("rider@ridewire.test").await;
     let mut phone = Device::new(1);
     let mut events = phone.steps(3);
@@ -128,9 +151,10 @@ async fn a_broken_link_is_rejected_and_the_queue_goes_on() {
     assert_eq!(reasons(&again), vec![(2, RejectReason::BrokenChain)]);
 }
 
-#[tokio::test]
-async fn edited_and_forged_events_are_rejected_with_their_reason() {
-    let server = TestServer::new();
+async fn edited_and_forged_events_are_rejected_with_their_reason(backend: Backend) {
+    let Some(server) = TestServer::of(backend) else {
+        return;
+    };
     let token = server.user("rider@ridewire.test").await;
     let mut phone = Device::new(1);
     let mut events = phone.steps(4);
@@ -167,9 +191,10 @@ async fn edited_and_forged_events_are_rejected_with_their_reason() {
     assert_eq!(pulled.body["progress"]["events"], 1);
 }
 
-#[tokio::test]
-async fn an_unreadable_event_is_rejected_alone_and_the_next_may_link_to_it() {
-    let server = TestServer::new();
+async fn an_unreadable_event_is_rejected_alone_and_the_next_may_link_to_it(backend: Backend) {
+    let Some(server) = TestServer::of(backend) else {
+        return;
+    };
     let token = server.user("rider@ridewire.test").await;
     let mut phone = Device::new(1);
     let events = phone.steps(3);
@@ -190,9 +215,10 @@ async fn an_unreadable_event_is_rejected_alone_and_the_next_may_link_to_it() {
     assert_eq!(server.count("events"), 3);
 }
 
-#[tokio::test]
-async fn an_event_of_another_device_or_with_a_used_id_is_rejected() {
-    let server = TestServer::new();
+async fn an_event_of_another_device_or_with_a_used_id_is_rejected(backend: Backend) {
+    let Some(server) = TestServer::of(backend) else {
+        return;
+    };
     let token = server.user("rider@ridewire.test").await;
     let mut phone = Device::new(1);
     let mut tablet = Device::new(2);
@@ -239,9 +265,10 @@ async fn an_event_of_another_device_or_with_a_used_id_is_rejected() {
     assert_eq!(stored, phone_events[0], "the first event was overwritten");
 }
 
-#[tokio::test]
-async fn a_device_belongs_to_the_account_that_pushed_it_first() {
-    let server = TestServer::new();
+async fn a_device_belongs_to_the_account_that_pushed_it_first(backend: Backend) {
+    let Some(server) = TestServer::of(backend) else {
+        return;
+    };
     let alice = server.user("alice@ridewire.test").await;
     let mallory = server.user("mallory@ridewire.test").await;
     let mut phone = Device::new(1);
@@ -259,9 +286,10 @@ async fn a_device_belongs_to_the_account_that_pushed_it_first() {
     );
 }
 
-#[tokio::test]
-async fn a_batch_larger_than_the_limit_is_refused_whole() {
-    let server = TestServer::new();
+async fn a_batch_larger_than_the_limit_is_refused_whole(backend: Backend) {
+    let Some(server) = TestServer::of(backend) else {
+        return;
+    };
     let token = server.user("rider@ridewire.test").await;
     let mut phone = Device::new(1);
     let events: Vec<Event> = (0..=MAX_PUSH_EVENTS)
@@ -280,9 +308,10 @@ async fn a_batch_larger_than_the_limit_is_refused_whole() {
     assert_eq!(reply.acked_through, MAX_PUSH_EVENTS as u64);
 }
 
-#[tokio::test]
-async fn pushed_events_reach_the_accounts_other_devices() {
-    let server = TestServer::new();
+async fn pushed_events_reach_the_accounts_other_devices(backend: Backend) {
+    let Some(server) = TestServer::of(backend) else {
+        return;
+    };
     let token = server.user("rider@ridewire.test").await;
     let mut phone = Device::new(1);
     let events = vec![phone.next(diagnosis(7))];
@@ -304,4 +333,61 @@ async fn pushed_events_reach_the_accounts_other_devices() {
         pulled.body["progress"]["achievements"],
         json!(["ACH-FIRST-DIAG"])
     );
+}
+
+/// A phone that times out and retries while its first push still runs, on
+/// several connections at once: the database's unique keys decide, and
+/// every answer acknowledges the whole batch.
+async fn the_same_batch_pushed_by_many_requests_at_once_is_stored_once(backend: Backend) {
+    let Some(server) = TestServer::of(backend) else {
+        return;
+    };
+    let server = std::sync::Arc::new(server);
+    let token = server.user("racer@ridewire.test").await;
+    let mut phone = Device::new(7);
+    let batch = phone.steps(20);
+    let tasks: Vec<_> = (0..12)
+        .map(|_| {
+            let (server, token, batch) = (server.clone(), token.clone(), batch.clone());
+            let device = phone.id();
+            tokio::spawn(async move { answer(&server.push(&token, device, &batch).await) })
+        })
+        .collect();
+    for task in tasks {
+        let answer = task.await.expect("push");
+        assert_eq!(answer.acked_through, 20, "{answer:?}");
+        assert!(answer.rejected.is_empty(), "{answer:?}");
+    }
+    assert_eq!(server.count("events"), 20);
+}
+
+/// Quotas are counted in the database, so they hold whichever replica
+/// takes the push, and a refused push keeps nothing.
+async fn an_account_over_its_quota_is_refused_and_keeps_nothing_of_the_push(backend: Backend) {
+    let mut config = crate::common::test_config();
+    config.quota.rows = 50;
+    let Some(server) = TestServer::on(backend, config) else {
+        return;
+    };
+    let token = server.user("hoarder@ridewire.test").await;
+    let other = server.user("neighbour@ridewire.test").await;
+    let mut phone = Device::new(8);
+    answer(&server.push(&token, phone.id(), &phone.steps(40)).await);
+    let before = server.snapshot();
+    let reply = server.push(&token, phone.id(), &phone.steps(20)).await;
+    assert_eq!(
+        (reply.status, reply.code()),
+        (StatusCode::PAYLOAD_TOO_LARGE, "quota_exceeded"),
+        "{:?}",
+        reply.body
+    );
+    assert_eq!(
+        server.snapshot(),
+        before,
+        "nothing of the refused push kept"
+    );
+    // Another account is not affected.
+    let mut theirs = Device::new(9);
+    let pushed = answer(&server.push(&other, theirs.id(), &theirs.steps(3)).await);
+    assert_eq!(pushed.acked_through, 3);
 }
