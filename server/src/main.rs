@@ -141,6 +141,10 @@ enum Operator {
         #[command(subcommand)]
         action: AdminAction,
     },
+    /// Copy this SQLite database, whole, into a new PostgreSQL database
+    /// (postgres://USER@HOST/NAME); stop the server first. Devices keep
+    /// their sessions and cursors.
+    MigrateTo { target: String },
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -153,7 +157,10 @@ enum AdminAction {
 
 /// Runs an operator command on the database at `source`.
 fn operate(source: &Source, email_key: Option<String>, command: Operator) -> Result<(), AppError> {
-    let Operator::Admin { action } = command;
+    let action = match command {
+        Operator::Admin { action } => action,
+        Operator::MigrateTo { target } => return migrate_to(source, email_key, &target),
+    };
     let (email, role) = match action {
         AdminAction::Grant { email } => (email, Role::Admin),
         AdminAction::Revoke { email } => (email, Role::User),
@@ -176,6 +183,28 @@ fn operate(source: &Source, email_key: Option<String>, command: Operator) -> Res
         )));
     }
     println!("{} is now {}", email.trim().to_lowercase(), role.as_str());
+    Ok(())
+}
+
+/// `migrate-to`: the copy, what it copied, and the key the replicas need.
+fn migrate_to(source: &Source, email_key: Option<String>, target: &str) -> Result<(), AppError> {
+    let Source::Sqlite(path) = source else {
+        return Err(AppError::Config(
+            "migrate-to copies a SQLite database: give it as --database sqlite://PATH".into(),
+        ));
+    };
+    let target = Source::parse(target)?;
+    let copied = ridewire_server::db::copy::sqlite_to_postgres(path, &target)?;
+    for (table, rows) in &copied.tables {
+        println!("{table:<24} {rows:>10} rows");
+    }
+    println!("copied {} into {}", path.display(), target.describe());
+    if email_key.is_none() {
+        println!(
+            "start every replica with --email-key (or RIDEWIRE_EMAIL_KEY) set to the key in {}",
+            EmailKey::file_for(path).display()
+        );
+    }
     Ok(())
 }
 

@@ -16,6 +16,7 @@
 //! writer (WAL on SQLite), on tokio's blocking threads; a semaphore keeps
 //! them from piling up.
 
+pub mod copy;
 pub mod migrate;
 pub mod postgres;
 pub mod wake;

@@ -15,6 +15,7 @@ mod leaderboards;
 mod limits;
 mod long_poll;
 mod malformed;
+mod migrate_to;
 mod mock_providers;
 mod openapi;
 mod photos;

@@ -1,16 +1,21 @@
 //! Two `ridewire-server` processes on one database (issue 16): any replica
 //! answers any request. A pull waiting on one hears of a push to the
 //! other; the same event pushed to both at once is stored once; both
-//! serve the same change log and progress.
+//! serve the same change log and progress. On SQLite (one file) and on
+//! PostgreSQL (one database).
 
-use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use ridewire_engine::sync::{PullResponse, PushResponse};
 use serde_json::json;
 
-use crate::common::{BINARY, Device, register_at, spawn_listening};
+use crate::common::{BINARY, Backend, Device, conformance, register_at, spawn_listening};
+use crate::postgres::Postgres;
+
+conformance! {
+    any_replica_answers_and_a_pull_waiting_on_one_hears_of_a_push_to_the_other,
+}
 
 /// A replica on `database`, killed when the test ends.
 struct Replica(Child, String);
@@ -22,10 +27,38 @@ impl Drop for Replica {
     }
 }
 
-fn replica(database: &Path) -> Replica {
+/// Where the replicas' database is, kept for the test.
+struct Database {
+    address: String,
+    _dir: tempfile::TempDir,
+    _cluster: Option<std::sync::Arc<Postgres>>,
+}
+
+/// A new database on `backend`; `None` where PostgreSQL cannot start.
+fn database(backend: Backend) -> Option<Database> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    Some(match backend {
+        Backend::Sqlite => Database {
+            address: format!("sqlite://{}", dir.path().join("server.db").display()),
+            _dir: dir,
+            _cluster: None,
+        },
+        Backend::Postgres => {
+            let pg = Postgres::shared()?;
+            Database {
+                address: pg.fresh_database(),
+                _dir: dir,
+                _cluster: Some(pg),
+            }
+        }
+    })
+}
+
+fn replica(database: &Database) -> Replica {
     let mut cmd = Command::new(BINARY);
-    cmd.args(["--listen", "127.0.0.1:0", "--database"])
-        .arg(format!("sqlite://{}", database.display()))
+    cmd.args(["--listen", "127.0.0.1:0", "--database", &database.address])
+        // Every replica seals e-mail addresses with the same key.
+        .args(["--email-key", &"5a".repeat(32)])
         .env("RIDEWIRE_ARGON2_MEMORY_KIB", "64")
         .env_remove("RIDEWIRE_LISTEN")
         .env_remove("RIDEWIRE_DATABASE")
@@ -46,10 +79,12 @@ async fn pull(http: &reqwest::Client, base: &str, token: &str, query: &str) -> P
         .expect("pull response")
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn any_replica_answers_and_a_pull_waiting_on_one_hears_of_a_push_to_the_other() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let database = dir.path().join("server.db");
+async fn any_replica_answers_and_a_pull_waiting_on_one_hears_of_a_push_to_the_other(
+    backend: Backend,
+) {
+    let Some(database) = database(backend) else {
+        return;
+    };
     let a = replica(&database);
     let b = replica(&database);
     let http = reqwest::Client::new();
@@ -92,8 +127,9 @@ async fn any_replica_answers_and_a_pull_waiting_on_one_hears_of_a_push_to_the_ot
     assert_eq!(pushed.acked_through, 2);
     let (page, waited) = waiting.await.expect("the waiting pull");
     assert_eq!(page.changes.len(), 2, "{:?}", page.changes);
-    // Woken by A's commit (B looks for other replicas' commits every
-    // 50 ms), long before its 30 s were over.
+    // Woken by A's commit (on SQLite B looks for other replicas' commits
+    // every 50 ms; on PostgreSQL A's commit notifies B), long before its
+    // 30 s were over.
     assert!(waited < Duration::from_secs(10), "waited {waited:?}");
 
     // The same next event sent to both replicas at once: stored once.
