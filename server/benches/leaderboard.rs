@@ -33,9 +33,9 @@ use ridewire_engine::sync::leaderboard::{Board, Period, week_of, week_start_ms};
 use ridewire_server::config::Quota;
 use ridewire_server::db::Db;
 use ridewire_server::leaderboard;
+use ridewire_server::params;
 use ridewire_server::sync::progress::{Folding, ProgressCache};
 use ridewire_server::sync::push::{self, PushOutcome, Writer};
-use rusqlite::params;
 use serde_json::{Value, json};
 
 const DAY_MS: i64 = 86_400_000;
@@ -130,7 +130,7 @@ fn add_riders(db: &Db, riders: usize) {
         let mut dice = Dice(0x5eed_0000 + riders as u64);
         let mut user = tx.prepare(
             "INSERT INTO users (email, password_hash, role, created_ms)
-             VALUES (?1, 'bench', 'user', ?2)",
+             VALUES (?1, 'bench', 'user', ?2) RETURNING id",
         )?;
         let mut standing = tx.prepare(
             "INSERT INTO standings (user_id, display_name, xp, diagnostics, quests, week,
@@ -139,8 +139,7 @@ fn add_riders(db: &Db, riders: usize) {
         )?;
         for n in 0..riders {
             let joined = now_ms() - 700 * DAY_MS + n as i64 * 1_000;
-            user.execute(params![format!("bench-{n}"), joined])?;
-            let id = tx.last_insert_rowid();
+            let id: i64 = user.query_row(params![format!("bench-{n}"), joined], |r| r.get(0))?;
             let s = draw(&mut dice, this_week);
             if dice.unit() < 0.9 {
                 standing.execute(params![
@@ -253,12 +252,12 @@ async fn pull(db: &Db, progress: &Arc<ProgressCache>, user: i64) {
 async fn rider_with_history(db: &Db, progress: &Arc<ProgressCache>, n: u128) -> (i64, Phone) {
     let user = db
         .write_blocking(move |tx| {
-            tx.execute(
+            Ok(tx.query_row(
                 "INSERT INTO users (email, password_hash, role, created_ms)
-                 VALUES (?1, 'bench', 'user', ?2)",
+                 VALUES (?1, 'bench', 'user', ?2) RETURNING id",
                 params![format!("asker-{n}"), now_ms() - 30 * DAY_MS],
-            )?;
-            Ok(tx.last_insert_rowid())
+                |r| r.get::<_, i64>(0),
+            )?)
         })
         .unwrap_or_else(|e| panic!("account: {e}"));
     let mut phone = Phone::new(n);

@@ -195,10 +195,10 @@ pub(crate) fn listen(url: &str, waiters: Weak<Waiters>, own: Option<i32>) {
                 }
             }
         }
-        if everyone || !users.is_empty() {
-            if let Some(waiters) = waiters.upgrade() {
-                waiters.wake(&users, everyone);
-            }
+        if (everyone || !users.is_empty())
+            && let Some(waiters) = waiters.upgrade()
+        {
+            waiters.wake(&users, everyone);
         }
     }
 }

@@ -190,7 +190,9 @@ pub struct Rows {
 }
 
 impl Rows {
-    /// The next row, or `None` after the last.
+    /// The next row, or `None` after the last. Not an `Iterator`: the row
+    /// is lent until the next call, as rusqlite's.
+    #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> Result<Option<&Row>> {
         self.current = self.rows.next();
         Ok(self.current.as_ref())
@@ -199,7 +201,7 @@ impl Rows {
 
 enum Backend {
     Sqlite(rusqlite::Connection),
-    Postgres(RefCell<pg::Session>),
+    Postgres(Box<RefCell<pg::Session>>),
 }
 
 /// A connection to the server's database.
@@ -246,7 +248,7 @@ impl Connection {
     /// Connects to the PostgreSQL database at `url`.
     pub fn postgres(url: &str) -> Result<Connection> {
         Ok(Connection {
-            backend: Backend::Postgres(RefCell::new(pg::Session::connect(url)?)),
+            backend: Backend::Postgres(Box::new(RefCell::new(pg::Session::connect(url)?))),
         })
     }
 
