@@ -4,6 +4,7 @@
 //! `cargo xtask bench load`, or `cargo bench -p ridewire-server --bench
 //! load` (`RIDEWIRE_LOAD_CLIENTS=1000,10000` picks the sizes,
 //! `RIDEWIRE_LOAD_REPLICAS=1,2` the server processes on the one database,
+//! `RIDEWIRE_LOAD_BACKENDS=sqlite,postgres` the databases,
 //! `RIDEWIRE_LOAD_SECONDS` the length of each run).
 //!
 //! Each client is one rider with two devices. The phone pushes one event
@@ -21,14 +22,23 @@
 //!
 //! With several replicas a rider's phone and tablet talk to different
 //! ones, so the tablet hears of the phone's event through the database
-//! (each replica looks for other replicas' commits every 50 ms). SQLite
-//! only so far: PostgreSQL comes with the storage interface of issue 16.
+//! (on SQLite each replica looks for other replicas' commits every 50 ms;
+//! on PostgreSQL the committing replica notifies the others). PostgreSQL
+//! runs on a cluster of its own that the bench starts (Debian's
+//! `postgresql`; as the `postgres` user when run as root), flushing its
+//! commits to disk like SQLite's `synchronous=FULL`; its sessions' CPU
+//! time is counted apart ("db").
 //! Prints a Markdown table row and a JSON line per run.
 
 // A bench's set-up that fails is the bench failing.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod support;
+
+// The tests' PostgreSQL harness: a cluster in a temporary folder.
+#[allow(dead_code)]
+#[path = "../tests/integration/postgres.rs"]
+mod postgres;
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -308,11 +318,41 @@ fn fastrand_unit(n: usize) -> f64 {
     (x % 10_000) as f64 / 10_000.0
 }
 
-async fn run(clients: usize, replicas: usize, seconds: u64) -> String {
+/// CPU seconds of the postmaster `pid`'s children (its sessions).
+fn sessions_cpu(pid: u32) -> f64 {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return 0.0;
+    };
+    entries
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|child| {
+            let stat = std::fs::read_to_string(format!("/proc/{child}/stat")).unwrap_or_default();
+            let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+            after.split_whitespace().nth(1) == Some(&pid.to_string())
+        })
+        .map(|child| cpu_seconds(&format!("/proc/{child}/stat")))
+        .sum()
+}
+
+async fn run(
+    clients: usize,
+    replicas: usize,
+    seconds: u64,
+    pg: Option<&postgres::Postgres>,
+) -> String {
     let dir = tempfile::tempdir().expect("temp dir");
+    let address = match pg {
+        Some(pg) => pg.fresh_database(),
+        None => format!("sqlite://{}", dir.path().join("server.db").display()),
+    };
+    let db_cpu = || {
+        pg.and_then(postgres::Postgres::pid)
+            .map_or(0.0, sessions_cpu)
+    };
     let (servers, bases): (Vec<Server>, Vec<Arc<str>>) = (0..replicas)
         .map(|_| {
-            let (server, base) = Server::start(dir.path(), 1024);
+            let (server, base) = Server::start_on(&address, 1024);
             (server, Arc::<str>::from(base))
         })
         .unzip();
@@ -378,7 +418,7 @@ async fn run(clients: usize, replicas: usize, seconds: u64) -> String {
     drop(setup);
 
     let tally = Arc::new(Tally::default());
-    let (server_cpu, own_cpu) = (cpu(&servers), cpu_seconds("/proc/self/stat"));
+    let (server_cpu, own_cpu, db_began) = (cpu(&servers), cpu_seconds("/proc/self/stat"), db_cpu());
     let began = Instant::now();
     let until = began + Duration::from_secs(seconds);
     let mut phones = Vec::new();
@@ -412,6 +452,7 @@ async fn run(clients: usize, replicas: usize, seconds: u64) -> String {
         waited.push(t.await.expect("tablet"));
     }
     let elapsed = began.elapsed().as_secs_f64();
+    let db_cpu = db_cpu() - db_began;
     let (server_cpu, own_cpu) = (
         cpu(&servers) - server_cpu,
         cpu_seconds("/proc/self/stat") - own_cpu,
@@ -442,20 +483,21 @@ async fn run(clients: usize, replicas: usize, seconds: u64) -> String {
     let (push50, push95, push99, pushes) = tally.push.summary().await;
     let (pull50, pull95, pull99, _) = tally.pull.summary().await;
     let (wake50, wake95, wake99, wakes) = tally.wake.summary().await;
+    let backend = if pg.is_some() { "PostgreSQL" } else { "SQLite" };
     let line = json!({
-        "clients": clients, "backend": "sqlite", "replicas": replicas, "seconds": elapsed,
+        "clients": clients, "backend": backend, "replicas": replicas, "seconds": elapsed,
         "requests_per_s": requests as f64 / elapsed, "pushes": pushes,
         "push_ms": [push50, push95, push99], "pull_ms": [pull50, pull95, pull99],
         "wake_ms": [wake50, wake95, wake99], "wakes": wakes,
         "errors": errors, "lost": lost, "seen_twice": twice,
         "server_peak_mib": peak_mib,
-        "server_cpu_s": server_cpu, "load_cpu_s": own_cpu,
+        "server_cpu_s": server_cpu, "load_cpu_s": own_cpu, "db_cpu_s": db_cpu,
     });
     println!("{line}");
     format!(
-        "| {clients} | SQLite | {replicas} | {:.0} | {push50:.1} / {push95:.1} / {push99:.1} | \
+        "| {clients} | {backend} | {replicas} | {:.0} | {push50:.1} / {push95:.1} / {push99:.1} | \
          {pull50:.1} / {pull95:.1} / {pull99:.1} | {wake50:.1} / {wake95:.1} / {wake99:.1} | \
-         {errors} | {lost} | {:.0} | {server_cpu:.0} s / {own_cpu:.0} s |",
+         {errors} | {lost} | {:.0} | {server_cpu:.0} s / {db_cpu:.0} s / {own_cpu:.0} s |",
         requests as f64 / elapsed,
         peak_mib,
     )
@@ -481,15 +523,31 @@ fn main() {
         .filter_map(|s| s.trim().parse().ok())
         .filter(|&r| r > 0)
         .collect();
+    let backends: Vec<String> = std::env::var("RIDEWIRE_LOAD_BACKENDS")
+        .unwrap_or_else(|_| "sqlite,postgres".into())
+        .split(',')
+        .map(|s| s.trim().to_lowercase())
+        .collect();
+    let cluster = backends.iter().any(|b| b == "postgres").then(|| {
+        postgres::Postgres::start_durable()
+            .unwrap_or_else(|why| panic!("PostgreSQL for the bench: {why}"))
+    });
     let mut rows = Vec::new();
     for &clients in &sizes {
-        for &r in &replicas {
-            rows.push(runtime.block_on(run(clients, r, seconds)));
+        for backend in &backends {
+            let pg = if backend == "postgres" {
+                cluster.as_ref()
+            } else {
+                None
+            };
+            for &r in &replicas {
+                rows.push(runtime.block_on(run(clients, r, seconds, pg)));
+            }
         }
     }
     println!(
         "\n| clients | backend | replicas | requests/s | push p50/p95/p99 ms | pull p50/p95/p99 ms \
-         | wake p50/p95/p99 ms | errors | lost | server peak MiB | CPU server / load |"
+         | wake p50/p95/p99 ms | errors | lost | server peak MiB | CPU server / db / load |"
     );
     println!("|---|---|---|---|---|---|---|---|---|---|---|");
     for row in rows {

@@ -23,10 +23,20 @@ impl Server {
     /// Starts `ridewire-server` on a free loopback port over the SQLite
     /// database `server.db` in `dir` (several may share it), hashing
     /// passwords with `argon2_kib` KiB; its base URL.
+    #[allow(dead_code)]
     pub fn start(dir: &Path, argon2_kib: u32) -> (Server, String) {
+        Server::start_on(
+            &format!("sqlite://{}", dir.join("server.db").display()),
+            argon2_kib,
+        )
+    }
+
+    /// [`Server::start`] on the database at `address` (`sqlite://…` or
+    /// `postgres://…`; replicas share the e-mail key).
+    pub fn start_on(address: &str, argon2_kib: u32) -> (Server, String) {
         let mut child = Command::new(env!("CARGO_BIN_EXE_ridewire-server"))
-            .args(["--listen", "127.0.0.1:0", "--database"])
-            .arg(format!("sqlite://{}", dir.join("server.db").display()))
+            .args(["--listen", "127.0.0.1:0", "--database", address])
+            .args(["--email-key", &"5a".repeat(32)])
             .args([
                 "--rate-per-ip",
                 "100000000/10000000",

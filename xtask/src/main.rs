@@ -71,8 +71,9 @@ commands:
                     1,000 vs 100,000 riders
   bench bookings    200 customers booking at once against the real server on loopback:
                     throughput, p50/p95/p99 of a booking, slots lost to a faster client
-  bench load        1,000 and 10,000 simulated riders (push, pull, long-poll) against the
-                    real server on loopback: latencies, throughput, errors, lost events, memory
+  bench load        1,000 and 10,000 simulated riders (push, pull, long-poll) against one and
+                    two replicas of the real server on loopback, on SQLite and PostgreSQL:
+                    latencies, throughput, errors, lost events, memory, CPU
   bench refresh     the app's main-thread time after a sync round (empty, 1,000 events), before and after
   bench photo       a phone photo (0.9 / 12 / 48 MP) made ready for a photo proof
   bench phones      one push_camera_frame (1280x720) through the Python bindings vs in Rust
@@ -503,7 +504,8 @@ fn bench(args: &[String]) -> Result<(), String> {
             ]),
         ),
         // Simulated riders syncing at once (push, pull, long-poll) against
-        // the real server binary on loopback: RIDEWIRE_LOAD_CLIENTS sizes.
+        // the real server binary on loopback: RIDEWIRE_LOAD_CLIENTS sizes,
+        // RIDEWIRE_LOAD_REPLICAS, RIDEWIRE_LOAD_BACKENDS (sqlite,postgres).
         Some("load") => step(
             "bench load",
             cargo(&[

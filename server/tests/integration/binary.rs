@@ -168,6 +168,38 @@ fn an_unusable_database_path_is_explained() {
 }
 
 #[test]
+fn an_unreachable_or_keyless_postgresql_is_explained_without_its_password() {
+    // Nothing listens on port 1.
+    let mut cmd = Command::new(BINARY);
+    cmd.args(["--listen", "127.0.0.1:0", "--database"])
+        .arg("postgres://rider:hunter2@127.0.0.1:1/ridewire")
+        .args(["--email-key", &"5a".repeat(32)])
+        .env_remove("RIDEWIRE_DATABASE");
+    let stderr = fails(&mut cmd);
+    assert!(
+        stderr.contains("cannot open the database postgres://rider:***@127.0.0.1:1/ridewire"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("hunter2"), "{stderr}");
+    // Replicas must share the e-mail key: a PostgreSQL server without one
+    // does not start.
+    let Some(pg) = crate::postgres::Postgres::shared() else {
+        return;
+    };
+    let mut cmd = Command::new(BINARY);
+    cmd.args([
+        "--listen",
+        "127.0.0.1:0",
+        "--database",
+        &pg.fresh_database(),
+    ])
+    .env_remove("RIDEWIRE_DATABASE")
+    .env_remove("RIDEWIRE_EMAIL_KEY");
+    let stderr = fails(&mut cmd);
+    assert!(stderr.contains("--email-key"), "{stderr}");
+}
+
+#[test]
 fn a_database_from_a_newer_server_is_refused_and_left_alone() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("server.db");

@@ -69,7 +69,19 @@ impl Postgres {
         }
     }
 
+    /// A cluster that flushes its commits to disk as a production one does
+    /// (the tests' own skip it): for benchmarks, beside SQLite's
+    /// `synchronous=FULL`. Used by `benches/load.rs`.
+    #[allow(dead_code)]
+    pub fn start_durable() -> Result<Postgres, String> {
+        Postgres::try_start_with(true)
+    }
+
     fn try_start() -> Result<Postgres, String> {
+        Postgres::try_start_with(false)
+    }
+
+    fn try_start_with(durable: bool) -> Result<Postgres, String> {
         let bin = binaries()
             .ok_or("no /usr/lib/postgresql/N/bin/initdb (install Debian's `postgresql` package)")?;
         let as_postgres = is_root();
@@ -113,9 +125,10 @@ impl Postgres {
             return Err(format!("initdb failed: {}", words(&made)));
         }
         let options = format!(
-            "-k {} -p {} -c listen_addresses=127.0.0.1 -c fsync=off",
+            "-k {} -p {} -c listen_addresses=127.0.0.1 -c fsync={} -c max_connections=200",
             pg.dir.path().display(),
-            pg.port
+            pg.port,
+            if durable { "on" } else { "off" },
         );
         let log = pg.dir.path().join("server.log");
         let started = pg.tool(
@@ -138,6 +151,20 @@ impl Postgres {
             return Err(format!("pg_ctl start failed: {}\n{log}", words(&started)));
         }
         Ok(pg)
+    }
+
+    /// The postmaster's process id (its children are the sessions). Used
+    /// by `benches/load.rs`.
+    #[allow(dead_code)]
+    pub fn pid(&self) -> Option<u32> {
+        let file = self.dir.path().join("data").join("postmaster.pid");
+        std::fs::read_to_string(file)
+            .ok()?
+            .lines()
+            .next()?
+            .trim()
+            .parse()
+            .ok()
     }
 
     fn data(&self) -> String {
