@@ -39,7 +39,26 @@ pub fn set_role_by_email(
             [&email],
         )?;
     }
+    if changed > 0 {
+        revocation(conn)?;
+    }
     Ok(changed > 0)
+}
+
+/// Records, in the open write, that it revokes access tokens (or changes
+/// a role, which cached tokens carry): every other process on the database
+/// then forgets the tokens it cached — through `LISTEN/NOTIFY` on
+/// PostgreSQL, through the `revocations` count in `server_meta` that each
+/// SQLite process watches (within about 50 ms).
+pub fn revocation(tx: &crate::store::Connection) -> Result<()> {
+    tx.execute(
+        "INSERT INTO server_meta (key, value) VALUES ('revocations', '1')
+         ON CONFLICT (key) DO UPDATE
+             SET value = CAST(CAST(server_meta.value AS BIGINT) + 1 AS TEXT)",
+        [],
+    )?;
+    crate::db::wake::revoked();
+    Ok(())
 }
 
 /// The account a request was made with (from its `Authorization: Bearer`
@@ -91,6 +110,8 @@ impl FromRequestParts<AppState> for AdminUser {
 pub struct TokenCache {
     entries: Mutex<HashMap<[u8; 32], (AuthUser, i64)>>,
     generation: AtomicU64,
+    /// Other processes' revocations heard when it was last emptied.
+    elsewhere: AtomicU64,
 }
 
 /// Tokens cached before the cache is emptied and starts again.
@@ -117,6 +138,16 @@ impl TokenCache {
             entries.clear();
         }
         entries.insert(hash, (user, expires_ms));
+    }
+
+    /// Empties it when other processes on the database revoked tokens
+    /// since it was last emptied (`heard`: their count,
+    /// [`crate::db::wake::Waiters::revocations`]).
+    pub fn catch_up(&self, heard: u64) {
+        if self.elsewhere.load(Ordering::SeqCst) != heard {
+            self.revoked();
+            self.elsewhere.store(heard, Ordering::SeqCst);
+        }
     }
 
     /// Call after a revocation has committed.
@@ -154,6 +185,8 @@ impl FromRequestParts<AppState> for AuthUser {
                 )
             })?;
         let hash = tokens::digest(token);
+        // Another replica (or the operator's command) revoked tokens.
+        state.tokens.catch_up(state.db.waiters().revocations());
         let (user, expires_ms) = match state.tokens.get(&hash) {
             Some(hit) => hit,
             None => {

@@ -197,7 +197,7 @@ pub fn refresh(
 /// Ends a login: every access and refresh token of the family stops working.
 pub fn revoke_family(tx: &Connection, family: &str) -> Result<()> {
     tx.execute("DELETE FROM token_families WHERE id = ?1", [family])?;
-    Ok(())
+    super::revocation(tx)
 }
 
 #[cfg(test)]

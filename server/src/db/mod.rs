@@ -211,9 +211,10 @@ fn writer_loop(
         }
         let delivers: Vec<Deliver> = group.into_iter().map(|job| job(Some(&conn))).collect();
         let (users, everyone) = wake::take_touched();
+        let revoked = wake::take_revoked();
         // Other replicas hear of it when it commits (PostgreSQL), which
         // also checks that the transaction is still whole.
-        let commit = postgres::announce(&conn, &users, everyone)
+        let commit = postgres::announce(&conn, &users, everyone, revoked)
             .and_then(|()| conn.execute_batch("COMMIT"))
             .map_err(|e| e.to_string());
         if commit.is_err() {
@@ -286,6 +287,7 @@ impl Db {
         seed_catalog(&writer).map_err(storage)?;
         // Seeding ran on this thread, not the writer's: nobody to wake.
         let _ = wake::take_touched();
+        let _ = wake::take_revoked();
         let epoch: String = writer
             .query_row(
                 "SELECT value FROM server_meta WHERE key = 'epoch'",

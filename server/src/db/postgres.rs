@@ -41,6 +41,8 @@ pub(crate) const BEGIN_WRITE: &str = "BEGIN; SELECT pg_advisory_xact_lock(906126
 
 /// The channel commits are announced on.
 const CHANNEL: &str = "ridewire_changes";
+/// The payload that says tokens were revoked.
+const REVOKED: &str = "revoked";
 /// Longest payload sent in one notification (PostgreSQL's limit is 8000
 /// bytes).
 const MAX_PAYLOAD: usize = 7000;
@@ -107,18 +109,22 @@ pub(crate) fn backend_pid(conn: &Connection) -> Option<i32> {
 }
 
 /// Tells the other replicas, when the open transaction commits, whose
-/// changes it logged (`*`: everyone's). On PostgreSQL this also checks
+/// changes it logged (`*`: everyone's) and whether it revoked tokens. On PostgreSQL this also checks
 /// that the transaction is still whole: a COMMIT of one a failed statement
 /// broke would quietly roll back.
 pub(crate) fn announce(
     conn: &Connection,
     users: &HashSet<i64>,
     everyone: bool,
+    revoked: bool,
 ) -> crate::store::Result<()> {
     if conn.dialect() != Dialect::Postgres {
         return Ok(());
     }
     let mut payloads = Vec::new();
+    if revoked {
+        payloads.push(REVOKED.to_owned());
+    }
     if everyone {
         payloads.push("*".to_owned());
     } else {
@@ -185,7 +191,12 @@ pub(crate) fn listen(url: &str, waiters: Weak<Waiters>, own: Option<i32>) {
         }
         let mut users = HashSet::new();
         let mut everyone = false;
+        let mut revoked = false;
         for note in heard.iter().filter(|n| Some(n.process_id()) != own) {
+            if note.payload() == REVOKED {
+                revoked = true;
+                continue;
+            }
             for user in note.payload().split(',') {
                 match user.parse() {
                     Ok(user) => {
@@ -195,10 +206,13 @@ pub(crate) fn listen(url: &str, waiters: Weak<Waiters>, own: Option<i32>) {
                 }
             }
         }
-        if (everyone || !users.is_empty())
-            && let Some(waiters) = waiters.upgrade()
-        {
-            waiters.wake(&users, everyone);
+        if let Some(waiters) = waiters.upgrade() {
+            if revoked {
+                waiters.heard_revocation();
+            }
+            if everyone || !users.is_empty() {
+                waiters.wake(&users, everyone);
+            }
         }
     }
 }

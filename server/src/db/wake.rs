@@ -15,6 +15,10 @@
 //! connection committed and, when one did while pulls wait, reads the
 //! change log's new positions and wakes their users too, so a pull
 //! waiting on one replica hears of a push to another within that time.
+//! It also tells the process when another one revoked tokens (the
+//! `revocations` count in `server_meta` moved), so tokens it cached are
+//! looked up again. On PostgreSQL, `LISTEN/NOTIFY` carries both
+//! ([`super::postgres`]).
 
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
@@ -49,11 +53,29 @@ pub(crate) fn take_touched() -> (HashSet<i64>, bool) {
     TOUCHED.with(|t| std::mem::take(&mut *t.borrow_mut()))
 }
 
-/// The pulls waiting for news, by user.
+thread_local! {
+    /// Whether the writer's open transaction revoked access tokens.
+    static REVOKED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Notes, on the writer thread, that the open transaction revoked tokens
+/// (other replicas must forget the ones they cached).
+pub(crate) fn revoked() {
+    REVOKED.with(|r| r.set(true));
+}
+
+/// Takes whether the transaction revoked tokens.
+pub(crate) fn take_revoked() -> bool {
+    REVOKED.with(|r| r.replace(false))
+}
+
+/// The pulls waiting for news, by user; and how many revocations other
+/// processes on the database made, as heard here.
 #[derive(Debug, Default)]
 pub struct Waiters {
     users: Mutex<HashMap<i64, Arc<Notify>>>,
     everyone: Notify,
+    revocations: std::sync::atomic::AtomicU64,
 }
 
 /// A user's registration, forgotten when their last waiting pull ends.
@@ -137,6 +159,18 @@ impl Waiters {
         }
     }
 
+    /// Notes that another process on the database revoked tokens.
+    pub(crate) fn heard_revocation(&self) {
+        self.revocations
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// How many revocations of other processes were heard: when it moves,
+    /// tokens cached here may have been revoked ([`crate::auth::TokenCache`]).
+    pub fn revocations(&self) -> u64 {
+        self.revocations.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     /// How many users have a pull waiting.
     pub fn waiting_users(&self) -> usize {
         self.lock().len()
@@ -155,6 +189,7 @@ pub(crate) fn watch(path: std::path::PathBuf, waiters: std::sync::Weak<Waiters>)
     let mut conn: Option<rusqlite::Connection> = None;
     let mut seen: Option<i64> = None;
     let mut version: Option<i64> = None;
+    let mut revocations: Option<String> = None;
     loop {
         std::thread::sleep(WATCH_EVERY);
         let Some(waiters) = waiters.upgrade() else {
@@ -182,6 +217,20 @@ pub(crate) fn watch(path: std::path::PathBuf, waiters: std::sync::Weak<Waiters>)
             continue;
         }
         version = now;
+        // Someone committed: did they revoke tokens (`auth::revocation`)?
+        let counted = c
+            .query_row(
+                "SELECT value FROM server_meta WHERE key = 'revocations'",
+                [],
+                |r| r.get::<_, String>(0),
+            )
+            .ok();
+        if counted.is_some() && counted != revocations {
+            if revocations.is_some() || seen.is_some() {
+                waiters.heard_revocation();
+            }
+            revocations = counted;
+        }
         if waiters.waiting_users() == 0 {
             // Nobody waits: only keep up with the log's end.
             seen = newest().ok().or(seen);

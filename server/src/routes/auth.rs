@@ -310,7 +310,13 @@ async fn refresh(
     let state_key = state.email_key.clone();
     let answer = state
         .db
-        .write(move |tx| tokens::refresh(tx, &config, &state_key, &body.refresh_token, now))
+        .write(move |tx| {
+            let answer = tokens::refresh(tx, &config, &state_key, &body.refresh_token, now)?;
+            if !matches!(&answer, Err(e) if e.code() == "invalid_token") {
+                crate::auth::revocation(tx)?;
+            }
+            Ok(answer)
+        })
         .await?;
     // Every outcome but a refused unknown token revoked something: the
     // old access tokens of this login (refreshed), or the whole login.
@@ -334,7 +340,7 @@ async fn logout_all(State(state): State<AppState>, user: AuthUser) -> Result<Sta
         .db
         .write(move |tx| {
             tx.execute("DELETE FROM token_families WHERE user_id = ?1", [user.id])?;
-            Ok(())
+            crate::auth::revocation(tx)
         })
         .await?;
     state.tokens.revoked();
@@ -390,7 +396,7 @@ async fn change_password(
                 "DELETE FROM token_families WHERE user_id = ?1 AND id <> ?2",
                 params![user.id, user.family],
             )?;
-            Ok(())
+            crate::auth::revocation(tx)
         })
         .await?;
     state.tokens.revoked();

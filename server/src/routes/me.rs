@@ -176,7 +176,7 @@ async fn delete_me(State(state): State<AppState>, user: AuthUser) -> Result<Stat
         .db
         .write(move |tx| {
             tx.execute("DELETE FROM users WHERE id = ?1", [user.id])?;
-            Ok(())
+            crate::auth::revocation(tx)
         })
         .await?;
     state.tokens.revoked();

@@ -65,6 +65,7 @@ async fn set_role(
             if changed == 0 {
                 return Err(AppError::NotFound("no such account".into()));
             }
+            crate::auth::revocation(tx)?;
             Ok(Account {
                 id,
                 email: key.of_account(tx, id)?,

@@ -145,4 +145,39 @@ async fn any_replica_answers_and_a_pull_waiting_on_one_hears_of_a_push_to_the_ot
     assert_eq!(from_a.cursor, from_b.cursor);
     assert_eq!(from_a.progress, from_b.progress);
     assert_eq!(from_a.progress.events, 3);
+
+    // Signed out on A: B, which has the token cached, refuses it too.
+    let me = |base: String| {
+        let (http, token) = (http.clone(), token.clone());
+        async move {
+            http.get(format!("{base}/api/v1/me"))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .expect("me")
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(me(b.1.clone()).await, 200);
+    let out = http
+        .post(format!("{}/api/v1/auth/logout", a.1))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("logout");
+    assert_eq!(out.status().as_u16(), 204);
+    let began = Instant::now();
+    let mut on_b = me(b.1.clone()).await;
+    while on_b == 200 && began.elapsed() < Duration::from_secs(5) {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        on_b = me(b.1.clone()).await;
+    }
+    assert_eq!(on_b, 401, "B still takes a token A revoked");
+    // Within about one watch period (SQLite) or at once (PostgreSQL).
+    assert!(
+        began.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        began.elapsed()
+    );
 }
