@@ -5,10 +5,10 @@
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
-use ridewire_engine::sync::{PullResponse, PushResponse};
-use serde_json::{Value, json};
+use ridewire_engine::sync::PullResponse;
+use serde_json::Value;
 
-use crate::common::{BINARY, Device, register_at, spawn_listening};
+use crate::common::{BINARY, Device, pull_at, push_at, register_at, spawn_listening};
 
 fn command(database: &Path, listen: &str) -> Command {
     let mut cmd = Command::new(BINARY);
@@ -61,27 +61,10 @@ async fn the_binary_serves_sync_over_loopback_and_stops_on_sigterm() {
 
     let mut phone = Device::new(1);
     let events = phone.steps(3);
-    let pushed: PushResponse = http
-        .post(format!("{base}/api/v1/sync/push"))
-        .bearer_auth(&token)
-        .json(&json!({"device": phone.id(), "events": events}))
-        .send()
-        .await
-        .expect("push")
-        .json()
-        .await
-        .expect("push response");
+    let pushed = push_at(&http, &base, &token, phone.id(), &events).await;
     assert_eq!(pushed.acked_through, 3);
 
-    let pulled: PullResponse = http
-        .get(format!("{base}/api/v1/sync/pull"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .expect("pull")
-        .json()
-        .await
-        .expect("pull response");
+    let pulled: PullResponse = pull_at(&http, &base, &token, "").await;
     assert_eq!(pulled.progress.events, 3);
 
     let unauthorised = http

@@ -11,6 +11,7 @@ use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use ridewire_engine::diagnostics::evidence::RunEvidence;
 use ridewire_engine::event::{DeviceChain, DeviceId, Event, EventId, EventKind};
 use ridewire_engine::quest::QuestId;
+use ridewire_engine::sync::PushResponse;
 use ridewire_engine::sync::api::{Credentials, Session};
 use ridewire_server::email::EmailKey;
 use ridewire_server::{AppState, Config, Db, ManualClock, Rate, Source, app};
@@ -39,6 +40,43 @@ pub fn spawn_listening(cmd: &mut Command) -> (Child, String) {
         .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
         .to_owned();
     (child, addr)
+}
+
+/// Pulls from the server at `base` (`query`: `cursor=…&limit=…&wait=…`);
+/// the answer read as a `T` (`PullResponse`, or the JSON as sent).
+pub async fn pull_at<T: serde::de::DeserializeOwned>(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    query: &str,
+) -> T {
+    http.get(format!("{base}/api/v1/sync/pull?{query}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("pull")
+        .json()
+        .await
+        .expect("pull response")
+}
+
+/// Pushes `events` of `device` to the server at `base`; its answer.
+pub async fn push_at(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    device: DeviceId,
+    events: &[Event],
+) -> PushResponse {
+    http.post(format!("{base}/api/v1/sync/push"))
+        .bearer_auth(token)
+        .json(&json!({"device": device, "events": events}))
+        .send()
+        .await
+        .expect("push")
+        .json()
+        .await
+        .expect("push response")
 }
 
 /// Registers `email` with [`PASSWORD`] on the server at `base`; its session.

@@ -7,10 +7,10 @@
 use std::process::{Child, Command, Output, Stdio};
 
 use ridewire_engine::event::Event;
-use ridewire_engine::sync::{PullResponse, PushResponse};
+use ridewire_engine::sync::PullResponse;
 use serde_json::{Value, json};
 
-use crate::common::{BINARY, Device, login_at, register_at, spawn_listening};
+use crate::common::{BINARY, Device, login_at, pull_at, push_at, register_at, spawn_listening};
 use crate::postgres::Postgres;
 
 /// A server process, killed when dropped.
@@ -50,15 +50,7 @@ async fn pull_all(http: &reqwest::Client, base: &str, token: &str, cursor: &str)
     let mut cursor = cursor.to_owned();
     let mut pages = Vec::new();
     loop {
-        let page: Value = http
-            .get(format!("{base}/api/v1/sync/pull?cursor={cursor}&limit=3"))
-            .bearer_auth(token)
-            .send()
-            .await
-            .expect("pull")
-            .json()
-            .await
-            .expect("page");
+        let page: Value = pull_at(http, base, token, &format!("cursor={cursor}&limit=3")).await;
         let parsed: PullResponse = serde_json::from_value(page.clone()).expect("pull response");
         cursor = parsed.cursor.to_string();
         pages.push(page);
@@ -69,16 +61,7 @@ async fn pull_all(http: &reqwest::Client, base: &str, token: &str, cursor: &str)
 }
 
 async fn push(http: &reqwest::Client, base: &str, token: &str, phone: &Device, events: &[Event]) {
-    let answer: PushResponse = http
-        .post(format!("{base}/api/v1/sync/push"))
-        .bearer_auth(token)
-        .json(&json!({"device": phone.id(), "events": events}))
-        .send()
-        .await
-        .expect("push")
-        .json()
-        .await
-        .expect("push answer");
+    let answer = push_at(http, base, token, phone.id(), events).await;
     assert!(answer.rejected.is_empty(), "{answer:?}");
 }
 

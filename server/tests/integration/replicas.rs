@@ -7,10 +7,11 @@
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use ridewire_engine::sync::{PullResponse, PushResponse};
-use serde_json::json;
+use ridewire_engine::sync::PullResponse;
 
-use crate::common::{BINARY, Backend, Device, conformance, register_at, spawn_listening};
+use crate::common::{
+    BINARY, Backend, Device, conformance, pull_at, push_at, register_at, spawn_listening,
+};
 use crate::postgres::Postgres;
 
 conformance! {
@@ -68,17 +69,6 @@ fn replica(database: &Database) -> Replica {
     Replica(child, format!("http://{addr}"))
 }
 
-async fn pull(http: &reqwest::Client, base: &str, token: &str, query: &str) -> PullResponse {
-    http.get(format!("{base}/api/v1/sync/pull?{query}"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .expect("pull")
-        .json()
-        .await
-        .expect("pull response")
-}
-
 async fn any_replica_answers_and_a_pull_waiting_on_one_hears_of_a_push_to_the_other(
     backend: Backend,
 ) {
@@ -92,7 +82,7 @@ async fn any_replica_answers_and_a_pull_waiting_on_one_hears_of_a_push_to_the_ot
     let token = register_at(&http, &a.1, "rider@ridewire.test")
         .await
         .access_token;
-    let first = pull(&http, &b.1, &token, "").await;
+    let first = pull_at::<PullResponse>(&http, &b.1, &token, "").await;
     let cursor = first.cursor.to_string();
 
     // The tablet waits on B; the phone pushes to A.
@@ -101,7 +91,9 @@ async fn any_replica_answers_and_a_pull_waiting_on_one_hears_of_a_push_to_the_ot
             (http.clone(), b.1.clone(), token.clone(), cursor.clone());
         tokio::spawn(async move {
             let began = Instant::now();
-            let page = pull(&http, &base, &token, &format!("cursor={cursor}&wait=30")).await;
+            let page =
+                pull_at::<PullResponse>(&http, &base, &token, &format!("cursor={cursor}&wait=30"))
+                    .await;
             (page, began.elapsed())
         })
     };
@@ -111,17 +103,7 @@ async fn any_replica_answers_and_a_pull_waiting_on_one_hears_of_a_push_to_the_ot
     let device = phone.id();
     let push = |base: String, events: Vec<ridewire_engine::event::Event>| {
         let (http, token) = (http.clone(), token.clone());
-        async move {
-            http.post(format!("{base}/api/v1/sync/push"))
-                .bearer_auth(&token)
-                .json(&json!({"device": device, "events": events}))
-                .send()
-                .await
-                .expect("push")
-                .json::<PushResponse>()
-                .await
-                .expect("push response")
-        }
+        async move { push_at(&http, &base, &token, device, &events).await }
     };
     let pushed = push(a.1.clone(), events.clone()).await;
     assert_eq!(pushed.acked_through, 2);
@@ -138,8 +120,8 @@ async fn any_replica_answers_and_a_pull_waiting_on_one_hears_of_a_push_to_the_ot
     assert_eq!((on_a.acked_through, on_b.acked_through), (3, 3));
     assert!(on_a.rejected.is_empty() && on_b.rejected.is_empty());
     // Both serve one log: three events, once each, and the same progress.
-    let from_a = pull(&http, &a.1, &token, &format!("cursor={cursor}")).await;
-    let from_b = pull(&http, &b.1, &token, &format!("cursor={cursor}")).await;
+    let from_a = pull_at::<PullResponse>(&http, &a.1, &token, &format!("cursor={cursor}")).await;
+    let from_b = pull_at::<PullResponse>(&http, &b.1, &token, &format!("cursor={cursor}")).await;
     assert_eq!(from_a.changes.len(), 3, "{:?}", from_a.changes);
     assert_eq!(from_a.changes, from_b.changes);
     assert_eq!(from_a.cursor, from_b.cursor);
