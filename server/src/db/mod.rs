@@ -449,7 +449,11 @@ impl Db {
                 None => inner.source.connect()?,
             };
             let out = f(&conn);
-            if !conn.is_broken() {
+            if conn.is_broken() {
+                // The server restarted: the pooled sessions are gone too.
+                // The next reads open new ones instead of failing in turn.
+                lock(&inner.readers).clear();
+            } else {
                 lock(&inner.readers).push(conn);
             }
             out

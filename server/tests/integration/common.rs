@@ -177,31 +177,47 @@ impl TestServer {
 
     /// A server on a new database of `backend`; `None` (having said why)
     /// when PostgreSQL cannot be started here.
-    pub fn on(backend: Backend, mut config: Config) -> Option<Self> {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let (db, cluster) = match backend {
-            Backend::Sqlite => (
-                Db::open(&dir.path().join("server.db")).expect("open db"),
-                None,
-            ),
+    pub fn on(backend: Backend, config: Config) -> Option<Self> {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let db = Db::open(&dir.path().join("server.db")).expect("open db");
+                Some(Self::serving(db, config, dir, None))
+            }
             Backend::Postgres => {
                 let pg = Postgres::shared()?;
-                let source = Source::parse(&pg.fresh_database()).expect("url");
-                // Replicas share the key; here there is one.
-                if config.email_key.is_none() {
-                    config.email_key = Some(EmailKey::from_hex(&"5a".repeat(32)).expect("key"));
-                }
-                (Db::connect(&source).expect("open PostgreSQL"), Some(pg))
+                let mut server = Self::on_database(&pg.fresh_database(), config);
+                server._cluster = Some(pg);
+                Some(server)
             }
-        };
+        }
+    }
+
+    /// A server (a replica: several may share it) on the PostgreSQL
+    /// database at `url`.
+    pub fn on_database(url: &str, mut config: Config) -> Self {
+        // Replicas share the key.
+        if config.email_key.is_none() {
+            config.email_key = Some(EmailKey::from_hex(&"5a".repeat(32)).expect("key"));
+        }
+        let db = Db::connect(&Source::parse(url).expect("url")).expect("open PostgreSQL");
+        Self::serving(db, config, tempfile::tempdir().expect("temp dir"), None)
+    }
+
+    fn serving(
+        db: Db,
+        config: Config,
+        dir: tempfile::TempDir,
+        cluster: Option<Arc<Postgres>>,
+    ) -> Self {
         let clock = Arc::new(ManualClock::new(NOW));
         let state = AppState::new(db, config, clock.clone()).expect("state");
-        Some(TestServer {
+        TestServer {
             state,
             clock,
             _dir: dir,
             _cluster: cluster,
-        })
+        }
     }
 
     pub fn app(&self) -> Router {

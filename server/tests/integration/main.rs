@@ -18,6 +18,7 @@ mod malformed;
 mod migrate_to;
 mod mock_providers;
 mod openapi;
+mod pg_restart;
 mod photos;
 mod postgres;
 mod props;

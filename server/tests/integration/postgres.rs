@@ -153,6 +153,22 @@ impl Postgres {
         Ok(pg)
     }
 
+    /// Stops the cluster (ending every session, as a crash or an
+    /// upgrade would) and starts it again with the same settings.
+    pub fn restart(&self) {
+        let data = self.data();
+        let log = self.dir.path().join("server.log").display().to_string();
+        let out = self
+            .tool(
+                "pg_ctl",
+                &[
+                    "-D", &data, "-l", &log, "-m", "fast", "-w", "-t", "60", "restart",
+                ],
+            )
+            .expect("pg_ctl");
+        assert!(out.status.success(), "pg_ctl restart: {}", words(&out));
+    }
+
     /// The postmaster's process id (its children are the sessions). Used
     /// by `benches/load.rs`.
     #[allow(dead_code)]
