@@ -462,6 +462,25 @@ impl Db {
     }
 }
 
+/// The newest position the change log ever gave out (its newest change
+/// may since have been replaced by a newer one of the same subject).
+pub(crate) fn newest_position(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row(
+        match conn.dialect() {
+            Dialect::Sqlite => {
+                "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'changes'), 0)"
+            }
+            // The identity's sequence; a value taken by a write still open
+            // or rolled back only raises the bound.
+            Dialect::Postgres => {
+                "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM changes_position_seq"
+            }
+        },
+        [],
+        |r| r.get(0),
+    )?)
+}
+
 /// Appends a change to the pull log. A change with a `subject` replaces the
 /// older changes of the same subject (and user), so pulls carry only the
 /// newest version of a plan, pack, catalogue or record.

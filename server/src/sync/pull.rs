@@ -1,6 +1,6 @@
 //! Serving the change log: what a user's devices may pull after a cursor.
 
-use crate::store::{Connection, Dialect};
+use crate::store::Connection;
 use ridewire_engine::sync::{Cursor, MAX_PULL_BYTES, MAX_PULL_CHANGES, ProgressSummary};
 
 use crate::error::{AppError, Result};
@@ -76,20 +76,7 @@ pub fn pull(
     let tx = conn.unchecked_transaction()?;
     // A cursor past the end of this log was not issued by it either (a
     // restored copy of an older database kept the epoch): start again.
-    let newest: i64 = tx.query_row(
-        match tx.dialect() {
-            Dialect::Sqlite => {
-                "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'changes'), 0)"
-            }
-            // The identity's sequence; a value taken by a write still open
-            // or rolled back only raises the bound.
-            Dialect::Postgres => {
-                "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM changes_position_seq"
-            }
-        },
-        [],
-        |r| r.get(0),
-    )?;
+    let newest = crate::db::newest_position(&tx)?;
     let beyond = i64::try_from(cursor.position).map_or(true, |p| p > newest);
     let ours = cursor.is_from(epoch) && !beyond;
     let reset = !cursor.epoch.is_empty() && !ours;
