@@ -270,6 +270,22 @@ fn test() -> Result<(), String> {
             .env("RIDEWIRE_KOTLIN_HOME", system::kotlin_home());
         step(&format!("tests ({name})"), tests)?;
         if name == "server" {
+            // Every in-process server test again, on PostgreSQL: the rules
+            // beyond the conformance suite (bookings, workshops, photos,
+            // reviews, …) hold on both backends.
+            let mut on_postgres = cargo(&[
+                "test",
+                "--locked",
+                "--package",
+                "ridewire-server",
+                "--test",
+                "integration",
+            ]);
+            on_postgres
+                .env("RIDEWIRE_TEST_BACKEND", "postgres")
+                .env("RIDEWIRE_REQUIRE_POSTGRES", "1")
+                .env("RIDEWIRE_REQUIRE_SERVER", "1");
+            step("tests (server on PostgreSQL)", on_postgres)?;
             // The OpenAPI document against the server the tests just built.
             step(
                 "api check (schemathesis)",
