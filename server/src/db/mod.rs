@@ -36,6 +36,8 @@ use crate::store::{self, Connection, Dialect, OptionalExtension, params};
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// Reader connections (and reads running at once).
 const READERS: usize = 4;
+/// Prepared statements kept per SQLite connection.
+const STATEMENT_CACHE: usize = 256;
 /// Most writes committed together.
 const MAX_GROUP: usize = 128;
 
@@ -160,6 +162,10 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 pub(crate) fn connect(path: &Path) -> rusqlite::Result<rusqlite::Connection> {
     let conn = rusqlite::Connection::open(path)?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
+    // Every statement goes through the cache (`store`): room for all the
+    // server's, not rusqlite's default 16, so none is prepared again and
+    // again.
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     conn.pragma_update(None, "journal_mode", "WAL")?;
     // An acknowledged event must survive a power cut: the device forgets
     // what the server acked.
