@@ -363,11 +363,6 @@ impl Connection {
         })
     }
 
-    /// [`Connection::unchecked_transaction`] on an owned connection.
-    pub fn transaction(&mut self) -> Result<Transaction<'_>> {
-        self.unchecked_transaction()
-    }
-
     /// Runs `f` in a savepoint of the open transaction: undone alone when
     /// it fails (PostgreSQL otherwise refuses everything after a failed
     /// statement until the transaction ends).
@@ -466,10 +461,5 @@ impl Statement<'_> {
             rows: self.conn.rows(&self.sql, params, usize::MAX)?.into_iter(),
             current: None,
         })
-    }
-
-    /// Whether the answer has a row.
-    pub fn exists(&mut self, params: impl Params) -> Result<bool> {
-        Ok(!self.conn.rows(&self.sql, params, 1)?.is_empty())
     }
 }

@@ -577,6 +577,15 @@ async fn one_run(seed: u64, devices: usize, replicas: usize, on: Option<&Postgre
     assert_eq!(server_progress.events, on_server.len() as u64);
 }
 
+/// [`one_run`] on a runtime of its own (a property test's case is sync).
+fn run_blocking(seed: u64, devices: usize, replicas: usize, on: Option<&Postgres>) {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(one_run(seed, devices, replicas, on));
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
 
@@ -585,11 +594,7 @@ proptest! {
         seed in any::<u64>(),
         devices in 2usize..=3,
     ) {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap()
-            .block_on(one_run(seed, devices, 1, None));
+        run_blocking(seed, devices, 1, None);
     }
 
     /// The same over two server replicas on one database (issue 16), each
@@ -600,11 +605,7 @@ proptest! {
         seed in any::<u64>(),
         devices in 2usize..=3,
     ) {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap()
-            .block_on(one_run(seed, devices, 2, None));
+        run_blocking(seed, devices, 2, None);
     }
 }
 
@@ -622,11 +623,7 @@ fn two_replicas_on_one_postgresql_database_keep_every_event_once_and_in_order() 
     });
     runner
         .run(&(any::<u64>(), 2usize..=3), |(seed, devices)| {
-            tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap()
-                .block_on(one_run(seed, devices, 2, Some(&pg)));
+            run_blocking(seed, devices, 2, Some(&pg));
             Ok(())
         })
         .unwrap();
